@@ -1,0 +1,52 @@
+#!/usr/bin/env node
+/** depth-lens: the command-line face of the analysis core (for CI gates and scripts). */
+import * as fs from 'node:fs';
+import { UsageError, type CliIo } from './command';
+import { commands } from './commands/index';
+
+const VERSION = '0.1.0';
+
+function topHelp(): string {
+  const width = Math.max(...commands.map((c) => c.name.length));
+  return [
+    'depth-lens — analyse deep ReLU network and ResNet definition files',
+    '',
+    'Usage: depth-lens <command> [options]',
+    '',
+    'Commands:',
+    ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    '',
+    'Every command takes --help, and --json to print one JSON document to stdout.',
+  ].join('\n');
+}
+
+export async function main(argv: readonly string[], io: CliIo): Promise<{ stdout: string; stderr: string; exitCode: number }> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') return { stdout: topHelp() + '\n', stderr: '', exitCode: name ? 0 : 2 };
+  if (name === '--version') return { stdout: VERSION + '\n', stderr: '', exitCode: 0 };
+  const cmd = commands.find((c) => c.name === name);
+  if (!cmd) return { stdout: '', stderr: `depth-lens: unknown command '${name}'. Run 'depth-lens --help' for the list.\n`, exitCode: 2 };
+  if (rest.includes('--help') || rest.includes('-h')) return { stdout: cmd.help.trimEnd() + '\n', stderr: '', exitCode: 0 };
+  try {
+    const r = await cmd.run(rest, io);
+    return { stdout: r.stdout, stderr: r.stderr ?? '', exitCode: r.exitCode };
+  } catch (e) {
+    if (e instanceof UsageError) return { stdout: '', stderr: `depth-lens ${name}: ${e.message}\n`, exitCode: 2 };
+    const msg = e instanceof Error ? e.message : String(e);
+    return { stdout: '', stderr: `depth-lens ${name}: ${msg}\n`, exitCode: 1 };
+  }
+}
+
+export const nodeIo: CliIo = {
+  readFile: (p) => fs.readFileSync(p),
+  writeFile: (p, d) => fs.writeFileSync(p, d),
+  progress: (m) => { if (process.stderr.isTTY) process.stderr.write(`\r${m}\x1b[K`); },
+};
+
+if (require.main === module) {
+  main(process.argv.slice(2), nodeIo).then((r) => {
+    if (r.stdout) process.stdout.write(r.stdout);
+    if (r.stderr) process.stderr.write(r.stderr);
+    process.exitCode = r.exitCode;
+  });
+}

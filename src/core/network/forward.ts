@@ -1,0 +1,39 @@
+/** The plain forward pass — the reference every explicit formula is verified against. */
+import { matVec } from '../linalg/dense';
+import type { Layer, Network } from './model';
+
+export function relu(t: number): number {
+  return t > 0 ? t : 0;
+}
+
+/** Apply one layer (dense or residual block) to x. */
+export function applyLayer(layer: Layer, x: Float64Array): Float64Array {
+  if (layer.kind === 'dense') {
+    const y = matVec(layer.weights, x, layer.bias);
+    if (layer.activation === 'relu') for (let i = 0; i < y.length; i++) y[i] = y[i] > 0 ? y[i] : 0;
+    return y;
+  }
+  let u = x;
+  for (const l of layer.branch) u = applyLayer(l, u);
+  const y = new Float64Array(x.length);
+  for (let i = 0; i < y.length; i++) {
+    const t = x[i] + u[i];
+    y[i] = layer.activation === 'relu' ? (t > 0 ? t : 0) : t;
+  }
+  return y;
+}
+
+/** N_n(x) for the whole network. */
+export function forward(net: Network, x: ArrayLike<number>): Float64Array {
+  if (x.length !== net.input.dim) throw new RangeError(`forward: input has length ${x.length}, network expects ${net.input.dim}`);
+  let v = Float64Array.from(x);
+  for (let k = 0; k < net.depth; k++) v = applyLayer(net.layer(k), v);
+  return v;
+}
+
+/** N_0(x), N_1(x), …, N_n(x) (depth + 1 vectors). */
+export function forwardTrace(net: Network, x: ArrayLike<number>): Float64Array[] {
+  const out = [Float64Array.from(x)];
+  for (let k = 0; k < net.depth; k++) out.push(applyLayer(net.layer(k), out[k]));
+  return out;
+}
