@@ -1,0 +1,41 @@
+// Bundles one entry per runtime: extension host (node/cjs, vscode external), worker (node),
+// CLI (node), and one browser bundle per webview panel. `--watch` rebuilds on change,
+// `--production` minifies (used by `vsce package`).
+import * as esbuild from 'esbuild';
+import * as fs from 'node:fs';
+
+const watch = process.argv.includes('--watch');
+const production = process.argv.includes('--production');
+
+const common = {
+  bundle: true,
+  sourcemap: production ? false : 'linked',
+  minify: production,
+  logLevel: 'info',
+  target: 'es2022',
+};
+
+// every folder under webview/ except common/ is a panel with a main.ts
+const panels = fs.readdirSync('webview', { withFileTypes: true })
+  .filter((d) => d.isDirectory() && d.name !== 'common' && fs.existsSync(`webview/${d.name}/main.ts`))
+  .map((d) => d.name);
+
+const builds = [
+  { ...common, entryPoints: { extension: 'src/extension.ts' }, outdir: 'dist', platform: 'node', format: 'cjs', external: ['vscode'] },
+  { ...common, entryPoints: { worker: 'src/worker/main.ts' }, outdir: 'dist', platform: 'node', format: 'cjs' },
+  { ...common, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist', platform: 'node', format: 'cjs' },
+  {
+    ...common,
+    entryPoints: Object.fromEntries(panels.map((p) => [p, `webview/${p}/main.ts`])),
+    outdir: 'dist/webview',
+    platform: 'browser',
+    format: 'esm',
+    loader: { '.ttf': 'file' },
+  },
+];
+
+if (watch) {
+  for (const b of builds) (await esbuild.context(b)).watch();
+} else {
+  await Promise.all(builds.map((b) => esbuild.build(b)));
+}
