@@ -34,6 +34,10 @@ const builds = [
   },
 ];
 
+// codicons for @vscode-elements (loaded by the panel HTML via <link id="vscode-codicon-stylesheet">)
+fs.mkdirSync('dist/codicons', { recursive: true });
+for (const f of ['codicon.css', 'codicon.ttf']) fs.copyFileSync(`node_modules/@vscode/codicons/dist/${f}`, `dist/codicons/${f}`);
+
 if (watch) {
   for (const b of builds) (await esbuild.context(b)).watch();
 } else {

@@ -3,6 +3,7 @@
  * (ours vs numpy, same run) and writes bench/results/latest.md.
  */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import type { BenchRow, BenchSuite } from './harness';
 
@@ -13,7 +14,7 @@ async function main(): Promise<void> {
   const lines: string[] = [
     `# Depth Lens benchmarks — ${new Date().toISOString()}`,
     '',
-    `Node ${process.version}, ${require('node:os').cpus()[0]?.model ?? 'cpu'} ×${require('node:os').cpus().length}. Times are best-of-N wall clock in ms.`,
+    `Node ${process.version}, ${os.cpus()[0]?.model ?? 'cpu'} ×${os.cpus().length}. Times are best-of-N wall clock in ms.`,
     '',
     '| suite | case | ours (ms) | numpy (ms) | numpy/ours | note |',
     '|---|---|---:|---:|---:|---|',

@@ -1,0 +1,103 @@
+/** The numbers behind the top CodeLens and the Network overview panel. */
+import { minusIdentity, norm2Vec, type DenseMatrix } from '../linalg/dense';
+import { spectralNorm } from '../linalg/norms';
+import type { Layer, Network } from '../network/model';
+import { checkpoint, silentContext, type AnalysisContext } from '../context';
+import type { GroupSummary, NetworkSummary, OverviewLayerRow, OverviewResult } from '../../shared/analyses/overview';
+
+/** "2, 16×3, 1": widths n_0..n_L with repeated runs compressed. */
+export function compressWidths(widths: readonly number[]): string {
+  const parts: string[] = [];
+  for (let i = 0; i < widths.length; ) {
+    let j = i;
+    while (j + 1 < widths.length && widths[j + 1] === widths[i]) j++;
+    const run = j - i + 1;
+    parts.push(run > 1 ? `${widths[i]}×${run}` : `${widths[i]}`);
+    i = j + 1;
+  }
+  return parts.join(', ');
+}
+
+/** Widths n_0..n_L without walking 10⁵ layers one by one: groups share widths inside families. */
+function widthList(net: Network): number[] {
+  const widths = [net.input.dim];
+  for (const g of net.groups) {
+    const w = net.outWidth(g.start);
+    const sameAcross = g.count > 1 && net.outWidth(g.start + g.count - 1) === w;
+    if (sameAcross) {
+      for (let i = 0; i < g.count; i++) widths.push(w);
+    } else {
+      for (let i = 0; i < g.count; i++) widths.push(net.outWidth(g.start + i));
+    }
+  }
+  return widths;
+}
+
+function layerShape(layer: Layer): string {
+  if (layer.kind === 'dense') return `${layer.weights.rows}×${layer.weights.cols}`;
+  return [layer.branch[0].weights.cols, ...layer.branch.map((l) => l.weights.rows)].join('→');
+}
+
+export function summarizeNetwork(net: Network, lineOf?: (offset: number) => number): NetworkSummary {
+  const groups: GroupSummary[] = net.groups.map((g) => ({
+    start: g.start,
+    count: g.count,
+    type: g.type,
+    line: g.source && lineOf ? lineOf(g.source.offset) : undefined,
+    shape: `${net.inWidth(g.start)}→${net.outWidth(g.start)}`,
+  }));
+  return {
+    name: net.name,
+    inputDim: net.input.dim,
+    outputDim: net.outputDim,
+    depth: net.depth,
+    widthsText: compressWidths(widthList(net)),
+    parameterCount: net.parameterCount,
+    groups,
+    probeNames: net.input.probes.map((p) => p.name),
+  };
+}
+
+/** Log-spaced 0-based layer indices (always the first and the last), at most `max` of them. */
+export function sampleLayerIndices(depth: number, max: number): number[] {
+  if (depth <= max) return Array.from({ length: depth }, (_, i) => i);
+  const set = new Set<number>();
+  for (let i = 0; i < max; i++) set.add(Math.min(depth - 1, Math.round(Math.exp((Math.log(depth) * i) / (max - 1))) - 1));
+  set.add(depth - 1);
+  return [...set].sort((a, b) => a - b);
+}
+
+function denseRow(index: number, type: 'dense' | 'residual', shape: string, activation: string, w: DenseMatrix, b: Float64Array): OverviewLayerRow {
+  return {
+    layer: index + 1,
+    type,
+    shape,
+    activation,
+    normW: spectralNorm(w),
+    normWminusI: w.rows === w.cols ? spectralNorm(minusIdentity(w)) : null,
+    normB: norm2Vec(b),
+  };
+}
+
+export function overviewRows(net: Network, maxRows = 400, ctx: AnalysisContext = silentContext): OverviewResult {
+  const indices = sampleLayerIndices(net.depth, maxRows);
+  const rows: OverviewLayerRow[] = [];
+  indices.forEach((k, n) => {
+    checkpoint(ctx, n / indices.length, `layer ${k + 1} of ${net.depth}`);
+    const layer = net.layer(k);
+    if (layer.kind === 'dense') {
+      rows.push(denseRow(k, 'dense', layerShape(layer), layer.activation, layer.weights, layer.bias));
+    } else {
+      // a block's "W" is its branch; report the product bound Π‖W^{(k)}‖ and the total bias norm
+      let normProduct = 1;
+      let biasSq = 0;
+      for (const l of layer.branch) {
+        normProduct *= spectralNorm(l.weights);
+        const nb = norm2Vec(l.bias);
+        biasSq += nb * nb;
+      }
+      rows.push({ layer: k + 1, type: 'residual', shape: layerShape(layer), activation: layer.activation, normW: normProduct, normWminusI: null, normB: Math.sqrt(biasSq) });
+    }
+  });
+  return { summary: summarizeNetwork(net), rows, sampled: indices.length < net.depth };
+}

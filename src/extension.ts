@@ -1,0 +1,55 @@
+/**
+ * Depth Lens activation: wiring only. Everything is registered into context.subscriptions; the
+ * analysis worker starts lazily on the first request and nothing numeric runs on this thread.
+ */
+import * as vscode from 'vscode';
+import { NetworkCodeLensProvider } from './host/codeLens';
+import { COMMANDS } from './host/commands';
+import { Config } from './host/config';
+import { NetworkDiagnostics } from './host/diagnostics';
+import { NETWORK_SELECTOR } from './host/networkDocuments';
+import { OVERVIEW_PANEL } from './host/panels/kinds';
+import { PanelManager } from './host/panels/panelManager';
+import { WorkerClient } from './host/workerClient';
+
+/** What tests (and other extensions) can reach through `extension.exports`. */
+export interface DepthLensApi {
+  readonly worker: WorkerClient;
+  readonly diagnostics: NetworkDiagnostics;
+  readonly panels: PanelManager;
+}
+
+export function activate(context: vscode.ExtensionContext): DepthLensApi {
+  const log = vscode.window.createOutputChannel('Depth Lens', { log: true });
+  const config = new Config();
+  const worker = new WorkerClient(context.extensionPath, log);
+  const readme = vscode.Uri.joinPath(context.extensionUri, 'README.md');
+  const diagnostics = new NetworkDiagnostics(worker, config, log, readme);
+  const codeLens = new NetworkCodeLensProvider(diagnostics, config);
+  const panels = new PanelManager({ extensionUri: context.extensionUri, worker, config, log });
+  panels.register(OVERVIEW_PANEL, COMMANDS.openOverview);
+
+  context.subscriptions.push(
+    log,
+    worker,
+    diagnostics,
+    codeLens,
+    panels,
+    vscode.languages.registerCodeLensProvider(NETWORK_SELECTOR, codeLens),
+    vscode.commands.registerCommand(COMMANDS.restartWorker, async () => {
+      await worker.restart();
+      diagnostics.refreshAll();
+    }),
+    vscode.commands.registerCommand(COMMANDS.showLog, () => log.show()),
+    Config.onDidChange(() => {
+      diagnostics.refreshAll();
+      codeLens.refresh();
+    }),
+  );
+  log.info('Depth Lens activated');
+  return { worker, diagnostics, panels };
+}
+
+export function deactivate(): void {
+  // everything is disposed through context.subscriptions
+}

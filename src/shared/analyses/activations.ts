@@ -1,0 +1,219 @@
+/**
+ * Params/results of the activation analyses (MATH.md §A, §B): activation patterns and the explicit
+ * affine map at a point, activation-domain half-spaces, exact 2-D slice partitions, 1-D piece
+ * counts and batched pattern grids. Everything here is structured-clone friendly (plain objects,
+ * numbers, strings, typed arrays; no functions, no class instances) so it crosses the worker and
+ * webview boundaries unchanged. Matrices are `DenseMatrix` ({rows, cols, data} row-major).
+ *
+ * Layer numbers are 1-based, as users count (a residual block counts as one layer).
+ */
+import type { WireMatrix } from '../protocol';
+
+/** {rows, cols, data} row-major — structurally the core's DenseMatrix. */
+type DenseMatrix = WireMatrix;
+
+/**
+ * One "unit" of the network: a set of neurons that share one pre-activation computation.
+ * A dense layer is one unit; a residual block x ↦ σ(x + branch(x)) contributes one unit per branch
+ * layer ('branch') and one for σ(x + r) ('outer').
+ */
+export interface UnitInfo {
+  /** 1-based network layer */
+  readonly layer: number;
+  readonly kind: 'dense' | 'branch' | 'outer';
+  /** 1-based index of the layer inside the residual branch (kind 'branch' only) */
+  readonly branchLayer?: number;
+  readonly width: number;
+  /** false for linear units (an affine output layer, the last branch layer): no pattern bits */
+  readonly relu: boolean;
+  /** e.g. "layer 3", "block 4 · branch 1", "block 4 · out" */
+  readonly label: string;
+}
+
+/** The state of one unit at one input x. */
+export interface UnitActivation extends UnitInfo {
+  /** J(x) as 0/1 (1 = pre-activation > 0). Linear units: all 1 (J = I). */
+  readonly pattern: Uint8Array;
+  /** the pre-activation z = W u + b (outer units: x_{n-1} + r_n) */
+  readonly preactivation: Float64Array;
+  /** number of 1s in `pattern` */
+  readonly active: number;
+  /**
+   * ReLU neurons with |z_i| ≤ 1e-12·scale_i, where scale_i = max(1, Σ_j |W_ij u_j| + |b_i|)
+   * (outer units: max(1, |x_i| + scale of r_i)) — the size of the terms whose rounding decides the sign.
+   */
+  readonly onBoundary: number;
+}
+
+/** One network layer at x; residual blocks carry their branch units. */
+export interface LayerActivation extends UnitActivation {
+  /** N_k(x), the layer's output */
+  readonly output: Float64Array;
+  /** residual blocks: the branch layers, in order */
+  readonly branch?: readonly UnitActivation[];
+}
+
+/** N(x) = A x + c on an activation domain, checked against the plain forward pass. */
+export interface AffineMapResult {
+  /** outputDim × inputDim */
+  readonly A: DenseMatrix;
+  readonly c: Float64Array;
+  /** ‖A x + c − forward(x)‖₂ */
+  readonly residual: number;
+  /** residual / max(‖forward(x)‖₂, tiny) (0 when both vanish) */
+  readonly relativeResidual: number;
+}
+
+/** N_k(x) = P_k x + q_k on the domain, after layer k (1-based). */
+export interface PartialProduct {
+  readonly layer: number;
+  readonly P: DenseMatrix;
+  readonly q: Float64Array;
+}
+
+/**
+ * The activation domain as half-spaces in input coordinates, one per ReLU neuron of every unit
+ * (branch-inner neurons of residual blocks included): sign_h · (normals_h · x + offsets_h) ≥ 0,
+ * sign +1 for active neurons, −1 for inactive ones.
+ */
+export interface HalfSpaces {
+  /** count × inputDim */
+  readonly normals: DenseMatrix;
+  readonly offsets: Float64Array;
+  readonly signs: Int8Array;
+  /** index into the `units` list of the result */
+  readonly unit: Int32Array;
+  /** 0-based neuron index inside its unit */
+  readonly neuron: Int32Array;
+}
+
+export interface ActivationsParams {
+  /** the input x (length = input dim); or give `probe` */
+  readonly input?: readonly number[] | Float64Array;
+  /** name of a probe from the network file */
+  readonly probe?: string;
+  /** include P_k, q_k after every layer (default true) */
+  readonly partialProducts?: boolean;
+  /** include the domain's half-spaces (default false; count × inputDim numbers) */
+  readonly halfSpaces?: boolean;
+}
+
+export interface NearestFace {
+  /** index into `units` */
+  readonly unit: number;
+  readonly neuron: number;
+  readonly label: string;
+}
+
+export interface ActivationsResult {
+  readonly input: Float64Array;
+  readonly output: Float64Array;
+  /** every unit in network order (dense layers, branch layers, outer units) */
+  readonly units: readonly UnitInfo[];
+  readonly layers: readonly LayerActivation[];
+  readonly affine: AffineMapResult;
+  readonly partials?: readonly PartialProduct[];
+  /**
+   * Stability radius: min over ReLU neurons with a non-zero normal of |z_i| / ‖normal_i‖₂. Neurons
+   * whose normal is exactly zero have a pre-activation constant on the domain and bound nothing;
+   * they are counted in `constantNeurons`. Infinity when no neuron bounds the domain.
+   */
+  readonly radius: number;
+  readonly nearestFace?: NearestFace;
+  readonly constantNeurons: number;
+  /** total onBoundary over all ReLU units */
+  readonly onBoundary: number;
+  readonly halfSpaces?: HalfSpaces;
+}
+
+/** The plane x = origin + s·u + t·v, (s, t) ∈ [smin, smax] × [tmin, tmax]. */
+export interface SlicePlane {
+  readonly origin: Float64Array;
+  readonly u: Float64Array;
+  readonly v: Float64Array;
+  /** [smin, smax, tmin, tmax] */
+  readonly box: readonly [number, number, number, number];
+  /** 'input': the 2-D input plane itself; 'probes': through three probes; 'explicit': given o, u, v */
+  readonly source: 'input' | 'probes' | 'explicit';
+}
+
+export interface RegionsParams {
+  /** explicit plane; default: the input plane for 2-D inputs, else the first three probes */
+  readonly plane?: { readonly origin: readonly number[]; readonly u: readonly number[]; readonly v: readonly number[] };
+  /** names of three probes spanning the plane (origin = first, u = second − first, v = third − first) */
+  readonly probes?: readonly [string, string, string];
+  /** [smin, smax, tmin, tmax]; default: the input domain box (2-D inputs), [−1,1]² otherwise — for probe planes [−0.25, 1.25]² */
+  readonly box?: readonly [number, number, number, number];
+  /** include each region's polygon, pattern and affine maps (default true) */
+  readonly polygons?: boolean;
+  /** with polygons: also the affine map in input coordinates (default true) */
+  readonly inputMaps?: boolean;
+  /** stop with a RangeError beyond this many regions (default 200000) */
+  readonly maxRegions?: number;
+}
+
+export interface Region {
+  readonly id: number;
+  /** FNV-1a hash of `pattern` (see core/activation/pattern.ts) */
+  readonly hash: number;
+  /** stable colour from the hash, CSS "hsl(h s% l%)" */
+  readonly color: string;
+  /** bit-packed pattern of the ReLU units, each unit starting a new 32-bit word (unit order of `patternUnits`) */
+  readonly pattern: Uint32Array;
+  /** polygon in (s, t) coordinates: s0, t0, s1, t1, … counter-clockwise */
+  readonly vertices: Float64Array;
+  readonly area: number;
+  readonly centroid: readonly [number, number];
+  /** N(o + s u + t v) = plane.A (s, t)ᵀ + plane.c on this region; A is outputDim × 2 */
+  readonly plane: { readonly A: DenseMatrix; readonly c: Float64Array };
+  /** N(x) = input.A x + input.c on the region's activation domain (outputDim × inputDim) */
+  readonly input?: { readonly A: DenseMatrix; readonly c: Float64Array };
+}
+
+export interface RegionsResult {
+  readonly plane: SlicePlane;
+  /** regions of the whole network in the slice */
+  readonly regions: number;
+  /** region count after each network layer (length = depth) */
+  readonly perDepth: readonly number[];
+  /** the ReLU units whose bits make up a region pattern, in order */
+  readonly patternUnits: readonly UnitInfo[];
+  /** 32-bit words per pattern */
+  readonly patternWords: number;
+  /** regions dropped as zero-area slivers (numerical degeneracies), for honesty */
+  readonly droppedSlivers: number;
+  readonly polygons?: readonly Region[];
+}
+
+/** Exact count of linear pieces of t ↦ N(from + t (to − from)), t ∈ [0, 1]. */
+export interface SegmentParams {
+  readonly from: readonly number[] | Float64Array;
+  readonly to: readonly number[] | Float64Array;
+}
+
+export interface SegmentResult {
+  readonly pieces: number;
+  /** the t ∈ (0, 1) where the activation pattern changes, sorted */
+  readonly breakpoints: Float64Array;
+  /** pieces after each network layer */
+  readonly perDepth: readonly number[];
+}
+
+/** A pixel grid over a slice plane: pattern hashes per pixel (for region-map rendering and checks). */
+export interface RegionGridParams {
+  readonly plane?: RegionsParams['plane'];
+  readonly probes?: RegionsParams['probes'];
+  readonly box?: RegionsParams['box'];
+  readonly width: number;
+  readonly height: number;
+}
+
+export interface RegionGridResult {
+  readonly plane: SlicePlane;
+  readonly width: number;
+  readonly height: number;
+  /** row-major [height][width], row 0 = tmax (top of the picture); pixel centres sampled */
+  readonly hashes: Uint32Array;
+  /** number of distinct hashes seen */
+  readonly distinct: number;
+}

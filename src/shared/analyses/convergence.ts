@@ -1,0 +1,228 @@
+/**
+ * Params and result of the convergence analysis as depth → ∞ (MATH.md §A for plain deep ReLU
+ * networks, §B for ResNets). Produced by `analyzeConvergence` in src/core/convergence; consumed by
+ * the CLI (`depth-lens convergence`), the Convergence panel, the CodeLens and the diagnostics.
+ *
+ * Everything is structured-clone friendly: plain objects, numbers, strings, booleans, null and
+ * Float64Array. Non-finite numbers are meaningful (Infinity = "exponent of an all-zero tail",
+ * NaN = "not defined for this layer") — the CLI's toJson turns them into strings/null.
+ *
+ * Indexing conventions (used throughout):
+ * - `layer index` i is 0-based (as `network.layer(i)` and `network.groups[g].start`);
+ * - `layer number` k = i + 1 is 1-based: N_k(x) is the output after k layers, W_k is layer k.
+ *   Power-law fits use k as the abscissa. Depth 0 means the input, N_0(x) = x.
+ */
+
+export type ConvergenceNorm = '2' | '1' | 'inf' | 'fro';
+export type VerdictStatus = 'holds' | 'fails' | 'inconclusive';
+
+/**
+ * How much a number may be trusted:
+ * - 'rigorous': computed exactly (up to float64 rounding) from the layers present in the file;
+ * - 'observed': measured at finitely many probes/layers, no claim beyond them;
+ * - 'extrapolated': uses the fitted power law beyond the layers present.
+ */
+export type Basis = 'rigorous' | 'observed' | 'extrapolated';
+
+export interface ConvergenceParams {
+  /** matrix norm for ‖W − I‖ and ‖W‖ (default '2'); vectors use the dual ℓp norm ('fro' → ℓ2) */
+  readonly norm?: ConvergenceNorm;
+  /** probe inputs; replaces the file's probes (default: file probes, else the domain's corners/centre) */
+  readonly probes?: readonly (readonly number[] | Float64Array)[];
+  /** first layer number of the tail used for the power-law fits (default: second half of the sequence) */
+  readonly tailFrom?: number;
+  /** fewest positive points a fit needs before it may decide anything (default 8) */
+  readonly minFitPoints?: number;
+  /** confidence level of the exponent interval (default 0.95) */
+  readonly confidence?: number;
+  /** τ: a necessary-condition term counts as "not going to 0" while it stays ≥ τ (default 0.01) */
+  readonly necessaryThreshold?: number;
+  /** how many depths get their N_k(x) stored (log-spaced, always incl. 0 and the last; default 200) */
+  readonly recordedDepthCount?: number;
+  /**
+   * Track the partial products P_k (width × inputDim) at every probe. 'auto' (default) does it when
+   * width²·(inputDim+1)·steps·probes ≤ 4·10⁸ multiply-adds.
+   */
+  readonly partialProducts?: boolean | 'auto';
+}
+
+/** Least-squares fit log v_k ≈ log C − p log k over the layers from..to (1-based layer numbers). */
+export interface PowerLawFit {
+  /**
+   * 'power': a fit was made; 'zero': every term in the range is exactly 0 (trivially summable,
+   * p = Infinity); 'insufficient': fewer than minFitPoints positive terms (p, lo, hi are NaN).
+   */
+  readonly kind: 'power' | 'zero' | 'insufficient';
+  readonly from: number;
+  readonly to: number;
+  /** positive terms used in the fit; exactly-zero terms are skipped (they only help summability) */
+  readonly points: number;
+  readonly zeros: number;
+  /** decay exponent: v_k ≈ C·k^(−p) */
+  readonly p: number;
+  /** confidence interval for p (t-interval on the OLS slope, df = points − 2) */
+  readonly lo: number;
+  readonly hi: number;
+  readonly logC: number;
+  readonly confidence: number;
+  /** standard error of the slope and residual standard deviation in log space */
+  readonly standardError: number;
+  readonly residualSd: number;
+  readonly method: string;
+}
+
+/** One series Σ_k v_k over the analysed sequence (Σ‖W_k − I‖, Σ‖b_k‖, S1, S2). */
+export interface SeriesSummary {
+  /** e.g. "Σ‖W_k − I‖₂" */
+  readonly label: string;
+  /** v_k for each step of the sequence: index j ↔ layer number sequence.first + j */
+  readonly terms: Float64Array;
+  /** partial sums S(k) = Σ_{first ≤ j ≤ k} v_j, same indexing as terms */
+  readonly partialSums: Float64Array;
+  /** the sum over the layers present (rigorous) */
+  readonly sum: number;
+  readonly fit: PowerLawFit;
+  /** the tail says summable (holds), not summable (fails), or cannot tell (inconclusive) */
+  readonly summable: VerdictStatus;
+  /**
+   * Σ_{k > last} v_k estimated from the fit when summable (basis 'extrapolated'; 0 for a 'zero'
+   * fit), else null. Uses the interval's lower end of p, anchored at max(fit(last), v_last).
+   */
+  readonly extrapolatedTail: number | null;
+}
+
+/** A run of consecutive layers (0-based layer indices, inclusive) and the groups it touches. */
+export interface LayerRangeReport {
+  readonly quantity: 'weight' | 'bias';
+  readonly start: number;
+  readonly end: number;
+  /** indices into network.groups that overlap the range (map these to JSON ranges) */
+  readonly groups: number[];
+  readonly min: number;
+  readonly max: number;
+  readonly threshold: number;
+}
+
+export interface Verdict {
+  readonly status: VerdictStatus;
+  /** one paragraph with the deciding numbers */
+  readonly reason: string;
+  /** the statement the verdict rests on */
+  readonly theorem: string;
+  /** its hypotheses, and how this run treats them */
+  readonly assumptions: string;
+  /** how far the deciding numbers can be trusted */
+  readonly basis: Basis;
+  /** the deciding numbers by name (for cards and CodeLens text) */
+  readonly numbers: Record<string, number>;
+}
+
+export interface NecessaryVerdict extends Verdict {
+  /** the non-degeneracy assumption: without it the necessary condition is not necessary */
+  readonly assumption: { readonly status: 'satisfied' | 'violated' | 'unknown'; readonly reason: string };
+  /** tail layers where ‖W_k − I‖ (or ‖b_k‖) stays ≥ threshold (for warnings in the editor) */
+  readonly violations: LayerRangeReport[];
+}
+
+export interface PartialProductTrace {
+  /** P_k is width × inputDim; ‖P_k − P_{k−1}‖ is the Frobenius norm */
+  readonly inputDim: number;
+  /** at recordedDepths: max of ‖P_j − P_{j−1}‖_F over the window (previous recorded depth, k]; NaN at 0 */
+  readonly diffNorms: Float64Array;
+  /** ‖P_k‖_F at recordedDepths */
+  readonly norms: Float64Array;
+  /** P_n and q_n at the last depth (N_n(x) = P_n x + q_n on x's activation domain) */
+  readonly final: { readonly rows: number; readonly cols: number; readonly data: Float64Array };
+  readonly finalOffset: Float64Array;
+  /** ‖P_n x + q_n − N_n(x)‖_∞ against the plain forward pass (MATH.md §A: must be reported) */
+  readonly residual: number;
+}
+
+export interface ProbeResult {
+  readonly name: string;
+  readonly x: Float64Array;
+  /** N_k(x) at each of result.recordedDepths (widths may differ before the sequence starts) */
+  readonly values: Float64Array[];
+  /** ‖N_k(x)‖ at recordedDepths */
+  readonly norms: Float64Array;
+  /**
+   * at recordedDepths: max of ‖N_j(x) − N_{j−1}(x)‖ over the window (previous recorded depth, k]
+   * (so no spike between recorded depths is hidden); NaN at depth 0 and where widths differ
+   */
+  readonly increments: Float64Array;
+  /** the fit of the per-step increments over the tail range */
+  readonly incrementFit: PowerLawFit;
+  /** number of tail layers at which some ReLU neuron is inactive at this probe */
+  readonly tailLayersWithInactiveNeurons: number;
+  readonly partialProducts: PartialProductTrace | null;
+  /** N_∞(x) ≈ N_n(x) with an extrapolated radius (null when the series are not judged summable) */
+  readonly limitEstimate: { readonly value: Float64Array; readonly radius: number | null; readonly basis: 'extrapolated' };
+  readonly tailBound: TailBound;
+}
+
+/**
+ * From ‖N_k − N_{k−1}‖ ≤ w_k‖N_{k−1}‖ + β_k and ‖N_k‖ ≤ (1 + w_k)‖N_{k−1}‖ + β_k (MATH.md §A; §B
+ * with w = a_k, β = β_k) with tails T_w(n) = Σ_{k>n} w_k, T_β(n) = Σ_{k>n} β_k:
+ *   sup_{k>n} ‖N_k − N_n‖ ≤ T_w·e^{T_w}·(‖N_n‖ + T_β) + T_β.
+ */
+export interface TailBound {
+  /** the depths n (= result.recordedDepths) */
+  readonly formula: string;
+  /** bound on max_{n<k≤last} ‖N_k − N_n‖ with tails over the layers present: rigorous. NaN before validFrom */
+  readonly withinFile: Float64Array;
+  /** the actual max_{n<k≤last} ‖N_k − N_n‖ is not tracked; this is ‖N_last − N_n‖, observed */
+  readonly observedToLast: Float64Array;
+  /** bound on ‖N_∞ − N_n‖ with the fitted tails added: extrapolated; null when not summable */
+  readonly extrapolated: Float64Array | null;
+  /** the bound is valid for n ≥ validFrom (needs N_{k−1} ≥ 0 before every ReLU step) */
+  readonly validFrom: number;
+}
+
+export interface ConvergenceResult {
+  readonly networkName?: string;
+  readonly norm: ConvergenceNorm;
+  /** the vector norm paired with `norm` */
+  readonly vectorNorm: 'ℓ2' | 'ℓ1' | 'ℓ∞';
+  /** number of layers in the network (a residual block counts as one) */
+  readonly depth: number;
+  /** 'dense' (§A), 'residual' (§B) or 'mixed' steps in the analysed sequence */
+  readonly kind: 'dense' | 'residual' | 'mixed' | 'none';
+  /**
+   * The analysed sequence: the last run of width-preserving layers (first..last, 1-based layer
+   * numbers); width m. Layers before it (e.g. an input embedding) and a non-square output layer
+   * after it are excluded from the series and said so in `notes`.
+   */
+  readonly sequence: { readonly first: number; readonly last: number; readonly width: number };
+  /** per layer (index i = layer number − 1, length = depth); NaN where a quantity is undefined */
+  readonly layers: {
+    readonly normWminusI: Float64Array;
+    readonly normB: Float64Array;
+    /** residual blocks: a_n = Π_k ‖W^(n,k)‖ */
+    readonly s1Term: Float64Array;
+    /** residual blocks: β_n = Σ_k ‖b^(n,k)‖ Π_{j>k} ‖W^(n,j)‖ */
+    readonly s2Term: Float64Array;
+    /** how each group's norms were computed (closed form for affine families, etc.) */
+    readonly methods: { readonly group: number; readonly method: string }[];
+  };
+  /**
+   * weight: Σ w_k with w_k = ‖W_k − I‖ (dense) or a_k (residual); bias: Σ β_k with β_k = ‖b_k‖ or
+   * the S2 term. For a purely dense sequence these are Σ‖W−I‖ and Σ‖b‖, for a ResNet S1 and S2.
+   */
+  readonly series: { readonly weight: SeriesSummary; readonly bias: SeriesSummary };
+  /** the tail range used by all fits (1-based layer numbers) */
+  readonly tail: { readonly from: number; readonly to: number };
+  /** depths k (0 … depth) at which probe values are stored: all when depth+1 ≤ recordedDepthCount, else log-spaced */
+  readonly recordedDepths: Float64Array;
+  readonly probes: ProbeResult[];
+  /** max over probes of ‖N_k − N_{k−1}‖ per step of the sequence (index as series terms) and its fit */
+  readonly maxIncrement: { readonly values: Float64Array; readonly fit: PowerLawFit };
+  /** Σ log|det W_k| over the tail (dense square layers; NaN when the tail has none) */
+  readonly tailLogAbsDet: number;
+  readonly verdicts: {
+    readonly sufficient: Verdict;
+    readonly necessary: NecessaryVerdict;
+    readonly pointwise: Verdict;
+  };
+  /** anything the reader should know (excluded layers, skipped partial products, default probes…) */
+  readonly notes: string[];
+}

@@ -1,0 +1,122 @@
+/**
+ * uPlot line plots with theme colours, a log-scale toggle, resize-to-container and PNG/CSV export.
+ * Series may carry a band (lower/upper arrays) drawn as a translucent fill.
+ */
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+import { themeColors } from './theme';
+
+export interface SeriesSpec {
+  label: string;
+  values: ArrayLike<number | null>;
+  /** dashed for theory curves, solid for measured data */
+  dash?: boolean;
+  /** draw points only */
+  points?: boolean;
+  band?: { lower: ArrayLike<number | null>; upper: ArrayLike<number | null> };
+  color?: string;
+}
+
+export interface PlotSpec {
+  title: string;
+  xLabel: string;
+  yLabel: string;
+  x: ArrayLike<number>;
+  series: SeriesSpec[];
+  logX?: boolean;
+  logY?: boolean;
+}
+
+export class LinePlot {
+  readonly element: HTMLDivElement;
+  private plot: uPlot | undefined;
+  private spec: PlotSpec | undefined;
+  private readonly resizeObserver: ResizeObserver;
+
+  constructor(private readonly height = 280) {
+    this.element = document.createElement('div');
+    this.element.className = 'line-plot';
+    this.resizeObserver = new ResizeObserver(() => {
+      if (this.plot) this.plot.setSize({ width: this.width(), height: this.height });
+    });
+    this.resizeObserver.observe(this.element);
+  }
+
+  private width(): number {
+    return Math.max(320, Math.floor(this.element.clientWidth || 600));
+  }
+
+  setLog(axis: 'x' | 'y', on: boolean): void {
+    if (!this.spec) return;
+    this.render({ ...this.spec, [axis === 'x' ? 'logX' : 'logY']: on });
+  }
+
+  get current(): PlotSpec | undefined {
+    return this.spec;
+  }
+
+  render(spec: PlotSpec): void {
+    this.spec = spec;
+    const colors = themeColors();
+    const clean = (v: number | null, log: boolean | undefined) => (v === null || !Number.isFinite(v) || (log && v <= 0) ? null : v);
+    const data: (number | null)[][] = [Array.from(spec.x, (v) => Number(v))];
+    const series: uPlot.Series[] = [{ label: spec.xLabel }];
+    const bands: uPlot.Band[] = [];
+    spec.series.forEach((s, i) => {
+      const color = s.color ?? colors.series[i % colors.series.length];
+      data.push(Array.from(s.values, (v) => clean(v, spec.logY)));
+      series.push({ label: s.label, stroke: color, width: 1.5, dash: s.dash ? [6, 4] : undefined, points: { show: !!s.points, size: 4 }, paths: s.points ? () => null : undefined, spanGaps: false });
+      if (s.band) {
+        const lowerIdx = data.length;
+        data.push(Array.from(s.band.lower, (v) => clean(v, spec.logY)));
+        data.push(Array.from(s.band.upper, (v) => clean(v, spec.logY)));
+        series.push({ label: `${s.label} −sd`, stroke: 'transparent', points: { show: false } });
+        series.push({ label: `${s.label} +sd`, stroke: 'transparent', points: { show: false } });
+        bands.push({ series: [lowerIdx + 1, lowerIdx], fill: withAlpha(color, 0.18) });
+      }
+    });
+    const axis = (label: string): uPlot.Axis => ({ label, stroke: colors.foreground, grid: { stroke: colors.grid, width: 1 }, ticks: { stroke: colors.grid } });
+    const opts: uPlot.Options = {
+      title: spec.title,
+      width: this.width(),
+      height: this.height,
+      series,
+      bands,
+      scales: { x: { time: false, distr: spec.logX ? 3 : 1 }, y: { distr: spec.logY ? 3 : 1 } },
+      axes: [axis(spec.xLabel), axis(spec.yLabel)],
+      legend: { show: true },
+      cursor: { drag: { x: true, y: false } },
+    };
+    this.plot?.destroy();
+    this.plot = new uPlot(opts, data as uPlot.AlignedData, this.element);
+    this.element.dataset.points = String(spec.x.length);
+  }
+
+  /** The plot's canvas as a PNG data URL (base64 part only). */
+  pngBase64(): string | undefined {
+    const canvas = this.element.querySelector('canvas');
+    return canvas ? canvas.toDataURL('image/png').split(',')[1] : undefined;
+  }
+
+  csv(): string {
+    const s = this.spec;
+    if (!s) return '';
+    const head = [s.xLabel, ...s.series.map((x) => x.label)].map(csvCell).join(',');
+    const rows = Array.from(s.x, (x, i) => [x, ...s.series.map((ser) => ser.values[i])].map((v) => (v === null || v === undefined ? '' : String(v))).join(','));
+    return [head, ...rows].join('\n') + '\n';
+  }
+
+  destroy(): void {
+    this.resizeObserver.disconnect();
+    this.plot?.destroy();
+  }
+}
+
+function csvCell(s: string): string {
+  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+function withAlpha(color: string, alpha: number): string {
+  if (color.startsWith('#') && color.length === 7) return color + Math.round(alpha * 255).toString(16).padStart(2, '0');
+  return color.replace(/^rgb\((.*)\)$/, `rgba($1, ${alpha})`);
+}

@@ -1,0 +1,173 @@
+/**
+ * The thin wrapper over @vscode-elements/elements (the maintained successor of the deprecated
+ * @vscode/webview-ui-toolkit). Panels build their UI only through these helpers, so the component
+ * library can be swapped in one file.
+ */
+import '@vscode-elements/elements/dist/vscode-button/index.js';
+import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
+import '@vscode-elements/elements/dist/vscode-progress-bar/index.js';
+import '@vscode-elements/elements/dist/vscode-table/index.js';
+import '@vscode-elements/elements/dist/vscode-table-header/index.js';
+import '@vscode-elements/elements/dist/vscode-table-header-cell/index.js';
+import '@vscode-elements/elements/dist/vscode-table-body/index.js';
+import '@vscode-elements/elements/dist/vscode-table-row/index.js';
+import '@vscode-elements/elements/dist/vscode-table-cell/index.js';
+import '@vscode-elements/elements/dist/vscode-textfield/index.js';
+import '@vscode-elements/elements/dist/vscode-single-select/index.js';
+import '@vscode-elements/elements/dist/vscode-option/index.js';
+import '@vscode-elements/elements/dist/vscode-label/index.js';
+import '@vscode-elements/elements/dist/vscode-divider/index.js';
+import '@vscode-elements/elements/dist/vscode-collapsible/index.js';
+import '@vscode-elements/elements/dist/vscode-badge/index.js';
+
+type Child = Node | string;
+
+export function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+  e.append(...children);
+  return e;
+}
+
+export function section(title: string, ...children: Child[]): HTMLElement {
+  return el('section', { class: 'panel-section' }, el('h2', {}, title), ...children);
+}
+
+export function button(label: string, onClick: () => void, options: { secondary?: boolean; icon?: string; title?: string } = {}): HTMLElement {
+  const b = document.createElement('vscode-button');
+  b.textContent = label;
+  if (options.secondary) b.setAttribute('secondary', '');
+  if (options.icon) b.setAttribute('icon', options.icon);
+  if (options.title) b.setAttribute('title', options.title);
+  b.addEventListener('click', onClick);
+  return b;
+}
+
+export function checkbox(label: string, checked: boolean, onChange: (checked: boolean) => void): HTMLElement {
+  const c = document.createElement('vscode-checkbox') as HTMLElement & { checked: boolean; label: string };
+  c.label = label;
+  c.checked = checked;
+  c.addEventListener('change', () => onChange(c.checked));
+  return c;
+}
+
+export function textField(label: string, value: string, onChange: (value: string) => void, options: { placeholder?: string; width?: string } = {}): HTMLElement {
+  const wrap = el('div', { class: 'field' });
+  const id = `tf-${Math.random().toString(36).slice(2)}`;
+  const lab = document.createElement('vscode-label');
+  lab.setAttribute('for', id);
+  lab.textContent = label;
+  const t = document.createElement('vscode-textfield') as HTMLElement & { value: string };
+  t.id = id;
+  t.value = value;
+  if (options.placeholder) t.setAttribute('placeholder', options.placeholder);
+  if (options.width) t.style.width = options.width;
+  t.addEventListener('change', () => onChange(t.value));
+  wrap.append(lab, t);
+  return wrap;
+}
+
+export function select(label: string, options: Array<{ value: string; label: string }>, value: string, onChange: (value: string) => void): HTMLElement {
+  const wrap = el('div', { class: 'field' });
+  const lab = document.createElement('vscode-label');
+  lab.textContent = label;
+  const s = document.createElement('vscode-single-select') as HTMLElement & { value: string };
+  for (const o of options) {
+    const opt = document.createElement('vscode-option') as HTMLElement & { value: string };
+    opt.value = o.value;
+    opt.textContent = o.label;
+    if (o.value === value) opt.setAttribute('selected', '');
+    s.append(opt);
+  }
+  s.addEventListener('change', () => onChange(s.value));
+  wrap.append(lab, s);
+  return wrap;
+}
+
+export interface Column<R> {
+  header: string;
+  cell: (row: R) => string;
+  /** right-align numbers */
+  numeric?: boolean;
+  title?: string;
+}
+
+/** A vscode-elements table; `onSelect` makes rows clickable (selected row gets aria-selected). */
+export function table<R>(columns: Column<R>[], rows: readonly R[], onSelect?: (row: R, index: number) => void): HTMLElement {
+  const t = document.createElement('vscode-table');
+  t.setAttribute('zebra', '');
+  t.setAttribute('bordered-columns', '');
+  t.setAttribute('resizable', '');
+  const head = document.createElement('vscode-table-header');
+  head.setAttribute('slot', 'header');
+  for (const c of columns) {
+    const h = document.createElement('vscode-table-header-cell');
+    h.textContent = c.header;
+    if (c.title) h.title = c.title;
+    head.append(h);
+  }
+  const body = document.createElement('vscode-table-body');
+  body.setAttribute('slot', 'body');
+  rows.forEach((r, i) => {
+    const tr = document.createElement('vscode-table-row');
+    tr.dataset.index = String(i);
+    for (const c of columns) {
+      const td = document.createElement('vscode-table-cell');
+      td.textContent = c.cell(r);
+      if (c.numeric) td.classList.add('numeric');
+      tr.append(td);
+    }
+    if (onSelect) {
+      tr.classList.add('selectable');
+      tr.tabIndex = 0;
+      const pick = () => {
+        body.querySelectorAll('vscode-table-row[aria-selected="true"]').forEach((x) => x.setAttribute('aria-selected', 'false'));
+        tr.setAttribute('aria-selected', 'true');
+        onSelect(r, i);
+      };
+      tr.addEventListener('click', pick);
+      tr.addEventListener('keydown', (e) => { if (e.key === 'Enter' || e.key === ' ') pick(); });
+    }
+    body.append(tr);
+  });
+  t.append(head, body);
+  return t;
+}
+
+/** An indeterminate/determinate progress bar with a message; hidden when idle. */
+export class Progress {
+  readonly element = el('div', { class: 'progress', role: 'status', 'aria-live': 'polite' });
+  private readonly bar = document.createElement('vscode-progress-bar') as HTMLElement & { value?: number; indeterminate?: boolean };
+  private readonly label = el('span', { class: 'progress-label' });
+  constructor() {
+    this.element.append(this.bar, this.label);
+    this.element.hidden = true;
+  }
+  start(message: string): void {
+    this.element.hidden = false;
+    this.bar.indeterminate = true;
+    this.label.textContent = message;
+  }
+  update(fraction: number, message?: string): void {
+    this.element.hidden = false;
+    this.bar.indeterminate = false;
+    this.bar.value = Math.round(fraction * 100);
+    if (message) this.label.textContent = message;
+  }
+  done(): void {
+    this.element.hidden = true;
+  }
+}
+
+/** A banner for errors (e.g. the file does not parse). */
+export function banner(kind: 'error' | 'info', message: string): HTMLElement {
+  return el('div', { class: `banner banner-${kind}`, role: kind === 'error' ? 'alert' : 'note' }, message);
+}
+
+export function formatNumber(v: number | null | undefined, digits = 4): string {
+  if (v === null || v === undefined) return '—';
+  if (!Number.isFinite(v)) return String(v);
+  if (v === 0) return '0';
+  const a = Math.abs(v);
+  return a >= 1e-3 && a < 1e5 ? Number(v.toPrecision(digits)).toString() : v.toExponential(digits - 1);
+}

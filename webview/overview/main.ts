@@ -1,0 +1,126 @@
+/**
+ * Network overview panel: the layer table (shape, ‖W‖₂, ‖W − I‖₂, ‖b‖₂), those norms against depth
+ * (uPlot, log-scale toggle) and a heatmap of the selected layer's weight matrix.
+ */
+import { Cancellation, HostConnection, RpcError, type PanelState } from '../common/host';
+import { Heatmap } from '../common/heatmap';
+import { LinePlot } from '../common/linePlot';
+import { onThemeChange } from '../common/theme';
+import { banner, button, checkbox, el, formatNumber, Progress, section, table } from '../common/ui';
+import type { OverviewLayerRow, OverviewResult } from '../../src/shared/analyses/overview';
+
+interface OverviewState extends PanelState {
+  logY?: boolean;
+  selectedLayer?: number;
+}
+
+const host = new HostConnection<OverviewState>();
+const app = document.getElementById('app')!;
+const progress = new Progress();
+const header = el('header', { class: 'panel-header' });
+const messages = el('div', { class: 'messages' });
+const summaryLine = el('p', { class: 'summary', 'data-testid': 'summary' });
+const tableHost = el('div', { class: 'table-host', 'data-testid': 'layer-table' });
+const plot = new LinePlot(300);
+const heatmap = new Heatmap({ scale: 'diverging', rowLabel: 'out', colLabel: 'in', maxWidth: 640, maxHeight: 420 });
+const heatmapTitle = el('p', { class: 'caption', 'data-testid': 'heatmap-title' }, 'Select a layer in the table to see its weights.');
+let result: OverviewResult | undefined;
+let running: Cancellation | undefined;
+let logY = host.state?.logY ?? true;
+
+const logToggle = checkbox('log scale', logY, (on) => {
+  logY = on;
+  host.patchState({ logY: on });
+  plot.setLog('y', on);
+});
+
+header.append(
+  el('h1', {}, 'Network overview'),
+  el('div', { class: 'toolbar' },
+    logToggle,
+    button('Export PNG', () => { const d = plot.pngBase64(); if (d) host.export('norms.png', 'image/png', d); }, { secondary: true, icon: 'file-media' }),
+    button('Export CSV', () => host.export('norms.csv', 'text/csv', plot.csv()), { secondary: true, icon: 'table' }),
+    button('Export JSON', () => { if (result) host.export('overview.json', 'application/json', JSON.stringify(result, null, 2)); }, { secondary: true, icon: 'json' }),
+  ),
+);
+app.append(
+  header,
+  progress.element,
+  messages,
+  summaryLine,
+  section('Layers', tableHost),
+  section('Norms against depth', el('div', { 'data-testid': 'norm-plot' }, plot.element)),
+  section('Weight matrix', heatmapTitle, heatmap.element),
+);
+app.removeAttribute('aria-busy');
+
+async function load(): Promise<void> {
+  running?.cancel();
+  const token = new Cancellation();
+  running = token;
+  progress.start('Computing layer norms in the analysis worker…');
+  try {
+    const r = await host.request('overview', { maxRows: 400 }, { token, onProgress: (f, m) => progress.update(f, m) });
+    if (token.isCancellationRequested) return;
+    result = r;
+    messages.replaceChildren();
+    render(r);
+  } catch (e) {
+    if (e instanceof RpcError && e.code === 'cancelled') return;
+    messages.replaceChildren(banner('error', (e as Error).message));
+  } finally {
+    if (running === token) progress.done();
+  }
+}
+
+function render(r: OverviewResult): void {
+  const s = r.summary;
+  summaryLine.textContent = `${s.name ? s.name + ' — ' : ''}${s.depth} layers, widths ${s.widthsText}, ${s.parameterCount.toLocaleString('en-US')} parameters${r.sampled ? ` (table shows ${r.rows.length} log-spaced layers)` : ''}`;
+  tableHost.replaceChildren(table<OverviewLayerRow>([
+    { header: 'Layer', cell: (x) => String(x.layer), numeric: true },
+    { header: 'Type', cell: (x) => x.type },
+    { header: 'Shape', cell: (x) => x.shape, title: 'out×in (residual blocks: widths through the branch)' },
+    { header: 'Activation', cell: (x) => x.activation },
+    { header: '‖W‖₂', cell: (x) => formatNumber(x.normW), numeric: true, title: 'spectral norm; for residual blocks the product of the branch norms' },
+    { header: '‖W − I‖₂', cell: (x) => formatNumber(x.normWminusI), numeric: true, title: 'defined for square W' },
+    { header: '‖b‖₂', cell: (x) => formatNumber(x.normB), numeric: true },
+  ], r.rows, (row) => void showLayer(row.layer)));
+  const x = r.rows.map((row) => row.layer);
+  plot.render({
+    title: 'Layer norms',
+    xLabel: 'layer k',
+    yLabel: 'norm',
+    x,
+    logX: r.summary.depth > 50,
+    logY,
+    series: [
+      { label: '‖W_k‖₂', values: r.rows.map((row) => row.normW), points: r.rows.length < 40 },
+      { label: '‖W_k − I‖₂', values: r.rows.map((row) => row.normWminusI), points: r.rows.length < 40 },
+      { label: '‖b_k‖₂', values: r.rows.map((row) => row.normB), points: r.rows.length < 40 },
+    ],
+  });
+  const selected = host.state?.selectedLayer;
+  const still = selected && selected <= r.summary.depth ? selected : r.rows[0]?.layer;
+  if (still) void showLayer(still);
+}
+
+async function showLayer(layer: number): Promise<void> {
+  host.patchState({ selectedLayer: layer });
+  try {
+    const m = await host.request('layerMatrix', { layer });
+    heatmapTitle.textContent = `${m.label} — hover for values; colour: blue > 0 > red, scaled to max |w| = ${formatNumber(Math.max(...Array.from(m.weights.data, Math.abs)))}`;
+    heatmap.setData(m.weights, m.label);
+  } catch (e) {
+    heatmapTitle.textContent = (e as Error).message;
+  }
+}
+
+host.onDocument((_doc, state, changed) => {
+  if (!changed && state?.logY !== undefined) {
+    logY = state.logY;
+    (logToggle as HTMLElement & { checked: boolean }).checked = logY;
+  }
+  void load();
+});
+onThemeChange(() => { if (result) render(result); heatmap.draw(); });
+host.ready();
