@@ -3,8 +3,9 @@
 import * as fs from 'node:fs';
 import { UsageError, type CliIo } from './command';
 import { commands } from './commands/index';
+import packageJson from '../../package.json';
 
-const VERSION = '0.1.0';
+const VERSION: string = packageJson.version;
 
 function topHelp(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

@@ -1,0 +1,67 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { RequestClient, RpcError, type CancellationLike } from '../../src/shared/rpc';
+
+function wire() {
+  const sent: Array<{ id: number; analysis: string; params: unknown }> = [];
+  const cancelled: number[] = [];
+  const client = new RequestClient((id, analysis, params) => sent.push({ id, analysis, params }), (id) => cancelled.push(id));
+  return { client, sent, cancelled };
+}
+
+class Token implements CancellationLike {
+  isCancellationRequested = false;
+  private l: Array<() => void> = [];
+  cancel() { this.isCancellationRequested = true; this.l.forEach((f) => f()); }
+  onCancellationRequested(f: () => void) { this.l.push(f); return { dispose: () => { this.l = this.l.filter((x) => x !== f); } }; }
+}
+
+test('each request gets its own id and exactly its own reply', async () => {
+  const { client, sent } = wire();
+  const a = client.request('overview', { maxRows: 3 });
+  const b = client.request('layerMatrix', { layer: 2 });
+  assert.deepEqual(sent.map((s) => [s.id, s.analysis]), [[1, 'overview'], [2, 'layerMatrix']]);
+  client.handle({ type: 'response', replyTo: 2, result: 'B' });
+  client.handle({ type: 'response', replyTo: 1, result: 'A' });
+  assert.equal(await a, 'A');
+  assert.equal(await b, 'B');
+  assert.equal(client.inFlight, 0);
+  assert.equal(client.handle({ type: 'response', replyTo: 1, result: 'late' }), false);
+});
+
+test('progress is streamed before the response; errors carry their code', async () => {
+  const { client } = wire();
+  const seen: number[] = [];
+  const p = client.request('overview', {}, { onProgress: (f) => seen.push(f) });
+  client.handle({ type: 'progress', replyTo: 1, fraction: 0.25 });
+  client.handle({ type: 'progress', replyTo: 1, fraction: 0.75 });
+  client.handle({ type: 'error', replyTo: 1, code: 'invalid-document', message: 'The network file has 1 error' });
+  await assert.rejects(p, (e: unknown) => e instanceof RpcError && e.code === 'invalid-document' && e.message === 'The network file has 1 error');
+  assert.deepEqual(seen, [0.25, 0.75]);
+});
+
+test('cancelling tells the other side and rejects at once; a late reply is ignored', async () => {
+  const { client, cancelled } = wire();
+  const token = new Token();
+  const p = client.request('overview', {}, { token });
+  token.cancel();
+  await assert.rejects(p, (e: unknown) => e instanceof RpcError && e.code === 'cancelled');
+  assert.deepEqual(cancelled, [1]);
+  assert.equal(client.handle({ type: 'response', replyTo: 1, result: 1 }), false);
+});
+
+test('an already-cancelled token never sends', async () => {
+  const { client, sent } = wire();
+  const token = new Token();
+  token.cancel();
+  await assert.rejects(client.request('overview', {}, { token }), { code: 'cancelled' });
+  assert.equal(sent.length, 0);
+});
+
+test('rejectAll fails every pending request with the given code (worker exit)', async () => {
+  const { client } = wire();
+  const ps = [client.request('overview', {}), client.request('validate', {})];
+  client.rejectAll('worker-exited', 'the analysis worker stopped (exit code 1)');
+  for (const p of ps) await assert.rejects(p, { code: 'worker-exited', message: 'the analysis worker stopped (exit code 1)' });
+  assert.equal(client.inFlight, 0);
+});
