@@ -13,6 +13,8 @@ const common = {
   minify: production,
   logLevel: 'info',
   target: 'es2022',
+  // prefer ESM builds: jsonc-parser's UMD build hides its requires from the bundler
+  mainFields: ['module', 'main'],
 };
 
 // every folder under webview/ except common/ is a panel with a main.ts
