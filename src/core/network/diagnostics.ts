@@ -1,0 +1,82 @@
+/**
+ * Diagnostics of the network parser: stable codes, severities and exact source ranges.
+ * Every code here is documented in docs/network-format.md (the editor links there).
+ */
+import type { SourceRange } from './model';
+
+export type DiagnosticSeverity = 'error' | 'warning' | 'information';
+
+export interface NetworkDiagnostic {
+  /** stable identifier, e.g. 'shape-mismatch' */
+  code: string;
+  severity: DiagnosticSeverity;
+  message: string;
+  /** offset of the offending JSON node in the text (UTF-16 code units) */
+  offset: number;
+  /** length of that node */
+  length: number;
+}
+
+/** Every diagnostic code with a one-line description (the table in docs/network-format.md). */
+export const DIAGNOSTIC_CODES = {
+  'json-syntax': 'The file is not valid JSON (comments and trailing commas are not allowed).',
+  'file-too-large': 'The file exceeds the size limit (setting depthLens.maxFileSizeMB, CLI --max-size-mb).',
+  'unknown-format': 'The "format" field is missing or names a format Depth Lens does not read.',
+  'missing-field': 'A required property is missing.',
+  'wrong-type': 'A value has the wrong JSON type (e.g. a string where a number is expected).',
+  'invalid-value': 'A value is outside its allowed set or range (e.g. a negative standard deviation).',
+  'unknown-field': 'A property Depth Lens does not know (often a typo); it is ignored.',
+  'duplicate-key': 'The same property appears twice in one object.',
+  'unknown-layer-type': 'A layer "type" that is not dense, residual, family, random or residual-family.',
+  'unknown-activation': 'An activation other than "relu" or "linear".',
+  'non-finite-number': 'NaN or ±Infinity: written as a string, or a literal that overflows float64.',
+  'ragged-matrix': 'A weight matrix whose rows have different lengths.',
+  'empty-matrix': 'A weight matrix or vector with no entries.',
+  'shape-mismatch': 'A layer expects a different input width than the previous layer produces.',
+  'bias-length': 'A bias vector whose length differs from the number of rows of the weights.',
+  'dimension-mismatch': 'An input domain bound or probe whose length differs from input.dim.',
+  'empty-domain': 'An input domain with min > max in some coordinate.',
+  'residual-shape': 'A residual branch that does not map R^m back to R^m.',
+  'residual-branch': 'A residual branch layer with a wrong type or activation (ReLU inside, linear last).',
+  'family-count': 'A family count that is not a positive integer or exceeds the layer limit.',
+  'not-square': 'A family matrix (or identity part) that is not square.',
+  'size-limit': 'A width, depth or parameter count beyond Depth Lens limits.',
+  'external-unavailable': 'External weight files cannot be read in this context.',
+  'external-missing': 'An external weight file does not exist.',
+  'external-short': 'An external weight file is shorter than the weights it should contain.',
+  'tfjs-unsupported': 'A TensorFlow.js model feature Depth Lens cannot import (layer class, activation, dtype).',
+  'tfjs-weights': 'TensorFlow.js weights missing from, or inconsistent with, the weightsManifest.',
+  'tfjs-skipped-layer': 'A TensorFlow.js layer that is a no-op at inference (InputLayer, Dropout) and was skipped.',
+  'empty-network': 'The network has no layers.',
+  'last-layer-relu': 'The last layer applies ReLU; outputs are clamped at 0 (often unintended for an output layer).',
+  'internal-error': 'A bug in Depth Lens while reading the file; please report it.',
+} as const;
+
+export type DiagnosticCode = keyof typeof DIAGNOSTIC_CODES;
+
+/** Collects diagnostics; caps repeated element-level errors so a broken 10⁶-entry matrix stays readable. */
+export class DiagnosticSink {
+  readonly list: NetworkDiagnostic[] = [];
+  private errors = 0;
+
+  report(severity: DiagnosticSeverity, code: DiagnosticCode, range: SourceRange, message: string): void {
+    if (severity === 'error') this.errors++;
+    this.list.push({ code, severity, message, offset: range.offset, length: range.length });
+  }
+
+  error(code: DiagnosticCode, range: SourceRange, message: string): void {
+    this.report('error', code, range, message);
+  }
+
+  warning(code: DiagnosticCode, range: SourceRange, message: string): void {
+    this.report('warning', code, range, message);
+  }
+
+  information(code: DiagnosticCode, range: SourceRange, message: string): void {
+    this.report('information', code, range, message);
+  }
+
+  get errorCount(): number {
+    return this.errors;
+  }
+}
