@@ -160,13 +160,13 @@ export interface MeanFieldParams {
   readonly seed?: number;
   /** σ in both hidden layers (bounded, C²_b as the theorem assumes); default 'tanh' */
   readonly activation?: MeanFieldActivation;
-  /** O(1) multipliers of the §E learning rates α_C = c_C·N2/N1, α_2 = c_2·N2, α_1 = c_1; default 1 each */
+  /** O(1) multipliers of the §E learning rates α_C = c_C·N2/N1, α_2 = c_2·N2, α_1 = c_1; default 4 each (see DEFAULT_RATE in core/training/meanField.ts) */
   readonly learningRates?: { readonly C?: number; readonly W2?: number; readonly W1?: number };
   /** initial parameters iid U[−initRange, initRange]; default 1 */
   readonly initRange?: number;
   /** number of record intervals on [0, T] (records at t = m·T/records); default 20 */
   readonly records?: number;
-  /** points of the midpoint grid on [−1,1] behind the training loss; default 41 */
+  /** points of the midpoint grid on [−1,1] behind the training loss; default 21 */
   readonly lossGrid?: number;
 }
 
