@@ -1,0 +1,225 @@
+/**
+ * Monte Carlo of the angle θ^ℓ between two inputs through random bias-free ReLU networks (MATH.md §C),
+ * two ways:
+ *  - the exact Markov chain: given θ^{ℓ−1}, the n_ℓ pre-activation pairs of layer ℓ are iid bivariate
+ *    normal with correlation cos θ^{ℓ−1}; draw them, apply ReLU, measure the new angle. No matrices.
+ *  - full networks: iid N(0,1) weight matrices W^ℓ (n_ℓ × n_{ℓ−1}), z^1 = W^1 x, z^{ℓ+1} = W^{ℓ+1}σ(z^ℓ),
+ *    the actual forward pass of x_α = e₁ and x_β = cos θ⁰ e₁ + sin θ⁰ e₂. The He factor sqrt(2/n_ℓ)
+ *    is left out because a positive scalar per layer does not change any angle.
+ * θ^ℓ is the angle between the post-activations σ(z^ℓ_α), σ(z^ℓ_β) (θ^0 the input angle); both modes
+ * record X_ℓ = ln sin²θ^ℓ for ℓ = 0..L.
+ *
+ * Each trial (a chain path or a network) draws from its own stream Rng.derive(seed, trial), so a run
+ * is reproducible bit-for-bit and trial t gives the same path whatever the number of trials.
+ *
+ * sin²θ is computed from the component of one vector orthogonal to the other,
+ * sin²θ = ‖b − (a·b/‖a‖²)a‖²/‖b‖², which keeps relative precision for small angles (1 − cos²θ would
+ * not). Two outcomes have no finite X: θ exactly 0 (X = −∞, "collapsed"; absorbing, common only at
+ * tiny widths) and a post-activation vector that is all zero (angle undefined, X = NaN, "dead").
+ */
+import { checkpoint, silentContext, type AnalysisContext } from '../context';
+import { Rng } from '../rng';
+import { checkTheta } from './moments';
+
+export type SimulationMode = 'chain' | 'network';
+
+export interface AngleSamples {
+  readonly mode: SimulationMode;
+  readonly trials: number;
+  /** L: samples exist for layers 0..L */
+  readonly layers: number;
+  /** X_ℓ = ln sin²θ^ℓ, layer-major: sample of trial t at layer ℓ is lnSin2[ℓ·trials + t] */
+  readonly lnSin2: Float64Array;
+}
+
+export interface SimulationOptions {
+  /** widths [n₀, n₁, …, n_L]; n₀ is the input dimension (used by the network mode only) */
+  readonly widths: readonly number[];
+  readonly theta0: number;
+  readonly trials: number;
+  readonly seed: number;
+  readonly mode: SimulationMode;
+}
+
+export function checkWidths(widths: readonly number[], fn: string, minWidth = 1): void {
+  if (!Array.isArray(widths) || widths.length < 2) throw new RangeError(`${fn}: widths must list the input width and at least one layer width, got ${JSON.stringify(widths)}`);
+  widths.forEach((n, i) => {
+    if (!Number.isInteger(n) || n < minWidth) throw new RangeError(`${fn}: width ${i} must be an integer ≥ ${minWidth}, got ${n}`);
+  });
+}
+
+function checkTrials(trials: number, fn: string): void {
+  if (!Number.isInteger(trials) || trials < 1) throw new RangeError(`${fn}: trials must be a positive integer, got ${trials}`);
+}
+
+const TWO_POW_M31 = 1 / 2147483648;
+
+/**
+ * Fill out[0..count) with iid N(0,1) from `rng`, in pairs by the polar (Marsaglia) form of Box–Muller:
+ * both values of each pair are used, and no trigonometric function is evaluated.
+ */
+export function fillGaussianPairs(rng: Rng, out: Float64Array, count = out.length): void {
+  let i = 0;
+  while (i < count) {
+    // 32 random bits per coordinate are plenty here (q's resolution 2^-62 bounds |g| by ~9.3) and
+    // halve the generator calls compared with 53-bit uniforms
+    const x = rng.nextUint32() * TWO_POW_M31 - 1;
+    const y = rng.nextUint32() * TWO_POW_M31 - 1;
+    const q = x * x + y * y;
+    if (q >= 1 || q === 0) continue;
+    const f = Math.sqrt((-2 * Math.log(q)) / q);
+    out[i++] = x * f;
+    if (i < count) out[i++] = y * f;
+  }
+}
+
+/**
+ * sin² of the angle between a and b (length n) given their Gram entries; NaN when either is zero.
+ * Orthogonal-residual form (see module comment).
+ */
+function sin2FromVectors(a: Float64Array, b: Float64Array, n: number, aa: number, bb: number, ab: number): number {
+  if (aa === 0 || bb === 0) return NaN;
+  const k = ab / aa;
+  let r = 0;
+  for (let i = 0; i < n; i++) {
+    const d = b[i] - k * a[i];
+    r += d * d;
+  }
+  const s2 = r / bb;
+  return s2 > 1 ? 1 : s2;
+}
+
+/** Run the Monte Carlo (chain or full networks). ctx.checkpoint is called between trials. */
+export function simulateAngles(opts: SimulationOptions, ctx: AnalysisContext = silentContext): AngleSamples {
+  const { widths, theta0, trials, seed, mode } = opts;
+  checkWidths(widths, 'simulateAngles');
+  checkTheta(theta0, 'simulateAngles');
+  checkTrials(trials, 'simulateAngles');
+  if (mode !== 'chain' && mode !== 'network') throw new RangeError(`simulateAngles: mode must be 'chain' or 'network', got ${String(mode)}`);
+  if (mode === 'network' && widths[0] < 2) throw new RangeError(`simulateAngles: the network mode needs input width ≥ 2 to place two inputs at an angle, got ${widths[0]}`);
+  const L = widths.length - 1;
+  const out = new Float64Array((L + 1) * trials);
+  const x0 = 2 * Math.log(Math.sin(theta0));
+  for (let t = 0; t < trials; t++) out[t] = x0;
+  const maxW = Math.max(...widths);
+  const bufA = new Float64Array(maxW), bufB = new Float64Array(maxW);
+  const every = Math.max(1, Math.floor(trials / 200));
+  if (mode === 'chain') {
+    const g = new Float64Array(2 * maxW);
+    for (let t = 0; t < trials; t++) {
+      if (t % every === 0) checkpoint(ctx, t / trials, `chain trial ${t + 1}/${trials}`);
+      chainPath(Rng.derive(seed, t), widths, theta0, out, t, trials, bufA, bufB, g);
+    }
+  } else {
+    const bufA2 = new Float64Array(maxW), bufB2 = new Float64Array(maxW), row = new Float64Array(maxW);
+    for (let t = 0; t < trials; t++) {
+      checkpoint(ctx, t / trials, `network ${t + 1}/${trials}`);
+      networkPath(Rng.derive(seed, t), widths, theta0, out, t, trials, bufA, bufB, bufA2, bufB2, row);
+    }
+  }
+  checkpoint(ctx, 1);
+  return { mode, trials, layers: L, lnSin2: out };
+}
+
+/** One path of the exact Markov chain. */
+function chainPath(rng: Rng, widths: readonly number[], theta0: number, out: Float64Array, t: number, trials: number,
+  a: Float64Array, b: Float64Array, g: Float64Array): void {
+  let c = Math.cos(theta0), s = Math.sin(theta0);
+  const L = widths.length - 1;
+  for (let l = 1; l <= L; l++) {
+    const idx = l * trials + t;
+    if (s === 0 || Number.isNaN(s)) {
+      // absorbing: θ = 0 stays 0 (identical pairs), a dead vector stays dead
+      out[idx] = Number.isNaN(s) ? NaN : -Infinity;
+      continue;
+    }
+    const n = widths[l];
+    fillGaussianPairs(rng, g, 2 * n);
+    let aa = 0, bb = 0, ab = 0;
+    for (let i = 0; i < n; i++) {
+      const u = g[2 * i];
+      const v = c * u + s * g[2 * i + 1];
+      const ai = u > 0 ? u : 0;
+      const bi = v > 0 ? v : 0;
+      a[i] = ai; b[i] = bi;
+      aa += ai * ai; bb += bi * bi; ab += ai * bi;
+    }
+    const s2 = sin2FromVectors(a, b, n, aa, bb, ab);
+    if (Number.isNaN(s2)) { s = NaN; out[idx] = NaN; continue; }
+    s = Math.sqrt(s2);
+    c = ab / Math.sqrt(aa * bb);
+    out[idx] = s2 === 0 ? -Infinity : Math.log(s2);
+  }
+}
+
+/** One full random network applied to the two inputs. */
+function networkPath(rng: Rng, widths: readonly number[], theta0: number, out: Float64Array, t: number, trials: number,
+  ha: Float64Array, hb: Float64Array, za: Float64Array, zb: Float64Array, row: Float64Array): void {
+  const n0 = widths[0];
+  ha.fill(0, 0, n0); hb.fill(0, 0, n0);
+  ha[0] = 1;
+  hb[0] = Math.cos(theta0); hb[1] = Math.sin(theta0);
+  let dead = false;
+  const L = widths.length - 1;
+  for (let l = 1; l <= L; l++) {
+    const idx = l * trials + t;
+    const m = widths[l], k = widths[l - 1];
+    if (dead) { out[idx] = NaN; continue; }
+    let aa = 0, bb = 0, ab = 0;
+    for (let i = 0; i < m; i++) {
+      fillGaussianPairs(rng, row, k);
+      let sa = 0, sb = 0;
+      for (let j = 0; j < k; j++) {
+        const w = row[j];
+        sa += w * ha[j];
+        sb += w * hb[j];
+      }
+      const ai = sa > 0 ? sa : 0;
+      const bi = sb > 0 ? sb : 0;
+      za[i] = ai; zb[i] = bi;
+      aa += ai * ai; bb += bi * bi; ab += ai * bi;
+    }
+    const s2 = sin2FromVectors(za, zb, m, aa, bb, ab);
+    if (Number.isNaN(s2)) { dead = true; out[idx] = NaN; continue; }
+    out[idx] = s2 === 0 ? -Infinity : Math.log(s2);
+    // the new post-activations feed the next layer
+    for (let i = 0; i < m; i++) { ha[i] = za[i]; hb[i] = zb[i]; }
+  }
+}
+
+/** Summary of one layer's samples. Mean and sd are over the finite samples only. */
+export interface SampleStats {
+  readonly mean: number | null;
+  /** sample standard deviation (n − 1 in the denominator) */
+  readonly sd: number | null;
+  /** standard error of the mean, sd/√count */
+  readonly se: number | null;
+  /** number of finite samples */
+  readonly count: number;
+  /** trials where θ became exactly 0 (X = −∞) */
+  readonly collapsed: number;
+  /** trials where a post-activation vector became all zero (angle undefined) */
+  readonly dead: number;
+}
+
+export function sampleStats(values: ArrayLike<number>): SampleStats {
+  let count = 0, collapsed = 0, dead = 0, mean = 0, m2 = 0;
+  for (let i = 0; i < values.length; i++) {
+    const x = values[i];
+    if (Number.isNaN(x)) { dead++; continue; }
+    if (x === -Infinity) { collapsed++; continue; }
+    count++;
+    const d = x - mean; // Welford
+    mean += d / count;
+    m2 += d * (x - mean);
+  }
+  if (count === 0) return { mean: null, sd: null, se: null, count, collapsed, dead };
+  const sd = count > 1 ? Math.sqrt(m2 / (count - 1)) : null;
+  return { mean, sd, se: sd === null ? null : sd / Math.sqrt(count), count, collapsed, dead };
+}
+
+/** The samples of one layer (a view, not a copy). */
+export function layerSamples(samples: AngleSamples, layer: number): Float64Array {
+  if (!Number.isInteger(layer) || layer < 0 || layer > samples.layers) throw new RangeError(`layerSamples: layer must be an integer in 0..${samples.layers}, got ${layer}`);
+  return samples.lnSin2.subarray(layer * samples.trials, (layer + 1) * samples.trials);
+}
