@@ -1,0 +1,104 @@
+/**
+ * One step of the forward recursion at a probe, with what the convergence analysis needs besides
+ * N_k(x): the activation pattern (to count inactive neurons and to push the partial products
+ * P_k = J_k W_k P_{k−1}, q_k = J_k (W_k q_{k−1} + b_k) along, MATH.md §A) — for dense layers and for
+ * residual blocks (x_n = D_n[(I + A_n) x_{n−1} + c_n], MATH.md §B).
+ *
+ * The affine map (P, q) is carried as one augmented matrix G = [P | q] of shape width × (d + 1):
+ * every step maps G ↦ mask ∘ (W G + b e_{d+1}ᵀ), so P and q never need separate code.
+ */
+import { matMul, matVec, type DenseMatrix } from '../linalg/dense';
+import type { Activation, DenseLayer, ResidualBlock } from '../network/model';
+
+/** Pre-activations of one step at one probe (kept to push G through the same pattern). */
+export interface StepPattern {
+  /** dense: [pre]; residual: one per branch layer, then the outer pre-activation x + r */
+  readonly pres: Float64Array[];
+  readonly activations: Activation[];
+}
+
+/** y = σ(W x + b) into `out`; returns the number of inactive ReLU units (pre ≤ 0). */
+export function denseForward(layer: DenseLayer, x: Float64Array, pre: Float64Array, out: Float64Array): number {
+  matVec(layer.weights, x, layer.bias, pre);
+  if (layer.activation !== 'relu') { out.set(pre); return 0; }
+  let inactive = 0;
+  for (let i = 0; i < pre.length; i++) {
+    const t = pre[i];
+    if (t > 0) out[i] = t; else { out[i] = 0; inactive++; }
+  }
+  return inactive;
+}
+
+/**
+ * x_n = σ(x_{n−1} + branch(x_{n−1})) into `out`; returns the inactive outer units and the pattern.
+ * Inner buffers are allocated per call (branch widths may change from block to block).
+ */
+export function residualForward(block: ResidualBlock, x: Float64Array, out: Float64Array): { inactive: number; pattern: StepPattern } {
+  const pres: Float64Array[] = [];
+  const activations: Activation[] = [];
+  let u = x;
+  for (const l of block.branch) {
+    const pre = new Float64Array(l.weights.rows);
+    const v = new Float64Array(l.weights.rows);
+    denseForward(l, u, pre, v);
+    pres.push(pre); activations.push(l.activation);
+    u = v;
+  }
+  const outer = new Float64Array(x.length);
+  let inactive = 0;
+  for (let i = 0; i < x.length; i++) {
+    const t = x[i] + u[i];
+    outer[i] = t;
+    if (block.activation !== 'relu') out[i] = t;
+    else if (t > 0) out[i] = t;
+    else { out[i] = 0; inactive++; }
+  }
+  pres.push(outer); activations.push(block.activation);
+  return { inactive, pattern: { pres, activations } };
+}
+
+/** G ↦ mask ∘ (W G + b e_lastᵀ): the step of the augmented affine map through one dense layer. */
+function pushDense(W: DenseMatrix, b: Float64Array, G: DenseMatrix, pre: Float64Array, activation: Activation): DenseMatrix {
+  const out = matMul(W, G);
+  const c = out.cols, last = c - 1;
+  for (let i = 0; i < out.rows; i++) {
+    if (activation === 'relu' && !(pre[i] > 0)) out.data.fill(0, i * c, (i + 1) * c);
+    else out.data[i * c + last] += b[i];
+  }
+  return out;
+}
+
+/** Push the augmented affine map G = [P | q] through a dense layer on the pattern `pre`. */
+export function pushAffineDense(layer: DenseLayer, G: DenseMatrix, pre: Float64Array): DenseMatrix {
+  return pushDense(layer.weights, layer.bias, G, pre, layer.activation);
+}
+
+/** Through a residual block: G ↦ D_n (G + R), R = the branch applied on its pattern (no shortcut in the affine column beyond b). */
+export function pushAffineResidual(block: ResidualBlock, G: DenseMatrix, pattern: StepPattern): DenseMatrix {
+  let U = G;
+  block.branch.forEach((l, idx) => { U = pushDense(l.weights, l.bias, U, pattern.pres[idx], l.activation); });
+  const outerPre = pattern.pres[pattern.pres.length - 1];
+  const c = G.cols;
+  const data = new Float64Array(G.rows * c);
+  for (let i = 0; i < G.rows; i++) {
+    const active = block.activation !== 'relu' || outerPre[i] > 0;
+    if (!active) continue;
+    for (let j = 0; j < c; j++) data[i * c + j] = G.data[i * c + j] + U.data[i * c + j];
+  }
+  return { rows: G.rows, cols: c, data };
+}
+
+/** ‖P_k − P_{k−1}‖_F over the first d columns of two augmented maps of equal shape. */
+export function linearPartDiffFro(a: DenseMatrix, b: DenseMatrix): number {
+  const d = a.cols - 1;
+  let s = 0;
+  for (let i = 0; i < a.rows; i++) for (let j = 0; j < d; j++) { const t = a.data[i * a.cols + j] - b.data[i * b.cols + j]; s += t * t; }
+  return Math.sqrt(s);
+}
+
+export function linearPartFro(a: DenseMatrix): number {
+  const d = a.cols - 1;
+  let s = 0;
+  for (let i = 0; i < a.rows; i++) for (let j = 0; j < d; j++) { const t = a.data[i * a.cols + j]; s += t * t; }
+  return Math.sqrt(s);
+}

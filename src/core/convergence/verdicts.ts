@@ -1,0 +1,232 @@
+/**
+ * The three verdicts of the convergence analysis (holds / fails / inconclusive), each with the
+ * deciding numbers, the theorem it rests on and its assumptions. Rules (documented for users):
+ *
+ * - sufficient (MATH.md §A: Σ‖W_k − I‖ < ∞ and Σ‖b_k‖ < ∞; §B: S1, S2 < ∞): holds when both tail
+ *   fits say summable (interval for p entirely above 1, or the tail is exactly 0), fails when one
+ *   interval lies entirely at or below 1 (an exponent equal to 1 within 1e-9 is the harmonic case,
+ *   which diverges), else inconclusive. Basis: extrapolated — a finite file has finite sums.
+ * - necessary (§A: convergence ⇒ W_k → I and b_k → 0, under non-degeneracy): for each of
+ *   ‖W_k − I‖ and ‖b_k‖ over the tail: "→ 0" when exactly 0 or the decay exponent's interval is
+ *   above 0.1; "does not → 0" when every tail term is ≥ τ and the interval lies below 0.1; else
+ *   unknown. The assumption is judged from log|det| of the tail product and the probes' patterns.
+ * - pointwise (observed at the probes): holds when the max-over-probes increment tail is summable
+ *   by the same rule as above; fails when at some probe the increments do not decay (interval
+ *   below 0.1, all ≥ 1e-12·max(1, ‖N‖)) or ‖N_k(x)‖ grows (growth-exponent interval above 0.1);
+ *   else inconclusive.
+ */
+import type { LayerGroup } from '../network/model';
+import type {
+  ConvergenceResult, LayerRangeReport, NecessaryVerdict, PowerLawFit, SeriesSummary, Verdict, VerdictStatus,
+} from '../../shared/analyses/convergence';
+
+export type ConvergenceBase = Omit<ConvergenceResult, 'verdicts'>;
+
+/** decay exponents below this count as "not decaying" (and above it as decaying to 0) */
+export const DECAY_EXPONENT = 0.1;
+/** a collapse of the tail product's |det| below this marks the non-degeneracy assumption violated */
+export const DET_COLLAPSE = 1e-6;
+
+interface VerdictInputs {
+  readonly threshold: number;
+  readonly groups: readonly LayerGroup[];
+  /** per probe: fit of ‖N_k(x)‖ over the tail (p < 0 means growth) */
+  readonly normFits: readonly PowerLawFit[];
+  readonly weightTerms: Float64Array;
+  readonly biasTerms: Float64Array;
+  /** per probe: min of ‖N_k − N_{k−1}‖ over the tail */
+  readonly tailMinIncrement: Float64Array;
+}
+
+export function buildVerdicts(base: ConvergenceBase, inputs: VerdictInputs): ConvergenceResult['verdicts'] {
+  return {
+    sufficient: sufficientVerdict(base),
+    necessary: necessaryVerdict(base, inputs),
+    pointwise: pointwiseVerdict(base, inputs),
+  };
+}
+
+export function fmt(x: number): string {
+  if (Number.isNaN(x)) return 'n/a';
+  if (!Number.isFinite(x)) return x > 0 ? '∞' : '−∞';
+  if (x === 0) return '0';
+  const a = Math.abs(x);
+  if (a >= 1e-3 && a < 1e5) return String(Number(x.toPrecision(4)));
+  return x.toExponential(3).replace('e+', 'e');
+}
+
+function fitText(fit: PowerLawFit): string {
+  if (fit.kind === 'zero') return `all terms on layers ${fit.from}–${fit.to} are exactly 0`;
+  if (fit.kind === 'insufficient') return `too few positive terms on layers ${fit.from}–${fit.to} to fit a tail (${fit.points})`;
+  return `terms ≈ C·k^(−p), p = ${fmt(fit.p)}, ${Math.round(fit.confidence * 100)}% interval [${fmt(fit.lo)}, ${fmt(fit.hi)}] (fit on layers ${fit.from}–${fit.to}, ${fit.points} points)`;
+}
+
+function seriesText(s: SeriesSummary, first: number, last: number): string {
+  const verdict = s.summable === 'holds' ? 'summable' : s.summable === 'fails' ? 'not summable' : 'undecided';
+  const ext = s.extrapolatedTail !== null ? `; extrapolated tail beyond layer ${last} ≤ ${fmt(s.extrapolatedTail)}` : '';
+  return `${s.label} over layers ${first}–${last} = ${fmt(s.sum)} (rigorous); ${fitText(s.fit)} ⇒ ${verdict}${ext}`;
+}
+
+/** Summability with the harmonic case (p = 1 within rounding) counted as divergent. */
+function seriesStatus(s: SeriesSummary): VerdictStatus {
+  const f = s.fit;
+  if (f.kind === 'power' && f.hi <= 1 + 1e-9 && f.lo < 1) return 'fails';
+  return s.summable;
+}
+
+function sufficientVerdict(b: ConvergenceBase): Verdict {
+  const { weight, bias } = b.series;
+  const { first, last } = b.sequence;
+  const resnet = b.kind === 'residual';
+  const theorem = resnet
+    ? 'MATH.md §B: if (S1) Σ_n Π_k ‖W^(n,k)‖ < ∞ and (S2) Σ_n Σ_k ‖b^(n,k)‖ Π_{j>k} ‖W^(n,j)‖ < ∞, then x_n converges for every input (from ‖x_n − x_{n−1}‖ ≤ a_n‖x_{n−1}‖ + β_n).'
+    : b.kind === 'mixed'
+      ? 'MATH.md §A and §B combined: if Σ w_k < ∞ and Σ β_k < ∞ (w = ‖W_k − I‖ for dense layers, a_n for residual blocks; β = ‖b_k‖ or the S2 term), then N_k(x) converges for every x.'
+      : 'MATH.md §A (derived): if Σ‖W_k − I‖ < ∞ and Σ‖b_k‖ < ∞, then N_k(x) converges for every x, uniformly on bounded sets.';
+  const assumptions =
+    `Fixed width ${b.sequence.width} on layers ${first}–${last}; ReLU or linear layers, so N_{k−1} ≥ 0 after the first ReLU layer; ` +
+    `operator norm ${b.norm} with the ${b.vectorNorm} vector norm. A file has finitely many layers, so its sums are always finite: ` +
+    'whether the infinite series converge is extrapolated from a power-law fit of the tail (t-interval for the exponent); ' +
+    'summable only when the whole interval is above 1.';
+  const numbers: Record<string, number> = {
+    sumW: weight.sum, sumB: bias.sum, pW: weight.fit.p, loW: weight.fit.lo, hiW: weight.fit.hi,
+    pB: bias.fit.p, loB: bias.fit.lo, hiB: bias.fit.hi, tailFrom: b.tail.from, tailTo: b.tail.to,
+  };
+  if (b.kind === 'none') return { status: 'inconclusive', reason: 'No width-preserving layers: there is no depth sequence.', theorem, assumptions, basis: 'observed', numbers };
+  const sw = seriesStatus(weight), sb = seriesStatus(bias);
+  const status: VerdictStatus = sw === 'holds' && sb === 'holds' ? 'holds' : sw === 'fails' || sb === 'fails' ? 'fails' : 'inconclusive';
+  const lead = status === 'holds'
+    ? 'Both series look summable if the fitted power laws continue beyond the file.'
+    : status === 'fails'
+      ? 'The sufficient condition fails (this alone does not mean the network diverges — see the pointwise verdict).'
+      : 'The tail data cannot decide whether both series are summable.';
+  return {
+    status, theorem, assumptions, basis: 'extrapolated', numbers,
+    reason: `${lead} ${seriesText(weight, first, last)}. ${seriesText(bias, first, last)}.`,
+  };
+}
+
+type Tendency = 'zero' | 'not-zero' | 'unknown';
+
+function tendency(terms: Float64Array, fit: PowerLawFit, firstNumber: number, threshold: number): { t: Tendency; min: number } {
+  let min = Infinity;
+  for (let k = fit.from; k <= fit.to; k++) { const v = terms[k - firstNumber]; if (v < min) min = v; }
+  if (fit.kind === 'zero') return { t: 'zero', min: 0 };
+  if (fit.kind === 'power' && fit.lo > DECAY_EXPONENT) return { t: 'zero', min };
+  if (fit.kind === 'power' && fit.hi < DECAY_EXPONENT && min >= threshold) return { t: 'not-zero', min };
+  return { t: 'unknown', min };
+}
+
+/** Maximal runs of tail layers whose term is ≥ threshold, as 0-based layer index ranges. */
+function violationRanges(quantity: 'weight' | 'bias', terms: Float64Array, firstNumber: number, from: number, to: number, threshold: number, groups: readonly LayerGroup[]): LayerRangeReport[] {
+  const out: LayerRangeReport[] = [];
+  let k = from;
+  while (k <= to) {
+    if (!(terms[k - firstNumber] >= threshold)) { k++; continue; }
+    let end = k, min = Infinity, max = -Infinity;
+    while (end <= to && terms[end - firstNumber] >= threshold) { const v = terms[end - firstNumber]; min = Math.min(min, v); max = Math.max(max, v); end++; }
+    const start = k - 1, last = end - 2; // 0-based indices
+    const touched: number[] = [];
+    groups.forEach((g, gi) => { if (g.start <= last && g.start + g.count - 1 >= start) touched.push(gi); });
+    out.push({ quantity, start, end: last, groups: touched, min, max, threshold });
+    k = end;
+  }
+  return out;
+}
+
+function necessaryVerdict(b: ConvergenceBase, inp: VerdictInputs): NecessaryVerdict {
+  const theorem = 'MATH.md §A (paper statement, hypotheses derived): if N_k(x) converges on an open set and the network is non-degenerate there, then W_k → I and b_k → 0.';
+  const assumptions =
+    'Non-degeneracy — a clean sufficient set: on an open set all neurons are eventually active (J_k = I) and the limit of W_n···W_1 is nonsingular. ' +
+    'Without it the condition is not necessary: W_k = I/2, b_k = 0 converges to 0 although W_k does not tend to I. ' +
+    `Judged here on the tail (layers ${b.tail.from}–${b.tail.to}) with threshold τ = ${fmt(inp.threshold)}: a term "does not tend to 0" when it stays ≥ τ and decays slower than k^(−${DECAY_EXPONENT}).`;
+  const numbers: Record<string, number> = { threshold: inp.threshold, tailLogAbsDet: b.tailLogAbsDet, tailFrom: b.tail.from, tailTo: b.tail.to };
+  if (b.kind !== 'dense') {
+    const { weight, bias } = b.series;
+    const reason = b.kind === 'none'
+      ? 'No width-preserving layers: there is no depth sequence.'
+      : `MATH.md gives no necessary condition for residual blocks (§B states only a sufficient one); observed for information: ${weight.label.split(' =')[0]} terms: ${fitText(weight.fit)}; ${bias.label.split(' =')[0]} terms: ${fitText(bias.fit)}.`;
+    return {
+      status: 'inconclusive', reason, theorem, assumptions, basis: 'observed', numbers,
+      assumption: { status: 'unknown', reason: 'not applicable to residual blocks' }, violations: [],
+    };
+  }
+  const first = b.sequence.first;
+  const wFit = b.series.weight.fit, bFit = b.series.bias.fit;
+  const tw = tendency(inp.weightTerms, wFit, first, inp.threshold);
+  const tb = tendency(inp.biasTerms, bFit, first, inp.threshold);
+  numbers.minWminusI = tw.min; numbers.minB = tb.min; numbers.pW = wFit.p; numbers.pB = bFit.p;
+  const status: VerdictStatus = tw.t === 'zero' && tb.t === 'zero' ? 'holds' : tw.t === 'not-zero' || tb.t === 'not-zero' ? 'fails' : 'inconclusive';
+  const violations = [
+    ...(tw.t === 'not-zero' ? violationRanges('weight', inp.weightTerms, first, b.tail.from, b.tail.to, inp.threshold, inp.groups) : []),
+    ...(tb.t === 'not-zero' ? violationRanges('bias', inp.biasTerms, first, b.tail.from, b.tail.to, inp.threshold, inp.groups) : []),
+  ];
+
+  // the non-degeneracy assumption, as far as the data shows it
+  const allActive = b.probes.filter((p) => p.tailLayersWithInactiveNeurons === 0);
+  let assumption: NecessaryVerdict['assumption'];
+  const det = b.tailLogAbsDet;
+  if (det === -Infinity) {
+    assumption = { status: 'violated', reason: `a tail layer is singular (det W_k = 0), so the limit of W_n···W_1 is singular` };
+  } else if (det < Math.log(DET_COLLAPSE)) {
+    assumption = { status: 'violated', reason: `|det(W_${b.tail.to}···W_${b.tail.from})| = e^${fmt(det)}: the product collapses along the tail, so its limit is (numerically) singular` };
+  } else if (allActive.length > 0) {
+    assumption = { status: 'satisfied', reason: `observed: at ${allActive.map((p) => p.name).join(', ')} every neuron is active on layers ${b.tail.from}–${b.tail.to}, and |det| of the tail product is e^${fmt(det)} (not collapsing)` };
+  } else {
+    assumption = { status: 'unknown', reason: `|det| of the tail product is e^${fmt(det)}, but every probe has inactive neurons on the tail, so "all neurons eventually active on an open set" is not observed` };
+  }
+
+  const part = (name: string, t: { t: Tendency; min: number }, fit: PowerLawFit) =>
+    t.t === 'zero' ? `${name} → 0 (${fitText(fit)})`
+      : t.t === 'not-zero' ? `${name} does not tend to 0: ≥ ${fmt(t.min)} ≥ τ on every tail layer and ${fitText(fit)}`
+        : `${name}: cannot tell (min on the tail ${fmt(t.min)}; ${fitText(fit)})`;
+  let reason = `${part('‖W_k − I‖', tw, wFit)}; ${part('‖b_k‖', tb, bFit)}.`;
+  if (status === 'fails') {
+    reason += assumption.status === 'violated'
+      ? ` The necessary condition fails, but the non-degeneracy assumption is not satisfied (${assumption.reason}), so the theorem does not apply: the network can still converge (as W_k = I/2 does, to 0).`
+      : assumption.status === 'satisfied'
+        ? ` With the non-degeneracy assumption observed to hold, convergence on an open set around those probes is not expected.`
+        : ` Whether this rules out convergence depends on the non-degeneracy assumption, which could not be checked (${assumption.reason}).`;
+  } else if (status === 'holds') {
+    reason += ' This is consistent with convergence but does not prove it (see the sufficient condition).';
+  }
+  return { status, reason, theorem, assumptions, basis: 'extrapolated', numbers, assumption, violations };
+}
+
+function pointwiseVerdict(b: ConvergenceBase, inp: VerdictInputs): Verdict {
+  const theorem = 'Observation, not a theorem: N_k(x) converges iff the increments N_k(x) − N_{k−1}(x) form a Cauchy sequence; Σ_k ‖N_k − N_{k−1}‖ < ∞ suffices.';
+  const assumptions =
+    `Only the probes (${b.probes.length}) and the layers present (${b.sequence.first}–${b.sequence.last}) are seen. ` +
+    'Summability of the increments is extrapolated from a power-law fit of the max-over-probes increment on the tail; ' +
+    `divergence is reported when at some probe the increments do not decay (exponent interval below ${DECAY_EXPONENT}) or ‖N_k(x)‖ grows at least like k^${DECAY_EXPONENT} (growth-exponent interval above ${DECAY_EXPONENT}).`;
+  const fit = b.maxIncrement.fit;
+  const numbers: Record<string, number> = { pIncrement: fit.p, loIncrement: fit.lo, hiIncrement: fit.hi, tailFrom: b.tail.from, tailTo: b.tail.to };
+  if (b.kind === 'none') return { status: 'inconclusive', reason: 'No width-preserving layers: there is no depth sequence.', theorem, assumptions, basis: 'observed', numbers };
+
+  const diverging: string[] = [];
+  b.probes.forEach((p, i) => {
+    const f = p.incrementFit, nf = inp.normFits[i];
+    const lastNorm = p.norms[p.norms.length - 1];
+    if (f.kind === 'power' && f.hi < DECAY_EXPONENT && inp.tailMinIncrement[i] >= 1e-12 * Math.max(1, lastNorm)) {
+      diverging.push(`${p.name}: increments do not decay (≥ ${fmt(inp.tailMinIncrement[i])} on every tail layer; p = ${fmt(f.p)}, interval [${fmt(f.lo)}, ${fmt(f.hi)}]), ‖N_${b.sequence.last}‖ = ${fmt(lastNorm)}`);
+      return;
+    }
+    if (nf.kind === 'power' && nf.hi < -DECAY_EXPONENT) diverging.push(`${p.name}: ‖N_k(x)‖ grows like k^${fmt(-nf.p)} (interval [${fmt(-nf.hi)}, ${fmt(-nf.lo)}]), ‖N_${b.sequence.last}‖ = ${fmt(lastNorm)}`);
+  });
+  const incStatus = fit.kind === 'zero' ? 'holds' : fit.kind === 'power' ? (fit.lo > 1 + 1e-9 ? 'holds' : 'other') : 'other';
+  let status: VerdictStatus, reason: string;
+  const radii = b.probes.map((p) => p.limitEstimate.radius).filter((r): r is number => r !== null);
+  if (diverging.length > 0) {
+    status = 'fails';
+    reason = `Over the layers present, N_k(x) visibly does not converge at ${diverging.length} of ${b.probes.length} probes: ${diverging.join('; ')}.`;
+  } else if (incStatus === 'holds') {
+    status = 'holds';
+    reason = `At all ${b.probes.length} probes the increments ‖N_k − N_{k−1}‖ decay: max over probes ${fitText(fit)}; summable if this continues.` +
+      (radii.length === b.probes.length ? ` Extrapolated ‖N_∞(x) − N_${b.sequence.last}(x)‖ ≤ ${fmt(Math.max(...radii))} at every probe (from the tail bound with fitted series tails).` : '');
+  } else {
+    status = 'inconclusive';
+    reason = `The increments at the probes neither visibly stop decaying nor decay fast enough to be summable: max over probes ${fitText(fit)}.`;
+  }
+  numbers.divergingProbes = diverging.length;
+  return { status, reason, theorem, assumptions, basis: status === 'holds' ? 'extrapolated' : 'observed', numbers };
+}
