@@ -171,7 +171,8 @@ function parseNetworkDocument(root: Node, reader: JsonReader, options: ParseOpti
     const result = parseEntry(node, ctx);
     if (!result) {
       ok = false;
-      incoming = undefined;
+      // keep checking the next layer's shape when this one's output width is still evident
+      incoming = evidentOutWidth(node);
       continue;
     }
     const seg = result.segment;
@@ -193,6 +194,19 @@ function parseNetworkDocument(root: Node, reader: JsonReader, options: ParseOpti
   const net = segmentedNetwork(input, segments, name);
   warnLastLayerRelu(net, entries, reader);
   return net;
+}
+
+/** The output width of a dense entry that failed to parse, when its "weights" still show it. */
+function evidentOutWidth(node: Node): number | undefined {
+  if (node.type !== 'object') return undefined;
+  const prop = (n: Node, key: string) => n.children?.find((p) => p.children?.[0]?.value === key)?.children?.[1];
+  const type = prop(node, 'type');
+  const weights = prop(node, 'weights');
+  if (type?.value !== 'dense' || !weights) return undefined;
+  if (weights.type === 'array' && (weights.children?.length ?? 0) > 0) return weights.children!.length;
+  const shape = weights.type === 'object' ? prop(weights, 'shape') : undefined;
+  const rows = shape?.children?.[0]?.value;
+  return typeof rows === 'number' && Number.isInteger(rows) && rows > 0 ? rows : undefined;
 }
 
 function warnLastLayerRelu(net: Network, entries: readonly Node[], reader: JsonReader): void {
@@ -307,13 +321,14 @@ export function parseDenseLayer(node: Node, ctx: EntryContext, what: string, kno
   const bias = biasNode
     ? biasNode.type === 'object' ? readExternalArray(biasNode, ctx, `${what} bias`, 1)?.data : reader.vector(biasNode, `${what} bias`)
     : weights && new Float64Array(weights.rows);
+  const rows = weights?.rows ?? (weightsNode?.type === 'array' ? weightsNode.children?.length : undefined);
+  if (bias && rows !== undefined && bias.length !== rows) {
+    sink.error('bias-length', biasNode!, `${what} bias has ${bias.length} entr${bias.length === 1 ? 'y' : 'ies'} but its weights have ${rows} row${rows === 1 ? '' : 's'}`);
+    return undefined;
+  }
   if (!weights || !weightsNode || !bias) return undefined;
   if (weights.rows > LIMITS.maxWidth || weights.cols > LIMITS.maxWidth) {
     sink.error('size-limit', weightsNode, `${what} weights are ${weights.rows}×${weights.cols}, above the width limit of ${LIMITS.maxWidth}`);
-    return undefined;
-  }
-  if (bias.length !== weights.rows) {
-    sink.error('bias-length', biasNode!, `${what} bias has ${bias.length} entr${bias.length === 1 ? 'y' : 'ies'} but its weights have ${weights.rows} row${weights.rows === 1 ? '' : 's'}`);
     return undefined;
   }
   ctx.budget.explicit += weights.data.length + bias.length;

@@ -1,0 +1,78 @@
+/** depth-lens check FILE...: validate network files, print diagnostics, exit 1 on any error. */
+import { parseArgs } from 'node:util';
+import { UsageError, toJson, type CliCommand } from '../command';
+import { DEFAULT_MAX_SIZE_MB, formatDiagnostics, parseNetworkFile } from '../load';
+import { positionMapper } from '../../core/network/parse';
+import { summarizeNetwork } from '../../core/summary/overview';
+
+const HELP = `Usage: depth-lens check FILE... [--json] [--max-size-mb N]
+
+Validate network files (*.network.json, TensorFlow.js model.json). Prints one line per problem:
+  file:line:col: severity: message [code]
+(1-based line and column) and a one-line summary per valid file. Exit code 1 when any file has an
+error, 0 otherwise (warnings do not fail the check).
+
+Options:
+  --json            print one JSON document: {files: [{file, ok, diagnostics, summary?}], errors, warnings}
+  --max-size-mb N   refuse files larger than N MB (default ${DEFAULT_MAX_SIZE_MB})
+  --help            show this help
+`;
+
+export function parseMaxSize(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`--max-size-mb must be a positive number, not '${value}'`);
+  return n;
+}
+
+export const checkCommand: CliCommand = {
+  name: 'check',
+  summary: 'validate network files and print diagnostics (exit 1 on errors)',
+  help: HELP,
+  run(argv, io) {
+    let parsed;
+    try {
+      parsed = parseArgs({ args: [...argv], allowPositionals: true, strict: true, options: { json: { type: 'boolean' }, 'max-size-mb': { type: 'string' } } });
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+    const files = parsed.positionals;
+    if (files.length === 0) throw new UsageError('give at least one FILE to check');
+    const maxSizeMB = parseMaxSize(parsed.values['max-size-mb']);
+    const lines: string[] = [];
+    const report: unknown[] = [];
+    let errors = 0, warnings = 0;
+    for (const file of files) {
+      let loaded;
+      try {
+        loaded = parseNetworkFile(file, io, { maxSizeMB });
+      } catch (e) {
+        errors++;
+        const message = `cannot read file: ${(e as Error).message}`;
+        lines.push(`${file}: error: ${message} [file-unreadable]`);
+        report.push({ file, ok: false, diagnostics: [{ code: 'file-unreadable', severity: 'error', message, line: 1, column: 1, endLine: 1, endColumn: 1, offset: 0, length: 0 }] });
+        continue;
+      }
+      const { text, diagnostics, network } = loaded;
+      errors += diagnostics.filter((d) => d.severity === 'error').length;
+      warnings += diagnostics.filter((d) => d.severity === 'warning').length;
+      lines.push(...formatDiagnostics(file, text, diagnostics));
+      const summary = network ? summarizeNetwork(network) : undefined;
+      if (summary) lines.push(`${file}: ok — ${summary.depth} layer${summary.depth === 1 ? '' : 's'}, widths ${summary.widthsText}, ${summary.parameterCount} parameters`);
+      const at = positionMapper(text);
+      report.push({
+        file,
+        ok: !!network,
+        diagnostics: diagnostics.map((d) => {
+          const s = at(d.offset), e = at(d.offset + d.length);
+          return { ...d, line: s.line + 1, column: s.character + 1, endLine: e.line + 1, endColumn: e.character + 1 };
+        }),
+        summary: summary && { depth: summary.depth, inputDim: summary.inputDim, outputDim: summary.outputDim, widths: summary.widthsText, parameterCount: summary.parameterCount },
+      });
+    }
+    const exitCode = errors > 0 ? 1 : 0;
+    if (parsed.values.json) return { stdout: toJson({ files: report, errors, warnings }) + '\n', exitCode };
+    if (files.length > 1 || errors + warnings > 0) lines.push(`${files.length} file${files.length === 1 ? '' : 's'} checked: ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}`);
+    return { stdout: lines.join('\n') + '\n', exitCode };
+  },
+};
