@@ -192,7 +192,10 @@ export interface SegmentParams {
 }
 
 export interface SegmentResult {
+  /** activation pieces: one per activation pattern met along the segment */
   readonly pieces: number;
+  /** linear pieces of the output: adjacent activation pieces with the same affine map (to 1e-9 relative) merged */
+  readonly linearPieces: number;
   /** the t ∈ (0, 1) where the activation pattern changes, sorted */
   readonly breakpoints: Float64Array;
   /** pieces after each network layer */

@@ -1,0 +1,91 @@
+/**
+ * Activations: batched forward + pattern extraction (ours vs numpy doing the same matrix products,
+ * ReLU and bit packing on the same weights and inputs), and the exact 2-D slice partition of a
+ * 2→32→32→32→1 network (no numpy counterpart; ours only, with the region count).
+ */
+import { timeBest, runNumpy, type BenchRow, type BenchSuite } from '../harness';
+import { Rng } from '../../src/core/rng';
+import { explicitNetwork, type DenseLayer, type Network } from '../../src/core/network/model';
+import { forwardBatch } from '../../src/core/activation/batch';
+import { slicePartition } from '../../src/core/regions/partition';
+
+function heLayer(rng: Rng, m: number, n: number, relu: boolean): DenseLayer {
+  const w = new Float64Array(m * n);
+  rng.fillGaussian(w, 0, Math.sqrt(2 / n));
+  const b = new Float64Array(m);
+  rng.fillGaussian(b, 0, 0.1);
+  return { kind: 'dense', weights: { rows: m, cols: n, data: w }, bias: b, activation: relu ? 'relu' : 'linear' };
+}
+
+function mlp(seed: number, widths: number[], linearLast: boolean): Network {
+  const rng = new Rng(seed);
+  const layers: DenseLayer[] = [];
+  for (let k = 1; k < widths.length; k++) layers.push(heLayer(rng, widths[k], widths[k - 1], !(linearLast && k === widths.length - 1)));
+  return explicitNetwork({ dim: widths[0], probes: [] }, layers);
+}
+
+interface NumpyCase { ms: number; activeBits: number; outputSum: number }
+
+function popcount(x: number): number {
+  x -= (x >>> 1) & 0x55555555;
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  return (Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24);
+}
+
+export const suite: BenchSuite = {
+  name: 'activations',
+  run(): BenchRow[] {
+    const batch = 4096;
+    const cases: { name: string; net: Network; inputs: Float64Array }[] = [];
+    for (const w of [16, 64, 256]) {
+      for (const shape of [[2, w, w, w, 1], [w, w, w]]) {
+        const net = mlp(1000 + w + shape.length, shape, shape.length === 5);
+        const inputs = new Float64Array(batch * shape[0]);
+        new Rng(7 + w).fillUniform(inputs, -1, 1);
+        cases.push({ name: `forward+patterns ${batch}×(${shape.join('→')})`, net, inputs });
+      }
+    }
+    const numpy = runNumpy<Record<string, NumpyCase>>('activations.py', {
+      repeats: 5,
+      cases: cases.map((c) => ({
+        name: c.name, batch,
+        inputs: Array.from(c.inputs),
+        layers: Array.from({ length: c.net.depth }, (_, k) => {
+          const l = c.net.layer(k) as DenseLayer;
+          return { W: Array.from(l.weights.data), b: Array.from(l.bias), relu: l.activation === 'relu' };
+        }),
+      })),
+    });
+    const rows: BenchRow[] = [];
+    for (const c of cases) {
+      let result = forwardBatch(c.net, c.inputs, batch, { hashes: false });
+      const ms = timeBest(() => { result = forwardBatch(c.net, c.inputs, batch, { hashes: false }); }, 5);
+      let active = 0;
+      for (const p of result.patterns!) for (let i = 0; i < p.length; i++) active += popcount(p[i]);
+      let sum = 0;
+      for (let i = 0; i < result.output.length; i++) sum += result.output[i];
+      let flops = 0;
+      for (let k = 0; k < c.net.depth; k++) { const l = c.net.layer(k) as DenseLayer; flops += 2 * l.weights.rows * l.weights.cols * batch; }
+      const np = numpy?.[c.name];
+      const agree = np ? (np.activeBits === active && Math.abs(np.outputSum - sum) <= 1e-9 * Math.max(1, Math.abs(sum)) ? 'same patterns+outputs as numpy' : `MISMATCH numpy active ${np.activeBits} vs ${active}`) : '';
+      rows.push({ name: c.name, oursMs: ms, numpyMs: np?.ms, note: `${((flops / ms) / 1e6).toFixed(2)} GFLOP/s; ${agree}` });
+    }
+    // with the per-sample pattern hash (what the region map uses)
+    {
+      const c = cases[2];
+      const ms = timeBest(() => { forwardBatch(c.net, c.inputs, batch); }, 5);
+      rows.push({ name: `${c.name} + FNV hash per sample`, oursMs: ms, note: 'hashing included (numpy does no hashing)' });
+    }
+    // exact partition of the 2→32→32→32→1 slice over [−1,1]²
+    const net = mlp(1, [2, 32, 32, 32, 1], true);
+    const t0 = process.hrtime.bigint();
+    const cold = slicePartition(net, { polygons: false });
+    const coldMs = Number(process.hrtime.bigint() - t0) / 1e6;
+    const msCount = timeBest(() => { slicePartition(net, { polygons: false }); }, 5);
+    rows.push({ name: 'exact partition 2→32→32→32→1 on [−1,1]² (counts only)', oursMs: msCount, note: `${cold.regions} regions, perDepth ${cold.perDepth.join('/')}; first (cold JIT) call ${coldMs.toFixed(0)} ms` });
+    let full = cold;
+    const msFull = timeBest(() => { full = slicePartition(net, { polygons: true, inputMaps: true }); }, 5);
+    rows.push({ name: 'exact partition 2→32→32→32→1 with polygons + affine maps', oursMs: msFull, note: `${full.regions} regions, ${full.droppedSlivers} slivers dropped` });
+    return rows;
+  },
+};

@@ -1,0 +1,315 @@
+/**
+ * Exact partition of a 2-D slice of the input space into activation regions (MATH.md §A).
+ *
+ * On the plane x = o + s·u + t·v every unit's input is an affine function of (s, t) on each current
+ * convex polygon, so each neuron's pre-activation a·s + b·t + c vanishes on a line. Layer by layer
+ * (unit by unit for residual blocks) every polygon is cut by the lines of the unit's neurons
+ * (half-plane clipping of convex polygons); each piece gets the unit's pattern bits and the masked
+ * affine map J (Z, z0), which is exact on the piece. Within one parent polygon the pieces are the
+ * cells of a line arrangement restricted to a convex set, so their sign vectors are distinct and no
+ * region is counted twice.
+ *
+ * Degeneracies: a vertex counts as on a line when |f| ≤ 1e-10 · (the largest |a s| + |b t| + |c| over
+ * the parent polygon's vertices) — the magnitude whose rounding decides f's sign; such vertices go
+ * to both sides and create no new points. Pieces with area ≤ 1e-12 · box area are slivers of
+ * numerically coincident lines; they are dropped and counted in `droppedSlivers`.
+ */
+import { checkpoint, silentContext, type AnalysisContext } from '../context';
+import type { DenseLayer, Network } from '../network/model';
+import type { Region, RegionsParams, RegionsResult, SlicePlane } from '../../shared/analyses/activations';
+import { activationUnits, patternLayout } from '../activation/units';
+import { hashColor, hashWords } from '../activation/pattern';
+import { affineMapForPattern } from '../activation/pointwise';
+import { resolvePlane } from './plane';
+
+const LINE_TOL = 1e-10;
+const AREA_TOL = 1e-12;
+
+/** A convex polygon of the current partition with the affine map of the current unit's output on it. */
+interface Cell {
+  /** s0, t0, s1, t1, … counter-clockwise */
+  verts: number[];
+  /** output of the last unit = P (s, t)ᵀ + q; P is width × 2 row-major */
+  P: Float64Array;
+  q: Float64Array;
+  pattern: Uint32Array;
+  /** residual block input map while inside a block */
+  blockP?: Float64Array;
+  blockQ?: Float64Array;
+}
+
+interface Piece {
+  verts: number[];
+  bits: Uint32Array;
+}
+
+export function polygonArea(v: ArrayLike<number>): number {
+  let a = 0;
+  const n = v.length;
+  for (let k = 0; k < n; k += 2) {
+    const k2 = k + 2 === n ? 0 : k + 2;
+    a += v[k] * v[k2 + 1] - v[k2] * v[k + 1];
+  }
+  return a / 2;
+}
+
+export function polygonCentroid(v: ArrayLike<number>): [number, number] {
+  let a = 0, cx = 0, cy = 0;
+  const n = v.length;
+  for (let k = 0; k < n; k += 2) {
+    const k2 = k + 2 === n ? 0 : k + 2;
+    const cr = v[k] * v[k2 + 1] - v[k2] * v[k + 1];
+    a += cr; cx += (v[k] + v[k2]) * cr; cy += (v[k + 1] + v[k2 + 1]) * cr;
+  }
+  if (a === 0) {
+    // degenerate: vertex mean
+    let sx = 0, sy = 0;
+    for (let k = 0; k < n; k += 2) { sx += v[k]; sy += v[k + 1]; }
+    return [(2 * sx) / n, (2 * sy) / n];
+  }
+  return [cx / (3 * a), cy / (3 * a)];
+}
+
+/** Clip a convex polygon by the line f = a s + b t + c = 0 given vertex classes (+1, −1, 0). */
+function clip(verts: number[], f: Float64Array, cls: Int8Array): [number[], number[]] {
+  const pos: number[] = [], neg: number[] = [];
+  const nv = verts.length >> 1;
+  for (let k = 0; k < nv; k++) {
+    const s = verts[2 * k], t = verts[2 * k + 1];
+    const ck = cls[k];
+    if (ck >= 0) pos.push(s, t);
+    if (ck <= 0) neg.push(s, t);
+    const n = k + 1 === nv ? 0 : k + 1;
+    const cn = cls[n];
+    if ((ck > 0 && cn < 0) || (ck < 0 && cn > 0)) {
+      const r = f[k] / (f[k] - f[n]);
+      const ps = s + r * (verts[2 * n] - s), pt = t + r * (verts[2 * n + 1] - t);
+      pos.push(ps, pt); neg.push(ps, pt);
+    }
+  }
+  return [pos, neg];
+}
+
+interface SplitStats { dropped: number; areaTol: number }
+
+let fBuf = new Float64Array(64);
+let cBuf = new Int8Array(64);
+
+/** Split a convex polygon by all neurons of one ReLU unit: Z (m × 2), z0 (m). */
+function splitByUnit(verts: number[], Z: Float64Array, z0: Float64Array, m: number, stats: SplitStats): Piece[] {
+  const words = (m + 31) >>> 5;
+  const common = new Uint32Array(words);
+  const cutters: number[] = [], tols: number[] = [];
+  const nv = verts.length >> 1;
+  for (let i = 0; i < m; i++) {
+    const a = Z[2 * i], b = Z[2 * i + 1], c = z0[i];
+    let mag = 0;
+    for (let k = 0; k < nv; k++) {
+      const g = Math.abs(a * verts[2 * k]) + Math.abs(b * verts[2 * k + 1]) + Math.abs(c);
+      if (g > mag) mag = g;
+    }
+    const tol = LINE_TOL * mag;
+    let pos = false, neg = false;
+    for (let k = 0; k < nv; k++) {
+      const f = a * verts[2 * k] + b * verts[2 * k + 1] + c;
+      if (f > tol) pos = true; else if (f < -tol) neg = true;
+    }
+    if (pos && neg) { cutters.push(i); tols.push(tol); continue; }
+    let on = pos;
+    if (!pos && !neg) {
+      // constant ≈ 0 on the polygon: decide as the forward pass would at the centroid
+      const [sc, tc] = polygonCentroid(verts);
+      on = a * sc + b * tc + c > 0;
+    }
+    if (on) common[i >>> 5] |= 1 << (i & 31);
+  }
+  let pieces: Piece[] = [{ verts, bits: common }];
+  for (let ci = 0; ci < cutters.length; ci++) {
+    const i = cutters[ci], tol = tols[ci];
+    const a = Z[2 * i], b = Z[2 * i + 1], c = z0[i];
+    const word = i >>> 5, bit = 1 << (i & 31);
+    const next: Piece[] = [];
+    for (const piece of pieces) {
+      const pv = piece.verts, pn = pv.length >> 1;
+      if (fBuf.length < pn) { fBuf = new Float64Array(2 * pn); cBuf = new Int8Array(2 * pn); }
+      let pos = false, neg = false;
+      for (let k = 0; k < pn; k++) {
+        const f = a * pv[2 * k] + b * pv[2 * k + 1] + c;
+        fBuf[k] = f;
+        if (f > tol) { cBuf[k] = 1; pos = true; } else if (f < -tol) { cBuf[k] = -1; neg = true; } else cBuf[k] = 0;
+      }
+      if (!(pos && neg)) {
+        if (pos) piece.bits[word] |= bit;
+        next.push(piece);
+        continue;
+      }
+      const [pv1, nv1] = clip(pv, fBuf, cBuf);
+      const ap = polygonArea(pv1), an = polygonArea(nv1);
+      const keepP = ap > stats.areaTol, keepN = an > stats.areaTol;
+      if (keepP && keepN) {
+        const bitsP = piece.bits.slice();
+        bitsP[word] |= bit;
+        next.push({ verts: pv1, bits: bitsP }, { verts: nv1, bits: piece.bits });
+      } else {
+        stats.dropped++;
+        if (keepP || (!keepN && ap >= an)) { piece.bits[word] |= bit; next.push({ verts: pv1, bits: piece.bits }); }
+        else next.push({ verts: nv1, bits: piece.bits });
+      }
+    }
+    pieces = next;
+  }
+  return pieces;
+}
+
+/** Z = W P, z0 = W q + b for a cell (P: n × 2). */
+function denseAffine(l: DenseLayer, P: Float64Array, q: Float64Array): { Z: Float64Array; z0: Float64Array } {
+  const { rows: m, cols: n, data: W } = l.weights;
+  const Z = new Float64Array(2 * m), z0 = new Float64Array(m);
+  for (let i = 0; i < m; i++) {
+    let a = 0, b = 0, c = l.bias[i];
+    const off = i * n;
+    for (let j = 0; j < n; j++) {
+      const w = W[off + j];
+      if (w === 0) continue;
+      const pj = 2 * j;
+      a += w * P[pj]; b += w * P[pj + 1]; c += w * q[j];
+    }
+    Z[2 * i] = a; Z[2 * i + 1] = b; z0[i] = c;
+  }
+  return { Z, z0 };
+}
+
+export interface PartitionOptions {
+  readonly polygons?: boolean;
+  readonly inputMaps?: boolean;
+  readonly maxRegions?: number;
+}
+
+/** The exact partition of `plane` (see the module comment). */
+export function partitionPlane(net: Network, plane: SlicePlane, options: PartitionOptions = {}, ctx: AnalysisContext = silentContext): RegionsResult {
+  const d = net.input.dim;
+  const units = activationUnits(net);
+  const layout = patternLayout(units);
+  const maxRegions = options.maxRegions ?? 200000;
+  const [smin, smax, tmin, tmax] = plane.box;
+  const stats: SplitStats = { dropped: 0, areaTol: AREA_TOL * (smax - smin) * (tmax - tmin) };
+  // input of the network on the plane: x = [u v] (s, t)ᵀ + o
+  const P0 = new Float64Array(2 * d);
+  for (let j = 0; j < d; j++) { P0[2 * j] = plane.u[j]; P0[2 * j + 1] = plane.v[j]; }
+  let cells: Cell[] = [{ verts: [smin, tmin, smax, tmin, smax, tmax, smin, tmax], P: P0, q: Float64Array.from(plane.origin), pattern: new Uint32Array(layout.words) }];
+  const perDepth: number[] = [];
+  let patternUnit = 0;
+  const totalUnits = units.length;
+  let unitIndex = 0;
+
+  const applyUnit = (relu: boolean, width: number, affine: (c: Cell) => { Z: Float64Array; z0: Float64Array }, keepBlock: (c: Cell, child: Cell) => void) => {
+    checkpoint(ctx, unitIndex / totalUnits, `${units[unitIndex].label}: ${cells.length} regions`);
+    const next: Cell[] = [];
+    const wordOff = relu ? layout.wordOffset[patternUnit] : 0;
+    for (let ci = 0; ci < cells.length; ci++) {
+      if ((ci & 1023) === 1023) checkpoint(ctx, (unitIndex + ci / cells.length) / totalUnits);
+      const cell = cells[ci];
+      const { Z, z0 } = affine(cell);
+      if (!relu) {
+        const child: Cell = { verts: cell.verts, P: Z, q: z0, pattern: cell.pattern };
+        keepBlock(cell, child);
+        next.push(child);
+        continue;
+      }
+      const pieces = splitByUnit(cell.verts, Z, z0, width, stats);
+      for (let pi = 0; pi < pieces.length; pi++) {
+        const piece = pieces[pi];
+        const last = pi === pieces.length - 1;
+        // the last piece may take over the parent's buffers
+        const P = last ? Z : Z.slice(), q = last ? z0 : z0.slice();
+        const pattern = last ? cell.pattern : cell.pattern.slice();
+        for (let w = 0; w < piece.bits.length; w++) pattern[wordOff + w] = piece.bits[w];
+        for (let i = 0; i < width; i++) {
+          if ((piece.bits[i >>> 5] >>> (i & 31)) & 1) continue;
+          P[2 * i] = 0; P[2 * i + 1] = 0; q[i] = 0;
+        }
+        const child: Cell = { verts: piece.verts, P, q, pattern };
+        keepBlock(cell, child);
+        next.push(child);
+      }
+      if (next.length > maxRegions) throw new RangeError(`the slice has more than ${maxRegions} regions (at ${units[unitIndex].label}); shrink the box or raise maxRegions`);
+    }
+    if (relu) patternUnit++;
+    unitIndex++;
+    cells = next;
+  };
+
+  for (let k = 0; k < net.depth; k++) {
+    const layer = net.layer(k);
+    if (layer.kind === 'dense') {
+      applyUnit(layer.activation === 'relu', layer.weights.rows, (c) => denseAffine(layer, c.P, c.q), () => undefined);
+    } else {
+      // remember the block input's map on every cell; pieces inherit it
+      for (const c of cells) { c.blockP = c.P; c.blockQ = c.q; }
+      for (const bl of layer.branch) {
+        applyUnit(bl.activation === 'relu', bl.weights.rows, (c) => denseAffine(bl, c.P, c.q), (parent, child) => { child.blockP = parent.blockP; child.blockQ = parent.blockQ; });
+      }
+      const width = net.outWidth(k);
+      applyUnit(layer.activation === 'relu', width, (c) => {
+        const Z = new Float64Array(2 * width), z0 = new Float64Array(width);
+        const bP = c.blockP!, bQ = c.blockQ!;
+        for (let t = 0; t < 2 * width; t++) Z[t] = bP[t] + c.P[t];
+        for (let i = 0; i < width; i++) z0[i] = bQ[i] + c.q[i];
+        return { Z, z0 };
+      }, () => undefined);
+      for (const c of cells) { c.blockP = undefined; c.blockQ = undefined; }
+    }
+    perDepth.push(cells.length);
+  }
+
+  let polygons: Region[] | undefined;
+  if (options.polygons ?? true) {
+    const outDim = net.outputDim;
+    // 2-D inputs: the input map follows from the plane map by inverting (s, t) ↦ o + s u + t v
+    const planeInverse = d === 2 ? invertPlane(plane) : undefined;
+    polygons = cells.map((c, id) => {
+      const hash = hashWords(c.pattern);
+      const vertices = Float64Array.from(c.verts);
+      const region: Region = {
+        id, hash, color: hashColor(hash), pattern: c.pattern, vertices,
+        area: polygonArea(vertices), centroid: polygonCentroid(vertices),
+        plane: { A: { rows: outDim, cols: 2, data: c.P }, c: c.q },
+        input: options.inputMaps ?? true ? (planeInverse ? composeInverse(c.P, c.q, outDim, planeInverse) : affineMapForPattern(net, c.pattern, layout)) : undefined,
+      };
+      return region;
+    });
+  }
+  checkpoint(ctx, 1);
+  return {
+    plane, regions: cells.length, perDepth, patternUnits: layout.units, patternWords: layout.words,
+    droppedSlivers: stats.dropped, polygons,
+  };
+}
+
+interface PlaneInverse { inv: [number, number, number, number]; origin: Float64Array }
+
+function invertPlane(plane: SlicePlane): PlaneInverse | undefined {
+  const [a, b, c, e] = [plane.u[0], plane.v[0], plane.u[1], plane.v[1]];
+  const det = a * e - b * c;
+  if (det === 0) return undefined;
+  return { inv: [e / det, -b / det, -c / det, a / det], origin: plane.origin };
+}
+
+/** N = Ap (s, t) + cp with (s, t) = M (x − o) ⇒ N = (Ap M) x + (cp − Ap M o). */
+function composeInverse(Ap: Float64Array, cp: Float64Array, outDim: number, pi: PlaneInverse): { A: { rows: number; cols: number; data: Float64Array }; c: Float64Array } {
+  const [m00, m01, m10, m11] = pi.inv;
+  const A = new Float64Array(2 * outDim), c = new Float64Array(outDim);
+  for (let i = 0; i < outDim; i++) {
+    const p0 = Ap[2 * i], p1 = Ap[2 * i + 1];
+    const a0 = p0 * m00 + p1 * m10, a1 = p0 * m01 + p1 * m11;
+    A[2 * i] = a0; A[2 * i + 1] = a1;
+    c[i] = cp[i] - a0 * pi.origin[0] - a1 * pi.origin[1];
+  }
+  return { A: { rows: outDim, cols: 2, data: A }, c };
+}
+
+/** Resolve the plane from params (see resolvePlane) and partition it. */
+export function slicePartition(net: Network, params: RegionsParams = {}, ctx: AnalysisContext = silentContext): RegionsResult {
+  const plane = resolvePlane(net, params);
+  return partitionPlane(net, plane, { polygons: params.polygons, inputMaps: params.inputMaps, maxRegions: params.maxRegions }, ctx);
+}
