@@ -13,7 +13,7 @@ export class WorkerClient implements vscode.Disposable {
   private worker: Worker | undefined;
   private client: RequestClient | undefined;
   private readonly cancelFlags = new Map<number, Int32Array>();
-  private pendingSend: { document: DocumentSource; settings: AnalysisSettings } | undefined;
+  private pendingSend: { document: DocumentSource | undefined; settings: AnalysisSettings } | undefined;
   private disposed = false;
   private crashes = 0;
 
@@ -24,7 +24,7 @@ export class WorkerClient implements vscode.Disposable {
 
   request<K extends AnalysisName>(
     analysis: K,
-    document: DocumentSource,
+    document: DocumentSource | undefined,
     params: ParamsOf<K>,
     settings: AnalysisSettings,
     options: RequestOptions = {},

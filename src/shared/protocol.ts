@@ -58,7 +58,8 @@ export type RequestMessage = {
 
 /** A request as the worker receives it: with the document, settings and a cancellation flag. */
 export type WorkerRequestMessage = RequestMessage & {
-  readonly document: DocumentSource;
+  /** absent for analyses that need no network file */
+  readonly document?: DocumentSource;
   readonly settings: AnalysisSettings;
   /** Int32Array(1) over a SharedArrayBuffer; the host stores 1 to cancel (read with Atomics) */
   readonly cancelFlag: SharedArrayBuffer;
@@ -115,7 +116,8 @@ export type WebviewToHost =
 
 /** host → webview */
 export type HostToWebview =
-  | { readonly type: 'document'; readonly document: PanelDocumentInfo; readonly initialState?: unknown }
+  /** the panel's document (undefined for a panel opened without a network file) */
+  | { readonly type: 'document'; readonly document: PanelDocumentInfo | undefined; readonly initialState?: unknown }
   | { readonly type: 'documentChanged'; readonly document: PanelDocumentInfo }
   | { readonly type: 'documentClosed' }
   | ResponseMessage

@@ -7,7 +7,8 @@ import { parentPort } from 'node:worker_threads';
 import { CancelledError, type AnalysisContext } from '../core/context';
 import { isCancelled, type ErrorCode, type HostToWorker, type WorkerToHost } from '../shared/protocol';
 import { parsedDocument } from './documents';
-import { BadParamsError, handlers, InvalidDocumentError, type HandlerInput } from './handlers';
+import { BadParamsError, InvalidDocumentError, type HandlerInput } from './handlers/common';
+import { handlers } from './handlers/index';
 import { collectTransferables } from './transfer';
 
 const PROGRESS_INTERVAL_MS = 100;
@@ -44,7 +45,7 @@ port.on('message', (msg: HostToWorker) => {
   const ctx = contextFor(msg.id, msg.cancelFlag);
   try {
     if (ctx.isCancelled()) throw new CancelledError();
-    const doc = parsedDocument(msg.document, msg.settings);
+    const doc = msg.document ? parsedDocument(msg.document, msg.settings) : undefined;
     const handler = handlers[msg.analysis] as (input: HandlerInput<typeof msg.analysis>) => unknown;
     if (!handler) throw new BadParamsError(`unknown analysis '${String(msg.analysis)}'`);
     const result = handler({ doc, params: msg.params, settings: msg.settings, ctx });

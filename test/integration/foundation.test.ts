@@ -48,7 +48,7 @@ describe('Foundation slice', () => {
   it('opens the Network overview panel for a file', async () => {
     const { panels } = await api();
     await vscode.commands.executeCommand('depthLens.openOverview', small());
-    const panel = await waitFor('the overview panel', () => panels.openPanels.find((p) => p.documentUri.toString() === small().toString()));
+    const panel = await waitFor('the overview panel', () => panels.openPanels.find((p) => p.documentUri?.toString() === small().toString()));
     assert.equal(panel.panel.viewType, 'depthLens.overview');
     assert.equal(panel.panel.title, 'Network overview: small.network.json');
     // a second call reveals the same panel instead of opening another

@@ -41,7 +41,7 @@ export class HostConnection<S extends PanelState> {
     (id, analysis, params) => this.api.postMessage({ type: 'request', id, analysis, params } as WebviewToHost),
     (id) => this.api.postMessage({ type: 'cancel', id }),
   );
-  private documentListeners: Array<(doc: PanelDocumentInfo, initialState: S | undefined, changed: boolean) => void> = [];
+  private documentListeners: Array<(doc: PanelDocumentInfo | undefined, initialState: S | undefined, changed: boolean) => void> = [];
   private closedListeners: Array<() => void> = [];
   document: PanelDocumentInfo | undefined;
 
@@ -51,7 +51,7 @@ export class HostConnection<S extends PanelState> {
       switch (m.type) {
         case 'document':
           this.document = m.document;
-          this.patchState({ documentUri: m.document.uri } as Partial<S>);
+          if (m.document) this.patchState({ documentUri: m.document.uri } as Partial<S>);
           for (const l of this.documentListeners) l(m.document, (m.initialState as S | undefined) ?? this.api.getState(), false);
           return;
         case 'documentChanged':
@@ -72,7 +72,7 @@ export class HostConnection<S extends PanelState> {
     this.api.postMessage({ type: 'ready' });
   }
 
-  onDocument(listener: (doc: PanelDocumentInfo, initialState: S | undefined, changed: boolean) => void): void {
+  onDocument(listener: (doc: PanelDocumentInfo | undefined, initialState: S | undefined, changed: boolean) => void): void {
     this.documentListeners.push(listener);
   }
 

@@ -20,6 +20,8 @@ export interface PanelKind {
   readonly title: string;
   /** webview bundle name under dist/webview/ */
   readonly entry: string;
+  /** false for panels that also work without a network file (random-network depth plots, training) */
+  readonly needsDocument: boolean;
 }
 
 export interface PanelServices {
@@ -45,7 +47,7 @@ export class AnalysisPanel implements vscode.Disposable {
   constructor(
     readonly kind: PanelKind,
     readonly panel: vscode.WebviewPanel,
-    private document: vscode.TextDocument,
+    private document: vscode.TextDocument | undefined,
     private readonly services: PanelServices,
     private readonly restoredState?: unknown,
   ) {
@@ -55,31 +57,32 @@ export class AnalysisPanel implements vscode.Disposable {
       localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist'), vscode.Uri.joinPath(extensionUri, 'media')],
     };
     panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'icon.svg');
-    panel.title = `${kind.title}: ${baseName(document.uri)}`;
+    panel.title = document ? `${kind.title}: ${baseName(document.uri)}` : kind.title;
     panel.webview.html = renderWebviewHtml(panel.webview, extensionUri, kind.entry, kind.title);
     this.disposables.push(
       this.closed,
       panel.onDidDispose(() => this.dispose()),
       panel.webview.onDidReceiveMessage((m: WebviewToHost) => this.onMessage(m)),
       vscode.workspace.onDidChangeTextDocument((e) => {
-        if (e.document.uri.toString() !== this.document.uri.toString()) return;
+        if (!this.document || e.document.uri.toString() !== this.document.uri.toString()) return;
         this.document = e.document;
         clearTimeout(this.changeTimer);
-        this.changeTimer = setTimeout(() => this.post({ type: 'documentChanged', document: this.info() }), services.config.debounceMs);
+        this.changeTimer = setTimeout(() => { const info = this.info(); if (info) this.post({ type: 'documentChanged', document: info }); }, services.config.debounceMs);
       }),
     );
   }
 
-  get documentUri(): vscode.Uri {
-    return this.document.uri;
+  get documentUri(): vscode.Uri | undefined {
+    return this.document?.uri;
   }
 
   reveal(): void {
     this.panel.reveal(undefined, false);
   }
 
-  private info(): PanelDocumentInfo {
-    return { uri: this.document.uri.toString(), fileName: baseName(this.document.uri), version: this.document.version };
+  private info(): PanelDocumentInfo | undefined {
+    const d = this.document;
+    return d ? { uri: d.uri.toString(), fileName: baseName(d.uri), version: d.version } : undefined;
   }
 
   private post(message: HostToWebview): void {
@@ -103,7 +106,7 @@ export class AnalysisPanel implements vscode.Disposable {
         void this.exportFile(m.fileName, m.mime, m.data);
         return;
       case 'revealLine':
-        void vscode.window.showTextDocument(this.document, { selection: new vscode.Range(m.line, 0, m.line, 0), viewColumn: vscode.ViewColumn.One });
+        if (this.document) void vscode.window.showTextDocument(this.document, { selection: new vscode.Range(m.line, 0, m.line, 0), viewColumn: vscode.ViewColumn.One });
         return;
     }
   }
@@ -112,7 +115,7 @@ export class AnalysisPanel implements vscode.Disposable {
     const cts = new vscode.CancellationTokenSource();
     this.inFlight.set(m.id, cts);
     try {
-      const result = await this.services.worker.request(m.analysis, documentSource(this.document), m.params as never, this.services.config.analysisSettings, {
+      const result = await this.services.worker.request(m.analysis, this.document ? documentSource(this.document) : undefined, m.params as never, this.services.config.analysisSettings, {
         token: cts.token,
         onProgress: (fraction, message) => this.post({ type: 'progress', replyTo: m.id, fraction, message }),
       });
@@ -130,8 +133,8 @@ export class AnalysisPanel implements vscode.Disposable {
 
   /** Only on the user's request, through a save dialog: nothing is written unasked. */
   private async exportFile(fileName: string, mime: string, data: string): Promise<void> {
-    const dir = vscode.workspace.getWorkspaceFolder(this.document.uri)?.uri ?? vscode.Uri.joinPath(this.document.uri, '..');
-    const target = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.joinPath(dir, fileName), title: 'Export from Depth Lens' });
+    const folder = this.document ? vscode.workspace.getWorkspaceFolder(this.document.uri)?.uri ?? vscode.Uri.joinPath(this.document.uri, '..') : vscode.workspace.workspaceFolders?.[0]?.uri;
+    const target = await vscode.window.showSaveDialog({ defaultUri: folder ? vscode.Uri.joinPath(folder, fileName) : undefined, title: 'Export from Depth Lens' });
     if (!target) return;
     const bytes = mime === 'image/png' ? Buffer.from(data, 'base64') : Buffer.from(data, 'utf8');
     await vscode.workspace.fs.writeFile(target, bytes);

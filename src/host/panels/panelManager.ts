@@ -20,7 +20,8 @@ export class PanelManager implements vscode.Disposable {
         deserializeWebviewPanel: async (panel, state: PersistedPanelState | undefined) => {
           const uri = state?.documentUri ? vscode.Uri.parse(state.documentUri) : undefined;
           if (!uri) {
-            panel.dispose();
+            if (kind.needsDocument) panel.dispose();
+            else this.adopt(kind, panel, undefined, state);
             return;
           }
           try {
@@ -37,12 +38,13 @@ export class PanelManager implements vscode.Disposable {
 
   /** Open (or reveal) the panel of `kind` for a document; returns it for tests and callers. */
   async open(kind: PanelKind, arg?: vscode.Uri): Promise<AnalysisPanel | undefined> {
-    const doc = arg ? await vscode.workspace.openTextDocument(arg) : vscode.window.activeTextEditor?.document;
-    if (!doc || !isNetworkDocument(doc)) {
+    const candidate = arg instanceof vscode.Uri ? await vscode.workspace.openTextDocument(arg) : vscode.window.activeTextEditor?.document;
+    const doc = candidate && isNetworkDocument(candidate) ? candidate : undefined;
+    if (!doc && kind.needsDocument) {
       void vscode.window.showWarningMessage(`Depth Lens: open a *.network.json file (or a TF.js model.json) first to see the ${kind.title}.`);
       return undefined;
     }
-    const key = `${kind.viewType}|${doc.uri.toString()}`;
+    const key = `${kind.viewType}|${doc?.uri.toString() ?? ''}`;
     const existing = this.panels.get(key);
     if (existing) {
       existing.reveal();
@@ -52,9 +54,9 @@ export class PanelManager implements vscode.Disposable {
     return this.adopt(kind, panel, doc);
   }
 
-  private adopt(kind: PanelKind, webviewPanel: vscode.WebviewPanel, doc: vscode.TextDocument, state?: unknown): AnalysisPanel {
+  private adopt(kind: PanelKind, webviewPanel: vscode.WebviewPanel, doc: vscode.TextDocument | undefined, state?: unknown): AnalysisPanel {
     const panel = new AnalysisPanel(kind, webviewPanel, doc, this.services, state);
-    const key = `${kind.viewType}|${doc.uri.toString()}`;
+    const key = `${kind.viewType}|${doc?.uri.toString() ?? ''}`;
     this.panels.set(key, panel);
     panel.onDidClose(() => this.panels.delete(key));
     return panel;

@@ -1,0 +1,8 @@
+/** The worker's dispatch table: every analysis of AnalysisMap has exactly one handler. */
+import type { AnalysisName } from '../../shared/protocol';
+import type { HandlerTable } from './common';
+import { overviewHandlers } from './overview';
+
+export const handlers: HandlerTable<AnalysisName> = {
+  ...overviewHandlers,
+};
