@@ -1,0 +1,251 @@
+/**
+ * depth-lens degeneracy: the angle between two inputs through random ReLU networks (MATH.md §C) —
+ * infinite width, Theorem 1, Approximations 1 and 2, Monte Carlo and KS; or, for a network FILE, the
+ * measured angle between two of its probes beside the random-network prediction for its widths.
+ */
+import { parseArgs } from 'node:util';
+import { UsageError, toJson, type CliCommand, type CliIo } from '../command';
+import { loadNetworkFile } from '../load';
+import { parseMaxSize } from './check';
+import type { AnalysisContext } from '../../core/context';
+import { DEGENERACY_DEFAULTS, probeAngles, runDegeneracy } from '../../core/degeneracy/analysis';
+import { DEFAULT_GRID_POINTS } from '../../core/degeneracy/density';
+import type {
+  DegeneracyParams, DegeneracyResult, DensityGridParams, ProbeAngleResult, WidthConvention,
+} from '../../shared/analyses/degeneracy';
+
+const HELP = `Usage: depth-lens degeneracy --widths SPEC --theta0 ANGLE [options] [--json]
+       depth-lens degeneracy FILE [--probes A,B] [--json]
+
+The angle θ between two inputs through random bias-free ReLU networks with iid Gaussian (He) weights,
+reported as X = ln sin²θ at every layer ℓ = 0 (input) … L:
+  inf-width  the deterministic infinite-width recursion cos θ' = [sin θ + (π − θ) cos θ]/π
+  theorem    Theorem 1 iterated deterministically, X_{ℓ+1} = μ(θ(X_ℓ), n)
+  approx1    Approximation 1, X_{ℓ+1} = X_ℓ − (2/(3π))θ_ℓ − ρ(n)
+  predicted  mean ± sd of the density propagated by Approximation 2 (grid convolution)
+  mc         Monte Carlo mean ± sd over the trials (theory vs simulation)
+plus a Kolmogorov–Smirnov test of the simulated samples against the predicted density.
+Finite width adds a drift ≈ −2/n and a variance ≈ 8/n per layer: the angle collapses exponentially
+in depth, not like 1/ℓ as the infinite-width curve says.
+
+Options:
+  --widths SPEC          '256x32' = input width 256 and 32 layers of width 256; or a list
+                         n0,n1,…,nL whose items may be runs: '784,100x10,10'. All widths ≥ 2.
+  --theta0 ANGLE         input angle in radians, in (0, π]; 'pi/4' style also accepted
+  --trials N             Monte Carlo trials (default ${DEGENERACY_DEFAULTS.trials}; 0 = theory only)
+  --seed S               seed (default ${DEGENERACY_DEFAULTS.seed}); runs are reproducible bit-for-bit
+  --mode chain|network   chain: the exact one-step Markov chain (n_ℓ iid correlated Gaussian pairs per
+                         layer, no matrices; default); network: full random weight matrices
+  --width-convention measured|input
+                         width the theory uses for the step into layer ℓ: n_ℓ, where the new angle is
+                         measured (default, exact for the chain), or n_{ℓ−1}, the step's input width
+                         (the paper's labelling). Same thing when all widths are equal.
+  --ks-layers LIST       layers to KS-test, e.g. 1,10,32 (default: every layer)
+  --grid-min X, --grid-max X, --grid-points N
+                         density grid (default [min(−15, …), 0] with ${DEFAULT_GRID_POINTS} points)
+  --probes A,B           with FILE: probe names or 0-based indices (default: the first two)
+  --max-size-mb N        with FILE: refuse larger files
+  --json                 print one JSON document
+  --help                 show this help
+`;
+
+/** '256x32' → [256 ×33]; '784,100x3,10' → [784,100,100,100,10]. */
+export function parseWidths(spec: string): number[] {
+  const s = spec.trim();
+  const lone = /^(\d+)x(\d+)$/.exec(s);
+  const num = (t: string): number => {
+    const n = Number(t);
+    if (!Number.isInteger(n) || n < 2) throw new UsageError(`--widths: '${t}' is not an integer width ≥ 2`);
+    return n;
+  };
+  if (lone) {
+    const n = num(lone[1]), k = Number(lone[2]);
+    if (!Number.isInteger(k) || k < 1) throw new UsageError(`--widths: '${s}' needs at least 1 layer`);
+    return Array(k + 1).fill(n);
+  }
+  const out: number[] = [];
+  for (const item of s.split(',')) {
+    const run = /^(\d+)x(\d+)$/.exec(item.trim());
+    if (run) {
+      const k = Number(run[2]);
+      if (k < 1) throw new UsageError(`--widths: run '${item}' needs a count ≥ 1`);
+      for (let i = 0; i < k; i++) out.push(num(run[1]));
+    } else out.push(num(item.trim()));
+  }
+  if (out.length < 2) throw new UsageError(`--widths: give the input width and at least one layer width (e.g. '256x32' or '784,100,100'), not '${spec}'`);
+  return out;
+}
+
+/** A number, or 'pi', 'pi/4', '3pi/4', '3*pi/4'. */
+export function parseAngle(text: string, option: string): number {
+  const t = text.trim().toLowerCase();
+  const m = /^(\d*\.?\d*)\s*\*?\s*(pi|π)\s*(?:\/\s*(\d+\.?\d*))?$/.exec(t);
+  const v = m ? (m[1] ? Number(m[1]) : 1) * Math.PI / (m[3] ? Number(m[3]) : 1) : Number(t);
+  if (t === '' || !Number.isFinite(v)) throw new UsageError(`${option}: '${text}' is not an angle (radians, or like pi/4)`);
+  return v;
+}
+
+function parseIntOption(text: string | undefined, option: string, min: number): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < min) throw new UsageError(`${option} must be an integer ≥ ${min}, not '${text}'`);
+  return n;
+}
+
+function parseNumberOption(text: string | undefined, option: string): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (text.trim() === '' || !Number.isFinite(n)) throw new UsageError(`${option} must be a number, not '${text}'`);
+  return n;
+}
+
+export function cliContext(io: CliIo, label: string): AnalysisContext {
+  let last = -1;
+  return {
+    progress: (f, m) => {
+      const pct = Math.floor(f * 100);
+      if (pct !== last) { last = pct; io.progress(`${label}: ${pct}%${m ? ` ${m}` : ''}`); }
+    },
+    isCancelled: () => false,
+  };
+}
+
+function fmt(x: number | null | undefined, digits = 4): string {
+  if (x === null || x === undefined || Number.isNaN(x)) return '—';
+  if (!Number.isFinite(x)) return x > 0 ? '+inf' : '-inf';
+  return x.toFixed(digits);
+}
+
+function table(header: string[], rows: string[][]): string[] {
+  const w = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padStart(w[i])).join('  ');
+  return [line(header), ...rows.map(line)];
+}
+
+function formatResult(r: DegeneracyResult): string {
+  const out: string[] = [];
+  const L = r.layers.length - 1;
+  out.push(`depth degeneracy: θ⁰ = ${r.theta0}, ${L} layers, widths ${compressWidths(r.widths)}, ${r.trials} ${r.mode} trials, seed ${r.seed}, width convention '${r.widthConvention}'`);
+  out.push('X = ln sin²θ; theory: inf-width, theorem, approx1, predicted; simulation: mc');
+  out.push('');
+  const rows = r.layers.map((row) => [
+    String(row.layer), String(row.width), fmt(row.infiniteWidth.lnSin2), fmt(row.theoremIterate), fmt(row.approx1),
+    `${fmt(row.predicted.mean)} ± ${fmt(row.predicted.sd)}`,
+    row.mc ? `${fmt(row.mc.mean)} ± ${fmt(row.mc.sd)}` : '—',
+    row.mc ? String(row.mc.collapsed + row.mc.dead) : '—',
+  ]);
+  out.push(...table(['layer', 'width', 'inf-width', 'theorem', 'approx1', 'predicted mean ± sd', 'mc mean ± sd', 'collapsed'], rows));
+  if (r.ks.length) {
+    out.push('', 'KS test of the simulated samples against the predicted density:');
+    out.push(...table(['layer', 'D', 'p-value', 'samples'], r.ks.map((k) => [String(k.layer), fmt(k.statistic), k.pValue === null ? '—' : k.pValue.toPrecision(3), String(k.samples)])));
+  }
+  for (const n of r.notes) out.push(`note: ${n}`);
+  return out.join('\n') + '\n';
+}
+
+function formatProbe(file: string, r: ProbeAngleResult): string {
+  const out: string[] = [];
+  out.push(`${file}: angle between probes '${r.probes[0]}' and '${r.probes[1]}' (θ⁰ = ${fmt(r.theta0, 6)}), widths ${compressWidths(r.widths)}`);
+  out.push('X = ln sin²θ measured through the network, beside what a random He-initialised ReLU network of the same widths predicts');
+  out.push('');
+  const rows = r.layers.map((row) => [
+    String(row.layer), String(row.width), fmt(row.theta, 6), fmt(row.lnSin2),
+    fmt(row.prediction?.infiniteWidth.lnSin2), fmt(row.prediction?.approx1),
+    row.prediction ? `${fmt(row.prediction.predicted.mean)} ± ${fmt(row.prediction.predicted.sd)}` : '—',
+  ]);
+  out.push(...table(['layer', 'width', 'θ', 'X', 'inf-width', 'approx1', 'predicted mean ± sd'], rows));
+  for (const n of r.notes) out.push(`note: ${n}`);
+  return out.join('\n') + '\n';
+}
+
+/** "256, 256×32" style. */
+function compressWidths(widths: readonly number[]): string {
+  const parts: string[] = [];
+  for (let i = 0; i < widths.length;) {
+    let j = i;
+    while (j + 1 < widths.length && widths[j + 1] === widths[i]) j++;
+    parts.push(j > i ? `${widths[i]}×${j - i + 1}` : String(widths[i]));
+    i = j + 1;
+  }
+  return parts.join(', ');
+}
+
+export const degeneracyCommand: CliCommand = {
+  name: 'degeneracy',
+  summary: 'angle between two inputs through random ReLU networks: theory vs Monte Carlo',
+  help: HELP,
+  run(argv, io) {
+    let parsed;
+    try {
+      parsed = parseArgs({
+        args: [...argv], allowPositionals: true, strict: true,
+        options: {
+          widths: { type: 'string' }, theta0: { type: 'string' }, trials: { type: 'string' }, seed: { type: 'string' },
+          mode: { type: 'string' }, 'width-convention': { type: 'string' }, 'ks-layers': { type: 'string' },
+          'grid-min': { type: 'string' }, 'grid-max': { type: 'string' }, 'grid-points': { type: 'string' },
+          probes: { type: 'string' }, 'max-size-mb': { type: 'string' }, json: { type: 'boolean' },
+        },
+      });
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+    const v = parsed.values;
+    const convention = v['width-convention'];
+    if (convention !== undefined && convention !== 'measured' && convention !== 'input') throw new UsageError(`--width-convention must be 'measured' or 'input', not '${convention}'`);
+    const grid: DensityGridParams = {
+      xMin: parseNumberOption(v['grid-min'], '--grid-min'),
+      xMax: parseNumberOption(v['grid-max'], '--grid-max'),
+      points: parseIntOption(v['grid-points'], '--grid-points', 3),
+    };
+
+    if (parsed.positionals.length > 1) throw new UsageError('give at most one FILE');
+    if (parsed.positionals.length === 1) {
+      const file = parsed.positionals[0];
+      for (const opt of ['widths', 'theta0', 'trials', 'seed', 'mode', 'ks-layers'] as const) {
+        if (v[opt] !== undefined) throw new UsageError(`--${opt} does not apply to a network FILE (its widths and probes decide)`);
+      }
+      const { network } = loadNetworkFile(file, io, { maxSizeMB: parseMaxSize(v['max-size-mb']) });
+      const probes = v.probes?.split(',').map((p) => p.trim());
+      if (probes && probes.length !== 2) throw new UsageError(`--probes takes two probe names or indices separated by a comma, not '${v.probes}'`);
+      const key = (p: string | undefined): string | number | undefined => (p === undefined ? undefined : /^\d+$/.test(p) ? Number(p) : p);
+      const r = probeAngles(network, {
+        probeA: key(probes?.[0]), probeB: key(probes?.[1]),
+        widthConvention: convention as WidthConvention | undefined, grid,
+      }, cliContext(io, 'degeneracy'));
+      return { stdout: v.json ? toJson({ file, ...r }) + '\n' : formatProbe(file, r), exitCode: 0 };
+    }
+
+    if (v.probes !== undefined) throw new UsageError('--probes needs a network FILE');
+    if (v.widths === undefined) throw new UsageError('give --widths (e.g. 256x32) or a network FILE');
+    if (v.theta0 === undefined) throw new UsageError('give --theta0 (the input angle in radians, e.g. 0.1)');
+    const mode = v.mode;
+    if (mode !== undefined && mode !== 'chain' && mode !== 'network') throw new UsageError(`--mode must be 'chain' or 'network', not '${mode}'`);
+    const widths = parseWidths(v.widths);
+    const theta0 = parseAngle(v.theta0, '--theta0');
+    if (!(theta0 > 0 && theta0 <= Math.PI)) throw new UsageError(`--theta0 must be in (0, π], not ${v.theta0}`);
+    const L = widths.length - 1;
+    let ksLayers: number[] | undefined;
+    if (v['ks-layers'] !== undefined) {
+      ksLayers = v['ks-layers'].split(',').map((t) => {
+        const n = Number(t.trim());
+        if (!Number.isInteger(n) || n < 1 || n > L) throw new UsageError(`--ks-layers: '${t}' is not a layer in 1..${L}`);
+        return n;
+      });
+    }
+    const params: DegeneracyParams = {
+      widths, theta0,
+      trials: parseIntOption(v.trials, '--trials', 0),
+      seed: parseIntOption(v.seed, '--seed', 0),
+      mode: mode as DegeneracyParams['mode'],
+      widthConvention: convention as WidthConvention | undefined,
+      ksLayers, grid,
+    };
+    const r = runDegeneracy(params, cliContext(io, 'degeneracy'));
+    if (v.json) {
+      // the plotting payload (histograms, down-sampled density) stays out of the CLI's JSON
+      const { histograms: _h, density: _d, ...rest } = r;
+      return { stdout: toJson(rest) + '\n', exitCode: 0 };
+    }
+    return { stdout: formatResult(r), exitCode: 0 };
+  },
+};
