@@ -104,6 +104,20 @@ export function indicatorKappa(dim: number): number {
 
 const GL = gaussLegendre01(64);
 
+/**
+ * ∫₀¹ (1 − u)^q h(u) du for smooth h and q ≥ 0 by 64-point Gauss–Legendre after 1 − u = s², which turns
+ * the endpoint factor into s^(2q+1) (smooth for half-integer q; error O(n^(−4q−4)) otherwise, against
+ * O(n^(−2q−2)) without the substitution).
+ */
+function endpointWeightedIntegral(q: number, h: (u: number) => number): number {
+  let s = 0;
+  for (let i = 0; i < GL.nodes.length; i++) {
+    const t = GL.nodes[i];
+    s += GL.weights[i] * 2 * t ** (2 * q + 1) * h(1 - t * t);
+  }
+  return s;
+}
+
 function checkLossArgs(w: number, dim: number, p: number): void {
   if (!Number.isInteger(dim) || dim < 1) throw new RangeError(`dim must be an integer ≥ 1, got ${dim}`);
   if (!(p >= 1)) throw new RangeError(`lossPower must be ≥ 1, got ${p}`);
@@ -113,7 +127,7 @@ function checkLossArgs(w: number, dim: number, p: number): void {
 /**
  * Exact population loss E|f_w(x) − f(x)|^p, x ~ U[−1,1]^d, of the ramp on the exact feature
  * (|x| for d = 1, |x|² for d > 1). d = 1: (1 − v^(p+1))/((p+1)w) with v = max(0, 1 − w/2) — this is the
- * network's own loss since its feature is exact. d > 1: 64-point Gauss–Legendre of
+ * network's own loss since its feature is exact. d > 1: 64-point Gauss–Legendre (after 1 − u = s²) of
  * (1/w)∫₀¹(1−u)^p ρ(a + u/w) du, valid for w ≥ 4/3 (ramp inside r ≤ 1, where ρ has the closed form);
  * NaN below that.
  */
@@ -125,12 +139,7 @@ export function indicatorPopulationLoss(w: number, dim: number, p = 2): number {
   }
   const a = indicatorThreshold(dim);
   if (a + 1 / w > 1) return NaN;
-  let s = 0;
-  for (let i = 0; i < GL.nodes.length; i++) {
-    const u = GL.nodes[i];
-    s += GL.weights[i] * (1 - u) ** p * featureDensity(dim, a + u / w);
-  }
-  return s / w;
+  return endpointWeightedIntegral(p, (u) => featureDensity(dim, a + u / w)) / w;
 }
 
 /**
@@ -145,12 +154,7 @@ export function indicatorPopulationDescent(w: number, dim: number, p = 2): numbe
   }
   const a = indicatorThreshold(dim);
   if (a + 1 / w > 1) return NaN;
-  let s = 0;
-  for (let i = 0; i < GL.nodes.length; i++) {
-    const u = GL.nodes[i];
-    s += GL.weights[i] * p * (1 - u) ** (p - 1) * u * featureDensity(dim, a + u / w);
-  }
-  return s / (w * w);
+  return (p * endpointWeightedIntegral(p - 1, (u) => u * featureDensity(dim, a + u / w))) / (w * w);
 }
 
 type ResolvedIndicatorParams = IndicatorResult['params'];
