@@ -92,7 +92,11 @@ function parseInto(text: string, options: ParseOptions, sink: DiagnosticSink): N
   const errors: ParseError[] = [];
   const root = parseTree(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
   if (errors.length > 0) {
+    let lastOffset = -1;
     for (const e of errors) {
+      // jsonc-parser often reports two errors at one spot ("property name expected", "value expected"); keep the first
+      if (e.offset === lastOffset) continue;
+      lastOffset = e.offset;
       sink.error('json-syntax', { offset: e.offset, length: e.length }, `invalid JSON: ${syntaxMessage(printParseErrorCode(e.error), afterComma(text, e.offset))}`);
     }
     return undefined;
