@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import { NetworkCodeLensProvider } from './host/codeLens';
 import { COMMANDS } from './host/commands';
 import { Config } from './host/config';
+import type { DocumentContribution } from './host/contributions';
 import { NetworkDiagnostics } from './host/diagnostics';
 import { NETWORK_SELECTOR } from './host/networkDocuments';
 import { OVERVIEW_PANEL } from './host/panels/kinds';
@@ -24,8 +25,9 @@ export function activate(context: vscode.ExtensionContext): DepthLensApi {
   const config = new Config();
   const worker = new WorkerClient(context.extensionPath, log);
   const readme = vscode.Uri.joinPath(context.extensionUri, 'README.md');
-  const diagnostics = new NetworkDiagnostics(worker, config, log, readme);
-  const codeLens = new NetworkCodeLensProvider(diagnostics, config);
+  const contributions: DocumentContribution[] = [];
+  const diagnostics = new NetworkDiagnostics(worker, config, log, readme, contributions);
+  const codeLens = new NetworkCodeLensProvider(diagnostics, config, contributions, log);
   const panels = new PanelManager({ extensionUri: context.extensionUri, worker, config, log });
   panels.register(OVERVIEW_PANEL, COMMANDS.openOverview);
 

@@ -4,6 +4,7 @@
  */
 import * as vscode from 'vscode';
 import type { Config } from './config';
+import type { DocumentContribution } from './contributions';
 import type { NetworkDiagnostics } from './diagnostics';
 import { isNetworkDocument } from './networkDocuments';
 import { COMMANDS } from './commands';
@@ -23,6 +24,8 @@ export class NetworkCodeLensProvider implements vscode.CodeLensProvider, vscode.
   constructor(
     private readonly diagnostics: NetworkDiagnostics,
     private readonly config: Config,
+    private readonly contributions: readonly DocumentContribution[] = [],
+    private readonly log?: vscode.LogOutputChannel,
   ) {
     this.subscriptions = [this.changed, diagnostics.onDidChangeState(() => this.changed.fire())];
   }
@@ -54,6 +57,15 @@ export class NetworkCodeLensProvider implements vscode.CodeLensProvider, vscode.
       const range = new vscode.Range(g.line, 0, g.line, 0);
       const what = g.count > 1 ? `layers ${g.start + 1}–${g.start + g.count} (${g.type}, ${g.count} layers)` : `layer ${g.start + 1} (${g.type})`;
       lenses.push(new vscode.CodeLens(range, { title: `${what}: ${g.shape}`, command: '' }));
+    }
+    for (const c of this.contributions) {
+      if (!c.lenses || token.isCancellationRequested) continue;
+      try {
+        lenses.push(...(await c.lenses(doc, state, token)));
+      } catch (e) {
+        // a failing analysis must not take the basic lenses down with it
+        this.log?.warn(`${c.name} code lenses failed: ${(e as Error).message}`);
+      }
     }
     return lenses;
   }

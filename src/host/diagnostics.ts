@@ -5,6 +5,7 @@
  */
 import * as vscode from 'vscode';
 import type { Config } from './config';
+import type { DocumentContribution } from './contributions';
 import { documentSource, isNetworkDocument } from './networkDocuments';
 import type { WorkerClient } from './workerClient';
 import { RpcError } from '../shared/rpc';
@@ -33,6 +34,7 @@ export class NetworkDiagnostics implements vscode.Disposable {
     private readonly log: vscode.LogOutputChannel,
     /** the README shipped with the extension; diagnostic codes link to its sections */
     private readonly readme: vscode.Uri,
+    private readonly contributions: readonly DocumentContribution[] = [],
   ) {
     this.subscriptions.push(
       this.collection,
@@ -80,13 +82,15 @@ export class NetworkDiagnostics implements vscode.Disposable {
       if (doc.isClosed) return;
       const state: DocumentState = { version, summary: result.summary, diagnostics: result.diagnostics };
       this.states.set(key, state);
-      this.collection.set(doc.uri, result.diagnostics.map((d) => toVscodeDiagnostic(d, this.readme)));
+      const diagnostics = result.diagnostics.map((d) => toVscodeDiagnostic(d, this.readme));
+      this.collection.set(doc.uri, diagnostics);
       this.changed.fire(doc.uri);
       const list = this.waiters.get(key);
       if (list && version === doc.version) {
         this.waiters.delete(key);
         for (const w of list) w(state);
       }
+      if (state.summary) await this.addContributedDiagnostics(doc, state, diagnostics, cts.token);
     } catch (e) {
       if (e instanceof RpcError && e.code === 'cancelled') return;
       this.log.error(`analysis of ${doc.uri.fsPath} failed: ${(e as Error).message}`);
@@ -98,6 +102,23 @@ export class NetworkDiagnostics implements vscode.Disposable {
       if (this.running.get(key) === cts) this.running.delete(key);
       cts.dispose();
     }
+  }
+
+  /** Analyses that add warnings (e.g. convergence) run after the parse diagnostics are shown. */
+  private async addContributedDiagnostics(doc: vscode.TextDocument, state: DocumentState, base: vscode.Diagnostic[], token: vscode.CancellationToken): Promise<void> {
+    const extra: vscode.Diagnostic[] = [];
+    for (const c of this.contributions) {
+      if (!c.diagnostics || token.isCancellationRequested) continue;
+      try {
+        extra.push(...(await c.diagnostics(doc, state, token)));
+      } catch (e) {
+        if (e instanceof RpcError && e.code === 'cancelled') return;
+        this.log.warn(`${c.name} diagnostics for ${doc.uri.toString()} failed: ${(e as Error).message}`);
+      }
+    }
+    if (token.isCancellationRequested || doc.isClosed || doc.version !== state.version) return;
+    for (const d of extra) if (!d.source) d.source = 'depth-lens';
+    this.collection.set(doc.uri, [...base, ...extra]);
   }
 
   private forget(uri: vscode.Uri): void {
