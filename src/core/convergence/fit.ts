@@ -57,12 +57,21 @@ export function fitPowerLaw(values: Float64Array, firstNumber: number, from: num
   return { kind: 'power', ...base, p, lo: p - t * se, hi: p + t * se, logC: intercept, standardError: se, residualSd };
 }
 
-/** Summable iff p > 1: decided only when the whole interval is on one side of 1. */
+/**
+ * Exponents within this of 1 are the harmonic case p = 1 (e.g. ‖W_k − I‖ = 1/k fitted exactly, where
+ * rounding alone puts the interval a few ulps either side of 1): Σ k^(−1) diverges.
+ */
+export const HARMONIC_TOLERANCE = 1e-9;
+
+/**
+ * Summable iff p > 1: holds when the whole interval lies above 1 + HARMONIC_TOLERANCE, fails when it
+ * lies at or below it, otherwise inconclusive.
+ */
 export function summability(fit: PowerLawFit): VerdictStatus {
   if (fit.kind === 'zero') return 'holds';
   if (fit.kind === 'insufficient') return 'inconclusive';
-  if (fit.lo > 1) return 'holds';
-  if (fit.hi < 1) return 'fails';
+  if (fit.lo > 1 + HARMONIC_TOLERANCE) return 'holds';
+  if (fit.hi <= 1 + HARMONIC_TOLERANCE) return 'fails';
   return 'inconclusive';
 }
 

@@ -16,6 +16,7 @@
  *   else inconclusive.
  */
 import type { LayerGroup } from '../network/model';
+import { summability } from './fit';
 import type {
   ConvergenceResult, LayerRangeReport, NecessaryVerdict, PowerLawFit, SeriesSummary, Verdict, VerdictStatus,
 } from '../../shared/analyses/convergence';
@@ -67,10 +68,7 @@ function seriesText(s: SeriesSummary, first: number, last: number): string {
   return `${s.label} over layers ${first}–${last} = ${fmt(s.sum)} (rigorous); ${fitText(s.fit)} ⇒ ${verdict}${ext}`;
 }
 
-/** Summability with the harmonic case (p = 1 within rounding) counted as divergent. */
 function seriesStatus(s: SeriesSummary): VerdictStatus {
-  const f = s.fit;
-  if (f.kind === 'power' && f.hi <= 1 + 1e-9 && f.lo < 1) return 'fails';
   return s.summable;
 }
 
@@ -213,7 +211,7 @@ function pointwiseVerdict(b: ConvergenceBase, inp: VerdictInputs): Verdict {
     }
     if (nf.kind === 'power' && nf.hi < -DECAY_EXPONENT) diverging.push(`${p.name}: ‖N_k(x)‖ grows like k^${fmt(-nf.p)} (interval [${fmt(-nf.hi)}, ${fmt(-nf.lo)}]), ‖N_${b.sequence.last}‖ = ${fmt(lastNorm)}`);
   });
-  const incStatus = fit.kind === 'zero' ? 'holds' : fit.kind === 'power' ? (fit.lo > 1 + 1e-9 ? 'holds' : 'other') : 'other';
+  const incStatus = summability(fit) === 'holds' ? 'holds' : 'other';
   let status: VerdictStatus, reason: string;
   const radii = b.probes.map((p) => p.limitEstimate.radius).filter((r): r is number => r !== null);
   if (diverging.length > 0) {
