@@ -55,6 +55,11 @@ export function parseNetworkText(text: string, options: ParseOptions = {}): Pars
     const msg = e instanceof Error ? e.message : String(e);
     sink.error('internal-error', { offset: 0, length: 0 }, `internal error while reading the network (please report it): ${msg}`);
   }
+  // jsonc-parser can place an end-of-input error one character past the text; keep every range inside it
+  for (const d of sink.list) {
+    d.offset = Math.max(0, Math.min(d.offset, text.length));
+    d.length = Math.max(0, Math.min(d.length, text.length - d.offset));
+  }
   if (sink.errorCount > 0) return { diagnostics: sink.list };
   if (!network) {
     // every path that yields no network reports an error; keep the invariant even if one is missed

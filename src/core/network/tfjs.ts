@@ -141,8 +141,8 @@ export function parseTfjsModel(root: Node, reader: JsonReader, options: ParseOpt
       sink.error('shape-mismatch', kernel.node, `${label} expects ${nIn} inputs but ${from}`);
       ok = false;
     }
-    if (!activation) continue;
-    layers.push({ kind: 'dense', weights: { rows: nOut, cols: nIn, data: w }, bias: b, activation });
+    // a layer with an unsupported activation is still kept (the network is not returned) so the next layer's shape is checked
+    layers.push({ kind: 'dense', weights: { rows: nOut, cols: nIn, data: w }, bias: b, activation: activation ?? 'linear' });
     sources.push(ln);
   }
   if (!ok) return undefined;
