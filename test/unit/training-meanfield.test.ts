@@ -54,6 +54,17 @@ test('one SGD step moves each parameter by −α·gradient with α_C = c·N2/N1,
   assertClose(net.w1.map((v, i) => v - w10[i]), g.w1.map((v) => -net.alpha1 * v), 1e-12, 'ΔW1');
 });
 
+test('the fused train() loop is bit-for-bit the same as repeated step()', () => {
+  const a = new MeanFieldNet(7, 5, 2, new Rng(21)), b = new MeanFieldNet(7, 5, 2, new Rng(21));
+  const ra = new Rng(4), rb = new Rng(4);
+  const xa = new Float64Array([0, 1]);
+  for (let k = 0; k < 50; k++) { xa[0] = ra.uniformIn(-1, 1); a.step(xa, Math.sin(Math.PI * xa[0])); }
+  b.train(50, new Float64Array(2), (buf) => { buf[0] = rb.uniformIn(-1, 1); buf[1] = 1; return Math.sin(Math.PI * buf[0]); });
+  assert.deepEqual(b.c, a.c);
+  assert.deepEqual(b.w2, a.w2);
+  assert.deepEqual(b.w1, a.w1);
+});
+
 test('the §E scaling gives O(1) parameter movement per unit of t = k/N1 (not N^±1/2)', () => {
   const rms = (a: Float64Array, b: Float64Array) => Math.sqrt(a.reduce((s, v, i) => s + (v - b[i]) ** 2, 0) / a.length);
   const moved = (N: number) => {

@@ -70,15 +70,13 @@ export function gaussLegendre01(n: number): { nodes: Float64Array; weights: Floa
   const weights = new Float64Array(n);
   for (let i = 0; i < Math.ceil(n / 2); i++) {
     let z = Math.cos((Math.PI * (i + 0.75)) / (n + 0.5));
-    let dp = 0;
     for (let iter = 0; iter < 100; iter++) {
       let p0 = 1, p1 = z;
       for (let k = 2; k <= n; k++) {
         const p2 = ((2 * k - 1) * z * p1 - (k - 1) * p0) / k;
         p0 = p1; p1 = p2;
       }
-      dp = (n * (z * p1 - p0)) / (z * z - 1);
-      const dz = p1 / dp;
+      const dz = p1 / ((n * (z * p1 - p0)) / (z * z - 1));
       z -= dz;
       if (Math.abs(dz) < 1e-16) break;
     }
@@ -88,7 +86,7 @@ export function gaussLegendre01(n: number): { nodes: Float64Array; weights: Floa
       const p2 = ((2 * k - 1) * z * p1 - (k - 1) * p0) / k;
       p0 = p1; p1 = p2;
     }
-    dp = (n * (z * p1 - p0)) / (z * z - 1);
+    const dp = (n * (z * p1 - p0)) / (z * z - 1);
     const w = 2 / ((1 - z * z) * dp * dp);
     // map [−1, 1] → [0, 1]
     nodes[i] = (1 - z) / 2; weights[i] = w / 2;

@@ -337,9 +337,8 @@ export function trainIndicator(
   };
 
   let w = w0;
-  let nextRecord = 0;
   record(0, w);
-  nextRecord = 1;
+  let nextRecord = 1;
   trackZeros(w, 0);
   const chunk = Math.max(1, Math.ceil(K / 100));
   const n = P.trainingSetSize ?? 0;

@@ -161,6 +161,66 @@ export class MeanFieldNet {
   }
 
   /**
+   * `count` online SGD steps on samples drawn by `sample` (it fills x and returns y). Same arithmetic,
+   * in the same order, as `count` calls of `step`, so the result is bit-for-bit identical; but the
+   * forward pass of the next sample is fused into the update pass: once row j of W2 and W1^j are
+   * updated, H1^j of the next sample is known and row j (still in L1 cache) is added into its Z.
+   * One sweep of W2 from memory per step instead of two.
+   */
+  train(count: number, x: Float64Array, sample: (x: Float64Array) => number): void {
+    if (count <= 0) return;
+    const { n1, n2, inDim, w1, w2, c, h1, z, h2, delta, act } = this;
+    const inv1 = 1 / n1;
+    let y = sample(x);
+    let gOut = this.output(x);
+    const xNext = new Float64Array(inDim);
+    for (let k = 0; k < count; k++) {
+      const last = k === count - 1;
+      const yNext = last ? 0 : sample(xNext);
+      const e = y - gOut;
+      const cStep = (this.alphaC / n2) * e;
+      for (let i = 0; i < n2; i++) {
+        delta[i] = c[i] * act.dFromValue(h2[i]);
+        c[i] += cStep * h2[i];
+        z[i] = 0;
+      }
+      const w2Scale = (this.alpha2 / (n1 * n2)) * e;
+      const w1Scale = (this.alpha1 / (n1 * n2)) * e;
+      for (let j = 0; j < n1; j++) {
+        const o = j * n2;
+        const coef = w2Scale * h1[j];
+        let back = 0;
+        for (let i = 0; i < n2; i++) {
+          const wji = w2[o + i];
+          back += wji * delta[i];
+          w2[o + i] = wji + coef * delta[i];
+        }
+        const g1 = w1Scale * back * act.dFromValue(h1[j]);
+        const p = j * inDim;
+        let u = 0;
+        for (let m = 0; m < inDim; m++) {
+          w1[p + m] += g1 * x[m];
+          u += w1[p + m] * xNext[m];
+        }
+        if (last) continue;
+        const hj = act.f(u);
+        h1[j] = hj;
+        for (let i = 0; i < n2; i++) z[i] += w2[o + i] * hj;
+      }
+      if (last) break;
+      let g = 0;
+      for (let i = 0; i < n2; i++) {
+        z[i] *= inv1;
+        h2[i] = act.f(z[i]);
+        g += c[i] * h2[i];
+      }
+      gOut = g / n2;
+      x.set(xNext);
+      y = yNext;
+    }
+  }
+
+  /**
    * Gradient of ½(y − g(x))² with respect to (C, W2, W1) at the current parameters — the plain
    * formula, allocation per call; for tests (the SGD step fuses the same expressions).
    */
@@ -246,15 +306,18 @@ export function runMeanField(
     loss.push(s / gridX.length);
   };
   const totalSteps = Math.round(P.T * N1);
+  const sample = (buf: Float64Array): number => {
+    const xi = dataRng.uniformIn(-1, 1);
+    buf[0] = xi;
+    buf[1] = 1;
+    return meanFieldTarget(xi);
+  };
   record(0);
   let k = 0;
   for (let m = 1; m <= P.records; m++) {
     const until = Math.round((m * P.T * N1) / P.records);
-    for (; k < until; k++) {
-      const xi = dataRng.uniformIn(-1, 1);
-      x[0] = xi;
-      net.step(x, meanFieldTarget(xi));
-    }
+    net.train(until - k, x, sample);
+    k = until;
     record(k);
     checkpoint(ctx, progress(k / totalSteps), `N1 = ${N1}: t = ${(k / N1).toFixed(2)}`);
   }
