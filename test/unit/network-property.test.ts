@@ -50,7 +50,7 @@ const mutation = fc.oneof(
   fc.record({ kind: fc.constant('number' as const), nth: fc.nat(), s: fc.constantFrom('"Infinity"', '1e400', '0', '-3', '2.5', '"a"', 'true', '[]', '{}', '100000000', '99999') }),
 );
 
-function apply(text: string, m: fc.RecordValue<{ kind: string; at?: number; len?: number; s?: string; nth?: number }>): string {
+function apply(text: string, m: { kind: string; at?: number; len?: number; s?: string; nth?: number }): string {
   const at = (m.at ?? 0) % (text.length + 1);
   switch (m.kind) {
     case 'cut': return text.slice(0, at);
