@@ -1,0 +1,43 @@
+// Mocha entry loaded by VS Code's extension host (`extensionTestsPath`): VS Code calls `run()` once the
+// extension under development is loaded and reports failure when the promise rejects. The same entry
+// serves the desktop runner (@vscode/test-electron) and code-server (run-code-server.mjs).
+//
+// This file is bundled to CommonJS (scripts/build-tests.mjs) with mocha left external: mocha 12 is
+// ESM-only, so it is loaded with a dynamic import(), and the bundled *.test.js files are loaded through
+// mocha.loadFilesAsync(), which defines describe/it before each file runs.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { format } from 'node:util';
+
+// a plain walk: the extension host of VS Code 1.90 runs Node 20.9, whose Dirent has no parentPath
+function testFiles(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true })
+    .flatMap((entry) => {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) return testFiles(full);
+      return entry.isFile() && entry.name.endsWith('.test.js') ? [full] : [];
+    })
+    .sort();
+}
+
+export async function run(): Promise<void> {
+  const { default: Mocha } = await import('mocha');
+  // One formatted string per reporter line, tagged when the code-server runner asks for it: there the
+  // workbench's own console output travels the same channel, and the tag tells mocha's lines apart.
+  const tag = process.env.DEPTH_LENS_TEST_LOG_TAG ?? '';
+  Mocha.reporters.Base.consoleLog = (...args: unknown[]) => console.log(tag + format(...args));
+  const mocha = new Mocha({
+    ui: 'bdd',
+    reporter: 'spec',
+    color: false, // output travels as plain text through codeAutomationLog / the terminal
+    timeout: 60_000, // the first request may wait for the worker thread to start
+    // DEPTH_LENS_TEST_GREP narrows the run while working on one test
+    ...(process.env.DEPTH_LENS_TEST_GREP ? { grep: process.env.DEPTH_LENS_TEST_GREP } : {}),
+  });
+  const files = testFiles(__dirname);
+  if (files.length === 0) throw new Error(`no *.test.js files under ${__dirname}: run scripts/build-tests.mjs`);
+  for (const file of files) mocha.addFile(file);
+  await mocha.loadFilesAsync();
+  const failures = await new Promise<number>((resolve) => mocha.run(resolve));
+  if (failures > 0) throw new Error(`${failures} integration test${failures === 1 ? '' : 's'} failed`);
+}

@@ -1,0 +1,144 @@
+// UI-test harness: a real VS Code workbench (code-server) with Depth Lens loaded from this checkout
+// (extensionDevelopmentPath), driven by Debian Chromium through playwright-core.
+// Every helper waits for a condition in the DOM; none sleeps for a fixed time.
+//
+//   const wb = await Workbench.open();            // fixture workspace, extension from the repo root
+//   await wb.openFile('small.network.json');
+//   await wb.runCommand('Depth Lens: Open network overview');
+//   await wb.webview().locator('table').waitFor();
+//   await wb.screenshot('overview');                 // → test-output/ui/overview.png
+//   await wb.close();
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Browser, FrameLocator, Locator, Page } from 'playwright-core';
+import { type CodeServer, launchChromium, repoRoot, startCodeServer } from '../../scripts/code-server.mjs';
+
+export const FIXTURE_WORKSPACE = path.join(repoRoot, 'test', 'fixtures-workspace');
+export const SCREENSHOT_DIR = path.join(repoRoot, 'test-output', 'ui');
+/** Generous: the first workbench load on a 2-core machine parses ~15 MB of JavaScript. */
+export const WORKBENCH_TIMEOUT_MS = 90_000;
+const STEP_TIMEOUT_MS = 30_000;
+
+export interface WorkbenchOptions {
+  /** folder to open (a copy of it, made per run); default test/fixtures-workspace */
+  workspace?: string;
+  /** extension folder loaded as extensionDevelopmentPath; default the repository root */
+  extensionPath?: string;
+  /** extra user settings */
+  settings?: Record<string, unknown>;
+  viewport?: { width: number; height: number };
+}
+
+export class Workbench {
+  private constructor(
+    readonly server: CodeServer,
+    readonly browser: Browser,
+    readonly page: Page,
+    /** console errors and page errors from the workbench, for failure messages */
+    readonly browserErrors: string[],
+  ) {}
+
+  /** Starts code-server + Chromium and resolves once the explorer shows the workspace. */
+  static async open(options: WorkbenchOptions = {}): Promise<Workbench> {
+    const workspace = options.workspace ?? FIXTURE_WORKSPACE;
+    const server = await startCodeServer({ settings: options.settings, echo: process.env.DEPTH_LENS_VERBOSE === '1' });
+    let browser: Browser | undefined;
+    try {
+      browser = await launchChromium();
+      const page = await browser.newPage({ viewport: options.viewport ?? { width: 1400, height: 900 } });
+      const errors: string[] = [];
+      page.on('pageerror', (err) => errors.push(err.message));
+      page.on('console', (msg) => { if (msg.type() === 'error') errors.push(msg.text()); });
+      const workbench = new Workbench(server, browser, page, errors);
+      // a copy, so tests that edit files never change the checked-in fixtures
+      const folder = server.copyIntoRun(workspace);
+      await page.goto(server.url({ folder, extensionDevelopmentPath: options.extensionPath ?? repoRoot }));
+      await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: WORKBENCH_TIMEOUT_MS });
+      // the explorer lists the workspace once the remote file system answered
+      await page.getByRole('tree', { name: /Files Explorer/i }).getByRole('treeitem').first()
+        .waitFor({ state: 'visible', timeout: WORKBENCH_TIMEOUT_MS });
+      return workbench;
+    } catch (err) {
+      await browser?.close().catch(() => {});
+      await server.stop().catch(() => {});
+      throw err;
+    }
+  }
+
+  /** The explorer's row for a file or folder name at the workspace's top level (or expanded). */
+  explorerItem(name: string): Locator {
+    return this.page.getByRole('tree', { name: /Files Explorer/i }).getByRole('treeitem', { name, exact: true });
+  }
+
+  /** Opens a file from the explorer and waits until its editor is the active one. */
+  async openFile(name: string): Promise<Locator> {
+    const item = this.explorerItem(name);
+    await item.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+    // a double click pins the editor instead of opening it in preview mode
+    await item.dblclick();
+    const tab = this.page.locator('.tabs-container .tab.active', { hasText: name });
+    await tab.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+    const editor = this.activeEditor();
+    await editor.locator('.view-lines').waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+    return editor;
+  }
+
+  /** The active text editor's Monaco element. */
+  activeEditor(): Locator {
+    return this.page.locator('.editor-group-container.active .monaco-editor').first();
+  }
+
+  /** Code lens texts currently rendered in the active editor, once at least `min` are shown. */
+  async codeLenses(min = 1): Promise<string[]> {
+    const lenses = this.activeEditor().locator('.contentWidgets .codelens-decoration');
+    await lenses.nth(min - 1).waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+    return (await lenses.allInnerTexts()).map((t) => t.trim()).filter((t) => t.length > 0);
+  }
+
+  /** Runs a command by its palette title ("Category: Title") through F1. */
+  async runCommand(title: string): Promise<void> {
+    const quickInput = this.page.locator('.quick-input-widget');
+    await this.page.keyboard.press('F1');
+    const input = quickInput.locator('input');
+    await input.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+    await input.fill(`>${title}`);
+    // Enter only once the palette lists the command as its first row: commands load asynchronously
+    const firstRow = quickInput.locator('.monaco-list-row').first();
+    await firstRow.filter({ hasText: title }).waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+    await input.press('Enter');
+    await quickInput.waitFor({ state: 'hidden', timeout: STEP_TIMEOUT_MS });
+  }
+
+  /**
+   * The document inside the active webview panel. VS Code nests it: an outer iframe (marked `ready`
+   * once loaded) hosts the extension's HTML in iframe#active-frame.
+   */
+  webview(): FrameLocator {
+    return this.page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
+  }
+
+  /** Saves a PNG of the whole window to test-output/ui/NAME.png and returns its path. */
+  async screenshot(name: string): Promise<string> {
+    if (!/^[\w.-]+$/.test(name)) throw new RangeError(`screenshot name must be a plain file name, got ${JSON.stringify(name)}`);
+    fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
+    const file = path.join(SCREENSHOT_DIR, `${name}.png`);
+    await this.page.screenshot({ path: file });
+    return file;
+  }
+
+  async close(): Promise<void> {
+    await this.browser.close().catch(() => {});
+    await this.server.stop();
+  }
+}
+
+/** Polls `condition` until it returns a truthy value (no fixed sleeps). */
+export async function waitFor<T>(what: string, condition: () => T | undefined | null | false | Promise<T | undefined | null | false>, timeoutMs = STEP_TIMEOUT_MS): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await condition();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
