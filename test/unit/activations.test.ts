@@ -291,3 +291,8 @@ test('CLI activations: residual example in text mode, and precise errors for bad
   assert.equal(await bad(['--probe', 'p', '--input', '1,2']), 'UsageError: give either --input or --probe, not both');
   assert.equal(await bad([]), 'no error', 'without --input the first probe is used');
 });
+
+test('CLI activations: negative numbers after --input need no "=" ', async () => {
+  const r = await activationsCommand.run([regions2d, '--input', '-0.3,0.7', '--json'], io);
+  assert.deepEqual(JSON.parse(r.stdout).input, [-0.3, 0.7]);
+});

@@ -28,8 +28,11 @@ Options:
   --help            show this help
 `;
 
-/** "1, 2.5,-3" → numbers; precise errors for the wrong count or a non-number. */
-export function parseVector(text: string, dim: number, option: string): Float64Array {
+/**
+ * "1, 2.5,-3" → numbers; precise errors for the wrong count or a non-number. `expected` completes
+ * the count error, e.g. "the network input has dimension 2".
+ */
+export function parseVector(text: string, dim: number, option: string, expected = `the network input has dimension ${dim}`): Float64Array {
   const parts = text.split(',').map((s) => s.trim());
   if (parts.length === 1 && parts[0] === '') throw new UsageError(`${option} is empty; give ${dim} comma-separated numbers`);
   const out = new Float64Array(parts.length);
@@ -38,7 +41,21 @@ export function parseVector(text: string, dim: number, option: string): Float64A
     if (!Number.isFinite(x)) throw new UsageError(`${option}: entry ${i + 1} ('${p}') is not a finite number`);
     out[i] = x;
   });
-  if (out.length !== dim) throw new UsageError(`${option} has ${out.length} number${out.length === 1 ? '' : 's'}, the network input has dimension ${dim}`);
+  if (out.length !== dim) throw new UsageError(`${option} has ${out.length} number${out.length === 1 ? '' : 's'}, ${expected}`);
+  return out;
+}
+
+/**
+ * parseArgs reads "--input -1,2" as two options; number lists that start with a minus sign are
+ * glued to their option ("--input=-1,2") so the natural spelling works.
+ */
+export function glueNegativeValues(argv: readonly string[], options: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i], next = argv[i + 1];
+    if (options.includes(a) && next !== undefined && /^-[\d.]/.test(next)) { out.push(`${a}=${next}`); i++; }
+    else out.push(a);
+  }
   return out;
 }
 
@@ -78,7 +95,7 @@ export const activationsCommand: CliCommand = {
     let parsed;
     try {
       parsed = parseArgs({
-        args: [...argv], allowPositionals: true, strict: true,
+        args: glueNegativeValues(argv, ['--input']), allowPositionals: true, strict: true,
         options: { input: { type: 'string' }, probe: { type: 'string' }, json: { type: 'boolean' }, partials: { type: 'boolean' }, 'max-size-mb': { type: 'string' } },
       });
     } catch (e) {

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { UsageError, toJson, type CliCommand } from '../command';
 import { loadNetworkFile } from '../load';
 import { parseMaxSize } from './check';
-import { parseVector } from './activations';
+import { glueNegativeValues, parseVector } from './activations';
 import { toRows } from '../../core/linalg/dense';
 import type { Network } from '../../core/network/model';
 import { slicePartition } from '../../core/regions/partition';
@@ -39,8 +39,9 @@ Options:
   --help             show this help
 `;
 
-function parseNumbers(text: string, count: number, option: string): number[] {
-  return Array.from(parseVector(text, count, option));
+function parseBox(text: string): [number, number, number, number] {
+  const b = parseVector(text, 4, '--box', 'expected smin,smax,tmin,tmax');
+  return [b[0], b[1], b[2], b[3]];
 }
 
 function parseVectors(text: string, count: number, dim: number, option: string): Float64Array[] {
@@ -92,7 +93,7 @@ export const regionsCommand: CliCommand = {
     let parsed;
     try {
       parsed = parseArgs({
-        args: [...argv], allowPositionals: true, strict: true,
+        args: glueNegativeValues(argv, ['--box', '--plane', '--segment']), allowPositionals: true, strict: true,
         options: {
           box: { type: 'string' }, plane: { type: 'string' }, probes: { type: 'string' }, polygons: { type: 'boolean' },
           svg: { type: 'string' }, segment: { type: 'string' }, 'max-regions': { type: 'string' }, json: { type: 'boolean' },
@@ -113,8 +114,7 @@ export const regionsCommand: CliCommand = {
     if (v.plane && v.probes) throw new UsageError('give either --plane or --probes, not both');
     const params: { -readonly [K in keyof RegionsParams]: RegionsParams[K] } = {};
     if (v.box !== undefined) {
-      const b = parseNumbers(v.box, 4, '--box');
-      params.box = [b[0], b[1], b[2], b[3]];
+      params.box = parseBox(v.box);
     }
     if (v.plane !== undefined) {
       const [o, u, w] = parseVectors(v.plane, 3, net.input.dim, '--plane');
