@@ -12,7 +12,7 @@ import type {
 } from '../../shared/analyses/degeneracy';
 import { cumulative, defaultGrid, DEFAULT_GRID_POINTS, ksTest, layerDensity, predictDensity, type DensityGrid, type PredictedDensity } from './density';
 import { besselTriangle, evalMomentForm, momentForms } from './moments';
-import { layerSamples, sampleStats, simulateAngles, type AngleSamples } from './simulate';
+import { COLLAPSE_SIN2, layerSamples, sampleStats, simulateAngles, type AngleSamples } from './simulate';
 import { deterministicCurves, lnSin2 } from './theory';
 
 export const DEGENERACY_DEFAULTS = {
@@ -195,7 +195,8 @@ export function vectorAngle(u: ArrayLike<number>, v: ArrayLike<number>): { theta
   const k = uv / uu;
   let r = 0;
   for (let i = 0; i < u.length; i++) { const d = v[i] - k * u[i]; r += d * d; }
-  const sin2 = Math.min(1, r / vv);
+  const ratio = r / vv;
+  const sin2 = ratio <= COLLAPSE_SIN2 ? 0 : Math.min(1, ratio);
   return { theta: Math.atan2(Math.sqrt(sin2), uv / Math.sqrt(uu * vv)), sin2 };
 }
 

@@ -14,8 +14,9 @@
  *
  * sin²θ is computed from the component of one vector orthogonal to the other,
  * sin²θ = ‖b − (a·b/‖a‖²)a‖²/‖b‖², which keeps relative precision for small angles (1 − cos²θ would
- * not). Two outcomes have no finite X: θ exactly 0 (X = −∞, "collapsed"; absorbing, common only at
- * tiny widths) and a post-activation vector that is all zero (angle undefined, X = NaN, "dead").
+ * not). Two outcomes have no finite X: θ = 0 (X = −∞, "collapsed"; absorbing, common only at tiny
+ * widths; sin²θ ≤ COLLAPSE_SIN2 counts as 0 because it is below float64 resolution) and a
+ * post-activation vector that is all zero (angle undefined, X = NaN, "dead").
  */
 import { checkpoint, silentContext, type AnalysisContext } from '../context';
 import { Rng } from '../rng';
@@ -74,6 +75,12 @@ export function fillGaussianPairs(rng: Rng, out: Float64Array, count = out.lengt
 }
 
 /**
+ * sin²θ at or below this (θ ≲ 9e-16) is θ = 0 to float64 precision: exactly parallel vectors (e.g. the
+ * same single positive coordinate) leave a rounding residue of about eps², not 0.
+ */
+export const COLLAPSE_SIN2 = 2 ** -100;
+
+/**
  * sin² of the angle between a and b (length n) given their Gram entries; NaN when either is zero.
  * Orthogonal-residual form (see module comment).
  */
@@ -86,7 +93,7 @@ function sin2FromVectors(a: Float64Array, b: Float64Array, n: number, aa: number
     r += d * d;
   }
   const s2 = r / bb;
-  return s2 > 1 ? 1 : s2;
+  return s2 <= COLLAPSE_SIN2 ? 0 : s2 > 1 ? 1 : s2;
 }
 
 /** Run the Monte Carlo (chain or full networks). ctx.checkpoint is called between trials. */

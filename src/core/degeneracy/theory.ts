@@ -7,7 +7,8 @@
  * term like θ², so the textbook formulas lose all digits for small θ (at θ = 1e-4 they return noise).
  * We evaluate
  *   L(θ) = 1 − 4J11² = (1 − 2J11)(1 + 2J11),  π(1 − 2J11) = 2π sin²(θ/2) − (sin θ − θ cos θ)
- * with the last bracket by its (alternating, cancellation-free) series for θ < 1, and the two ratios
+ * with the last bracket by its (alternating, cancellation-free) series for θ < 1 (and ln L as
+ * 2 ln θ + ln(L/θ²), so nothing underflows even at θ = 1e-300), and the two ratios
  *   A(θ) = K/L²  and  B(θ) = (2J11² − 4J11J31 + J22 + 1)/L
  * by their Taylor series in θ for θ < SERIES_CUTOFF. The series are built once by truncated power-series
  * arithmetic from the series of sin and cos (the vanishing low-order coefficients are dropped exactly,
@@ -29,12 +30,11 @@ export function thetaFromLnSin2(x: number): number {
   return Math.asin(Math.exp(x / 2));
 }
 
-/** sin θ − θ cos θ without cancellation (≈ θ³/3 for small θ). */
-function sinMinusThetaCos(theta: number): number {
-  if (theta >= 1) return Math.sin(theta) - theta * Math.cos(theta);
-  // Σ_{k≥1} (−1)^{k+1} 2k θ^{2k+1}/(2k+1)!  — alternating, terms shrink fast for θ < 1
+/** (sin θ − θ cos θ)/θ² for 0 ≤ θ < 1 by its series Σ_{k≥1} (−1)^{k+1} 2k θ^{2k−1}/(2k+1)!. */
+function sinMinusThetaCosOverThetaSq(theta: number): number {
   const t2 = theta * theta;
-  let term = theta; // θ^{2k+1}/(2k+1)! for k = 0
+  if (theta === 0) return 0;
+  let term = 1 / theta; // θ^{2k−1}/(2k+1)! at k = 0; each step multiplies by −θ²/((2k)(2k+1))
   let sum = 0;
   for (let k = 1; k < 30; k++) {
     term *= -t2 / ((2 * k) * (2 * k + 1));
@@ -45,16 +45,34 @@ function sinMinusThetaCos(theta: number): number {
   return sum;
 }
 
+/**
+ * q(θ) = (1 − 2J11(θ))/θ² for 0 < θ < 1 (→ 1/2 at 0), without cancellation:
+ * π(1 − 2J11) = 2π sin²(θ/2) − (sin θ − θ cos θ).
+ */
+function oneMinusTwoJ11OverThetaSq(theta: number): number {
+  if (theta === 0) return 0.5;
+  const h = Math.sin(theta / 2) / theta;
+  return (2 * PI * h * h - sinMinusThetaCosOverThetaSq(theta)) / PI;
+}
+
 /** 1 − 2J11(θ) = 1 − cos θ' where θ' is the infinite-width image of θ; accurate for small θ. */
 export function oneMinusTwoJ11(theta: number): number {
+  if (theta < 1) return theta * theta * oneMinusTwoJ11OverThetaSq(theta);
   const h = Math.sin(theta / 2);
-  return (2 * PI * h * h - sinMinusThetaCos(theta)) / PI;
+  return (2 * PI * h * h - (Math.sin(theta) - theta * Math.cos(theta))) / PI;
 }
 
 /** L(θ) = 1 − 4J11(θ)² = sin²θ' (≈ θ² near 0), accurate for small θ. */
 export function oneMinusFourJ11Sq(theta: number): number {
   const d = oneMinusTwoJ11(theta);
   return d * (2 - d);
+}
+
+/** ln L(θ) = ln(1 − 4J11²) without underflow for tiny θ (−∞ at θ = 0). */
+export function lnOneMinusFourJ11Sq(theta: number): number {
+  if (theta >= 1) return Math.log(oneMinusFourJ11Sq(theta));
+  const q = oneMinusTwoJ11OverThetaSq(theta);
+  return 2 * Math.log(theta) + Math.log(q * (2 - theta * theta * q));
 }
 
 /**
@@ -80,7 +98,7 @@ export function infiniteWidthIterates(theta0: number, layers: number): Float64Ar
 // Taylor series of A(θ) = K/L² and B(θ) = N/L near θ = 0
 
 /** Below this angle A and B come from their Taylor series; above it from the closed forms. */
-export const SERIES_CUTOFF = 0.25;
+export const SERIES_CUTOFF = 0.6;
 const ORDER = 48;
 
 type Series = Float64Array; // coefficients of θ^0..θ^ORDER
@@ -201,7 +219,7 @@ export function mu(theta: number, n: number): number {
   checkTheta(theta, 'mu');
   checkWidth(n, 'mu');
   const J22 = j22(theta);
-  const logTerm = Math.log(n - 1) + Math.log(oneMinusFourJ11Sq(theta)) - Math.log(n + 4 * J22 - 1);
+  const logTerm = Math.log(n - 1) + lnOneMinusFourJ11Sq(theta) - Math.log(n + 4 * J22 - 1);
   const q = 1 + (4 * J22 - 1) / n;
   const m = 1 - 1 / n;
   return logTerm + (4 * (J22 + 1)) / (n * q * q) - (4 * ratioA(theta)) / (n * m * m);
