@@ -9,7 +9,7 @@ import { Config } from './host/config';
 import type { DocumentContribution } from './host/contributions';
 import { NetworkDiagnostics } from './host/diagnostics';
 import { NETWORK_SELECTOR } from './host/networkDocuments';
-import { OVERVIEW_PANEL } from './host/panels/kinds';
+import { ACTIVATIONS_PANEL, CONVERGENCE_PANEL, DEPTH_PLOTS_PANEL, OVERVIEW_PANEL, TRAINING_PANEL } from './host/panels/kinds';
 import { PanelManager } from './host/panels/panelManager';
 import { WorkerClient } from './host/workerClient';
 
@@ -30,6 +30,10 @@ export function activate(context: vscode.ExtensionContext): DepthLensApi {
   const codeLens = new NetworkCodeLensProvider(diagnostics, config, contributions, log);
   const panels = new PanelManager({ extensionUri: context.extensionUri, worker, config, log });
   panels.register(OVERVIEW_PANEL, COMMANDS.openOverview);
+  panels.register(ACTIVATIONS_PANEL, COMMANDS.openActivations);
+  panels.register(CONVERGENCE_PANEL, COMMANDS.openConvergence);
+  panels.register(DEPTH_PLOTS_PANEL, COMMANDS.openDepthPlots);
+  panels.register(TRAINING_PANEL, COMMANDS.openTraining);
 
   context.subscriptions.push(
     log,

@@ -1,6 +1,10 @@
 /** Command ids (package.json `contributes.commands` declares the same ids with titles). */
 export const COMMANDS = {
   openOverview: 'depthLens.openOverview',
+  openActivations: 'depthLens.openActivations',
+  openConvergence: 'depthLens.openConvergence',
+  openDepthPlots: 'depthLens.openDepthPlots',
+  openTraining: 'depthLens.openTraining',
   restartWorker: 'depthLens.restartWorker',
   showLog: 'depthLens.showLog',
 } as const;

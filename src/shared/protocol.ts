@@ -9,6 +9,7 @@
 import type {
   LayerMatrixParams, LayerMatrixResult, OverviewParams, OverviewResult, ValidateResult,
 } from './analyses/overview';
+import type { IndicatorParams, IndicatorResult, MeanFieldParams, MeanFieldResult, TrainingSpec } from './analyses/training';
 
 /** A matrix crossing a thread boundary: row-major; the buffer is transferred, not copied. */
 export interface WireMatrix {
@@ -35,6 +36,12 @@ export interface AnalysisMap {
   overview: { params: OverviewParams; result: OverviewResult };
   /** one layer's weight matrix for the heatmap */
   layerMatrix: { params: LayerMatrixParams; result: LayerMatrixResult };
+  /** §D: mini-batch GD on the indicator target (streams partial results) */
+  trainIndicator: { params: IndicatorParams; result: IndicatorResult };
+  /** §E: mean-field limit over widths and seeds (streams partial results per width) */
+  trainMeanField: { params: MeanFieldParams; result: MeanFieldResult };
+  /** the `training` section of the panel's network file (null when absent) */
+  trainingPreset: { params: Record<string, never>; result: { spec: TrainingSpec | null } };
 }
 
 export type AnalysisName = keyof AnalysisMap;
@@ -86,6 +93,8 @@ export interface ProgressMessage {
   /** in [0, 1] */
   readonly fraction: number;
   readonly message?: string;
+  /** a partial result so far (e.g. training curves while the run continues), when the analysis streams them */
+  readonly partial?: unknown;
 }
 
 export interface CancelMessage {

@@ -12,7 +12,7 @@ export interface CancellationLike {
 }
 
 export interface RequestOptions {
-  onProgress?: (fraction: number, message?: string) => void;
+  onProgress?: (fraction: number, message?: string, partial?: unknown) => void;
   token?: CancellationLike;
 }
 
@@ -26,7 +26,7 @@ export class RpcError extends Error {
 interface Pending {
   resolve(value: unknown): void;
   reject(error: RpcError): void;
-  onProgress?: (fraction: number, message?: string) => void;
+  onProgress?: (fraction: number, message?: string, partial?: unknown) => void;
   cancelListener?: { dispose(): void };
 }
 
@@ -68,7 +68,7 @@ export class RequestClient {
     const entry = this.pending.get(message.replyTo);
     if (!entry) return false;
     if (message.type === 'progress') {
-      entry.onProgress?.(message.fraction, message.message);
+      entry.onProgress?.(message.fraction, message.message, message.partial);
     } else if (message.type === 'response') {
       this.settle(message.replyTo)?.resolve(message.result);
     } else {

@@ -48,7 +48,8 @@ port.on('message', (msg: HostToWorker) => {
     const doc = msg.document ? parsedDocument(msg.document, msg.settings) : undefined;
     const handler = handlers[msg.analysis] as (input: HandlerInput<typeof msg.analysis>) => unknown;
     if (!handler) throw new BadParamsError(`unknown analysis '${String(msg.analysis)}'`);
-    const result = handler({ doc, params: msg.params, settings: msg.settings, ctx });
+    const partial = (value: unknown, fraction: number, message?: string) => post({ type: 'progress', replyTo: msg.id, fraction, message, partial: value });
+    const result = handler({ doc, params: msg.params, settings: msg.settings, ctx, partial });
     post({ type: 'response', replyTo: msg.id, result }, collectTransferables(result));
   } catch (e) {
     const code = errorCode(e);

@@ -117,7 +117,7 @@ export class AnalysisPanel implements vscode.Disposable {
     try {
       const result = await this.services.worker.request(m.analysis, this.document ? documentSource(this.document) : undefined, m.params as never, this.services.config.analysisSettings, {
         token: cts.token,
-        onProgress: (fraction, message) => this.post({ type: 'progress', replyTo: m.id, fraction, message }),
+        onProgress: (fraction, message, partial) => this.post({ type: 'progress', replyTo: m.id, fraction, message, partial }),
       });
       this.post({ type: 'response', replyTo: m.id, result });
     } catch (e) {

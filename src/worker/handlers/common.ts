@@ -13,6 +13,8 @@ export interface HandlerInput<K extends AnalysisName> {
   readonly params: ParamsOf<K>;
   readonly settings: AnalysisSettings;
   readonly ctx: AnalysisContext;
+  /** stream a partial result to the requester (throttled with progress; the final result still comes as the response) */
+  readonly partial: (value: unknown, fraction: number, message?: string) => void;
 }
 
 export type Handler<K extends AnalysisName> = (input: HandlerInput<K>) => ResultOf<K>;

@@ -2,7 +2,9 @@
 import type { AnalysisName } from '../../shared/protocol';
 import type { HandlerTable } from './common';
 import { overviewHandlers } from './overview';
+import { trainingHandlers } from './training';
 
 export const handlers: HandlerTable<AnalysisName> = {
   ...overviewHandlers,
+  ...trainingHandlers,
 };
