@@ -220,7 +220,7 @@ test('random fully-connected ResNet with the paper scaling (K = 2, ÷ n^0.6, ÷ 
   }
   // the final states from the reference forward pass
   for (let p = 0; p < probes.length; p++) {
-    let v = Float64Array.from(probes[p]);
+    let v: Float64Array = Float64Array.from(probes[p]);
     for (let i = 0; i < blocks; i++) v = applyLayer(make(i), v);
     for (let j = 0; j < m; j++) relClose(res.probes[p].limitEstimate.value[j], v[j], 1e-12, `x_500 probe ${p} entry ${j}`);
     assert.ok(res.probes[p].partialProducts!.residual < 1e-12);
