@@ -1,6 +1,5 @@
 """Batched forward pass + activation-pattern extraction in numpy: the reference for
-bench/suites/activations.ts. Reads {"cases": [{"name", "batch", "inputs", "layers": [{"W", "b", "relu"}]}],
-"repeats"} as JSON on stdin, prints {"<name>": {"ms": best ms, "activeBits": n, "outputSum": s}}."""
+bench/suites/activations.ts. Reads {"cases": [{"name", "batch", "inputs", "layers": [{"W", "b", "relu"}], "repeats"}]} as JSON on stdin, prints {"<name>": {"ms": best ms, "activeBits": n, "outputSum": s}}."""
 import json
 import sys
 import time
@@ -24,9 +23,9 @@ def forward_patterns(X, layers):
 
 def main():
     spec = json.load(sys.stdin)
-    repeats = spec.get("repeats", 5)
     out = {}
     for case in spec["cases"]:
+        repeats = case.get("repeats", spec.get("repeats", 5))
         batch = case["batch"]
         X = np.asarray(case["inputs"], dtype=np.float64).reshape(batch, -1)
         layers = [

@@ -45,10 +45,11 @@ export const suite: BenchSuite = {
         cases.push({ name: `forward+patterns ${batch}×(${shape.join('→')})`, net, inputs });
       }
     }
+    // small cases take ~1 ms: many repeats so both sides reach their best (JIT tiers, caches, a busy machine)
+    const repeatsFor = (width: number) => (width >= 256 ? 5 : 40);
     const numpy = runNumpy<Record<string, NumpyCase>>('activations.py', {
-      repeats: 5,
       cases: cases.map((c) => ({
-        name: c.name, batch,
+        name: c.name, batch, repeats: repeatsFor(c.net.outWidth(0)),
         inputs: Array.from(c.inputs),
         layers: Array.from({ length: c.net.depth }, (_, k) => {
           const l = c.net.layer(k) as DenseLayer;
@@ -59,7 +60,7 @@ export const suite: BenchSuite = {
     const rows: BenchRow[] = [];
     for (const c of cases) {
       let result = forwardBatch(c.net, c.inputs, batch, { hashes: false });
-      const ms = timeBest(() => { result = forwardBatch(c.net, c.inputs, batch, { hashes: false }); }, 5);
+      const ms = timeBest(() => { result = forwardBatch(c.net, c.inputs, batch, { hashes: false }); }, repeatsFor(c.net.outWidth(0)));
       let active = 0;
       for (const p of result.patterns!) for (let i = 0; i < p.length; i++) active += popcount(p[i]);
       let sum = 0;
@@ -73,7 +74,7 @@ export const suite: BenchSuite = {
     // with the per-sample pattern hash (what the region map uses)
     {
       const c = cases[2];
-      const ms = timeBest(() => { forwardBatch(c.net, c.inputs, batch); }, 5);
+      const ms = timeBest(() => { forwardBatch(c.net, c.inputs, batch); }, 40);
       rows.push({ name: `${c.name} + FNV hash per sample`, oursMs: ms, note: 'hashing included (numpy does no hashing)' });
     }
     // exact partition of the 2→32→32→32→1 slice over [−1,1]²
@@ -81,10 +82,10 @@ export const suite: BenchSuite = {
     const t0 = process.hrtime.bigint();
     const cold = slicePartition(net, { polygons: false });
     const coldMs = Number(process.hrtime.bigint() - t0) / 1e6;
-    const msCount = timeBest(() => { slicePartition(net, { polygons: false }); }, 5);
+    const msCount = timeBest(() => { slicePartition(net, { polygons: false }); }, 10);
     rows.push({ name: 'exact partition 2→32→32→32→1 on [−1,1]² (counts only)', oursMs: msCount, note: `${cold.regions} regions, perDepth ${cold.perDepth.join('/')}; first (cold JIT) call ${coldMs.toFixed(0)} ms` });
     let full = cold;
-    const msFull = timeBest(() => { full = slicePartition(net, { polygons: true, inputMaps: true }); }, 5);
+    const msFull = timeBest(() => { full = slicePartition(net, { polygons: true, inputMaps: true }); }, 10);
     rows.push({ name: 'exact partition 2→32→32→32→1 with polygons + affine maps', oursMs: msFull, note: `${full.regions} regions, ${full.droppedSlivers} slivers dropped` });
     return rows;
   },
