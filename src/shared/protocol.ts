@@ -9,6 +9,7 @@
 import type {
   LayerMatrixParams, LayerMatrixResult, OverviewParams, OverviewResult, ValidateResult,
 } from './analyses/overview';
+import type { ConvergenceParams, ConvergenceResult } from './analyses/convergence';
 import type { IndicatorParams, IndicatorResult, MeanFieldParams, MeanFieldResult, TrainingSpec } from './analyses/training';
 
 /** A matrix crossing a thread boundary: row-major; the buffer is transferred, not copied. */
@@ -36,6 +37,8 @@ export interface AnalysisMap {
   overview: { params: OverviewParams; result: OverviewResult };
   /** one layer's weight matrix for the heatmap */
   layerMatrix: { params: LayerMatrixParams; result: LayerMatrixResult };
+  /** §A/§B: convergence as depth → ∞ (series, tail fits, verdicts, probe trajectories) */
+  convergence: { params: ConvergenceParams; result: ConvergenceResult };
   /** §D: mini-batch GD on the indicator target (streams partial results) */
   trainIndicator: { params: IndicatorParams; result: IndicatorResult };
   /** §E: mean-field limit over widths and seeds (streams partial results per width) */
