@@ -119,7 +119,7 @@ function denseUnit(layer: DenseLayer, s: State): { z: Float64Array; scale: Float
   return { z, scale, Z: matMul(layer.weights, s.P), z0 };
 }
 
-export interface SweepResult {
+interface SweepResult {
   readonly units: UnitInfo[];
   readonly layers: LayerActivation[];
   readonly final: State;
@@ -127,8 +127,8 @@ export interface SweepResult {
   readonly collector: Collector;
 }
 
-/** The forward sweep behind analyzeActivations (exported for the regions module and tests). */
-export function activationSweep(net: Network, x: Float64Array, options: ActivationOptions, ctx: AnalysisContext): SweepResult {
+/** The forward sweep behind analyzeActivations. */
+function activationSweep(net: Network, x: Float64Array, options: ActivationOptions, ctx: AnalysisContext): SweepResult {
   const d = net.input.dim;
   const units = activationUnits(net);
   const col: Collector = {
