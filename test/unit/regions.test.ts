@@ -192,7 +192,7 @@ test('1-D pieces along a segment equal a brute-force fine scan', () => {
     assert.equal(r.breakpoints.length, r.pieces - 1);
     for (let k = 1; k < r.perDepth.length; k++) assert.ok(r.perDepth[k] >= r.perDepth[k - 1]);
     // brute force: pattern changes between consecutive points of a scan with step 1/N
-    const N = 200000;
+    const N = 100000;
     let minGap = r.breakpoints.length ? r.breakpoints[0] : 1;
     for (let k = 1; k < r.breakpoints.length; k++) minGap = Math.min(minGap, r.breakpoints[k] - r.breakpoints[k - 1]);
     if (r.breakpoints.length) minGap = Math.min(minGap, 1 - r.breakpoints[r.breakpoints.length - 1]);
