@@ -157,8 +157,10 @@ test('Figure 1 setting (n = 256, θ⁰ = 0.1, 32 layers): MC follows Approximati
     const row = r.layers[l];
     const mc = row.mc!;
     t.diagnostic(`layer ${l}: MC mean ${mc.mean!.toFixed(4)} ± ${mc.se!.toFixed(4)} (sd ${mc.sd!.toFixed(4)}), approx1 ${row.approx1.toFixed(4)}, theorem ${row.theoremIterate.toFixed(4)}, predicted ${row.predicted.mean.toFixed(4)} ± ${row.predicted.sd.toFixed(4)}, infinite width ${row.infiniteWidth.lnSin2.toFixed(4)}`);
-    // follows Approximation 1: within 4 SE plus 0.01 of model error (Approximation 1 is O(θ) accurate)
-    near(mc.mean!, row.approx1, 4 * mc.se! + 0.01, `MC vs approx1 at ${l}`);
+    // follows Approximation 1: within 4 SE plus the model error it carries — Theorem 1's O(n⁻²) mean
+    // remainder, measured at ≈ +40…70/n² per step (see the one-step test), accumulates to ≈ +0.03 by
+    // layer 30 at n = 256 (20 000 chain trials in the bench: MC −5.3930 ± 0.0060 vs −5.4106 at ℓ = 30)
+    near(mc.mean!, row.approx1, 4 * mc.se! + 0.001 * l, `MC vs approx1 at ${l}`);
     near(mc.sd!, row.predicted.sd, 0.06 * row.predicted.sd, `MC sd vs predicted sd at ${l}`);
     assert.equal(mc.collapsed + mc.dead, 0);
   }
