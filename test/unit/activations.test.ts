@@ -199,11 +199,16 @@ test('stability radius: points within it keep the pattern, a point just past the
 });
 
 test('batched kernel: outputs, patterns and hashes equal the pointwise computation (dense and residual)', () => {
-  for (const [seed, dim, plan] of [[3, 2, [16, 16, 16]], [4, 6, [5, { res: [2] }, 33, { res: [40, 7] }]], [5, 64, [64, 64]]] as const) {
+  for (const [seed, dim, plan] of [[3, 2, [16, 16, 16]], [4, 6, [5, { res: [2] }, 33, { res: [40, 7] }]], [5, 64, [64, 64]], [6, 4, [{ res: [2] }, { res: [3] }, 3]]] as const) {
     const net = randomNetwork(seed, dim, plan as never, 2);
     const batch = 37; // not a multiple of the 4-sample tile
     const X = randomPoint(new Rng(seed), batch * dim);
+    const before = X.slice();
     const res = forwardBatch(net, X, batch, { activations: true });
+    const lean = forwardBatch(net, X, batch);
+    assert.deepEqual(X, before, 'inputs are read, never written');
+    assert.deepEqual(lean.output, res.output, 'buffer reuse gives the same outputs');
+    assert.deepEqual(lean.hashes, res.hashes);
     const layout = patternLayout(activationUnits(net));
     assert.equal(res.patterns!.length, layout.units.length);
     assert.equal(res.activations!.length, activationUnits(net).length);

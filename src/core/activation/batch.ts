@@ -121,19 +121,21 @@ export function forwardBatch(net: Network, inputs: Float64Array, batch: number, 
   const layout: PatternLayout = patternLayout(units);
   const wantPatterns = options.patterns ?? true;
   const keep = options.activations ?? false;
-  let maxWidth = d;
+  let maxWidth = 0;
   for (const u of units) maxWidth = Math.max(maxWidth, u.width);
-  // three rotating buffers: current values, next values, residual block input
-  const pool = keep ? [] : [new Float64Array(batch * maxWidth), new Float64Array(batch * maxWidth), new Float64Array(batch * maxWidth)];
+  // rotating buffers (current values, next values, residual block input), created when first needed;
+  // the caller's inputs are read in place and never written
+  const pool: Float64Array[] = [];
   const alloc = (width: number, avoid: Float64Array[]): Float64Array => {
     if (keep) return new Float64Array(batch * width);
     for (const buf of pool) if (!avoid.some((a) => a.buffer === buf.buffer)) return buf.subarray(0, batch * width);
-    throw new Error('forwardBatch: buffer pool exhausted');
+    const buf = new Float64Array(batch * maxWidth);
+    pool.push(buf);
+    return buf.subarray(0, batch * width);
   };
   const patterns: Uint32Array[] | undefined = wantPatterns ? [] : undefined;
   const activations: Float64Array[] | undefined = keep ? [] : undefined;
-  let cur = keep ? inputs : alloc(d, []);
-  if (!keep) cur.set(inputs);
+  let cur = inputs;
   let width = d;
   const runUnit = (relu: boolean, Z: Float64Array, m: number) => {
     const pat = relu && patterns ? new Uint32Array(batch * ((m + 31) >>> 5)) : undefined;
@@ -158,7 +160,7 @@ export function forwardBatch(net: Network, inputs: Float64Array, batch: number, 
     for (const bl of layer.branch) { u = dense(bl, u, uw, [blockIn]); uw = bl.weights.rows; }
     if (uw !== width) throw new RangeError(`forwardBatch: residual block ${k + 1} maps width ${width} to ${uw}`);
     // outer unit: σ(x + r), written into the branch output buffer (not needed afterwards)
-    const Z = keep ? new Float64Array(batch * width) : u;
+    const Z = keep || u === blockIn ? alloc(width, [blockIn]) : u;
     const len = batch * width;
     for (let t = 0; t < len; t++) Z[t] = blockIn[t] + u[t];
     runUnit(layer.activation === 'relu', Z, width);
