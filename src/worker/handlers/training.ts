@@ -1,16 +1,50 @@
 /** Handlers of the training-dynamics analyses (§D, §E): long runs that stream partial curves. */
 import { parse as parseJsonc } from 'jsonc-parser';
+import type { AnalysisContext } from '../../core/context';
 import { trainIndicator } from '../../core/training/indicator';
 import { meanFieldLimit } from '../../core/training/meanField';
 import type { TrainingSpec } from '../../shared/analyses/training';
-import type { HandlerTable } from './common';
+import type { HandlerInput, HandlerTable } from './common';
+
+/**
+ * Partial results are whole result objects (curves, probes, the learned function); the core builds
+ * one every ~1 % of the run, far more often than a panel can redraw. Post at most one per interval;
+ * the final result always arrives as the response.
+ */
+const PARTIAL_INTERVAL_MS = 150;
+
+/**
+ * Wraps the request's context so the partial results carry the same progress fraction as the core's
+ * checkpoints (otherwise a per-width partial of the mean-field run would make the bar jump).
+ */
+function streaming<K extends 'trainIndicator' | 'trainMeanField'>(input: HandlerInput<K>) {
+  let fraction = 0;
+  let message: string | undefined;
+  let lastPost = 0;
+  const ctx: AnalysisContext = {
+    isCancelled: () => input.ctx.isCancelled(),
+    progress: (f, m) => { fraction = f; message = m; input.ctx.progress(f, m); },
+  };
+  const post = (value: unknown, force = false): void => {
+    const now = Date.now();
+    if (!force && now - lastPost < PARTIAL_INTERVAL_MS) return;
+    lastPost = now;
+    input.partial(value, fraction, message);
+  };
+  return { ctx, post };
+}
 
 export const trainingHandlers: HandlerTable<'trainIndicator' | 'trainMeanField' | 'trainingPreset'> = {
-  trainIndicator: ({ params, ctx, partial }) =>
-    trainIndicator(params, ctx, { onPartial: (r) => partial(r, r.iterations.length ? r.iterations[r.iterations.length - 1] / (params.iterations ?? 10_000) : 0) }),
+  trainIndicator: (input) => {
+    const { ctx, post } = streaming(input);
+    return trainIndicator(input.params, ctx, { onPartial: (r) => post(r) });
+  },
 
-  trainMeanField: ({ params, ctx, partial }) =>
-    meanFieldLimit(params, ctx, { onPartial: (r) => partial(r, r.widths.length / Math.max(1, params.widths?.length ?? 4)) }),
+  trainMeanField: (input) => {
+    const { ctx, post } = streaming(input);
+    // one partial per finished width: rare and each one adds a curve, so none is dropped
+    return meanFieldLimit(input.params, ctx, { onPartial: (r) => post(r, true) });
+  },
 
   /** the `training` section of the panel's network file, if any (presets the panel's controls) */
   trainingPreset: ({ doc }) => {
