@@ -44,6 +44,12 @@ export interface ConvergenceParams {
    * width²·(inputDim+1)·steps·probes ≤ 4·10⁸ multiply-adds.
    */
   readonly partialProducts?: boolean | 'auto';
+  /**
+   * For display only (the worker handler applies it, the core ignores it): when the network has more
+   * layers than this, per-layer arrays and series arrays are thinned to about this many log-spaced
+   * layers (see ConvergenceResult.sampled). Sums, fits and verdicts are always from every layer.
+   */
+  readonly maxPoints?: number;
 }
 
 /** Least-squares fit log v_k ≈ log C − p log k over the layers from..to (1-based layer numbers). */
@@ -225,4 +231,11 @@ export interface ConvergenceResult {
   };
   /** anything the reader should know (excluded layers, skipped partial products, default probes…) */
   readonly notes: string[];
+  /**
+   * Present only when params.maxPoints thinned the arrays: `layers.*` then hold values at the layer
+   * numbers `layerNumbers`, and series terms, partial sums and maxIncrement.values at
+   * `sequenceNumbers` (the kept numbers within sequence.first..last). A kept term is the maximum over
+   * its window (previous kept number, k], so no spike is hidden; a partial sum is its exact value at k.
+   */
+  readonly sampled?: { readonly layerNumbers: Float64Array; readonly sequenceNumbers: Float64Array };
 }

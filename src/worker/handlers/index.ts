@@ -1,10 +1,12 @@
 /** The worker's dispatch table: every analysis of AnalysisMap has exactly one handler. */
 import type { AnalysisName } from '../../shared/protocol';
 import type { HandlerTable } from './common';
+import { convergenceHandlers } from './convergence';
 import { overviewHandlers } from './overview';
 import { trainingHandlers } from './training';
 
 export const handlers: HandlerTable<AnalysisName> = {
   ...overviewHandlers,
+  ...convergenceHandlers,
   ...trainingHandlers,
 };
