@@ -44,6 +44,7 @@ export function summarizeNetwork(net: Network, lineOf?: (offset: number) => numb
     count: g.count,
     type: g.type,
     line: g.source && lineOf ? lineOf(g.source.offset) : undefined,
+    source: g.source ? { offset: g.source.offset, length: g.source.length } : undefined,
     shape: `${net.inWidth(g.start)}→${net.outWidth(g.start)}`,
   }));
   return {

@@ -16,6 +16,8 @@ export interface GroupSummary {
   readonly type: string;
   /** 0-based line of the group's JSON node, when known */
   readonly line?: number;
+  /** the group's JSON node as offset/length in the document text (editor ranges for diagnostics) */
+  readonly source?: { readonly offset: number; readonly length: number };
   /** widths "in→out" of the group's first layer (families: all layers share them) */
   readonly shape: string;
 }
