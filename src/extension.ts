@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import { NetworkCodeLensProvider } from './host/codeLens';
 import { COMMANDS } from './host/commands';
 import { Config } from './host/config';
+import { ConvergenceContribution } from './host/convergenceContribution';
 import type { DocumentContribution } from './host/contributions';
 import { NetworkDiagnostics } from './host/diagnostics';
 import { NETWORK_SELECTOR } from './host/networkDocuments';
@@ -26,6 +27,7 @@ export function activate(context: vscode.ExtensionContext): DepthLensApi {
   const worker = new WorkerClient(context.extensionPath, log);
   const readme = vscode.Uri.joinPath(context.extensionUri, 'README.md');
   const contributions: DocumentContribution[] = [];
+  contributions.push(new ConvergenceContribution({ worker, config, log }, readme));
   const diagnostics = new NetworkDiagnostics(worker, config, log, readme, contributions);
   const codeLens = new NetworkCodeLensProvider(diagnostics, config, contributions, log);
   const panels = new PanelManager({ extensionUri: context.extensionUri, worker, config, log });
