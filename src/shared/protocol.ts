@@ -124,7 +124,9 @@ export type WebviewToHost =
   | CancelMessage
   | { readonly type: 'saveState'; readonly state: unknown }
   | { readonly type: 'export'; readonly fileName: string; readonly mime: 'image/png' | 'text/csv' | 'application/json'; readonly data: string /* base64 for png */ }
-  | { readonly type: 'revealLine'; readonly line: number };
+  | { readonly type: 'revealLine'; readonly line: number }
+  /** open the extension's README at a section (anchor = the heading's slug, e.g. 'convergence-verdicts') */
+  | { readonly type: 'openReadme'; readonly anchor: string };
 
 /** host → webview */
 export type HostToWebview =

@@ -99,4 +99,9 @@ export class HostConnection<S extends PanelState> {
   revealLine(line: number): void {
     this.api.postMessage({ type: 'revealLine', line });
   }
+
+  /** Opens the extension's README at the section with this anchor (GitHub-style heading slug). */
+  openReadme(anchor: string): void {
+    this.api.postMessage({ type: 'openReadme', anchor });
+  }
 }

@@ -108,6 +108,9 @@ export class AnalysisPanel implements vscode.Disposable {
       case 'revealLine':
         if (this.document) void vscode.window.showTextDocument(this.document, { selection: new vscode.Range(m.line, 0, m.line, 0), viewColumn: vscode.ViewColumn.One });
         return;
+      case 'openReadme':
+        void this.openReadme(m.anchor);
+        return;
     }
   }
 
@@ -129,6 +132,19 @@ export class AnalysisPanel implements vscode.Disposable {
       this.inFlight.delete(m.id);
       cts.dispose();
     }
+  }
+
+  /** The README in the editor beside the panel, at the heading whose GitHub-style slug is `anchor`. */
+  private async openReadme(anchor: string): Promise<void> {
+    const readme = await vscode.workspace.openTextDocument(vscode.Uri.joinPath(this.services.extensionUri, 'README.md'));
+    const slug = (heading: string) => heading.trim().toLowerCase().replace(/[^\p{L}\p{N}\s-]/gu, '').replace(/\s/g, '-');
+    let line = 0;
+    for (let i = 0; i < readme.lineCount; i++) {
+      const h = readme.lineAt(i).text.match(/^#{1,6}\s+(.*)$/);
+      if (h && slug(h[1]) === anchor) { line = i; break; }
+    }
+    const editor = await vscode.window.showTextDocument(readme, { viewColumn: vscode.ViewColumn.Beside, preview: true, selection: new vscode.Range(line, 0, line, 0) });
+    editor.revealRange(new vscode.Range(line, 0, line, 0), vscode.TextEditorRevealType.AtTop);
   }
 
   /** Only on the user's request, through a save dialog: nothing is written unasked. */
