@@ -3,8 +3,8 @@ import * as vscode from 'vscode';
 import type { DocumentSource } from '../shared/protocol';
 
 export const NETWORK_SELECTOR: vscode.DocumentSelector = [
-  { pattern: '**/*.network.json' },
-  { pattern: '**/model.json' },
+  { scheme: 'file', pattern: '**/*.network.json' },
+  { scheme: 'file', pattern: '**/model.json' },
 ];
 
 export function isNetworkDocument(doc: vscode.TextDocument): boolean {

@@ -9,7 +9,13 @@
 import type {
   LayerMatrixParams, LayerMatrixResult, OverviewParams, OverviewResult, ValidateResult,
 } from './analyses/overview';
+import type {
+  ActivationsParams, ActivationsResult, RegionGridParams, RegionGridResult, RegionsParams, RegionsResult, SegmentParams, SegmentResult,
+} from './analyses/activations';
 import type { ConvergenceParams, ConvergenceResult } from './analyses/convergence';
+import type {
+  DegeneracyParams, DegeneracyResult, MomentsParams, MomentsResult, ProbeAngleParams, ProbeAngleResult,
+} from './analyses/degeneracy';
 import type { IndicatorParams, IndicatorResult, MeanFieldParams, MeanFieldResult, TrainingSpec } from './analyses/training';
 
 /** A matrix crossing a thread boundary: row-major; the buffer is transferred, not copied. */
@@ -37,6 +43,20 @@ export interface AnalysisMap {
   overview: { params: OverviewParams; result: OverviewResult };
   /** one layer's weight matrix for the heatmap */
   layerMatrix: { params: LayerMatrixParams; result: LayerMatrixResult };
+  /** §A: activation patterns, explicit affine map, domain and stability radius at one input */
+  activations: { params: ActivationsParams; result: ActivationsResult };
+  /** §A: exact partition of a 2-D slice into activation regions */
+  regions: { params: RegionsParams; result: RegionsResult };
+  /** §A: exact linear pieces along a segment */
+  segment: { params: SegmentParams; result: SegmentResult };
+  /** §A: region hash per pixel of a slice (batched forward + patterns) */
+  regionGrid: { params: RegionGridParams; result: RegionGridResult };
+  /** §C: angle between two inputs through random ReLU networks: theory vs Monte Carlo */
+  degeneracy: { params: DegeneracyParams; result: DegeneracyResult };
+  /** §C: mixed moments J_{a,b}, their P/Q forms and the Bessel triangle */
+  moments: { params: MomentsParams; result: MomentsResult };
+  /** §C: the angle between two probes of the panel's network file, layer by layer */
+  probeAngles: { params: ProbeAngleParams; result: ProbeAngleResult };
   /** §A/§B: convergence as depth → ∞ (series, tail fits, verdicts, probe trajectories) */
   convergence: { params: ConvergenceParams; result: ConvergenceResult };
   /** §D: mini-batch GD on the indicator target (streams partial results) */

@@ -41,7 +41,8 @@ export class Workbench {
   /** Starts code-server + Chromium and resolves once the explorer shows the workspace. */
   static async open(options: WorkbenchOptions = {}): Promise<Workbench> {
     const workspace = options.workspace ?? FIXTURE_WORKSPACE;
-    const server = await startCodeServer({ settings: options.settings, echo: process.env.DEPTH_LENS_VERBOSE === '1' });
+    // VS Code 1.139 honours the payload's extensionDevelopmentPath only with the smoke-test driver on
+    const server = await startCodeServer({ settings: options.settings, smokeTestDriver: true, echo: process.env.DEPTH_LENS_VERBOSE === '1' });
     let browser: Browser | undefined;
     try {
       browser = await launchChromium();
@@ -88,11 +89,25 @@ export class Workbench {
     return this.page.locator('.editor-group-container.active .monaco-editor').first();
   }
 
-  /** Code lens texts currently rendered in the active editor, once at least `min` are shown. */
+  /**
+   * The code lenses rendered in the active editor, one text per lens (lenses on one line share a
+   * decoration and are separated by " | " spans, which are left out), once at least `min` are shown.
+   */
   async codeLenses(min = 1): Promise<string[]> {
-    const lenses = this.activeEditor().locator('.contentWidgets .codelens-decoration');
-    await lenses.nth(min - 1).waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
-    return (await lenses.allInnerTexts()).map((t) => t.trim()).filter((t) => t.length > 0);
+    const decorations = this.activeEditor().locator('.contentWidgets .codelens-decoration');
+    const read = () => decorations.evaluateAll((nodes) => nodes.flatMap((node) => Array.from(node.children)
+      .map((child) => (child.textContent ?? '').replace(/\u00a0/g, ' ').trim())
+      .filter((text) => text.length > 0 && text !== '|')));
+    return waitFor(`${min} code lens(es)`, async () => {
+      const texts = await read();
+      return texts.length >= min ? texts : undefined;
+    });
+  }
+
+  /** Clicks the code lens whose text is `text` (a lens with a command renders as a link). */
+  async clickCodeLens(text: string): Promise<void> {
+    await this.activeEditor().locator('.contentWidgets .codelens-decoration a', { hasText: text }).first()
+      .click({ timeout: STEP_TIMEOUT_MS });
   }
 
   /** Runs a command by its palette title ("Category: Title") through F1. */
