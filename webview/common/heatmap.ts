@@ -90,7 +90,7 @@ export class Heatmap {
     }
     // scale each entry to an integer number of CSS pixels that fits the box
     const maxW = this.options.maxWidth ?? 560, maxH = this.options.maxHeight ?? 400;
-    const cell = Math.max(1, Math.min(Math.floor(maxW / d.cols), Math.floor(maxH / d.rows), 24));
+    const cell = Math.max(1, Math.min(Math.floor(maxW / d.cols), Math.floor(maxH / d.rows), 48));
     const off = document.createElement('canvas');
     off.width = d.cols; off.height = d.rows;
     off.getContext('2d')!.putImageData(img, 0, 0);

@@ -11,7 +11,7 @@ export interface SeriesSpec {
   values: ArrayLike<number | null>;
   /** dashed for theory curves, solid for measured data */
   dash?: boolean;
-  /** draw points only */
+  /** mark every data point (for short series); the line is drawn too */
   points?: boolean;
   band?: { lower: ArrayLike<number | null>; upper: ArrayLike<number | null> };
   color?: string;
@@ -65,7 +65,7 @@ export class LinePlot {
     spec.series.forEach((s, i) => {
       const color = s.color ?? colors.series[i % colors.series.length];
       data.push(Array.from(s.values, (v) => clean(v, spec.logY)));
-      series.push({ label: s.label, stroke: color, width: 1.5, dash: s.dash ? [6, 4] : undefined, points: { show: !!s.points, size: 4 }, paths: s.points ? () => null : undefined, spanGaps: false });
+      series.push({ label: s.label, stroke: color, width: 1.5, dash: s.dash ? [6, 4] : undefined, points: { show: !!s.points, size: 6 }, spanGaps: false });
       if (s.band) {
         const lowerIdx = data.length;
         data.push(Array.from(s.band.lower, (v) => clean(v, spec.logY)));
