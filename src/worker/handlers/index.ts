@@ -2,6 +2,7 @@
 import type { AnalysisName } from '../../shared/protocol';
 import type { HandlerTable } from './common';
 import { convergenceHandlers } from './convergence';
+import { degeneracyHandlers } from './degeneracy';
 import { overviewHandlers } from './overview';
 import { trainingHandlers } from './training';
 
@@ -9,4 +10,5 @@ export const handlers: HandlerTable<AnalysisName> = {
   ...overviewHandlers,
   ...convergenceHandlers,
   ...trainingHandlers,
+  ...degeneracyHandlers,
 };
