@@ -1,0 +1,362 @@
+/**
+ * Convergence panel (issue 5; MATH.md §A, §B): verdict cards for the sufficient condition, the
+ * necessary condition and the observed pointwise convergence, each with its theorem, assumptions,
+ * basis and deciding numbers; log-log plots of the series terms with their fitted power laws, the
+ * partial sums, the increments at the probes and the trajectories N_k(x). All numbers come from the
+ * worker; per-layer arrays of deep networks arrive thinned to MAX_POINTS layers.
+ */
+import { Cancellation, HostConnection, RpcError, type PanelState } from '../common/host';
+import { LinePlot, type SeriesSpec } from '../common/linePlot';
+import { onThemeChange, themeColors } from '../common/theme';
+import { banner, button, el, formatNumber, Progress, section, select } from '../common/ui';
+import type { ConvergenceNorm, ConvergenceResult, PowerLawFit, Verdict, VerdictStatus } from '../../src/shared/analyses/convergence';
+import './convergence.css';
+
+interface ConvergenceState extends PanelState {
+  norm?: ConvergenceNorm;
+  probe?: number;
+}
+
+/** uPlot stays fast with a few thousand points; the worker thins deeper networks to this many. */
+const MAX_POINTS = 2000;
+/** Trajectory plot: at most this many coordinates of a probe (width-64 networks would be unreadable). */
+const MAX_COORDINATES = 12;
+/** README section that explains the verdicts (heading "Convergence verdicts"). */
+const README_ANCHOR = 'convergence-verdicts';
+
+const host = new HostConnection<ConvergenceState>();
+const app = document.getElementById('app')!;
+const progress = new Progress();
+const messages = el('div', { class: 'messages' });
+const summaryLine = el('p', { class: 'summary', 'data-testid': 'summary' });
+const notesList = el('ul', { class: 'notes', 'data-testid': 'notes' });
+const cards = el('div', { class: 'cards verdict-cards', 'data-testid': 'verdicts' });
+const termsPlot = new LinePlot(300);
+const sumsPlot = new LinePlot(240);
+const incrementsPlot = new LinePlot(280);
+const trajectoryPlot = new LinePlot(280);
+const trajectoryCaption = el('p', { class: 'caption' });
+const probePicker = el('div', { class: 'probe-picker' });
+let result: ConvergenceResult | undefined;
+let running: Cancellation | undefined;
+let norm: ConvergenceNorm | undefined = host.state?.norm;
+let probeIndex = host.state?.probe ?? 0;
+
+const normSelect = select('Norm', [
+  { value: '2', label: '2 (spectral)' },
+  { value: '1', label: '1' },
+  { value: 'inf', label: '∞' },
+  { value: 'fro', label: 'Frobenius' },
+], norm ?? '2', (v) => {
+  norm = v as ConvergenceNorm;
+  host.patchState({ norm });
+  void load();
+});
+normSelect.dataset.testid = 'norm-select';
+normSelect.title = 'matrix norm for ‖W − I‖ (vectors use the matching ℓp norm); the default comes from the depthLens.norm setting';
+
+const cancelButton = button('Cancel', () => running?.cancel(), { secondary: true, icon: 'debug-stop', title: 'Stop the analysis in the worker' });
+cancelButton.dataset.testid = 'cancel';
+cancelButton.hidden = true;
+
+const plots: Array<{ title: string; plot: LinePlot }> = [
+  { title: 'Series terms', plot: termsPlot },
+  { title: 'Partial sums', plot: sumsPlot },
+  { title: 'Increments at the probes', plot: incrementsPlot },
+  { title: 'Trajectory', plot: trajectoryPlot },
+];
+
+app.append(
+  el('header', { class: 'panel-header' },
+    el('h1', {}, 'Convergence as depth → ∞'),
+    el('div', { class: 'toolbar' },
+      normSelect,
+      button('Re-run', () => void load(), { secondary: true, icon: 'refresh' }),
+      cancelButton,
+      button('Export PNG', exportPng, { secondary: true, icon: 'file-media', title: 'all plots in one image' }),
+      button('Export CSV', exportCsv, { secondary: true, icon: 'table', title: 'per-layer terms and partial sums' }),
+      button('Export JSON', exportJson, { secondary: true, icon: 'json', title: 'the whole result (NaN and ±Infinity as strings)' }),
+    ),
+  ),
+  progress.element,
+  messages,
+  summaryLine,
+  notesList,
+  section('Verdicts', cards),
+  section('Series terms with the fitted power law (log-log)', el('div', { 'data-testid': 'plot-terms' }, termsPlot.element)),
+  section('Partial sums', el('div', { 'data-testid': 'plot-sums' }, sumsPlot.element)),
+  section('Increments ‖N_k(x) − N_{k−1}(x)‖ at the probes', el('div', { 'data-testid': 'plot-increments' }, incrementsPlot.element)),
+  section('Trajectory N_k(x)', probePicker, trajectoryCaption, el('div', { 'data-testid': 'plot-trajectory' }, trajectoryPlot.element)),
+);
+app.removeAttribute('aria-busy');
+
+async function load(): Promise<void> {
+  running?.cancel();
+  const token = new Cancellation();
+  running = token;
+  cancelButton.hidden = false;
+  progress.start('Analysing convergence in the worker…');
+  try {
+    const params = norm ? { norm, maxPoints: MAX_POINTS } : { maxPoints: MAX_POINTS };
+    const r = await host.request('convergence', params, { token, onProgress: (f, m) => progress.update(f, m) });
+    if (token.isCancellationRequested) return;
+    result = r;
+    messages.replaceChildren();
+    render(r);
+  } catch (e) {
+    if (e instanceof RpcError && e.code === 'cancelled') {
+      if (running === token) messages.replaceChildren(banner('info', 'Analysis cancelled. Press Re-run to start it again.'));
+      return;
+    }
+    messages.replaceChildren(banner('error', (e as Error).message));
+  } finally {
+    if (running === token) {
+      progress.done();
+      cancelButton.hidden = true;
+    }
+  }
+}
+
+// ── rendering ──
+
+function render(r: ConvergenceResult): void {
+  const sel = normSelect.querySelector('vscode-single-select') as (HTMLElement & { value: string }) | null;
+  if (sel && sel.value !== r.norm) sel.value = r.norm;
+  const seq = r.sequence;
+  const kind = r.kind === 'residual' ? 'ResNet blocks (§B)' : r.kind === 'dense' ? 'dense ReLU layers (§A)' : r.kind === 'mixed' ? 'dense layers and residual blocks' : 'no sequence';
+  summaryLine.textContent = `${r.networkName ? r.networkName + ' — ' : ''}${r.depth} layer${r.depth === 1 ? '' : 's'}; analysed sequence: layers ${seq.first}–${seq.last} of width ${seq.width}, ${kind}; ${r.norm}-norm with ${r.vectorNorm} on vectors; fits on layers ${r.tail.from}–${r.tail.to}${r.sampled ? `; plots show ${r.sampled.layerNumbers.length} log-spaced layers (each term is the maximum over the layers it stands for)` : ''}.`;
+  notesList.replaceChildren(...r.notes.map((n) => el('li', {}, n)));
+  cards.replaceChildren(
+    verdictCard('sufficient', 'Sufficient condition', r.verdicts.sufficient),
+    verdictCard('necessary', 'Necessary condition', r.verdicts.necessary, `Non-degeneracy assumption (${r.verdicts.necessary.assumption.status}): ${r.verdicts.necessary.assumption.reason}`),
+    verdictCard('pointwise', 'Pointwise at the probes', r.verdicts.pointwise),
+  );
+  renderTerms(r);
+  renderSums(r);
+  renderIncrements(r);
+  renderProbePicker(r);
+  renderTrajectory(r);
+}
+
+const STATUS_ICON: Record<VerdictStatus, string> = { holds: 'pass', fails: 'error', inconclusive: 'question' };
+const BASIS_TEXT = {
+  rigorous: 'rigorous: exact over the layers in the file',
+  observed: 'observed: measured at finitely many probes and layers',
+  extrapolated: 'extrapolated: uses the fitted power law beyond the file',
+} as const;
+
+function verdictCard(id: string, title: string, v: Verdict, extra?: string): HTMLElement {
+  const numbers = el('dl', { class: 'numbers' });
+  for (const [name, value] of Object.entries(v.numbers)) {
+    // the CLI's JSON turns ±Infinity into null on the way; show it as "—"
+    numbers.append(el('dt', {}, name), el('dd', {}, formatNumber(value as number | null)));
+  }
+  const link = el('a', { href: `#${README_ANCHOR}`, class: 'readme-link', title: `README.md#${README_ANCHOR}` }, 'How this verdict is decided (README)');
+  link.addEventListener('click', (e) => { e.preventDefault(); host.openReadme(README_ANCHOR); });
+  return el('article', { class: `card verdict verdict-${v.status}`, 'data-testid': `verdict-${id}`, 'data-status': v.status },
+    el('header', { class: 'verdict-head' },
+      el('span', { class: `codicon codicon-${STATUS_ICON[v.status]}`, 'aria-hidden': 'true' }),
+      el('span', { class: 'verdict-title' }, title),
+      el('span', { class: 'verdict-status', 'data-testid': `verdict-${id}-status` }, v.status),
+    ),
+    el('p', { class: 'basis', title: BASIS_TEXT[v.basis] }, `basis: ${v.basis}`),
+    el('p', { class: 'reason' }, v.reason),
+    el('p', { class: 'theorem' }, el('strong', {}, 'Theorem. '), v.theorem),
+    el('p', { class: 'assumptions' }, el('strong', {}, 'Assumptions. '), v.assumptions),
+    ...(extra ? [el('p', { class: 'assumptions' }, extra)] : []),
+    numbers,
+    link,
+  );
+}
+
+/** Layer numbers of the series arrays (sequence.first…last, or the thinned ones). */
+function sequenceNumbers(r: ConvergenceResult): Float64Array {
+  if (r.sampled) return r.sampled.sequenceNumbers;
+  const n = Math.max(r.sequence.last - r.sequence.first + 1, 0);
+  return Float64Array.from({ length: n }, (_, j) => r.sequence.first + j);
+}
+
+function fitLabel(name: string, fit: PowerLawFit): string {
+  return `fit ${name}: p = ${formatNumber(fit.p)} [${formatNumber(fit.lo)}, ${formatNumber(fit.hi)}] on ${fit.from}–${fit.to}`;
+}
+
+/** C·k^(−p) over the fit range, null elsewhere (dashed in the plot); undefined when there is no power fit. */
+function fitCurve(fit: PowerLawFit, x: ArrayLike<number>): (number | null)[] | undefined {
+  if (fit.kind !== 'power' || !Number.isFinite(fit.p) || !Number.isFinite(fit.logC)) return undefined;
+  return Array.from(x, (k) => (k >= fit.from && k <= fit.to ? Math.exp(fit.logC - fit.p * Math.log(k)) : null));
+}
+
+function termNames(r: ConvergenceResult): [string, string] {
+  const n = r.norm === '2' ? '₂' : r.norm === 'fro' ? '_F' : r.norm === 'inf' ? '_∞' : '₁';
+  return r.kind === 'residual'
+    ? [`S1 term Π_k ‖W^(n,k)‖${n}`, `S2 term Σ_k ‖b^(n,k)‖ Π_{j>k} ‖W^(n,j)‖`]
+    : [`‖W_k − I‖${n}`, `‖b_k‖ (${r.vectorNorm})`];
+}
+
+function renderTerms(r: ConvergenceResult): void {
+  const x = sequenceNumbers(r);
+  const colors = themeColors().series;
+  const [wName, bName] = termNames(r);
+  const w = r.series.weight, b = r.series.bias;
+  const few = x.length < 60;
+  const series: SeriesSpec[] = [
+    { label: wName, values: w.terms, color: colors[0], points: few },
+    { label: bName, values: b.terms, color: colors[1], points: few },
+  ];
+  const wFit = fitCurve(w.fit, x), bFit = fitCurve(b.fit, x);
+  if (wFit) series.push({ label: fitLabel('W', w.fit), values: wFit, dash: true, color: colors[0] });
+  if (bFit) series.push({ label: fitLabel('b', b.fit), values: bFit, dash: true, color: colors[1] });
+  termsPlot.render({ title: `${wName} and ${bName} against k`, xLabel: 'layer k', yLabel: 'term', x, series, logX: true, logY: true });
+  termsPlot.element.dataset.fits = String(Number(!!wFit) + Number(!!bFit));
+}
+
+function renderSums(r: ConvergenceResult): void {
+  const x = sequenceNumbers(r);
+  const colors = themeColors().series;
+  sumsPlot.render({
+    title: `${r.series.weight.label} = ${formatNumber(r.series.weight.sum)}, ${r.series.bias.label} = ${formatNumber(r.series.bias.sum)} (over the layers present)`,
+    xLabel: 'layer k',
+    yLabel: 'partial sum S(k)',
+    x,
+    logX: true,
+    series: [
+      { label: `partial sums of ${r.series.weight.label}`, values: r.series.weight.partialSums, color: colors[0] },
+      { label: `partial sums of ${r.series.bias.label}`, values: r.series.bias.partialSums, color: colors[1] },
+    ],
+  });
+}
+
+/** Recorded depths ≥ 1 (log axes cannot show depth 0) and their positions in the probe arrays. */
+function positiveDepths(r: ConvergenceResult): { x: number[]; index: number[] } {
+  const x: number[] = [], index: number[] = [];
+  r.recordedDepths.forEach((k, i) => { if (k >= 1) { x.push(k); index.push(i); } });
+  return { x, index };
+}
+
+function renderIncrements(r: ConvergenceResult): void {
+  const { x, index } = positiveDepths(r);
+  const colors = themeColors().series;
+  const series: SeriesSpec[] = r.probes.map((p, i) => ({ label: p.name, values: index.map((j) => p.increments[j]), color: colors[i % colors.length], points: x.length < 60 }));
+  const fit = r.maxIncrement.fit;
+  const curve = fitCurve(fit, x);
+  if (curve) series.push({ label: fitLabel('max increment', fit), values: curve, dash: true, color: colors[(r.probes.length) % colors.length] });
+  r.probes.forEach((p, i) => {
+    if (p.partialProducts) series.push({ label: `‖P_k − P_{k−1}‖_F (${p.name})`, values: index.map((j) => p.partialProducts!.diffNorms[j]), dash: true, color: colors[i % colors.length] });
+  });
+  incrementsPlot.render({
+    title: 'max of ‖N_j − N_{j−1}‖ over the layers up to each recorded depth k',
+    xLabel: 'depth k',
+    yLabel: 'increment',
+    x,
+    series,
+    logX: true,
+    logY: true,
+  });
+}
+
+function renderProbePicker(r: ConvergenceResult): void {
+  if (probeIndex >= r.probes.length) probeIndex = 0;
+  if (r.probes.length <= 1) {
+    probePicker.replaceChildren();
+    return;
+  }
+  const picker = select('Probe', r.probes.map((p, i) => ({ value: String(i), label: `${p.name} = (${Array.from(p.x, (v) => formatNumber(v, 3)).join(', ')})` })), String(probeIndex), (v) => {
+    probeIndex = Number(v);
+    host.patchState({ probe: probeIndex });
+    if (result) renderTrajectory(result);
+  });
+  picker.dataset.testid = 'probe-select';
+  probePicker.replaceChildren(picker);
+}
+
+function renderTrajectory(r: ConvergenceResult): void {
+  const p = r.probes[probeIndex];
+  if (!p) {
+    trajectoryCaption.textContent = 'No probes.';
+    return;
+  }
+  const { x, index } = positiveDepths(r);
+  const width = index.length > 0 ? p.values[index[index.length - 1]].length : 0;
+  const shown = Math.min(width, MAX_COORDINATES);
+  const colors = themeColors().series;
+  const series: SeriesSpec[] = [];
+  for (let c = 0; c < shown; c++) {
+    series.push({ label: `N_k(x)_${c + 1}`, values: index.map((j) => (p.values[j].length === width ? p.values[j][c] : null)), color: colors[c % colors.length], points: x.length < 60 });
+  }
+  const bound = p.tailBound;
+  const limit = p.limitEstimate;
+  trajectoryCaption.textContent = `${p.name} = (${Array.from(p.x, (v) => formatNumber(v, 3)).join(', ')})${width > shown ? ` — first ${shown} of ${width} coordinates` : ''}. `
+    + `N_${r.sequence.last}(x) = (${Array.from(limit.value.slice(0, shown), (v) => formatNumber(v)).join(', ')}${width > shown ? ', …' : ''})`
+    + (limit.radius !== null ? `; extrapolated ‖N_∞(x) − N_${r.sequence.last}(x)‖ ≤ ${formatNumber(limit.radius)}` : '; no limit estimate: the series are not judged summable')
+    + `. Tail bound: ${bound.formula}, valid from depth ${bound.validFrom}.`
+    + (p.partialProducts ? ` Affine-map check ‖P_n x + q_n − N_n(x)‖_∞ = ${formatNumber(p.partialProducts.residual)}.` : '');
+  trajectoryPlot.render({ title: `N_k(x) at ${p.name} (log depth axis)`, xLabel: 'depth k', yLabel: 'coordinate', x, series, logX: true });
+}
+
+// ── export ──
+
+function exportPng(): void {
+  const figures = plots.map((p) => ({ title: p.plot.current?.title ?? p.title, canvas: p.plot.element.querySelector('canvas'), legend: p.plot.current?.series.map((s) => s.label) ?? [] }));
+  const shown = figures.filter((f): f is typeof f & { canvas: HTMLCanvasElement } => !!f.canvas && f.canvas.width > 0);
+  if (shown.length === 0) return;
+  const colors = themeColors();
+  const scale = window.devicePixelRatio || 1;
+  const pad = Math.round(12 * scale), line = Math.round(18 * scale);
+  const width = Math.max(...shown.map((f) => f.canvas.width)) + 2 * pad;
+  const height = shown.reduce((s, f) => s + 2 * line + f.canvas.height + pad, pad);
+  const out = document.createElement('canvas');
+  out.width = width;
+  out.height = height;
+  const ctx = out.getContext('2d');
+  if (!ctx) return;
+  ctx.fillStyle = colors.background;
+  ctx.fillRect(0, 0, width, height);
+  ctx.fillStyle = colors.foreground;
+  ctx.textBaseline = 'top';
+  let y = pad;
+  for (const f of shown) {
+    ctx.font = `600 ${Math.round(13 * scale)}px sans-serif`;
+    ctx.fillText(f.title, pad, y);
+    ctx.font = `${Math.round(11 * scale)}px sans-serif`;
+    ctx.fillText(f.legend.join('   ·   '), pad, y + line);
+    y += 2 * line;
+    ctx.drawImage(f.canvas, pad, y);
+    y += f.canvas.height + pad;
+  }
+  host.export('convergence.png', 'image/png', out.toDataURL('image/png').split(',')[1]);
+}
+
+function csvCell(v: string | number | null | undefined): string {
+  if (v === null || v === undefined || (typeof v === 'number' && Number.isNaN(v))) return '';
+  const s = String(v);
+  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+function exportCsv(): void {
+  const r = result;
+  if (!r) return;
+  const x = sequenceNumbers(r);
+  const [wName, bName] = termNames(r);
+  const header = ['layer', wName, bName, `partial ${r.series.weight.label}`, `partial ${r.series.bias.label}`, 'max increment over probes'];
+  const rows = Array.from(x, (k, j) => [k, r.series.weight.terms[j], r.series.bias.terms[j], r.series.weight.partialSums[j], r.series.bias.partialSums[j], r.maxIncrement.values[j]]);
+  const text = [header, ...rows].map((row) => row.map(csvCell).join(',')).join('\n') + '\n';
+  host.export('convergence.csv', 'text/csv', text);
+}
+
+function exportJson(): void {
+  if (!result) return;
+  const text = JSON.stringify(result, (_key, value: unknown) => {
+    if (value instanceof Float64Array) return Array.from(value, (v) => (Number.isFinite(v) ? v : String(v)));
+    if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
+    return value;
+  }, 2);
+  host.export('convergence.json', 'application/json', text);
+}
+
+host.onDocument((_doc, state, changed) => {
+  if (!changed && state?.norm) norm = state.norm;
+  if (!changed && state?.probe !== undefined) probeIndex = state.probe;
+  void load();
+});
+onThemeChange(() => { if (result) render(result); });
+host.ready();
