@@ -1,6 +1,7 @@
 /** The worker's dispatch table: every analysis of AnalysisMap has exactly one handler. */
 import type { AnalysisName } from '../../shared/protocol';
 import type { HandlerTable } from './common';
+import { activationsHandlers } from './activations';
 import { convergenceHandlers } from './convergence';
 import { degeneracyHandlers } from './degeneracy';
 import { overviewHandlers } from './overview';
@@ -8,6 +9,7 @@ import { trainingHandlers } from './training';
 
 export const handlers: HandlerTable<AnalysisName> = {
   ...overviewHandlers,
+  ...activationsHandlers,
   ...convergenceHandlers,
   ...trainingHandlers,
   ...degeneracyHandlers,

@@ -1,0 +1,172 @@
+/**
+ * Handlers of the activation analyses (MATH.md §A, §B): the pattern and explicit affine map at one
+ * input, the exact 2-D slice partition, 1-D piece counts along a segment and pixel grids of pattern
+ * hashes. The core does the work; here requests are checked against limits that keep one reply
+ * within a few hundred megabytes, and the large fresh arrays of a result are marked for transfer.
+ */
+import { analyzeActivations } from '../../core/activation/pointwise';
+import type { Network } from '../../core/network/model';
+import { slicePartition } from '../../core/regions/partition';
+import { regionGrid } from '../../core/regions/grid';
+import { segmentPieces } from '../../core/regions/segment';
+import type { ActivationsResult, RegionsResult } from '../../shared/analyses/activations';
+import { markTransferable } from '../transfer';
+import { BadParamsError, networkOf, type HandlerTable } from './common';
+
+/** Neurons (pattern + pre-activation + output per neuron) one activations reply may carry. */
+export const MAX_ACTIVATION_NEURONS = 20_000_000;
+/** Numbers in all partial products P_k, q_k together (8 bytes each: 400 MB). */
+export const MAX_PARTIAL_PRODUCT_NUMBERS = 50_000_000;
+/** Half-space normals (count × input dim) one reply may carry. */
+export const MAX_HALF_SPACE_NUMBERS = 50_000_000;
+/** Upper bound for `maxRegions` (each region holds its polygon, pattern and two affine maps). */
+export const MAX_REGIONS_LIMIT = 1_000_000;
+/** Pixels of one region grid. */
+export const MAX_GRID_PIXELS = 4_000_000;
+/** Side of one region grid. */
+export const MAX_GRID_SIDE = 8192;
+/** 32-bit pattern words of all pixels of one grid together (the batched kernel keeps them all). */
+export const MAX_GRID_PATTERN_WORDS = 100_000_000;
+
+/** Arrays below this size are cheaper to copy than to hand over one by one in a transfer list. */
+const TRANSFER_MIN_BYTES = 4096;
+
+function markLarge(...arrays: ArrayBufferView[]): void {
+  markTransferable(...arrays.filter((a) => a.byteLength >= TRANSFER_MIN_BYTES));
+}
+
+/** The branch units of each group's layers, read from the group's first layer (families share shapes). */
+function groupBranches(net: Network): Array<{ start: number; count: number; branch: Array<{ width: number; relu: boolean }> }> {
+  return net.groups.map((g) => {
+    const first = net.layer(g.start);
+    const branch = first.kind === 'dense' ? [] : first.branch.map((b) => ({ width: b.weights.rows, relu: b.activation === 'relu' }));
+    return { start: g.start, count: g.count, branch };
+  });
+}
+
+/**
+ * Sizes of an activations reply without generating every layer of a family: neurons over all units,
+ * numbers in all partial products P_k (width × d) and q_k, and an upper bound on the 32-bit words of
+ * one packed pattern (each ReLU unit starts a new word; every layer's own unit is counted as ReLU).
+ */
+function activationSizes(net: Network): { neurons: number; partialNumbers: number; patternWords: number } {
+  const d = net.input.dim;
+  let neurons = 0, partialNumbers = 0, patternWords = 0;
+  for (const g of groupBranches(net)) {
+    for (let k = g.start; k < g.start + g.count; k++) {
+      const width = net.outWidth(k);
+      neurons += width;
+      partialNumbers += width * (d + 1);
+      patternWords += (width + 31) >>> 5;
+      for (const b of g.branch) {
+        neurons += b.width;
+        if (b.relu) patternWords += (b.width + 31) >>> 5;
+      }
+    }
+  }
+  return { neurons, partialNumbers, patternWords };
+}
+
+function finiteVector(value: unknown, what: string, dim: number): Float64Array {
+  if (!(Array.isArray(value) || value instanceof Float64Array)) throw new BadParamsError(`${what} must be an array of ${dim} numbers`);
+  if (value.length !== dim) throw new BadParamsError(`${what} has ${value.length} coordinates, the network input has dimension ${dim}`);
+  const v = Float64Array.from(value as ArrayLike<number>);
+  for (let i = 0; i < dim; i++) if (!Number.isFinite(v[i])) throw new BadParamsError(`${what}: coordinate ${i + 1} is not a finite number (${String((value as ArrayLike<unknown>)[i])})`);
+  return v;
+}
+
+/**
+ * The input of an activations request: `input`, else the named probe, else the centre of the input
+ * domain when the file declares one, else the origin.
+ */
+export function activationInput(net: Network, input: unknown, probe: string | undefined): Float64Array {
+  const d = net.input.dim;
+  if (input !== undefined && probe !== undefined) throw new BadParamsError('give either input or probe, not both');
+  if (input !== undefined) return finiteVector(input, 'input', d);
+  if (probe !== undefined) {
+    const p = net.input.probes.find((q) => q.name === probe);
+    if (!p) throw new BadParamsError(`no probe named '${probe}' (the file has: ${net.input.probes.map((q) => q.name).join(', ') || 'no probes'})`);
+    return Float64Array.from(p.x);
+  }
+  const dom = net.input.domain;
+  const x = new Float64Array(d);
+  if (dom) for (let i = 0; i < d; i++) x[i] = (dom.min[i] + dom.max[i]) / 2;
+  return x;
+}
+
+function markActivations(r: ActivationsResult): void {
+  markLarge(r.input, r.output, r.affine.A.data, r.affine.c);
+  for (const l of r.layers) {
+    markLarge(l.pattern, l.preactivation, l.output);
+    for (const b of l.branch ?? []) markLarge(b.pattern, b.preactivation);
+  }
+  for (const p of r.partials ?? []) markLarge(p.P.data, p.q);
+  if (r.halfSpaces) {
+    const h = r.halfSpaces;
+    markLarge(h.normals.data, h.offsets, h.signs, h.unit, h.neuron);
+  }
+}
+
+function markRegions(r: RegionsResult): void {
+  // per-region arrays are small; they are copied (a transfer list of 10⁵ buffers costs more)
+  markLarge(r.plane.origin, r.plane.u, r.plane.v);
+}
+
+export const activationsHandlers: HandlerTable<'activations' | 'regions' | 'segment' | 'regionGrid'> = {
+  activations: ({ doc, params, ctx }) => {
+    const net = networkOf(doc);
+    const x = activationInput(net, params.input, params.probe);
+    const { neurons, partialNumbers } = activationSizes(net);
+    if (neurons > MAX_ACTIVATION_NEURONS) {
+      throw new BadParamsError(`the network has ${neurons.toLocaleString('en-US')} neurons; an activations reply is limited to ${MAX_ACTIVATION_NEURONS.toLocaleString('en-US')} (use the CLI for the full pattern)`);
+    }
+    const partialProducts = params.partialProducts ?? true;
+    if (partialProducts && partialNumbers > MAX_PARTIAL_PRODUCT_NUMBERS) {
+      throw new BadParamsError(`partial products P_k, q_k of all ${net.depth} layers need ${partialNumbers.toLocaleString('en-US')} numbers (limit ${MAX_PARTIAL_PRODUCT_NUMBERS.toLocaleString('en-US')}); request with partialProducts: false`);
+    }
+    if (params.halfSpaces && neurons * net.input.dim > MAX_HALF_SPACE_NUMBERS) {
+      throw new BadParamsError(`the domain's half-spaces need ${(neurons * net.input.dim).toLocaleString('en-US')} numbers (limit ${MAX_HALF_SPACE_NUMBERS.toLocaleString('en-US')}); request with halfSpaces: false`);
+    }
+    const result = analyzeActivations(net, x, { partialProducts, halfSpaces: params.halfSpaces ?? false }, ctx);
+    markActivations(result);
+    return result;
+  },
+
+  regions: ({ doc, params, ctx }) => {
+    const net = networkOf(doc);
+    const maxRegions = params.maxRegions;
+    if (maxRegions !== undefined && !(Number.isInteger(maxRegions) && maxRegions >= 1 && maxRegions <= MAX_REGIONS_LIMIT)) {
+      throw new BadParamsError(`maxRegions must be an integer in 1..${MAX_REGIONS_LIMIT.toLocaleString('en-US')}, got ${String(maxRegions)}`);
+    }
+    const result = slicePartition(net, params, ctx);
+    markRegions(result);
+    return result;
+  },
+
+  segment: ({ doc, params, ctx }) => {
+    const net = networkOf(doc);
+    const from = finiteVector(params.from, 'from', net.input.dim);
+    const to = finiteVector(params.to, 'to', net.input.dim);
+    const result = segmentPieces(net, from, to, ctx);
+    markLarge(result.breakpoints);
+    return result;
+  },
+
+  regionGrid: ({ doc, params, ctx }) => {
+    const net = networkOf(doc);
+    const { width, height } = params;
+    if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1 || width > MAX_GRID_SIDE || height > MAX_GRID_SIDE) {
+      throw new BadParamsError(`width and height must be integers in 1..${MAX_GRID_SIDE}, got ${String(width)}×${String(height)}`);
+    }
+    if (width * height > MAX_GRID_PIXELS) {
+      throw new BadParamsError(`a region grid of ${width}×${height} = ${(width * height).toLocaleString('en-US')} pixels exceeds the limit of ${MAX_GRID_PIXELS.toLocaleString('en-US')}`);
+    }
+    const words = activationSizes(net).patternWords;
+    if (width * height * words > MAX_GRID_PATTERN_WORDS) {
+      throw new BadParamsError(`a region grid of ${width}×${height} pixels with ${words} pattern words each exceeds the limit of ${MAX_GRID_PATTERN_WORDS.toLocaleString('en-US')} words; use fewer pixels`);
+    }
+    const result = regionGrid(net, params, ctx);
+    markLarge(result.hashes, result.plane.origin, result.plane.u, result.plane.v);
+    return result;
+  },
+};
