@@ -3,6 +3,7 @@
  * analysis worker starts lazily on the first request and nothing numeric runs on this thread.
  */
 import * as vscode from 'vscode';
+import { ActivationsContribution } from './host/activationsContribution';
 import { NetworkCodeLensProvider } from './host/codeLens';
 import { COMMANDS } from './host/commands';
 import { Config } from './host/config';
@@ -28,6 +29,7 @@ export function activate(context: vscode.ExtensionContext): DepthLensApi {
   const readme = vscode.Uri.joinPath(context.extensionUri, 'README.md');
   const contributions: DocumentContribution[] = [];
   contributions.push(new ConvergenceContribution({ worker, config, log }, readme));
+  contributions.push(new ActivationsContribution({ worker, config, log }));
   const diagnostics = new NetworkDiagnostics(worker, config, log, readme, contributions);
   const codeLens = new NetworkCodeLensProvider(diagnostics, config, contributions, log);
   const panels = new PanelManager({ extensionUri: context.extensionUri, worker, config, log });

@@ -1,0 +1,142 @@
+/**
+ * Activation patterns in the editor (MATH.md §A): per layer group a CodeLens "active k/m at probe
+ * NAME" at the file's first probe (without probes: the centre of the input domain, or the origin),
+ * from one worker `activations` run per document version. A family of many layers gets one lens
+ * that summarises the group (min–max active). A newer version cancels an older run.
+ */
+import * as vscode from 'vscode';
+import { COMMANDS } from './commands';
+import type { ContributionServices, DocumentContribution } from './contributions';
+import type { DocumentState } from './diagnostics';
+import { documentSource } from './networkDocuments';
+import { RpcError } from '../shared/rpc';
+import type { ActivationsResult, LayerActivation } from '../shared/analyses/activations';
+import type { GroupSummary } from '../shared/analyses/overview';
+
+/** Per-group lenses stop where the base provider stops. */
+const MAX_GROUP_LENSES = 200;
+const MAX_CACHED = 8;
+
+interface Run {
+  readonly version: number;
+  readonly probe: string | undefined;
+  readonly cts: vscode.CancellationTokenSource;
+  readonly result: Promise<ActivationsResult>;
+  settled: boolean;
+}
+
+/** "0.25" / "1e-7": short coordinates for lens titles. */
+function coordinate(v: number): string {
+  if (v === 0) return '0';
+  const a = Math.abs(v);
+  return a >= 1e-3 && a < 1e5 ? String(Number(v.toPrecision(4))) : v.toExponential(2).replace('e+', 'e');
+}
+
+/**
+ * Where the lenses are evaluated: "probe NAME"; without probes the worker uses the input domain's
+ * centre, or the origin without a domain. A zero input is called the origin (when the domain is
+ * centred at 0 both names are true).
+ */
+export function inputDescription(probe: string | undefined, input: ArrayLike<number>): string {
+  if (probe !== undefined) return `probe ${probe}`;
+  const xs = Array.from(input);
+  if (xs.every((v) => v === 0)) return 'the origin';
+  const shown = xs.length <= 4 ? xs.map(coordinate).join(', ') : `${xs.slice(0, 3).map(coordinate).join(', ')}, …`;
+  return `the domain centre (${shown})`;
+}
+
+/** The ReLU layers of a group (1-based numbers g.start+1 .. g.start+count); linear layers have no pattern. */
+function reluLayers(r: ActivationsResult, g: GroupSummary): LayerActivation[] {
+  return r.layers.slice(g.start, g.start + g.count).filter((l) => l.relu);
+}
+
+/**
+ * "active 5/8 at probe a" for one layer; for a run of layers "active 2–7/8 at probe a (layers 3–40)"
+ * (min–max over the group's ReLU layers; widths "8" or "4–8" when they differ). Undefined when the
+ * group has no ReLU layer (an affine output layer).
+ */
+export function groupActivationTitle(r: ActivationsResult, g: GroupSummary, where: string): string | undefined {
+  const layers = reluLayers(r, g);
+  if (layers.length === 0) return undefined;
+  if (layers.length === 1) {
+    const l = layers[0];
+    return `active ${l.active}/${l.width} at ${where}${g.count > 1 ? ` (layer ${l.layer})` : ''}`;
+  }
+  let lo = Infinity, hi = -Infinity, wlo = Infinity, whi = -Infinity;
+  for (const l of layers) {
+    lo = Math.min(lo, l.active); hi = Math.max(hi, l.active);
+    wlo = Math.min(wlo, l.width); whi = Math.max(whi, l.width);
+  }
+  const active = lo === hi ? String(lo) : `${lo}–${hi}`;
+  const width = wlo === whi ? String(wlo) : `${wlo}–${whi}`;
+  return `active ${active}/${width} at ${where} (layers ${layers[0].layer}–${layers[layers.length - 1].layer})`;
+}
+
+/** Tooltip: the per-layer counts (up to a few), branch counts of residual blocks, boundary ties. */
+function groupTooltip(r: ActivationsResult, g: GroupSummary): string {
+  const layers = reluLayers(r, g);
+  const lines = layers.slice(0, 12).map((l) => {
+    const branch = (l.branch ?? []).filter((b) => b.relu).map((b) => `branch ${b.branchLayer}: ${b.active}/${b.width}`);
+    const tie = l.onBoundary > 0 ? `, ${l.onBoundary} on a boundary` : '';
+    return `${l.label}: ${l.active}/${l.width} active${branch.length ? ` (${branch.join(', ')})` : ''}${tie}`;
+  });
+  if (layers.length > 12) lines.push(`… ${layers.length - 12} more layers`);
+  return `Active ReLU neurons (pre-activation > 0) of J_k(x):\n${lines.join('\n')}\n\nClick to open the Activations panel.`;
+}
+
+export class ActivationsContribution implements DocumentContribution {
+  readonly name = 'activations';
+  private readonly runs = new Map<string, Run>();
+
+  constructor(private readonly services: ContributionServices) {}
+
+  /** The shared run for this document version and probe (started now if there is none). */
+  resultFor(doc: vscode.TextDocument, probe: string | undefined): Promise<ActivationsResult> {
+    const key = doc.uri.toString();
+    const current = this.runs.get(key);
+    if (current && current.version === doc.version && current.probe === probe) {
+      this.runs.delete(key);
+      this.runs.set(key, current); // most recently used last, for the size cap below
+      return current.result;
+    }
+    if (current && !current.settled) current.cts.cancel();
+    current?.cts.dispose();
+    const cts = new vscode.CancellationTokenSource();
+    const params = probe !== undefined ? { probe, partialProducts: false } : { partialProducts: false };
+    const result = this.services.worker.request('activations', documentSource(doc), params, this.services.config.analysisSettings, { token: cts.token });
+    const run: Run = { version: doc.version, probe, cts, result, settled: false };
+    result.then(() => { run.settled = true; }, (e) => {
+      run.settled = true;
+      if (this.runs.get(key) === run) this.runs.delete(key); // never keep a failure cached
+      if (!(e instanceof RpcError && e.code === 'cancelled')) this.services.log.warn(`activations of ${key} failed: ${(e as Error).message}`);
+    });
+    this.runs.delete(key);
+    this.runs.set(key, run);
+    while (this.runs.size > MAX_CACHED) {
+      const oldest = this.runs.keys().next().value as string;
+      const r = this.runs.get(oldest);
+      if (r && !r.settled) r.cts.cancel();
+      this.runs.delete(oldest);
+    }
+    return result;
+  }
+
+  async lenses(doc: vscode.TextDocument, state: DocumentState, token: vscode.CancellationToken): Promise<vscode.CodeLens[]> {
+    const summary = state.summary;
+    if (!summary || summary.groups.length > MAX_GROUP_LENSES) return [];
+    const probe = summary.probeNames[0];
+    const r = await this.resultFor(doc, probe);
+    if (token.isCancellationRequested) return [];
+    const where = inputDescription(probe, r.input);
+    const lenses: vscode.CodeLens[] = [];
+    for (const g of summary.groups) {
+      if (g.line === undefined) continue;
+      const title = groupActivationTitle(r, g, where);
+      if (!title) continue;
+      lenses.push(new vscode.CodeLens(new vscode.Range(g.line, 0, g.line, 0), {
+        title, tooltip: groupTooltip(r, g), command: COMMANDS.openActivations, arguments: [doc.uri],
+      }));
+    }
+    return lenses;
+  }
+}
