@@ -32,6 +32,8 @@ export async function buildIntegrationTests() {
     target: 'es2022',
     sourcemap: 'inline', // stack traces in mocha failures point at the .ts lines
     external: ['vscode', 'mocha'],
+    // prefer ESM builds: jsonc-parser's UMD build hides its requires from the bundler
+    mainFields: ['module', 'main'],
     logLevel: 'warning',
   });
   return entryPoints.length - 1;

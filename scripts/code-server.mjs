@@ -97,8 +97,9 @@ export function workbenchUrl(server, { folder, extensionDevelopmentPath, extensi
  * @param {string} [options.workspace]         folder opened when no ?folder= is given
  * @param {number} [options.port]              default: a free port
  * @param {string} [options.host]              default 127.0.0.1
- * @param {boolean} [options.smokeTestDriver]  pass --vscode-option enable-smoke-test-driver (needed for
- *                                             extensionTestsPath and the codeAutomation* hooks)
+ * @param {boolean} [options.smokeTestDriver]  pass --vscode-option enable-smoke-test-driver: VS Code 1.139
+ *                                             needs it for the payload's extensionDevelopmentPath and
+ *                                             extensionTestsPath and for the codeAutomation* hooks
  * @param {Record<string, unknown>} [options.settings] extra user settings
  * @param {boolean} [options.echo]             print code-server's output as it comes (default: only on failure)
  * @param {number} [options.startTimeoutMs]    default 60 s

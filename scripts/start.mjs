@@ -37,7 +37,8 @@ if (!options['no-build']) step('building', process.platform === 'win32' ? 'npm.c
 step('checking the test VS Code', process.execPath, [path.join(repoRoot, 'scripts', 'setup-test-vscode.mjs')]);
 
 const folder = path.resolve(options.folder);
-const server = await startCodeServer({ port, echo: process.env.DEPTH_LENS_VERBOSE === '1' });
+// VS Code 1.139 honours the payload's extensionDevelopmentPath only with the smoke-test driver on
+const server = await startCodeServer({ port, smokeTestDriver: true, echo: process.env.DEPTH_LENS_VERBOSE === '1' });
 const url = server.url({ folder, extensionDevelopmentPath: repoRoot });
 console.log(`
 [start] code-server ${server.version} (a real VS Code) with Depth Lens from ${repoRoot}

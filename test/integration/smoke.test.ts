@@ -28,7 +28,7 @@ describe('Depth Lens extension (smoke)', () => {
     assert.equal(folders.length, 1);
     const files = await vscode.workspace.findFiles('**/*.network.json');
     const names = files.map((uri) => uri.path.split('/').pop()).sort();
-    assert.deepEqual(names, ['broken.network.json', 'small.network.json']);
+    for (const name of ['broken.network.json', 'small.network.json']) assert.ok(names.includes(name), `${name} missing from ${names.join(', ')}`);
   });
 
   it('activates in a workspace that contains *.network.json files', async () => {
