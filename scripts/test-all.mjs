@@ -67,8 +67,8 @@ async function layer(name, runStep, counter) {
   console.log(`\n=== ${name} ===`);
   const { code, output, seconds } = await runStep();
   const counts = counter?.(output);
-  let passed = 0;
-  let failed = 0;
+  let passed;
+  let failed;
   let status;
   if (counter) {
     passed = counts?.passed ?? 0;
@@ -79,6 +79,7 @@ async function layer(name, runStep, counter) {
     if (code === 0 && counts && counts.passed === 0) { failed = 1; status = 'FAILED (ran no test)'; }
     status ??= `${code === 0 ? 'ok' : 'FAILED'}: ${passed} passed, ${failed} failed${counts?.skipped ? `, ${counts.skipped} skipped` : ''}`;
   } else {
+    passed = 0;
     failed = code === 0 ? 0 : 1;
     status = code === 0 ? 'ok' : `FAILED (exit code ${code})`;
   }

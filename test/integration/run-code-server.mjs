@@ -36,7 +36,7 @@ const MOCHA_TAG = '\u2063mocha\u2063 ';
 const workbenchLog = [];
 let server;
 let browser;
-let exitCode = 1;
+let exitCode;
 const hardTimeout = setTimeout(() => {
   console.error(`[integration] hard timeout: no result after ${timeoutS} s`);
   if (server) console.error(`--- code-server output ---\n${server.output()}`);
