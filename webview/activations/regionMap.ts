@@ -1,0 +1,279 @@
+/**
+ * The exact region map of a 2-D slice on one canvas: every activation region's polygon filled in
+ * its stable colour (from the pattern hash) with thin borders, the selected input marked, axes with
+ * the box bounds. Thousands of polygons cost one path each. When the partition was capped the map
+ * falls back to a pixel grid of pattern hashes (same colours). Hover finds the region under the
+ * mouse (bounding boxes first, then a convex point test); click reports the (s, t) point.
+ */
+import { hashRgb } from '../../src/core/activation/pattern';
+import type { Region, RegionGridResult, SlicePlane } from '../../src/shared/analyses/activations';
+import { themeColors } from '../common/theme';
+
+/** Room for tick labels around the plot area, in CSS pixels. */
+const MARGIN = { left: 48, right: 12, top: 10, bottom: 34 };
+const MAX_SIDE = 520;
+
+interface Box { smin: number; smax: number; tmin: number; tmax: number }
+
+export class RegionMap {
+  readonly element: HTMLDivElement;
+  readonly canvas: HTMLCanvasElement;
+  private readonly tooltip: HTMLDivElement;
+  private plane: SlicePlane | undefined;
+  private regions: readonly Region[] = [];
+  /** per region: smin, smax, tmin, tmax of its polygon */
+  private bounds = new Float64Array(0);
+  private grid: RegionGridResult | undefined;
+  private marker: [number, number] | undefined;
+  private hovered: Region | undefined;
+  private plotW = 0;
+  private plotH = 0;
+
+  constructor(
+    private readonly describe: (region: Region) => string,
+    private readonly onPick: (s: number, t: number) => void,
+  ) {
+    this.element = document.createElement('div');
+    this.element.className = 'region-map';
+    this.canvas = document.createElement('canvas');
+    this.canvas.setAttribute('role', 'img');
+    this.canvas.setAttribute('data-testid', 'region-map');
+    this.tooltip = document.createElement('div');
+    this.tooltip.className = 'region-tooltip';
+    this.tooltip.hidden = true;
+    this.element.append(this.canvas, this.tooltip);
+    this.canvas.addEventListener('mousemove', (e) => this.hover(e));
+    this.canvas.addEventListener('mouseleave', () => { this.tooltip.hidden = true; this.setHovered(undefined); });
+    this.canvas.addEventListener('click', (e) => {
+      const p = this.toPlane(e);
+      if (p) this.onPick(p[0], p[1]);
+    });
+  }
+
+  get box(): Box | undefined {
+    if (!this.plane) return undefined;
+    const [smin, smax, tmin, tmax] = this.plane.box;
+    return { smin, smax, tmin, tmax };
+  }
+
+  setRegions(plane: SlicePlane, regions: readonly Region[]): void {
+    this.plane = plane;
+    this.regions = regions;
+    this.grid = undefined;
+    this.bounds = new Float64Array(4 * regions.length);
+    regions.forEach((r, i) => {
+      let a = Infinity, b = -Infinity, c = Infinity, d = -Infinity;
+      for (let j = 0; j < r.vertices.length; j += 2) {
+        const s = r.vertices[j], t = r.vertices[j + 1];
+        if (s < a) a = s; if (s > b) b = s; if (t < c) c = t; if (t > d) d = t;
+      }
+      this.bounds.set([a, b, c, d], 4 * i);
+    });
+    this.canvas.dataset.regions = String(regions.length);
+    this.canvas.setAttribute('aria-label', `Region map: ${regions.length} activation regions`);
+    this.draw();
+  }
+
+  setGrid(grid: RegionGridResult): void {
+    this.plane = grid.plane;
+    this.regions = [];
+    this.bounds = new Float64Array(0);
+    this.grid = grid;
+    this.canvas.dataset.regions = '';
+    this.canvas.setAttribute('aria-label', `Region map sampled on a ${grid.width}×${grid.height} grid: ${grid.distinct} distinct patterns`);
+    this.draw();
+  }
+
+  clear(): void {
+    this.plane = undefined;
+    this.regions = [];
+    this.grid = undefined;
+    this.canvas.width = 0;
+    this.canvas.height = 0;
+  }
+
+  setMarker(st: [number, number] | undefined): void {
+    this.marker = st;
+    this.draw();
+  }
+
+  /** The region containing (s, t), if the exact partition is shown. */
+  regionAt(s: number, t: number): Region | undefined {
+    const B = this.bounds;
+    for (let i = 0; i < this.regions.length; i++) {
+      if (s < B[4 * i] || s > B[4 * i + 1] || t < B[4 * i + 2] || t > B[4 * i + 3]) continue;
+      if (insideConvex(this.regions[i].vertices, s, t)) return this.regions[i];
+    }
+    return undefined;
+  }
+
+  draw(): void {
+    const box = this.box;
+    if (!box) return;
+    const spanS = box.smax - box.smin, spanT = box.tmax - box.tmin;
+    const available = Math.max(240, Math.min(MAX_SIDE, (this.element.parentElement?.clientWidth ?? MAX_SIDE) - MARGIN.left - MARGIN.right));
+    // keep the box's aspect ratio (equal scales on both axes) within a MAX_SIDE square
+    const scale = Math.min(available / spanS, MAX_SIDE / spanT);
+    this.plotW = Math.max(1, Math.round(spanS * scale));
+    this.plotH = Math.max(1, Math.round(spanT * scale));
+    const cssW = this.plotW + MARGIN.left + MARGIN.right, cssH = this.plotH + MARGIN.top + MARGIN.bottom;
+    const dpr = window.devicePixelRatio || 1;
+    this.canvas.width = Math.round(cssW * dpr);
+    this.canvas.height = Math.round(cssH * dpr);
+    this.canvas.style.width = `${cssW}px`;
+    this.canvas.style.height = `${cssH}px`;
+    const ctx = this.canvas.getContext('2d')!;
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    const colors = themeColors();
+    ctx.fillStyle = colors.background;
+    ctx.fillRect(0, 0, cssW, cssH);
+    const X = (s: number) => MARGIN.left + ((s - box.smin) / spanS) * this.plotW;
+    const Y = (t: number) => MARGIN.top + ((box.tmax - t) / spanT) * this.plotH;
+
+    if (this.grid) this.drawGrid(ctx, this.grid);
+    else {
+      ctx.lineWidth = 0.6;
+      ctx.strokeStyle = 'rgba(0, 0, 0, 0.45)';
+      ctx.lineJoin = 'round';
+      for (const r of this.regions) {
+        const v = r.vertices;
+        if (v.length < 6) continue;
+        ctx.beginPath();
+        ctx.moveTo(X(v[0]), Y(v[1]));
+        for (let j = 2; j < v.length; j += 2) ctx.lineTo(X(v[j]), Y(v[j + 1]));
+        ctx.closePath();
+        ctx.fillStyle = r.color;
+        ctx.fill();
+        ctx.stroke();
+      }
+      if (this.hovered) {
+        const v = this.hovered.vertices;
+        ctx.beginPath();
+        ctx.moveTo(X(v[0]), Y(v[1]));
+        for (let j = 2; j < v.length; j += 2) ctx.lineTo(X(v[j]), Y(v[j + 1]));
+        ctx.closePath();
+        ctx.lineWidth = 2;
+        ctx.strokeStyle = colors.foreground;
+        ctx.stroke();
+      }
+    }
+    this.drawAxes(ctx, box, X, Y, colors.foreground, colors.grid);
+    if (this.marker) {
+      const [mx, my] = [X(this.marker[0]), Y(this.marker[1])];
+      ctx.lineWidth = 3;
+      ctx.strokeStyle = '#000';
+      ctx.beginPath(); ctx.arc(mx, my, 6, 0, 2 * Math.PI); ctx.stroke();
+      ctx.lineWidth = 1.5;
+      ctx.strokeStyle = '#fff';
+      ctx.beginPath(); ctx.arc(mx, my, 6, 0, 2 * Math.PI); ctx.stroke();
+      ctx.beginPath();
+      ctx.moveTo(mx - 10, my); ctx.lineTo(mx - 3, my); ctx.moveTo(mx + 3, my); ctx.lineTo(mx + 10, my);
+      ctx.moveTo(mx, my - 10); ctx.lineTo(mx, my - 3); ctx.moveTo(mx, my + 3); ctx.lineTo(mx, my + 10);
+      ctx.stroke();
+    }
+  }
+
+  private drawGrid(ctx: CanvasRenderingContext2D, g: RegionGridResult): void {
+    const img = new ImageData(g.width, g.height);
+    const cache = new Map<number, [number, number, number]>();
+    for (let i = 0; i < g.hashes.length; i++) {
+      const h = g.hashes[i];
+      let c = cache.get(h);
+      if (!c) { c = hashRgb(h); cache.set(h, c); }
+      img.data[4 * i] = c[0]; img.data[4 * i + 1] = c[1]; img.data[4 * i + 2] = c[2]; img.data[4 * i + 3] = 255;
+    }
+    const off = document.createElement('canvas');
+    off.width = g.width; off.height = g.height;
+    off.getContext('2d')!.putImageData(img, 0, 0);
+    ctx.imageSmoothingEnabled = false;
+    ctx.drawImage(off, MARGIN.left, MARGIN.top, this.plotW, this.plotH);
+  }
+
+  private drawAxes(ctx: CanvasRenderingContext2D, box: Box, X: (s: number) => number, Y: (t: number) => number, fg: string, grid: string): void {
+    ctx.strokeStyle = grid;
+    ctx.lineWidth = 1;
+    ctx.strokeRect(MARGIN.left - 0.5, MARGIN.top - 0.5, this.plotW + 1, this.plotH + 1);
+    ctx.fillStyle = fg;
+    ctx.font = `11px ${getComputedStyle(document.body).fontFamily || 'sans-serif'}`;
+    const names = this.plane?.source === 'input' ? ['x₁', 'x₂'] : ['s', 't'];
+    ctx.textAlign = 'center';
+    ctx.textBaseline = 'top';
+    for (const s of niceTicks(box.smin, box.smax)) {
+      ctx.fillText(tickLabel(s), X(s), MARGIN.top + this.plotH + 4);
+      ctx.fillRect(X(s) - 0.5, MARGIN.top + this.plotH, 1, 3);
+    }
+    ctx.fillText(names[0], MARGIN.left + this.plotW / 2, MARGIN.top + this.plotH + 19);
+    ctx.textAlign = 'right';
+    ctx.textBaseline = 'middle';
+    for (const t of niceTicks(box.tmin, box.tmax)) {
+      ctx.fillText(tickLabel(t), MARGIN.left - 6, Y(t));
+      ctx.fillRect(MARGIN.left - 4, Y(t) - 0.5, 3, 1);
+    }
+    ctx.save();
+    ctx.translate(12, MARGIN.top + this.plotH / 2);
+    ctx.rotate(-Math.PI / 2);
+    ctx.textAlign = 'center';
+    ctx.fillText(names[1], 0, 0);
+    ctx.restore();
+  }
+
+  /** (s, t) under the mouse, or undefined outside the plot area. */
+  private toPlane(e: MouseEvent): [number, number] | undefined {
+    const box = this.box;
+    if (!box) return undefined;
+    const rect = this.canvas.getBoundingClientRect();
+    const px = e.clientX - rect.left - MARGIN.left, py = e.clientY - rect.top - MARGIN.top;
+    if (px < 0 || py < 0 || px > this.plotW || py > this.plotH) return undefined;
+    return [box.smin + (px / this.plotW) * (box.smax - box.smin), box.tmax - (py / this.plotH) * (box.tmax - box.tmin)];
+  }
+
+  private setHovered(r: Region | undefined): void {
+    if (r === this.hovered) return;
+    this.hovered = r;
+    this.draw();
+  }
+
+  private hover(e: MouseEvent): void {
+    const p = this.toPlane(e);
+    const r = p ? this.regionAt(p[0], p[1]) : undefined;
+    this.setHovered(r);
+    if (!p || (!r && !this.grid)) { this.tooltip.hidden = true; return; }
+    const where = `(${tickLabel(p[0], 4)}, ${tickLabel(p[1], 4)})`;
+    this.tooltip.textContent = r ? `${where}\n${this.describe(r)}` : `${where}\nclick to analyse this point`;
+    this.tooltip.hidden = false;
+    const rect = this.canvas.getBoundingClientRect();
+    const x = e.clientX - rect.left, y = e.clientY - rect.top;
+    // keep the tooltip inside the map: flip to the left on the right half
+    this.tooltip.style.left = x > rect.width / 2 ? '' : `${x + 14}px`;
+    this.tooltip.style.right = x > rect.width / 2 ? `${rect.width - x + 14}px` : '';
+    this.tooltip.style.top = `${y + 14}px`;
+  }
+}
+
+/** Point in a counter-clockwise convex polygon (boundary included, with a small tolerance). */
+export function insideConvex(v: ArrayLike<number>, s: number, t: number): boolean {
+  const n = v.length / 2;
+  for (let i = 0; i < n; i++) {
+    const j = (i + 1) % n;
+    const ax = v[2 * i], ay = v[2 * i + 1], bx = v[2 * j], by = v[2 * j + 1];
+    const cross = (bx - ax) * (t - ay) - (by - ay) * (s - ax);
+    if (cross < -1e-12 * (Math.abs(bx - ax) + Math.abs(by - ay) + 1)) return false;
+  }
+  return true;
+}
+
+/** About five round tick values in [a, b]. */
+function niceTicks(a: number, b: number): number[] {
+  const raw = (b - a) / 5;
+  const mag = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? raw;
+  const out: number[] = [];
+  for (let v = Math.ceil(a / step) * step; v <= b + step * 1e-9; v += step) out.push(Math.abs(v) < step * 1e-9 ? 0 : v);
+  return out;
+}
+
+function tickLabel(v: number, digits = 3): string {
+  if (v === 0) return '0';
+  const a = Math.abs(v);
+  return a >= 1e-3 && a < 1e5 ? String(Number(v.toPrecision(digits))) : v.toExponential(1);
+}
