@@ -99,8 +99,11 @@ function npmInstall(prefix, spec, nodeBin, extraEnv) {
   if (!fs.existsSync(path.join(prefix, 'package.json'))) {
     fs.writeFileSync(path.join(prefix, 'package.json'), JSON.stringify({ name: 'depth-lens-test-vscode', private: true }, null, 2) + '\n');
   }
+  // Drop the npm_* variables of a parent npm (`npm test` sets them): the child npm would take them as
+  // its own config, and code-server's postinstall reads the Node version from npm_config_user_agent.
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.toLowerCase().startsWith('npm_')));
   const env = {
-    ...process.env,
+    ...inherited,
     PATH: `${path.dirname(nodeBin)}${path.delimiter}${process.env.PATH}`,
     // the machine's npmrc says yes=false; node-pty's install script runs `npx node-gyp`
     npm_config_yes: 'true',
@@ -110,7 +113,6 @@ function npmInstall(prefix, spec, nodeBin, extraEnv) {
     npm_config_loglevel: 'warn',
     ...extraEnv,
   };
-  delete env.npm_execpath; // let the child npm find itself
   return run(nodeBin, [npmCli(), 'install', '--no-save', '--prefix', prefix, spec], { env, cwd: prefix, stdin: 'ignore' });
 }
 
