@@ -82,11 +82,16 @@ app.append(
   messages,
   summaryLine,
   notesList,
-  section('Verdicts', cards),
-  section('Series terms with the fitted power law (log-log)', el('div', { 'data-testid': 'plot-terms' }, termsPlot.element)),
-  section('Partial sums', el('div', { 'data-testid': 'plot-sums' }, sumsPlot.element)),
-  section('Increments ‖N_k(x) − N_{k−1}(x)‖ at the probes', el('div', { 'data-testid': 'plot-increments' }, incrementsPlot.element)),
-  section('Trajectory N_k(x)', probePicker, trajectoryCaption, el('div', { 'data-testid': 'plot-trajectory' }, trajectoryPlot.element)),
+  // wide panels: verdicts beside the plots; narrow ones stack them (convergence.css)
+  el('div', { class: 'convergence-layout' },
+    el('div', { class: 'column-verdicts' }, section('Verdicts', cards)),
+    el('div', { class: 'column-plots' },
+      section('Series terms with the fitted power law (log-log)', el('div', { 'data-testid': 'plot-terms' }, termsPlot.element)),
+      section('Partial sums', el('div', { 'data-testid': 'plot-sums' }, sumsPlot.element)),
+      section('Increments ‖N_k(x) − N_{k−1}(x)‖ at the probes', el('div', { 'data-testid': 'plot-increments' }, incrementsPlot.element)),
+      section('Trajectory N_k(x)', probePicker, trajectoryCaption, el('div', { 'data-testid': 'plot-trajectory' }, trajectoryPlot.element)),
+    ),
+  ),
 );
 app.removeAttribute('aria-busy');
 
@@ -145,11 +150,44 @@ const BASIS_TEXT = {
   extrapolated: 'extrapolated: uses the fitted power law beyond the file',
 } as const;
 
+/** Readable names of the verdicts' deciding numbers (keys from src/core/convergence/verdicts.ts). */
+function numberLabels(kind: ConvergenceResult['kind']): Record<string, string> {
+  const [w, b] = kind === 'residual' ? ['S1', 'S2'] : ['Σ‖W−I‖', 'Σ‖b‖'];
+  const [wt, bt] = kind === 'residual' ? ['S1 terms', 'S2 terms'] : ['‖W_k − I‖', '‖b_k‖'];
+  return {
+    sumW: w, sumB: b, pW: `p of ${wt}`, pB: `p of ${bt}`, pIncrement: 'p of increments', threshold: 'threshold τ',
+    minWminusI: `min ${wt} on tail`, minB: `min ${bt} on tail`, tailLogAbsDet: 'log|det| of tail product',
+    divergingProbes: 'probes visibly diverging',
+  };
+}
+
+/** [label, value] rows: p with its interval [lo, hi] on one row, the tail range as "from–to". */
+function numberRows(numbers: Record<string, number | null>, kind: ConvergenceResult['kind']): Array<[string, string]> {
+  const labels = numberLabels(kind);
+  const rows: Array<[string, string]> = [];
+  const used = new Set<string>();
+  const f = (v: number | null | undefined) => formatNumber(v ?? null); // non-finite values arrive as null
+  for (const key of Object.keys(numbers)) {
+    if (used.has(key)) continue;
+    const suffix = key.startsWith('p') ? key.slice(1) : undefined;
+    if (suffix && `lo${suffix}` in numbers && `hi${suffix}` in numbers) {
+      rows.push([labels[key] ?? key, `${f(numbers[key])} [${f(numbers[`lo${suffix}`])}, ${f(numbers[`hi${suffix}`])}]`]);
+      used.add(`lo${suffix}`).add(`hi${suffix}`);
+    } else if (key === 'tailFrom' && 'tailTo' in numbers) {
+      rows.push(['tail layers', `${numbers.tailFrom}–${numbers.tailTo}`]);
+      used.add('tailTo');
+    } else {
+      rows.push([labels[key] ?? key, f(numbers[key])]);
+    }
+    used.add(key);
+  }
+  return rows;
+}
+
 function verdictCard(id: string, title: string, v: Verdict, extra?: string): HTMLElement {
   const numbers = el('dl', { class: 'numbers' });
-  for (const [name, value] of Object.entries(v.numbers)) {
-    // the CLI's JSON turns ±Infinity into null on the way; show it as "—"
-    numbers.append(el('dt', {}, name), el('dd', {}, formatNumber(value as number | null)));
+  for (const [label, value] of numberRows(v.numbers as Record<string, number | null>, result?.kind ?? 'dense')) {
+    numbers.append(el('dt', {}, label), el('dd', {}, value));
   }
   const link = el('a', { href: `#${README_ANCHOR}`, class: 'readme-link', title: `README.md#${README_ANCHOR}` }, 'How this verdict is decided (README)');
   link.addEventListener('click', (e) => { e.preventDefault(); host.openReadme(README_ANCHOR); });

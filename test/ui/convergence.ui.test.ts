@@ -1,0 +1,91 @@
+// UI test of the Convergence panel in the real workbench: opened through the command palette for a
+// convergent and a divergent fixture, it shows verdict cards with the right status and plots with
+// data; screenshots for a human to look at.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import type { FrameLocator } from 'playwright-core';
+import { waitFor, Workbench } from './harness';
+
+const TIMEOUT = 60_000;
+
+/** Waits for the three verdict cards and returns their statuses. */
+async function verdictStatuses(view: FrameLocator): Promise<Record<string, string | null>> {
+  const out: Record<string, string | null> = {};
+  for (const id of ['sufficient', 'necessary', 'pointwise']) {
+    const card = view.locator(`[data-testid="verdict-${id}"]`);
+    await card.waitFor({ state: 'visible', timeout: TIMEOUT });
+    out[id] = await card.getAttribute('data-status');
+  }
+  return out;
+}
+
+/** Every plot section has a uPlot canvas drawn from at least `min` points. */
+async function assertPlotsHaveData(view: FrameLocator, min: number): Promise<void> {
+  for (const id of ['plot-terms', 'plot-sums', 'plot-increments', 'plot-trajectory']) {
+    const plot = view.locator(`[data-testid="${id}"] .line-plot`);
+    await plot.locator('canvas').waitFor({ state: 'visible', timeout: TIMEOUT });
+    const points = Number(await plot.getAttribute('data-points'));
+    assert.ok(points >= min, `${id}: ${points} points`);
+    const box = await plot.locator('canvas').boundingBox();
+    assert.ok(box && box.width > 300 && box.height > 100, `${id}: canvas ${JSON.stringify(box)}`);
+  }
+}
+
+/**
+ * The panel's editor group maximized: NAME.png shows the verdicts beside the first plots,
+ * NAME-plots.png the lower plots; the group is restored afterwards.
+ */
+async function maximizedScreenshots(wb: Workbench, view: FrameLocator, name: string): Promise<void> {
+  await wb.runCommand('View: Toggle Maximize Editor Group');
+  // the two-column layout applies once the panel is wide; wait until the plots have re-laid out
+  await view.locator('.convergence-layout .column-plots').waitFor();
+  const plotBox = async () => (await view.locator('[data-testid="plot-terms"] canvas').boundingBox())?.width ?? 0;
+  await waitFor('the plots to widen', async () => (await plotBox()) > 700);
+  const file = await wb.screenshot(name);
+  assert.ok(fs.statSync(file).size > 20_000, `screenshot ${file} is suspiciously small`);
+  await view.locator('[data-testid="plot-trajectory"]').scrollIntoViewIfNeeded();
+  await wb.screenshot(`${name}-plots`);
+  await view.locator('[data-testid="verdicts"]').scrollIntoViewIfNeeded();
+  await wb.runCommand('View: Toggle Maximize Editor Group');
+}
+
+describe('Convergence panel', { timeout: 300_000 }, () => {
+  let wb: Workbench;
+  before(async () => { wb = await Workbench.open({ viewport: { width: 1500, height: 1000 } }); });
+  after(async () => { await wb?.close(); });
+
+  it('shows holding verdicts, fitted power laws and plots for a convergent network', async () => {
+    await wb.openFile('convergent.network.json');
+    const lenses = await wb.codeLenses(3);
+    assert.ok(lenses.some((t) => t.startsWith('Convergence: sufficient condition holds')), lenses.join(' | '));
+    await wb.runCommand('Depth Lens: Open Convergence');
+    const view = wb.webview();
+    const statuses = await verdictStatuses(view);
+    assert.deepEqual(statuses, { sufficient: 'holds', necessary: 'holds', pointwise: 'holds' });
+    await view.locator('[data-testid="verdict-sufficient-status"]', { hasText: 'holds' }).waitFor();
+    await assertPlotsHaveData(view, 50);
+    // both fits (‖W_k − I‖ and ‖b_k‖, p ≈ 2) are drawn over their range
+    assert.equal(await view.locator('[data-testid="plot-terms"] .line-plot').getAttribute('data-fits'), '2');
+    await view.locator('[data-testid="plot-terms"] .u-legend', { hasText: 'fit W: p = 2.01' }).waitFor();
+    await maximizedScreenshots(wb, view, 'convergence-convergent');
+  });
+
+  it('shows failing verdicts for a divergent network', async () => {
+    // one panel at a time, so the webview locator finds exactly one frame
+    await wb.runCommand('View: Close All Editors');
+    await wb.openFile('divergent.network.json');
+    const lenses = await wb.codeLenses(3);
+    assert.ok(lenses.some((t) => t.startsWith('Convergence: sufficient condition fails')), lenses.join(' | '));
+    await wb.runCommand('Depth Lens: Open Convergence');
+    const view = wb.webview();
+    await view.locator('[data-testid="summary"]', { hasText: 'divergent' }).waitFor({ timeout: TIMEOUT });
+    const statuses = await verdictStatuses(view);
+    assert.equal(statuses.sufficient, 'fails');
+    assert.equal(statuses.necessary, 'fails');
+    assert.equal(statuses.pointwise, 'fails');
+    await view.locator('[data-testid="verdict-necessary"]', { hasText: 'Non-degeneracy assumption' }).waitFor();
+    await assertPlotsHaveData(view, 50);
+    await maximizedScreenshots(wb, view, 'convergence-divergent');
+  });
+});
