@@ -237,7 +237,7 @@ let depthLegend: LegendEntry[] = [];
 
 function render(r: DegeneracyResult, seconds: number): void {
   const L = r.layers.length - 1;
-  const setting = `widths ${widthsText(r.widths)} (${L} layer${L === 1 ? '' : 's'}), θ₀ = ${formatNumber(r.theta0)}, ${r.trials.toLocaleString('en-US')} ${r.mode === 'chain' ? 'chain trials' : 'full networks'}, seed ${r.seed}`;
+  const setting = `input width ${r.widths[0]}, layer widths ${widthsText(r.widths.slice(1))}, θ₀ = ${formatNumber(r.theta0)}, ${r.trials.toLocaleString('en-US')} ${r.mode === 'chain' ? 'chain trials' : 'full networks'}, seed ${r.seed}`;
   summary.textContent = `${setting} — ${seconds.toFixed(1)} s.`;
   renderKeyLayers(r);
   const { series, legend } = depthSeries(r);

@@ -24,16 +24,17 @@ export const DEGENERACY_LIMITS = {
   /** (L + 1) × grid points of the predicted density (8 bytes each: 200 MB) */
   maxDensityCells: 25_000_000,
   /** trials × Σ_{ℓ≥1} n_ℓ correlated Gaussian pairs of the chain */
-  maxChainPairs: 20_000_000_000,
+  maxChainPairs: 10_000_000_000,
   /** trials × Σ_{ℓ≥1} n_{ℓ−1}·n_ℓ Gaussian weights of the full networks */
-  maxNetworkWeights: 200_000_000_000,
+  maxNetworkWeights: 20_000_000_000,
 } as const;
 
 /** The smallest grid the probe-angle prediction falls back to for very deep networks. */
 const MIN_AUTO_GRID_POINTS = 201;
 
+/** 757,575 below 10⁹; 4.19e12 above. */
 function count(n: number): string {
-  return n >= 1e6 ? n.toExponential(2).replace('e+', 'e') : n.toLocaleString('en-US');
+  return n >= 1e9 ? n.toExponential(2).replace('e+', 'e') : n.toLocaleString('en-US');
 }
 
 /** Refuses absurd requests with a message that names the knob to turn. Shapes themselves are the core's to check. */
