@@ -12,9 +12,10 @@ import { markTransferable } from '../transfer';
 import { BadParamsError, networkOf, type HandlerTable } from './common';
 
 /**
- * Budgets, each about ten minutes of work or a few hundred MB on a 2-core laptop (the benchmark
- * measures ~30 M chain pairs/s and ~0.15 ms per 256×256 layer of a full network). Cancellation stops
- * anything below them; above them a run is almost surely a typing slip, so it is refused up front.
+ * Budgets: each is a few hundred MB, or tens of minutes of work at the speeds measured on this 2-core
+ * machine (5–10 M chain pairs/s, ~10 M network weights/s; `npm run bench` degeneracy suite).
+ * Stop cancels anything below them; above them a run is almost surely a typing slip (a trials field
+ * with one zero too many), so it is refused before anything is allocated.
  */
 export const DEGENERACY_LIMITS = {
   /** layers L */
