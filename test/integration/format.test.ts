@@ -52,9 +52,9 @@ describe('Network format in the editor', () => {
     const want = expected.map((d) => { const p = offsetToPosition(text, d.offset); return key(d.code, p.line, p.character, d.message); }).sort();
     const got = shown.map((d) => key(codeOf(d) ?? '', d.range.start.line, d.range.start.character, d.message)).sort();
     assert.deepEqual(got, want);
-    // and one checked by hand: the ragged row [0, 1, 2] is on line 12 (1-based), column 9
+    // and one checked by hand: the ragged row [0, 1, 2] is on line 11 (1-based), column 9
     const ragged = shown.find((d) => codeOf(d) === 'ragged-matrix')!;
-    assert.deepEqual([ragged.range.start.line + 1, ragged.range.start.character + 1], [12, 9]);
+    assert.deepEqual([ragged.range.start.line + 1, ragged.range.start.character + 1], [11, 9]);
     assert.equal(ragged.message, 'layer 1 weights is ragged: row 2 has 3 entries but row 1 has 2');
   });
 });

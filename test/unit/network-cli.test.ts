@@ -21,9 +21,9 @@ test('check: errors as file:line:col: severity: message [code], exit 1', async (
   const r = await checkCommand.run(['examples/errors.network.json'], io);
   assert.equal(r.exitCode, 1);
   const lines = r.stdout.trimEnd().split('\n');
-  assert.equal(lines[0], 'examples/errors.network.json:12:9: error: layer 1 weights is ragged: row 2 has 3 entries but row 1 has 2 [ragged-matrix]');
-  assert.equal(lines[1], 'examples/errors.network.json:19:18: error: layer 2 expects 3 inputs but layer 1 produces 2 [shape-mismatch]');
-  assert.equal(lines[6], 'examples/errors.network.json:48:17: error: layer 6 (residual) branch maps 2 inputs to 3 outputs; it must return 2 values to add to the shortcut [residual-shape]');
+  assert.equal(lines[0], 'examples/errors.network.json:11:9: error: layer 1 weights is ragged: row 2 has 3 entries but row 1 has 2 [ragged-matrix]');
+  assert.equal(lines[1], 'examples/errors.network.json:18:18: error: layer 2 expects 3 inputs but layer 1 produces 2 [shape-mismatch]');
+  assert.equal(lines[6], 'examples/errors.network.json:47:17: error: layer 6 (residual) branch maps 2 inputs to 3 outputs; it must return 2 values to add to the shortcut [residual-shape]');
   assert.equal(lines[7], '1 file checked: 7 errors, 0 warnings');
 });
 
@@ -41,7 +41,7 @@ test('check --json: one document with 1-based positions; unreadable file; --max-
   assert.equal(r.exitCode, 1);
   const doc = JSON.parse(r.stdout);
   assert.equal(doc.errors, 8);
-  assert.equal(doc.files[0].diagnostics[0].line, 12);
+  assert.equal(doc.files[0].diagnostics[0].line, 11);
   assert.equal(doc.files[0].diagnostics[0].column, 9);
   assert.equal(doc.files[0].diagnostics[0].code, 'ragged-matrix');
   assert.equal(doc.files[1].diagnostics[0].code, 'file-unreadable');
@@ -81,7 +81,7 @@ test('loadNetworkFile throws with every error formatted as file:line:col', () =>
   assert.throws(() => loadNetworkFile('examples/errors.network.json', io), (e: Error) => {
     const lines = e.message.split('\n');
     assert.equal(lines[0], 'examples/errors.network.json has 7 errors:');
-    assert.equal(lines[1], 'examples/errors.network.json:12:9: error: layer 1 weights is ragged: row 2 has 3 entries but row 1 has 2 [ragged-matrix]');
+    assert.equal(lines[1], 'examples/errors.network.json:11:9: error: layer 1 weights is ragged: row 2 has 3 entries but row 1 has 2 [ragged-matrix]');
     return true;
   });
   const ok = loadNetworkFile('examples/resnet-family.network.json', io);
