@@ -70,7 +70,7 @@ let running: { token: Cancellation; experiment: Experiment } | undefined;
 const indicatorView = new IndicatorView({ probeLogY: host.state?.probeLogY ?? false, onProbeLogY: (on) => host.patchState({ probeLogY: on }) });
 const meanFieldView = new MeanFieldView({
   probeIndex: host.state?.mfProbe ?? 0, onProbeIndex: (i) => host.patchState({ mfProbe: i }),
-  lossLogY: host.state?.mfLossLogY ?? true, onLossLogY: (on) => host.patchState({ mfLossLogY: on }),
+  lossLogY: host.state?.mfLossLogY ?? false, onLossLogY: (on) => host.patchState({ mfLossLogY: on }),
 });
 const indicatorForm = new ParamForm(INDICATOR_FIELDS, host.state?.indicator ?? {}, 'ind', (v) => host.patchState({ indicator: v }));
 const meanFieldForm = new ParamForm(MEAN_FIELD_FIELDS, host.state?.meanField ?? {}, 'mf', (v) => host.patchState({ meanField: v }));

@@ -48,7 +48,7 @@ export class MeanFieldView {
         section('Training loss against t, per width', lossToggle, el('div', { 'data-testid': 'mf-loss-plot' }, this.lossPlot.element),
           el('p', { class: 'caption' }, '½·mean (y − g_t)² on an evaluation grid; across-seed mean ± sd.')),
         section('Spread against width (log-log)', this.spreadText, el('div', { 'data-testid': 'mf-spread-plot' }, this.spreadPlot.element),
-          el('p', { class: 'caption' }, 'Spread: RMS over probes and record times t ≥ T/2 of the across-seed sd of g_t(x). Dashed: the least-squares fit; dotted: the N^(−1/2) reference through the fit\'s centre.')),
+          el('p', { class: 'caption' }, 'Spread: RMS over probes and record times t ≥ T/2 of the across-seed sd of g_t(x). Dashed: the least-squares fit, and the N^(−1/2) reference drawn through the fit at the middle width.')),
       ),
       section('Widths', this.widthTable),
     );
@@ -105,6 +105,7 @@ export class MeanFieldView {
     }));
     if (probe) series.push({ label: `target y = ${formatNumber(probe.target, 4)}`, values: t.map(() => probe.target), dash: true });
     this.gPlot.render({ title: probe ? `g_t(x) at x = ${formatNumber(probe.x)}` : 'g_t(x)', xLabel: 't = k/N1', yLabel: 'g_t(x)', x: t, series });
+    hideBandLegend(this.gPlot.element);
   }
 
   private drawLoss(r: MeanFieldResult): void {
@@ -117,6 +118,7 @@ export class MeanFieldView {
         band: { lower: w.loss.mean.map((m, i) => m - w.loss.sd[i]), upper: w.loss.mean.map((m, i) => m + w.loss.sd[i]) },
       })),
     });
+    hideBandLegend(this.lossPlot.element);
   }
 
   private drawSpread(r: MeanFieldResult): void {
@@ -166,6 +168,16 @@ export class MeanFieldView {
     }
     return csvRows(['N', 'N1', 'N2', 'seeds', 'quantity', 'probe_x', 't', 'mean', 'sd'], rows);
   }
+}
+
+/**
+ * The ±sd band edges are series of their own in the plot (uPlot fills between two series); their
+ * legend rows only repeat "N = … ±sd" and push the plot apart, so they are hidden here.
+ */
+function hideBandLegend(plot: HTMLElement): void {
+  plot.querySelectorAll<HTMLElement>('.u-legend .u-series').forEach((row) => {
+    if (/ [−+]sd$/.test(row.querySelector('.u-label')?.textContent ?? '')) row.style.display = 'none';
+  });
 }
 
 function lastOf(xs: readonly number[]): number | undefined {
