@@ -69,7 +69,7 @@ export function loadNetworkFile(file: string, io: CliIo, options: LoadOptions = 
   try {
     loaded = parseNetworkFile(file, io, options);
   } catch (e) {
-    throw new Error(`cannot read ${file}: ${e instanceof Error ? e.message : String(e)}`);
+    throw new Error(`cannot read ${file}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   }
   if (!loaded.network) {
     const errors = loaded.diagnostics.filter((d) => d.severity === 'error');

@@ -12,7 +12,7 @@ import {
 } from '../../src/core/degeneracy/theory';
 import { j11, j22, j31 } from '../../src/core/degeneracy/moments';
 import { layerSamples, sampleStats, simulateAngles } from '../../src/core/degeneracy/simulate';
-import { cumulative, kolmogorovSurvival, ksTest, layerDensity, predictDensity } from '../../src/core/degeneracy/density';
+import { cumulative, kolmogorovSurvival, ksTest, predictDensity } from '../../src/core/degeneracy/density';
 import { probeAngles, runDegeneracy, stepWidths, vectorAngle } from '../../src/core/degeneracy/analysis';
 import { degeneracyCommand, parseWidths } from '../../src/cli/commands/degeneracy';
 import { UsageError } from '../../src/cli/command';

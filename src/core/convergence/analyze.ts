@@ -128,7 +128,7 @@ export function analyzeConvergence(network: Network, params: ConvergenceParams =
   const stepNorm = probes.map(() => new Float64Array(steps));
   const tailInactive = new Float64Array(P);
   const maxInc = new Float64Array(steps);
-  let G: DenseMatrix[] = trackPP ? probes.map((p) => augmentedIdentity(p.x.length)) : [];
+  const G: DenseMatrix[] = trackPP ? probes.map((p) => augmentedIdentity(p.x.length)) : [];
   const ppRecDiff = probes.map(() => new Float64Array(R).fill(NaN));
   const ppRecNorm = probes.map(() => new Float64Array(R).fill(NaN));
   const ppWindow = new Float64Array(P).fill(NaN);
