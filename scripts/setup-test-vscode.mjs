@@ -150,11 +150,11 @@ function seedRipgrepCache(tmpDir) {
   if (!fs.existsSync(rg)) throw new Error(`${rg} missing (Debian package ripgrep)`);
   const cacheDir = path.join(tmpDir, FALLBACK_RIPGREP_CACHE.dir);
   fs.mkdirSync(cacheDir, { recursive: true });
+  // the tarball holds `rg` at its top level: @vscode/ripgrep unpacks it into its bin/ and checks bin/rg
   const stage = fs.mkdtempSync(path.join(tmpDir, 'rg-'));
-  fs.mkdirSync(path.join(stage, 'bin'));
-  fs.copyFileSync(rg, path.join(stage, 'bin', 'rg'));
-  fs.chmodSync(path.join(stage, 'bin', 'rg'), 0o755);
-  const status = run('tar', ['-czf', path.join(cacheDir, FALLBACK_RIPGREP_CACHE.file), '-C', stage, 'bin/rg']);
+  fs.copyFileSync(rg, path.join(stage, 'rg'));
+  fs.chmodSync(path.join(stage, 'rg'), 0o755);
+  const status = run('tar', ['-czf', path.join(cacheDir, FALLBACK_RIPGREP_CACHE.file), '-C', stage, 'rg']);
   if (status !== 0) throw new Error('could not pack the ripgrep cache tarball');
 }
 
