@@ -147,7 +147,8 @@ function afterComma(text: string, offset: number): boolean {
 // ---------------------------------------------------------------------------------------------
 // depth-lens/network@1
 
-const ROOT_FIELDS = ['$schema', 'format', 'name', 'description', 'input', 'layers'] as const;
+// `training` presets the Training panel (src/shared/analyses/training.ts TrainingSpec); the parser only lets it through
+const ROOT_FIELDS = ['$schema', 'format', 'name', 'description', 'input', 'layers', 'training'] as const;
 const INPUT_FIELDS = ['dim', 'domain', 'probes', 'description'] as const;
 export const LAYER_TYPES = ['dense', 'residual', 'family', 'random', 'residual-family'] as const;
 
