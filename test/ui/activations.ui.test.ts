@@ -48,6 +48,12 @@ describe('Activations panel', { timeout: 300_000 }, () => {
     assert.match(await view.locator('[data-testid=input-summary]').innerText(), /At probe a: x = \(0\.3, -0\.2\)/);
     assert.match(await view.locator('[data-testid=radius]').innerText(), /Stability radius 0\.02657 — nearest face: layer 1, neuron 8/);
     await wb.screenshot('activations');
+    // the lower sections: pattern, affine map, layer products (J_k W_k needs one more request)
+    await heat.scrollIntoViewIfNeeded();
+    await wb.screenshot('activations-pattern');
+    await waitFor('the J_k W_k heatmap', async () => /rows of inactive neurons are zero/.test(await view.locator('[data-testid=jw-caption]').innerText()));
+    await view.locator('[data-testid=p-caption]').scrollIntoViewIfNeeded();
+    await wb.screenshot('activations-products');
   });
 
   it('clicking the region map selects that point and recomputes', async () => {
