@@ -205,7 +205,11 @@ async function loadRegions(): Promise<void> {
         perDepthPlot.element.hidden = true;
         renderRegionsCaption();
       } catch (e2) {
-        if (!isCancelled(e2)) regionsCaption.textContent = (e2 as Error).message;
+        if (!isCancelled(e2)) {
+          regionMap.clear();
+          perDepthPlot.element.hidden = true;
+          regionsCaption.textContent = `No region map: the slice has more than ${MAX_REGIONS.toLocaleString('en-US')} regions, and the pixel-grid fallback is refused too (${(e2 as Error).message}).`;
+        }
       }
       return;
     }
