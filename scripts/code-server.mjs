@@ -4,7 +4,7 @@
 //
 // Every run is isolated: HOME, XDG_* and TMPDIR point into a fresh temp folder, so nothing touches
 // the user's real configuration and parallel runs never share state.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
@@ -56,6 +56,22 @@ export function readInstall() {
     if (!fs.existsSync(manifest[key])) throw new Error(`${manifestPath}: ${key} ${manifest[key]} does not exist; rerun setup with --force`);
   }
   return manifest;
+}
+
+const vscodeOptionSupport = new Map();
+/**
+ * Whether this code-server passes `--vscode-option` through to VS Code. 4.139 has it (and VS Code 1.139
+ * needs enable-smoke-test-driver through it); 4.100 has neither the option nor the need.
+ */
+function supportsVscodeOption(install, scratchDir) {
+  if (!vscodeOptionSupport.has(install.entry)) {
+    const help = spawnSync(install.node, [install.entry, '--help'], {
+      encoding: 'utf8',
+      env: { ...process.env, HOME: scratchDir, XDG_CONFIG_HOME: scratchDir, XDG_DATA_HOME: scratchDir },
+    });
+    vscodeOptionSupport.set(install.entry, help.status === 0 && help.stdout.includes('--vscode-option'));
+  }
+  return vscodeOptionSupport.get(install.entry);
 }
 
 /** A TCP port that was free a moment ago on 127.0.0.1. */
@@ -138,7 +154,7 @@ export async function startCodeServer(options = {}) {
     '--user-data-dir', dirs.userData,
     '--extensions-dir', dirs.extensions,
   ];
-  if (options.smokeTestDriver) argv.push('--vscode-option', 'enable-smoke-test-driver');
+  if (options.smokeTestDriver && supportsVscodeOption(install, dirs.tmp)) argv.push('--vscode-option', 'enable-smoke-test-driver');
   if (options.workspace) argv.push(path.resolve(options.workspace));
 
   const env = {
