@@ -9,7 +9,7 @@ import { isCancelled, type ErrorCode, type HostToWorker, type WorkerToHost } fro
 import { parsedDocument } from './documents';
 import { BadParamsError, InvalidDocumentError, type HandlerInput } from './handlers/common';
 import { handlers } from './handlers/index';
-import { collectTransferables } from './transfer';
+import { packForTransfer } from './transfer';
 
 const PROGRESS_INTERVAL_MS = 100;
 
@@ -48,9 +48,13 @@ port.on('message', (msg: HostToWorker) => {
     const doc = msg.document ? parsedDocument(msg.document, msg.settings) : undefined;
     const handler = handlers[msg.analysis] as (input: HandlerInput<typeof msg.analysis>) => unknown;
     if (!handler) throw new BadParamsError(`unknown analysis '${String(msg.analysis)}'`);
-    const partial = (value: unknown, fraction: number, message?: string) => post({ type: 'progress', replyTo: msg.id, fraction, message, partial: value });
+    const partial = (value: unknown, fraction: number, message?: string) => {
+      const packed = packForTransfer(value);
+      post({ type: 'progress', replyTo: msg.id, fraction, message, partial: packed.value }, packed.transfer);
+    };
     const result = handler({ doc, params: msg.params, settings: msg.settings, ctx, partial });
-    post({ type: 'response', replyTo: msg.id, result }, collectTransferables(result));
+    const packed = packForTransfer(result);
+    post({ type: 'response', replyTo: msg.id, result: packed.value }, packed.transfer);
   } catch (e) {
     const code = errorCode(e);
     const message = e instanceof Error ? e.message : String(e);

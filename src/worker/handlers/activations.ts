@@ -2,15 +2,13 @@
  * Handlers of the activation analyses (MATH.md §A, §B): the pattern and explicit affine map at one
  * input, the exact 2-D slice partition, 1-D piece counts along a segment and pixel grids of pattern
  * hashes. The core does the work; here requests are checked against limits that keep one reply
- * within a few hundred megabytes, and the typed arrays of a result are packed into a few transferred buffers.
+ * within a few hundred megabytes (worker/transfer.ts packs every reply into a few transferred buffers).
  */
 import { analyzeActivations } from '../../core/activation/pointwise';
 import type { Network } from '../../core/network/model';
 import { slicePartition } from '../../core/regions/partition';
 import { regionGrid } from '../../core/regions/grid';
 import { segmentPieces } from '../../core/regions/segment';
-import type { ActivationsResult, RegionsResult } from '../../shared/analyses/activations';
-import { markTransferable } from '../transfer';
 import { BadParamsError, networkOf, type HandlerTable } from './common';
 
 /** Neurons (pattern + pre-activation + output per neuron) one activations reply may carry. */
@@ -27,58 +25,6 @@ export const MAX_GRID_PIXELS = 4_000_000;
 export const MAX_GRID_SIDE = 8192;
 /** 32-bit pattern words of all pixels of one grid together (the batched kernel keeps them all). */
 export const MAX_GRID_PATTERN_WORDS = 100_000_000;
-
-type Typed = Float64Array | Uint32Array | Int32Array | Uint8Array | Int8Array;
-type TypedCtor = { new(length: number): Typed; readonly name: string };
-
-/**
- * Re-home every typed array reachable from `value` into one shared buffer per array type (each
- * array becomes a view into it; arrays that appear twice stay one view) and mark those buffers for
- * transfer. A reply then carries a handful of buffers instead of one per region or per layer: the
- * VS Code webview channel drops buffers beyond about 250 per message (it counts them in one byte),
- * and one structured clone of a few large buffers is faster than that of 10⁵ small ones.
- */
-export function packTypedArrays<T>(value: T): T {
-  interface Slot { holder: Record<string | number, unknown>; key: string | number; array: Typed }
-  const slots: Slot[] = [];
-  const seen = new Set<unknown>();
-  const walk = (v: unknown, depth: number): void => {
-    if (v === null || typeof v !== 'object' || depth > 12 || seen.has(v) || ArrayBuffer.isView(v)) return;
-    seen.add(v);
-    const holder = v as Record<string | number, unknown>;
-    if (Array.isArray(v) && v.length > 0 && typeof v[0] !== 'object') return; // plain number lists
-    for (const key of Object.keys(holder)) {
-      const x = holder[key];
-      if (x instanceof Float64Array || x instanceof Uint32Array || x instanceof Int32Array || x instanceof Uint8Array || x instanceof Int8Array) {
-        slots.push({ holder, key, array: x });
-      } else walk(x, depth + 1);
-    }
-  };
-  walk(value, 0);
-  const byType = new Map<TypedCtor, Typed[]>();
-  for (const { array } of slots) {
-    const ctor = array.constructor as TypedCtor;
-    const list = byType.get(ctor) ?? [];
-    list.push(array);
-    byType.set(ctor, list);
-  }
-  const moved = new Map<Typed, Typed>();
-  for (const [ctor, arrays] of byType) {
-    let total = 0;
-    const unique = [...new Set(arrays)];
-    for (const a of unique) total += a.length;
-    const packed = new ctor(total);
-    let offset = 0;
-    for (const a of unique) {
-      packed.set(a, offset);
-      moved.set(a, packed.subarray(offset, offset + a.length));
-      offset += a.length;
-    }
-    markTransferable(packed);
-  }
-  for (const { holder, key, array } of slots) holder[key] = moved.get(array);
-  return value;
-}
 
 /** The branch units of each group's layers, read from the group's first layer (families share shapes). */
 function groupBranches(net: Network): Array<{ start: number; count: number; branch: Array<{ width: number; relu: boolean }> }> {
@@ -154,7 +100,7 @@ export const activationsHandlers: HandlerTable<'activations' | 'regions' | 'segm
     if (params.halfSpaces && neurons * net.input.dim > MAX_HALF_SPACE_NUMBERS) {
       throw new BadParamsError(`the domain's half-spaces need ${(neurons * net.input.dim).toLocaleString('en-US')} numbers (limit ${MAX_HALF_SPACE_NUMBERS.toLocaleString('en-US')}); request with halfSpaces: false`);
     }
-    return packTypedArrays(analyzeActivations(net, x, { partialProducts, halfSpaces: params.halfSpaces ?? false }, ctx));
+    return analyzeActivations(net, x, { partialProducts, halfSpaces: params.halfSpaces ?? false }, ctx);
   },
 
   regions: ({ doc, params, ctx }) => {
@@ -163,14 +109,14 @@ export const activationsHandlers: HandlerTable<'activations' | 'regions' | 'segm
     if (maxRegions !== undefined && !(Number.isInteger(maxRegions) && maxRegions >= 1 && maxRegions <= MAX_REGIONS_LIMIT)) {
       throw new BadParamsError(`maxRegions must be an integer in 1..${MAX_REGIONS_LIMIT.toLocaleString('en-US')}, got ${String(maxRegions)}`);
     }
-    return packTypedArrays(slicePartition(net, params, ctx));
+    return slicePartition(net, params, ctx);
   },
 
   segment: ({ doc, params, ctx }) => {
     const net = networkOf(doc);
     const from = finiteVector(params.from, 'from', net.input.dim);
     const to = finiteVector(params.to, 'to', net.input.dim);
-    return packTypedArrays(segmentPieces(net, from, to, ctx));
+    return segmentPieces(net, from, to, ctx);
   },
 
   regionGrid: ({ doc, params, ctx }) => {
@@ -186,6 +132,6 @@ export const activationsHandlers: HandlerTable<'activations' | 'regions' | 'segm
     if (width * height * words > MAX_GRID_PATTERN_WORDS) {
       throw new BadParamsError(`a region grid of ${width}×${height} pixels with ${words} pattern words each exceeds the limit of ${MAX_GRID_PATTERN_WORDS.toLocaleString('en-US')} words; use fewer pixels`);
     }
-    return packTypedArrays(regionGrid(net, params, ctx));
+    return regionGrid(net, params, ctx);
   },
 };
