@@ -75,7 +75,11 @@ export class LinePlot {
         bands.push({ series: [lowerIdx + 1, lowerIdx], fill: withAlpha(color, 0.18) });
       }
     });
-    const axis = (label: string): uPlot.Axis => ({ label, stroke: colors.foreground, grid: { stroke: colors.grid, width: 1 }, ticks: { stroke: colors.grid } });
+    const axis = (label: string, log?: boolean): uPlot.Axis => ({
+      label, stroke: colors.foreground, grid: { stroke: colors.grid, width: 1 }, ticks: { stroke: colors.grid },
+      // uPlot's default tick labels round small powers of ten to "0" on log axes
+      ...(log ? { values: (_u: uPlot, splits: number[]) => splits.map(logTick) } : {}),
+    });
     const opts: uPlot.Options = {
       title: spec.title,
       width: this.width(),
@@ -83,7 +87,7 @@ export class LinePlot {
       series,
       bands,
       scales: { x: { time: false, distr: spec.logX ? 3 : 1 }, y: { distr: spec.logY ? 3 : 1 } },
-      axes: [axis(spec.xLabel), axis(spec.yLabel)],
+      axes: [axis(spec.xLabel, spec.logX), axis(spec.yLabel, spec.logY)],
       legend: { show: true },
       cursor: { drag: { x: true, y: false } },
     };
@@ -110,6 +114,14 @@ export class LinePlot {
     this.resizeObserver.disconnect();
     this.plot?.destroy();
   }
+}
+
+/** Log-axis tick: plain for 0.001 ≤ |v| < 10⁴ ("0.01", "1,000" → "1000"), else "1e-6". */
+function logTick(v: number | null): string {
+  if (v === null || !Number.isFinite(v)) return '';
+  const a = Math.abs(v);
+  if (a >= 1e-3 && a < 1e4) return String(Number(v.toPrecision(3)));
+  return v.toExponential(0).replace('e+', 'e');
 }
 
 function csvCell(s: string): string {

@@ -171,7 +171,10 @@ function numberRows(numbers: Record<string, number | null>, kind: ConvergenceRes
     if (used.has(key)) continue;
     const suffix = key.startsWith('p') ? key.slice(1) : undefined;
     if (suffix && `lo${suffix}` in numbers && `hi${suffix}` in numbers) {
-      rows.push([labels[key] ?? key, `${f(numbers[key])} [${f(numbers[`lo${suffix}`])}, ${f(numbers[`hi${suffix}`])}]`]);
+      const [p, lo, hi] = [numbers[key], numbers[`lo${suffix}`], numbers[`hi${suffix}`]];
+      // the webview message is JSON: a non-finite exponent (all-zero tail, too few points) arrives as null
+      const text = p === null && lo === null && hi === null ? 'no power-law fit (see the reason above)' : `${f(p)} [${f(lo)}, ${f(hi)}]`;
+      rows.push([labels[key] ?? key, text]);
       used.add(`lo${suffix}`).add(`hi${suffix}`);
     } else if (key === 'tailFrom' && 'tailTo' in numbers) {
       rows.push(['tail layers', `${numbers.tailFrom}–${numbers.tailTo}`]);
