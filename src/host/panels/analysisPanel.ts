@@ -140,8 +140,10 @@ export class AnalysisPanel implements vscode.Disposable {
     const slug = (heading: string) => heading.trim().toLowerCase().replace(/[^\p{L}\p{N}\s-]/gu, '').replace(/\s/g, '-');
     let line = 0;
     for (let i = 0; i < readme.lineCount; i++) {
-      const h = readme.lineAt(i).text.match(/^#{1,6}\s+(.*)$/);
-      if (h && slug(h[1]) === anchor) { line = i; break; }
+      const text = readme.lineAt(i).text;
+      const h = text.match(/^#{1,6}\s+(.*)$/);
+      // a heading's slug, or an explicit <a id="…"></a> anchor
+      if ((h && slug(h[1]) === anchor) || text.includes(`id="${anchor}"`)) { line = i; break; }
     }
     const editor = await vscode.window.showTextDocument(readme, { viewColumn: vscode.ViewColumn.Beside, preview: true, selection: new vscode.Range(line, 0, line, 0) });
     editor.revealRange(new vscode.Range(line, 0, line, 0), vscode.TextEditorRevealType.AtTop);
