@@ -37,7 +37,12 @@ describe('Depth plots panel', { timeout: 600_000 }, () => {
   after(async () => { await wb?.close(); });
 
   it('opens from the command palette without a file, with the key message and the defaults of Figure 1', async () => {
-    await wb.runCommand('Depth Lens: Open Depth Plots');
+    // the palette lists extension commands only once the extension host has registered them, which
+    // can outlast one step timeout on a loaded machine right after the workbench appears: one retry
+    await wb.runCommand('Depth Lens: Open Depth Plots').catch(async () => {
+      await wb.page.keyboard.press('Escape');
+      await wb.runCommand('Depth Lens: Open Depth Plots');
+    });
     await wb.page.locator('.tabs-container .tab.active', { hasText: 'Depth plots' }).waitFor({ state: 'visible', timeout: 30_000 });
     const view = wb.webview();
     await view.locator('[data-testid=key-note]').waitFor({ state: 'visible', timeout: 30_000 });
@@ -64,6 +69,8 @@ describe('Depth plots panel', { timeout: 600_000 }, () => {
     for (const label of ['simulation: Monte Carlo mean ± sd (600 chain paths)', 'theory: infinite width', 'theory: Approximation 1 (finite n)', 'theory: Theorem 1 iterated (finite n)']) {
       assert.ok(legend.includes(label), `legend lacks "${label}": ${legend}`);
     }
+    // the band's edges are not listed as series of their own
+    assert.ok(!/[−+]sd:/.test(legend), `band edges in the legend: ${legend}`);
     const depthCanvas = view.locator('[data-testid=depth-plot] canvas').first();
     const depthPx = await waitFor('the depth plot drawn', async () => { const p = await pixels(depthCanvas); return p.drawn > 3000 ? p : undefined; });
     assert.ok(depthPx.translucent > 1500, `the ± sd band covers only ${depthPx.translucent} translucent pixels`);
@@ -140,8 +147,9 @@ describe('Depth plots panel', { timeout: 600_000 }, () => {
     const legend = await view.locator('[data-testid=probe-plot] .u-legend').innerText();
     assert.ok(legend.includes('measured: a vs b'), legend);
     // choose probe B = c (orthogonal to a): θ₀ = π/2
+    // the dropdown's rows live in the select's shadow root (the light-DOM vscode-option stays hidden)
     await view.locator('[data-testid=probe-b] vscode-single-select').click();
-    await view.locator('[data-testid=probe-b] vscode-option', { hasText: 'c' }).click();
+    await view.locator('[data-testid=probe-b] vscode-single-select li[role=option]', { hasText: /^\s*c\s*$/ }).click();
     await waitFor('θ₀ = π/2', async () => /^Input angle θ₀ = 1\.571 rad/.test(await view.locator('[data-testid=probe-caption]').innerText()), 30_000);
     assert.ok((await view.locator('[data-testid=probe-plot] .u-legend').innerText()).includes('measured: a vs c'));
     const px = await pixels(view.locator('[data-testid=probe-plot] canvas').first());
