@@ -26,6 +26,8 @@ export async function run(): Promise<void> {
   // workbench's own console output travels the same channel, and the tag tells mocha's lines apart.
   const tag = process.env.DEPTH_LENS_TEST_LOG_TAG ?? '';
   Mocha.reporters.Base.consoleLog = (...args: unknown[]) => console.log(tag + format(...args));
+  // supports-color turns colours on when CI=true whatever the `color` option says; keep logs plain
+  Mocha.reporters.Base.useColors = false;
   const mocha = new Mocha({
     ui: 'bdd',
     reporter: 'spec',

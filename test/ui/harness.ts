@@ -118,8 +118,14 @@ export class Workbench {
     await input.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
     await input.fill(`>${title}`);
     // Enter only once the palette lists the command as its first row: commands load asynchronously
-    const firstRow = quickInput.locator('.monaco-list-row').first();
-    await firstRow.filter({ hasText: title }).waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+    const rows = quickInput.locator('.monaco-list-row');
+    try {
+      await rows.first().filter({ hasText: title }).waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+    } catch (err) {
+      const shown = (await rows.allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim());
+      await this.page.keyboard.press('Escape');
+      throw new Error(`command "${title}" is not the first palette entry after ${STEP_TIMEOUT_MS} ms; the palette shows: ${shown.length > 0 ? shown.join(' | ') : '(no entries)'}`, { cause: err });
+    }
     await input.press('Enter');
     await quickInput.waitFor({ state: 'hidden', timeout: STEP_TIMEOUT_MS });
   }
