@@ -26,14 +26,14 @@ export function applyLayer(layer: Layer, x: Float64Array): Float64Array {
 /** N_n(x) for the whole network. */
 export function forward(net: Network, x: ArrayLike<number>): Float64Array {
   if (x.length !== net.input.dim) throw new RangeError(`forward: input has length ${x.length}, network expects ${net.input.dim}`);
-  let v = Float64Array.from(x);
+  let v: Float64Array = Float64Array.from(x);
   for (let k = 0; k < net.depth; k++) v = applyLayer(net.layer(k), v);
   return v;
 }
 
 /** N_0(x), N_1(x), …, N_n(x) (depth + 1 vectors). */
 export function forwardTrace(net: Network, x: ArrayLike<number>): Float64Array[] {
-  const out = [Float64Array.from(x)];
+  const out: Float64Array[] = [Float64Array.from(x)];
   for (let k = 0; k < net.depth; k++) out.push(applyLayer(net.layer(k), out[k]));
   return out;
 }
