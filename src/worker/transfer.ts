@@ -16,11 +16,6 @@ export function wireMatrix(m: DenseMatrix): WireMatrix {
   return { rows: m.rows, cols: m.cols, data: m.data };
 }
 
-/** Kept for handlers written before packing existed: every reply is now packed and transferred. */
-export function markTransferable(..._arrays: ArrayBufferView[]): void {
-  // nothing to do: packForTransfer copies and transfers every typed array of a reply
-}
-
 const MAX_DEPTH = 32;
 
 export function packForTransfer<T>(value: T): { value: T; transfer: ArrayBuffer[] } {

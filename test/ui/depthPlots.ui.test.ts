@@ -5,31 +5,11 @@
 // test-output/ui/depth-plots*.png.
 import * as assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { FrameLocator, Locator } from 'playwright-core';
-import { Workbench, waitFor } from './harness';
+import { canvasPixels, setField, Workbench, waitFor } from './harness';
 
 const RUN_TIMEOUT_MS = 90_000;
 
-async function setField(view: FrameLocator, testId: string, value: string): Promise<void> {
-  const input = view.locator(`[data-testid=${testId}] input`);
-  await input.fill(value);
-  await input.press('Tab');
-}
 
-/** Pixels of a canvas by opacity: `drawn` = any alpha, `translucent` = the band's fill (alpha well below 1). */
-async function pixels(canvas: Locator): Promise<{ drawn: number; translucent: number }> {
-  return canvas.evaluate((c: HTMLCanvasElement) => {
-    const ctx = c.getContext('2d');
-    if (!ctx || c.width === 0 || c.height === 0) return { drawn: 0, translucent: 0 };
-    const d = ctx.getImageData(0, 0, c.width, c.height).data;
-    let drawn = 0, translucent = 0;
-    for (let i = 3; i < d.length; i += 4) {
-      if (d[i] > 0) drawn++;
-      if (d[i] >= 20 && d[i] <= 90) translucent++;
-    }
-    return { drawn, translucent };
-  });
-}
 
 describe('Depth plots panel', { timeout: 600_000 }, () => {
   let wb: Workbench;
@@ -72,7 +52,7 @@ describe('Depth plots panel', { timeout: 600_000 }, () => {
     // the band's edges are not listed as series of their own
     assert.ok(!/[−+]sd:/.test(legend), `band edges in the legend: ${legend}`);
     const depthCanvas = view.locator('[data-testid=depth-plot] canvas').first();
-    const depthPx = await waitFor('the depth plot drawn', async () => { const p = await pixels(depthCanvas); return p.drawn > 3000 ? p : undefined; });
+    const depthPx = await waitFor('the depth plot drawn', async () => { const p = await canvasPixels(depthCanvas); return p.drawn > 3000 ? p : undefined; });
     assert.ok(depthPx.translucent > 1500, `the ± sd band covers only ${depthPx.translucent} translucent pixels`);
     assert.match(await view.locator('[data-testid=depth-caption]').innerText(), /^Solid with shaded band: simulation .* Dashed: theory/);
     // the closing numbers at layers 10, 20, 30
@@ -82,7 +62,7 @@ describe('Depth plots panel', { timeout: 600_000 }, () => {
 
     const hist = view.locator('[data-testid=histogram-canvas]');
     assert.equal(await hist.getAttribute('data-bins'), '24'); // √600 ≈ 24.5 → 24 bins
-    const histPx = await pixels(hist);
+    const histPx = await canvasPixels(hist);
     assert.ok(histPx.drawn > 5000, `histogram: only ${histPx.drawn} drawn pixels`);
     assert.match(await view.locator('[data-testid=layer-label]').innerText(), /^32 of 32 \(width 256\)$/);
     const ks = await view.locator('[data-testid=ks-text]').innerText();
@@ -152,7 +132,7 @@ describe('Depth plots panel', { timeout: 600_000 }, () => {
     await view.locator('[data-testid=probe-b] vscode-single-select li[role=option]', { hasText: /^\s*c\s*$/ }).click();
     await waitFor('θ₀ = π/2', async () => /^Input angle θ₀ = 1\.571 rad/.test(await view.locator('[data-testid=probe-caption]').innerText()), 30_000);
     assert.ok((await view.locator('[data-testid=probe-plot] .u-legend').innerText()).includes('measured: a vs c'));
-    const px = await pixels(view.locator('[data-testid=probe-plot] canvas').first());
+    const px = await canvasPixels(view.locator('[data-testid=probe-plot] canvas').first());
     assert.ok(px.drawn > 3000, `probe plot: ${px.drawn} drawn pixels`);
     await section.scrollIntoViewIfNeeded();
     await wb.screenshot('depth-plots-probes');

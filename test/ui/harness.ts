@@ -111,20 +111,25 @@ export class Workbench {
   }
 
   /** Runs a command by its palette title ("Category: Title") through F1. */
-  async runCommand(title: string): Promise<void> {
+  async runCommand(title: string, timeoutMs = 120_000): Promise<void> {
     const quickInput = this.page.locator('.quick-input-widget');
-    await this.page.keyboard.press('F1');
     const input = quickInput.locator('input');
-    await input.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
-    await input.fill(`>${title}`);
-    // Enter only once the palette lists the command as its first row: commands load asynchronously
     const rows = quickInput.locator('.monaco-list-row');
-    try {
-      await rows.first().filter({ hasText: title }).waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
-    } catch (err) {
+    const deadline = Date.now() + timeoutMs;
+    // An open palette does not refresh when the extension registers its commands a moment later
+    // (activation runs after the workbench shows), so reopen it until the command is listed first.
+    for (;;) {
+      await this.page.keyboard.press('F1');
+      await input.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+      await input.fill(`>${title}`);
+      const listed = await rows.first().filter({ hasText: title })
+        .waitFor({ state: 'visible', timeout: 5_000 }).then(() => true, () => false);
+      if (listed) break;
       const shown = (await rows.allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim());
       await this.page.keyboard.press('Escape');
-      throw new Error(`command "${title}" is not the first palette entry after ${STEP_TIMEOUT_MS} ms; the palette shows: ${shown.length > 0 ? shown.join(' | ') : '(no entries)'}`, { cause: err });
+      if (Date.now() > deadline) {
+        throw new Error(`command "${title}" is not the first palette entry after ${timeoutMs} ms; the palette shows: ${shown.length > 0 ? shown.join(' | ') : '(no entries)'}`);
+      }
     }
     await input.press('Enter');
     await quickInput.waitFor({ state: 'hidden', timeout: STEP_TIMEOUT_MS });
@@ -162,4 +167,29 @@ export async function waitFor<T>(what: string, condition: () => T | undefined | 
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+/** Types into a panel text field (the <input> inside a vscode-textfield's shadow root) and commits it. */
+export async function setField(view: FrameLocator, testId: string, value: string): Promise<void> {
+  const input = view.locator(`[data-testid=${testId}] input`);
+  await input.fill(value);
+  await input.press('Tab');
+}
+
+/**
+ * Pixels of a canvas by opacity: `drawn` = any alpha (a plot with axes and curves has thousands),
+ * `translucent` = alpha in [20, 90] (the fill of a ±sd band).
+ */
+export async function canvasPixels(canvas: Locator): Promise<{ drawn: number; translucent: number }> {
+  return canvas.evaluate((c: HTMLCanvasElement) => {
+    const ctx = c.getContext('2d');
+    if (!ctx || c.width === 0 || c.height === 0) return { drawn: 0, translucent: 0 };
+    const d = ctx.getImageData(0, 0, c.width, c.height).data;
+    let drawn = 0, translucent = 0;
+    for (let i = 3; i < d.length; i += 4) {
+      if (d[i] > 0) drawn++;
+      if (d[i] >= 20 && d[i] <= 90) translucent++;
+    }
+    return { drawn, translucent };
+  });
 }

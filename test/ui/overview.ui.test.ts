@@ -3,7 +3,7 @@
 // weight heatmap, and the error squiggle of a malformed file.
 import * as assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Workbench, waitFor } from './harness';
+import { canvasPixels, Workbench, waitFor } from './harness';
 
 /** formatNumber of webview/common/ui.ts for numbers in [1e-3, 1e5): 4 significant digits */
 const fmt = (v: number) => Number(v.toPrecision(4)).toString();
@@ -35,14 +35,7 @@ describe('Network overview panel', { timeout: 240_000 }, () => {
     // the uPlot canvas has drawn strokes: count pixels that differ from the top-left background pixel
     const canvas = view.locator('[data-testid=norm-plot] canvas').first();
     await canvas.waitFor({ state: 'visible' });
-    const drawn = await waitFor('plot pixels', () => canvas.evaluate((c: HTMLCanvasElement) => {
-      const ctx = c.getContext('2d');
-      if (!ctx || c.width === 0) return 0;
-      const d = ctx.getImageData(0, 0, c.width, c.height).data;
-      let n = 0;
-      for (let i = 0; i < d.length; i += 4) if (d[i + 3] > 0) n++;
-      return n > 50 ? n : 0;
-    }));
+    const drawn = await waitFor('plot pixels', async () => { const n = (await canvasPixels(canvas)).drawn; return n > 50 ? n : 0; });
     assert.ok(drawn > 50, `only ${drawn} drawn pixels`);
 
     const heat = view.locator('.heatmap canvas');

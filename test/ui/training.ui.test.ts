@@ -6,53 +6,12 @@
 import * as assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { FrameLocator, Locator } from 'playwright-core';
-import { Workbench, waitFor } from './harness';
+import { canvasPixels, setField, Workbench, waitFor } from './harness';
 
 const RUN_TIMEOUT_MS = 60_000;
 
-/** Types into a panel text field (the <input> inside the vscode-textfield's shadow root) and commits it. */
-async function setField(view: FrameLocator, testId: string, value: string): Promise<void> {
-  const input = view.locator(`[data-testid=${testId}] input`);
-  await input.fill(value);
-  await input.press('Tab');
-}
-
-/**
- * Runs a palette command once the workbench lists it. Right after the workbench loads, the extension's
- * contributions may not be registered yet, and an open palette does not refresh its list, so each
- * attempt opens the palette anew (harness.runCommand makes a single 30 s attempt).
- */
-async function runCommandWhenListed(wb: Workbench, title: string, timeoutMs = 120_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  const quickInput = wb.page.locator('.quick-input-widget');
-  for (;;) {
-    await wb.page.keyboard.press('F1');
-    const input = quickInput.locator('input');
-    await input.waitFor({ state: 'visible' });
-    await input.fill(`>${title}`);
-    const listed = await quickInput.locator('.monaco-list-row').first().filter({ hasText: title })
-      .waitFor({ state: 'visible', timeout: 5_000 }).then(() => true, () => false);
-    if (listed) {
-      await input.press('Enter');
-      await quickInput.waitFor({ state: 'hidden' });
-      return;
-    }
-    await wb.page.keyboard.press('Escape');
-    if (Date.now() > deadline) throw new Error(`the command palette never listed "${title}"`);
-  }
-}
-
-/** Number of non-transparent pixels of a canvas (a plot with drawn axes and curves has thousands). */
-async function drawnPixels(canvas: Locator): Promise<number> {
-  return canvas.evaluate((c: HTMLCanvasElement) => {
-    const ctx = c.getContext('2d');
-    if (!ctx || c.width === 0 || c.height === 0) return 0;
-    const d = ctx.getImageData(0, 0, c.width, c.height).data;
-    let n = 0;
-    for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++;
-    return n;
-  });
-}
+/** Number of non-transparent pixels of a canvas. */
+const drawnPixels = async (canvas: Locator) => (await canvasPixels(canvas)).drawn;
 
 async function waitForPlot(view: FrameLocator, testId: string, minPoints: number): Promise<void> {
   const plot = view.locator(`[data-testid=${testId}] .line-plot`);
@@ -75,7 +34,7 @@ describe('Training panel', { timeout: 420_000 }, () => {
   after(async () => { await wb?.close(); });
 
   it('opens from the command palette without a file and shows both experiments', async () => {
-    await runCommandWhenListed(wb, 'Depth Lens: Open Training');
+    await wb.runCommand('Depth Lens: Open Training');
     await wb.page.locator('.tabs-container .tab.active', { hasText: 'Training' }).waitFor({ state: 'visible', timeout: 30_000 });
     const view = wb.webview();
     await view.locator('[data-testid=tab-indicator]').waitFor({ state: 'visible', timeout: 30_000 });

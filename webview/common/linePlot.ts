@@ -62,12 +62,14 @@ export class LinePlot {
     const data: (number | null)[][] = [Array.from(spec.x, (v) => Number(v))];
     const series: uPlot.Series[] = [{ label: spec.xLabel }];
     const bands: uPlot.Band[] = [];
+    const bandEdges: number[] = []; // series indices of band edges: drawn as a fill, not listed in the legend
     spec.series.forEach((s, i) => {
       const color = s.color ?? colors.series[i % colors.series.length];
       data.push(Array.from(s.values, (v) => clean(v, spec.logY)));
       series.push({ label: s.label, stroke: color, width: 1.5, dash: s.dash ? [6, 4] : undefined, points: { show: !!s.points, size: 6 }, spanGaps: false });
       if (s.band) {
         const lowerIdx = data.length;
+        bandEdges.push(lowerIdx, lowerIdx + 1);
         data.push(Array.from(s.band.lower, (v) => clean(v, spec.logY)));
         data.push(Array.from(s.band.upper, (v) => clean(v, spec.logY)));
         series.push({ label: `${s.label} −sd`, stroke: 'transparent', points: { show: false } });
@@ -93,6 +95,8 @@ export class LinePlot {
     };
     this.plot?.destroy();
     this.plot = new uPlot(opts, data as uPlot.AlignedData, this.element);
+    const legendRows = this.element.querySelectorAll<HTMLElement>('.u-legend .u-series');
+    for (const i of bandEdges) if (legendRows[i]) legendRows[i].style.display = 'none';
     this.element.dataset.points = String(spec.x.length);
   }
 

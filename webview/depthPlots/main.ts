@@ -209,16 +209,6 @@ const SERIES_COLORS = () => {
   return { mc: c[0], approx1: c[1], theorem: c[2], infinite: c[4], predicted: c[3] };
 };
 
-/**
- * The shared plot lists a band's lower and upper edges as legend entries of their own; the shaded
- * band already shows them, so their rows are hidden here (the series and their CSV columns stay).
- */
-function hideBandEdgeLegendRows(plot: LinePlot): void {
-  plot.element.querySelectorAll<HTMLElement>('.u-legend .u-series').forEach((row) => {
-    if (/ [−+]sd\b/.test(row.textContent ?? '')) row.style.display = 'none';
-  });
-}
-
 function finite(v: number | null | undefined): number | null {
   return v === null || v === undefined || !Number.isFinite(v) ? null : v;
 }
@@ -253,7 +243,6 @@ function render(r: DegeneracyResult, seconds: number): void {
   const { series, legend } = depthSeries(r);
   depthLegend = legend;
   depthPlot.render({ title: 'ln sin²θ against depth', xLabel: 'layer ℓ', yLabel: 'ln sin²θ', x: r.layers.map((x) => x.layer), series });
-  hideBandEdgeLegendRows(depthPlot);
   depthCaption.textContent = r.trials > 0
     ? `Solid with shaded band: simulation (mean ± 1 sd of ln sin²θ across the ${r.trials.toLocaleString('en-US')} trials). Dashed: theory — the deterministic infinite-width recursion cos θ' = [sin θ + (π − θ) cos θ]/π, and the finite-width predictions Approximation 1 (X' = X − (2/3π)θ − ρ(n)) and Theorem 1's mean μ(θ, n) iterated. Width for the step into layer ℓ: ${r.widthConvention === 'measured' ? 'n_ℓ (measured layer)' : 'n_{ℓ−1} (step input, paper)'}.`
     : 'Theory only (trials = 0). Dashed: the infinite-width recursion, Approximation 1 and Theorem 1 iterated.';
@@ -505,7 +494,6 @@ function renderProbes(r: ProbeAngleResult): void {
   probeLegend = series.map((s) => ({ label: s.label, color: s.color!, dashed: !!s.dash }));
   probePlot.element.hidden = false;
   probePlot.render({ title: `ln sin²θ between ${r.probes[0]} and ${r.probes[1]}`, xLabel: 'layer ℓ', yLabel: 'ln sin²θ', x: rows.map((x) => x.layer), series });
-  hideBandEdgeLegendRows(probePlot);
   const last = rows[rows.length - 1];
   probeCaption.textContent = `Input angle θ₀ = ${formatNumber(r.theta0, 4)} rad; widths ${widthsText(r.widths)}. Measured after every layer's output (post-activation) of this network; dashed: what a random He-initialised bias-free ReLU network of the same widths predicts, with a ±1 sd band. One network is one path of the random angle process, so the measured curve wanders and can leave the ±1 sd band for stretches (a path is outside it about a third of the time). Last layer: θ = ${formatNumber(last.theta, 4)} rad.`;
   probeMessages.replaceChildren(...r.notes.map((n) => banner('info', n)));
@@ -562,7 +550,7 @@ host.onClosed(() => {
   probeSection.hidden = true;
 });
 onThemeChange(() => {
-  if (result) { const { series } = depthSeries(result); depthPlot.render({ ...depthPlot.current!, series }); hideBandEdgeLegendRows(depthPlot); histogram.redraw(); }
+  if (result) { const { series } = depthSeries(result); depthPlot.render({ ...depthPlot.current!, series }); histogram.redraw(); }
   if (probeResult) renderProbes(probeResult);
 });
 host.ready();

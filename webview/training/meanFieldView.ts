@@ -105,7 +105,6 @@ export class MeanFieldView {
     }));
     if (probe) series.push({ label: `target y = ${formatNumber(probe.target, 4)}`, values: t.map(() => probe.target), dash: true });
     this.gPlot.render({ title: probe ? `g_t(x) at x = ${formatNumber(probe.x)}` : 'g_t(x)', xLabel: 't = k/N1', yLabel: 'g_t(x)', x: t, series });
-    hideBandLegend(this.gPlot.element);
   }
 
   private drawLoss(r: MeanFieldResult): void {
@@ -118,7 +117,6 @@ export class MeanFieldView {
         band: { lower: w.loss.mean.map((m, i) => m - w.loss.sd[i]), upper: w.loss.mean.map((m, i) => m + w.loss.sd[i]) },
       })),
     });
-    hideBandLegend(this.lossPlot.element);
   }
 
   private drawSpread(r: MeanFieldResult): void {
@@ -168,16 +166,6 @@ export class MeanFieldView {
     }
     return csvRows(['N', 'N1', 'N2', 'seeds', 'quantity', 'probe_x', 't', 'mean', 'sd'], rows);
   }
-}
-
-/**
- * The ±sd band edges are series of their own in the plot (uPlot fills between two series); their
- * legend rows only repeat "N = … ±sd" and push the plot apart, so they are hidden here.
- */
-function hideBandLegend(plot: HTMLElement): void {
-  plot.querySelectorAll<HTMLElement>('.u-legend .u-series').forEach((row) => {
-    if (/ [−+]sd$/.test(row.querySelector('.u-label')?.textContent ?? '')) row.style.display = 'none';
-  });
 }
 
 function lastOf(xs: readonly number[]): number | undefined {

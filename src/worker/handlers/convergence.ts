@@ -6,7 +6,6 @@
 import { analyzeConvergence } from '../../core/convergence';
 import type { Network } from '../../core/network/model';
 import type { ConvergenceResult, SeriesSummary } from '../../shared/analyses/convergence';
-import { markTransferable } from '../transfer';
 import { BadParamsError, networkOf, type HandlerTable } from './common';
 
 /** Group boundaries are kept exactly only while there are few groups (CodeLens stops at 200 too). */
@@ -21,12 +20,6 @@ export const convergenceHandlers: HandlerTable<'convergence'> = {
     }
     const result = analyzeConvergence(network, { ...core, norm: params.norm ?? settings.norm }, ctx);
     const shown = maxPoints !== undefined && result.depth > maxPoints ? thinned(result, network, maxPoints) : result;
-    // every array below was created by this run (nothing cached aliases it), so it may be transferred
-    markTransferable(
-      shown.layers.normWminusI, shown.layers.normB, shown.layers.s1Term, shown.layers.s2Term,
-      shown.series.weight.terms, shown.series.weight.partialSums, shown.series.bias.terms, shown.series.bias.partialSums,
-      shown.maxIncrement.values,
-    );
     return shown;
   },
 };

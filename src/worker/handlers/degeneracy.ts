@@ -7,8 +7,7 @@
  */
 import { DEGENERACY_DEFAULTS, probeAngles, runDegeneracy, runMoments } from '../../core/degeneracy/analysis';
 import { DEFAULT_GRID_POINTS } from '../../core/degeneracy/density';
-import type { DegeneracyParams, DegeneracyResult, ProbeAngleResult } from '../../shared/analyses/degeneracy';
-import { markTransferable } from '../transfer';
+import type { DegeneracyParams, ProbeAngleResult } from '../../shared/analyses/degeneracy';
 import { BadParamsError, networkOf, type HandlerTable } from './common';
 
 /**
@@ -71,16 +70,11 @@ export function checkDegeneracyBudget(params: DegeneracyParams): void {
   }
 }
 
-function transferDegeneracy(r: DegeneracyResult): DegeneracyResult {
-  for (const h of r.histograms) markTransferable(h.edges, h.density, h.counts);
-  markTransferable(r.density.x, r.density.values);
-  return r;
-}
 
 export const degeneracyHandlers: HandlerTable<'degeneracy' | 'moments' | 'probeAngles'> = {
   degeneracy: ({ params, ctx }) => {
     checkDegeneracyBudget(params);
-    return transferDegeneracy(runDegeneracy(params, ctx));
+    return runDegeneracy(params, ctx);
   },
 
   moments: ({ params }) => runMoments(params),
