@@ -4,6 +4,7 @@
  */
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
+import { csvCell } from './csv';
 import { themeColors } from './theme';
 
 export interface SeriesSpec {
@@ -128,9 +129,6 @@ function logTick(v: number | null): string {
   return v.toExponential(0).replace('e+', 'e');
 }
 
-function csvCell(s: string): string {
-  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
 
 function withAlpha(color: string, alpha: number): string {
   if (color.startsWith('#') && color.length === 7) return color + Math.round(alpha * 255).toString(16).padStart(2, '0');

@@ -5,6 +5,7 @@
  * partial sums, the increments at the probes and the trajectories N_k(x). All numbers come from the
  * worker; per-layer arrays of deep networks arrive thinned to MAX_POINTS layers.
  */
+import { csvRows, toJsonText } from '../common/csv';
 import { Cancellation, HostConnection, RpcError, type PanelState } from '../common/host';
 import { LinePlot, type SeriesSpec } from '../common/linePlot';
 import { onThemeChange, themeColors } from '../common/theme';
@@ -367,12 +368,6 @@ function exportPng(): void {
   host.export('convergence.png', 'image/png', out.toDataURL('image/png').split(',')[1]);
 }
 
-function csvCell(v: string | number | null | undefined): string {
-  if (v === null || v === undefined || (typeof v === 'number' && Number.isNaN(v))) return '';
-  const s = String(v);
-  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
 function exportCsv(): void {
   const r = result;
   if (!r) return;
@@ -380,18 +375,12 @@ function exportCsv(): void {
   const [wName, bName] = termNames(r);
   const header = ['layer', wName, bName, `partial ${r.series.weight.label}`, `partial ${r.series.bias.label}`, 'max increment over probes'];
   const rows = Array.from(x, (k, j) => [k, r.series.weight.terms[j], r.series.bias.terms[j], r.series.weight.partialSums[j], r.series.bias.partialSums[j], r.maxIncrement.values[j]]);
-  const text = [header, ...rows].map((row) => row.map(csvCell).join(',')).join('\n') + '\n';
-  host.export('convergence.csv', 'text/csv', text);
+  host.export('convergence.csv', 'text/csv', csvRows(header, rows));
 }
 
 function exportJson(): void {
   if (!result) return;
-  const text = JSON.stringify(result, (_key, value: unknown) => {
-    if (value instanceof Float64Array) return Array.from(value, (v) => (Number.isFinite(v) ? v : String(v)));
-    if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
-    return value;
-  }, 2);
-  host.export('convergence.json', 'application/json', text);
+  host.export('convergence.json', 'application/json', toJsonText(result));
 }
 
 host.onDocument((_doc, state, changed) => {

@@ -78,21 +78,3 @@ export function composePng(figures: readonly ExportFigure[]): string | undefined
   return out.toDataURL('image/png').split(',')[1];
 }
 
-export function csvCell(v: string | number | null | undefined): string {
-  if (v === null || v === undefined) return '';
-  const s = String(v);
-  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
-export function csvRows(header: readonly string[], rows: ReadonlyArray<ReadonlyArray<string | number | null | undefined>>): string {
-  return [header, ...rows].map((r) => r.map(csvCell).join(',')).join('\n') + '\n';
-}
-
-/** JSON with typed arrays as arrays and non-finite numbers as strings ("-Infinity"), so nothing is lost. */
-export function toJsonText(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) => {
-    if (ArrayBuffer.isView(v) && !(v instanceof DataView)) return Array.from(v as unknown as ArrayLike<number>, (x) => (Number.isFinite(x) ? x : String(x)));
-    if (typeof v === 'number' && !Number.isFinite(v)) return String(v);
-    return v;
-  }, 2);
-}

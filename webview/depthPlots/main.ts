@@ -14,7 +14,8 @@ import type {
   DegeneracyLayerRow, DegeneracyResult, MomentEntry, MomentsResult, ProbeAngleLayerRow, ProbeAngleResult,
 } from '../../src/shared/analyses/degeneracy';
 import type { PanelDocumentInfo } from '../../src/shared/protocol';
-import { composePng, csvRows, toJsonText, type ExportFigure, type LegendEntry } from './export';
+import { csvRows, toJsonText } from '../common/csv';
+import { composePng, type ExportFigure, type LegendEntry } from './export';
 import { HistogramPlot } from './histogram';
 import { DEFAULT_FORM, degeneracyParams, parseAngle, widthsText, type DepthForm } from './params';
 import './depthPlots.css';

@@ -46,16 +46,6 @@ export function composePng(figures: readonly ExportFigure[]): string | undefined
   return out.toDataURL('image/png').split(',')[1];
 }
 
-export function csvCell(v: string | number | null | undefined): string {
-  if (v === null || v === undefined) return '';
-  const s = String(v);
-  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
-export function csvRows(header: readonly string[], rows: ReadonlyArray<ReadonlyArray<string | number | null | undefined>>): string {
-  return [header, ...rows].map((r) => r.map(csvCell).join(',')).join('\n') + '\n';
-}
-
 /** Calls `draw` at most once per `intervalMs`, always with the latest value (live curves while a run streams). */
 export class Throttle<T> {
   private latest: T | undefined;
@@ -87,3 +77,4 @@ export class Throttle<T> {
     this.draw(v);
   }
 }
+

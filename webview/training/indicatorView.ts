@@ -7,7 +7,8 @@ import { Heatmap } from '../common/heatmap';
 import { LinePlot, type SeriesSpec } from '../common/linePlot';
 import { banner, checkbox, el, formatNumber, section, table } from '../common/ui';
 import type { IndicatorProbe, IndicatorResult } from '../../src/shared/analyses/training';
-import { csvRows, type ExportFigure } from './export';
+import { csvRows } from '../common/csv';
+import type { ExportFigure } from './export';
 
 export interface IndicatorViewOptions {
   probeLogY: boolean;

@@ -6,7 +6,8 @@
 import { LinePlot, type SeriesSpec } from '../common/linePlot';
 import { banner, checkbox, el, formatNumber, section, select, table } from '../common/ui';
 import type { MeanFieldResult, MeanFieldWidthResult } from '../../src/shared/analyses/training';
-import { csvRows, type ExportFigure } from './export';
+import { csvRows } from '../common/csv';
+import type { ExportFigure } from './export';
 
 export interface MeanFieldViewOptions {
   probeIndex: number;

@@ -1,0 +1,20 @@
+/** Text exports shared by every panel: CSV cells and rows, and JSON that keeps typed arrays and ±Infinity. */
+
+export function csvCell(v: string | number | null | undefined): string {
+  if (v === null || v === undefined || (typeof v === 'number' && Number.isNaN(v))) return '';
+  const s = String(v);
+  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+export function csvRows(header: readonly string[], rows: ReadonlyArray<ReadonlyArray<string | number | null | undefined>>): string {
+  return [header, ...rows].map((r) => r.map(csvCell).join(',')).join('\n') + '\n';
+}
+
+/** JSON with typed arrays as arrays and non-finite numbers as strings ("-Infinity"), so nothing is lost. */
+export function toJsonText(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => {
+    if (ArrayBuffer.isView(v) && !(v instanceof DataView)) return Array.from(v as unknown as ArrayLike<number>, (x) => (Number.isFinite(x) ? x : String(x)));
+    if (typeof v === 'number' && !Number.isFinite(v)) return String(v);
+    return v;
+  }, 2);
+}
