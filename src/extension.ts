@@ -41,6 +41,7 @@ export function activate(context: vscode.ExtensionContext): DepthLensApi {
 
   context.subscriptions.push(
     log,
+    ...contributions,
     worker,
     diagnostics,
     codeLens,

@@ -9,21 +9,12 @@ import { COMMANDS } from './commands';
 import type { ContributionServices, DocumentContribution } from './contributions';
 import type { DocumentState } from './diagnostics';
 import { documentSource } from './networkDocuments';
-import { RpcError } from '../shared/rpc';
+import { RunCache } from './runCache';
 import type { ActivationsResult, LayerActivation } from '../shared/analyses/activations';
 import type { GroupSummary } from '../shared/analyses/overview';
 
 /** Per-group lenses stop where the base provider stops. */
 const MAX_GROUP_LENSES = 200;
-const MAX_CACHED = 8;
-
-interface Run {
-  readonly version: number;
-  readonly probe: string | undefined;
-  readonly cts: vscode.CancellationTokenSource;
-  readonly result: Promise<ActivationsResult>;
-  settled: boolean;
-}
 
 /** "0.25" / "1e-7": short coordinates for lens titles. */
 function coordinate(v: number): string {
@@ -86,39 +77,21 @@ function groupTooltip(r: ActivationsResult, g: GroupSummary): string {
 
 export class ActivationsContribution implements DocumentContribution {
   readonly name = 'activations';
-  private readonly runs = new Map<string, Run>();
+  private readonly runs: RunCache<ActivationsResult>;
 
-  constructor(private readonly services: ContributionServices) {}
+  constructor(private readonly services: ContributionServices) {
+    this.runs = new RunCache('activations', services.log);
+  }
 
   /** The shared run for this document version and probe (started now if there is none). */
   resultFor(doc: vscode.TextDocument, probe: string | undefined): Promise<ActivationsResult> {
-    const key = doc.uri.toString();
-    const current = this.runs.get(key);
-    if (current && current.version === doc.version && current.probe === probe) {
-      this.runs.delete(key);
-      this.runs.set(key, current); // most recently used last, for the size cap below
-      return current.result;
-    }
-    if (current && !current.settled) current.cts.cancel();
-    current?.cts.dispose();
-    const cts = new vscode.CancellationTokenSource();
     const params = probe !== undefined ? { probe, partialProducts: false } : { partialProducts: false };
-    const result = this.services.worker.request('activations', documentSource(doc), params, this.services.config.analysisSettings, { token: cts.token });
-    const run: Run = { version: doc.version, probe, cts, result, settled: false };
-    result.then(() => { run.settled = true; }, (e) => {
-      run.settled = true;
-      if (this.runs.get(key) === run) this.runs.delete(key); // never keep a failure cached
-      if (!(e instanceof RpcError && e.code === 'cancelled')) this.services.log.warn(`activations of ${key} failed: ${(e as Error).message}`);
-    });
-    this.runs.delete(key);
-    this.runs.set(key, run);
-    while (this.runs.size > MAX_CACHED) {
-      const oldest = this.runs.keys().next().value as string;
-      const r = this.runs.get(oldest);
-      if (r && !r.settled) r.cts.cancel();
-      this.runs.delete(oldest);
-    }
-    return result;
+    return this.runs.get(doc.uri.toString(), `${doc.version}|${probe ?? ''}`, (token) =>
+      this.services.worker.request('activations', documentSource(doc), params, this.services.config.analysisSettings, { token }));
+  }
+
+  dispose(): void {
+    this.runs.dispose();
   }
 
   async lenses(doc: vscode.TextDocument, state: DocumentState, token: vscode.CancellationToken): Promise<vscode.CodeLens[]> {

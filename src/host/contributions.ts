@@ -14,7 +14,7 @@ export interface ContributionServices {
   readonly log: vscode.LogOutputChannel;
 }
 
-export interface DocumentContribution {
+export interface DocumentContribution extends vscode.Disposable {
   /** a short name for the log */
   readonly name: string;
   /** extra lenses for a document that parsed (state.summary is set) */

@@ -9,7 +9,7 @@ import { COMMANDS } from './commands';
 import type { ContributionServices, DocumentContribution } from './contributions';
 import type { DocumentState } from './diagnostics';
 import { documentSource } from './networkDocuments';
-import { RpcError } from '../shared/rpc';
+import { RunCache } from './runCache';
 import type { ConvergenceResult, LayerRangeReport, VerdictStatus } from '../shared/analyses/convergence';
 import type { GroupSummary } from '../shared/analyses/overview';
 
@@ -20,15 +20,6 @@ export const CONVERGENCE_README_ANCHOR = 'convergence-verdicts';
 const LENS_MAX_POINTS = 1000;
 /** Per-group lenses stop where the base provider stops. */
 const MAX_GROUP_LENSES = 200;
-const MAX_CACHED = 8;
-
-interface Run {
-  readonly version: number;
-  readonly norm: string;
-  readonly cts: vscode.CancellationTokenSource;
-  readonly result: Promise<ConvergenceResult>;
-  settled: boolean;
-}
 
 /** "0.8214" / "3.4e-9": 5 significant digits, exponent form outside [1e-3, 1e5). */
 export function formatValue(v: number): string {
@@ -43,46 +34,25 @@ const STATUS_WORD: Record<VerdictStatus, string> = { holds: 'holds', fails: 'fai
 
 export class ConvergenceContribution implements DocumentContribution {
   readonly name = 'convergence';
-  private readonly runs = new Map<string, Run>();
+  private readonly runs: RunCache<ConvergenceResult>;
 
   constructor(
     private readonly services: ContributionServices,
     /** the README shipped with the extension; the diagnostic code links to its section */
     private readonly readme?: vscode.Uri,
-  ) {}
+  ) {
+    this.runs = new RunCache('convergence', services.log);
+  }
 
   /** The shared run for this document version (started now if there is none). */
   resultFor(doc: vscode.TextDocument): Promise<ConvergenceResult> {
-    const key = doc.uri.toString();
     const norm = this.services.config.norm;
-    const current = this.runs.get(key);
-    if (current && current.version === doc.version && current.norm === norm) {
-      // most recently used last, for the size cap below
-      this.runs.delete(key);
-      this.runs.set(key, current);
-      return current.result;
-    }
-    if (current && !current.settled) current.cts.cancel(); // a stale version: stop it in the worker
-    current?.cts.dispose();
-    const cts = new vscode.CancellationTokenSource();
-    const result = this.services.worker.request('convergence', documentSource(doc), { maxPoints: LENS_MAX_POINTS }, this.services.config.analysisSettings, { token: cts.token });
-    const run: Run = { version: doc.version, norm, cts, result, settled: false };
-    const settle = () => { run.settled = true; };
-    result.then(settle, (e) => {
-      settle();
-      // a failed run must not stay cached (e.g. the worker restarted); cancelled ones are replaced anyway
-      if (this.runs.get(key) === run) this.runs.delete(key);
-      if (!(e instanceof RpcError && e.code === 'cancelled')) this.services.log.warn(`convergence of ${key} failed: ${(e as Error).message}`);
-    });
-    this.runs.delete(key);
-    this.runs.set(key, run);
-    while (this.runs.size > MAX_CACHED) {
-      const oldest = this.runs.keys().next().value as string;
-      const r = this.runs.get(oldest);
-      if (r && !r.settled) r.cts.cancel();
-      this.runs.delete(oldest);
-    }
-    return result;
+    return this.runs.get(doc.uri.toString(), `${doc.version}|${norm}`, (token) =>
+      this.services.worker.request('convergence', documentSource(doc), { maxPoints: LENS_MAX_POINTS }, this.services.config.analysisSettings, { token }));
+  }
+
+  dispose(): void {
+    this.runs.dispose();
   }
 
   async lenses(doc: vscode.TextDocument, state: DocumentState, token: vscode.CancellationToken): Promise<vscode.CodeLens[]> {
