@@ -2,9 +2,8 @@
  * Depth degeneracy (MATH.md §C): the Monte Carlo of the angle between two inputs through random ReLU
  * networks, ours vs the same simulation in numpy (bench/py/degeneracy.py), in one run:
  *  - the exact Markov chain, 20 000 trials × 32 layers at n = 256 (164 M correlated Gaussian pairs);
- *  - full random networks, n = 256, 32 layers (2.1 M Gaussian weights per network). The issue asks for
- *    1 000 networks; we run NETWORKS (250) because each side needs ~0.1–0.2 s per network on this
- *    machine — the per-network cost is what the row compares.
+ *  - full random networks, n = 256, 32 layers (2.1 M Gaussian weights per network), 1 000 networks as
+ *    the issue asks (a few minutes on 2 cores; DEPTH_LENS_BENCH_NETWORKS=250 shortens it locally).
  * Plus ours-only rows for the density propagation (the authors' grid of 10 000 points and our default).
  * Heavy runs are timed once after a small warm-up (best-of-N would multiply minutes).
  */
@@ -17,7 +16,7 @@ const N = 256;
 const LAYERS = 32;
 const THETA0 = 0.1;
 const CHAIN_TRIALS = 20000;
-const NETWORKS = 250;
+const NETWORKS = Number(process.env.DEPTH_LENS_BENCH_NETWORKS ?? 1000);
 
 function timeOnce(fn: () => void): number {
   const t0 = process.hrtime.bigint();
