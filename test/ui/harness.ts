@@ -22,8 +22,10 @@ const STEP_TIMEOUT_MS = 30_000;
 export interface WorkbenchOptions {
   /** folder to open (a copy of it, made per run); default test/fixtures-workspace */
   workspace?: string;
-  /** extension folder loaded as extensionDevelopmentPath; default the repository root */
-  extensionPath?: string;
+  /** extension folder loaded as extensionDevelopmentPath; default the repository root; null = none */
+  extensionPath?: string | null;
+  /** runs once code-server listens, before the browser opens the workbench (e.g. install a .vsix) */
+  beforeOpen?: (server: CodeServer) => void | Promise<void>;
   /** extra user settings */
   settings?: Record<string, unknown>;
   viewport?: { width: number; height: number };
@@ -45,6 +47,7 @@ export class Workbench {
     const server = await startCodeServer({ settings: options.settings, smokeTestDriver: true, echo: process.env.DEPTH_LENS_VERBOSE === '1' });
     let browser: Browser | undefined;
     try {
+      await options.beforeOpen?.(server);
       browser = await launchChromium();
       const page = await browser.newPage({ viewport: options.viewport ?? { width: 1400, height: 900 } });
       const errors: string[] = [];
@@ -53,7 +56,8 @@ export class Workbench {
       const workbench = new Workbench(server, browser, page, errors);
       // a copy, so tests that edit files never change the checked-in fixtures
       const folder = server.copyIntoRun(workspace);
-      await page.goto(server.url({ folder, extensionDevelopmentPath: options.extensionPath ?? repoRoot }));
+      const extensionDevelopmentPath = options.extensionPath === null ? undefined : options.extensionPath ?? repoRoot;
+      await page.goto(server.url({ folder, extensionDevelopmentPath }));
       await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: WORKBENCH_TIMEOUT_MS });
       // the explorer lists the workspace once the remote file system answered
       await page.getByRole('tree', { name: /Files Explorer/i }).getByRole('treeitem').first()
