@@ -32,11 +32,15 @@ export interface CliCommand {
 /** A usage error: printed as `depth-lens NAME: message` with exit code 2. */
 export class UsageError extends Error {}
 
-/** Stringify for --json output: Float64Array → array, non-finite numbers → null with no crash. */
+/**
+ * Stringify for --json output: typed arrays → arrays, every non-finite number → null. JSON has no
+ * Infinity or NaN, and a string in a numeric field breaks consumers (`jq '.radius < 1'`); a field
+ * whose value can legitimately be infinite carries its own flag next to it (e.g. `bounded`).
+ */
 export function toJson(value: unknown): string {
   return JSON.stringify(value, (_k, v) => {
     if (ArrayBuffer.isView(v) && !(v instanceof DataView)) return Array.from(v as unknown as ArrayLike<number>);
-    if (typeof v === 'number' && !Number.isFinite(v)) return Number.isNaN(v) ? null : v > 0 ? 'Infinity' : '-Infinity';
+    if (typeof v === 'number' && !Number.isFinite(v)) return null;
     return v;
   }, 2);
 }
