@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { main } from '../../src/cli/main';
 import type { CliIo } from '../../src/cli/command';
+import { decimal } from '../../src/cli/numbers';
 import packageJson from '../../package.json';
 
 const io: CliIo = { readFile: () => { throw new Error('no files in this test'); }, writeFile: () => assert.fail('must not write'), progress: () => undefined };
@@ -21,4 +22,9 @@ test('an unknown command says so and exits 2', async () => {
 test('--version prints the package version', async () => {
   const r = await main(['--version'], io);
   assert.equal(r.stdout, `${packageJson.version}\n`);
+});
+
+test('decimal: plain decimal literals only (no hex, no blanks, no overflow to Infinity)', () => {
+  assert.deepEqual(['3', '-0.5', '+2', '1e-3', '.5', '7.', ' 4 ', '2E3'].map(decimal), [3, -0.5, 2, 0.001, 0.5, 7, 4, 2000]);
+  for (const bad of ['', ' ', '0x10', '0b1', '1e999', '-1e999', 'NaN', 'Infinity', '1,2', '1e', '--1', 'pi']) assert.ok(Number.isNaN(decimal(bad)), `'${bad}' must be NaN`);
 });
