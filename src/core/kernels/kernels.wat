@@ -19,8 +19,9 @@
   ;; X is [rows][n] and Y is [rows][m], row-major. rows must be a multiple of 4 (the caller pads).
   ;;
   ;; Register tile: 4 samples × 4 neurons = 8 f64x2 accumulators; per j: 2 weight loads and 4 splat
-  ;; loads feed 8 multiply-adds. Measured faster than 3×4, 4×3 and 2×8-sample tiles with 12 or more
-  ;; accumulators, which spill on x86-64's 16 vector registers.
+  ;; loads feed 8 multiply-adds. Measured: tiles of 12 accumulators (4 samples × 6 neurons, 3 × 8)
+  ;; spill on x86-64's 16 vector registers and reach ~60% of this; 2 samples × 8 neurons is as fast
+  ;; but pads widths to multiples of 8.
   (func $dense (export "dense")
     (param $panels i32) (param $bias i32) (param $m i32) (param $n i32)
     (param $x i32) (param $rows i32) (param $y i32)

@@ -1,12 +1,14 @@
 /**
  * The WebAssembly SIMD kernels of kernels.wat, for the hot loops of the core.
  *
- * One module is compiled per thread (synchronously: it is under a kilobyte) and one instance is
+ * One module is compiled per thread (synchronously: it is about a kilobyte) and one instance is
  * lent to one computation at a time. The caller asks for Float64Array views laid out in the
  * instance's linear memory (`arrays`), fills them, and passes views to the kernels, which work in
  * place; memory grows as needed and an instance left holding more than KEEP_BYTES is dropped after
- * use. Where WebAssembly or its SIMD is unavailable (or switched off for tests), `acquireWasmKernels`
+ * use. Where WebAssembly or its SIMD is unavailable (or switched off for tests), `WasmKernels.acquire`
  * returns undefined and callers use their scalar JavaScript loops, which compute the same numbers.
+ * A new kernel is a function exported by kernels.wat, declared in KernelExports and wrapped in a
+ * method that checks its views.
  */
 import { wasmBase64 } from './kernels.wasm';
 
