@@ -1,8 +1,10 @@
 // Bundles one entry per runtime: extension host (node/cjs, vscode external), worker (node),
 // CLI (node), and one browser bundle per webview panel. `--watch` rebuilds on change,
-// `--production` minifies (used by `vsce package`).
+// `--production` minifies (used by `vsce package`). First compiles the WebAssembly kernels
+// (src/core/kernels/*.wat → *.wasm.ts, see scripts/build-wasm.mjs), which the bundles import.
 import * as esbuild from 'esbuild';
 import * as fs from 'node:fs';
+import { buildWasm, kernelsDir } from './scripts/build-wasm.mjs';
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
@@ -40,7 +42,16 @@ const builds = [
 fs.mkdirSync('dist/codicons', { recursive: true });
 for (const f of ['codicon.css', 'codicon.ttf']) fs.copyFileSync(`node_modules/@vscode/codicons/dist/${f}`, `dist/codicons/${f}`);
 
+// wabt's errors carry a stack into its one-line minified source: print the message alone
+const kernels = () => buildWasm().then(
+  (written) => { for (const f of written) console.log(`wrote ${f}`); return true; },
+  (e) => { console.error(`✘ WebAssembly kernels: ${e instanceof Error ? e.message : e}`); return false; },
+);
+if (!(await kernels()) && !watch) process.exit(1);
+
 if (watch) {
+  // a changed .wat rewrites its .wasm.ts, which the bundles' own watch then picks up
+  fs.watch(kernelsDir, (_event, name) => { if (name?.endsWith('.wat')) kernels(); });
   for (const b of builds) (await esbuild.context(b)).watch();
 } else {
   await Promise.all(builds.map((b) => esbuild.build(b)));

@@ -1,0 +1,186 @@
+;; Depth Lens numeric kernels in WebAssembly with 128-bit SIMD (f64x2), float64 throughout.
+;;
+;; This text is the source: scripts/build-wasm.mjs compiles it with wabt into kernels.wasm.ts (run by
+;; `npm run build`; test/unit/kernels.test.ts fails when that file is stale). src/core/kernels/wasm.ts
+;; instantiates the module and lays out the caller's arrays in the exported memory; every pointer
+;; below is a byte offset into it, and every array starts 16-byte aligned.
+;;
+;; Results are bit-for-bit those of the plain scalar loops: every sum starts from the bias and adds
+;; the products in order of j, with a separate rounding for the multiply and for the add (no fused
+;; multiply-add), exactly as `a += w * x` in JavaScript. SIMD only computes several sums at once.
+(module
+  (memory (export "memory") 1)
+
+  ;; dense: Y[b][i] = bias[i] + Σ_j W[i][j] X[b][j]  for b < rows, i < m.
+  ;;
+  ;; W is prepacked by the caller into panels of 4 neurons: panel p holds, for j = 0..n−1, the four
+  ;; numbers W[4p][j], W[4p+1][j], W[4p+2][j], W[4p+3][j] (32 contiguous bytes per j; neurons past m
+  ;; are zero), so the inner loop reads its weights sequentially. bias is zero-padded to a multiple of 4.
+  ;; X is [rows][n] and Y is [rows][m], row-major. rows must be a multiple of 4 (the caller pads).
+  ;;
+  ;; Register tile: 4 samples × 4 neurons = 8 f64x2 accumulators; per j: 2 weight loads and 4 splat
+  ;; loads feed 8 multiply-adds. Measured: tiles of 12 accumulators (4 samples × 6 neurons, 3 × 8)
+  ;; spill on x86-64's 16 vector registers and reach ~60% of this; 2 samples × 8 neurons is as fast
+  ;; but pads widths to multiples of 8.
+  (func $dense (export "dense")
+    (param $panels i32) (param $bias i32) (param $m i32) (param $n i32)
+    (param $x i32) (param $rows i32) (param $y i32)
+    (local $i i32)      ;; first neuron of the current panel
+    (local $panel i32)  ;; start of the current panel
+    (local $b i32)      ;; first sample of the current tile
+    (local $x0 i32) (local $x1 i32) (local $x2 i32) (local $x3 i32)  ;; the tile's 4 input rows, at j
+    (local $xEnd i32)   ;; end of row x0
+    (local $w i32)      ;; panel cursor at j
+    (local $y0 i32)     ;; output row of sample b, at neuron i
+    (local $rowBytes i32) (local $outBytes i32)
+    (local $lo v128) (local $hi v128)  ;; bias of neurons i, i+1 and i+2, i+3; then weights at j
+    (local $v v128)     ;; one input number, splat into both lanes
+    ;; accumulators a<sample><half>: half 0 = neurons i, i+1; half 1 = neurons i+2, i+3
+    (local $a00 v128) (local $a01 v128) (local $a10 v128) (local $a11 v128)
+    (local $a20 v128) (local $a21 v128) (local $a30 v128) (local $a31 v128)
+    (local.set $rowBytes (i32.shl (local.get $n) (i32.const 3)))
+    (local.set $outBytes (i32.shl (local.get $m) (i32.const 3)))
+    (local.set $panel (local.get $panels))
+    (block $panelsDone
+      (loop $eachPanel
+        (br_if $panelsDone (i32.ge_s (local.get $i) (local.get $m)))
+        (local.set $lo (v128.load (i32.add (local.get $bias) (i32.shl (local.get $i) (i32.const 3)))))
+        (local.set $hi (v128.load offset=16 (i32.add (local.get $bias) (i32.shl (local.get $i) (i32.const 3)))))
+        (local.set $b (i32.const 0))
+        (local.set $x0 (local.get $x))
+        (local.set $y0 (i32.add (local.get $y) (i32.shl (local.get $i) (i32.const 3))))
+        (block $tilesDone
+          (loop $eachTile
+            (br_if $tilesDone (i32.ge_s (local.get $b) (local.get $rows)))
+            (local.set $a00 (local.get $lo)) (local.set $a01 (local.get $hi))
+            (local.set $a10 (local.get $lo)) (local.set $a11 (local.get $hi))
+            (local.set $a20 (local.get $lo)) (local.set $a21 (local.get $hi))
+            (local.set $a30 (local.get $lo)) (local.set $a31 (local.get $hi))
+            (local.set $x1 (i32.add (local.get $x0) (local.get $rowBytes)))
+            (local.set $x2 (i32.add (local.get $x1) (local.get $rowBytes)))
+            (local.set $x3 (i32.add (local.get $x2) (local.get $rowBytes)))
+            (local.set $xEnd (local.get $x1))
+            (local.set $w (local.get $panel))
+            (block $sumDone
+              (loop $eachJ
+                (br_if $sumDone (i32.ge_u (local.get $x0) (local.get $xEnd)))
+                (local.set $lo (v128.load (local.get $w)))
+                (local.set $hi (v128.load offset=16 (local.get $w)))
+                (local.set $v (v128.load64_splat (local.get $x0)))
+                (local.set $a00 (f64x2.add (local.get $a00) (f64x2.mul (local.get $lo) (local.get $v))))
+                (local.set $a01 (f64x2.add (local.get $a01) (f64x2.mul (local.get $hi) (local.get $v))))
+                (local.set $v (v128.load64_splat (local.get $x1)))
+                (local.set $a10 (f64x2.add (local.get $a10) (f64x2.mul (local.get $lo) (local.get $v))))
+                (local.set $a11 (f64x2.add (local.get $a11) (f64x2.mul (local.get $hi) (local.get $v))))
+                (local.set $v (v128.load64_splat (local.get $x2)))
+                (local.set $a20 (f64x2.add (local.get $a20) (f64x2.mul (local.get $lo) (local.get $v))))
+                (local.set $a21 (f64x2.add (local.get $a21) (f64x2.mul (local.get $hi) (local.get $v))))
+                (local.set $v (v128.load64_splat (local.get $x3)))
+                (local.set $a30 (f64x2.add (local.get $a30) (f64x2.mul (local.get $lo) (local.get $v))))
+                (local.set $a31 (f64x2.add (local.get $a31) (f64x2.mul (local.get $hi) (local.get $v))))
+                (local.set $x0 (i32.add (local.get $x0) (i32.const 8)))
+                (local.set $x1 (i32.add (local.get $x1) (i32.const 8)))
+                (local.set $x2 (i32.add (local.get $x2) (i32.const 8)))
+                (local.set $x3 (i32.add (local.get $x3) (i32.const 8)))
+                (local.set $w (i32.add (local.get $w) (i32.const 32)))
+                (br $eachJ)))
+            ;; x0 now points at the next tile's first row (x0 advanced over one row)
+            (local.set $x0 (i32.add (local.get $x0) (i32.mul (local.get $rowBytes) (i32.const 3))))
+            (if (i32.ge_s (i32.sub (local.get $m) (local.get $i)) (i32.const 4))
+              (then
+                (v128.store (local.get $y0) (local.get $a00))
+                (v128.store offset=16 (local.get $y0) (local.get $a01))
+                (local.set $y0 (i32.add (local.get $y0) (local.get $outBytes)))
+                (v128.store (local.get $y0) (local.get $a10))
+                (v128.store offset=16 (local.get $y0) (local.get $a11))
+                (local.set $y0 (i32.add (local.get $y0) (local.get $outBytes)))
+                (v128.store (local.get $y0) (local.get $a20))
+                (v128.store offset=16 (local.get $y0) (local.get $a21))
+                (local.set $y0 (i32.add (local.get $y0) (local.get $outBytes)))
+                (v128.store (local.get $y0) (local.get $a30))
+                (v128.store offset=16 (local.get $y0) (local.get $a31))
+                (local.set $y0 (i32.add (local.get $y0) (local.get $outBytes))))
+              (else
+                (call $storeFirst (local.get $y0) (local.get $a00) (local.get $a01) (i32.sub (local.get $m) (local.get $i)))
+                (local.set $y0 (i32.add (local.get $y0) (local.get $outBytes)))
+                (call $storeFirst (local.get $y0) (local.get $a10) (local.get $a11) (i32.sub (local.get $m) (local.get $i)))
+                (local.set $y0 (i32.add (local.get $y0) (local.get $outBytes)))
+                (call $storeFirst (local.get $y0) (local.get $a20) (local.get $a21) (i32.sub (local.get $m) (local.get $i)))
+                (local.set $y0 (i32.add (local.get $y0) (local.get $outBytes)))
+                (call $storeFirst (local.get $y0) (local.get $a30) (local.get $a31) (i32.sub (local.get $m) (local.get $i)))
+                (local.set $y0 (i32.add (local.get $y0) (local.get $outBytes)))))
+            ;; reload the bias (lo/hi held weights in the loop)
+            (local.set $lo (v128.load (i32.add (local.get $bias) (i32.shl (local.get $i) (i32.const 3)))))
+            (local.set $hi (v128.load offset=16 (i32.add (local.get $bias) (i32.shl (local.get $i) (i32.const 3)))))
+            (local.set $b (i32.add (local.get $b) (i32.const 4)))
+            (br $eachTile)))
+        (local.set $panel (i32.add (local.get $panel) (i32.shl (local.get $rowBytes) (i32.const 2))))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $eachPanel))))
+
+  ;; relu: Z[t] = Z[t] > 0 ? Z[t] : 0 for t < count (NaN and −0 become +0, as `if (!(z > 0)) z = 0`).
+  (func $relu (export "relu") (param $z i32) (param $count i32)
+    (local $end i32) (local $v v128)
+    (local.set $end (i32.add (local.get $z) (i32.shl (i32.shr_u (local.get $count) (i32.const 1)) (i32.const 4))))
+    (block $done
+      (loop $pairs
+        (br_if $done (i32.ge_u (local.get $z) (local.get $end)))
+        (local.set $v (v128.load (local.get $z)))
+        (v128.store (local.get $z) (v128.and (local.get $v) (f64x2.gt (local.get $v) (v128.const f64x2 0 0))))
+        (local.set $z (i32.add (local.get $z) (i32.const 16)))
+        (br $pairs)))
+    (if (i32.and (local.get $count) (i32.const 1))
+      (then
+        (if (i32.eqz (f64.gt (f64.load (local.get $z)) (f64.const 0)))
+          (then (f64.store (local.get $z) (f64.const 0)))))))
+
+  ;; reluBits: relu over Z ([rows][m]) and its activation pattern: bit i of a row's ⌈m/32⌉ 32-bit
+  ;; words (at bits + row·⌈m/32⌉·4) is set when Z[row][i] > 0. Two neurons per step: one compare
+  ;; gives both the mask that zeroes the inactive lane and, through bitmask, its two pattern bits.
+  (func $reluBits (export "reluBits") (param $z i32) (param $rows i32) (param $m i32) (param $bits i32)
+    (local $row i32) (local $i i32) (local $word i32) (local $v v128) (local $on v128)
+    (block $rowsDone
+      (loop $eachRow
+        (br_if $rowsDone (i32.ge_u (local.get $row) (local.get $rows)))
+        (local.set $i (i32.const 0))
+        (local.set $word (i32.const 0))
+        (block $pairsDone
+          (loop $pairs
+            (br_if $pairsDone (i32.gt_s (i32.add (local.get $i) (i32.const 2)) (local.get $m)))
+            (local.set $v (v128.load (local.get $z)))
+            (local.set $on (f64x2.gt (local.get $v) (v128.const f64x2 0 0)))
+            (v128.store (local.get $z) (v128.and (local.get $v) (local.get $on)))
+            (local.set $word (i32.or (local.get $word)
+              (i32.shl (i64x2.bitmask (local.get $on)) (local.get $i))))  ;; shl takes i mod 32
+            (local.set $z (i32.add (local.get $z) (i32.const 16)))
+            (local.set $i (i32.add (local.get $i) (i32.const 2)))
+            (if (i32.eqz (i32.and (local.get $i) (i32.const 31)))
+              (then
+                (i32.store (local.get $bits) (local.get $word))
+                (local.set $bits (i32.add (local.get $bits) (i32.const 4)))
+                (local.set $word (i32.const 0))))
+            (br $pairs)))
+        ;; odd m: the last neuron alone
+        (if (i32.lt_s (local.get $i) (local.get $m))
+          (then
+            (if (f64.gt (f64.load (local.get $z)) (f64.const 0))
+              (then (local.set $word (i32.or (local.get $word) (i32.shl (i32.const 1) (local.get $i)))))
+              (else (f64.store (local.get $z) (f64.const 0))))
+            (local.set $z (i32.add (local.get $z) (i32.const 8)))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))))
+        ;; a partly filled last word
+        (if (i32.and (local.get $i) (i32.const 31))
+          (then
+            (i32.store (local.get $bits) (local.get $word))
+            (local.set $bits (i32.add (local.get $bits) (i32.const 4)))))
+        (local.set $row (i32.add (local.get $row) (i32.const 1)))
+        (br $eachRow))))
+
+  ;; Stores the first `count` (1 to 3) of neurons i..i+3 of one sample at p (lo = i, i+1; hi = i+2,
+  ;; i+3): the last panel of a width that is not a multiple of 4 must not write into the next row.
+  (func $storeFirst (param $p i32) (param $lo v128) (param $hi v128) (param $count i32)
+    (v128.store64_lane 0 (local.get $p) (local.get $lo))
+    (if (i32.ge_s (local.get $count) (i32.const 2))
+      (then (v128.store64_lane offset=8 1 (local.get $p) (local.get $lo))))
+    (if (i32.ge_s (local.get $count) (i32.const 3))
+      (then (v128.store64_lane offset=16 0 (local.get $p) (local.get $hi))))))

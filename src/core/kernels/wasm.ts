@@ -1,0 +1,172 @@
+/**
+ * The WebAssembly SIMD kernels of kernels.wat, for the hot loops of the core.
+ *
+ * One module is compiled per thread (synchronously: it is about a kilobyte) and one instance is
+ * lent to one computation at a time. The caller asks for Float64Array views laid out in the
+ * instance's linear memory (`arrays`), fills them, and passes views to the kernels, which work in
+ * place; memory grows as needed and an instance left holding more than KEEP_BYTES is dropped after
+ * use. Where WebAssembly or its SIMD is unavailable (or switched off for tests), `WasmKernels.acquire`
+ * returns undefined and callers use their scalar JavaScript loops, which compute the same numbers.
+ * A new kernel is a function exported by kernels.wat, declared in KernelExports and wrapped in a
+ * method that checks its views.
+ */
+import { wasmBase64 } from './kernels.wasm';
+
+interface KernelExports {
+  readonly memory: WebAssembly.Memory;
+  dense(panels: number, bias: number, m: number, n: number, x: number, rows: number, y: number): void;
+  relu(z: number, count: number): void;
+  reluBits(z: number, rows: number, m: number, bits: number): void;
+}
+
+const PAGE = 65536;
+/**
+ * `dense` runs over blocks of rows whose inputs take about this many bytes, so a block stays in the
+ * core's L2 cache while every weight panel passes over it (instead of all inputs streaming from L3
+ * or memory once per panel).
+ */
+const BLOCK_BYTES = 256 * 1024;
+/** an instance whose memory grew past this is dropped after use, so a huge batch does not pin it */
+const KEEP_BYTES = 64 * 1024 * 1024;
+/** wasm32 addresses: linear memory is at most 4 GiB */
+const MAX_BYTES = 65536 * PAGE;
+
+let module: WebAssembly.Module | null | undefined;
+let enabled = true;
+let idle: KernelExports | undefined;
+
+function compiled(): WebAssembly.Module | null {
+  if (module !== undefined) return module;
+  module = null;
+  try {
+    if (typeof WebAssembly !== 'object') return module;
+    const bytes = Uint8Array.from(atob(wasmBase64), (c) => c.charCodeAt(0));
+    // validate() is false where the engine lacks SIMD
+    if (WebAssembly.validate(bytes)) module = new WebAssembly.Module(bytes);
+  } catch {
+    module = null;
+  }
+  return module;
+}
+
+/** The kernels of one instance, lent to one computation until `release()`. */
+export class WasmKernels {
+  private constructor(private readonly exports: KernelExports) {}
+
+  /**
+   * The kernels, or undefined where WebAssembly SIMD is unavailable or switched off. A computation
+   * started while another holds the idle instance (from a progress callback) gets a fresh one.
+   */
+  static acquire(): WasmKernels | undefined {
+    if (!enabled) return undefined;
+    const mod = compiled();
+    if (!mod) return undefined;
+    if (idle) {
+      const k = new WasmKernels(idle);
+      idle = undefined;
+      return k;
+    }
+    try {
+      return new WasmKernels(new WebAssembly.Instance(mod).exports as unknown as KernelExports);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * Float64Array views over consecutive regions of linear memory, counts[i] numbers each, every one
+   * 16-byte aligned; grows the memory to fit. Views from earlier calls are invalid afterwards.
+   * Returns undefined when the memory cannot hold them (over 4 GiB, or the engine refuses).
+   */
+  arrays(counts: readonly number[]): Float64Array[] | undefined {
+    const offsets: number[] = [];
+    let bytes = 0;
+    for (const c of counts) {
+      offsets.push(bytes);
+      bytes += Math.ceil(c / 2) * 16;
+    }
+    if (bytes > MAX_BYTES) return undefined;
+    const memory = this.exports.memory;
+    const pages = Math.ceil(bytes / PAGE) - memory.buffer.byteLength / PAGE;
+    if (pages > 0) {
+      try {
+        memory.grow(pages);
+      } catch {
+        return undefined;
+      }
+    }
+    return counts.map((c, i) => new Float64Array(memory.buffer, offsets[i], c));
+  }
+
+  /**
+   * Y[b][i] = bias[i] + Σ_j W[i][j] X[b][j] for b < rows, i < m (kernels.wat `dense`): X is
+   * [rows][n], Y is [rows][m], W packed by `packPanels`; rows a multiple of 4. Every argument is a
+   * view from `arrays`.
+   */
+  dense(panels: Float64Array, bias: Float64Array, m: number, n: number, X: Float64Array, rows: number, Y: Float64Array): void {
+    if ((rows & 3) !== 0) throw new RangeError(`WasmKernels.dense: rows must be a multiple of 4, got ${rows}`);
+    this.inMemory(panels, Math.ceil(m / 4) * 4 * n);
+    this.inMemory(bias, Math.ceil(m / 4) * 4);
+    this.inMemory(X, rows * n);
+    this.inMemory(Y, rows * m);
+    const block = Math.max(4, Math.floor(BLOCK_BYTES / (8 * Math.max(n, 1)) / 4) * 4);
+    for (let r = 0; r < rows; r += block) {
+      this.exports.dense(panels.byteOffset, bias.byteOffset, m, n, X.byteOffset + 8 * r * n, Math.min(block, rows - r), Y.byteOffset + 8 * r * m);
+    }
+  }
+
+  /** Z[t] = max(Z[t], 0) for t < count, with NaN → 0 (kernels.wat `relu`). */
+  relu(Z: Float64Array, count: number): void {
+    this.inMemory(Z, count);
+    this.exports.relu(Z.byteOffset, count);
+  }
+
+  /**
+   * ReLU in place over Z ([rows][m]) and its activation pattern into `bits` ([rows][⌈m/32⌉] words,
+   * bit i = Z[row][i] > 0) (kernels.wat `reluBits`). `bits` may be a Uint32Array over a view from `arrays`.
+   */
+  reluBits(Z: Float64Array, rows: number, m: number, bits: Uint32Array): void {
+    this.inMemory(Z, rows * m);
+    this.inMemory(bits, rows * ((m + 31) >>> 5));
+    this.exports.reluBits(Z.byteOffset, rows, m, bits.byteOffset);
+  }
+
+  /** Hands the instance back (dropped instead when its memory grew large). */
+  release(): void {
+    if (this.exports.memory.buffer.byteLength <= KEEP_BYTES) idle = this.exports;
+  }
+
+  /** the kernels write in place: a view must lie in this memory and hold what they touch */
+  private inMemory(view: Float64Array | Uint32Array, count: number): void {
+    if (view.buffer !== this.exports.memory.buffer) throw new Error('WasmKernels: array is not a view from arrays() (or memory grew since)');
+    if (view.length < count) throw new RangeError(`WasmKernels: array of ${view.length} numbers, the kernel touches ${count}`);
+  }
+}
+
+/**
+ * W ([m][n], row-major) → the 4-neuron panels `dense` reads: panel p = for each j, W[4p..4p+3][j],
+ * zero past row m; bias → `biasOut`, zero-padded to a multiple of 4.
+ */
+export function packPanels(W: Float64Array, bias: Float64Array, m: number, n: number, panels: Float64Array, biasOut: Float64Array): void {
+  const mp = Math.ceil(m / 4) * 4;
+  for (let i = 0; i < mp; i++) {
+    const at = (i >>> 2) * 4 * n + (i & 3);
+    if (i < m) {
+      for (let j = 0, w = i * n; j < n; j++) panels[at + 4 * j] = W[w + j];
+      biasOut[i] = bias[i];
+    } else {
+      for (let j = 0; j < n; j++) panels[at + 4 * j] = 0;
+      biasOut[i] = 0;
+    }
+  }
+}
+
+/** Tests and benchmarks: false makes `acquire` return undefined (the scalar paths run). */
+export function setWasmKernelsEnabled(on: boolean): void {
+  enabled = on;
+}
+
+/** Whether this engine runs the SIMD kernels (WebAssembly with 128-bit SIMD). */
+export function wasmKernelsAvailable(): boolean {
+  return compiled() !== null;
+}

@@ -1,0 +1,321 @@
+/**
+ * The batched forward kernel: the WebAssembly SIMD kernels (src/core/kernels) and the scalar
+ * JavaScript fallback (denseBatch) against textbook loops written here, and forwardBatch on both.
+ * Both kernels add the products to the bias in order of j with one rounding per multiply and per
+ * add, like the textbook loop, so every comparison below is exact (Object.is), not a tolerance.
+ */
+import { test, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Rng } from '../../src/core/rng';
+import { explicitNetwork, type DenseLayer, type Layer, type Network } from '../../src/core/network/model';
+import { denseBatch, forwardBatch, type BatchResult } from '../../src/core/activation/batch';
+import { packPanels, setWasmKernelsEnabled, wasmKernelsAvailable, WasmKernels } from '../../src/core/kernels/wasm';
+import type { AnalysisContext } from '../../src/core/context';
+
+afterEach(() => setWasmKernelsEnabled(true));
+
+/** Y[b][i] = bias[i] + Σ_j W[i][j] X[b][j], one sum at a time */
+function textbookDense(W: Float64Array, bias: Float64Array, m: number, n: number, X: Float64Array, batch: number): Float64Array {
+  const Y = new Float64Array(batch * m);
+  for (let b = 0; b < batch; b++) {
+    for (let i = 0; i < m; i++) {
+      let a = bias[i];
+      for (let j = 0; j < n; j++) a += W[i * n + j] * X[b * n + j];
+      Y[b * m + i] = a;
+    }
+  }
+  return Y;
+}
+
+/** first index where the arrays differ (Object.is: NaN equals NaN, −0 differs from +0), or −1 */
+function firstDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) return Math.min(a.length, b.length);
+  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return i;
+  return -1;
+}
+
+function assertSame(got: ArrayLike<number>, want: ArrayLike<number>, what: string): void {
+  const i = firstDifference(got, want);
+  assert.equal(i, -1, `${what}: differs at ${i}: got ${got[i]}, want ${want[i]} (lengths ${got.length}, ${want.length})`);
+}
+
+function gaussian(rng: Rng, count: number, sd = 1): Float64Array {
+  const a = new Float64Array(count);
+  rng.fillGaussian(a, 0, sd);
+  return a;
+}
+
+/** the WebAssembly dense kernel on copies of the arrays in its memory, rows padded to the tile */
+function wasmDense(W: Float64Array, bias: Float64Array, m: number, n: number, X: Float64Array, batch: number): Float64Array {
+  const k = WasmKernels.acquire();
+  assert.ok(k, 'WebAssembly SIMD kernels are available in Node 20');
+  try {
+    const rows = Math.ceil(batch / 4) * 4, mp = Math.ceil(m / 4) * 4;
+    const [P, B, Xw, Yw] = k.arrays([mp * n, mp, rows * n, rows * m])!;
+    packPanels(W, bias, m, n, P, B);
+    Xw.set(X);
+    Yw.fill(NaN);
+    k.dense(P, B, m, n, Xw, rows, Yw);
+    return Yw.slice(0, batch * m);
+  } finally {
+    k.release();
+  }
+}
+
+test('the committed kernels.wasm.ts is what wabt makes of kernels.wat (run `npm run build` when this fails)', async () => {
+  // an ES module (esbuild.mjs runs it): imported as one
+  const { compileWat, generatedModule, kernelsDir } = await import('../../scripts/build-wasm.mjs');
+  const wats = fs.readdirSync(kernelsDir).filter((f) => f.endsWith('.wat'));
+  assert.ok(wats.includes('kernels.wat'));
+  for (const f of wats) {
+    const bytes = await compileWat(f, fs.readFileSync(path.join(kernelsDir, f), 'utf8'));
+    const committed = fs.readFileSync(path.join(kernelsDir, f.replace(/\.wat$/, '.wasm.ts')), 'utf8');
+    assert.equal(committed, generatedModule(f, bytes), `${f}: the generated module is stale`);
+  }
+});
+
+test('WebAssembly SIMD runs here, and the switch for tests turns it off', () => {
+  // if this fails, forwardBatch silently runs the scalar fallback and the benchmark measures that
+  assert.equal(wasmKernelsAvailable(), true);
+  assert.ok(WasmKernels.acquire());
+  setWasmKernelsEnabled(false);
+  assert.equal(WasmKernels.acquire(), undefined);
+});
+
+test('dense kernels (WebAssembly and scalar) equal the textbook triple loop bit for bit, on shapes off the tiles', () => {
+  const rng = new Rng(20261125);
+  const shapes: [number, number, number][] = [
+    [1, 1, 1], [1, 1, 0], [3, 2, 1], [1, 7, 5], [4, 4, 4], [5, 3, 7], [2, 9, 6], [3, 1, 3], [7, 13, 9],
+    [16, 16, 8], [17, 5, 33], [31, 33, 10], [64, 2, 37], [6, 0, 5], [1, 64, 4], [33, 17, 1], [0, 3, 4],
+  ];
+  for (let t = 0; t < 40; t++) shapes.push([1 + rng.int(40), rng.int(40), rng.int(23)]);
+  for (const [m, n, batch] of shapes) {
+    const W = gaussian(rng, m * n), bias = gaussian(rng, m), X = gaussian(rng, batch * n, 3);
+    const want = textbookDense(W, bias, m, n, X, batch);
+    const Y = new Float64Array(batch * m).fill(NaN);
+    denseBatch(W, bias, m, n, X, batch, Y);
+    assertSame(Y, want, `scalar ${m}×${n}, batch ${batch}`);
+    assertSame(wasmDense(W, bias, m, n, X, batch), want, `wasm ${m}×${n}, batch ${batch}`);
+  }
+});
+
+test('dense kernels keep IEEE special values like the textbook loop (NaN, ±Infinity, −0, subnormals)', () => {
+  const m = 6, n = 5, batch = 6;
+  const W = Float64Array.from({ length: m * n }, (_, i) => [1, -0, 2.5, 5e-324, -1e308, 0.25][i % 6]);
+  const bias = Float64Array.of(-0, 0, 1, -1e308, 5e-324, -2);
+  const X = Float64Array.from({ length: batch * n }, (_, i) => [0, -0, 3, Infinity, 1e308, -5e-324, NaN, 2][i % 8]);
+  const want = textbookDense(W, bias, m, n, X, batch);
+  assert.ok(want.some(Number.isNaN) && want.some((v) => v === Infinity || v === -Infinity), 'the case exercises NaN and infinities');
+  const Y = new Float64Array(batch * m);
+  denseBatch(W, bias, m, n, X, batch, Y);
+  assertSame(Y, want, 'scalar');
+  assertSame(wasmDense(W, bias, m, n, X, batch), want, 'wasm');
+  // all-negative-zero products onto a −0 bias stay −0
+  assertSame(wasmDense(Float64Array.of(-0, 0), Float64Array.of(-0), 1, 2, Float64Array.of(1, -1), 1), [-0], 'sign of zero');
+});
+
+test('relu and reluBits (WebAssembly) equal `if (!(z > 0)) z = 0` and the pattern bits, across word boundaries', () => {
+  const rng = new Rng(7);
+  const specials = [0, -0, NaN, Infinity, -Infinity, 5e-324, -5e-324, 1, -1];
+  const k = WasmKernels.acquire()!;
+  try {
+    for (const m of [1, 2, 3, 5, 31, 32, 33, 63, 64, 65, 70, 96, 129]) {
+      for (const rows of [0, 1, 2, 5]) {
+        const words = (m + 31) >>> 5;
+        const Z = Float64Array.from({ length: rows * m }, () => (rng.uniform() < 0.3 ? specials[rng.int(specials.length)] : rng.gaussian()));
+        const wantZ = Z.map((z) => (z > 0 ? z : 0));
+        const wantBits = new Uint32Array(rows * words);
+        for (let b = 0; b < rows; b++) for (let i = 0; i < m; i++) if (Z[b * m + i] > 0) wantBits[b * words + (i >>> 5)] |= 1 << (i & 31);
+        const [Zw, Bw, Zr] = k.arrays([rows * m, Math.ceil((rows * words) / 2) + 1, rows * m])!;
+        const bits = new Uint32Array(Bw.buffer, Bw.byteOffset, 2 * Bw.length).fill(0xdeadbeef);
+        Zw.set(Z);
+        Zr.set(Z);
+        k.reluBits(Zw, rows, m, bits);
+        k.relu(Zr, rows * m);
+        assertSame(Zw, wantZ, `reluBits values m=${m} rows=${rows}`);
+        assertSame(Zr, wantZ, `relu m=${m} rows=${rows}`);
+        assertSame(bits.subarray(0, rows * words), wantBits, `bits m=${m} rows=${rows}`);
+        assert.equal(bits[rows * words], 0xdeadbeef, 'nothing written past the last word');
+      }
+    }
+  } finally {
+    k.release();
+  }
+});
+
+test('WebAssembly kernels refuse views from elsewhere, short views, and memory past 4 GiB', () => {
+  const k = WasmKernels.acquire()!;
+  try {
+    const [P, B, X, Y] = k.arrays([8, 4, 8, 8])!;
+    assert.throws(() => k.dense(P, B, 1, 2, new Float64Array(8), 4, Y), { message: 'WasmKernels: array is not a view from arrays() (or memory grew since)' });
+    assert.throws(() => k.dense(P, B, 1, 2, X, 8, Y), { name: 'RangeError', message: 'WasmKernels: array of 8 numbers, the kernel touches 16' });
+    assert.throws(() => k.dense(P, B, 1, 2, X, 3, Y), { name: 'RangeError', message: 'WasmKernels.dense: rows must be a multiple of 4, got 3' });
+    // a request past wasm32's address space is refused before any allocation
+    assert.equal(k.arrays([2 ** 29, 2]), undefined);
+  } finally {
+    k.release();
+  }
+});
+
+// ---- forwardBatch on both engines against a textbook forward pass ----
+
+function randomDense(rng: Rng, m: number, n: number, activation: 'relu' | 'linear' = 'relu'): DenseLayer {
+  return { kind: 'dense', weights: { rows: m, cols: n, data: gaussian(rng, m * n, Math.sqrt(2 / Math.max(n, 1))) }, bias: gaussian(rng, m, 0.1), activation };
+}
+
+/** plan: a number = a dense ReLU layer of that width; {res: widths} = a residual block with those inner widths */
+function randomNetwork(seed: number, dim: number, plan: readonly (number | { res: number[] })[], outDim: number): Network {
+  const rng = new Rng(seed);
+  const layers: Layer[] = [];
+  let width = dim;
+  for (const p of plan) {
+    if (typeof p === 'number') { layers.push(randomDense(rng, p, width)); width = p; continue; }
+    const branch: DenseLayer[] = [];
+    let w = width;
+    for (const h of p.res) { branch.push(randomDense(rng, h, w)); w = h; }
+    branch.push(randomDense(rng, width, w, 'linear'));
+    layers.push({ kind: 'residual', branch, activation: 'relu' });
+  }
+  if (outDim > 0) layers.push(randomDense(rng, outDim, width, 'linear'));
+  return explicitNetwork({ dim, probes: [] }, layers);
+}
+
+/** One sample through the network, sums in order of j: every unit's post-activation values. */
+function textbookUnits(net: Network, x: Float64Array): Float64Array[] {
+  const out: Float64Array[] = [];
+  const dense = (l: DenseLayer, v: Float64Array) => {
+    const z = textbookDense(l.weights.data, l.bias, l.weights.rows, l.weights.cols, v, 1);
+    const y = l.activation === 'relu' ? z.map((a) => (a > 0 ? a : 0)) : z;
+    out.push(y);
+    return y;
+  };
+  let v = x;
+  for (let k = 0; k < net.depth; k++) {
+    const layer = net.layer(k);
+    if (layer.kind === 'dense') { v = dense(layer, v); continue; }
+    let r = v;
+    for (const bl of layer.branch) r = dense(bl, r);
+    const s = v.map((a, i) => a + r[i]);
+    v = layer.activation === 'relu' ? s.map((a) => (a > 0 ? a : 0)) : s;
+    out.push(v);
+  }
+  return out;
+}
+
+function checkAgainstTextbook(net: Network, X: Float64Array, batch: number, res: BatchResult, what: string): void {
+  const d = net.input.dim;
+  const relu = reluUnits(net);
+  for (let b = 0; b < batch; b++) {
+    const units = textbookUnits(net, X.subarray(b * d, (b + 1) * d));
+    const last = units.length ? units[units.length - 1] : X.subarray(b * d, (b + 1) * d);
+    assertSame(res.output.subarray(b * res.outputDim, (b + 1) * res.outputDim), last, `${what}: output of sample ${b}`);
+    assert.equal(res.activations!.length, units.length);
+    let p = 0;
+    units.forEach((u, i) => {
+      assertSame(res.activations![i].subarray(b * u.length, (b + 1) * u.length), u, `${what}: unit ${i} of sample ${b}`);
+      if (!relu[i]) return;
+      const words = (u.length + 31) >>> 5;
+      const want = new Uint32Array(words);
+      for (let j = 0; j < u.length; j++) if (u[j] > 0) want[j >>> 5] |= 1 << (j & 31);
+      assertSame(res.patterns![p].subarray(b * words, (b + 1) * words), want, `${what}: pattern of unit ${i}, sample ${b}`);
+      p++;
+    });
+    assert.equal(res.patterns!.length, p);
+  }
+}
+
+/** per unit in network order (branch layers, then the outer unit of a block): is it a ReLU unit */
+function reluUnits(net: Network): boolean[] {
+  const flags: boolean[] = [];
+  for (let k = 0; k < net.depth; k++) {
+    const l = net.layer(k);
+    if (l.kind === 'dense') flags.push(l.activation === 'relu');
+    else { for (const bl of l.branch) flags.push(bl.activation === 'relu'); flags.push(l.activation === 'relu'); }
+  }
+  return flags;
+}
+
+function bothEngines(net: Network, X: Float64Array, batch: number, options = {}): [BatchResult, BatchResult] {
+  const wasm = forwardBatch(net, X, batch, { activations: true, ...options });
+  setWasmKernelsEnabled(false);
+  try {
+    return [wasm, forwardBatch(net, X, batch, { activations: true, ...options })];
+  } finally {
+    setWasmKernelsEnabled(true);
+  }
+}
+
+test('forwardBatch: both engines give the textbook outputs, activations and patterns exactly (dense and residual, odd shapes)', () => {
+  const plans: [number, number, (number | { res: number[] })[], number][] = [
+    [1, 1, [1], 1],
+    [2, 2, [16, 16, 16], 1],
+    [3, 6, [5, { res: [2] }, 33, { res: [40, 7] }], 2],
+    [4, 1, [{ res: [1] }, 3, { res: [] }], 1],
+    [5, 64, [64, 64], 0],
+    [6, 3, [], 0],
+    [7, 9, [{ res: [13, 2, 5] }, { res: [4] }], 3],
+    [8, 70, [65, 31, 32], 1],
+  ];
+  for (const [seed, dim, plan, outDim] of plans) {
+    const net = randomNetwork(seed, dim, plan, outDim);
+    for (const batch of [0, 1, 2, 3, 4, 5, 37]) {
+      const X = gaussian(new Rng(seed * 100 + batch), batch * dim, 2);
+      const before = X.slice();
+      const [wasm, scalar] = bothEngines(net, X, batch);
+      assertSame(X, before, 'inputs are read, never written');
+      const what = `seed ${seed}, batch ${batch}`;
+      checkAgainstTextbook(net, X, batch, wasm, `${what} (wasm)`);
+      checkAgainstTextbook(net, X, batch, scalar, `${what} (scalar)`);
+      assert.equal(wasm.patterns!.length, scalar.patterns!.length);
+      wasm.patterns!.forEach((p, i) => assertSame(p, scalar.patterns![i], `${what}: patterns of unit ${i}`));
+      assertSame(wasm.hashes!, scalar.hashes!, `${what}: hashes`);
+      // the lean call (no activations kept, buffers reused) gives the same
+      const lean = forwardBatch(net, X, batch);
+      assertSame(lean.output, wasm.output, `${what}: lean output`);
+      assertSame(lean.hashes!, wasm.hashes!, `${what}: lean hashes`);
+      assert.equal(lean.activations, undefined);
+    }
+  }
+});
+
+test('forwardBatch: a batch of several slabs (a unit of width 16384 leaves 64 samples per slab) matches the textbook pass', () => {
+  // 2 → 16384 → 3: slabs of 2^20 numbers / 16384 = 64 samples; 150 samples = 64 + 64 + 22
+  const net = randomNetwork(11, 2, [16384], 3);
+  const batch = 150;
+  const X = gaussian(new Rng(12), batch * 2);
+  const [wasm, scalar] = bothEngines(net, X, batch);
+  checkAgainstTextbook(net, X, batch, wasm, 'wasm');
+  checkAgainstTextbook(net, X, batch, scalar, 'scalar');
+});
+
+test('forwardBatch: progress runs across slabs, cancellation stops it, and a nested call from a progress callback is independent', () => {
+  const net = randomNetwork(13, 2, [16384], 1);
+  const inner = randomNetwork(14, 3, [5, { res: [4] }], 2);
+  const Xi = gaussian(new Rng(15), 3 * 9);
+  const wantInner = forwardBatch(inner, Xi, 9);
+  const batch = 200;
+  const X = gaussian(new Rng(16), batch * 2);
+  const want = forwardBatch(net, X, batch);
+  const fractions: number[] = [];
+  let nested: BatchResult | undefined;
+  const ctx: AnalysisContext = {
+    progress: (f) => {
+      fractions.push(f);
+      // a computation started from a progress callback must not disturb the running one
+      if (!nested) nested = forwardBatch(inner, Xi, 9);
+    },
+    isCancelled: () => false,
+  };
+  const got = forwardBatch(net, X, batch, {}, ctx);
+  assertSame(got.output, want.output, 'outer output');
+  assertSame(got.hashes!, want.hashes!, 'outer hashes');
+  assertSame(nested!.output, wantInner.output, 'nested output');
+  // 4 slabs of 64, 64, 64, 8 samples (one checkpoint each at layer 1), then done
+  assert.deepEqual(fractions, [0, 64 / 200, 128 / 200, 192 / 200, 1]);
+  let calls = 0;
+  const cancelling: AnalysisContext = { progress: () => undefined, isCancelled: () => ++calls > 2 };
+  assert.throws(() => forwardBatch(net, X, batch, {}, cancelling), { name: 'CancelledError' });
+  assert.equal(calls, 3, 'stopped at the third slab');
+});
