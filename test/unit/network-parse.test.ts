@@ -190,7 +190,7 @@ test('file too large: refused with the way to raise the limit', () => {
   const e = errorsOf(text, { maxBytes: 100, fileName: 'big.network.json' });
   assert.equal(e.length, 1);
   assert.equal(e[0].code, 'file-too-large');
-  assert.equal(e[0].message, `big.network.json is ${(Buffer.byteLength(text) / 1048576).toFixed(1)} MB, above the limit of 0.0 MB; raise the setting depthLens.maxFileSizeMB (CLI: --max-size-mb), or store the weights in an external binary file`);
+  assert.equal(e[0].message, `big.network.json is ${Buffer.byteLength(text)} bytes, above the limit of 100 bytes; raise the setting depthLens.maxFileSizeMB (CLI: --max-size-mb), or store the weights in an external binary file`);
   assert.deepEqual(errorsOf(text, { maxBytes: 10_000 }), []);
 });
 

@@ -8,7 +8,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import fc from 'fast-check';
-import { parseNetworkText, DIAGNOSTIC_CODES } from '../../src/core/network/parse';
+import { parseNetworkText, DIAGNOSTIC_CODES, memoryFiles } from '../../src/core/network/parse';
 
 const examplesDir = path.join(__dirname, '..', '..', 'examples');
 const seeds = ['canonical.network.json', 'resnet-bottleneck.network.json', 'convergent-family.network.json', 'regions-2d.network.json', 'errors.network.json', 'resnet-family.network.json']
@@ -19,7 +19,7 @@ const tfjsBin = fs.readFileSync(path.join(examplesDir, 'tfjs', 'group1-shard1of1
 function checkResult(text: string): void {
   let r;
   try {
-    r = parseNetworkText(text, { readExternal: (p) => (p === 'group1-shard1of1.bin' ? tfjsBin : undefined), maxBytes: 1 << 20 });
+    r = parseNetworkText(text, { files: memoryFiles({ 'group1-shard1of1.bin': tfjsBin }), maxBytes: 1 << 20 });
   } catch (e) {
     assert.fail(`parseNetworkText threw ${(e as Error).stack} on ${JSON.stringify(text.slice(0, 300))}`);
   }
