@@ -82,7 +82,7 @@ export function parseTfjsModel(root: Node, reader: JsonReader, files: ExternalFi
       const dims = shapeNode?.children ?? [];
       const last = dims[dims.length - 1];
       if (shapeNode && (dims.length !== 2 || last?.type !== 'number')) {
-        sink.error('tfjs-unsupported', shapeNode, `${label} has input shape ${reader.text.substr(shapeNode.offset, Math.min(shapeNode.length, 60))}; Depth Lens reads flat vector inputs [null, dim] only`);
+        sink.error('tfjs-unsupported', shapeNode, `${label} has input shape ${reader.text.substr(shapeNode.offset, Math.min(shapeNode.length, 200)).replace(/\s+/g, '')}; Depth Lens reads flat vector inputs [null, dim] only`);
         ok = false;
       } else if (last) {
         inputDim = reader.integer(last, `${label} input dimension`, 1, LIMITS.maxWidth, 'size-limit');
@@ -191,8 +191,9 @@ function importDense(ln: Node, cfg: Node | undefined, name: string, label: strin
     return { outWidth: units };
   }
   if (units !== undefined && units !== nOut) {
+    // which of the two is meant is not evident: the next layer's input is not checked against either
     sink.error('tfjs-weights', kernel.node, `${label} has ${units} units but its kernel has shape [${nIn}, ${nOut}]`);
-    return { outWidth: units };
+    return {};
   }
   if (incoming !== undefined && incoming !== nIn) {
     sink.error('shape-mismatch', kernel.node, `${label} expects ${nIn} inputs but ${from}`);
