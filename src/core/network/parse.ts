@@ -52,9 +52,10 @@ export interface ParseResult {
 /** Parse a network document. Never throws. */
 export function parseNetworkText(text: string, options: ParseOptions = {}): ParseResult {
   const sink = new DiagnosticSink();
-  const files = new ExternalFiles(options.files);
+  let files: ExternalFiles | undefined;
   let network: Network | undefined;
   try {
+    files = new ExternalFiles(options.files);
     network = parseInto(String(text), options, files, sink);
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
@@ -70,7 +71,7 @@ export function parseNetworkText(text: string, options: ParseOptions = {}): Pars
     d.offset = Math.max(0, Math.min(d.offset, text.length));
     d.length = Math.max(0, Math.min(d.length, text.length - d.offset));
   }
-  const externalFiles = files.referenced;
+  const externalFiles = files?.referenced ?? [];
   if (sink.errorCount > 0) return { diagnostics, externalFiles };
   return { network, diagnostics, externalFiles };
 }
