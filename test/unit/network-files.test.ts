@@ -12,6 +12,7 @@ import { nodeFileSystem } from '../../src/worker/nodeFiles';
 import { forward } from '../../src/core/network/forward';
 import type { DenseLayer } from '../../src/core/network/model';
 import { Rng } from '../../src/core/rng';
+import { slicePartition } from '../../src/core/regions/partition';
 import { errorsOf, expectError, FORMAT } from './network-helpers';
 
 function f64(values: number[]): Uint8Array {
@@ -146,4 +147,13 @@ test('convergent example: ‖W_k − I‖ and ‖b_k‖ decay like (k+1)^{-2}', 
   close(l.bias[1], -s);
   close(l.weights.data[1], -0.3 * s);
   close(l.weights.data[0], 1 + 0.5 * s);
+});
+
+test('regions-2d example: "a few hundred activation regions", and exactly the number its description states', () => {
+  const text = fs.readFileSync(path.join(examplesDir, 'regions-2d.network.json'), 'utf8');
+  const stated = Number(/exactly (\d+) convex regions/.exec(JSON.parse(text).description)![1]);
+  const r = slicePartition(parseNetworkText(text).network!);
+  assert.equal(r.regions, stated);
+  assert.ok(stated >= 200 && stated < 1000, `${stated} is not a few hundred`);
+  assert.deepEqual(r.perDepth, [55, 196, 363, 363]);
 });
