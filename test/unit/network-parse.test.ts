@@ -291,3 +291,11 @@ test('one error hides no other: bad probes or a failed family or block still let
     { type: 'random', widths: [4, 5], weights: { distribution: 'he-normal' }, seed: -1, activation: 'relu' }, dense([[1, 2]], [0], 'linear')] });
   assert.deepEqual(errorsOf(random).map((e) => e.message), ['layer 1 seed must be at least 0, not -1', 'layer 2 expects 2 inputs but layer 1 produces 5']);
 });
+
+test('messages stay on one line and short: control characters from keys and names are escaped, long ones cut', () => {
+  const text = JSON.stringify({ format: FORMAT, input: { dim: 1, ['a\nb\u2028c\u0001']: 1, ['k'.repeat(5000)]: 2 }, layers: [] });
+  const msgs = parseNetworkText(text).diagnostics.map((d) => d.message);
+  assert.equal(msgs[0], '"input" has unknown property "a\\nb\\u2028c\\u0001"; it is ignored');
+  assert.equal(msgs[1].length, 500);
+  assert.ok(msgs[1].startsWith('"input" has unknown property "kkk') && msgs[1].endsWith('k…'));
+});

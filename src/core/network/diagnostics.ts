@@ -63,6 +63,25 @@ export const DIAGNOSTIC_CODES = {
 
 export type DiagnosticCode = keyof typeof DIAGNOSTIC_CODES;
 
+const MAX_MESSAGE = 500;
+
+/**
+ * A message safe for one output line: names and keys from the file may hold line breaks or control
+ * characters (escaped here, so `file:line:col: …` stays one line) and may be very long (cut).
+ */
+function printable(message: string): string {
+  const m = message.length > MAX_MESSAGE ? message.slice(0, MAX_MESSAGE - 1) + '…' : message;
+  let out = '';
+  let from = 0;
+  for (let i = 0; i < m.length; i++) {
+    const c = m.charCodeAt(i);
+    if (c >= 0x20 && c !== 0x7f && c !== 0x2028 && c !== 0x2029) continue;
+    out += m.slice(from, i) + (c === 10 ? '\\n' : c === 13 ? '\\r' : c === 9 ? '\\t' : `\\u${c.toString(16).padStart(4, '0')}`);
+    from = i + 1;
+  }
+  return from === 0 ? m : out + m.slice(from);
+}
+
 /**
  * Collects diagnostics, at most LIMITS.maxDiagnostics of them: a file with millions of problems
  * must not send millions of diagnostics to the editor. `finish()` adds one diagnostic that counts
@@ -80,7 +99,7 @@ export class DiagnosticSink {
       this.dropped.first ??= { offset: range.offset, length: range.length };
       return;
     }
-    this.list.push({ code, severity, message, offset: range.offset, length: range.length });
+    this.list.push({ code, severity, message: printable(message), offset: range.offset, length: range.length });
   }
 
   /** Count problems that were found but never reported one by one (e.g. JSON syntax errors past the cap). */
