@@ -10,6 +10,7 @@ import { Config } from './host/config';
 import { ConvergenceContribution } from './host/convergenceContribution';
 import type { DocumentContribution } from './host/contributions';
 import { NetworkDiagnostics } from './host/diagnostics';
+import { ExternalFileWatcher } from './host/externalFiles';
 import { NETWORK_SELECTOR } from './host/networkDocuments';
 import { ACTIVATIONS_PANEL, CONVERGENCE_PANEL, DEPTH_PLOTS_PANEL, OVERVIEW_PANEL, TRAINING_PANEL } from './host/panels/kinds';
 import { PanelManager } from './host/panels/panelManager';
@@ -44,6 +45,7 @@ export function activate(context: vscode.ExtensionContext): DepthLensApi {
     ...contributions,
     worker,
     diagnostics,
+    new ExternalFileWatcher(diagnostics),
     codeLens,
     panels,
     vscode.languages.registerCodeLensProvider(NETWORK_SELECTOR, codeLens),

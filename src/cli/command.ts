@@ -2,9 +2,13 @@
  * A `depth-lens` sub-command. Commands never call process.exit and never print directly: they return
  * what to print so tests can call them in-process and assert the exact output and exit code.
  */
+import type { FileSystemLike } from '../core/network/external';
+
 export interface CliIo {
   /** read a file as bytes (relative paths resolve against cwd) */
   readFile(path: string): Uint8Array;
+  /** stat, byte-range reads and symbolic links (network files and their weight files); in-memory test ios omit it */
+  files?: FileSystemLike;
   /** write a file the user asked for (e.g. --svg out.svg) */
   writeFile(path: string, data: string | Uint8Array): void;
   /** progress lines for long runs; the CLI prints them to stderr only when stderr is a TTY */

@@ -3,6 +3,7 @@
 import * as fs from 'node:fs';
 import { UsageError, type CliIo } from './command';
 import { commands } from './commands/index';
+import { nodeFileSystem } from '../worker/nodeFiles';
 import packageJson from '../../package.json';
 
 const VERSION: string = packageJson.version;
@@ -40,6 +41,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<{ stdout
 
 export const nodeIo: CliIo = {
   readFile: (p) => fs.readFileSync(p),
+  files: nodeFileSystem,
   writeFile: (p, d) => fs.writeFileSync(p, d),
   progress: (m) => { if (process.stderr.isTTY) process.stderr.write(`\r${m}\x1b[K`); },
 };

@@ -1,6 +1,7 @@
 /** Every Depth Lens setting, read in one place with types and defaults (package.json declares them). */
 import * as vscode from 'vscode';
 import type { AnalysisSettings } from '../shared/protocol';
+import { DEFAULT_MAX_FILE_SIZE_MB } from '../core/network/limits';
 
 export type NormChoice = AnalysisSettings['norm'];
 
@@ -19,8 +20,8 @@ export class Config {
 
   /** files larger than this are refused with a diagnostic that names this setting */
   get maxFileSizeMB(): number {
-    const v = this.section.get<number>('maxFileSizeMB', 64);
-    return Number.isFinite(v) && v > 0 ? v : 64;
+    const v = this.section.get<number>('maxFileSizeMB', DEFAULT_MAX_FILE_SIZE_MB);
+    return Number.isFinite(v) && v > 0 ? v : DEFAULT_MAX_FILE_SIZE_MB;
   }
 
   get norm(): NormChoice {

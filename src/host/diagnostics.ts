@@ -15,6 +15,8 @@ export interface DocumentState {
   readonly version: number;
   readonly summary?: NetworkSummary;
   readonly diagnostics: readonly WireDiagnostic[];
+  /** external weight files the document refers to (src/host/externalFiles.ts watches them) */
+  readonly externalFiles?: readonly string[];
 }
 
 export class NetworkDiagnostics implements vscode.Disposable {
@@ -59,6 +61,11 @@ export class NetworkDiagnostics implements vscode.Disposable {
     });
   }
 
+  /** Analyse one document again although its text did not change (an external weight file changed). */
+  revalidate(doc: vscode.TextDocument): void {
+    this.schedule(doc, 0);
+  }
+
   /** Re-run every open network document (settings changed). */
   refreshAll(): void {
     for (const d of vscode.workspace.textDocuments) this.schedule(d, 0);
@@ -80,7 +87,7 @@ export class NetworkDiagnostics implements vscode.Disposable {
     try {
       const result = await this.worker.request('validate', documentSource(doc), {}, this.config.analysisSettings, { token: cts.token });
       if (doc.isClosed) return;
-      const state: DocumentState = { version, summary: result.summary, diagnostics: result.diagnostics };
+      const state: DocumentState = { version, summary: result.summary, diagnostics: result.diagnostics, externalFiles: result.externalFiles };
       this.states.set(key, state);
       const diagnostics = result.diagnostics.map((d) => toVscodeDiagnostic(d, this.readme));
       this.collection.set(doc.uri, diagnostics);

@@ -57,4 +57,33 @@ describe('Network format in the editor', () => {
     assert.deepEqual([ragged.range.start.line + 1, ragged.range.start.character + 1], [11, 9]);
     assert.equal(ragged.message, 'layer 1 weights is ragged: row 2 has 3 entries but row 1 has 2');
   });
+
+  it('re-validates when a missing external weight file is created, and again when it is deleted', async () => {
+    const uri = fixture('external-late.network.json');
+    const bin = fixture('external-late.bin');
+    await vscode.workspace.fs.delete(bin).then(undefined, () => undefined);
+    // edits re-validate after the debounce delay, and VS Code may report a change event for a freshly
+    // opened document: push that delay beyond this test, so only the file watcher can re-validate
+    const settings = vscode.workspace.getConfiguration('depthLens');
+    await settings.update('analysis.debounceMs', 600_000, vscode.ConfigurationTarget.Global);
+    try {
+      await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
+      const missing = await depthLensDiagnostics(uri, (d) => d.some((x) => codeOf(x) === 'external-missing'));
+      assert.equal(missing.find((d) => codeOf(d) === 'external-missing')!.message,
+        'layer 1 weights: external file "external-late.bin" not found (paths are relative to the network file\'s folder)');
+      // the document does not change: only the file beside it appears
+      const bytes = new Uint8Array(32);
+      new DataView(bytes.buffer).setFloat64(0, 1, true);
+      new DataView(bytes.buffer).setFloat64(24, 1, true);
+      await vscode.workspace.fs.writeFile(bin, bytes);
+      await waitFor('the external-missing diagnostic to disappear', () => {
+        const ds = vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'depth-lens');
+        return ds.every((d) => codeOf(d) !== 'external-missing') && ds.every((d) => d.severity !== vscode.DiagnosticSeverity.Error) ? true : undefined;
+      }, 30_000);
+      await vscode.workspace.fs.delete(bin);
+      await depthLensDiagnostics(uri, (d) => d.some((x) => codeOf(x) === 'external-missing'));
+    } finally {
+      await settings.update('analysis.debounceMs', undefined, vscode.ConfigurationTarget.Global);
+    }
+  });
 });

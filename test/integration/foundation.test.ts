@@ -13,7 +13,7 @@ describe('Foundation slice', () => {
     await vscode.workspace.openTextDocument(small());
     const titles = await codeLensTitles(small(), 2);
     // small.network.json: 2 → 2 (relu) → 1 (linear); 2·2 + 2 + 1·2 + 1 = 9 parameters
-    assert.equal(titles[0], '2 layers · widths 2×2, 1 · 9 parameters');
+    assert.equal(titles[0], '2 layers · widths 2 (×2), 1 · 9 parameters');
     assert.equal(titles[1], 'Open network overview');
     assert.ok(titles.includes('layer 1 (dense): 2→2'), titles.join(' | '));
     assert.ok(titles.includes('layer 2 (dense): 2→1'), titles.join(' | '));

@@ -16,7 +16,7 @@ describe('Network overview panel', { timeout: 240_000 }, () => {
   it('shows the network shape as a code lens', async () => {
     await wb.openFile('small.network.json');
     const lenses = await wb.codeLenses(2);
-    assert.ok(lenses.some((t) => t.includes('2 layers · widths 2×2, 1 · 9 parameters')), lenses.join(' | '));
+    assert.ok(lenses.some((t) => t.includes('2 layers · widths 2 (×2), 1 · 9 parameters')), lenses.join(' | '));
     assert.ok(lenses.some((t) => t.includes('Open network overview')), lenses.join(' | '));
   });
 

@@ -46,7 +46,7 @@ describe('the packaged .vsix', { timeout: 300_000 }, () => {
     assert.match(installOutput, /successfully installed/i);
     await wb.openFile('small.network.json');
     const lenses = await wb.codeLenses(2);
-    assert.ok(lenses.some((t) => t.includes('2 layers · widths 2×2, 1 · 9 parameters')), lenses.join(' | '));
+    assert.ok(lenses.some((t) => t.includes('2 layers · widths 2 (×2), 1 · 9 parameters')), lenses.join(' | '));
     await wb.runCommand('Depth Lens: Open Network Overview');
     const rows = wb.webview().locator('[data-testid=layer-table] vscode-table-row');
     await rows.nth(1).waitFor({ state: 'visible', timeout: 60_000 });

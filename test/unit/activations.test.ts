@@ -259,7 +259,7 @@ test('CLI activations --json: keys, pattern arrays and a verified map', async ()
   assert.deepEqual(doc.input, [0.3, -0.7]);
   assert.equal(doc.layers.length, 4);
   assert.deepEqual(Object.keys(doc.layers[0]), ['layer', 'kind', 'label', 'width', 'activation', 'pattern', 'preactivation', 'active', 'onBoundary', 'output']);
-  assert.equal(doc.layers[0].pattern.length, 32);
+  assert.equal(doc.layers[0].pattern.length, 10);
   assert.ok(doc.layers[0].pattern.every((b: number) => b === 0 || b === 1));
   assert.equal(doc.layers[0].active, doc.layers[0].pattern.reduce((s: number, b: number) => s + b, 0));
   assert.deepEqual(Object.keys(doc.affine), ['A', 'c', 'residual', 'relativeResidual']);
@@ -272,7 +272,7 @@ test('CLI activations --json: keys, pattern arrays and a verified map', async ()
   assert.equal(withPartials.probe, 'p');
   assert.deepEqual(withPartials.input, [0.3, -0.7]);
   assert.equal(withPartials.partials.length, 4);
-  assert.deepEqual([withPartials.partials[0].P.length, withPartials.partials[0].P[0].length], [32, 2]);
+  assert.deepEqual([withPartials.partials[0].P.length, withPartials.partials[0].P[0].length], [10, 2]);
 });
 
 test('CLI activations: residual example in text mode, and precise errors for bad --input', async () => {

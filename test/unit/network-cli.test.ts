@@ -47,7 +47,7 @@ test('check --json: one document with 1-based positions; unreadable file; --max-
   assert.equal(doc.files[1].diagnostics[0].code, 'file-unreadable');
   const small = await checkCommand.run(['--max-size-mb', '0.0001', 'examples/canonical.network.json'], io);
   assert.equal(small.exitCode, 1);
-  assert.match(small.stdout, /examples\/canonical\.network\.json:1:1: error: examples\/canonical\.network\.json is 0\.0 MB, above the limit of 0\.0 MB; raise it with --max-size-mb \(editor: setting depthLens\.maxFileSizeMB\)/);
+  assert.match(small.stdout, /examples\/canonical\.network\.json:1:1: error: examples\/canonical\.network\.json is 747 bytes, above the limit of 104 bytes; raise it with --max-size-mb \(editor: setting depthLens\.maxFileSizeMB\)/);
   await assert.rejects(async () => checkCommand.run([], io), /give at least one FILE/);
 });
 
@@ -67,7 +67,7 @@ test('info: norms per layer equal independently computed spectral norms', async 
 test('info: a 10⁵ family is summarised by its first and last layers unless --all', async () => {
   const r = await infoCommand.run(['examples/convergent-family.network.json'], io);
   assert.equal(r.exitCode, 0);
-  assert.match(r.stdout, /depth 100000, output dim 2, widths 2×100001, 600000 parameters/);
+  assert.match(r.stdout, /depth 100000, output dim 2, widths 2 \(×100001\), 600000 parameters/);
   assert.match(r.stdout, /… 99994 more layers \(--all lists them\)/);
   const rows = r.stdout.split('\n').filter((l) => /^\d+\s+family/.test(l));
   assert.deepEqual(rows.map((l) => Number(l.split(/\s+/)[0])), [1, 2, 3, 99998, 99999, 100000]);

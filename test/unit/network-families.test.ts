@@ -10,6 +10,7 @@ import { forward } from '../../src/core/network/forward';
 import { Rng } from '../../src/core/rng';
 import type { DenseLayer, ResidualBlock } from '../../src/core/network/model';
 import { errorsOf, expectError, FORMAT } from './network-helpers';
+import { GAUSSIAN_MAX } from '../../src/core/network/families';
 
 function net(layers: unknown[], dim = 2) {
   const r = parseNetworkText(JSON.stringify({ format: FORMAT, input: { dim }, layers }));
@@ -163,4 +164,53 @@ test('10⁵-layer family loads lazily: layer(99999) is exact without generating 
   // nothing per-layer was materialised: far less than 10⁵ × 20 doubles (16 MB)
   assert.ok(process.memoryUsage().heapUsed - before < 8e6);
   assert.throws(() => n.layer(100000), /layer index 100000 out of range 0\.\.99999/);
+});
+
+test('generated weights that would overflow are refused on the responsible node, before any layer is generated', () => {
+  const one = (layer: Record<string, unknown>, dim = 1) => JSON.stringify({ format: FORMAT, input: { dim }, layers: [layer] });
+  // W_k = k·[[1e308]]: finite inputs, Infinity from k = 2 on
+  const scaled = one({ type: 'family', count: 10, weights: { matrix: [[1e308]], scale: { offset: 0, power: 1 } }, activation: 'linear' });
+  expectError(scaled, 'non-finite-number', 'layer 1 weights reach |identity| + max|M|·max s(k) = 0 + 1e+308·10, which overflows float64; use smaller values or a smaller scale',
+    '{"matrix":[[1e+308]],"scale":{"offset":0,"power":1}}');
+  const sum = one({ type: 'family', count: 3, weights: { identity: 1e308, matrix: [[1e308]] }, activation: 'linear' });
+  expectError(sum, 'non-finite-number', 'layer 1 weights reach |identity| + max|M|·max s(k) = 1e+308 + 1e+308·1, which overflows float64; use smaller values or a smaller scale', '{"identity":1e+308,"matrix":[[1e+308]]}');
+  const bias = one({ type: 'family', count: 3, weights: { identity: 1 }, bias: { vector: [1e308], scale: { offset: 0, power: 2 } }, activation: 'linear' });
+  expectError(bias, 'non-finite-number', 'layer 1 bias reaches max|v|·max s(k) = 1e+308·9, which overflows float64; use smaller values or a smaller scale', '{"vector":[1e+308],"scale":{"offset":0,"power":2}}');
+  // U[−1e308, 1e308): max − min overflows, so every draw a + (b − a)·u is ±Infinity or NaN
+  const uniform = one({ type: 'random', widths: [2], weights: { distribution: 'uniform', min: -1e308, max: 1e308 }, seed: 1, activation: 'linear' });
+  expectError(uniform, 'non-finite-number', 'layer 1 weights: U[-1e+308, 1e+308) has max − min = Infinity in float64, so its draws overflow; use a narrower range', '{"distribution":"uniform","min":-1e+308,"max":1e+308}');
+  const normal = one({ type: 'random', widths: [2], weights: { distribution: 'normal', mean: 1e308, std: 1e307 }, seed: 1, activation: 'linear' });
+  expectError(normal, 'non-finite-number', 'layer 1 weights: draws N(1e+308, 1e+307²) reach |mean| + 8.58·std, which overflows float64; use a smaller mean or std', '{"distribution":"normal","mean":1e+308,"std":1e+307}');
+  // a random family multiplies its draws by s(k): 1e300 · 1000^3 overflows
+  const randomScaled = one({ type: 'family', count: 1000, width: 1, seed: 1, weights: { random: { distribution: 'uniform', min: -1e300, max: 1e300 }, scale: { offset: 0, power: 3 } }, activation: 'linear' });
+  assert.deepEqual(errorsOf(randomScaled).map((e) => e.code), ['non-finite-number']);
+  // residual family with α = −1000: block n's weights are scaled by n^499.5
+  const alpha = one({ type: 'residual-family', count: 1000, width: 2, alpha: -1000, seed: 1, activation: 'relu' }, 2);
+  expectError(alpha, 'non-finite-number', 'layer 1 alpha -1000 scales block n\'s weights by n^499.5 and its biases by n^999, which overflows float64 by n = 1000; use alpha > −1 (the paper uses 0.2)', '-1000');
+  // just below the edge stays accepted, and every generated entry is finite
+  const edge = net([{ type: 'family', count: 3, weights: { identity: 8e307, matrix: [[3e307]], scale: { offset: 0, power: 1 } }, activation: 'linear' }], 1);
+  for (let k = 0; k < 3; k++) assert.ok(Number.isFinite((edge.layer(k) as DenseLayer).weights.data[0]));
+});
+
+test('a Gaussian draw never exceeds GAUSSIAN_MAX (Box–Muller with u ≥ 2⁻⁵³)', () => {
+  assert.ok(Math.sqrt(-2 * Math.log(2 ** -53)) < GAUSSIAN_MAX);
+  assert.ok(GAUSSIAN_MAX - Math.sqrt(-2 * Math.log(2 ** -53)) < 0.01);
+});
+
+test('size limits: residual-family blocks count all branch matrices; the total over all layers is bounded', () => {
+  const wide = JSON.stringify({ format: FORMAT, input: { dim: 10000 }, layers: [{ type: 'residual-family', count: 10, width: 10000, hidden: 10000, branchLayers: 64, seed: 1, activation: 'relu' }] });
+  const e = errorsOf(wide);
+  assert.deepEqual(e.map((d) => [d.code, d.message]), [['size-limit', 'layer 1 blocks would each generate 64 branch matrices (10000→10000→…→10000→10000) with 6400000000 entries in total, above the per-block limit of 100000000']]);
+  // 2·m·h = 2·10⁸ > 10⁸ although each matrix alone (10⁸) is within the per-matrix limit
+  const two = JSON.stringify({ format: FORMAT, input: { dim: 10000 }, layers: [{ type: 'residual-family', count: 1, width: 10000, hidden: 10000, seed: 1, activation: 'relu' }] });
+  assert.deepEqual(errorsOf(two).map((d) => d.message), ['layer 1 blocks would each generate 2 branch matrices (10000→10000→10000) with 200000000 entries in total, above the per-block limit of 100000000']);
+  // 10⁷ layers of width 10⁴: every matrix is within limits, the whole is 10¹⁵ weights
+  const deep = JSON.stringify({ format: FORMAT, input: { dim: 10000 }, layers: [{ type: 'family', count: 10_000_000, width: 10000, seed: 1, weights: { identity: 1, random: { distribution: 'he-normal' } }, activation: 'relu' }] });
+  assert.deepEqual(errorsOf(deep).map((d) => [d.code, d.message]), [['size-limit',
+    'the layers up to layer 1 have 1.0e15 weights and biases in total (this entry: 10 000 000 layers × 100 010 000), above the limit of 10 000 000 000: every analysis walks through all of them; use fewer or narrower layers']]);
+  // the limit is on the total: two entries that pass alone can fail together
+  const fam = { type: 'family', count: 130_000, width: 200, seed: 1, weights: { identity: 1, random: { distribution: 'he-normal' } }, activation: 'relu' };
+  assert.deepEqual(errorsOf(JSON.stringify({ format: FORMAT, input: { dim: 200 }, layers: [fam] })), []);
+  assert.deepEqual(errorsOf(JSON.stringify({ format: FORMAT, input: { dim: 200 }, layers: [fam, fam] })).map((d) => d.message),
+    ['the layers up to layer 2 have 10 452 000 000 weights and biases in total (this entry: 130 000 layers × 40 200), above the limit of 10 000 000 000: every analysis walks through all of them; use fewer or narrower layers']);
 });

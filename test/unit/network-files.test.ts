@@ -7,10 +7,12 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseNetworkText } from '../../src/core/network/parse';
+import { parseNetworkText, memoryFiles, FolderFiles } from '../../src/core/network/parse';
+import { nodeFileSystem } from '../../src/worker/nodeFiles';
 import { forward } from '../../src/core/network/forward';
 import type { DenseLayer } from '../../src/core/network/model';
 import { Rng } from '../../src/core/rng';
+import { slicePartition } from '../../src/core/regions/partition';
 import { errorsOf, expectError, FORMAT } from './network-helpers';
 
 function f64(values: number[]): Uint8Array {
@@ -23,32 +25,32 @@ function f32(values: number[]): Uint8Array {
   values.forEach((v, i) => b.writeFloatLE(v, 4 * i));
   return b;
 }
-const files = (m: Record<string, Uint8Array>) => (p: string) => m[p];
+const files = (m: Record<string, Uint8Array | undefined>) => memoryFiles(m);
 
 test('external weights: float64 row-major at an offset, float32 bias, column-major order', () => {
   const bytes = new Uint8Array([...new Uint8Array(16), ...f64([1, 2, 3, 4, 5, 6])]);
   const text = JSON.stringify({ format: FORMAT, input: { dim: 3 }, layers: [{ type: 'dense',
     weights: { file: 'w.bin', dtype: 'float64', shape: [2, 3], offset: 16 },
     bias: { file: 'b.bin', dtype: 'float32', shape: [2] }, activation: 'linear' }] });
-  const r = parseNetworkText(text, { readExternal: files({ 'w.bin': bytes, 'b.bin': f32([0.5, -0.25]) }) });
+  const r = parseNetworkText(text, { files: files({ 'w.bin': bytes, 'b.bin': f32([0.5, -0.25]) }) });
   assert.deepEqual(r.diagnostics, []);
   const l = r.network!.layer(0) as DenseLayer;
   assert.deepEqual(Array.from(l.weights.data), [1, 2, 3, 4, 5, 6]);
   assert.deepEqual(Array.from(l.bias), [0.5, -0.25]);
   const cm = text.replace('"offset":16', '"offset":16,"order":"column-major"');
-  const l2 = parseNetworkText(cm, { readExternal: files({ 'w.bin': bytes, 'b.bin': f32([0, 0]) }) }).network!.layer(0) as DenseLayer;
+  const l2 = parseNetworkText(cm, { files: files({ 'w.bin': bytes, 'b.bin': f32([0, 0]) }) }).network!.layer(0) as DenseLayer;
   // column-major file 1..6 for a 2×3 matrix is [[1,3,5],[2,4,6]]
   assert.deepEqual(Array.from(l2.weights.data), [1, 3, 5, 2, 4, 6]);
 });
 
 test('external weights: missing file, short file, NaN inside, no reader', () => {
   const text = JSON.stringify({ format: FORMAT, input: { dim: 2 }, layers: [{ type: 'dense', weights: { file: 'w.bin', dtype: 'float32', shape: [2, 2] }, activation: 'relu' }] });
-  expectError(text, 'external-missing', 'layer 1 weights: external file "w.bin" not found (paths are relative to the network file)', '"w.bin"', 0, { readExternal: () => undefined });
-  expectError(text, 'external-short', 'layer 1 weights: "w.bin" has 12 bytes but 2×2 float32 values from offset 0 need 16', '"w.bin"', 0, { readExternal: files({ 'w.bin': f32([1, 2, 3]) }) });
-  expectError(text, 'non-finite-number', 'layer 1 weights: "w.bin" holds NaN at value 3 (byte 8); weights must be finite', '"w.bin"', 0, { readExternal: files({ 'w.bin': f32([1, 2, NaN, 4]) }) });
-  expectError(text, 'external-unavailable', 'layer 1 weights refers to external file "w.bin", but external files cannot be read here (open the file from disk)', '"w.bin"');
+  expectError(text, 'external-missing', 'layer 1 weights: external file "w.bin" not found (paths are relative to the network file\'s folder)', '"w.bin"', 0, { files: files({}) });
+  expectError(text, 'external-short', 'layer 1 weights: "w.bin" has 12 bytes but 2×2 float32 values from offset 0 need 16', '"w.bin"', 0, { files: files({ 'w.bin': f32([1, 2, 3]) }) });
+  expectError(text, 'non-finite-number', 'layer 1 weights: "w.bin" holds NaN at value 3 (byte 8); weights must be finite', '"w.bin"', 0, { files: files({ 'w.bin': f32([1, 2, NaN, 4]) }) });
+  expectError(text, 'external-unavailable', 'layer 1 weights refers to external file "w.bin", but external files cannot be read here (save the network file to disk and open it from there)', '"w.bin"');
   const badShape = text.replace('[2,2]', '[2,2,2]');
-  expectError(badShape, 'invalid-value', 'layer 1 weights shape must have 2 entries ([out, in]), not 3', '[2,2,2]', 0, { readExternal: () => undefined });
+  expectError(badShape, 'invalid-value', 'layer 1 weights shape must have 2 entries ([out, in]), not 3', '[2,2,2]', 0, { files: files({}) });
 });
 
 /** A TF.js layers model.json + one .bin shard for InputLayer → Dense(3, relu) → Dropout → Dense(1). */
@@ -81,7 +83,7 @@ function tfjsModel(extraLayer?: unknown) {
 
 test('TF.js layers model: shards in order, kernel [in,out] transposed to [out][in], forward pass matches', () => {
   const m = tfjsModel();
-  const r = parseNetworkText(m.text, { readExternal: files(m.shards) });
+  const r = parseNetworkText(m.text, { files: files(m.shards) });
   assert.deepEqual(r.diagnostics.map((d) => [d.code, d.severity, d.message]), [
     ['tfjs-skipped-layer', 'information', 'layer "input_1" (InputLayer) does nothing at inference time and is skipped'],
     ['tfjs-skipped-layer', 'information', 'layer "dropout" (Dropout) does nothing at inference time and is skipped'],
@@ -103,14 +105,14 @@ test('TF.js layers model: shards in order, kernel [in,out] transposed to [out][i
 
 test('TF.js: unsupported layer named, missing shard, unsupported activation', () => {
   const conv = tfjsModel({ class_name: 'Conv2D', config: { name: 'conv2d_1', filters: 4 } });
-  expectError(conv.text, 'tfjs-unsupported', 'layer "conv2d_1" (Conv2D) is not supported; Depth Lens reads Sequential models of Dense layers (InputLayer and Dropout are skipped)', '"Conv2D"', 0, { readExternal: files(conv.shards) });
+  expectError(conv.text, 'tfjs-unsupported', 'layer "conv2d_1" (Conv2D) is not supported; Depth Lens reads Sequential models of Dense layers (InputLayer and Dropout are skipped)', '"Conv2D"', 0, { files: files(conv.shards) });
   const m = tfjsModel();
-  expectError(m.text, 'external-missing', 'weight shard "group2-shard1of1.bin" not found (paths are relative to model.json)', '"group2-shard1of1.bin"', 0,
-    { readExternal: files({ ...m.shards, 'group2-shard1of1.bin': undefined as unknown as Uint8Array }) });
+  expectError(m.text, 'external-missing', 'weight shard "group2-shard1of1.bin" not found (paths are relative to model.json\'s folder)', '"group2-shard1of1.bin"', 0,
+    { files: files({ ...m.shards, 'group2-shard1of1.bin': undefined as unknown as Uint8Array }) });
   const sig = m.text.replace('"activation": "relu"', '"activation": "sigmoid"');
-  expectError(sig, 'tfjs-unsupported', 'layer "dense" (Dense) has activation "sigmoid"; Depth Lens supports "relu" and "linear"', '"sigmoid"', 0, { readExternal: files(m.shards) });
+  expectError(sig, 'tfjs-unsupported', 'layer "dense" (Dense) has activation "sigmoid"; Depth Lens supports "relu" and "linear"', '"sigmoid"', 0, { files: files(m.shards) });
   const short = { ...m.shards, 'group2-shard1of1.bin': f32([1, 2]) };
-  assert.deepEqual(errorsOf(m.text, { readExternal: files(short) }).map((e) => e.code), ['external-short']);
+  assert.deepEqual(errorsOf(m.text, { files: files(short) }).map((e) => e.code), ['external-short']);
 });
 
 const examplesDir = path.join(__dirname, '..', '..', 'examples');
@@ -121,7 +123,7 @@ test('every example parses with zero errors and has a description (errors.networ
   for (const f of exampleFiles) {
     const full = path.join(examplesDir, f);
     const text = fs.readFileSync(full, 'utf8');
-    const r = parseNetworkText(text, { readExternal: (rel) => { try { return fs.readFileSync(path.join(path.dirname(full), rel)); } catch { return undefined; } } });
+    const r = parseNetworkText(text, { files: new FolderFiles(path.dirname(full), nodeFileSystem) });
     const errs = r.diagnostics.filter((d) => d.severity === 'error');
     if (f === 'errors.network.json') {
       assert.deepEqual(errs.map((e) => e.code), ['ragged-matrix', 'shape-mismatch', 'non-finite-number', 'bias-length', 'unknown-layer-type', 'family-count', 'residual-shape']);
@@ -145,4 +147,13 @@ test('convergent example: ‖W_k − I‖ and ‖b_k‖ decay like (k+1)^{-2}', 
   close(l.bias[1], -s);
   close(l.weights.data[1], -0.3 * s);
   close(l.weights.data[0], 1 + 0.5 * s);
+});
+
+test('regions-2d example: "a few hundred activation regions", and exactly the number its description states', () => {
+  const text = fs.readFileSync(path.join(examplesDir, 'regions-2d.network.json'), 'utf8');
+  const stated = Number(/exactly (\d+) convex regions/.exec(JSON.parse(text).description)![1]);
+  const r = slicePartition(parseNetworkText(text).network!);
+  assert.equal(r.regions, stated);
+  assert.ok(stated >= 200 && stated < 1000, `${stated} is not a few hundred`);
+  assert.deepEqual(r.perDepth, [55, 196, 363, 363]);
 });

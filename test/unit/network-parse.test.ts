@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { parseNetworkText, offsetToPosition, DIAGNOSTIC_CODES } from '../../src/core/network/parse';
+import { parseNetworkText, offsetToPosition } from '../../src/core/network/parse';
 import { forward } from '../../src/core/network/forward';
 import { doc, dense, errorsOf, expectError, FORMAT } from './network-helpers';
 
@@ -190,7 +190,7 @@ test('file too large: refused with the way to raise the limit', () => {
   const e = errorsOf(text, { maxBytes: 100, fileName: 'big.network.json' });
   assert.equal(e.length, 1);
   assert.equal(e[0].code, 'file-too-large');
-  assert.equal(e[0].message, `big.network.json is ${(Buffer.byteLength(text) / 1048576).toFixed(1)} MB, above the limit of 0.0 MB; raise the setting depthLens.maxFileSizeMB (CLI: --max-size-mb), or store the weights in an external binary file`);
+  assert.equal(e[0].message, `big.network.json is ${Buffer.byteLength(text)} bytes, above the limit of 100 bytes; raise the setting depthLens.maxFileSizeMB (CLI: --max-size-mb), or store the weights in an external binary file`);
   assert.deepEqual(errorsOf(text, { maxBytes: 10_000 }), []);
 });
 
@@ -214,7 +214,88 @@ test('offsetToPosition: 0-based lines, UTF-16 characters, \\n, \\r\\n and \\r', 
   assert.deepEqual(offsetToPosition(t, 999), { line: 3, character: 4 });
 });
 
-test('every code used in diagnostics is documented in DIAGNOSTIC_CODES', () => {
-  assert.ok(Object.keys(DIAGNOSTIC_CODES).length >= 25);
-  for (const code of Object.keys(DIAGNOSTIC_CODES)) assert.match(code, /^[a-z0-9-]+$/);
+test('diagnostics are capped at 1000 plus one too-many-problems that counts the rest', () => {
+  // 2·10⁵ junk tokens: jsonc-parser reports two errors per token ("invalid symbol", "value expected"),
+  // and one for the trailing comma: 400 001 in all
+  const junk = '{"format":"depth-lens/network@1","input":{"dim":1},"layers":[' + 'x,'.repeat(200_000) + ']}';
+  const r = parseNetworkText(junk);
+  assert.equal(r.diagnostics.length, 1001);
+  assert.ok(r.diagnostics.slice(0, 1000).every((d) => d.code === 'json-syntax'));
+  const last = r.diagnostics[1000];
+  assert.equal(last.code, 'too-many-problems');
+  assert.equal(last.severity, 'error');
+  assert.equal(last.message, '399001 more errors from here on are not listed; only the first 1000 problems are shown');
+  assert.deepEqual(last.unlisted, { errors: 399_001, others: 0 });
+  // semantic errors are capped the same way: 3000 layers with an unknown type
+  const many = doc(Array.from({ length: 3000 }, () => ({ type: 'conv' })));
+  const m = parseNetworkText(many);
+  assert.equal(m.diagnostics.length, 1001);
+  assert.equal(m.diagnostics[1000].message, '2000 more errors from here on are not listed; only the first 1000 problems are shown');
+  // "from here on": the summary sits on the first layer that is not listed
+  assert.equal(m.diagnostics[1000].offset, m.diagnostics[999].offset + many.slice(m.diagnostics[999].offset).indexOf('"conv"', 1));
+});
+
+test('bare NaN/Infinity (Python json.dump) are non-finite-number errors at each token, not a cascade of syntax errors', () => {
+  const text = '{"format": "depth-lens/network@1", "input": {"dim": 3},\n "layers": [{"type": "dense", "weights": [[NaN, Infinity, -Infinity]], "bias": [0], "activation": "linear"}]}';
+  const errs = errorsOf(text);
+  assert.deepEqual(errs.map((e) => [e.code, text.substr(e.offset, e.length), e.message]), [
+    ['non-finite-number', 'NaN', 'NaN is not a JSON number (Python\'s json.dump writes it unless allow_nan=False); Depth Lens needs finite numbers'],
+    ['non-finite-number', 'Infinity', 'Infinity is not a JSON number (Python\'s json.dump writes it unless allow_nan=False); Depth Lens needs finite numbers'],
+    ['non-finite-number', '-Infinity', '-Infinity is not a JSON number (Python\'s json.dump writes it unless allow_nan=False); Depth Lens needs finite numbers'],
+  ]);
+  assert.deepEqual(offsetToPosition(text, errs[0].offset), { line: 1, character: 43 });
+  // "NaN" inside a string is no token, and other syntax errors are still reported after the tokens
+  const mixed = '{"format": "depth-lens/network@1", "name": "NaN", "input": {"dim": 1}, "layers": [NaN,]}';
+  assert.deepEqual(errorsOf(mixed).map((e) => [e.code, mixed.substr(e.offset, e.length || 1)]), [['non-finite-number', 'NaN'], ['json-syntax', ']']]);
+});
+
+test('nesting too deep for the parser is a size-limit error at the bracket where it passes 1000 levels', () => {
+  const deep = '{"format": "depth-lens/network@1", "input": {"dim": 1}, "layers": [' + '['.repeat(200_000) + ']'.repeat(200_000) + ']}';
+  const errs = errorsOf(deep);
+  assert.deepEqual(errs.map((e) => [e.code, e.message]), [['size-limit', 'the JSON nests arrays and objects more than 1000 levels deep here; a network file needs fewer than 10']]);
+  // levels: the document's { is 1, "layers"' [ is 2, 998 more [ reach 1000, and the next one passes it
+  assert.equal(errs[0].offset, deep.indexOf('[') + 999);
+  // brackets inside strings do not count
+  const inString = JSON.stringify({ format: FORMAT, name: '['.repeat(5000), input: { dim: 1 }, layers: [] });
+  assert.deepEqual(errorsOf(inString), []);
+});
+
+test('a ragged matrix is reported before anything is allocated (10⁵-entry first row, 10⁵ short rows)', () => {
+  const rows = [Array(100_000).fill(0), ...Array.from({ length: 100_000 }, () => [1])];
+  const text = JSON.stringify({ format: FORMAT, input: { dim: 100_000 }, layers: [{ type: 'dense', weights: rows, activation: 'linear' }] });
+  const errs = errorsOf(text);
+  // rows × first-row length would be 10¹⁰ doubles: the old code died with "Invalid typed array length"
+  assert.deepEqual(errs.map((e) => e.code), ['ragged-matrix', 'ragged-matrix', 'ragged-matrix', 'ragged-matrix', 'ragged-matrix', 'ragged-matrix']);
+  assert.equal(errs[0].message, 'layer 1 weights is ragged: row 2 has 1 entry but row 1 has 100000');
+  assert.equal(errs[5].message, 'layer 1 weights has 99995 more malformed rows (only the first 5 are marked)');
+});
+
+test('one error hides no other: bad probes or a failed family or block still let the next shapes be checked', () => {
+  // a probe of the wrong length: input.dim is still known, so layer 1's shape is checked
+  const probe = JSON.stringify({ format: FORMAT, input: { dim: 2, probes: { p: [1] } }, layers: [dense([[1, 2, 3]], [0], 'linear')] });
+  assert.deepEqual(errorsOf(probe).map((e) => e.message), ['probe "p" has 1 entry but input.dim is 2', 'layer 1 expects 3 inputs but input.dim is 2']);
+  // a family that fails on its bias keeps its width (the previous output, 2)
+  const fam = JSON.stringify({ format: FORMAT, input: { dim: 2 }, layers: [
+    { type: 'family', count: 3, weights: { identity: 1 }, bias: { vector: [1, 2, 3] }, activation: 'relu' }, dense([[1, 2, 3]], [0], 'linear')] });
+  assert.deepEqual(errorsOf(fam).map((e) => e.message), ['layer 1 bias vector has 3 entries but the family\'s layers have width 2', 'layer 2 expects 3 inputs but layer 1 produces 2']);
+  // a family with a bad matrix entry: its width is the matrix's row count
+  const famM = JSON.stringify({ format: FORMAT, input: { dim: 2 }, layers: [
+    { type: 'family', count: 3, weights: { matrix: [[1, 'x'], [0, 1]] }, activation: 'relu' }, dense([[1, 2, 3]], [0], 'linear')] });
+  assert.deepEqual(errorsOf(famM).map((e) => e.code), ['wrong-type', 'shape-mismatch']);
+  // a residual block with a bad branch returns its input width
+  const block = JSON.stringify({ format: FORMAT, input: { dim: 2 }, layers: [
+    { type: 'residual', activation: 'relu', layers: [{ type: 'dense', weights: [[1, 0], [0, 1]], activation: 'tanh' }] }, dense([[1]], [0], 'linear')] });
+  assert.deepEqual(errorsOf(block).map((e) => e.message), ['layer 1 branch layer 1 activation is "tanh"; expected "relu" or "linear"', 'layer 2 expects 1 input but layer 1 produces 2']);
+  // a random group with a bad seed: its last width
+  const random = JSON.stringify({ format: FORMAT, input: { dim: 2 }, layers: [
+    { type: 'random', widths: [4, 5], weights: { distribution: 'he-normal' }, seed: -1, activation: 'relu' }, dense([[1, 2]], [0], 'linear')] });
+  assert.deepEqual(errorsOf(random).map((e) => e.message), ['layer 1 seed must be at least 0, not -1', 'layer 2 expects 2 inputs but layer 1 produces 5']);
+});
+
+test('messages stay on one line and short: control characters from keys and names are escaped, long ones cut', () => {
+  const text = JSON.stringify({ format: FORMAT, input: { dim: 1, ['a\nb\u2028c\u0001']: 1, ['k'.repeat(5000)]: 2 }, layers: [] });
+  const msgs = parseNetworkText(text).diagnostics.map((d) => d.message);
+  assert.equal(msgs[0], '"input" has unknown property "a\\nb\\u2028c\\u0001"; it is ignored');
+  assert.equal(msgs[1].length, 500);
+  assert.ok(msgs[1].startsWith('"input" has unknown property "kkk') && msgs[1].endsWith('k…'));
 });

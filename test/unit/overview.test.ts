@@ -6,8 +6,8 @@ import { compressWidths, overviewRows, sampleLayerIndices, summarizeNetwork } fr
 
 const dense = (w: number[][], b: number[], activation: 'relu' | 'linear' = 'relu'): DenseLayer => ({ kind: 'dense', weights: fromRows(w), bias: Float64Array.from(b), activation });
 
-test('compressWidths writes runs as w×count', () => {
-  assert.equal(compressWidths([2, 16, 16, 16, 1]), '2, 16×3, 1');
+test('compressWidths writes runs as w (×count)', () => {
+  assert.equal(compressWidths([2, 16, 16, 16, 1]), '2, 16 (×3), 1');
   assert.equal(compressWidths([3]), '3');
 });
 
@@ -36,7 +36,7 @@ test('overview rows: norms computed independently from the closed forms', () => 
   assert.equal(l2.normWminusI, null);
   assert.equal(l2.shape, '1×2');
   assert.equal(r.summary.parameterCount, 4 + 2 + 2 + 1);
-  assert.equal(r.summary.widthsText, '2×2, 1'); // n0 = 2, n1 = 2, n2 = 1
+  assert.equal(r.summary.widthsText, '2 (×2), 1'); // n0 = 2, n1 = 2, n2 = 1
 });
 
 test('summary of a residual block lists the bottleneck widths', () => {

@@ -241,7 +241,7 @@ test('CLI regions --json: keys and counts; --svg writes only when asked', async 
   const withPolys = JSON.parse((await regionsCommand.run([file, '--json', '--polygons', '--box', '-0.2,0.2,-0.2,0.2', '--svg', 'out.svg'], io)).stdout);
   assert.equal(withPolys.polygons.length, withPolys.regions);
   assert.deepEqual(Object.keys(withPolys.polygons[0]), ['id', 'hash', 'color', 'pattern', 'vertices', 'area', 'centroid', 'plane', 'input']);
-  assert.match(withPolys.polygons[0].pattern, /^[01]{32}\|[01]{32}\|[01]{32}$/);
+  assert.match(withPolys.polygons[0].pattern, /^[01]{10}\|[01]{10}\|[01]{10}$/);
   assert.match(withPolys.polygons[0].hash, /^[0-9a-f]{8}$/);
   assert.deepEqual([...io.written.keys()], ['out.svg']);
   const svg = io.written.get('out.svg')!;

@@ -107,11 +107,13 @@ export const infoCommand: CliCommand = {
     for (const g of net.groups) {
       if (g.count > 1) out.push(`layers ${g.start + 1}–${g.start + g.count}: ${g.type}${g.family?.kind === 'generated' ? ` — ${g.family.description}` : g.family?.kind === 'affine' ? ` — W_k = ${g.family.identity}·I + (k+${g.family.weightScale.offset})^${g.family.weightScale.power}·M, b_k = (k+${g.family.biasScale.offset})^${g.family.biasScale.power}·v` : ''}`);
     }
-    out.push(...warnings);
+    // loops, not push(...)/Math.max(...): --all lists up to 10⁷ rows, too many for spread arguments
+    for (const w of warnings) out.push(w);
     out.push('');
     const header = ['layer', 'type', 'shape', 'act', '‖W‖₂', '‖W−I‖₂', '‖b‖₂'];
     const table = rows.map((r) => [String(r.layer), r.group, r.shape, r.activation, fmt(r.normW), fmt(r.normWminusI), fmt(r.normB)]);
-    const widths = header.map((h, i) => Math.max(h.length, ...table.map((t) => t[i].length)));
+    const widths = header.map((h) => h.length);
+    for (const t of table) for (let i = 0; i < t.length; i++) if (t[i].length > widths[i]) widths[i] = t[i].length;
     const line = (cells: string[]) => cells.map((c, i) => (i <= 3 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd();
     out.push(line(header));
     table.forEach((t, i) => {

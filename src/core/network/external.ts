@@ -2,11 +2,242 @@
  * External weights: a matrix or vector stored as raw little-endian float32/float64 in a file beside
  * the network document, so big networks do not need 100 MB of JSON.
  *   {"file": "w.bin", "dtype": "float32", "shape": [out, in], "offset": 0, "order": "row-major"}
+ *
+ * Network files come from untrusted repositories (the extension supports untrusted workspaces), so a
+ * path may only name a regular file inside the network file's folder: absolute paths, "..", symbolic
+ * links that lead out, directories, devices and FIFOs are refused before anything is read, the
+ * length is checked against the file's size, and only the byte range a reference needs is read.
+ * The file system is injected (FileSystemLike) so this stays pure; src/worker/nodeFiles.ts is Node's.
  */
 import type { Node } from 'jsonc-parser';
 import type { DenseMatrix } from '../linalg/dense';
 import { LIMITS } from './limits';
 import type { EntryContext } from './entry';
+
+// ------------------------------------------------------------------------------------------------
+// file access
+
+export type FileKind = 'file' | 'directory' | 'FIFO' | 'socket' | 'character device' | 'block device' | 'other';
+
+export interface FileInfo {
+  readonly kind: FileKind;
+  readonly size: number;
+  /** modification time and file identity: together with size they tell a changed file */
+  readonly mtimeMs: number;
+  readonly id?: string;
+}
+
+/** The few file-system calls external weights need (absolute paths). */
+export interface FileSystemLike {
+  /** what is at `path` (symbolic links followed); undefined when nothing is; throws when it cannot be examined */
+  stat(path: string): FileInfo | undefined;
+  /** exactly `length` bytes from byte `offset` of a regular file; throws when that fails */
+  read(path: string, offset: number, length: number): Uint8Array;
+  /** `path` with every symbolic link resolved */
+  realpath(path: string): string;
+}
+
+/** What a reference found, decided before any byte is read. */
+export type ExternalFileStat =
+  | { readonly kind: 'file'; readonly size: number }
+  | { readonly kind: 'missing' }
+  | { readonly kind: 'not-file'; readonly what: string }
+  | { readonly kind: 'outside'; readonly target: string }
+  | { readonly kind: 'unreadable'; readonly message: string };
+
+/** External files of one document, by path relative to its folder ('/'-separated, already checked lexically). */
+export interface ExternalFileAccess {
+  stat(relativePath: string): ExternalFileStat;
+  /** bytes [offset, offset + length) of a file stat() called a regular file; throws when that fails */
+  read(relativePath: string, offset: number, length: number): Uint8Array;
+}
+
+function errorMessage(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/**
+ * The files inside one folder (the network file's). Follows symbolic links only while they stay
+ * inside the folder, and records what it saw of every path so a cache can tell when it changed.
+ */
+export class FolderFiles implements ExternalFileAccess {
+  /** absolute path → signature (kind, size, mtime, identity) when it was examined */
+  readonly examined = new Map<string, string>();
+  private realFolder?: string;
+
+  constructor(readonly folder: string, private readonly fs: FileSystemLike) {}
+
+  path(relativePath: string): string {
+    return joinPath(this.folder, relativePath);
+  }
+
+  stat(relativePath: string): ExternalFileStat {
+    const full = this.path(relativePath);
+    let info: FileInfo | undefined;
+    try {
+      info = this.fs.stat(full);
+    } catch (e) {
+      this.examined.set(full, 'unreadable');
+      return { kind: 'unreadable', message: errorMessage(e) };
+    }
+    this.examined.set(full, signature(info));
+    if (!info) return { kind: 'missing' };
+    try {
+      this.realFolder ??= this.fs.realpath(this.folder);
+      const real = this.fs.realpath(full);
+      if (!isInside(this.realFolder, real)) return { kind: 'outside', target: real };
+    } catch (e) {
+      return { kind: 'unreadable', message: errorMessage(e) };
+    }
+    if (info.kind !== 'file') return { kind: 'not-file', what: info.kind === 'other' ? 'not a regular file' : `a ${info.kind}` };
+    return { kind: 'file', size: info.size };
+  }
+
+  read(relativePath: string, offset: number, length: number): Uint8Array {
+    return this.fs.read(this.path(relativePath), offset, length);
+  }
+}
+
+/** One string that changes when the file is created, deleted, replaced or modified. */
+export function signature(info: FileInfo | undefined): string {
+  return info ? `${info.kind}:${info.size}:${info.mtimeMs}:${info.id ?? ''}` : 'missing';
+}
+
+/** Current signature of an absolute path, as FolderFiles records it. */
+export function currentSignature(fs: FileSystemLike, path: string): string {
+  try {
+    return signature(fs.stat(path));
+  } catch {
+    return 'unreadable';
+  }
+}
+
+function joinPath(folder: string, relativePath: string): string {
+  return /[\\/]$/.test(folder) ? folder + relativePath : `${folder}/${relativePath}`;
+}
+
+function isInside(folder: string, path: string): boolean {
+  if (path === folder) return false;
+  const base = /[\\/]$/.test(folder) ? folder : folder + '/';
+  const baseWin = /[\\/]$/.test(folder) ? folder : folder + '\\';
+  return path.startsWith(base) || path.startsWith(baseWin);
+}
+
+/**
+ * A path as written in the document → '/'-separated path inside the folder, or why it is refused.
+ * Lexical only (the file system check for symbolic links is FolderFiles').
+ */
+export function checkRelativePath(path: string): { ok: true; path: string } | { ok: false; reason: string } {
+  if (path.length === 0) return { ok: false, reason: 'is empty' };
+  if (path.includes('\0')) return { ok: false, reason: 'contains a NUL character' };
+  if (/^([\\/]|[A-Za-z]:)/.test(path)) return { ok: false, reason: 'is absolute; external files must be given relative to the network file and lie in its folder' };
+  const parts: string[] = [];
+  for (const part of path.split(/[\\/]/)) {
+    if (part === '' || part === '.') continue;
+    if (part === '..') {
+      if (parts.length === 0) return { ok: false, reason: 'leaves the network file\'s folder; external files must lie in that folder or below it' };
+      parts.pop();
+    } else parts.push(part);
+  }
+  if (parts.length === 0) return { ok: false, reason: 'names the network file\'s folder itself, not a file' };
+  return { ok: true, path: parts.join('/') };
+}
+
+/** In-memory files for tests and the browser: a record of relative path → bytes (or a special kind). */
+export function memoryFiles(files: Record<string, Uint8Array | Exclude<FileKind, 'file'> | undefined>): FolderFiles {
+  const at = (p: string) => files[p.replace(/^\/mem\//, '')];
+  return new FolderFiles('/mem', {
+    stat: (p) => {
+      const f = at(p);
+      if (f === undefined) return undefined;
+      return typeof f === 'string' ? { kind: f, size: 0, mtimeMs: 0 } : { kind: 'file', size: f.byteLength, mtimeMs: 0 };
+    },
+    read: (p, offset, length) => {
+      const f = at(p);
+      if (!(f instanceof Uint8Array) || offset + length > f.byteLength) throw new Error(`cannot read ${length} bytes at ${offset} of ${p}`);
+      return f.subarray(offset, offset + length);
+    },
+    realpath: (p) => p,
+  });
+}
+
+// ------------------------------------------------------------------------------------------------
+// one parse: every external file is examined once, and each distinct byte range read once
+
+/** Per-parse view of the external files: caches, and the list of everything the document refers to. */
+export class ExternalFiles {
+  private readonly stats = new Map<string, ExternalFileStat>();
+  private readonly reads = new Map<string, Uint8Array>();
+
+  constructor(readonly access: ExternalFileAccess | undefined) {}
+
+  /** the '/'-separated relative paths the document referred to, in order of first reference */
+  get referenced(): string[] {
+    return Array.from(this.stats.keys());
+  }
+
+  stat(path: string): ExternalFileStat {
+    let s = this.stats.get(path);
+    if (!s) {
+      try {
+        s = this.access!.stat(path);
+      } catch (e) {
+        s = { kind: 'unreadable', message: errorMessage(e) };
+      }
+      this.stats.set(path, s);
+    }
+    return s;
+  }
+
+  read(path: string, offset: number, length: number): Uint8Array {
+    const key = `${offset}:${length}:${path}`;
+    let bytes = this.reads.get(key);
+    if (!bytes) {
+      bytes = this.access!.read(path, offset, length);
+      if (bytes.byteLength !== length) throw new Error(`read ${bytes.byteLength} of ${length} bytes`);
+      this.reads.set(key, bytes);
+    }
+    return bytes;
+  }
+}
+
+/**
+ * Examine a file reference: the path as written (on `fileNode`) → its size, or an error diagnostic
+ * ('external-outside', 'external-missing', 'external-not-file', 'external-unreadable').
+ * `subject` starts every message (`layer 2 weights: external file "w.bin"`), `folder` names the folder
+ * paths are relative to, `unavailable` is the message when no files can be read at all.
+ */
+export function examineExternal(ctx: Pick<EntryContext, 'reader' | 'files'>, fileNode: Node, file: string, subject: string, folder: string, unavailable: string): { path: string; size: number } | undefined {
+  const sink = ctx.reader.sink;
+  const checked = checkRelativePath(file);
+  if (!checked.ok) {
+    sink.error('external-outside', fileNode, `${subject} is refused: the path ${checked.reason}`);
+    return undefined;
+  }
+  if (!ctx.files.access) {
+    sink.error('external-unavailable', fileNode, unavailable);
+    return undefined;
+  }
+  const s = ctx.files.stat(checked.path);
+  switch (s.kind) {
+    case 'file': return { path: checked.path, size: s.size };
+    case 'missing':
+      sink.error('external-missing', fileNode, `${subject} not found (paths are relative to ${folder})`);
+      return undefined;
+    case 'outside':
+      sink.error('external-outside', fileNode, `${subject} is a symbolic link to ${s.target}, outside ${folder}; external files must lie in that folder`);
+      return undefined;
+    case 'not-file':
+      sink.error('external-not-file', fileNode, `${subject} is ${s.what}, not a regular file`);
+      return undefined;
+    case 'unreadable':
+      sink.error('external-unreadable', fileNode, `${subject} cannot be read: ${s.message}`);
+      return undefined;
+  }
+}
+
+// ------------------------------------------------------------------------------------------------
+// {"file", "dtype", "shape", "offset", "order"}
 
 const EXTERNAL_FIELDS = ['file', 'dtype', 'shape', 'offset', 'order'] as const;
 const DTYPES = ['float32', 'float64'] as const;
@@ -39,47 +270,42 @@ export function readExternalArray(node: Node, ctx: EntryContext, what: string, r
       if (parsed.every((d) => d !== undefined)) shape = parsed as number[];
     }
   }
-  if (file === undefined || dtype === undefined || shape === undefined || offset === undefined || order === undefined) return undefined;
-  if (!fileNode) return undefined;
+  if (file === undefined || dtype === undefined || shape === undefined || offset === undefined || order === undefined || !fileNode) return undefined;
   const rows = shape[0];
   const cols = rank === 2 ? shape[1] : 1;
   const count = rows * cols;
   if (count > LIMITS.maxLayerParameters) {
-    sink.error('size-limit', shapeNode!, `${what} has ${count} entries, above the per-layer limit of ${LIMITS.maxLayerParameters}`);
+    sink.error('size-limit', shapeNode!, `${what} has ${rows}×${cols} = ${count} entries, above the per-layer limit of ${LIMITS.maxLayerParameters}`);
     return undefined;
   }
-  if (!ctx.options.readExternal) {
-    sink.error('external-unavailable', fileNode, `${what} refers to external file "${file}", but external files cannot be read here (open the file from disk)`);
-    return undefined;
-  }
-  let bytes: Uint8Array | undefined;
-  try {
-    bytes = ctx.options.readExternal(file);
-  } catch {
-    bytes = undefined;
-  }
-  if (!bytes) {
-    sink.error('external-missing', fileNode, `${what}: external file "${file}" not found (paths are relative to the network file)`);
-    return undefined;
-  }
+  const found = examineExternal(ctx, fileNode, file, `${what}: external file "${file}"`, 'the network file\'s folder',
+    `${what} refers to external file "${file}", but external files cannot be read here (save the network file to disk and open it from there)`);
+  if (!found) return undefined;
   const size = dtype === 'float32' ? 4 : 8;
   const needed = offset + count * size;
-  if (bytes.byteLength < needed) {
-    sink.error('external-short', fileNode, `${what}: "${file}" has ${bytes.byteLength} bytes but ${shape.join('×')} ${dtype} values from offset ${offset} need ${needed}`);
+  if (found.size < needed) {
+    sink.error('external-short', fileNode, `${what}: "${file}" has ${found.size} bytes but ${shape.join('×')} ${dtype} values from offset ${offset} need ${needed}`);
+    return undefined;
+  }
+  let bytes: Uint8Array;
+  try {
+    bytes = ctx.files.read(found.path, offset, count * size);
+  } catch (e) {
+    sink.error('external-unreadable', fileNode, `${what}: "${file}" cannot be read: ${errorMessage(e)}`);
     return undefined;
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const data = new Float64Array(count);
   let firstBad = -1;
   for (let i = 0; i < count; i++) {
-    const v = size === 4 ? view.getFloat32(offset + 4 * i, true) : view.getFloat64(offset + 8 * i, true);
+    const v = size === 4 ? view.getFloat32(4 * i, true) : view.getFloat64(8 * i, true);
     if (!Number.isFinite(v) && firstBad < 0) firstBad = i;
     // file index i → row-major position
     if (order === 'row-major') data[i] = v;
     else data[(i % rows) * cols + Math.floor(i / rows)] = v;
   }
   if (firstBad >= 0) {
-    const v = size === 4 ? view.getFloat32(offset + 4 * firstBad, true) : view.getFloat64(offset + 8 * firstBad, true);
+    const v = size === 4 ? view.getFloat32(4 * firstBad, true) : view.getFloat64(8 * firstBad, true);
     sink.error('non-finite-number', fileNode, `${what}: "${file}" holds ${v} at value ${firstBad + 1} (byte ${offset + firstBad * size}); weights must be finite`);
     return undefined;
   }

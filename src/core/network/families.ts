@@ -22,8 +22,14 @@ export function scaleAt(law: ScaleLaw, k: number): number {
   return law.power === 0 ? 1 : Math.pow(k + law.offset, law.power);
 }
 
-function parseScale(node: Node | undefined, reader: JsonReader, what: string, count: number): ScaleLaw | undefined {
-  if (!node) return { offset: 0, power: 0 };
+/** A parsed scale law and max_k |s(k)| over k = 1..count (s is monotone in k, so an end attains it). */
+interface ParsedScale {
+  readonly law: ScaleLaw;
+  readonly max: number;
+}
+
+function parseScale(node: Node | undefined, reader: JsonReader, what: string, count: number): ParsedScale | undefined {
+  if (!node) return { law: { offset: 0, power: 0 }, max: 1 };
   if (!reader.isObject(node, what)) return undefined;
   const f = reader.fields(node, what, SCALE_FIELDS);
   const oNode = f.get('offset'), pNode = f.get('power');
@@ -36,14 +42,16 @@ function parseScale(node: Node | undefined, reader: JsonReader, what: string, co
     return undefined;
   }
   // k + offset > 0, so s(k) is monotone in k: checking both ends covers every layer
+  let max = 0;
   for (const k of [1, count]) {
     const s = scaleAt(law, k);
     if (!Number.isFinite(s)) {
       reader.sink.error('non-finite-number', node, `${what} (k + ${offset})^${power} overflows float64 at k = ${k}`);
       return undefined;
     }
+    max = Math.max(max, Math.abs(s));
   }
-  return law;
+  return { law, max };
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -60,7 +68,15 @@ export interface InitSpec {
   /** uniform: U[min, max) (default [−1, 1)) */
   readonly min: number;
   readonly max: number;
+  /** no draw exceeds this in absolute value (for overflow checks of generated layers) */
+  readonly bound: number;
 }
+
+/**
+ * Largest |g| the Gaussian sampler can return: Box–Muller r = √(−2 ln u) with u ≥ 2⁻⁵³ (rng.ts)
+ * gives r ≤ √(106 ln 2) = 8.5716…
+ */
+export const GAUSSIAN_MAX = 8.58;
 
 const INIT_FIELDS = ['distribution', 'std', 'mean', 'min', 'max'] as const;
 
@@ -89,7 +105,25 @@ export function parseInit(node: Node, reader: JsonReader, what: string, allowed:
   for (const key of ['min', 'max'] as const) {
     if (f.has(key) && distribution !== 'uniform') reader.sink.warning('unknown-field', f.get(key)!, `${what} "${key}" only applies to "uniform"; it is ignored for "${distribution}"`);
   }
-  return { distribution, std, mean, min, max };
+  // draws are mean + std·g and min + (max − min)·u: every intermediate must stay finite
+  let bound = 0;
+  if (distribution === 'normal') {
+    bound = Math.abs(mean) + GAUSSIAN_MAX * std;
+    if (!Number.isFinite(bound)) {
+      reader.sink.error('non-finite-number', node, `${what}: draws N(${mean}, ${std}²) reach |mean| + ${GAUSSIAN_MAX}·std, which overflows float64; use a smaller mean or std`);
+      return undefined;
+    }
+  } else if (distribution === 'uniform') {
+    bound = Math.max(Math.abs(min), Math.abs(max));
+    if (!Number.isFinite(max - min)) {
+      reader.sink.error('non-finite-number', node, `${what}: U[${min}, ${max}) has max − min = ${max - min} in float64, so its draws overflow; use a narrower range`);
+      return undefined;
+    }
+  } else if (distribution !== 'zeros') {
+    // fan-based: std ≤ √2 and |bound| ≤ √6 (fan_in ≥ 1)
+    bound = GAUSSIAN_MAX * Math.SQRT2;
+  }
+  return { distribution, std, mean, min, max, bound };
 }
 
 /** Fill `out` with draws from `spec` for a layer with the given fan-in/fan-out (Keras conventions). */
@@ -128,6 +162,22 @@ function checkLayerSize(rows: number, cols: number, node: Node, reader: JsonRead
   return false;
 }
 
+/**
+ * Generated entries are a + s·r with |r| ≤ rMax and |s| ≤ sMax: refuse a family whose bound
+ * |a| + rMax·sMax overflows, on the node responsible, before any layer is generated.
+ */
+function overflows(bound: number, node: Node, reader: JsonReader, message: string): boolean {
+  if (Number.isFinite(bound) && bound <= Number.MAX_VALUE) return false;
+  reader.sink.error('non-finite-number', node, message);
+  return true;
+}
+
+function maxAbs(data: Float64Array): number {
+  let m = 0;
+  for (let i = 0; i < data.length; i++) { const a = Math.abs(data[i]); if (a > m) m = a; }
+  return m;
+}
+
 // ------------------------------------------------------------------------------------------------
 // "family": W_k = a·I + s_W(k)·M_k, b_k = s_b(k)·v_k, k = 1..count
 
@@ -164,7 +214,7 @@ export function parseFamilyEntry(node: Node, ctx: EntryContext, what: string): E
 
   let vector: Float64Array | undefined;
   let bRandom: InitSpec | undefined;
-  let biasScale: ScaleLaw | undefined = { offset: 0, power: 0 };
+  let biasScale: ParsedScale | undefined = { law: { offset: 0, power: 0 }, max: 1 };
   const biasNode = f.get('bias');
   let vectorNode: Node | undefined;
   if (biasNode && reader.isObject(biasNode, `${what} bias`)) {
@@ -195,11 +245,18 @@ export function parseFamilyEntry(node: Node, ctx: EntryContext, what: string): E
   if (identity === undefined || !weightScale || !biasScale || !activation || seed === undefined) return undefined;
   if ((matrixNode && !matrix) || (wRandomNode && !wRandom) || (biasNode && !vector && !bRandom)) return undefined;
   if (!checkLayerSize(width, width, node, reader, what)) return undefined;
+  const rMax = matrix ? maxAbs(matrix.data) : wRandom ? wRandom.bound : 0;
+  if (overflows(Math.abs(identity) + rMax * weightScale.max, weightsNode, reader,
+    `${what} weights reach |identity| + max|M|·max s(k) = ${Math.abs(identity)} + ${rMax}·${weightScale.max}, which overflows float64; use smaller values or a smaller scale`)) return undefined;
+  const bMax = vector ? maxAbs(vector) : bRandom ? bRandom.bound : 0;
+  if (biasNode && overflows(bMax * biasScale.max, biasNode, reader,
+    `${what} bias reaches max|v|·max s(k) = ${bMax}·${biasScale.max}, which overflows float64; use smaller values or a smaller scale`)) return undefined;
 
   const m = width;
+  const wLaw = weightScale.law, bLaw = biasScale.law;
   const gen = (j: number): DenseLayer => {
     const k = j + 1;
-    const sw = scaleAt(weightScale, k), sb = scaleAt(biasScale, k);
+    const sw = scaleAt(wLaw, k), sb = scaleAt(bLaw, k);
     const rng = wRandom || bRandom ? Rng.derive(seed, k) : undefined;
     const w = new Float64Array(m * m);
     if (matrix) {
@@ -219,8 +276,8 @@ export function parseFamilyEntry(node: Node, ctx: EntryContext, what: string): E
     return { kind: 'dense', weights: { rows: m, cols: m, data: w }, bias: b, activation };
   };
   const family: FamilyInfo = !wRandom && !bRandom
-    ? { kind: 'affine', identity, matrix: matrix ?? { rows: m, cols: m, data: new Float64Array(m * m) }, weightScale, vector: vector ?? new Float64Array(m), biasScale, activation }
-    : { kind: 'generated', description: `${count} layers W_k = ${identity}·I + (k+${weightScale.offset})^${weightScale.power}·R_k (R_k ${wRandom?.distribution ?? 'fixed'}, seed ${seed})` };
+    ? { kind: 'affine', identity, matrix: matrix ?? { rows: m, cols: m, data: new Float64Array(m * m) }, weightScale: wLaw, vector: vector ?? new Float64Array(m), biasScale: bLaw, activation }
+    : { kind: 'generated', description: `${count} layers W_k = ${identity}·I + (k+${wLaw.offset})^${wLaw.power}·R_k (R_k ${wRandom?.distribution ?? 'fixed'}, seed ${seed})` };
   const cache = new LayerCache();
   const segment: Segment = {
     count,
@@ -357,7 +414,18 @@ export function parseResidualFamilyEntry(node: Node, ctx: EntryContext, what: st
   const m = declaredWidth ?? ctx.incoming;
   if (m === undefined) return undefined;
   const hidden = hiddenW ?? m;
-  if (!checkLayerSize(Math.max(m, hidden), Math.max(m, hidden), node, reader, what)) return undefined;
+  // all branch matrices of a block are generated together: width → hidden → … → hidden → width
+  const perBlockWeights = K === 1 ? m * m : 2 * m * hidden + (K - 2) * hidden * hidden;
+  if (perBlockWeights > LIMITS.maxLayerParameters) {
+    const shape = K === 1 ? `${m}→${m}` : K <= 4 ? [m, ...Array(K - 1).fill(hidden), m].join('→') : `${m}→${hidden}→…→${hidden}→${m}`;
+    reader.sink.error('size-limit', node, `${what} blocks would each generate ${K} branch matrices (${shape}) with ${perBlockWeights} entries in total, above the per-block limit of ${LIMITS.maxLayerParameters}`);
+    return undefined;
+  }
+  // weights of block n are at most n^{-(1+α)/K} in size, biases n^{-(1+α)} (clipped U[−1,1] draws)
+  const wMax = Math.max(1, Math.pow(count, -(1 + alpha) / K));
+  const bMax = Math.max(1, Math.pow(count, -(1 + alpha)));
+  if (overflows(Math.max(wMax, bMax), aNode ?? node, reader,
+    `${what} alpha ${alpha} scales block n's weights by n^${-(1 + alpha) / K} and its biases by n^${-(1 + alpha)}, which overflows float64 by n = ${count}; use alpha > −1 (the paper uses 0.2)`)) return undefined;
   const perBlock = K === 1 ? m * m + m : m * hidden + hidden + (K - 2) * (hidden * hidden + hidden) + hidden * m + m;
   const cache = new LayerCache();
   const segment: Segment = {

@@ -162,32 +162,35 @@ export class JsonReader {
       this.sink.error('empty-matrix', first, `${what} row 1 is empty`);
       return undefined;
     }
-    const data = new Float64Array(rows.length * cols);
-    let bad = 0, ragged = 0;
+    // every row's shape first: a ragged file must not make us allocate rows × (first row's length)
+    let ragged = 0;
     for (let i = 0; i < rows.length; i++) {
       const row = rows[i];
       if (row.type !== 'array') {
         ragged++;
         if (ragged <= ELEMENT_ERROR_CAP) this.sink.error('wrong-type', row, `${what} row ${i + 1} must be an array of numbers, not ${describeNode(row)}`);
-        continue;
-      }
-      const items = row.children ?? [];
-      if (items.length !== cols) {
+      } else if ((row.children?.length ?? 0) !== cols) {
         ragged++;
-        if (ragged <= ELEMENT_ERROR_CAP) this.sink.error('ragged-matrix', row, `${what} is ragged: row ${i + 1} has ${items.length} entries but row 1 has ${cols}`);
-        continue;
+        if (ragged <= ELEMENT_ERROR_CAP) this.sink.error('ragged-matrix', row, `${what} is ragged: row ${i + 1} has ${row.children?.length ?? 0} entr${row.children?.length === 1 ? 'y' : 'ies'} but row 1 has ${cols}`);
       }
+    }
+    if (ragged > ELEMENT_ERROR_CAP) this.sink.error('ragged-matrix', node, `${what} has ${ragged - ELEMENT_ERROR_CAP} more malformed rows (only the first ${ELEMENT_ERROR_CAP} are marked)`);
+    // rectangular: rows × cols entries are all in the text, so the allocation is bounded by its size
+    const data = ragged ? undefined : new Float64Array(rows.length * cols);
+    let bad = 0;
+    for (let i = 0; i < rows.length; i++) {
+      const items = rows[i].children;
+      if (rows[i].type !== 'array' || !items || items.length !== cols) continue;
       const base = i * cols;
       for (let j = 0; j < cols; j++) {
         const it = items[j];
-        if (it.type === 'number' && Number.isFinite(it.value)) { data[base + j] = it.value as number; continue; }
+        if (it.type === 'number' && Number.isFinite(it.value)) { if (data) data[base + j] = it.value as number; continue; }
         bad++;
         if (bad <= ELEMENT_ERROR_CAP) this.number(it, `${what} row ${i + 1}, column ${j + 1}`);
       }
     }
-    if (ragged > ELEMENT_ERROR_CAP) this.sink.error('ragged-matrix', node, `${what} has ${ragged - ELEMENT_ERROR_CAP} more malformed rows (only the first ${ELEMENT_ERROR_CAP} are marked)`);
     if (bad > ELEMENT_ERROR_CAP) this.sink.error('non-finite-number', node, `${what} has ${bad - ELEMENT_ERROR_CAP} more invalid entries (only the first ${ELEMENT_ERROR_CAP} are marked)`);
-    if (bad || ragged) return undefined;
+    if (bad || !data) return undefined;
     return { rows: rows.length, cols, data };
   }
 

@@ -3,36 +3,37 @@
  * layers models → the Network model, with precise diagnostics (exact JSON node ranges, stable codes).
  *
  * Never throws: malformed input becomes diagnostics, and an internal bug becomes 'internal-error'.
- * Pure (no Node APIs): external weight files are read through `options.readExternal`.
+ * Pure (no Node APIs): external weight files are read through `options.files` (external.ts).
  * The format is documented in docs/network-format.md and schemas/network.schema.json.
  */
-import { parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
+import { createScanner, parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
 import { DiagnosticSink, type NetworkDiagnostic } from './diagnostics';
 import { JsonReader, listOf } from './json';
-import { LIMITS } from './limits';
+import { LIMITS, sizeAboveLimit } from './limits';
 import type { DenseMatrix } from '../linalg/dense';
 import type { Activation, DenseLayer, InputSpec, Network, Probe } from './model';
 import { segmentedNetwork, singleLayerSegment, type Segment } from './segments';
 import { parseFamilyEntry, parseRandomEntry, parseResidualFamilyEntry } from './families';
-import { readExternalArray } from './external';
+import { ExternalFiles, readExternalArray, type ExternalFileAccess } from './external';
 import { ACTIVATIONS, range, type EntryContext, type EntryResult } from './entry';
 import { parseTfjsModel } from './tfjs';
 
 export type { NetworkDiagnostic, DiagnosticSeverity } from './diagnostics';
 export { DIAGNOSTIC_CODES } from './diagnostics';
 export { offsetToPosition, positionMapper, type TextPosition } from './position';
-export { LIMITS } from './limits';
+export { LIMITS, DEFAULT_MAX_FILE_SIZE_MB } from './limits';
 export { ACTIVATIONS } from './entry';
+export { FolderFiles, memoryFiles, type ExternalFileAccess, type FileSystemLike, type FileInfo } from './external';
 
 export const NETWORK_FORMAT = 'depth-lens/network@1';
 export const TFJS_FORMAT = 'layers-model';
 
 export interface ParseOptions {
   /**
-   * Read a file named in the document (external weights, TF.js weight shards), relative to the
-   * document's folder. Return undefined when it does not exist. Without it, external files are an error.
+   * The files beside the document (external weights, TF.js weight shards), by path relative to its
+   * folder. Without it, a reference to an external file is 'external-unavailable'.
    */
-  readExternal?: (relativePath: string) => Uint8Array | undefined;
+  files?: ExternalFileAccess;
   /** refuse texts longer than this many bytes (UTF-8) with 'file-too-large' */
   maxBytes?: number;
   /** the document's name, used in messages only */
@@ -42,31 +43,37 @@ export interface ParseOptions {
 export interface ParseResult {
   /** present iff no diagnostic has severity 'error' */
   network?: Network;
+  /** at most LIMITS.maxDiagnostics, plus one 'too-many-problems' counting the rest */
   diagnostics: NetworkDiagnostic[];
+  /** external files the document refers to ('/'-separated, relative to its folder), found or not */
+  externalFiles: string[];
 }
 
 /** Parse a network document. Never throws. */
 export function parseNetworkText(text: string, options: ParseOptions = {}): ParseResult {
   const sink = new DiagnosticSink();
+  let files: ExternalFiles | undefined;
   let network: Network | undefined;
   try {
-    network = parseInto(String(text), options, sink);
+    files = new ExternalFiles(options.files);
+    network = parseInto(String(text), options, files, sink);
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
     sink.error('internal-error', { offset: 0, length: 0 }, `internal error while reading the network (please report it): ${msg}`);
   }
+  if (sink.errorCount === 0 && !network) {
+    // every path that yields no network reports an error; keep the invariant even if one is missed
+    sink.error('internal-error', { offset: 0, length: 0 }, 'internal error: the network could not be built but no error was reported (please report it)');
+  }
+  const diagnostics = sink.finish();
   // jsonc-parser can place an end-of-input error one character past the text; keep every range inside it
-  for (const d of sink.list) {
+  for (const d of diagnostics) {
     d.offset = Math.max(0, Math.min(d.offset, text.length));
     d.length = Math.max(0, Math.min(d.length, text.length - d.offset));
   }
-  if (sink.errorCount > 0) return { diagnostics: sink.list };
-  if (!network) {
-    // every path that yields no network reports an error; keep the invariant even if one is missed
-    sink.error('internal-error', { offset: 0, length: 0 }, 'internal error: the network could not be built but no error was reported (please report it)');
-    return { diagnostics: sink.list };
-  }
-  return { network, diagnostics: sink.list };
+  const externalFiles = files?.referenced ?? [];
+  if (sink.errorCount > 0) return { diagnostics, externalFiles };
+  return { network, diagnostics, externalFiles };
 }
 
 /** UTF-8 byte length without allocating an encoded copy (50 MB files). */
@@ -82,30 +89,31 @@ export function utf8Length(text: string): number {
   return n;
 }
 
-function formatMB(bytes: number): string {
-  return (bytes / (1024 * 1024)).toFixed(1);
-}
+// jsonc-parser's const enums (not usable with isolatedModules): ParseErrorCode.InvalidSymbol, SyntaxKind.Unknown/EOF
+const INVALID_SYMBOL = 1;
+const TOKEN_UNKNOWN = 16;
+const TOKEN_EOF = 17;
 
-function parseInto(text: string, options: ParseOptions, sink: DiagnosticSink): Network | undefined {
+const JSON_OPTIONS = { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false };
+
+function parseInto(text: string, options: ParseOptions, files: ExternalFiles, sink: DiagnosticSink): Network | undefined {
   // utf8Length ≤ 3·text.length, so short texts skip the byte count
   if (options.maxBytes !== undefined && text.length * 3 > options.maxBytes && utf8Length(text) > options.maxBytes) {
     sink.error('file-too-large', { offset: 0, length: Math.min(1, text.length) },
-      `${options.fileName ?? 'the file'} is ${formatMB(utf8Length(text))} MB, above the limit of ${formatMB(options.maxBytes!)} MB; ` +
+      `${options.fileName ?? 'the file'} is ${sizeAboveLimit(utf8Length(text), options.maxBytes)}; ` +
       'raise the setting depthLens.maxFileSizeMB (CLI: --max-size-mb), or store the weights in an external binary file');
     return undefined;
   }
-  const errors: ParseError[] = [];
-  const root = parseTree(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
-  if (errors.length > 0) {
-    let lastOffset = -1;
-    for (const e of errors) {
-      // jsonc-parser often reports two errors at one spot ("property name expected", "value expected"); keep the first
-      if (e.offset === lastOffset) continue;
-      lastOffset = e.offset;
-      sink.error('json-syntax', { offset: e.offset, length: e.length }, `invalid JSON: ${syntaxMessage(printParseErrorCode(e.error), afterComma(text, e.offset))}`);
-    }
+  const parsed = parseJson(text);
+  if (parsed.nesting !== undefined) {
+    sink.error('size-limit', { offset: parsed.nesting, length: 1 }, `the JSON nests arrays and objects more than ${LIMITS.maxNesting} levels deep here; a network file needs fewer than 10`);
     return undefined;
   }
+  if (parsed.errors.count > 0) {
+    reportSyntaxErrors(text, parsed.errors, sink);
+    return undefined;
+  }
+  const root = parsed.root;
   if (!root) {
     sink.error('json-syntax', { offset: 0, length: 0 }, 'invalid JSON: the document is empty');
     return undefined;
@@ -113,9 +121,9 @@ function parseInto(text: string, options: ParseOptions, sink: DiagnosticSink): N
   const reader = new JsonReader(text, sink);
   if (!reader.isObject(root, 'the document')) return undefined;
   const formatNode = root.children?.find((p) => p.children?.[0]?.value === 'format')?.children?.[1];
-  if (formatNode?.type === 'string' && formatNode.value === TFJS_FORMAT) return parseTfjsModel(root, reader, options);
+  if (formatNode?.type === 'string' && formatNode.value === TFJS_FORMAT) return parseTfjsModel(root, reader, files);
   if (!formatNode) {
-    if (root.children?.some((p) => p.children?.[0]?.value === 'modelTopology')) return parseTfjsModel(root, reader, options);
+    if (root.children?.some((p) => p.children?.[0]?.value === 'modelTopology')) return parseTfjsModel(root, reader, files);
     sink.error('unknown-format', root, `the document has no "format"; a network file starts with "format": "${NETWORK_FORMAT}"`);
     return undefined;
   }
@@ -123,7 +131,118 @@ function parseInto(text: string, options: ParseOptions, sink: DiagnosticSink): N
     sink.error('unknown-format', formatNode, `unknown format ${formatNode.type === 'string' ? `"${formatNode.value}"` : 'value'}; expected "${NETWORK_FORMAT}" (or "${TFJS_FORMAT}" for a TensorFlow.js model.json)`);
     return undefined;
   }
-  return parseNetworkDocument(root, reader, options);
+  return parseNetworkDocument(root, reader, files);
+}
+
+/**
+ * jsonc-parser's error list, kept short: a file of 2·10⁶ junk tokens has 4·10⁶ syntax errors, and
+ * only the first few hundred are worth listing. The two errors jsonc-parser often reports at one
+ * spot ("property name expected", "value expected") count as one.
+ */
+class SyntaxErrors {
+  readonly list: ParseError[] = [];
+  count = 0;
+  private lastOffset = -1;
+
+  push(e: ParseError): number {
+    if (e.offset === this.lastOffset) return this.list.length;
+    this.lastOffset = e.offset;
+    this.count++;
+    if (this.list.length < LIMITS.maxDiagnostics) this.list.push(e);
+    return this.list.length;
+  }
+}
+
+/** parseTree with a capped error list; `nesting` is where the document nests too deep for its recursive descent. */
+function parseJson(text: string): { root?: Node; errors: SyntaxErrors; nesting?: number } {
+  const errors = new SyntaxErrors();
+  try {
+    // parseTree only ever calls errors.push
+    const root = parseTree(text, errors as unknown as ParseError[], JSON_OPTIONS);
+    return { root, errors };
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    // "Maximum call stack size exceeded": say where the nesting passes the limit
+    return { errors, nesting: deepNesting(text, LIMITS.maxNesting) ?? 0 };
+  }
+}
+
+/** Offset of the bracket where arrays/objects first nest deeper than `limit` (strings skipped), if they do. */
+export function deepNesting(text: string, limit: number): number | undefined {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 34 /* " */) {
+      for (i++; i < text.length; i++) {
+        const d = text.charCodeAt(i);
+        if (d === 92 /* \ */) i++;
+        else if (d === 34) break;
+      }
+    } else if (c === 91 /* [ */ || c === 123 /* { */) {
+      if (++depth > limit) return i;
+    } else if (c === 93 /* ] */ || c === 125 /* } */) {
+      depth--;
+    }
+  }
+  return undefined;
+}
+
+function reportSyntaxErrors(text: string, errors: SyntaxErrors, sink: DiagnosticSink): void {
+  let list = errors.list;
+  let count = errors.count;
+  const bare = errors.list.some((e) => e.error === INVALID_SYMBOL && /^-?(NaN|Infinity)\b/.test(text.substr(e.offset, 10)))
+    ? bareNonFinite(text) : [];
+  if (bare.length > 0) {
+    // Python's json.dump writes NaN, Infinity and -Infinity by default: one clear error per token,
+    // and the document re-read with those tokens as numbers for the syntax errors that remain
+    for (const t of bare) {
+      const word = text.substr(t.offset, t.length);
+      sink.error('non-finite-number', t, `${word} is not a JSON number (Python's json.dump writes it unless allow_nan=False); Depth Lens needs finite numbers`);
+    }
+    const rest = parseJson(patchTokens(text, bare));
+    list = rest.errors.list;
+    count = rest.errors.count;
+    if (rest.nesting !== undefined) {
+      sink.error('size-limit', { offset: rest.nesting, length: 1 }, `the JSON nests arrays and objects more than ${LIMITS.maxNesting} levels deep here; a network file needs fewer than 10`);
+      return;
+    }
+  }
+  for (const e of list) {
+    sink.error('json-syntax', { offset: e.offset, length: e.length }, `invalid JSON: ${syntaxMessage(printParseErrorCode(e.error), afterComma(text, e.offset))}`);
+  }
+  const last = list[list.length - 1];
+  if (last) sink.unlisted(count - list.length, 'error', { offset: last.offset, length: last.length });
+}
+
+/** Bare NaN, Infinity and -Infinity tokens (outside strings), found with jsonc-parser's scanner. */
+function bareNonFinite(text: string): { offset: number; length: number }[] {
+  const out: { offset: number; length: number }[] = [];
+  const scanner = createScanner(text, true);
+  let minusAt = -2;
+  for (let kind = scanner.scan(); kind !== TOKEN_EOF; kind = scanner.scan()) {
+    if (kind !== TOKEN_UNKNOWN) continue;
+    const offset = scanner.getTokenOffset();
+    const value = scanner.getTokenValue();
+    if (value === '-') { minusAt = offset; continue; }
+    if (value !== 'NaN' && value !== 'Infinity') continue;
+    if (minusAt === offset - 1) out.push({ offset: minusAt, length: value.length + 1 });
+    else out.push({ offset, length: value.length });
+  }
+  return out;
+}
+
+/** The text with each token replaced by a number of the same length ("0e0", "-0e000000"), so offsets stay valid. */
+function patchTokens(text: string, tokens: readonly { offset: number; length: number }[]): string {
+  const parts: string[] = [];
+  let at = 0;
+  for (const t of tokens) {
+    parts.push(text.slice(at, t.offset));
+    const minus = text[t.offset] === '-';
+    parts.push((minus ? '-0e' : '0e') + '0'.repeat(t.length - (minus ? 3 : 2)));
+    at = t.offset + t.length;
+  }
+  parts.push(text.slice(at));
+  return parts.join('');
 }
 
 /** jsonc-parser's codes (e.g. "CommaExpected") → words. */
@@ -152,7 +271,7 @@ const ROOT_FIELDS = ['$schema', 'format', 'name', 'description', 'input', 'layer
 const INPUT_FIELDS = ['dim', 'domain', 'probes', 'description'] as const;
 export const LAYER_TYPES = ['dense', 'residual', 'family', 'random', 'residual-family'] as const;
 
-function parseNetworkDocument(root: Node, reader: JsonReader, options: ParseOptions): Network | undefined {
+function parseNetworkDocument(root: Node, reader: JsonReader, files: ExternalFiles): Network | undefined {
   const sink = reader.sink;
   const f = reader.fields(root, 'the document', ROOT_FIELDS);
   let name: string | undefined;
@@ -162,7 +281,7 @@ function parseNetworkDocument(root: Node, reader: JsonReader, options: ParseOpti
   if (descNode) reader.string(descNode, '"description"');
 
   const inputNode = reader.require(f, 'input', root, 'the document');
-  const input = inputNode ? parseInput(inputNode, reader) : undefined;
+  const input = inputNode ? parseInput(inputNode, reader) : {};
 
   const layersNode = reader.require(f, 'layers', root, 'the document');
   if (!layersNode || !reader.isArray(layersNode, '"layers"')) return undefined;
@@ -170,19 +289,20 @@ function parseNetworkDocument(root: Node, reader: JsonReader, options: ParseOpti
   if (entries.length === 0) sink.warning('empty-network', layersNode, 'the network has no layers; every analysis will see the identity map');
 
   const segments: Segment[] = [];
-  const budget = { explicit: 0 };
-  let incoming: number | undefined = input?.dim;
+  const budget = { explicit: 0, total: 0 };
+  // input.dim alone is enough to check the first layer's shape, even when probes or the domain are wrong
+  let incoming: number | undefined = input.dim;
   let depth = 0;
-  let ok = input !== undefined;
+  let ok = input.spec !== undefined;
   for (let i = 0; i < entries.length; i++) {
     const node = entries[i];
-    const ctx: EntryContext = { reader, options, entry: i + 1, incoming, budget };
+    const ctx: EntryContext = { reader, files, entry: i + 1, incoming, budget };
     const before = sink.errorCount;
     const result = parseEntry(node, ctx);
     if (!result) {
       ok = false;
       // keep checking the next layer's shape when this one's output width is still evident
-      incoming = evidentOutWidth(node);
+      incoming = evidentOutWidth(node, incoming);
       continue;
     }
     const seg = result.segment;
@@ -196,27 +316,75 @@ function parseNetworkDocument(root: Node, reader: JsonReader, options: ParseOpti
       sink.error('size-limit', node, `the network reaches ${depth} layers at layer ${i + 1}, above the limit of ${LIMITS.maxDepth}`);
       return undefined;
     }
+    budget.total += seg.parameterCount;
+    if (budget.total > LIMITS.maxTotalParameters) {
+      sink.error('size-limit', node, `the layers up to layer ${i + 1} have ${formatCount(budget.total)} weights and biases in total (this entry: ${formatCount(seg.count)} layer${seg.count === 1 ? '' : 's'} × ${formatCount(seg.parameterCount / seg.count)}), above the limit of ${formatCount(LIMITS.maxTotalParameters)}: every analysis walks through all of them; use fewer or narrower layers`);
+      return undefined;
+    }
     if (sink.errorCount > before) ok = false;
     segments.push(seg);
     incoming = seg.outWidth(seg.count - 1);
   }
-  if (!ok || !input) return undefined;
-  const net = segmentedNetwork(input, segments, name);
+  if (!ok || !input.spec) return undefined;
+  const net = segmentedNetwork(input.spec, segments, name);
   warnLastLayerRelu(net, entries, reader);
   return net;
 }
 
-/** The output width of a dense entry that failed to parse, when its "weights" still show it. */
-function evidentOutWidth(node: Node): number | undefined {
-  if (node.type !== 'object') return undefined;
-  const prop = (n: Node, key: string) => n.children?.find((p) => p.children?.[0]?.value === key)?.children?.[1];
-  const type = prop(node, 'type');
-  const weights = prop(node, 'weights');
-  if (type?.value !== 'dense' || !weights) return undefined;
-  if (weights.type === 'array' && (weights.children?.length ?? 0) > 0) return weights.children!.length;
-  const shape = weights.type === 'object' ? prop(weights, 'shape') : undefined;
-  const rows = shape?.children?.[0]?.value;
-  return typeof rows === 'number' && Number.isInteger(rows) && rows > 0 ? rows : undefined;
+/** 12345678 → "12 345 678"; 1e15 → "1.0e15" (numbers in size messages). */
+function formatCount(n: number): string {
+  if (n >= 1e12) return n.toExponential(1).replace('e+', 'e');
+  return Math.round(n).toLocaleString('en-US').replace(/,/g, ' ');
+}
+
+/** A width written in the file that is usable as one: a positive integer within the width limit. */
+function widthValue(node: Node | undefined): number | undefined {
+  const v = node?.value;
+  return node?.type === 'number' && typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= LIMITS.maxWidth ? v : undefined;
+}
+
+function prop(n: Node | undefined, key: string): Node | undefined {
+  if (n?.type !== 'object') return undefined;
+  return n.children?.find((p) => p.children?.[0]?.value === key)?.children?.[1];
+}
+
+/** Rows of a weights node that failed to parse, when they are still evident (inline rows or external shape[0]). */
+function evidentRows(weights: Node | undefined): number | undefined {
+  if (weights?.type === 'array' && (weights.children?.length ?? 0) > 0) return weights.children!.length <= LIMITS.maxWidth ? weights.children!.length : undefined;
+  return widthValue(prop(weights, 'shape')?.children?.[0]);
+}
+
+/**
+ * The output width of an entry that failed to parse, when the file still shows it, so the next
+ * layer's shape is checked too. `incoming` is the failed entry's input width (the default width of
+ * families, and what a residual block returns).
+ */
+function evidentOutWidth(node: Node, incoming: number | undefined): number | undefined {
+  switch (prop(node, 'type')?.value) {
+    case 'dense': return evidentRows(prop(node, 'weights'));
+    case 'family': {
+      const matrix = prop(prop(node, 'weights'), 'matrix');
+      if (matrix) return evidentRows(matrix);
+      const width = prop(node, 'width');
+      return width ? widthValue(width) : incoming;
+    }
+    case 'residual-family': {
+      const width = prop(node, 'width');
+      return width ? widthValue(width) : incoming;
+    }
+    case 'residual': {
+      // a block returns as many values as it takes: its first branch layer's inputs
+      const first = prop(node, 'layers')?.children?.[0];
+      const w = prop(first, 'weights');
+      const cols = w?.type === 'array' ? w.children?.[0]?.children?.length : widthValue(prop(w, 'shape')?.children?.[1]);
+      return cols !== undefined && cols >= 1 && cols <= LIMITS.maxWidth ? cols : incoming;
+    }
+    case 'random': {
+      const widths = prop(node, 'widths')?.children;
+      return widths && widths.length > 0 ? widthValue(widths[widths.length - 1]) : undefined;
+    }
+    default: return undefined;
+  }
 }
 
 function warnLastLayerRelu(net: Network, entries: readonly Node[], reader: JsonReader): void {
@@ -228,12 +396,13 @@ function warnLastLayerRelu(net: Network, entries: readonly Node[], reader: JsonR
   }
 }
 
-function parseInput(node: Node, reader: JsonReader): InputSpec | undefined {
-  if (!reader.isObject(node, '"input"')) return undefined;
+/** `dim` when it is valid; `spec` when the whole input (domain, probes) is. */
+function parseInput(node: Node, reader: JsonReader): { dim?: number; spec?: InputSpec } {
+  if (!reader.isObject(node, '"input"')) return {};
   const f = reader.fields(node, '"input"', INPUT_FIELDS);
   const dimNode = reader.require(f, 'dim', node, '"input"');
   const dim = dimNode ? reader.integer(dimNode, 'input.dim', 1, LIMITS.maxWidth, 'size-limit') : undefined;
-  if (dim === undefined) return undefined;
+  if (dim === undefined) return {};
   let ok = true;
   let domain: InputSpec['domain'];
   const domainNode = f.get('domain');
@@ -257,20 +426,22 @@ function parseInput(node: Node, reader: JsonReader): InputSpec | undefined {
   const probes: Probe[] = [];
   const probesNode = f.get('probes');
   if (probesNode && reader.isObject(probesNode, 'input.probes')) {
-    for (const prop of probesNode.children ?? []) {
-      const [k, v] = prop.children ?? [];
+    const seen = new Set<string>();
+    for (const p of probesNode.children ?? []) {
+      const [k, v] = p.children ?? [];
       if (!k || !v) continue;
       const probeName = String(k.value);
-      if (probes.some((p) => p.name === probeName)) {
+      if (seen.has(probeName)) {
         reader.sink.error('duplicate-key', k, `input.probes has "${probeName}" twice; remove one of them`);
         ok = false;
         continue;
       }
+      seen.add(probeName);
       const x = lengthChecked(reader, v, `probe "${probeName}"`, dim);
       if (x) probes.push({ name: probeName, x }); else ok = false;
     }
   } else if (probesNode) ok = false;
-  return ok ? { dim, domain, probes } : undefined;
+  return { dim, spec: ok ? { dim, domain, probes } : undefined };
 }
 
 function lengthChecked(reader: JsonReader, node: Node, what: string, dim: number): Float64Array | undefined {

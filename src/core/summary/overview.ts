@@ -5,32 +5,48 @@ import type { Layer, Network } from '../network/model';
 import { checkpoint, silentContext, type AnalysisContext } from '../context';
 import type { GroupSummary, NetworkSummary, OverviewLayerRow, OverviewResult } from '../../shared/analyses/overview';
 
-/** "2, 16×3, 1": widths n_0..n_L with repeated runs compressed. */
-export function compressWidths(widths: readonly number[]): string {
-  const parts: string[] = [];
-  for (let i = 0; i < widths.length; ) {
-    let j = i;
-    while (j + 1 < widths.length && widths[j + 1] === widths[i]) j++;
-    const run = j - i + 1;
-    parts.push(run > 1 ? `${widths[i]}×${run}` : `${widths[i]}`);
-    i = j + 1;
-  }
-  return parts.join(', ');
+/** A run of `count` consecutive equal widths. */
+export interface WidthRun {
+  readonly width: number;
+  readonly count: number;
 }
 
-/** Widths n_0..n_L without walking 10⁵ layers one by one: groups share widths inside families. */
-function widthList(net: Network): number[] {
-  const widths = [net.input.dim];
+/**
+ * "2, 16 (×3), 1": widths n_0..n_L with repeated runs compressed. "(×3)" rather than "16×3", which
+ * reads like a matrix shape.
+ */
+export function compressWidths(widths: readonly number[]): string {
+  return formatWidthRuns(widthRunsOf(widths));
+}
+
+export function formatWidthRuns(runs: readonly WidthRun[]): string {
+  return runs.map((r) => (r.count > 1 ? `${r.width} (×${r.count})` : `${r.width}`)).join(', ');
+}
+
+function widthRunsOf(widths: readonly number[]): WidthRun[] {
+  const runs: WidthRun[] = [];
+  for (const w of widths) pushRun(runs, w, 1);
+  return runs;
+}
+
+function pushRun(runs: WidthRun[], width: number, count: number): void {
+  const last = runs[runs.length - 1];
+  if (last && last.width === width) runs[runs.length - 1] = { width, count: last.count + count };
+  else runs.push({ width, count });
+}
+
+/**
+ * Widths n_0..n_L as runs, without a list as long as the network: a family of 10⁷ layers is one run.
+ * Families keep one width across their layers; other groups (random layers by widths) are walked.
+ */
+export function widthRuns(net: Network): WidthRun[] {
+  const runs: WidthRun[] = [];
+  pushRun(runs, net.input.dim, 1);
   for (const g of net.groups) {
-    const w = net.outWidth(g.start);
-    const sameAcross = g.count > 1 && net.outWidth(g.start + g.count - 1) === w;
-    if (sameAcross) {
-      for (let i = 0; i < g.count; i++) widths.push(w);
-    } else {
-      for (let i = 0; i < g.count; i++) widths.push(net.outWidth(g.start + i));
-    }
+    if (g.type === 'family' || g.type === 'residual-family') pushRun(runs, net.outWidth(g.start), g.count);
+    else for (let i = 0; i < g.count; i++) pushRun(runs, net.outWidth(g.start + i), 1);
   }
-  return widths;
+  return runs;
 }
 
 function layerShape(layer: Layer): string {
@@ -52,7 +68,7 @@ export function summarizeNetwork(net: Network, lineOf?: (offset: number) => numb
     inputDim: net.input.dim,
     outputDim: net.outputDim,
     depth: net.depth,
-    widthsText: compressWidths(widthList(net)),
+    widthsText: formatWidthRuns(widthRuns(net)),
     parameterCount: net.parameterCount,
     groups,
     probeNames: net.input.probes.map((p) => p.name),

@@ -37,6 +37,8 @@ export interface NetworkSummary {
 export interface ValidateResult {
   readonly diagnostics: readonly WireDiagnostic[];
   readonly summary?: NetworkSummary;
+  /** absolute paths of the external weight files the document refers to (found or not): the host watches them */
+  readonly externalFiles?: readonly string[];
 }
 
 export interface OverviewLayerRow {

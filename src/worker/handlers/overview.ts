@@ -9,6 +9,7 @@ export const overviewHandlers: HandlerTable<'validate' | 'overview' | 'layerMatr
     return {
       diagnostics: doc.diagnostics,
       summary: doc.network ? summarizeNetwork(doc.network, doc.lineOf) : undefined,
+      externalFiles: doc.externalFiles,
     };
   },
 
