@@ -218,13 +218,13 @@ test('inputs of dimension ≥ 3 without three probes: the x₁, x₂ plane throu
   const bare = resolvePlane(base);
   assert.equal(bare.source, 'axes');
   assert.deepEqual([Array.from(bare.origin), Array.from(bare.u), Array.from(bare.v), bare.box], [[0, 0, 0, 0], [1, 0, 0, 0], [0, 1, 0, 0], [-1, 1, -1, 1]]);
-  assert.equal(bare.description, 'the plane of x₁ ∈ [-1, 1] and x₂ ∈ [-1, 1] (±1 around the origin) with (x₃, …, x₄) = (0, 0) fixed at the origin');
+  assert.equal(bare.description, 'the plane of x₁ ∈ [-1, 1] and x₂ ∈ [-1, 1] (±1 around the origin) with (x₃, x₄) = (0, 0) fixed at the origin');
   // a domain: its box in x₁, x₂ and the other coordinates at its centre (s = x₁, t = x₂ exactly)
   const dom = { min: Float64Array.of(0, -2, 0, 1), max: Float64Array.of(1, 2, 1, 3) };
   const withDomain = explicitNetwork({ dim: 4, probes: [{ name: 'p', x: Float64Array.of(5, 5, 5, 5) }], domain: dom }, layers);
   const d = resolvePlane(withDomain);
   assert.deepEqual([Array.from(d.origin), d.box], [[0, 0, 0.5, 2], [0, 1, -2, 2]]);
-  assert.equal(d.description, 'the plane of x₁ ∈ [0, 1] and x₂ ∈ [-2, 2] (the input domain) with (x₃, …, x₄) = (0.5, 2) fixed at the domain centre');
+  assert.equal(d.description, 'the plane of x₁ ∈ [0, 1] and x₂ ∈ [-2, 2] (the input domain) with (x₃, x₄) = (0.5, 2) fixed at the domain centre');
   assert.deepEqual(Array.from(planePoint(d, 0.25, -1)), [0.25, -1, 0.5, 2]);
   // one probe, no domain: through the probe, x₁, x₂ ± 1 around it; 3-D names x₃ alone
   const net3 = randomNetwork(2, 3, [4], 1);
@@ -349,7 +349,7 @@ test('CLI regions: precise usage errors', async () => {
   assert.equal(await bad(['--max-regions', '0']), "UsageError: --max-regions must be a positive integer, not '0'");
   assert.equal(await bad(['--max-regions', '5']), 'UsageError: the slice has more than 5 regions (at layer 1); shrink the box or raise maxRegions (--max-regions)');
   assert.equal(await bad(['--max-regions', '0x10']), "UsageError: --max-regions must be a positive integer, not '0x10'");
-  assert.equal(await bad(['--max-updates', '2.5']), "UsageError: --max-updates must be a positive integer, not '2.5'");
+  assert.equal(await bad(['--max-steps', '2.5']), "UsageError: --max-steps must be a positive integer, not '2.5'");
   assert.equal(await bad(['--memory-mb', '0']), "UsageError: --memory-mb must be a positive number, not '0'");
   // 32 neurons: 96 affine-map numbers, 8·96 + 400 = 1168 bytes a region; 0.01 MB holds 8 of them, and
   // the cut that crossed it made 10 (0.011 MB)
@@ -428,28 +428,49 @@ test('a 1000-neuron layer: cancellation is checked inside the split of one cell'
   assert.ok(work.steps >= 2 * 2 ** 18 && work.steps < 3 * 2 ** 18, `work done: ${JSON.stringify(work)}`);
 });
 
+/** The parts of a work-limit refusal: pieces, where, units left of all, steps needed, limit. */
+function workRefusal(message: string): { pieces: number; at: string; left: number; of: number; needed: number; limit: number } {
+  const m = /^the (?:slice|segment) has ([\d,]+) (?:regions|pieces) at (.+?); carrying them through the remaining ([\d,]+) of ([\d,]+) (?:layers|units \(.*?\)) takes at least ([\d,]+) steps in all, more than the limit of ([\d,]+) \(a step is about 10 ns: a multiply-add or a vertex test\): (?:shrink the box|shorten the segment), use fewer layers or raise maxSteps$/.exec(message);
+  assert.ok(m, message);
+  const n = (s: string) => Number(s.replace(/,/g, ''));
+  return { pieces: n(m[1]), at: m[2], left: n(m[3]), of: n(m[4]), needed: n(m[5]), limit: n(m[6]) };
+}
+
+function thrown(run: () => unknown): Error {
+  try { run(); } catch (e) { return e as Error; }
+  throw new Error('expected a refusal');
+}
+
 test('the 10⁵-layer family: counts refuse by the work limit, patterns by the memory budget, both within the first layers', () => {
   const net = parseNetworkText(CONVERGENT_FAMILY).network!;
   assert.equal(net.depth, 100_000);
-  // regions grow by about two per layer: 100 000 layers would need ~10¹⁰ region updates
+  // about two new regions per layer: carrying them through 10⁵ layers would take ~10¹¹ steps
   const work = newWork();
-  assert.throws(() => slicePartition(net, { polygons: false }, silentContext, work), {
-    name: 'RangeError',
-    message: 'the slice has 1,004 regions at layer 502; carrying them through the remaining 99,499 of 100,000 layers takes at least 100,148,497 region updates in all, more than the limit of 100,000,000: shrink the box, use fewer layers or raise maxUpdates',
-  });
-  assert.equal(work.units, 501);
-  assert.equal(work.updates, 100_148_497 - 1004 * 99_499);
+  const e = thrown(() => slicePartition(net, { polygons: false }, silentContext, work));
+  assert.ok(e instanceof RangeError);
+  const w = workRefusal(e.message);
+  assert.equal(w.limit, 1e10, 'the default limit');
+  assert.ok(w.needed > w.limit);
+  assert.equal(w.at, `layer ${work.units + 1}`);
+  assert.deepEqual([w.left, w.of], [100_000 - work.units, 100_000]);
+  assert.ok(work.units < 1000 && w.pieces < 2000, `refused at ${w.at} with ${w.pieces} regions`);
+  // the steps done so far are a small part of what was projected: refused early, not at the limit
+  assert.ok(work.steps < w.limit / 100, `${work.steps} steps done`);
+  // a limit 10× lower refuses earlier
+  const early = newWork();
+  const w10 = workRefusal(thrown(() => slicePartition(net, { polygons: false, maxSteps: 1e9 }, silentContext, early)).message);
+  assert.ok(early.units < work.units && w10.pieces < w.pieces);
+
   // what the panel asks first (polygons with patterns): each region would keep 100 000 pattern words
   const mem = newWork();
-  let message = '';
-  try { slicePartition(net, { maxRegions: 20_000, maxUpdates: 1e12, memoryBudgetMB: 32 }, silentContext, mem); } catch (e) { message = (e as Error).message; }
+  const message = thrown(() => slicePartition(net, { maxRegions: 20_000, maxSteps: 1e14, memoryBudgetMB: 32 }, silentContext, mem)).message;
   const m = /^the slice has at least ([\d,]+) regions at layer (\d+); with a pattern of 100,000 words and 6 affine-map numbers each they need about ([\d.]+) MB, more than the 32 MB memory budget: ask without patterns \(counts, polygons and colours need none\), shrink the box, use fewer layers or raise the budget$/.exec(message);
   assert.ok(m, message);
   const regions = Number(m[1].replace(/,/g, ''));
   assert.ok(regions * (400_000 + 48 + 400) > 32 * 2 ** 20 && regions <= 32 * 2 ** 20 / 400_448 + 3, `${regions} regions`);
   assert.ok(mem.units < 100, `refused at layer ${m[2]}`);
   // without patterns the same request goes on, until the work limit
-  assert.throws(() => slicePartition(net, { maxRegions: 20_000, patterns: false, maxUpdates: 1e7 }), /^RangeError: the slice has \d+ regions at layer \d+; carrying them through the remaining/);
+  workRefusal(thrown(() => slicePartition(net, { maxRegions: 20_000, patterns: false, maxSteps: 1e9 })).message);
   // cancellation between layers
   const ctx = cancelAt(5);
   const c = newWork();
@@ -469,11 +490,16 @@ test('segments: the piece cap and the work limit refuse a deep sawtooth early; c
     name: 'RangeError', message: 'the segment has more than 1000 pieces (at layer 10); shorten the segment or raise maxPieces',
   });
   assert.equal(work.units, 9);
-  // before layer k there are 2^(k−1) pieces: layers 1–11 took 1 + 2 + … + 1024 = 2047 updates, and the
-  // 2048 pieces at layer 12 need 49 more layers (12–60) each: 2047 + 2048·49 = 102 399 > 100 000
-  assert.throws(() => segmentPieces(net, [0], [1], silentContext, { maxUpdates: 100_000 }), {
-    message: 'the segment has 2,048 pieces at layer 12; carrying them through the remaining 49 of 60 layers takes at least 102,399 piece updates in all, more than the limit of 100,000: shorten the segment, use fewer layers or raise maxUpdates',
-  });
+  // 2^60 pieces at the end: the work limit refuses at the layer where the projection passes it,
+  // with 2^(k−1) pieces before layer k
+  for (const maxSteps of [1e6, 1e7, 1e8]) {
+    const w = newWork();
+    const r = workRefusal(thrown(() => segmentPieces(net, [0], [1], silentContext, { maxSteps, work: w })).message);
+    assert.equal(r.at, `layer ${w.units + 1}`);
+    assert.equal(r.pieces, 2 ** w.units);
+    assert.deepEqual([r.left, r.of, r.limit], [60 - w.units, 60, maxSteps]);
+    assert.ok(r.needed > maxSteps && w.steps < maxSteps / 10, JSON.stringify(w));
+  }
   const ctx = cancelAt(4);
   assert.throws(() => segmentPieces(net, [0], [1], ctx), CancelledError);
 });
@@ -536,7 +562,7 @@ test('CLI regions text: the plane is named, runs of equal counts are compressed'
   assert.match(div, /^regions after each layer: layers 1–1000: 1$/m);
   assert.ok(div.length < 600, `${div.length} characters`);
   const rb = (await regionsCommand.run([path.join(examples, 'resnet-bottleneck.network.json')], io)).stdout;
-  assert.match(rb, /^plane: the plane of x₁ ∈ \[0, 1\] and x₂ ∈ \[0, 1\] \(the input domain\) with \(x₃, …, x₄\) = \(0\.5, 0\.5\) fixed at the domain centre$/m);
+  assert.match(rb, /^plane: the plane of x₁ ∈ \[0, 1\] and x₂ ∈ \[0, 1\] \(the input domain\) with \(x₃, x₄\) = \(0\.5, 0\.5\) fixed at the domain centre$/m);
   assert.match(rb, /^ {2}x = o \+ s·u \+ t·v, o = \[0, 0, 0\.5, 0\.5\], u = \[1, 0, 0, 0\], v = \[0, 1, 0, 0\]$/m);
   assert.equal(countsByLayer([1, 3, 3, 3, 7]), 'layer 1: 1 · layers 2–4: 3 · layer 5: 7');
   assert.equal(countsByLayer([]), '');

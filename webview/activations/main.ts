@@ -31,8 +31,8 @@ interface ActivationsState extends PanelState {
 
 /** The exact partition is drawn up to this many regions (1-D: pieces); beyond it a pixel grid is shown. */
 const MAX_REGIONS = 20_000;
-/** Region × layer updates the panel waits for (about 15 s for narrow layers); deep networks refuse early. */
-const MAX_UPDATES = 15_000_000;
+/** Steps the panel waits for (about 10 ns each: 15 s); deep networks refuse as soon as they would need more. */
+const MAX_STEPS = 1.5e9;
 const GRID_SIDE = 400;
 /** Rows of the pattern heatmap beyond which units are sampled evenly. */
 const MAX_PATTERN_ROWS = 600;
@@ -207,14 +207,17 @@ async function loadRegions(): Promise<void> {
   try {
     regionProgress.start('Partitioning the slice into activation regions in the analysis worker…');
     const options = { token, onProgress: (f: number, m?: string) => regionProgress.update(f, m) };
+    // input-space maps are free for 2-D inputs; otherwise each costs a forward recursion per region,
+    // and the hover shows the map on the plane instead
+    const request = { maxRegions: MAX_REGIONS, maxSteps: MAX_STEPS, inputMaps: inputDim === 2 };
     let r: RegionsResult;
     try {
-      r = await host.request('regions', { maxRegions: MAX_REGIONS, maxUpdates: MAX_UPDATES }, options);
+      r = await host.request('regions', request, options);
     } catch (e) {
       // deep networks: every region would keep the whole network's pattern; the map needs none
       if (!(e instanceof RpcError && /without patterns/.test(e.message)) || token.isCancellationRequested) throw e;
       patternsNote = ' The network is too deep to keep every region\'s pattern, so hovering shows each region\'s affine map but not its pattern.';
-      r = await host.request('regions', { maxRegions: MAX_REGIONS, maxUpdates: MAX_UPDATES, patterns: false }, options);
+      r = await host.request('regions', { ...request, patterns: false }, options);
     }
     if (token.isCancellationRequested) return;
     regions = r;
@@ -225,11 +228,15 @@ async function loadRegions(): Promise<void> {
   } catch (e) {
     if (isCancelled(e)) return;
     const message = (e as Error).message;
-    if (/more than \d+ regions/.test(message)) {
-      // capped: show the pixel-sampled map instead of failing
-      regionsNote = `The slice has more than ${MAX_REGIONS.toLocaleString('en-US')} regions, more than the panel draws exactly; showing the pattern of every pixel of a ${GRID_SIDE}×${GRID_SIDE} grid instead (the CLI's \`regions\` command computes the exact count).`;
+    const capped = /more than \d+ regions/.test(message), tooLong = /raise maxSteps/.test(message);
+    if (capped || tooLong) {
+      // too many regions to draw, or too much work for the panel: show the pixel-sampled map instead
+      const why = capped
+        ? `The slice has more than ${MAX_REGIONS.toLocaleString('en-US')} regions, more than the panel draws exactly`
+        : 'The exact partition needs more work than the panel waits for (deep network)';
+      regionsNote = `${why}; showing the pattern of every pixel of a ${GRID_SIDE}×${GRID_SIDE} grid instead (the CLI's \`regions\` command computes the exact count, with --max-regions and --max-steps).`;
       try {
-        regionProgress.start('Too many regions to draw exactly: sampling the patterns on a pixel grid…');
+        regionProgress.start('Sampling the patterns on a pixel grid instead…');
         const g = await host.request('regionGrid', { width: GRID_SIDE, height: GRID_SIDE }, { token, onProgress: (f, m) => regionProgress.update(f, m) });
         if (token.isCancellationRequested) return;
         grid = g;
@@ -241,12 +248,12 @@ async function loadRegions(): Promise<void> {
         if (!isCancelled(e2)) {
           regionMap.clear();
           perDepthPlot.element.hidden = true;
-          regionsCaption.textContent = `No region map: the slice has more than ${MAX_REGIONS.toLocaleString('en-US')} regions, and the pixel-grid fallback is refused too (${(e2 as Error).message}).`;
+          regionsCaption.textContent = `No region map: ${message}; and the pixel-grid fallback is refused too (${(e2 as Error).message}). The CLI's \`regions\` command takes higher limits (--max-regions, --max-steps, --memory-mb).`;
         }
       }
       return;
     }
-    // no 2-D slice for this network (e.g. a 5-D input with fewer than three probes): say why
+    // no 2-D slice for this network, or over the memory budget even without patterns: say why
     regionMap.clear();
     perDepthPlot.element.hidden = true;
     regionsCaption.textContent = `No region map: ${message}`;
@@ -262,7 +269,7 @@ async function loadSegment(token: Cancellation): Promise<void> {
   regionMap.element.hidden = true;
   try {
     regionProgress.start('Splitting the input domain into activation pieces in the analysis worker…');
-    const r = await host.request('segment', { details: true, maxPieces: MAX_REGIONS, maxUpdates: MAX_UPDATES }, { token, onProgress: (f, m) => regionProgress.update(f, m) });
+    const r = await host.request('segment', { details: true, maxPieces: MAX_REGIONS, maxSteps: MAX_STEPS }, { token, onProgress: (f, m) => regionProgress.update(f, m) });
     if (token.isCancellationRequested) return;
     segment = r;
     segmentStrip.element.hidden = false;

@@ -25,12 +25,12 @@ export class SegmentStrip {
     private readonly onPick: (x: number) => void,
   ) {
     this.element = document.createElement('div');
-    this.element.className = 'region-map segment-strip';
+    this.element.className = 'segment-strip';
     this.canvas = document.createElement('canvas');
     this.canvas.setAttribute('role', 'img');
     this.canvas.setAttribute('data-testid', 'segment-strip');
     this.tooltip = document.createElement('div');
-    this.tooltip.className = 'region-tooltip';
+    this.tooltip.className = 'segment-tooltip';
     this.tooltip.hidden = true;
     this.element.append(this.canvas, this.tooltip);
     this.canvas.addEventListener('mousemove', (e) => this.hover(e));

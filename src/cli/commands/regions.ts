@@ -9,7 +9,7 @@ import { toRows } from '../../core/linalg/dense';
 import type { Network } from '../../core/network/model';
 import { slicePartition } from '../../core/regions/partition';
 import { defaultSegment, segmentPieces } from '../../core/regions/segment';
-import { DEFAULT_MAX_REGIONS, DEFAULT_MAX_UPDATES, DEFAULT_MEMORY_BUDGET_MB, RegionLimitError } from '../../core/regions/limits';
+import { DEFAULT_MAX_REGIONS, DEFAULT_MAX_STEPS, DEFAULT_MEMORY_BUDGET_MB, RegionLimitError } from '../../core/regions/limits';
 import { regionsSvg } from '../../core/regions/svg';
 import { unpackBits } from '../../core/activation/pattern';
 import type { AnalysisContext } from '../../core/context';
@@ -17,7 +17,7 @@ import type { Region, RegionsParams, RegionsResult, SegmentResult } from '../../
 
 const HELP = `Usage: depth-lens regions FILE [--box smin,smax,tmin,tmax] [--plane "o;u;v" | --probes a,b,c]
                          [--polygons] [--svg out.svg] [--json] [--max-regions N] [--memory-mb N]
-                         [--max-updates N]
+                         [--max-steps N]
        depth-lens regions FILE --segment "x0;x1" [--json]
 
 Exact activation regions of the network on the plane x = o + s·u + t·v over the box
@@ -46,9 +46,9 @@ Options:
   --max-regions N    give up beyond N regions or pieces (default ${DEFAULT_MAX_REGIONS})
   --memory-mb N      give up when the regions would keep more than N MB (default ${DEFAULT_MEMORY_BUDGET_MB});
                      with --polygons every region keeps the whole network's pattern
-  --max-updates N    give up as soon as carrying the regions through the remaining layers is
-                     certain to take more than N region × layer updates (default ${DEFAULT_MAX_UPDATES.toExponential(0).replace('e+', 'e')},
-                     about two minutes for narrow layers): deep networks refuse early
+  --max-steps N      give up as soon as carrying the regions through the remaining layers is
+                     certain to take more than N steps (a multiply-add or a vertex test, ~10 ns;
+                     default ${DEFAULT_MAX_STEPS.toExponential().replace('e+', 'e')}, about two minutes): deep networks refuse early
   --json             one JSON document: {file, plane {source, description, origin, u, v, box},
                      regions, perDepth, mergedZeroArea, patternUnits, polygons?};
                      --segment: {file, segment {source, from, to}, pieces, linearPieces, perDepth,
@@ -117,7 +117,7 @@ function progressCtx(io: { progress(m: string): void }, what: string): AnalysisC
 }
 
 /** The CLI spelling of the limits the core's refusals name. */
-const LIMIT_OPTIONS = { count: '--max-regions', memory: '--memory-mb', work: '--max-updates' } as const;
+const LIMIT_OPTIONS = { count: '--max-regions', memory: '--memory-mb', work: '--max-steps' } as const;
 
 /** Core refusals (bad plane, too many regions, memory, work) are the user's to fix: usage errors. */
 function asUsage<T>(run: () => T, patterns = false): T {
@@ -176,7 +176,7 @@ export const regionsCommand: CliCommand = {
         options: {
           box: { type: 'string' }, plane: { type: 'string' }, probes: { type: 'string' }, polygons: { type: 'boolean' },
           svg: { type: 'string' }, segment: { type: 'string' }, 'max-regions': { type: 'string' }, 'memory-mb': { type: 'string' },
-          'max-updates': { type: 'string' },
+          'max-steps': { type: 'string' },
           json: { type: 'boolean' }, 'max-size-mb': { type: 'string' },
         },
       });
@@ -188,9 +188,9 @@ export const regionsCommand: CliCommand = {
     const v = parsed.values;
     const maxRegions = v['max-regions'] !== undefined ? positiveInteger(v['max-regions'], '--max-regions') : undefined;
     const memoryBudgetMB = v['memory-mb'] !== undefined ? positiveNumber(v['memory-mb'], '--memory-mb') : undefined;
-    const maxUpdates = v['max-updates'] !== undefined ? positiveInteger(v['max-updates'], '--max-updates') : undefined;
+    const maxSteps = v['max-steps'] !== undefined ? positiveInteger(v['max-steps'], '--max-steps') : undefined;
     const { network: net } = loadNetworkFile(file, io, { maxSizeMB: parseMaxSize(v['max-size-mb']) });
-    const limits = { maxPieces: maxRegions, memoryBudgetMB, maxUpdates };
+    const limits = { maxPieces: maxRegions, memoryBudgetMB, maxSteps };
     if (v.segment !== undefined) {
       if (v.plane || v.probes || v.box || v.svg || v.polygons) throw new UsageError('--segment cannot be combined with --plane, --probes, --box, --polygons or --svg');
       const [a, b] = parseVectors(v.segment, 2, net.input.dim, '--segment');
@@ -228,7 +228,7 @@ export const regionsCommand: CliCommand = {
     }
     params.maxRegions = maxRegions;
     params.memoryBudgetMB = memoryBudgetMB;
-    params.maxUpdates = maxUpdates;
+    params.maxSteps = maxSteps;
     // the SVG needs polygons but no patterns: only --polygons pays for them
     params.polygons = !!v.polygons || v.svg !== undefined;
     params.patterns = !!v.polygons;

@@ -9,8 +9,11 @@ import { checkpoint, type AnalysisContext } from '../context';
 
 export const DEFAULT_MAX_REGIONS = 200_000;
 export const DEFAULT_MEMORY_BUDGET_MB = 512;
-/** Region × unit updates (one region carried through one layer): ~1 µs each for narrow layers. */
-export const DEFAULT_MAX_UPDATES = 100_000_000;
+/**
+ * Work limit in steps: one step is a multiply-add of an affine map, a vertex tested against a line,
+ * or a share of a region's fixed cost per layer (allocation); about 10 ns each, so 10¹⁰ ≈ 2 minutes.
+ */
+export const DEFAULT_MAX_STEPS = 1e10;
 /** Elementary steps (a piece tested against a line, one multiply-add of an affine map) between checkpoints. */
 const STEPS_PER_CHECKPOINT = 1 << 18;
 const MB = 1 << 20;
@@ -46,6 +49,25 @@ export class RegionLimitError extends RangeError {
     super(message);
     this.name = 'RangeError';
   }
+}
+
+
+/**
+ * Steps to carry one piece through each unit, suffix-summed: `fromUnit[i]` for units i, i+1, ….
+ * A unit of width m with inputs of width n costs its affine map (m·n), `perNeuron`·m for the
+ * lines against the piece's vertices, and `perPiece` fixed.
+ */
+export function remainingSteps(units: readonly { kind: 'dense' | 'branch' | 'outer'; width: number }[], inputDim: number, perNeuron: number, perPiece: number): Float64Array {
+  const cost = new Float64Array(units.length + 1);
+  let blockIn = inputDim, prev = inputDim;
+  units.forEach((u, i) => {
+    const n = u.kind === 'outer' ? 1 : u.kind === 'branch' && (i === 0 || units[i - 1].kind !== 'branch') ? blockIn : prev;
+    cost[i] = u.width * n + perNeuron * u.width + perPiece;
+    prev = u.width;
+    if (u.kind !== 'branch') blockIn = u.width;
+  });
+  for (let i = units.length - 1; i >= 0; i--) cost[i] += cost[i + 1];
+  return cost;
 }
 
 /** "0.038", "4.3", "512", "8,000": megabytes with about two significant digits at least. */
@@ -88,7 +110,7 @@ export class PieceLimits {
     private readonly noun: { many: string; where: string; shrink: string; raise: string },
     readonly maxPieces: number,
     budgetMB: number,
-    readonly maxUpdates: number,
+    readonly maxSteps: number,
     /** what to say when the per-piece size is dominated by the kept patterns */
     private readonly patternHint?: string,
   ) {
@@ -96,15 +118,15 @@ export class PieceLimits {
   }
 
   /**
-   * Throws when carrying `pieces` through the `remaining` units (this one included) would take the
-   * updates past the limit: refuses a deep network at the layer where that becomes certain, not
-   * after minutes of work.
+   * Throws when carrying `pieces` through the remaining units (this one included, `stepsEach` steps
+   * per piece) would take the steps done so far past the limit: pieces only multiply, so this
+   * refuses a deep network at the layer where the overrun becomes certain, not after minutes.
    */
-  checkWork(pieces: number, remaining: number, done: number, at: string, of: { total: number; noun: string }): void {
-    const needed = done + pieces * remaining;
-    if (needed <= this.maxUpdates) return;
+  checkWork(pieces: number, stepsEach: number, done: number, at: string, remaining: { units: number; of: number; noun: string }): void {
+    const needed = done + pieces * stepsEach;
+    if (needed <= this.maxSteps) return;
     throw new RegionLimitError(
-      `${this.noun.where} has ${pieces.toLocaleString('en-US')} ${this.noun.many} at ${at}; carrying them through the remaining ${remaining.toLocaleString('en-US')} of ${of.total.toLocaleString('en-US')} ${of.noun} takes at least ${needed.toLocaleString('en-US')} ${this.noun.many.replace(/s$/, '')} updates in all, more than the limit of ${this.maxUpdates.toLocaleString('en-US')}: ${this.noun.shrink}, use fewer layers or raise maxUpdates`,
+      `${this.noun.where} has ${pieces.toLocaleString('en-US')} ${this.noun.many} at ${at}; carrying them through the remaining ${remaining.units.toLocaleString('en-US')} of ${remaining.of.toLocaleString('en-US')} ${remaining.noun} takes at least ${Math.ceil(needed).toLocaleString('en-US')} steps in all, more than the limit of ${this.maxSteps.toLocaleString('en-US')} (a step is about 10 ns: a multiply-add or a vertex test): ${this.noun.shrink}, use fewer layers or raise maxSteps`,
       'work', pieces, at,
     );
   }

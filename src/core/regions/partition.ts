@@ -28,12 +28,16 @@ import { activationUnits, patternLayout } from '../activation/units';
 import { hashColor, hashWords } from '../activation/pattern';
 import { affineMapForPattern } from '../activation/pointwise';
 import { resolvePlane } from './plane';
-import { DEFAULT_MAX_REGIONS, DEFAULT_MAX_UPDATES, DEFAULT_MEMORY_BUDGET_MB, Meter, newWork, PieceLimits, type PartitionWork } from './limits';
+import { DEFAULT_MAX_REGIONS, DEFAULT_MAX_STEPS, DEFAULT_MEMORY_BUDGET_MB, Meter, newWork, PieceLimits, remainingSteps, type PartitionWork } from './limits';
 
 const LINE_TOL = 1e-10;
 const FNV_OFFSET = 0x811c9dc5;
 /** Bytes a cell costs besides its pattern and affine map: object, vertex array (≈ 6 vertices), headers. */
 const CELL_OVERHEAD_BYTES = 400;
+/** Steps a cell costs per unit besides its affine map and line tests (allocations, bookkeeping). */
+const CELL_STEPS = 150;
+/** Steps per neuron of a unit and cell: its line tested against the cell's vertices (≈ 5). */
+const LINE_STEPS = 10;
 
 /** A convex polygon of the current partition with the affine map of the current unit's output on it. */
 interface Cell {
@@ -213,8 +217,8 @@ export interface PartitionOptions {
   readonly maxRegions?: number;
   /** refuse when the cells would keep more than this many MB (default 512) */
   readonly memoryBudgetMB?: number;
-  /** refuse when carrying the regions through the layers needs more region × unit updates (default 10⁸) */
-  readonly maxUpdates?: number;
+  /** refuse as soon as carrying the regions through the layers certainly needs more steps (default 10¹⁰) */
+  readonly maxSteps?: number;
   /** filled with the work done as the partition runs (also when it throws) */
   readonly work?: PartitionWork;
 }
@@ -229,10 +233,11 @@ export function partitionPlane(net: Network, plane: SlicePlane, options: Partiti
   const patternWords = keepPatterns ? layout.words : 0;
   const limits = new PieceLimits(
     { many: 'regions', where: 'the slice', shrink: 'shrink the box', raise: 'maxRegions' },
-    options.maxRegions ?? DEFAULT_MAX_REGIONS, options.memoryBudgetMB ?? DEFAULT_MEMORY_BUDGET_MB, options.maxUpdates ?? DEFAULT_MAX_UPDATES,
+    options.maxRegions ?? DEFAULT_MAX_REGIONS, options.memoryBudgetMB ?? DEFAULT_MEMORY_BUDGET_MB, options.maxSteps ?? DEFAULT_MAX_STEPS,
     'ask without patterns (counts, polygons and colours need none)',
   );
-  const unitNoun = { total: units.length, noun: units.length === net.depth ? 'layers' : 'units (layers, branch layers and outer σ of residual blocks)' };
+  const unitNoun = units.length === net.depth ? 'layers' : 'units (layers, branch layers and outer σ of residual blocks)';
+  const stepsFrom = remainingSteps(units, d, LINE_STEPS, CELL_STEPS);
   const meter = new Meter(ctx, options.work ?? newWork());
   const [smin, smax, tmin, tmax] = plane.box;
   // input of the network on the plane: x = [u v] (s, t)ᵀ + o
@@ -257,7 +262,7 @@ export function partitionPlane(net: Network, plane: SlicePlane, options: Partiti
     const parts = { patternWords, mapNumbers };
     // every cell becomes at least one piece: check before computing anything
     limits.check(cells.length, label, bytesEach, parts);
-    limits.checkWork(cells.length, totalUnits - unitIndex, meter.work.updates, label, unitNoun);
+    limits.checkWork(cells.length, stepsFrom[unitIndex], meter.work.steps, label, { units: totalUnits - unitIndex, of: totalUnits, noun: unitNoun });
     const next: Cell[] = [];
     const wordOff = relu ? layout.wordOffset[patternUnit] : 0;
     const unitWords = (width + 31) >>> 5;
@@ -269,7 +274,7 @@ export function partitionPlane(net: Network, plane: SlicePlane, options: Partiti
       // free the parent as we go: the old and the new partition never both sit in memory whole
       (old as Array<Cell | undefined>)[ci] = undefined;
       const { Z, z0 } = affine(cell);
-      meter.spend(width * inputWidth);
+      meter.spend(width * inputWidth + CELL_STEPS);
       if (!relu) {
         const child: Cell = { verts: cell.verts, P: Z, q: z0, hash: cell.hash, pattern: cell.pattern };
         keepBlock(cell, child);
@@ -337,8 +342,8 @@ export function partitionPlane(net: Network, plane: SlicePlane, options: Partiti
     // otherwise it is rebuilt from the pattern (one forward recursion per region)
     const planeInverse = d === 2 ? invertPlane(plane) : undefined;
     const wantInput = options.inputMaps ?? true;
-    let recursionCost = 0;
-    if (wantInput && !planeInverse) for (const u of units) recursionCost += u.width * d * 2;
+    // the recursion multiplies every unit's matrix into a width × d map: stepsFrom with n·d per entry
+    const recursionCost = wantInput && !planeInverse ? d * stepsFrom[0] : 0;
     polygons = cells.map((c, id) => {
       meter.fraction = id / cells.length;
       const vertices = Float64Array.from(c.verts);
@@ -387,5 +392,5 @@ function composeInverse(Ap: Float64Array, cp: Float64Array, outDim: number, pi: 
 /** Resolve the plane from params (see resolvePlane) and partition it. */
 export function slicePartition(net: Network, params: RegionsParams = {}, ctx: AnalysisContext = silentContext, work?: PartitionWork): RegionsResult {
   const plane = resolvePlane(net, params);
-  return partitionPlane(net, plane, { polygons: params.polygons, patterns: params.patterns, inputMaps: params.inputMaps, maxRegions: params.maxRegions, memoryBudgetMB: params.memoryBudgetMB, maxUpdates: params.maxUpdates, work }, ctx);
+  return partitionPlane(net, plane, { polygons: params.polygons, patterns: params.patterns, inputMaps: params.inputMaps, maxRegions: params.maxRegions, memoryBudgetMB: params.memoryBudgetMB, maxSteps: params.maxSteps, work }, ctx);
 }

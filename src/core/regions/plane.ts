@@ -94,7 +94,8 @@ export function axesPlane(net: Network, givenBox?: readonly number[]): SlicePlan
   const u = new Float64Array(d), v = new Float64Array(d);
   u[0] = 1; v[1] = 1;
   const rest = Array.from(anchor.subarray(2));
-  const fixed = d === 3 ? `x₃ = ${short(rest[0])}` : `(x₃, …, x${sub(d)}) = (${rest.slice(0, 4).map(short).join(', ')}${rest.length > 4 ? ', …' : ''})`;
+  const names = d === 3 ? 'x₃' : d === 4 ? '(x₃, x₄)' : `(x₃, …, x${sub(d)})`;
+  const fixed = `${names} = ${d === 3 ? short(rest[0]) : `(${rest.slice(0, 4).map(short).join(', ')}${rest.length > 4 ? ', …' : ''})`}`;
   const why = givenBox ? 'the given box' : dom ? 'the input domain' : `±1 around ${anchorName}`;
   return {
     origin, u, v, box, source: 'axes',

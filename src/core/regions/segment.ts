@@ -9,13 +9,15 @@ import type { DenseLayer, Network } from '../network/model';
 import type { SegmentParams, SegmentResult } from '../../shared/analyses/activations';
 import { activationUnits } from '../activation/units';
 import { hashWords } from '../activation/pattern';
-import { DEFAULT_MAX_REGIONS, DEFAULT_MAX_UPDATES, DEFAULT_MEMORY_BUDGET_MB, Meter, newWork, PieceLimits, type PartitionWork } from './limits';
+import { DEFAULT_MAX_REGIONS, DEFAULT_MAX_STEPS, DEFAULT_MEMORY_BUDGET_MB, Meter, newWork, PieceLimits, remainingSteps, type PartitionWork } from './limits';
 
 /** Roots closer than this (in t) to an interval end or to each other are the same point. */
 const T_TOL = 1e-12;
 const FNV_OFFSET = 0x811c9dc5;
 /** Bytes an interval costs besides its affine map: object and array headers. */
 const INTERVAL_OVERHEAD_BYTES = 200;
+/** Steps an interval costs per unit besides its affine map (allocations, bookkeeping). */
+const INTERVAL_STEPS = 100;
 
 interface Interval {
   t0: number;
@@ -68,7 +70,7 @@ export function segmentPieces(net: Network, from: ArrayLike<number>, to: ArrayLi
 
 /** Pieces along the params' segment, or along the default segment of a 1-D input (defaultSegment). */
 export function segmentFromParams(net: Network, params: SegmentParams, ctx: AnalysisContext = silentContext, work?: PartitionWork): SegmentResult {
-  const options = { details: params.details, maxPieces: params.maxPieces, memoryBudgetMB: params.memoryBudgetMB, maxUpdates: params.maxUpdates, work };
+  const options = { details: params.details, maxPieces: params.maxPieces, memoryBudgetMB: params.memoryBudgetMB, maxSteps: params.maxSteps, work };
   if (params.from === undefined && params.to === undefined) {
     const s = defaultSegment(net);
     return piecesAlong(net, s.from, s.to, s.source, ctx, options);
@@ -83,9 +85,10 @@ function piecesAlong(net: Network, from: Float64Array, to: Float64Array, source:
   const units = activationUnits(net);
   const limits = new PieceLimits(
     { many: 'pieces', where: 'the segment', shrink: 'shorten the segment', raise: 'maxPieces' },
-    options.maxPieces ?? DEFAULT_MAX_REGIONS, options.memoryBudgetMB ?? DEFAULT_MEMORY_BUDGET_MB, options.maxUpdates ?? DEFAULT_MAX_UPDATES,
+    options.maxPieces ?? DEFAULT_MAX_REGIONS, options.memoryBudgetMB ?? DEFAULT_MEMORY_BUDGET_MB, options.maxSteps ?? DEFAULT_MAX_STEPS,
   );
-  const unitNoun = { total: units.length, noun: units.length === net.depth ? 'layers' : 'units (layers, branch layers and outer σ of residual blocks)' };
+  const unitNoun = units.length === net.depth ? 'layers' : 'units (layers, branch layers and outer σ of residual blocks)';
+  const stepsFrom = remainingSteps(units, d, 2, INTERVAL_STEPS);
   const meter = new Meter(ctx, options.work ?? newWork());
   const P0 = new Float64Array(d);
   for (let j = 0; j < d; j++) P0[j] = to[j] - from[j];
@@ -100,7 +103,7 @@ function piecesAlong(net: Network, from: Float64Array, to: Float64Array, source:
     const bytesEach = 16 * width + INTERVAL_OVERHEAD_BYTES;
     const parts = { patternWords: 0, mapNumbers: 2 * width };
     limits.check(cells.length, label, bytesEach, parts);
-    limits.checkWork(cells.length, units.length - unitIndex, meter.work.updates, label, unitNoun);
+    limits.checkWork(cells.length, stepsFrom[unitIndex], meter.work.steps, label, { units: units.length - unitIndex, of: units.length, noun: unitNoun });
     const words = (width + 31) >>> 5;
     if (bits.length < words) bits = new Uint32Array(words);
     const next: Interval[] = [];
@@ -110,7 +113,7 @@ function piecesAlong(net: Network, from: Float64Array, to: Float64Array, source:
       const c = old[ci];
       (old as Array<Interval | undefined>)[ci] = undefined;
       const { Z, z0 } = affine(c);
-      meter.spend(width * inputWidth);
+      meter.spend(width * inputWidth + INTERVAL_STEPS);
       const cuts: number[] = [c.t0];
       if (relu) {
         const roots: number[] = [];

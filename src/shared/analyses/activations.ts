@@ -170,9 +170,10 @@ export interface RegionsParams {
   readonly memoryBudgetMB?: number;
   /**
    * stop with a RangeError as soon as carrying the regions through the remaining layers is certain
-   * to take more region × unit updates than this (default 10⁸, about two minutes for narrow layers)
+   * to take more steps than this (default 10¹⁰, about two minutes; a step is a multiply-add or a
+   * vertex tested against a line, about 10 ns)
    */
-  readonly maxUpdates?: number;
+  readonly maxSteps?: number;
 }
 
 export interface Region {
@@ -229,8 +230,8 @@ export interface SegmentParams {
   readonly maxPieces?: number;
   /** stop with a RangeError when the pieces would keep more than this many MB (default 512) */
   readonly memoryBudgetMB?: number;
-  /** stop with a RangeError when the pieces certainly need more piece × unit updates (default 10⁸) */
-  readonly maxUpdates?: number;
+  /** stop with a RangeError as soon as the pieces certainly need more steps (default 10¹⁰, see RegionsParams) */
+  readonly maxSteps?: number;
 }
 
 /** Every piece of a segment: parallel arrays over the pieces, in order along the segment. */

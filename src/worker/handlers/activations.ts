@@ -21,8 +21,8 @@ export const MAX_HALF_SPACE_NUMBERS = 50_000_000;
 export const MAX_REGIONS_LIMIT = 1_000_000;
 /** Upper bound for `memoryBudgetMB` of a partition. */
 export const MAX_MEMORY_BUDGET_MB = 2048;
-/** Upper bound for `maxUpdates` (region × unit updates) of a partition: about half an hour. */
-export const MAX_UPDATES_LIMIT = 2_000_000_000;
+/** Upper bound for `maxSteps` of a partition (about 10 ns a step): about half an hour. */
+export const MAX_STEPS_LIMIT = 2e11;
 /** Pixels of one region grid. */
 export const MAX_GRID_PIXELS = 4_000_000;
 /** Side of one region grid. */
@@ -90,7 +90,7 @@ export function activationInput(net: Network, input: unknown, probe: string | un
 }
 
 /** The limits of a partition request (the core enforces them; here they are kept within bounds). */
-function checkLimits(maxPieces: unknown, name: string, params: { memoryBudgetMB?: unknown; maxUpdates?: unknown }): void {
+function checkLimits(maxPieces: unknown, name: string, params: { memoryBudgetMB?: unknown; maxSteps?: unknown }): void {
   const integerIn = (v: unknown, max: number) => Number.isInteger(v) && (v as number) >= 1 && (v as number) <= max;
   if (maxPieces !== undefined && !integerIn(maxPieces, MAX_REGIONS_LIMIT)) {
     throw new BadParamsError(`${name} must be an integer in 1..${MAX_REGIONS_LIMIT.toLocaleString('en-US')}, got ${String(maxPieces)}`);
@@ -99,8 +99,8 @@ function checkLimits(maxPieces: unknown, name: string, params: { memoryBudgetMB?
   if (mb !== undefined && !(typeof mb === 'number' && mb > 0 && mb <= MAX_MEMORY_BUDGET_MB)) {
     throw new BadParamsError(`memoryBudgetMB must be a number in (0, ${MAX_MEMORY_BUDGET_MB}], got ${String(mb)}`);
   }
-  if (params.maxUpdates !== undefined && !integerIn(params.maxUpdates, MAX_UPDATES_LIMIT)) {
-    throw new BadParamsError(`maxUpdates must be an integer in 1..${MAX_UPDATES_LIMIT.toLocaleString('en-US')}, got ${String(params.maxUpdates)}`);
+  if (params.maxSteps !== undefined && !integerIn(params.maxSteps, MAX_STEPS_LIMIT)) {
+    throw new BadParamsError(`maxSteps must be an integer in 1..${MAX_STEPS_LIMIT.toExponential().replace('e+', 'e')}, got ${String(params.maxSteps)}`);
   }
 }
 
