@@ -110,5 +110,7 @@ describe('Activations panel', { timeout: 300_000 }, () => {
     assert.match(await tip.innerText(), /piece 9 of 9: x ∈ \[0\.5, 1\]\nN = /);
     await strip.scrollIntoViewIfNeeded();
     await wb.screenshot('activations-1d');
+    await view.locator('[data-testid=segment-graph]').scrollIntoViewIfNeeded();
+    await wb.screenshot('activations-1d-graph');
   });
 });
