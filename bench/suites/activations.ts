@@ -103,7 +103,7 @@ export const suite: BenchSuite = {
     rows.push({ name: 'exact partition 2→32→32→32→1 on [−1,1]² (counts only)', oursMs: msCount, note: `${cold.regions} regions, perDepth ${cold.perDepth.join('/')}; first (cold JIT) call ${coldMs.toFixed(0)} ms` });
     let full = cold;
     const msFull = timeBest(() => { full = slicePartition(net, { polygons: true, inputMaps: true }); }, 10);
-    rows.push({ name: 'exact partition 2→32→32→32→1 with polygons + affine maps', oursMs: msFull, note: `${full.regions} regions, ${full.droppedSlivers} slivers dropped` });
+    rows.push({ name: 'exact partition 2→32→32→32→1 with polygons + affine maps', oursMs: msFull, note: `${full.regions} regions, ${full.mergedZeroArea} zero-area cuts merged` });
     return rows;
   },
 };

@@ -164,6 +164,22 @@ describe('Activations', () => {
     assert.equal(seg.pieces, seg.breakpoints.length + 1);
   });
 
+  it('a 1-D input: the segment analysis defaults to the input domain and returns every piece', async () => {
+    const { worker } = await api();
+    const r = await worker.request('segment', await source('activations-1d.network.json'), { details: true }, SETTINGS);
+    assert.equal(r.source, 'domain');
+    assert.deepEqual([Array.from(r.from), Array.from(r.to)], [[-1], [1]]);
+    // 9 pieces, the same as a numpy scan of 2·10⁶ points (pattern changes near x = −0.75, −0.3833,
+    // −0.25, −0.03, 0.05, 0.15, 0.25, 0.5)
+    assert.equal(r.pieces, 9);
+    assert.deepEqual(Array.from(r.breakpoints, (t) => Number((2 * t - 1).toFixed(4))), [-0.75, -0.3833, -0.25, -0.03, 0.05, 0.15, 0.25, 0.5]);
+    assert.deepEqual(Array.from(r.details!.t0.subarray(1)), Array.from(r.breakpoints));
+    assert.equal(new Set(r.details!.hashes).size, 9);
+    // a 2-D input needs its endpoints
+    const e = await worker.request('segment', await source('activations.network.json'), {}, SETTINGS).then(() => undefined, (err: RpcError) => err);
+    assert.equal(e?.message, 'a segment needs two endpoints for a 2-dimensional input (only 1-D inputs have a default: the input domain)');
+  });
+
   it('opens the Activations panel for a file', async () => {
     const { panels } = await api();
     const uri = fixture('activations.network.json');

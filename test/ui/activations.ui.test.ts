@@ -84,4 +84,33 @@ describe('Activations panel', { timeout: 300_000 }, () => {
     await view.locator('[data-testid=region-map]').scrollIntoViewIfNeeded();
     await wb.screenshot('activations-regions');
   });
+
+  it('a 1-D input shows its exact pieces as a strip and the graph of N(x)', async () => {
+    await wb.openFile('activations-1d.network.json');
+    await wb.runCommand('Depth Lens: Open Activations');
+    const view = wb.webview();
+    const strip = view.locator('[data-testid=segment-strip]');
+    await strip.waitFor({ state: 'visible', timeout: 90_000 });
+    // 9 pieces along [−1, 1] (cf. `depth-lens regions` and a numpy scan)
+    await waitFor('the piece count', async () => (await strip.getAttribute('data-pieces')) === '9', 90_000);
+    assert.match(await view.locator('[data-testid=regions-caption]').innerText(), /The input is 1-D: 9 activation pieces along x ∈ \[-1, 1\] \(the input domain\), exact/);
+    await view.locator('[data-testid=segment-graph]').waitFor({ state: 'visible' });
+    const colours = await strip.evaluate((c: HTMLCanvasElement) => {
+      const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+      const seen = new Set<number>();
+      for (let i = 0; i < d.length; i += 4) seen.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
+      return seen.size;
+    });
+    assert.ok(colours >= 9, `only ${colours} colours on the strip`);
+    // hover names the piece and its map; the strip's plot area starts 48 px from the left
+    const box = (await strip.boundingBox())!;
+    await strip.hover({ position: { x: 48 + (box.width - 60) * 0.95, y: 20 } });
+    const tip = view.locator('.segment-tooltip');
+    await tip.waitFor({ state: 'visible' });
+    assert.match(await tip.innerText(), /piece 9 of 9: x ∈ \[0\.5, 1\]\nN = /);
+    await strip.scrollIntoViewIfNeeded();
+    await wb.screenshot('activations-1d');
+    await view.locator('[data-testid=segment-graph]').scrollIntoViewIfNeeded();
+    await wb.screenshot('activations-1d-graph');
+  });
 });

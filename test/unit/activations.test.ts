@@ -166,6 +166,65 @@ test('"on a boundary" counts exact ties; zero normals are constant neurons and b
   assert.equal(stabilityRadius(lin, [3, 4]), Infinity);
 });
 
+test('a zero output does not blow up the relative residual: it is relative to ‖A‖‖x‖ + ‖c‖', () => {
+  // N(x) = relu(0.1 x + 0.2) − relu(0.30000000000000004 x) at x = 1: both terms are exactly
+  // 0.30000000000000004 in float64, so N(1) = 0, while A x + c = (0.1 − 0.30000000000000004)·1 + 0.2
+  // = −0.20000000000000004 + 0.2 = −2.7755575615628914e-17 (Python float arithmetic): one rounding
+  // of terms of size 0.2. Before, it was divided by Number.MIN_VALUE ("relative 5.6e+306").
+  const net = explicitNetwork({ dim: 1, probes: [] }, [dense([[0.1], [0.30000000000000004]], [0.2, 0]), dense([[1, -1]], [0], 'linear')]);
+  const r = analyzeActivations(net, [1]);
+  assert.deepEqual(Array.from(r.output), [0]);
+  assert.deepEqual(Array.from(r.affine.A.data), [-0.20000000000000004]);
+  assert.equal(r.affine.residual, 2.7755575615628914e-17);
+  // scale = max(‖N(x)‖, ‖A‖_F ‖x‖ + ‖c‖) = 0.20000000000000004 + 0.2 ⇒ 6.938893903907228e-17 (Python)
+  assert.equal(r.affine.relativeResidual, 6.938893903907228e-17);
+  // both vanish (dead network): 0, not NaN
+  const dead = explicitNetwork({ dim: 2, probes: [] }, [dense([[0, 0], [0, 0]], [-1, -1]), dense([[1, 1]], [0], 'linear')]);
+  assert.equal(analyzeActivations(dead, [3, 4]).affine.relativeResidual, 0);
+});
+
+test('dead and linear networks: constant neurons are on no face; the domain is unbounded (radius ∞)', () => {
+  // layer 1 is dead everywhere (z = −1), so layer 2 sees the constant 0: its z = 0 exactly but its
+  // normal is zero — a constant neuron, not a face x could sit on
+  const dead = explicitNetwork({ dim: 2, probes: [] }, [dense([[0, 0], [0, 0]], [-1, -1]), dense([[1, 1]], [0])]);
+  const r = analyzeActivations(dead, [0.5, -2]);
+  assert.equal(r.radius, Infinity);
+  assert.equal(r.nearestFace, undefined);
+  assert.equal(r.constantNeurons, 3);
+  assert.equal(r.onBoundary, 0);
+  assert.equal(r.layers[1].onBoundary, 0);
+  assert.deepEqual(Array.from(r.layers[1].preactivation), [0]);
+  // a non-constant neuron with z = 0 is still a tie on a face
+  const tie = explicitNetwork({ dim: 2, probes: [] }, [dense([[0, 0], [1, 0]], [-1, 0])]);
+  const t = analyzeActivations(tie, [0, 5]);
+  assert.equal(t.onBoundary, 1);
+  assert.equal(t.constantNeurons, 1);
+  assert.equal(t.radius, 0);
+});
+
+test('CLI activations: an unbounded domain is "radius": null with "bounded": false, and says so in text', async () => {
+  const files: Record<string, string> = {
+    'dead.network.json': JSON.stringify({ format: 'depth-lens/network@1', input: { dim: 2 }, layers: [
+      { type: 'dense', weights: [[0, 0], [0, 0]], bias: [-1, -1], activation: 'relu' },
+      { type: 'dense', weights: [[1, 1]], bias: [0], activation: 'relu' }] }),
+    'linear.network.json': JSON.stringify({ format: 'depth-lens/network@1', input: { dim: 2 }, layers: [
+      { type: 'dense', weights: [[1, 2]], bias: [0.5], activation: 'linear' }] }),
+  };
+  const mem: CliIo = { readFile: (p) => new TextEncoder().encode(files[p]), writeFile: () => undefined, progress: () => undefined };
+  for (const file of Object.keys(files)) {
+    const doc = JSON.parse((await activationsCommand.run([file, '--input', '0.5,-2', '--json'], mem)).stdout);
+    assert.equal(doc.radius, null, file);
+    assert.equal(doc.bounded, false, file);
+    assert.equal(doc.nearestFace, null);
+    assert.equal(doc.onBoundary, 0);
+  }
+  const text = (await activationsCommand.run(['dead.network.json', '--input', '0.5,-2'], mem)).stdout;
+  assert.match(text, /stability radius ∞ — unbounded: no neuron bounds the domain/);
+  assert.match(text, /3 neurons are constant on the domain \(zero normal\) and bound nothing/);
+  assert.doesNotMatch(text, /on a face/);
+  assert.match(activationsCommand.help, /"radius": null with "bounded": false/);
+});
+
 test('stability radius: points within it keep the pattern, a point just past the nearest face changes it', () => {
   const shapes: [number, (number | { res: number[] })[]][] = [[2, [12, 12]], [5, [8, { res: [3] }, 8]], [3, [{ res: [6, 2] }, { res: [4] }]]];
   let checked = 0;
@@ -255,7 +314,8 @@ test('CLI activations --json: keys, pattern arrays and a verified map', async ()
   const r = await activationsCommand.run([regions2d, '--input', '0.3,-0.7', '--json'], io);
   assert.equal(r.exitCode, 0);
   const doc = JSON.parse(r.stdout);
-  assert.deepEqual(Object.keys(doc), ['file', 'input', 'output', 'layers', 'affine', 'radius', 'nearestFace', 'constantNeurons', 'onBoundary']);
+  assert.deepEqual(Object.keys(doc), ['file', 'input', 'output', 'layers', 'affine', 'radius', 'bounded', 'nearestFace', 'constantNeurons', 'onBoundary']);
+  assert.equal(doc.bounded, true);
   assert.deepEqual(doc.input, [0.3, -0.7]);
   assert.equal(doc.layers.length, 4);
   assert.deepEqual(Object.keys(doc.layers[0]), ['layer', 'kind', 'label', 'width', 'activation', 'pattern', 'preactivation', 'active', 'onBoundary', 'output']);
@@ -292,6 +352,10 @@ test('CLI activations: residual example in text mode, and precise errors for bad
   assert.equal(await bad(['--input', '0.3,']), "UsageError: --input: entry 2 ('') is not a finite number");
   assert.equal(await bad(['--input', '']), 'UsageError: --input is empty; give 2 comma-separated numbers');
   assert.equal(await bad(['--input', '1,Infinity']), "UsageError: --input: entry 2 ('Infinity') is not a finite number");
+  // decimal() only: hex, binary and overflowing literals are typos, not numbers
+  assert.equal(await bad(['--input', '0x10,1']), "UsageError: --input: entry 1 ('0x10') is not a finite number");
+  assert.equal(await bad(['--input', '1,0b1']), "UsageError: --input: entry 2 ('0b1') is not a finite number");
+  assert.equal(await bad(['--input', '1e999,1']), "UsageError: --input: entry 1 ('1e999') is not a finite number");
   assert.equal(await bad(['--probe', 'nope']), "UsageError: no probe named 'nope' (the file has: origin, p)");
   assert.equal(await bad(['--probe', 'p', '--input', '1,2']), 'UsageError: give either --input or --probe, not both');
   assert.equal(await bad([]), 'no error', 'without --input the first probe is used');

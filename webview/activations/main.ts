@@ -3,7 +3,9 @@
  * region map) and see its activation pattern (units × neurons), per unit J_k, J_k W_k and the running
  * product P_k, the explicit affine map N(x) = A x + c with its check against the plain forward pass,
  * the stability radius and nearest face; for 2-D slices the exact region map and the region count
- * per depth. All numbers come from the worker; a new input cancels the previous request.
+ * per depth (inputs of dimension ≥ 3: on a default plane the caption names); for 1-D inputs the exact
+ * pieces along the input domain as a coloured strip and the graph of N(x). All numbers come from the
+ * worker; a new input cancels the previous request.
  */
 import { Cancellation, HostConnection, RpcError, type PanelState } from '../common/host';
 import { Heatmap } from '../common/heatmap';
@@ -11,10 +13,11 @@ import { LinePlot } from '../common/linePlot';
 import { onThemeChange } from '../common/theme';
 import { banner, button, el, formatNumber, Progress, section, select, textField } from '../common/ui';
 import type {
-  ActivationsResult, Region, RegionGridResult, RegionsResult, UnitActivation,
+  ActivationsResult, Region, RegionGridResult, RegionsResult, SegmentResult, UnitActivation,
 } from '../../src/shared/analyses/activations';
 import type { WireMatrix } from '../../src/shared/protocol';
 import { RegionMap } from './regionMap';
+import { SegmentStrip } from './segmentStrip';
 import './activations.css';
 
 interface ActivationsState extends PanelState {
@@ -26,8 +29,10 @@ interface ActivationsState extends PanelState {
   unit?: number;
 }
 
-/** The exact partition is drawn up to this many regions; beyond it a pixel grid is shown. */
+/** The exact partition is drawn up to this many regions (1-D: pieces); beyond it a pixel grid is shown. */
 const MAX_REGIONS = 20_000;
+/** Steps the panel waits for (about 10 ns each: 15 s); deep networks refuse as soon as they would need more. */
+const MAX_STEPS = 1.5e9;
 const GRID_SIDE = 400;
 /** Rows of the pattern heatmap beyond which units are sampled evenly. */
 const MAX_PATTERN_ROWS = 600;
@@ -53,8 +58,15 @@ const regionMap = new RegionMap(describeRegion, (s, t) => pickOnMap(s, t));
 const regionsCaption = el('p', { class: 'caption', 'data-testid': 'regions-caption' });
 const regionProgress = new Progress();
 const perDepthPlot = new LinePlot(220);
+// 1-D inputs: the pieces along the domain and the graph of N over it
+const segmentStrip = new SegmentStrip(describePiece, (x) => pickPoint([x]));
+const graphPlot = new LinePlot(220);
+const graphHost = el('div', { class: 'segment-graph', 'data-testid': 'segment-graph' }, graphPlot.element);
 const regionsSection = section('Region map (exact 2-D slice)', regionProgress.element, regionsCaption,
-  el('div', { class: 'map-row' }, regionMap.element, el('div', { class: 'per-depth', 'data-testid': 'per-depth-plot' }, perDepthPlot.element)));
+  el('div', { class: 'map-row' }, regionMap.element, segmentStrip.element, el('div', { class: 'per-depth', 'data-testid': 'per-depth-plot' }, perDepthPlot.element)),
+  graphHost);
+segmentStrip.element.hidden = true;
+graphHost.hidden = true;
 
 // ---- pattern, affine map, products --------------------------------------------------------------
 const pattern = new Heatmap({ scale: 'binary', rowLabel: 'row', colLabel: 'neuron', maxWidth: 720, maxHeight: 360, format: (v) => (v > 0 ? 'active' : v === 0 ? 'inactive' : '— (unit is narrower)') });
@@ -75,7 +87,11 @@ let probes: string[] = [];
 let activations: ActivationsResult | undefined;
 let regions: RegionsResult | undefined;
 let grid: RegionGridResult | undefined;
+let segment: SegmentResult | undefined;
 let regionsNote = '';
+/** set when the regions came without patterns (too long to keep for every region) */
+let patternsNote = '';
+let inputDim = 0;
 let partialsAllowed = true;
 let activationRun: Cancellation | undefined;
 let regionRun: Cancellation | undefined;
@@ -123,6 +139,7 @@ async function loadDocument(): Promise<void> {
       return;
     }
     probes = [...v.summary.probeNames];
+    inputDim = v.summary.inputDim;
   } catch (e) {
     messages.replaceChildren(banner('error', (e as Error).message));
     return;
@@ -179,24 +196,47 @@ async function loadRegions(): Promise<void> {
   regionRun = token;
   regions = undefined;
   grid = undefined;
+  segment = undefined;
   regionsNote = '';
+  patternsNote = '';
+  if (inputDim === 1) return loadSegment(token);
+  regionsSection.querySelector('h2')!.textContent = 'Region map (exact 2-D slice)';
+  segmentStrip.element.hidden = true;
+  graphHost.hidden = true;
+  regionMap.element.hidden = false;
   try {
     regionProgress.start('Partitioning the slice into activation regions in the analysis worker…');
-    const r = await host.request('regions', { maxRegions: MAX_REGIONS }, { token, onProgress: (f, m) => regionProgress.update(f, m) });
+    const options = { token, onProgress: (f: number, m?: string) => regionProgress.update(f, m) };
+    // input-space maps are free for 2-D inputs; otherwise each costs a forward recursion per region,
+    // and the hover shows the map on the plane instead
+    const request = { maxRegions: MAX_REGIONS, maxSteps: MAX_STEPS, inputMaps: inputDim === 2 };
+    let r: RegionsResult;
+    try {
+      r = await host.request('regions', request, options);
+    } catch (e) {
+      // deep networks: every region would keep the whole network's pattern; the map needs none
+      if (!(e instanceof RpcError && /without patterns/.test(e.message)) || token.isCancellationRequested) throw e;
+      patternsNote = ' The network is too deep to keep every region\'s pattern, so hovering shows each region\'s affine map but not its pattern.';
+      r = await host.request('regions', { ...request, patterns: false }, options);
+    }
     if (token.isCancellationRequested) return;
     regions = r;
     regionsSection.hidden = false;
     regionMap.setRegions(r.plane, r.polygons ?? []);
     renderRegionsCaption();
-    renderPerDepth(r);
+    renderPerDepth(r.perDepth, 'regions');
   } catch (e) {
     if (isCancelled(e)) return;
     const message = (e as Error).message;
-    if (/more than \d+ regions/.test(message)) {
-      // capped: show the pixel-sampled map instead of failing
-      regionsNote = `The slice has more than ${MAX_REGIONS.toLocaleString('en-US')} regions, more than the panel draws exactly; showing the pattern of every pixel of a ${GRID_SIDE}×${GRID_SIDE} grid instead (the CLI's \`regions\` command computes the exact count).`;
+    const capped = /more than \d+ regions/.test(message), tooLong = /raise maxSteps/.test(message);
+    if (capped || tooLong) {
+      // too many regions to draw, or too much work for the panel: show the pixel-sampled map instead
+      const why = capped
+        ? `The slice has more than ${MAX_REGIONS.toLocaleString('en-US')} regions, more than the panel draws exactly`
+        : 'The exact partition needs more work than the panel waits for (deep network)';
+      regionsNote = `${why}; showing the pattern of every pixel of a ${GRID_SIDE}×${GRID_SIDE} grid instead (the CLI's \`regions\` command computes the exact count, with --max-regions and --max-steps).`;
       try {
-        regionProgress.start('Too many regions to draw exactly: sampling the patterns on a pixel grid…');
+        regionProgress.start('Sampling the patterns on a pixel grid instead…');
         const g = await host.request('regionGrid', { width: GRID_SIDE, height: GRID_SIDE }, { token, onProgress: (f, m) => regionProgress.update(f, m) });
         if (token.isCancellationRequested) return;
         grid = g;
@@ -208,18 +248,83 @@ async function loadRegions(): Promise<void> {
         if (!isCancelled(e2)) {
           regionMap.clear();
           perDepthPlot.element.hidden = true;
-          regionsCaption.textContent = `No region map: the slice has more than ${MAX_REGIONS.toLocaleString('en-US')} regions, and the pixel-grid fallback is refused too (${(e2 as Error).message}).`;
+          regionsCaption.textContent = `No region map: ${message}; and the pixel-grid fallback is refused too (${(e2 as Error).message}). The CLI's \`regions\` command takes higher limits (--max-regions, --max-steps, --memory-mb).`;
         }
       }
       return;
     }
-    // no 2-D slice for this network (e.g. a 5-D input with fewer than three probes): say why
+    // no 2-D slice for this network, or over the memory budget even without patterns: say why
     regionMap.clear();
     perDepthPlot.element.hidden = true;
     regionsCaption.textContent = `No region map: ${message}`;
   } finally {
     if (regionRun === token) regionProgress.done();
   }
+}
+
+/** 1-D inputs: the exact pieces along the input domain, as a strip and as the graph of N. */
+async function loadSegment(token: Cancellation): Promise<void> {
+  regionsSection.querySelector('h2')!.textContent = 'Pieces along the input (exact, 1-D)';
+  regionMap.clear();
+  regionMap.element.hidden = true;
+  try {
+    regionProgress.start('Splitting the input domain into activation pieces in the analysis worker…');
+    const r = await host.request('segment', { details: true, maxPieces: MAX_REGIONS, maxSteps: MAX_STEPS }, { token, onProgress: (f, m) => regionProgress.update(f, m) });
+    if (token.isCancellationRequested) return;
+    segment = r;
+    segmentStrip.element.hidden = false;
+    segmentStrip.set(r);
+    segmentStrip.setMarker(activations?.input[0]);
+    renderGraph(r);
+    renderPerDepth(r.perDepth, 'pieces');
+    renderRegionsCaption();
+  } catch (e) {
+    if (isCancelled(e)) return;
+    segmentStrip.clear();
+    segmentStrip.element.hidden = true;
+    graphHost.hidden = true;
+    perDepthPlot.element.hidden = true;
+    regionsCaption.textContent = `No pieces: ${(e as Error).message}`;
+  } finally {
+    if (regionRun === token) regionProgress.done();
+  }
+}
+
+/** N(x) for a 1-D input is exact through the piece ends: linear in between. */
+function renderGraph(r: SegmentResult): void {
+  const det = r.details;
+  if (!det) return;
+  const x0 = r.from[0], dx = r.to[0] - r.from[0];
+  const n = det.t0.length, outDim = det.outputDim;
+  const xs = [x0 + det.t0[0] * dx, ...Array.from(det.t1, (t) => x0 + t * dx)];
+  const shown = Math.min(outDim, 4);
+  const series = Array.from({ length: shown }, (_, i) => {
+    // value at each piece's start from its own map, and at the last end
+    const values = Array.from({ length: n + 1 }, (_, k) => {
+      const p = Math.min(k, n - 1), t = k < n ? det.t0[k] : det.t1[n - 1];
+      return det.slope[p * outDim + i] * t + det.offset[p * outDim + i];
+    });
+    return { label: outDim === 1 ? 'N(x)' : `N${sub(i + 1)}(x)`, values, points: n < 60 };
+  });
+  graphHost.hidden = false;
+  graphPlot.render({ title: `N(x) over the input domain${outDim > shown ? ` (first ${shown} of ${outDim} outputs)` : ''}`, xLabel: 'x', yLabel: 'N(x)', x: xs, series });
+}
+
+/** Hover text of piece k of the 1-D strip: its interval and N's affine map in x. */
+function describePiece(k: number): string {
+  const r = segment, det = r?.details;
+  if (!r || !det) return '';
+  const x0 = r.from[0], dx = r.to[0] - r.from[0];
+  const a = x0 + det.t0[k] * dx, b = x0 + det.t1[k] * dx;
+  const rows: string[] = [];
+  for (let i = 0; i < Math.min(det.outputDim, 4); i++) {
+    // N = slope·t + offset with t = (x − x0)/dx
+    const slope = det.slope[k * det.outputDim + i] / dx;
+    const offset = det.offset[k * det.outputDim + i] - slope * x0;
+    rows.push(`N${det.outputDim > 1 ? sub(i + 1) : ''} = ${formatNumber(slope)}·x + ${formatNumber(offset)}`.replace(/\+ -/g, '− '));
+  }
+  if (det.outputDim > 4) rows.push(`… ${det.outputDim - 4} more outputs`);
+  return `piece ${k + 1} of ${det.t0.length}: x ∈ [${formatNumber(a)}, ${formatNumber(b)}]\n${rows.join('\n')}`;
 }
 
 // ---- input handling ------------------------------------------------------------------------------
@@ -264,7 +369,10 @@ function onTypedInput(value: string): void {
 function pickOnMap(s: number, t: number): void {
   const plane = regions?.plane ?? grid?.plane;
   if (!plane) return;
-  const x = Array.from(plane.origin, (o, i) => o + s * plane.u[i] + t * plane.v[i]);
+  pickPoint(Array.from(plane.origin, (o, i) => o + s * plane.u[i] + t * plane.v[i]));
+}
+
+function pickPoint(x: number[]): void {
   host.patchState({ probe: undefined, input: x });
   setSelectValue(CUSTOM);
   setInputField(x);
@@ -313,6 +421,7 @@ function renderActivations(r: ActivationsResult): void {
   void renderProducts(r);
   const plane = regions?.plane ?? grid?.plane;
   regionMap.setMarker(plane ? planeCoordinates(plane, r.input) : undefined);
+  if (segment) segmentStrip.setMarker(r.input[0]);
   renderRegionsCaption();
 }
 
@@ -368,7 +477,7 @@ function renderAffine(r: ActivationsResult): void {
   const constant = r.constantNeurons > 0 ? ` ${r.constantNeurons} neuron${r.constantNeurons === 1 ? ' has' : 's have'} a pre-activation that is constant on the domain and bound${r.constantNeurons === 1 ? 's' : ''} nothing.` : '';
   radiusLine.textContent = Number.isFinite(r.radius)
     ? `Stability radius ${formatNumber(r.radius)}${face}. Every point closer to x than this has the same pattern and the same affine map.${constant}`
-    : `Stability radius ∞: no neuron bounds this activation domain.${constant}`;
+    : `Stability radius ∞ (unbounded): no neuron bounds this activation domain, the map holds on the whole input space.${constant}`;
 }
 
 function sub(n: number): string {
@@ -464,31 +573,36 @@ function planeCoordinates(plane: { origin: Float64Array; u: Float64Array; v: Flo
 }
 
 function renderRegionsCaption(): void {
+  if (segment) {
+    const [a, b] = [segment.from[0], segment.to[0]];
+    const where = segment.source === 'domain' ? 'the input domain' : 'the default interval: the file declares no input domain';
+    const marker = activations ? (activations.input[0] >= a && activations.input[0] <= b ? ' The line marks the selected input.' : ' The selected input lies outside this interval.') : '';
+    regionsCaption.textContent = `The input is 1-D: ${segment.pieces.toLocaleString('en-US')} activation piece${segment.pieces === 1 ? '' : 's'} along x ∈ [${formatNumber(a)}, ${formatNumber(b)}] (${where}), exact; N is affine on each (${segment.linearPieces.toLocaleString('en-US')} distinct linear piece${segment.linearPieces === 1 ? '' : 's'}). Colours are stable hashes of the pattern. Hover for a piece's affine map, click to analyse a point.${marker}`;
+    return;
+  }
   const plane = regions?.plane ?? grid?.plane;
   if (!plane) return;
-  const [a, b, c, d] = plane.box;
-  const what = plane.source === 'input' ? `the input plane over [${formatNumber(a)}, ${formatNumber(b)}] × [${formatNumber(c)}, ${formatNumber(d)}]` : `the plane through ${plane.source === 'probes' ? 'three probes' : 'the given vectors'}, (s, t) ∈ [${formatNumber(a)}, ${formatNumber(b)}] × [${formatNumber(c)}, ${formatNumber(d)}]`;
   const marker = activations && planeCoordinates(plane, activations.input) ? ' The ring marks the selected input.' : activations ? ' The selected input is not on this plane.' : '';
   if (regions) {
-    const slivers = regions.droppedSlivers > 0 ? ` ${regions.droppedSlivers} zero-area sliver${regions.droppedSlivers === 1 ? '' : 's'} dropped.` : '';
-    regionsCaption.textContent = `${regions.regions.toLocaleString('en-US')} activation regions in ${what}, exact (polygon clipping layer by layer); colours are stable hashes of the pattern. Hover for a region's pattern and affine map, click to analyse a point.${marker}${slivers}`;
+    const merged = regions.mergedZeroArea > 0 ? ` ${regions.mergedZeroArea} cut${regions.mergedZeroArea === 1 ? '' : 's'} of zero computed area (numerically coincident lines) merged.` : '';
+    regionsCaption.textContent = `${regions.regions.toLocaleString('en-US')} activation regions in ${plane.description}, exact (polygon clipping layer by layer); colours are stable hashes of the pattern. Hover for a region's pattern and affine map, click to analyse a point.${marker}${merged}${patternsNote}`;
   } else if (grid) {
-    regionsCaption.textContent = `${regionsNote} ${grid.distinct.toLocaleString('en-US')} distinct patterns among the pixels of ${what}.${marker}`;
+    regionsCaption.textContent = `${regionsNote} ${grid.distinct.toLocaleString('en-US')} distinct patterns (compared exactly) among the pixels of ${plane.description}.${marker}`;
   }
 }
 
-function renderPerDepth(r: RegionsResult): void {
+function renderPerDepth(perDepth: readonly number[], noun: 'regions' | 'pieces'): void {
   perDepthPlot.element.hidden = false;
-  const x = r.perDepth.map((_, i) => i + 1);
-  const spread = Math.max(...r.perDepth) / Math.max(1, Math.min(...r.perDepth));
+  const x = perDepth.map((_, i) => i + 1);
+  const spread = Math.max(...perDepth) / Math.max(1, Math.min(...perDepth));
   perDepthPlot.render({
-    title: 'Regions after each layer',
+    title: `${noun === 'regions' ? 'Regions' : 'Pieces'} after each layer`,
     xLabel: 'layer k',
-    yLabel: 'regions',
+    yLabel: noun,
     x,
-    logX: r.perDepth.length > 50,
+    logX: perDepth.length > 50,
     logY: spread > 100,
-    series: [{ label: 'regions in the slice', values: r.perDepth, points: r.perDepth.length < 60 }],
+    series: [{ label: noun === 'regions' ? 'regions in the slice' : 'pieces along x', values: perDepth, points: perDepth.length < 60 }],
   });
 }
 
@@ -498,14 +612,15 @@ function describeRegion(region: Region): string {
   if (!r) return '';
   const parts: string[] = [];
   let offset = 0;
-  for (const u of r.patternUnits) {
+  const pattern = region.pattern;
+  for (const u of pattern ? r.patternUnits : []) {
     const words = (u.width + 31) >>> 5;
     let n = 0;
-    for (let w = 0; w < words; w++) n += popcount(region.pattern[offset + w]);
+    for (let w = 0; w < words; w++) n += popcount(pattern![offset + w]);
     offset += words;
     parts.push(`${u.label}: ${n}/${u.width}`);
   }
-  const shown = parts.length > 6 ? [...parts.slice(0, 5), `… ${parts.length - 5} more units`] : parts;
+  const shown = !pattern ? [`pattern not kept (${r.patternWords.toLocaleString('en-US')} words per region)`] : parts.length > 6 ? [...parts.slice(0, 5), `… ${parts.length - 5} more units`] : parts;
   const map = region.input ?? region.plane;
   const vars = region.input ? (map.A.cols <= 3 ? ['x₁', 'x₂', 'x₃'] : []) : ['s', 't'];
   const rows: string[] = [];
@@ -526,8 +641,9 @@ function popcount(w: number): number {
 // ---- export ------------------------------------------------------------------------------------
 
 function exportPng(): void {
-  if (regionMap.canvas.width === 0) { messages.append(banner('info', 'No region map to export for this network.')); return; }
-  host.export('regions.png', 'image/png', regionMap.canvas.toDataURL('image/png').split(',')[1]);
+  const canvas = segment ? segmentStrip.canvas : regionMap.canvas;
+  if (canvas.width === 0) { messages.append(banner('info', 'No region map to export for this network.')); return; }
+  host.export(segment ? 'pieces.png' : 'regions.png', 'image/png', canvas.toDataURL('image/png').split(',')[1]);
 }
 
 function exportCsv(): void {
@@ -559,12 +675,15 @@ function exportJson(): void {
     units: allUnits(r).map(unitJson),
     affine: { A: matrixRows(r.affine.A), c: Array.from(r.affine.c), residual: r.affine.residual, relativeResidual: r.affine.relativeResidual },
     radius: Number.isFinite(r.radius) ? r.radius : null,
+    bounded: Number.isFinite(r.radius),
     nearestFace: r.nearestFace ?? null,
     constantNeurons: r.constantNeurons,
     onBoundary: r.onBoundary,
     regions: regions
-      ? { exact: true, count: regions.regions, perDepth: regions.perDepth, box: regions.plane.box, source: regions.plane.source, droppedSlivers: regions.droppedSlivers }
-      : grid ? { exact: false, note: regionsNote, grid: `${grid.width}x${grid.height}`, distinctPatterns: grid.distinct, box: grid.plane.box } : null,
+      ? { exact: true, count: regions.regions, perDepth: regions.perDepth, box: regions.plane.box, source: regions.plane.source, plane: regions.plane.description, mergedZeroArea: regions.mergedZeroArea }
+      : grid ? { exact: false, note: regionsNote, grid: `${grid.width}x${grid.height}`, distinctPatterns: grid.distinct, box: grid.plane.box, plane: grid.plane.description }
+        : segment ? { exact: true, pieces: segment.pieces, linearPieces: segment.linearPieces, perDepth: segment.perDepth, from: segment.from[0], to: segment.to[0], breakpoints: Array.from(segment.breakpoints, (t) => segment!.from[0] + t * (segment!.to[0] - segment!.from[0])) }
+          : null,
   };
   host.export('activations.json', 'application/json', JSON.stringify(out, null, 2));
 }
@@ -575,6 +694,8 @@ host.onDocument(() => { void loadDocument(); });
 onThemeChange(() => {
   regionMap.draw();
   pattern.draw(); jHeat.draw(); jwHeat.draw(); pHeat.draw();
-  if (regions) renderPerDepth(regions);
+  segmentStrip.draw();
+  if (regions) renderPerDepth(regions.perDepth, 'regions');
+  if (segment) { renderPerDepth(segment.perDepth, 'pieces'); renderGraph(segment); }
 });
 host.ready();

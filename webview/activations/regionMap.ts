@@ -195,7 +195,8 @@ export class RegionMap {
     ctx.strokeRect(MARGIN.left - 0.5, MARGIN.top - 0.5, this.plotW + 1, this.plotH + 1);
     ctx.fillStyle = fg;
     ctx.font = `11px ${getComputedStyle(document.body).fontFamily || 'sans-serif'}`;
-    const names = this.plane?.source === 'input' ? ['x₁', 'x₂'] : ['s', 't'];
+    // the input and axes planes have s = x₁ and t = x₂
+    const names = this.plane?.source === 'input' || this.plane?.source === 'axes' ? ['x₁', 'x₂'] : ['s', 't'];
     ctx.textAlign = 'center';
     ctx.textBaseline = 'top';
     for (const s of niceTicks(box.smin, box.smax)) {
@@ -263,7 +264,7 @@ export function insideConvex(v: ArrayLike<number>, s: number, t: number): boolea
 }
 
 /** About five round tick values in [a, b]. */
-function niceTicks(a: number, b: number): number[] {
+export function niceTicks(a: number, b: number): number[] {
   const raw = (b - a) / 5;
   const mag = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? raw;
@@ -272,7 +273,7 @@ function niceTicks(a: number, b: number): number[] {
   return out;
 }
 
-function tickLabel(v: number, digits = 3): string {
+export function tickLabel(v: number, digits = 3): string {
   if (v === 0) return '0';
   const a = Math.abs(v);
   return a >= 1e-3 && a < 1e5 ? String(Number(v.toPrecision(digits))) : v.toExponential(1);

@@ -6,6 +6,7 @@ import { parseMaxSize } from './check';
 import { toRows } from '../../core/linalg/dense';
 import type { Network } from '../../core/network/model';
 import { analyzeActivations } from '../../core/activation/pointwise';
+import { decimal } from '../numbers';
 import type { UnitActivation } from '../../shared/analyses/activations';
 
 const HELP = `Usage: depth-lens activations FILE (--input "x1,x2,..." | --probe NAME) [--json] [--partials]
@@ -13,8 +14,12 @@ const HELP = `Usage: depth-lens activations FILE (--input "x1,x2,..." | --probe 
 At one input x: the activation pattern J_k(x) of every layer (residual blocks: every branch layer and
 the outer σ(x + r)), the pre-activations, how many neurons are active and how many sit on a boundary
 (|z| ≤ 1e-12·scale), the explicit affine map N(x) = A x + c that holds on x's activation domain
-(verified against the plain forward pass: the residual ‖A x + c − N(x)‖ is always printed), and the
-stability radius (distance from x to the nearest face of the domain). MATH.md §A, §B.
+(verified against the plain forward pass: the residual ‖A x + c − N(x)‖ is always printed, and
+relative to max(‖N(x)‖, ‖A‖_F‖x‖ + ‖c‖)), and the stability radius (distance from x to the nearest
+face of the domain). A neuron whose pre-activation is constant on the domain (zero normal, e.g.
+behind a dead layer) bounds nothing and is never "on a boundary". When no neuron bounds the domain
+(linear or dead networks) the domain is all of R^d: the radius is infinite, printed as ∞ and in
+JSON as "radius": null with "bounded": false. MATH.md §A, §B.
 
 Without --input or --probe the first probe of the file is used.
 
@@ -23,7 +28,8 @@ Options:
   --probe NAME      use the probe NAME from the file
   --partials        also print P_k, q_k (N_k = P_k x + q_k) after every layer
   --json            print one JSON document: {file, input, output, layers, affine {A, c, residual,
-                    relativeResidual}, radius, nearestFace, constantNeurons, onBoundary, partials?}
+                    relativeResidual}, radius, bounded, nearestFace, constantNeurons, onBoundary,
+                    partials?}; bounded is false (and radius null) when no neuron bounds the domain
   --max-size-mb N   refuse files larger than N MB
   --help            show this help
 `;
@@ -37,7 +43,7 @@ export function parseVector(text: string, dim: number, option: string, expected 
   if (parts.length === 1 && parts[0] === '') throw new UsageError(`${option} is empty; give ${dim} comma-separated numbers`);
   const out = new Float64Array(parts.length);
   parts.forEach((p, i) => {
-    const x = p === '' ? NaN : Number(p);
+    const x = decimal(p);
     if (!Number.isFinite(x)) throw new UsageError(`${option}: entry ${i + 1} ('${p}') is not a finite number`);
     out[i] = x;
   });
@@ -115,7 +121,7 @@ export const activationsCommand: CliCommand = {
         file, probe, input: r.input, output: r.output,
         layers: r.layers.map((l) => ({ ...unitJson(l), output: l.output, branch: l.branch?.map(unitJson) })),
         affine: { A: toRows(r.affine.A), c: r.affine.c, residual: r.affine.residual, relativeResidual: r.affine.relativeResidual },
-        radius: r.radius, nearestFace: r.nearestFace?.label ?? null, constantNeurons: r.constantNeurons, onBoundary: r.onBoundary,
+        radius: r.radius, bounded: Number.isFinite(r.radius), nearestFace: r.nearestFace?.label ?? null, constantNeurons: r.constantNeurons, onBoundary: r.onBoundary,
         partials: r.partials?.map((p) => ({ layer: p.layer, P: toRows(p.P), q: p.q })),
       };
       return { stdout: toJson(doc) + '\n', exitCode: 0 };
@@ -138,7 +144,7 @@ export const activationsCommand: CliCommand = {
     if (r.affine.A.rows * r.affine.A.cols <= 48) toRows(r.affine.A).forEach((row, i) => out.push(`  A[${i + 1}] = ${vec(row)}`));
     out.push(`  c = ${vec(r.affine.c)}`);
     out.push(`  check: ‖A x + c − N(x)‖ = ${num(r.affine.residual)} (relative ${num(r.affine.relativeResidual)})`);
-    out.push(`stability radius ${Number.isFinite(r.radius) ? num(r.radius) : '∞ (no neuron bounds the domain)'}${r.nearestFace ? ` — nearest face: ${r.nearestFace.label}` : ''}`);
+    out.push(`stability radius ${Number.isFinite(r.radius) ? num(r.radius) : '∞ — unbounded: no neuron bounds the domain, the map holds on all of R^d'}${r.nearestFace ? ` — nearest face: ${r.nearestFace.label}` : ''}`);
     if (r.constantNeurons) out.push(`${r.constantNeurons} neuron${r.constantNeurons === 1 ? ' is' : 's are'} constant on the domain (zero normal) and bound nothing`);
     if (r.onBoundary) out.push(`warning: ${r.onBoundary} neuron${r.onBoundary === 1 ? ' sits' : 's sit'} on a boundary (|z| ≤ 1e-12·scale): x is on a face, its pattern is a tie`);
     for (const p of r.partials ?? []) out.push(`P_${p.layer} (${p.P.rows}×${p.P.cols}), q_${p.layer} = ${vec(p.q)}`);

@@ -2,47 +2,61 @@
 import { parseArgs } from 'node:util';
 import { UsageError, toJson, type CliCommand } from '../command';
 import { loadNetworkFile } from '../load';
+import { decimal } from '../numbers';
 import { parseMaxSize } from './check';
 import { glueNegativeValues, parseVector } from './activations';
 import { toRows } from '../../core/linalg/dense';
 import type { Network } from '../../core/network/model';
 import { slicePartition } from '../../core/regions/partition';
-import { segmentPieces } from '../../core/regions/segment';
+import { defaultSegment, segmentPieces } from '../../core/regions/segment';
+import { DEFAULT_MAX_REGIONS, DEFAULT_MAX_STEPS, DEFAULT_MEMORY_BUDGET_MB, RegionLimitError } from '../../core/regions/limits';
 import { regionsSvg } from '../../core/regions/svg';
 import { unpackBits } from '../../core/activation/pattern';
 import type { AnalysisContext } from '../../core/context';
-import type { Region, RegionsParams, RegionsResult } from '../../shared/analyses/activations';
+import type { Region, RegionsParams, RegionsResult, SegmentResult } from '../../shared/analyses/activations';
 
 const HELP = `Usage: depth-lens regions FILE [--box smin,smax,tmin,tmax] [--plane "o;u;v" | --probes a,b,c]
-                         [--polygons] [--svg out.svg] [--json] [--max-regions N]
+                         [--polygons] [--svg out.svg] [--json] [--max-regions N] [--memory-mb N]
+                         [--max-steps N]
        depth-lens regions FILE --segment "x0;x1" [--json]
 
 Exact activation regions of the network on the plane x = o + s·u + t·v over the box
 [smin, smax] × [tmin, tmax]: convex polygons split layer by layer by every neuron's line (half-plane
-clipping). Prints the number of regions for the whole network and after each layer; --polygons adds
-every region's polygon, pattern and affine maps. Colours come from a hash of the pattern (stable).
-Default plane: for 2-D inputs the input plane over the file's input domain ([−1,1]² without one);
-otherwise the plane through the file's first three probes (box [−0.25,1.25]²).
+clipping). Prints the number of regions for the whole network and after each layer (runs of equal
+counts compressed); --polygons adds every region's polygon, pattern and affine maps. Every piece a
+line cuts off is kept, however small; only pieces of zero computed area (numerically coincident
+lines) are merged, and counted. Colours come from a hash of the pattern (stable).
 
+Default plane (the output says which one was used): for 2-D inputs the input plane over the file's
+input domain ([−1,1]² without one); otherwise the plane through the file's first three probes (box
+[−0.25,1.25]²); with fewer probes the plane of x₁ and x₂ over the domain box, the other coordinates
+fixed at the domain centre (without a domain: at the first probe, else 0, with x₁, x₂ ± 1 around it).
+
+1-D inputs have no plane: their regions are the exact pieces along the input domain [min, max]
+([−1, 1] without one; --box xmin,xmax to choose).
 With --segment: the exact number of pieces of N along the segment from x0 to x1 instead.
 
 Options:
-  --box a,b,c,d      the (s, t) box; default as above
+  --box a,b,c,d      the (s, t) box; default as above (1-D inputs: --box xmin,xmax)
   --plane "o;u;v"    explicit plane: three comma-separated vectors separated by ';'
   --probes a,b,c     the plane through three named probes (o = a, u = b − a, v = c − a)
   --polygons         include the regions' polygons, patterns and affine maps
   --svg FILE         write the coloured partition as SVG to FILE
   --segment "x0;x1"  count pieces along a segment instead of a plane
-  --max-regions N    give up beyond N regions (default 200000)
-  --json             one JSON document: {file, plane, regions, perDepth, droppedSlivers, polygons?}
+  --max-regions N    give up beyond N regions or pieces (default ${DEFAULT_MAX_REGIONS})
+  --memory-mb N      give up when the regions would keep more than N MB (default ${DEFAULT_MEMORY_BUDGET_MB});
+                     with --polygons every region keeps the whole network's pattern
+  --max-steps N      give up as soon as carrying the regions through the remaining layers is
+                     certain to take more than N steps (a multiply-add or a vertex test, ~10 ns;
+                     default ${DEFAULT_MAX_STEPS.toExponential().replace('e+', 'e')}, about two minutes): deep networks refuse early
+  --json             one JSON document: {file, plane {source, description, origin, u, v, box},
+                     regions, perDepth, mergedZeroArea, patternUnits, polygons?};
+                     --segment: {file, segment {source, from, to}, pieces, linearPieces, perDepth,
+                     breakpoints (t ∈ (0, 1) along the segment)}; 1-D inputs the same with
+                     regions (the pieces) for pieces, and breakpointsX (the breakpoints as x)
   --max-size-mb N    refuse files larger than N MB
   --help             show this help
 `;
-
-function parseBox(text: string): [number, number, number, number] {
-  const b = parseVector(text, 4, '--box', 'expected smin,smax,tmin,tmax');
-  return [b[0], b[1], b[2], b[3]];
-}
 
 function parseVectors(text: string, count: number, dim: number, option: string): Float64Array[] {
   const parts = text.split(';');
@@ -50,14 +64,45 @@ function parseVectors(text: string, count: number, dim: number, option: string):
   return parts.map((p, i) => parseVector(p, dim, `${option} vector ${i + 1}`));
 }
 
+function positiveInteger(text: string, option: string): number {
+  const n = decimal(text);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${option} must be a positive integer, not '${text}'`);
+  return n;
+}
+
+function positiveNumber(text: string, option: string): number {
+  const n = decimal(text);
+  if (!(n > 0)) throw new UsageError(`${option} must be a positive number, not '${text}'`);
+  return n;
+}
+
+/**
+ * Per-layer counts with runs of equal counts compressed: "layer 1: 5 · layers 2–999: 9 · layer 1000: 12".
+ * Very long lists keep their first and last runs (the JSON output has every count).
+ */
+export function countsByLayer(counts: readonly number[], maxRuns = 24): string {
+  const runs: string[] = [];
+  for (let k = 0; k < counts.length;) {
+    let e = k;
+    while (e + 1 < counts.length && counts[e + 1] === counts[k]) e++;
+    runs.push(e === k ? `layer ${k + 1}: ${counts[k]}` : `layers ${k + 1}–${e + 1}: ${counts[k]}`);
+    k = e + 1;
+  }
+  if (runs.length <= maxRuns) return runs.join(' · ');
+  const head = runs.slice(0, maxRuns - 4), tail = runs.slice(-4);
+  return `${head.join(' · ')} · … ${runs.length - head.length - tail.length} more runs (--json lists every layer) … · ${tail.join(' · ')}`;
+}
+
 function regionJson(r: Region, result: RegionsResult) {
   const units = result.patternUnits;
   let off = 0;
-  const pattern = units.map((u) => {
-    const b = unpackBits(r.pattern, off, u.width);
-    off += (u.width + 31) >>> 5;
-    return b.join('');
-  }).join('|');
+  const pattern = r.pattern
+    ? units.map((u) => {
+      const b = unpackBits(r.pattern!, off, u.width);
+      off += (u.width + 31) >>> 5;
+      return b.join('');
+    }).join('|')
+    : undefined;
   const verts: number[][] = [];
   for (let k = 0; k < r.vertices.length; k += 2) verts.push([r.vertices[k], r.vertices[k + 1]]);
   return {
@@ -71,15 +116,49 @@ function progressCtx(io: { progress(m: string): void }, what: string): AnalysisC
   return { progress: (f, m) => io.progress(`${what}: ${Math.round(100 * f)}%${m ? ` ${m}` : ''}`), isCancelled: () => false };
 }
 
-function segmentRun(file: string, net: Network, text: string, json: boolean, io: { progress(m: string): void }) {
-  const [a, b] = parseVectors(text, 2, net.input.dim, '--segment');
-  const r = segmentPieces(net, a, b, progressCtx(io, 'segment'));
-  if (json) return { stdout: toJson({ file, from: a, to: b, pieces: r.pieces, linearPieces: r.linearPieces, perDepth: r.perDepth, breakpoints: r.breakpoints }) + '\n', exitCode: 0 };
+/** The CLI spelling of the limits the core's refusals name. */
+const LIMIT_OPTIONS = { count: '--max-regions', memory: '--memory-mb', work: '--max-steps' } as const;
+
+/** Core refusals (bad plane, too many regions, memory, work) are the user's to fix: usage errors. */
+function asUsage<T>(run: () => T, patterns = false): T {
+  try {
+    return run();
+  } catch (e) {
+    if (e instanceof RegionLimitError) {
+      const note = e.reason === 'memory' && patterns ? '; patterns come with --polygons, --svg alone needs none' : '';
+      throw new UsageError(`${e.message} (${LIMIT_OPTIONS[e.reason]}${note})`);
+    }
+    if (e instanceof RangeError) throw new UsageError(e.message);
+    throw e;
+  }
+}
+
+/** A vector for text output: every entry up to 8, then the first 6 and the length. */
+const coords = (v: ArrayLike<number>) => {
+  const a = Array.from(v);
+  return a.length <= 8 ? `[${a.join(', ')}]` : `[${a.slice(0, 6).join(', ')}, … (${a.length} entries)]`;
+};
+
+/** --segment output; `asRegions`: a 1-D input's regions (its pieces along the domain, counted as `regions`). */
+function segmentOutput(file: string, net: Network, r: SegmentResult, json: boolean, where: string, asRegions: boolean) {
+  if (json) {
+    const count = asRegions ? { regions: r.pieces } : { pieces: r.pieces };
+    // 1-D inputs: the breakpoints also as x values
+    const breakpointsX = net.input.dim === 1 ? r.breakpoints.map((t) => r.from[0] + t * (r.to[0] - r.from[0])) : undefined;
+    return {
+      stdout: toJson({
+        file, segment: { source: r.source, from: r.from, to: r.to },
+        ...count, linearPieces: r.linearPieces, perDepth: r.perDepth, breakpoints: r.breakpoints, breakpointsX,
+      }) + '\n',
+      exitCode: 0,
+    };
+  }
   return {
     stdout: [
-      `${file}: segment [${Array.from(a).join(', ')}] → [${Array.from(b).join(', ')}]`,
+      `${file}${net.name ? ` — ${net.name}` : ''}`,
+      where,
       `${r.pieces} activation pieces (${r.linearPieces} distinct linear pieces of the output)`,
-      `pieces after each layer: ${r.perDepth.join(', ')}`,
+      `pieces after each layer: ${countsByLayer(r.perDepth)}`,
     ].join('\n') + '\n',
     exitCode: 0,
   };
@@ -96,8 +175,9 @@ export const regionsCommand: CliCommand = {
         args: glueNegativeValues(argv, ['--box', '--plane', '--segment']), allowPositionals: true, strict: true,
         options: {
           box: { type: 'string' }, plane: { type: 'string' }, probes: { type: 'string' }, polygons: { type: 'boolean' },
-          svg: { type: 'string' }, segment: { type: 'string' }, 'max-regions': { type: 'string' }, json: { type: 'boolean' },
-          'max-size-mb': { type: 'string' },
+          svg: { type: 'string' }, segment: { type: 'string' }, 'max-regions': { type: 'string' }, 'memory-mb': { type: 'string' },
+          'max-steps': { type: 'string' },
+          json: { type: 'boolean' }, 'max-size-mb': { type: 'string' },
         },
       });
     } catch (e) {
@@ -106,15 +186,36 @@ export const regionsCommand: CliCommand = {
     if (parsed.positionals.length !== 1) throw new UsageError('give exactly one FILE');
     const file = parsed.positionals[0];
     const v = parsed.values;
+    const maxRegions = v['max-regions'] !== undefined ? positiveInteger(v['max-regions'], '--max-regions') : undefined;
+    const memoryBudgetMB = v['memory-mb'] !== undefined ? positiveNumber(v['memory-mb'], '--memory-mb') : undefined;
+    const maxSteps = v['max-steps'] !== undefined ? positiveInteger(v['max-steps'], '--max-steps') : undefined;
     const { network: net } = loadNetworkFile(file, io, { maxSizeMB: parseMaxSize(v['max-size-mb']) });
+    const limits = { maxPieces: maxRegions, memoryBudgetMB, maxSteps };
     if (v.segment !== undefined) {
       if (v.plane || v.probes || v.box || v.svg || v.polygons) throw new UsageError('--segment cannot be combined with --plane, --probes, --box, --polygons or --svg');
-      return segmentRun(file, net, v.segment, !!v.json, io);
+      const [a, b] = parseVectors(v.segment, 2, net.input.dim, '--segment');
+      const r = asUsage(() => segmentPieces(net, a, b, progressCtx(io, 'segment'), limits));
+      return segmentOutput(file, net, r, !!v.json, `segment ${coords(a)} → ${coords(b)}`, false);
+    }
+    if (net.input.dim === 1) {
+      // no plane in a 1-D input space: its regions are the pieces along the domain
+      if (v.plane || v.probes || v.svg || v.polygons) throw new UsageError('the input is 1-dimensional: its regions are pieces along a segment, so --plane, --probes, --polygons and --svg do not apply (use --box xmin,xmax)');
+      const seg = defaultSegment(net);
+      let why = seg.source === 'domain' ? 'the input domain' : 'the default: the file declares no input domain';
+      if (v.box !== undefined) {
+        const [lo, hi] = parseVector(v.box, 2, '--box', 'expected xmin,xmax for a 1-D input');
+        if (!(lo < hi)) throw new UsageError(`--box: xmin (${lo}) must be less than xmax (${hi})`);
+        seg.from[0] = lo; seg.to[0] = hi;
+        why = 'the given box';
+      }
+      const r = asUsage(() => segmentPieces(net, seg.from, seg.to, progressCtx(io, 'regions'), limits));
+      return segmentOutput(file, net, { ...r, source: v.box !== undefined ? 'given' : seg.source }, !!v.json, `1-D input: pieces along x ∈ [${seg.from[0]}, ${seg.to[0]}] (${why})`, true);
     }
     if (v.plane && v.probes) throw new UsageError('give either --plane or --probes, not both');
     const params: { -readonly [K in keyof RegionsParams]: RegionsParams[K] } = {};
     if (v.box !== undefined) {
-      params.box = parseBox(v.box);
+      const b = parseVector(v.box, 4, '--box', 'expected smin,smax,tmin,tmax');
+      params.box = [b[0], b[1], b[2], b[3]];
     }
     if (v.plane !== undefined) {
       const [o, u, w] = parseVectors(v.plane, 3, net.input.dim, '--plane');
@@ -125,21 +226,14 @@ export const regionsCommand: CliCommand = {
       if (names.length !== 3) throw new UsageError(`--probes needs 3 probe names, got ${names.length}`);
       params.probes = [names[0], names[1], names[2]];
     }
-    if (v['max-regions'] !== undefined) {
-      const n = Number(v['max-regions']);
-      if (!Number.isInteger(n) || n < 1) throw new UsageError(`--max-regions must be a positive integer, not '${v['max-regions']}'`);
-      params.maxRegions = n;
-    }
-    const wantPolygons = !!v.polygons || v.svg !== undefined;
-    params.polygons = wantPolygons;
+    params.maxRegions = maxRegions;
+    params.memoryBudgetMB = memoryBudgetMB;
+    params.maxSteps = maxSteps;
+    // the SVG needs polygons but no patterns: only --polygons pays for them
+    params.polygons = !!v.polygons || v.svg !== undefined;
+    params.patterns = !!v.polygons;
     params.inputMaps = !!v.polygons;
-    let result: RegionsResult;
-    try {
-      result = slicePartition(net, params, progressCtx(io, 'regions'));
-    } catch (e) {
-      if (e instanceof RangeError) throw new UsageError(e.message);
-      throw e;
-    }
+    const result = asUsage(() => slicePartition(net, params, progressCtx(io, 'regions')), params.patterns);
     const notes: string[] = [];
     if (v.svg !== undefined) {
       io.writeFile(v.svg, regionsSvg(result));
@@ -149,8 +243,8 @@ export const regionsCommand: CliCommand = {
     if (v.json) {
       const doc = {
         file,
-        plane: { source: p.source, origin: p.origin, u: p.u, v: p.v, box: p.box },
-        regions: result.regions, perDepth: result.perDepth, droppedSlivers: result.droppedSlivers,
+        plane: { source: p.source, description: p.description, origin: p.origin, u: p.u, v: p.v, box: p.box },
+        regions: result.regions, perDepth: result.perDepth, mergedZeroArea: result.mergedZeroArea,
         patternUnits: result.patternUnits.map((u) => u.label),
         polygons: v.polygons ? result.polygons!.map((r) => regionJson(r, result)) : undefined,
         svg: v.svg,
@@ -159,11 +253,12 @@ export const regionsCommand: CliCommand = {
     }
     const out = [
       `${file}${net.name ? ` — ${net.name}` : ''}`,
-      `plane (${p.source}): o = [${Array.from(p.origin).join(', ')}], u = [${Array.from(p.u).join(', ')}], v = [${Array.from(p.v).join(', ')}]; box s∈[${p.box[0]}, ${p.box[1]}], t∈[${p.box[2]}, ${p.box[3]}]`,
+      `plane: ${p.description}`,
+      `  x = o + s·u + t·v, o = ${coords(p.origin)}, u = ${coords(p.u)}, v = ${coords(p.v)}`,
       `${result.regions} activation regions`,
-      `regions after each layer: ${result.perDepth.join(', ')}`,
+      `regions after each layer: ${countsByLayer(result.perDepth)}`,
     ];
-    if (result.droppedSlivers) out.push(`${result.droppedSlivers} zero-area sliver${result.droppedSlivers === 1 ? '' : 's'} from numerically coincident lines dropped`);
+    if (result.mergedZeroArea) out.push(`${result.mergedZeroArea} cut${result.mergedZeroArea === 1 ? '' : 's'} of zero computed area (numerically coincident lines) merged into the neighbouring region`);
     if (v.polygons) {
       for (const r of result.polygons!) {
         const j = regionJson(r, result);

@@ -10,9 +10,12 @@
 const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;
 
-/** FNV-1a over the bytes of words[from..to). */
-export function hashWords(words: ArrayLike<number>, from = 0, to = words.length): number {
-  let h = FNV_OFFSET;
+/**
+ * FNV-1a over the bytes of words[from..to). `seed` continues an earlier hash, so a pattern can be
+ * hashed unit by unit as it is built: hashWords(b, 0, b.length, hashWords(a)) = hashWords(a ++ b).
+ */
+export function hashWords(words: ArrayLike<number>, from = 0, to = words.length, seed = FNV_OFFSET): number {
+  let h = seed;
   for (let i = from; i < to; i++) {
     const w = words[i];
     h = Math.imul(h ^ (w & 0xff), FNV_PRIME);

@@ -78,11 +78,12 @@ function finishUnit(
     const zi = z[i];
     const on = zi > 0;
     if (on) { pattern[i] = 1; active++; v[i] = zi; }
-    if (Math.abs(zi) <= BOUNDARY_TOL * scale[i]) onBoundary++;
     const row = Zd.subarray(i * d, (i + 1) * d);
     const norm = norm2Vec(row);
+    // a zero normal: z is constant on the domain, so even z = 0 is no face (x is on no boundary)
     if (norm === 0) col.constantNeurons++;
     else {
+      if (Math.abs(zi) <= BOUNDARY_TOL * scale[i]) onBoundary++;
       const r = Math.abs(zi) / norm;
       if (r < col.radius) { col.radius = r; col.nearest = { unit: unitIdx, neuron: i }; }
     }
@@ -197,8 +198,10 @@ export function analyzeActivations(net: Network, input: ArrayLike<number>, optio
     diff[i] = acc - reference[i];
   }
   const residual = norm2Vec(diff);
-  const refNorm = norm2Vec(reference);
-  const relativeResidual = residual === 0 ? 0 : residual / Math.max(refNorm, Number.MIN_VALUE);
+  // relative to the terms whose rounding the residual measures: a zero output (dead network,
+  // cancelling terms) must not divide by ~0
+  const scale = Math.max(norm2Vec(reference), norm2Vec(A.data) * norm2Vec(x) + norm2Vec(c));
+  const relativeResidual = residual === 0 ? 0 : residual / scale;
   let halfSpaces: HalfSpaces | undefined;
   if (col.keepHalfSpaces) {
     const count = col.offsets.length;

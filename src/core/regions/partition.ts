@@ -9,21 +9,35 @@
  * cells of a line arrangement restricted to a convex set, so their sign vectors are distinct and no
  * region is counted twice.
  *
- * Degeneracies: a vertex counts as on a line when |f| ≤ 1e-10 · (the largest |a s| + |b t| + |c| over
- * the parent polygon's vertices) — the magnitude whose rounding decides f's sign; such vertices go
- * to both sides and create no new points. Pieces with area ≤ 1e-12 · box area are slivers of
- * numerically coincident lines; they are dropped and counted in `droppedSlivers`.
+ * Exactness: a line cuts a polygon when some vertex lies strictly on each side, i.e. |f| > tol with
+ * tol = 1e-10 · (the largest |a s| + |b t| + |c| over the parent polygon's vertices) — the magnitude
+ * whose rounding decides f's sign; vertices within tol are on the line, go to both sides and create
+ * no new points. Such a cut always yields two pieces, however small: a piece with a vertex strictly
+ * inside is a genuine region. Only a piece whose computed area is not positive (the cut points
+ * rounded onto existing vertices: numerically coincident lines) is merged back into its neighbour,
+ * counted in `mergedZeroArea`.
+ *
+ * Cost: patterns are kept only when asked for (each cell then holds the whole network's packed
+ * pattern); colours come from a running hash. The region cap, the memory budget and cancellation
+ * are checked inside each split (see limits.ts).
  */
-import { checkpoint, silentContext, type AnalysisContext } from '../context';
+import { silentContext, type AnalysisContext } from '../context';
 import type { DenseLayer, Network } from '../network/model';
 import type { Region, RegionsParams, RegionsResult, SlicePlane } from '../../shared/analyses/activations';
 import { activationUnits, patternLayout } from '../activation/units';
 import { hashColor, hashWords } from '../activation/pattern';
 import { affineMapForPattern } from '../activation/pointwise';
 import { resolvePlane } from './plane';
+import { DEFAULT_MAX_REGIONS, DEFAULT_MAX_STEPS, DEFAULT_MEMORY_BUDGET_MB, Meter, newWork, PieceLimits, remainingSteps, type PartitionWork } from './limits';
 
 const LINE_TOL = 1e-10;
-const AREA_TOL = 1e-12;
+const FNV_OFFSET = 0x811c9dc5;
+/** Bytes a cell costs besides its pattern and affine map: object, vertex array (≈ 6 vertices), headers. */
+const CELL_OVERHEAD_BYTES = 400;
+/** Steps a cell costs per unit besides its affine map and line tests (allocations, bookkeeping). */
+const CELL_STEPS = 150;
+/** Steps per neuron of a unit and cell: its line tested against the cell's vertices (≈ 5). */
+const LINE_STEPS = 10;
 
 /** A convex polygon of the current partition with the affine map of the current unit's output on it. */
 interface Cell {
@@ -32,7 +46,10 @@ interface Cell {
   /** output of the last unit = P (s, t)ᵀ + q; P is width × 2 row-major */
   P: Float64Array;
   q: Float64Array;
-  pattern: Uint32Array;
+  /** FNV-1a of the pattern bits so far (pattern.ts), continued unit by unit */
+  hash: number;
+  /** the packed pattern of the whole network, filled unit by unit (only when patterns are kept) */
+  pattern?: Uint32Array;
   /** residual block input map while inside a block */
   blockP?: Float64Array;
   blockQ?: Float64Array;
@@ -90,13 +107,20 @@ function clip(verts: number[], f: Float64Array, cls: Int8Array): [number[], numb
   return [pos, neg];
 }
 
-interface SplitStats { dropped: number; areaTol: number }
+/** What a split may do: how many pieces it may make before the caller's limits are crossed. */
+interface SplitGuard {
+  readonly meter: Meter;
+  /** throws (cap or memory) when the cell has become `pieces` pieces */
+  check: (pieces: number) => void;
+  /** zero-area pieces merged so far */
+  merged: number;
+}
 
 let fBuf = new Float64Array(64);
 let cBuf = new Int8Array(64);
 
 /** Split a convex polygon by all neurons of one ReLU unit: Z (m × 2), z0 (m). */
-function splitByUnit(verts: number[], Z: Float64Array, z0: Float64Array, m: number, stats: SplitStats): Piece[] {
+function splitByUnit(verts: number[], Z: Float64Array, z0: Float64Array, m: number, guard: SplitGuard): Piece[] {
   const words = (m + 31) >>> 5;
   const common = new Uint32Array(words);
   const cutters: number[] = [], tols: number[] = [];
@@ -123,12 +147,14 @@ function splitByUnit(verts: number[], Z: Float64Array, z0: Float64Array, m: numb
     }
     if (on) common[i >>> 5] |= 1 << (i & 31);
   }
+  guard.meter.spend(2 * m * nv);
   let pieces: Piece[] = [{ verts, bits: common }];
   for (let ci = 0; ci < cutters.length; ci++) {
     const i = cutters[ci], tol = tols[ci];
     const a = Z[2 * i], b = Z[2 * i + 1], c = z0[i];
     const word = i >>> 5, bit = 1 << (i & 31);
     const next: Piece[] = [];
+    const work = guard.meter.work;
     for (const piece of pieces) {
       const pv = piece.verts, pn = pv.length >> 1;
       if (fBuf.length < pn) { fBuf = new Float64Array(2 * pn); cBuf = new Int8Array(2 * pn); }
@@ -145,18 +171,22 @@ function splitByUnit(verts: number[], Z: Float64Array, z0: Float64Array, m: numb
       }
       const [pv1, nv1] = clip(pv, fBuf, cBuf);
       const ap = polygonArea(pv1), an = polygonArea(nv1);
-      const keepP = ap > stats.areaTol, keepN = an > stats.areaTol;
-      if (keepP && keepN) {
+      if (ap > 0 && an > 0) {
         const bitsP = piece.bits.slice();
         bitsP[word] |= bit;
         next.push({ verts: pv1, bits: bitsP }, { verts: nv1, bits: piece.bits });
+        work.cuts++;
       } else {
-        stats.dropped++;
-        if (keepP || (!keepN && ap >= an)) { piece.bits[word] |= bit; next.push({ verts: pv1, bits: piece.bits }); }
-        else next.push({ verts: nv1, bits: piece.bits });
+        // a cut point rounded onto a vertex: the piece is the whole polygon, on its larger side
+        guard.merged++;
+        if (ap >= an) piece.bits[word] |= bit;
+        next.push(piece);
       }
     }
+    work.tests += pieces.length;
     pieces = next;
+    guard.check(pieces.length);
+    guard.meter.spend(pieces.length);
   }
   return pieces;
 }
@@ -181,8 +211,16 @@ function denseAffine(l: DenseLayer, P: Float64Array, q: Float64Array): { Z: Floa
 
 export interface PartitionOptions {
   readonly polygons?: boolean;
+  /** keep every region's packed pattern (default: with polygons) */
+  readonly patterns?: boolean;
   readonly inputMaps?: boolean;
   readonly maxRegions?: number;
+  /** refuse when the cells would keep more than this many MB (default 512) */
+  readonly memoryBudgetMB?: number;
+  /** refuse as soon as carrying the regions through the layers certainly needs more steps (default 10¹⁰) */
+  readonly maxSteps?: number;
+  /** filled with the work done as the partition runs (also when it throws) */
+  readonly work?: PartitionWork;
 }
 
 /** The exact partition of `plane` (see the module comment). */
@@ -190,64 +228,99 @@ export function partitionPlane(net: Network, plane: SlicePlane, options: Partiti
   const d = net.input.dim;
   const units = activationUnits(net);
   const layout = patternLayout(units);
-  const maxRegions = options.maxRegions ?? 200000;
+  const wantPolygons = options.polygons ?? true;
+  const keepPatterns = options.patterns ?? wantPolygons;
+  const patternWords = keepPatterns ? layout.words : 0;
+  const limits = new PieceLimits(
+    { many: 'regions', where: 'the slice', shrink: 'shrink the box', raise: 'maxRegions' },
+    options.maxRegions ?? DEFAULT_MAX_REGIONS, options.memoryBudgetMB ?? DEFAULT_MEMORY_BUDGET_MB, options.maxSteps ?? DEFAULT_MAX_STEPS,
+    'ask without patterns (counts, polygons and colours need none)',
+  );
+  const unitNoun = units.length === net.depth ? 'layers' : 'units (layers, branch layers and outer σ of residual blocks)';
+  const stepsFrom = remainingSteps(units, d, LINE_STEPS, CELL_STEPS);
+  const meter = new Meter(ctx, options.work ?? newWork());
   const [smin, smax, tmin, tmax] = plane.box;
-  const stats: SplitStats = { dropped: 0, areaTol: AREA_TOL * (smax - smin) * (tmax - tmin) };
   // input of the network on the plane: x = [u v] (s, t)ᵀ + o
   const P0 = new Float64Array(2 * d);
   for (let j = 0; j < d; j++) { P0[2 * j] = plane.u[j]; P0[2 * j + 1] = plane.v[j]; }
-  let cells: Cell[] = [{ verts: [smin, tmin, smax, tmin, smax, tmax, smin, tmax], P: P0, q: Float64Array.from(plane.origin), pattern: new Uint32Array(layout.words) }];
+  let cells: Cell[] = [{
+    verts: [smin, tmin, smax, tmin, smax, tmax, smin, tmax], P: P0, q: Float64Array.from(plane.origin),
+    hash: FNV_OFFSET, pattern: keepPatterns ? new Uint32Array(layout.words) : undefined,
+  }];
   const perDepth: number[] = [];
   let patternUnit = 0;
   const totalUnits = units.length;
   let unitIndex = 0;
+  let merged = 0;
 
-  const applyUnit = (relu: boolean, width: number, affine: (c: Cell) => { Z: Float64Array; z0: Float64Array }, keepBlock: (c: Cell, child: Cell) => void) => {
-    checkpoint(ctx, unitIndex / totalUnits, `${units[unitIndex].label}: ${cells.length} regions`);
+  const applyUnit = (relu: boolean, width: number, affine: (c: Cell) => { Z: Float64Array; z0: Float64Array }, keepBlock: (c: Cell, child: Cell) => void, inputWidth: number) => {
+    const label = units[unitIndex].label;
+    meter.fraction = unitIndex / totalUnits;
+    meter.mark(`${label}: ${cells.length} regions`);
+    const mapNumbers = 3 * width;
+    const bytesEach = 8 * mapNumbers + 4 * patternWords + CELL_OVERHEAD_BYTES;
+    const parts = { patternWords, mapNumbers };
+    // every cell becomes at least one piece: check before computing anything
+    limits.check(cells.length, label, bytesEach, parts);
+    limits.checkWork(cells.length, stepsFrom[unitIndex], meter.work.steps, label, { units: totalUnits - unitIndex, of: totalUnits, noun: unitNoun });
     const next: Cell[] = [];
     const wordOff = relu ? layout.wordOffset[patternUnit] : 0;
-    for (let ci = 0; ci < cells.length; ci++) {
-      if ((ci & 1023) === 1023) checkpoint(ctx, (unitIndex + ci / cells.length) / totalUnits);
-      const cell = cells[ci];
+    const unitWords = (width + 31) >>> 5;
+    const old = cells;
+    const guard: SplitGuard = { meter, merged: 0, check: () => undefined };
+    for (let ci = 0; ci < old.length; ci++) {
+      meter.fraction = (unitIndex + ci / old.length) / totalUnits;
+      const cell = old[ci];
+      // free the parent as we go: the old and the new partition never both sit in memory whole
+      (old as Array<Cell | undefined>)[ci] = undefined;
       const { Z, z0 } = affine(cell);
+      meter.spend(width * inputWidth + CELL_STEPS);
       if (!relu) {
-        const child: Cell = { verts: cell.verts, P: Z, q: z0, pattern: cell.pattern };
+        const child: Cell = { verts: cell.verts, P: Z, q: z0, hash: cell.hash, pattern: cell.pattern };
         keepBlock(cell, child);
         next.push(child);
         continue;
       }
-      const pieces = splitByUnit(cell.verts, Z, z0, width, stats);
+      const remaining = old.length - ci - 1;
+      guard.check = (pieces) => limits.check(next.length + pieces + remaining, label, bytesEach, parts);
+      const pieces = splitByUnit(cell.verts, Z, z0, width, guard);
       for (let pi = 0; pi < pieces.length; pi++) {
         const piece = pieces[pi];
         const last = pi === pieces.length - 1;
         // the last piece may take over the parent's buffers
         const P = last ? Z : Z.slice(), q = last ? z0 : z0.slice();
-        const pattern = last ? cell.pattern : cell.pattern.slice();
-        for (let w = 0; w < piece.bits.length; w++) pattern[wordOff + w] = piece.bits[w];
+        let pattern = cell.pattern;
+        if (pattern) {
+          if (!last) pattern = pattern.slice();
+          pattern.set(piece.bits, wordOff);
+        }
         for (let i = 0; i < width; i++) {
           if ((piece.bits[i >>> 5] >>> (i & 31)) & 1) continue;
           P[2 * i] = 0; P[2 * i + 1] = 0; q[i] = 0;
         }
-        const child: Cell = { verts: piece.verts, P, q, pattern };
+        const child: Cell = { verts: piece.verts, P, q, hash: hashWords(piece.bits, 0, unitWords, cell.hash), pattern };
         keepBlock(cell, child);
         next.push(child);
       }
-      if (next.length > maxRegions) throw new RangeError(`the slice has more than ${maxRegions} regions (at ${units[unitIndex].label}); shrink the box or raise maxRegions`);
+      meter.spend(pieces.length * width);
     }
+    merged += guard.merged;
+    meter.work.updates += old.length;
     if (relu) patternUnit++;
     unitIndex++;
+    meter.work.units++;
     cells = next;
   };
 
   for (let k = 0; k < net.depth; k++) {
     const layer = net.layer(k);
     if (layer.kind === 'dense') {
-      applyUnit(layer.activation === 'relu', layer.weights.rows, (c) => denseAffine(layer, c.P, c.q), () => undefined);
+      applyUnit(layer.activation === 'relu', layer.weights.rows, (c) => denseAffine(layer, c.P, c.q), () => undefined, layer.weights.cols);
     } else {
       // remember the block input's map on every cell; pieces inherit it
       for (const c of cells) { c.blockP = c.P; c.blockQ = c.q; }
       for (const bl of layer.branch) {
-        applyUnit(bl.activation === 'relu', bl.weights.rows, (c) => denseAffine(bl, c.P, c.q), (parent, child) => { child.blockP = parent.blockP; child.blockQ = parent.blockQ; });
+        applyUnit(bl.activation === 'relu', bl.weights.rows, (c) => denseAffine(bl, c.P, c.q), (parent, child) => { child.blockP = parent.blockP; child.blockQ = parent.blockQ; }, bl.weights.cols);
       }
       const width = net.outWidth(k);
       applyUnit(layer.activation === 'relu', width, (c) => {
@@ -256,33 +329,41 @@ export function partitionPlane(net: Network, plane: SlicePlane, options: Partiti
         for (let t = 0; t < 2 * width; t++) Z[t] = bP[t] + c.P[t];
         for (let i = 0; i < width; i++) z0[i] = bQ[i] + c.q[i];
         return { Z, z0 };
-      }, () => undefined);
+      }, () => undefined, 1);
       for (const c of cells) { c.blockP = undefined; c.blockQ = undefined; }
     }
     perDepth.push(cells.length);
   }
 
   let polygons: Region[] | undefined;
-  if (options.polygons ?? true) {
+  if (wantPolygons) {
     const outDim = net.outputDim;
-    // 2-D inputs: the input map follows from the plane map by inverting (s, t) ↦ o + s u + t v
+    // 2-D inputs: the input map follows from the plane map by inverting (s, t) ↦ o + s u + t v;
+    // otherwise it is rebuilt from the pattern (one forward recursion per region)
     const planeInverse = d === 2 ? invertPlane(plane) : undefined;
+    const wantInput = options.inputMaps ?? true;
+    // the recursion multiplies every unit's matrix into a width × d map: stepsFrom with n·d per entry
+    const recursionCost = wantInput && !planeInverse ? d * stepsFrom[0] : 0;
     polygons = cells.map((c, id) => {
-      const hash = hashWords(c.pattern);
+      meter.fraction = id / cells.length;
       const vertices = Float64Array.from(c.verts);
+      let input: Region['input'];
+      if (wantInput && planeInverse) input = composeInverse(c.P, c.q, outDim, planeInverse);
+      else if (wantInput && c.pattern) { input = affineMapForPattern(net, c.pattern, layout); meter.spend(recursionCost); }
       const region: Region = {
-        id, hash, color: hashColor(hash), pattern: c.pattern, vertices,
+        id, hash: c.hash, color: hashColor(c.hash), pattern: c.pattern, vertices,
         area: polygonArea(vertices), centroid: polygonCentroid(vertices),
         plane: { A: { rows: outDim, cols: 2, data: c.P }, c: c.q },
-        input: options.inputMaps ?? true ? (planeInverse ? composeInverse(c.P, c.q, outDim, planeInverse) : affineMapForPattern(net, c.pattern, layout)) : undefined,
+        input,
       };
       return region;
     });
   }
-  checkpoint(ctx, 1);
+  meter.fraction = 1;
+  meter.mark('done');
   return {
     plane, regions: cells.length, perDepth, patternUnits: layout.units, patternWords: layout.words,
-    droppedSlivers: stats.dropped, polygons,
+    mergedZeroArea: merged, polygons,
   };
 }
 
@@ -309,7 +390,7 @@ function composeInverse(Ap: Float64Array, cp: Float64Array, outDim: number, pi: 
 }
 
 /** Resolve the plane from params (see resolvePlane) and partition it. */
-export function slicePartition(net: Network, params: RegionsParams = {}, ctx: AnalysisContext = silentContext): RegionsResult {
+export function slicePartition(net: Network, params: RegionsParams = {}, ctx: AnalysisContext = silentContext, work?: PartitionWork): RegionsResult {
   const plane = resolvePlane(net, params);
-  return partitionPlane(net, plane, { polygons: params.polygons, inputMaps: params.inputMaps, maxRegions: params.maxRegions }, ctx);
+  return partitionPlane(net, plane, { polygons: params.polygons, patterns: params.patterns, inputMaps: params.inputMaps, maxRegions: params.maxRegions, memoryBudgetMB: params.memoryBudgetMB, maxSteps: params.maxSteps, work }, ctx);
 }

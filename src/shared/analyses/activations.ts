@@ -40,7 +40,8 @@ export interface UnitActivation extends UnitInfo {
   readonly active: number;
   /**
    * ReLU neurons with |z_i| ≤ 1e-12·scale_i, where scale_i = max(1, Σ_j |W_ij u_j| + |b_i|)
-   * (outer units: max(1, |x_i| + scale of r_i)) — the size of the terms whose rounding decides the sign.
+   * (outer units: max(1, |x_i| + scale of r_i)) — the size of the terms whose rounding decides the
+   * sign — and a non-zero normal: a neuron constant on the domain (zero normal) is no face, even at 0.
    */
   readonly onBoundary: number;
 }
@@ -60,7 +61,10 @@ export interface AffineMapResult {
   readonly c: Float64Array;
   /** ‖A x + c − forward(x)‖₂ */
   readonly residual: number;
-  /** residual / max(‖forward(x)‖₂, tiny) (0 when both vanish) */
+  /**
+   * residual / max(‖forward(x)‖₂, ‖A‖_F ‖x‖₂ + ‖c‖₂): relative to the size of the terms whose
+   * rounding it measures, so a zero output does not blow it up (0 when the scale vanishes)
+   */
   readonly relativeResidual: number;
 }
 
@@ -121,7 +125,7 @@ export interface ActivationsResult {
   readonly radius: number;
   readonly nearestFace?: NearestFace;
   readonly constantNeurons: number;
-  /** total onBoundary over all ReLU units */
+  /** total onBoundary over all ReLU units (constant neurons excluded) */
   readonly onBoundary: number;
   readonly halfSpaces?: HalfSpaces;
 }
@@ -133,8 +137,14 @@ export interface SlicePlane {
   readonly v: Float64Array;
   /** [smin, smax, tmin, tmax] */
   readonly box: readonly [number, number, number, number];
-  /** 'input': the 2-D input plane itself; 'probes': through three probes; 'explicit': given o, u, v */
-  readonly source: 'input' | 'probes' | 'explicit';
+  /**
+   * 'input': the 2-D input plane itself; 'probes': through three probes; 'explicit': given o, u, v;
+   * 'axes': inputs of dimension ≥ 3 without three probes — x₁ and x₂ vary (s = x₁, t = x₂), the other
+   * coordinates stay at the domain centre (else the first probe, else 0)
+   */
+  readonly source: 'input' | 'probes' | 'explicit' | 'axes';
+  /** one sentence saying which plane this is, for the CLI and the panel */
+  readonly description: string;
 }
 
 export interface RegionsParams {
@@ -146,10 +156,24 @@ export interface RegionsParams {
   readonly box?: readonly [number, number, number, number];
   /** include each region's polygon, pattern and affine maps (default true) */
   readonly polygons?: boolean;
+  /**
+   * keep each region's packed pattern (default: with polygons). Costs `patternWords` 32-bit words
+   * per region — the whole network's pattern — so deep networks ask without it; colours and hashes
+   * need no patterns.
+   */
+  readonly patterns?: boolean;
   /** with polygons: also the affine map in input coordinates (default true) */
   readonly inputMaps?: boolean;
   /** stop with a RangeError beyond this many regions (default 200000) */
   readonly maxRegions?: number;
+  /** stop with a RangeError when the regions would keep more than this many MB (default 512) */
+  readonly memoryBudgetMB?: number;
+  /**
+   * stop with a RangeError as soon as carrying the regions through the remaining layers is certain
+   * to take more steps than this (default 10¹⁰, about two minutes; a step is a multiply-add or a
+   * vertex tested against a line, about 10 ns)
+   */
+  readonly maxSteps?: number;
 }
 
 export interface Region {
@@ -158,15 +182,21 @@ export interface Region {
   readonly hash: number;
   /** stable colour from the hash, CSS "hsl(h s% l%)" */
   readonly color: string;
-  /** bit-packed pattern of the ReLU units, each unit starting a new 32-bit word (unit order of `patternUnits`) */
-  readonly pattern: Uint32Array;
+  /**
+   * bit-packed pattern of the ReLU units, each unit starting a new 32-bit word (unit order of
+   * `patternUnits`); absent when the partition was asked without patterns
+   */
+  readonly pattern?: Uint32Array;
   /** polygon in (s, t) coordinates: s0, t0, s1, t1, … counter-clockwise */
   readonly vertices: Float64Array;
   readonly area: number;
   readonly centroid: readonly [number, number];
   /** N(o + s u + t v) = plane.A (s, t)ᵀ + plane.c on this region; A is outputDim × 2 */
   readonly plane: { readonly A: DenseMatrix; readonly c: Float64Array };
-  /** N(x) = input.A x + input.c on the region's activation domain (outputDim × inputDim) */
+  /**
+   * N(x) = input.A x + input.c on the region's activation domain (outputDim × inputDim); for inputs
+   * of dimension ≠ 2 it is rebuilt from the pattern, so it is absent without patterns
+   */
   readonly input?: { readonly A: DenseMatrix; readonly c: Float64Array };
 }
 
@@ -180,18 +210,48 @@ export interface RegionsResult {
   readonly patternUnits: readonly UnitInfo[];
   /** 32-bit words per pattern */
   readonly patternWords: number;
-  /** regions dropped as zero-area slivers (numerical degeneracies), for honesty */
-  readonly droppedSlivers: number;
+  /**
+   * cuts whose smaller piece had no positive computed area (its cut points rounded onto existing
+   * vertices: numerically coincident lines) and was merged into the other; 0 in general position.
+   * Every piece with a vertex strictly on each side of a line is kept, however small.
+   */
+  readonly mergedZeroArea: number;
   readonly polygons?: readonly Region[];
 }
 
 /** Exact count of linear pieces of t ↦ N(from + t (to − from)), t ∈ [0, 1]. */
 export interface SegmentParams {
-  readonly from: readonly number[] | Float64Array;
-  readonly to: readonly number[] | Float64Array;
+  /** endpoints; for 1-D inputs both may be omitted: the input domain [min, max], else [−1, 1] */
+  readonly from?: readonly number[] | Float64Array;
+  readonly to?: readonly number[] | Float64Array;
+  /** include every piece's interval, pattern hash and affine map (default false) */
+  readonly details?: boolean;
+  /** stop with a RangeError beyond this many pieces (default 200000) */
+  readonly maxPieces?: number;
+  /** stop with a RangeError when the pieces would keep more than this many MB (default 512) */
+  readonly memoryBudgetMB?: number;
+  /** stop with a RangeError as soon as the pieces certainly need more steps (default 10¹⁰, see RegionsParams) */
+  readonly maxSteps?: number;
+}
+
+/** Every piece of a segment: parallel arrays over the pieces, in order along the segment. */
+export interface SegmentPieceDetails {
+  /** piece k covers t ∈ [t0[k], t1[k]] */
+  readonly t0: Float64Array;
+  readonly t1: Float64Array;
+  /** FNV-1a of the piece's packed pattern (the same hash as a region's or a pixel's) */
+  readonly hashes: Uint32Array;
+  readonly outputDim: number;
+  /** N(from + t (to − from)) = slope·t + offset on piece k: [pieces][outputDim] each */
+  readonly slope: Float64Array;
+  readonly offset: Float64Array;
 }
 
 export interface SegmentResult {
+  readonly from: Float64Array;
+  readonly to: Float64Array;
+  /** 'given' endpoints, or for 1-D inputs the input 'domain' or the 'default' [−1, 1] */
+  readonly source: 'given' | 'domain' | 'default';
   /** activation pieces: one per activation pattern met along the segment */
   readonly pieces: number;
   /** linear pieces of the output: adjacent activation pieces with the same affine map (to 1e-9 relative) merged */
@@ -200,6 +260,7 @@ export interface SegmentResult {
   readonly breakpoints: Float64Array;
   /** pieces after each network layer */
   readonly perDepth: readonly number[];
+  readonly details?: SegmentPieceDetails;
 }
 
 /** A pixel grid over a slice plane: pattern hashes per pixel (for region-map rendering and checks). */
@@ -217,6 +278,6 @@ export interface RegionGridResult {
   readonly height: number;
   /** row-major [height][width], row 0 = tmax (top of the picture); pixel centres sampled */
   readonly hashes: Uint32Array;
-  /** number of distinct hashes seen */
+  /** number of distinct patterns among the pixels, compared exactly (not by hash) */
   readonly distinct: number;
 }

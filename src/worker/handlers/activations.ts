@@ -8,7 +8,7 @@ import { analyzeActivations } from '../../core/activation/pointwise';
 import type { Network } from '../../core/network/model';
 import { slicePartition } from '../../core/regions/partition';
 import { regionGrid } from '../../core/regions/grid';
-import { segmentPieces } from '../../core/regions/segment';
+import { segmentFromParams } from '../../core/regions/segment';
 import { BadParamsError, networkOf, type HandlerTable } from './common';
 
 /** Neurons (pattern + pre-activation + output per neuron) one activations reply may carry. */
@@ -17,8 +17,12 @@ export const MAX_ACTIVATION_NEURONS = 20_000_000;
 export const MAX_PARTIAL_PRODUCT_NUMBERS = 50_000_000;
 /** Half-space normals (count × input dim) one reply may carry. */
 export const MAX_HALF_SPACE_NUMBERS = 50_000_000;
-/** Upper bound for `maxRegions` (each region holds its polygon, pattern and two affine maps). */
+/** Upper bound for `maxRegions` / `maxPieces` (each region holds its polygon, pattern and two affine maps). */
 export const MAX_REGIONS_LIMIT = 1_000_000;
+/** Upper bound for `memoryBudgetMB` of a partition. */
+export const MAX_MEMORY_BUDGET_MB = 2048;
+/** Upper bound for `maxSteps` of a partition (about 10 ns a step): about half an hour. */
+export const MAX_STEPS_LIMIT = 2e11;
 /** Pixels of one region grid. */
 export const MAX_GRID_PIXELS = 4_000_000;
 /** Side of one region grid. */
@@ -85,6 +89,21 @@ export function activationInput(net: Network, input: unknown, probe: string | un
   return x;
 }
 
+/** The limits of a partition request (the core enforces them; here they are kept within bounds). */
+function checkLimits(maxPieces: unknown, name: string, params: { memoryBudgetMB?: unknown; maxSteps?: unknown }): void {
+  const integerIn = (v: unknown, max: number) => Number.isInteger(v) && (v as number) >= 1 && (v as number) <= max;
+  if (maxPieces !== undefined && !integerIn(maxPieces, MAX_REGIONS_LIMIT)) {
+    throw new BadParamsError(`${name} must be an integer in 1..${MAX_REGIONS_LIMIT.toLocaleString('en-US')}, got ${String(maxPieces)}`);
+  }
+  const mb = params.memoryBudgetMB;
+  if (mb !== undefined && !(typeof mb === 'number' && mb > 0 && mb <= MAX_MEMORY_BUDGET_MB)) {
+    throw new BadParamsError(`memoryBudgetMB must be a number in (0, ${MAX_MEMORY_BUDGET_MB}], got ${String(mb)}`);
+  }
+  if (params.maxSteps !== undefined && !integerIn(params.maxSteps, MAX_STEPS_LIMIT)) {
+    throw new BadParamsError(`maxSteps must be an integer in 1..${MAX_STEPS_LIMIT.toExponential().replace('e+', 'e')}, got ${String(params.maxSteps)}`);
+  }
+}
+
 export const activationsHandlers: HandlerTable<'activations' | 'regions' | 'segment' | 'regionGrid'> = {
   activations: ({ doc, params, ctx }) => {
     const net = networkOf(doc);
@@ -105,18 +124,18 @@ export const activationsHandlers: HandlerTable<'activations' | 'regions' | 'segm
 
   regions: ({ doc, params, ctx }) => {
     const net = networkOf(doc);
-    const maxRegions = params.maxRegions;
-    if (maxRegions !== undefined && !(Number.isInteger(maxRegions) && maxRegions >= 1 && maxRegions <= MAX_REGIONS_LIMIT)) {
-      throw new BadParamsError(`maxRegions must be an integer in 1..${MAX_REGIONS_LIMIT.toLocaleString('en-US')}, got ${String(maxRegions)}`);
-    }
+    checkLimits(params.maxRegions, 'maxRegions', params);
     return slicePartition(net, params, ctx);
   },
 
   segment: ({ doc, params, ctx }) => {
     const net = networkOf(doc);
+    checkLimits(params.maxPieces, 'maxPieces', params);
+    // 1-D inputs may omit both endpoints (the input domain); otherwise both are checked here
+    if (params.from === undefined && params.to === undefined) return segmentFromParams(net, params, ctx);
     const from = finiteVector(params.from, 'from', net.input.dim);
     const to = finiteVector(params.to, 'to', net.input.dim);
-    return segmentPieces(net, from, to, ctx);
+    return segmentFromParams(net, { ...params, from, to }, ctx);
   },
 
   regionGrid: ({ doc, params, ctx }) => {
