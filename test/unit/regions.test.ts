@@ -351,9 +351,9 @@ test('CLI regions: precise usage errors', async () => {
   assert.equal(await bad(['--max-regions', '0x10']), "UsageError: --max-regions must be a positive integer, not '0x10'");
   assert.equal(await bad(['--max-steps', '2.5']), "UsageError: --max-steps must be a positive integer, not '2.5'");
   assert.equal(await bad(['--memory-mb', '0']), "UsageError: --memory-mb must be a positive number, not '0'");
-  // 32 neurons: 96 affine-map numbers, 8·96 + 400 = 1168 bytes a region; 0.01 MB holds 8 of them, and
-  // the cut that crossed it made 10 (0.011 MB)
-  assert.equal(await bad(['--memory-mb', '0.01']), 'UsageError: the slice has at least 10 regions at layer 1; with 96 affine-map numbers each they need about 0.011 MB, more than the 0.01 MB memory budget: shrink the box, use fewer layers or raise the budget (--memory-mb)');
+  // 10 neurons: 30 affine-map numbers, 8·30 + 400 = 640 bytes a region; 0.01 MB holds 16 of them, and
+  // the cut that crossed it made 22 (22 · 640 B = 0.013 MB)
+  assert.equal(await bad(['--memory-mb', '0.01']), 'UsageError: the slice has at least 22 regions at layer 1; with 30 affine-map numbers each they need about 0.013 MB, more than the 0.01 MB memory budget: shrink the box, use fewer layers or raise the budget (--memory-mb)');
   // numbers go through decimal(): hex, binary and blanks are typos, not numbers
   assert.equal(await bad(['--box', '0x10,1,-1,1']), "UsageError: --box: entry 1 ('0x10') is not a finite number");
   assert.equal(await bad(['--box', '-1,1,-1, ']), "UsageError: --box: entry 4 ('') is not a finite number");
