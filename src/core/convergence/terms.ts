@@ -170,21 +170,32 @@ export class AffineFamilyTerms {
 
   /** Terms of family-local layer j (1..count). `work` is used only without a closed form. */
   termsAt(j: number, withDet: boolean, work: Float64Array): DenseTerms {
-    const f = this.family;
-    const s = scaleAt(f.weightScale, j);
-    const sb = scaleAt(f.biasScale, j);
-    const normB = this.normV === 0 ? 0 : Math.abs(sb) * this.normV;
+    return this.termsAtScales(scaleAt(this.family.weightScale, j), scaleAt(this.family.biasScale, j), withDet, work);
+  }
+
+  /** The same for the scales s = s_W(k), t = s_b(k) already at hand (the stepping loop has them). */
+  termsAtScales(s: number, t: number, withDet: boolean, work: Float64Array): DenseTerms {
+    const normB = this.normV === 0 ? 0 : Math.abs(t) * this.normV;
     const normWminusI = this.normWminusI(s, work);
-    let det = NaN;
-    if (withDet) {
-      det = 0;
-      const a = f.identity;
-      for (let i = 0; i < this.m; i++) {
-        const re = a + s * this.eigRe[i], im = s * this.eigIm[i];
-        det += Math.log(Math.hypot(re, im));
-      }
+    return { normWminusI, normB, logAbsDet: withDet ? this.logAbsDetAt(s) : NaN };
+  }
+
+  /**
+   * log|det(aI + sM)| = Σ_i log|a + s·λ_i|: the squared moduli are multiplied in batches (one log
+   * per batch, flushed before the product could leave [1e-150, 1e150]) — a 10⁵-layer family would
+   * otherwise spend most of its time in Math.log.
+   */
+  private logAbsDetAt(s: number): number {
+    const a = this.family.identity, re = this.eigRe, im = this.eigIm;
+    let logSq = 0, prod = 1;
+    for (let i = 0; i < this.m; i++) {
+      const x = a + s * re[i], y = s * im[i];
+      const sq = x * x + y * y;
+      if (!(sq > 1e-150 && sq < 1e150)) { logSq += Math.log(sq); continue; } // tiny, huge or 0 (→ −∞)
+      prod *= sq;
+      if (!(prod > 1e-150 && prod < 1e150)) { logSq += Math.log(prod); prod = 1; }
     }
-    return { normWminusI, normB, logAbsDet: det };
+    return 0.5 * (logSq + Math.log(prod));
   }
 
   private normWminusI(s: number, work: Float64Array): number {
@@ -205,6 +216,10 @@ export class AffineFamilyTerms {
       case '2': {
         if (this.spectralShortcut) {
           let best = 0;
+          for (let i = 0; i < m; i++) { const x = c + s * this.eigRe[i], y = s * this.eigIm[i]; best = Math.max(best, x * x + y * y); }
+          if (Number.isFinite(best)) return Math.sqrt(best);
+          // squares overflowed: the same maximum without them
+          best = 0;
           for (let i = 0; i < m; i++) best = Math.max(best, Math.hypot(c + s * this.eigRe[i], s * this.eigIm[i]));
           return best;
         }
