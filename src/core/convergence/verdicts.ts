@@ -70,7 +70,7 @@ function driftText(fit: PowerLawFit): string {
   if (!d) return '; drift not checked (too few points per half)';
   const halves = `local exponent ${fmt(d.pFirst)} on the first half of the tail, ${fmt(d.pSecond)} on the second`;
   if (d.reachesOne) return `; ${halves}: it drifts toward 1 and, continued in log k, reaches 1 near layer ${fmt(d.crossing)} — one power law does not describe this tail`;
-  if (d.towardOne) return `; ${halves} (drifting toward 1, but not reaching it before layer ${fmt(Math.pow(fit.to, 3))})`;
+  if (d.towardOne) return `; ${halves} (moving toward 1, but too slowly to reach it before layer ${fit.to}³ = ${fmt(Math.pow(fit.to, 3))})`;
   return `; ${halves}`;
 }
 
