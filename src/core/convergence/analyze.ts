@@ -19,7 +19,7 @@ import type {
 import { recordedDepths as makeRecordedDepths } from './depths';
 import { extrapolatedTailSum, fitPowerLaw, summability } from './fit';
 import { defaultRun, layerSpan, mixedRunNote, runNotes, widthPreservingRuns } from './runs';
-import { AffineFamilyTerms, denseTerms, residualTerms, scaleAt } from './terms';
+import { affineFamilyTerms, type AffineFamilyTerms, denseTerms, residualTerms, scaleAt } from './terms';
 import { AffineStep, denseForward, linearPartDiffFro, linearPartFro, pushAffineDense, pushAffineResidual, residualForward } from './stepper';
 import { buildVerdicts, fmt } from './verdicts';
 
@@ -117,7 +117,7 @@ export function analyzeConvergence(network: Network, params: ConvergenceParams =
     const inRun = g.start + g.count - 1 >= first;
     if (g.family?.kind === 'affine') {
       try {
-        const t = new AffineFamilyTerms(g.family, mNorm);
+        const t = affineFamilyTerms(g.family, mNorm);
         if (familyMatchesLayers(t, network, g.start, g.count)) {
           affine[gi] = { terms: t, step: new AffineStep(g.family) };
           if (inRun) methods.push({ group: gi, method: t.method });
@@ -187,9 +187,9 @@ export function analyzeConvergence(network: Network, params: ConvergenceParams =
       s = scaleAt(fam.terms.family.weightScale, j);
       t = scaleAt(fam.terms.family.biasScale, j);
       if (inRun) {
-        const terms = fam.terms.termsAtScales(s, t, inTail, work);
-        normWminusI[i] = terms.normWminusI; normB[i] = terms.normB;
-        if (inTail) { tailLogAbsDet += terms.logAbsDet; tailDenseLayers++; }
+        // piece by piece: no per-layer object for 10⁵ layers
+        normWminusI[i] = fam.terms.normWminusI(s, work); normB[i] = fam.terms.normB(t);
+        if (inTail) { tailLogAbsDet += fam.terms.logAbsDetAt(s); tailDenseLayers++; }
       }
     } else {
       layer = network.layer(i);

@@ -173,11 +173,14 @@ export class AffineFamilyTerms {
     return this.termsAtScales(scaleAt(this.family.weightScale, j), scaleAt(this.family.biasScale, j), withDet, work);
   }
 
-  /** The same for the scales s = s_W(k), t = s_b(k) already at hand (the stepping loop has them). */
+  /** The same for the scales s = s_W(k), t = s_b(k) already at hand. */
   termsAtScales(s: number, t: number, withDet: boolean, work: Float64Array): DenseTerms {
-    const normB = this.normV === 0 ? 0 : Math.abs(t) * this.normV;
-    const normWminusI = this.normWminusI(s, work);
-    return { normWminusI, normB, logAbsDet: withDet ? this.logAbsDetAt(s) : NaN };
+    return { normWminusI: this.normWminusI(s, work), normB: this.normB(t), logAbsDet: withDet ? this.logAbsDetAt(s) : NaN };
+  }
+
+  /** ‖b_k‖ = |t|·‖v‖ for the bias scale t = s_b(k). */
+  normB(t: number): number {
+    return this.normV === 0 ? 0 : Math.abs(t) * this.normV;
   }
 
   /**
@@ -185,7 +188,7 @@ export class AffineFamilyTerms {
    * per batch, flushed before the product could leave [1e-150, 1e150]) — a 10⁵-layer family would
    * otherwise spend most of its time in Math.log.
    */
-  private logAbsDetAt(s: number): number {
+  logAbsDetAt(s: number): number {
     const a = this.family.identity, re = this.eigRe, im = this.eigIm;
     let logSq = 0, prod = 1;
     for (let i = 0; i < this.m; i++) {
@@ -198,7 +201,8 @@ export class AffineFamilyTerms {
     return 0.5 * (logSq + Math.log(prod));
   }
 
-  private normWminusI(s: number, work: Float64Array): number {
+  /** ‖W_k − I‖ = ‖(a − 1)I + s·M‖ for the weight scale s = s_W(k); `work` (m²) only without a closed form. */
+  normWminusI(s: number, work: Float64Array): number {
     const m = this.m, c = this.c;
     if (c === 0) return Math.abs(s) * this.normM;
     switch (this.norm) {
@@ -246,6 +250,21 @@ export class AffineFamilyTerms {
   get activation(): Activation {
     return this.family.activation;
   }
+}
+
+/**
+ * The precomputed terms of a family for a norm, made once per parsed family: the eigenvalues of M
+ * (tens of ms at width 64) do not change while the document does not, and the lenses, the
+ * diagnostics and the panel all analyse the same parsed network.
+ */
+const familyTermsCache = new WeakMap<AffineFamilyInfo, Map<MatrixNorm, AffineFamilyTerms>>();
+
+export function affineFamilyTerms(family: AffineFamilyInfo, norm: MatrixNorm): AffineFamilyTerms {
+  let byNorm = familyTermsCache.get(family);
+  if (!byNorm) familyTermsCache.set(family, (byNorm = new Map()));
+  let terms = byNorm.get(norm);
+  if (!terms) byNorm.set(norm, (terms = new AffineFamilyTerms(family, norm)));
+  return terms;
 }
 
 /** Eigenvalues of a square matrix (real and imaginary parts), via ml-matrix. */
