@@ -84,7 +84,7 @@ test('slowly convergent W = I, b_k = 0.1(k+1)^−1.1: pointwise holds (growth of
   assert.equal((await cli('slow.network.json', '--fail-on', 'inconclusive')).exitCode, 0);
 });
 
-test('b_k = 1/((k+1) log(k+1)) diverges like log log n: the narrow t-interval above 1 is not enough, the drift toward 1 leaves it undecided', () => {
+test('b_k = 1/((k+1) log(k+1)) diverges like log log n: the narrow t-interval above 1 is not enough, the drift toward 1 leaves it undecided', async () => {
   const layers = Array.from({ length: 1000 }, (_, i) => scalar(1, 1 / ((i + 2) * Math.log(i + 2))));
   const res = analyzeConvergence(explicitNetwork({ dim: 1, probes: [{ name: 'zero', x: Float64Array.of(0) }] }, layers));
   const fit = res.series.bias.fit;
@@ -97,6 +97,16 @@ test('b_k = 1/((k+1) log(k+1)) diverges like log log n: the narrow t-interval ab
   assert.equal(res.verdicts.pointwise.status, 'inconclusive');
   assert.equal(res.probes[0].limitEstimate.radius, null);
   assert.match(res.verdicts.sufficient.reason, /it drifts toward 1 and, continued in log k, reaches 1 near layer [0-9.e]+ — one power law does not describe this tail ⇒ undecided/);
+  // as a CI gate: nothing diverges visibly, but convergence is not shown either
+  const file = JSON.stringify({
+    format: 'depth-lens/network@1', input: { dim: 1, probes: { zero: [0] } },
+    layers: Array.from({ length: 1000 }, (_, i) => ({ type: 'dense', weights: [[1]], bias: [1 / ((i + 2) * Math.log(i + 2))], activation: 'relu' })),
+  });
+  const gate = (failOn: string) => convergenceCommand.run(['klogk.network.json', '--fail-on', failOn], memoryIo({ 'klogk.network.json': file }));
+  assert.equal((await gate('diverges')).exitCode, 0);
+  const strict = await gate('inconclusive');
+  assert.equal(strict.exitCode, 1);
+  assert.equal(strict.stderr, 'depth-lens convergence: --fail-on inconclusive: sufficient inconclusive, necessary holds, pointwise inconclusive\n');
 });
 
 test('drift: exact power laws do not drift; (k+1)^−2 drifts away from 1 and (k − 0.5)^−2 toward it too slowly to matter — all summable', () => {
