@@ -40,7 +40,7 @@ Options:
   --fail-on WHAT    diverges: exit 1 when the pointwise verdict fails, or the necessary condition fails
                     (which it does only with its non-degeneracy assumption established);
                     inconclusive: also exit 1 unless the sufficient or the pointwise verdict holds.
-                    A failing sufficient condition alone never triggers it (W_k = I/2 converges).
+                    A failing sufficient condition alone never counts as diverging (W_k = I/2 converges).
                     Default: always exit 0
   --all-layers      list every layer in --json even beyond ${FULL_LAYER_LIST_MAX} layers (default: the
                     listed depths only, "layersSampled": true)
