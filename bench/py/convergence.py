@@ -1,9 +1,11 @@
 """Convergence recursion in numpy: the same work as Depth Lens's convergence core on an affine
-family W_k = I + R/(k+1)^2, b_k = v/(k+1)^2, k = 1..count, at one probe x:
-generate W_k, compute ||W_k - I||_2 and ||b_k||_2, forward x <- relu(W_k x + b_k), partial sums.
+family W_k = I + s_k R, b_k = s_k v with s_k = (k+1)^-2, k = 1..count, at one probe x:
+||W_k - I||_2 and ||b_k||_2 per layer, their partial sums, and the forward step x <- relu(W_k x + b_k).
 
-mode 'svd':    ||W_k - I||_2 by np.linalg.norm(., 2) (an SVD per layer) - the plain way.
-mode 'closed': ||W_k - I||_2 = s_k * ||R||_2 (the closed form Depth Lens also uses).
+mode 'svd':        W_k materialised, ||W_k - I||_2 by np.linalg.norm(., 2) (an SVD per layer) - the plain way.
+mode 'plain':      W_k materialised, x <- relu(W_k @ x + b_k); ||W_k - I||_2 = s_k ||R||_2 (closed form).
+mode 'structured': W_k never formed, x <- relu(x + s_k (R @ x) + s_k v), closed-form norms - the same
+                   structured step Depth Lens takes for affine families.
 Reads {"m", "count", "R" (row-major list), "v", "x", "mode", "repeats"} on stdin; prints one JSON object.
 """
 import json
@@ -22,6 +24,11 @@ def run(m, count, R, v, x0, mode):
     norm_v = np.linalg.norm(v)
     for k in range(1, count + 1):
         s = (k + 1.0) ** -2
+        if mode == 'structured':
+            sum_w += s * norm_r
+            sum_b += s * norm_v
+            x = np.maximum(x + s * (R @ x) + s * v, 0.0)
+            continue
         W = I + s * R
         b = s * v
         if mode == 'svd':

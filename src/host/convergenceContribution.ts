@@ -1,8 +1,9 @@
 /**
  * Convergence in the editor (MATH.md §A, §B): a CodeLens at the top with the sufficient-condition
  * verdict and its two sums, one per layer group with that group's norms, and Warning diagnostics on
- * the layer groups where the necessary condition (W_k → I, b_k → 0) visibly fails. Lenses and
- * diagnostics share one worker run per (document version, norm); a newer version cancels an older run.
+ * the layer groups where the necessary condition (W_k → I, b_k → 0) fails — which the core reports
+ * only where its theorem applies (non-degeneracy established). Lenses and diagnostics share one
+ * worker run per (document version, norm); a newer version cancels an older run.
  */
 import * as vscode from 'vscode';
 import { COMMANDS } from './commands';
@@ -78,8 +79,8 @@ export class ConvergenceContribution implements DocumentContribution {
     const r = await this.resultFor(doc);
     if (token.isCancellationRequested) return [];
     const necessary = r.verdicts.necessary;
-    // only a verdict of 'fails' is a visible failure; with the assumption violated or unknown the
-    // core says 'inconclusive' (W_k = I/2 converges although ‖W_k − I‖ stays at 1/2)
+    // the core says 'fails' only with the non-degeneracy assumption established; violated or unknown
+    // gives 'inconclusive' (W_k = I/2 converges although ‖W_k − I‖ stays at 1/2) and no warning
     if (necessary.status !== 'fails') return [];
     const groups = state.summary?.groups ?? [];
     const out: vscode.Diagnostic[] = [];
@@ -105,7 +106,9 @@ export function networkLensTitle(r: ConvergenceResult): string {
   const s = r.verdicts.sufficient;
   const sums = r.kind === 'residual'
     ? `S1 = ${formatValue(r.series.weight.sum)}, S2 = ${formatValue(r.series.bias.sum)}`
-    : `Σ‖W−I‖ = ${formatValue(r.series.weight.sum)}, Σ‖b‖ = ${formatValue(r.series.bias.sum)}`;
+    : r.kind === 'mixed'
+      ? `Σw = ${formatValue(r.series.weight.sum)}, Σβ = ${formatValue(r.series.bias.sum)}: dense ‖W−I‖, ‖b‖ and block S1, S2 terms`
+      : `Σ‖W−I‖ = ${formatValue(r.series.weight.sum)}, Σ‖b‖ = ${formatValue(r.series.bias.sum)}`;
   const layers = r.sequence.first === 1 && r.sequence.last === r.depth ? '' : ` over layers ${r.sequence.first}–${r.sequence.last}`;
   return `Convergence: sufficient condition ${STATUS_WORD[s.status]} (${sums}${layers})`;
 }
@@ -162,5 +165,6 @@ function violationMessage(r: ConvergenceResult, v: LayerRangeReport, g: GroupSum
   const values = v.min === v.max ? `= ${formatValue(v.min)}` : `between ${formatValue(v.min)} and ${formatValue(v.max)}`;
   const inGroup = g && g.count > 1 ? ` (this ${g.type} covers layers ${g.start + 1}–${g.start + g.count})` : '';
   return `Necessary condition for convergence fails: ${what} ${values} on ${layers}${inGroup}, never below the threshold τ = ${formatValue(v.threshold)}, so ${limit} is not visible in the tail. `
-    + `Assumption (${n.assumption.status}): ${n.assumption.reason.replace(/\.$/, '')}. Without non-degeneracy the condition is not necessary (W_k = I/2, b_k = 0 converges to 0).`;
+    + `Non-degeneracy assumption (${n.assumption.status}): ${n.assumption.reason.replace(/\.$/, '')}; so the theorem applies and N_k(x) is not expected to converge. `
+    + '(Without non-degeneracy the condition would not be necessary: W_k = I/2, b_k = 0 converges to 0.)';
 }

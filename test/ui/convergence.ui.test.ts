@@ -103,4 +103,21 @@ describe('Convergence panel', { timeout: 300_000 }, () => {
     await assertPlotsHaveData(view, 50);
     await maximizedScreenshots(wb, view, 'convergence-divergent');
   });
+
+  it('follows the longest width-preserving run and switches runs from the Run selector', async () => {
+    await wb.runCommand('View: Close All Editors');
+    await wb.openFile('runs.network.json');
+    await convergenceLenses(wb);
+    await wb.runCommand('Depth Lens: Open Convergence');
+    const view = wb.webview();
+    const summary = view.locator('[data-testid="summary"]');
+    await summary.filter({ hasText: 'analysed run 1 of 2: layers 1–100 of width 2' }).waitFor({ timeout: TIMEOUT });
+    assert.equal((await verdictStatuses(view)).sufficient, 'holds');
+    // the dropdown's rows live in the select's shadow root
+    await view.locator('[data-testid="run-select"] vscode-single-select').click();
+    await view.locator('[data-testid="run-select"] vscode-single-select li[role=option]', { hasText: 'run 2: layers 102–106 (width 3)' }).click();
+    await summary.filter({ hasText: 'analysed run 2 of 2: layers 102–106 of width 3' }).waitFor({ timeout: TIMEOUT });
+    await view.locator('[data-testid="notes"]', { hasText: 'layers 1–101 come before the analysed run' }).waitFor();
+    await wb.screenshot('convergence-runs');
+  });
 });

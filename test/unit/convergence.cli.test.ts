@@ -70,9 +70,9 @@ test('--probe replaces the file probes; --norm changes the norm', async () => {
 test('--fail-on diverges exits 1 on the divergent family and 0 on the convergent one', async () => {
   const div = await run('div.network.json', '--fail-on', 'diverges');
   assert.equal(div.exitCode, 1);
-  assert.equal(div.stderr, 'depth-lens convergence: --fail-on diverges: sufficient fails, pointwise fails\n');
-  assert.match(div.stdout, /^div\.network\.json: 500 layers; analysed dense sequence of width 2, layers 1–500; norm 2\n/);
-  assert.match(div.stdout, /pointwise: FAILS \(observed\)/);
+  assert.equal(div.stderr, 'depth-lens convergence: --fail-on diverges: sufficient fails, necessary holds, pointwise fails\n');
+  assert.match(div.stdout, /^div\.network\.json: 500 layers; analysed layers 1–500, dense, width 2; norm 2 \(vectors ℓ2\)\n/);
+  assert.match(div.stdout, /pointwise: FAILS \(extrapolated\) — N_k\(x\) does not converge at 1 of 1 probes if the tail continues as observed: ones: the increments do not tend to 0/);
   assert.equal((await run('div.network.json')).exitCode, 0);
   assert.equal((await run('conv.network.json', '--fail-on', 'diverges')).exitCode, 0);
   assert.equal((await run('conv.network.json', '--fail-on', 'inconclusive')).exitCode, 0);
@@ -81,7 +81,7 @@ test('--fail-on diverges exits 1 on the divergent family and 0 on the convergent
 test('usage errors are precise', async () => {
   await assert.rejects(run('conv.network.json', '--norm', '3'), new UsageError("--norm must be one of 2, 1, inf, fro, not '3'"));
   await assert.rejects(run('conv.network.json', '--fail-on', 'never'), new UsageError("--fail-on must be 'diverges' or 'inconclusive', not 'never'"));
-  await assert.rejects(run('conv.network.json', '--probe', '1,x'), new UsageError("--probe 1: '1,x' is not a comma-separated list of numbers"));
+  await assert.rejects(run('conv.network.json', '--probe', '1,x'), new UsageError("--probe 1: '1,x' is not a comma-separated list of decimal numbers"));
   await assert.rejects(run('conv.network.json', '--probe', '1,2,3'), new UsageError("probe 1 has 3 coordinates, the network's input dimension is 2"));
   await assert.rejects(run(), new UsageError('missing FILE'));
   await assert.rejects(run('missing.json'), /cannot read missing\.json/);

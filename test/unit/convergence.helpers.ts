@@ -60,3 +60,53 @@ export function generatedNetwork(dim: number, count: number, make: (i: number) =
     parameterCount: 0,
   };
 }
+
+/**
+ * ‖A‖₂ without the project's spectralNorm (ml-matrix SVD): the largest eigenvalue of the Gram
+ * matrix AᵀA by repeated squaring (G ← G²/max|G|, 12 times: any eigenvalue ratio below 1 is raised
+ * to the 4096th power), then the Rayleigh quotient of AᵀA on the dominant column.
+ */
+export function spectralNormRef(rows: number, cols: number, a: ArrayLike<number>): number {
+  const n = cols;
+  const gram = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) { let s = 0; for (let r = 0; r < rows; r++) s += a[r * cols + i] * a[r * cols + j]; gram[i * n + j] = s; }
+  let g = gram.slice();
+  for (let it = 0; it < 12; it++) {
+    const sq = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) for (let k = 0; k < n; k++) { const gik = g[i * n + k]; if (gik === 0) continue; for (let j = 0; j < n; j++) sq[i * n + j] += gik * g[k * n + j]; }
+    let max = 0;
+    for (const v of sq) max = Math.max(max, Math.abs(v));
+    if (max === 0) return 0;
+    g = sq.map((v) => v / max);
+  }
+  // the column of largest norm spans the dominant eigenvector
+  let best = 0, bestNorm = -1;
+  for (let j = 0; j < n; j++) { let s = 0; for (let i = 0; i < n; i++) s += g[i * n + j] ** 2; if (s > bestNorm) { bestNorm = s; best = j; } }
+  const v = Float64Array.from({ length: n }, (_, i) => g[i * n + best]);
+  let num = 0, den = 0;
+  for (let i = 0; i < n; i++) { let gv = 0; for (let j = 0; j < n; j++) gv += gram[i * n + j] * v[j]; num += v[i] * gv; den += v[i] * v[i]; }
+  return Math.sqrt(num / den);
+}
+
+/** ℓ1, ℓ∞ and ℓ2 norms of a vector, written out here (the paired vector norm of '1', 'inf', '2'/'fro'). */
+export function vecNorm(x: ArrayLike<number>, norm: '2' | '1' | 'inf' | 'fro'): number {
+  let s = 0;
+  for (let i = 0; i < x.length; i++) {
+    const a = Math.abs(x[i]);
+    if (norm === '1') s += a; else if (norm === 'inf') s = Math.max(s, a); else s += a * a;
+  }
+  return norm === '2' || norm === 'fro' ? Math.sqrt(s) : s;
+}
+
+/** ‖A‖ of a square matrix in the given norm, written out here (the 2-norm by spectralNormRef). */
+export function matNorm(m: number, a: ArrayLike<number>, norm: '2' | '1' | 'inf' | 'fro'): number {
+  if (norm === '2') return spectralNormRef(m, m, a);
+  if (norm === 'fro') { let s = 0; for (let t = 0; t < m * m; t++) s += a[t] * a[t]; return Math.sqrt(s); }
+  let best = 0;
+  for (let i = 0; i < m; i++) {
+    let s = 0;
+    for (let j = 0; j < m; j++) s += Math.abs(norm === '1' ? a[j * m + i] : a[i * m + j]);
+    best = Math.max(best, s);
+  }
+  return best;
+}

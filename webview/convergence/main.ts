@@ -16,6 +16,8 @@ import './convergence.css';
 interface ConvergenceState extends PanelState {
   norm?: ConvergenceNorm;
   probe?: number;
+  /** 1-based width-preserving run picked in the Run selector (default: the core's choice, the longest) */
+  run?: number;
 }
 
 /** uPlot stays fast with a few thousand points; the worker thins deeper networks to this many. */
@@ -38,10 +40,12 @@ const incrementsPlot = new LinePlot(280);
 const trajectoryPlot = new LinePlot(280);
 const trajectoryCaption = el('p', { class: 'caption' });
 const probePicker = el('div', { class: 'probe-picker' });
+const runPicker = el('div', { class: 'run-picker' });
 let result: ConvergenceResult | undefined;
 let running: Cancellation | undefined;
 let norm: ConvergenceNorm | undefined = host.state?.norm;
 let probeIndex = host.state?.probe ?? 0;
+let run: number | undefined = host.state?.run;
 
 const normSelect = select('Norm', [
   { value: '2', label: '2 (spectral)' },
@@ -72,6 +76,7 @@ app.append(
     el('h1', {}, 'Convergence as depth → ∞'),
     el('div', { class: 'toolbar' },
       normSelect,
+      runPicker,
       button('Re-run', () => void load(), { secondary: true, icon: 'refresh' }),
       cancelButton,
       button('Export PNG', exportPng, { secondary: true, icon: 'file-media', title: 'all plots in one image' }),
@@ -103,8 +108,17 @@ async function load(): Promise<void> {
   cancelButton.hidden = false;
   progress.start('Analysing convergence in the worker…');
   try {
-    const params = norm ? { norm, maxPoints: MAX_POINTS } : { maxPoints: MAX_POINTS };
-    const r = await host.request('convergence', params, { token, onProgress: (f, m) => progress.update(f, m) });
+    const request = () => host.request('convergence', { maxPoints: MAX_POINTS, ...(norm ? { norm } : {}), ...(run ? { run } : {}) }, { token, onProgress: (f, m) => progress.update(f, m) });
+    let r;
+    try {
+      r = await request();
+    } catch (e) {
+      // an edit can remove the run picked earlier: fall back to the default run once
+      if (!(e instanceof RpcError && e.code === 'bad-params' && run !== undefined)) throw e;
+      run = undefined;
+      host.patchState({ run });
+      r = await request();
+    }
     if (token.isCancellationRequested) return;
     result = r;
     messages.replaceChildren();
@@ -129,8 +143,14 @@ function render(r: ConvergenceResult): void {
   const sel = normSelect.querySelector('vscode-single-select') as (HTMLElement & { value: string }) | null;
   if (sel && sel.value !== r.norm) sel.value = r.norm;
   const seq = r.sequence;
-  const kind = r.kind === 'residual' ? 'ResNet blocks (§B)' : r.kind === 'dense' ? 'dense ReLU layers (§A)' : r.kind === 'mixed' ? 'dense layers and residual blocks' : 'no sequence';
-  summaryLine.textContent = `${r.networkName ? r.networkName + ' — ' : ''}${r.depth} layer${r.depth === 1 ? '' : 's'}; analysed sequence: layers ${seq.first}–${seq.last} of width ${seq.width}, ${kind}; ${r.norm}-norm with ${r.vectorNorm} on vectors; fits on layers ${r.tail.from}–${r.tail.to}${r.sampled ? `; plots show ${r.sampled.layerNumbers.length} log-spaced layers (each term is the maximum over the layers it stands for)` : ''}.`;
+  const kind = r.kind === 'residual' ? 'ResNet blocks (§B)' : r.kind === 'dense' ? 'dense ReLU layers (§A)' : 'dense layers (‖W − I‖, ‖b‖) and residual blocks (S1, S2 terms)';
+  const name = r.networkName ? r.networkName + ' — ' : '';
+  const layers = `${r.depth} layer${r.depth === 1 ? '' : 's'}`;
+  const span = (a: number, b: number) => (a === b ? `layer ${a}` : `layers ${a}–${b}`);
+  summaryLine.textContent = r.kind === 'none'
+    ? `${name}${layers}; no width-preserving layer, nothing to analyse.`
+    : `${name}${layers}; analysed${r.runs.length > 1 ? ` run ${r.runIndex + 1} of ${r.runs.length}:` : ''} ${span(seq.first, seq.last)} of width ${seq.width}, ${kind}; ${r.norm}-norm with ${r.vectorNorm} on vectors; fits on ${span(r.tail.from, r.tail.to)}${r.sampled ? `; plots show ${r.sampled.layerNumbers.length} log-spaced layers (each term is the maximum over the layers it stands for)` : ''}.`;
+  renderRunPicker(r);
   notesList.replaceChildren(...r.notes.map((n) => el('li', {}, n)));
   cards.replaceChildren(
     verdictCard('sufficient', 'Sufficient condition', r.verdicts.sufficient),
@@ -153,12 +173,12 @@ const BASIS_TEXT = {
 
 /** Readable names of the verdicts' deciding numbers (keys from src/core/convergence/verdicts.ts). */
 function numberLabels(kind: ConvergenceResult['kind']): Record<string, string> {
-  const [w, b] = kind === 'residual' ? ['S1', 'S2'] : ['Σ‖W−I‖', 'Σ‖b‖'];
-  const [wt, bt] = kind === 'residual' ? ['S1 terms', 'S2 terms'] : ['‖W_k − I‖', '‖b_k‖'];
+  const [w, b] = kind === 'residual' ? ['S1', 'S2'] : kind === 'mixed' ? ['Σ w_k', 'Σ β_k'] : ['Σ‖W−I‖', 'Σ‖b‖'];
+  const [wt, bt] = kind === 'residual' ? ['S1 terms', 'S2 terms'] : kind === 'mixed' ? ['w_k', 'β_k'] : ['‖W_k − I‖', '‖b_k‖'];
   return {
     sumW: w, sumB: b, pW: `p of ${wt}`, pB: `p of ${bt}`, pIncrement: 'p of increments', threshold: 'threshold τ',
     minWminusI: `min ${wt} on tail`, minB: `min ${bt} on tail`, tailLogAbsDet: 'log|det| of tail product',
-    divergingProbes: 'probes visibly diverging',
+    meanLogAbsDet: 'mean log|det W_k| per tail layer', divergingProbes: 'probes diverging',
   };
 }
 
@@ -219,7 +239,9 @@ function sequenceNumbers(r: ConvergenceResult): Float64Array {
 }
 
 function fitLabel(name: string, fit: PowerLawFit): string {
-  return `fit ${name}: p = ${formatNumber(fit.p)} [${formatNumber(fit.lo)}, ${formatNumber(fit.hi)}] on ${fit.from}–${fit.to}`;
+  const d = fit.drift;
+  const drift = d ? `; halves ${formatNumber(d.pFirst, 3)} → ${formatNumber(d.pSecond, 3)}${d.reachesOne ? ' (drifting to 1)' : ''}` : '';
+  return `fit ${name}: p = ${formatNumber(fit.p)} [${formatNumber(fit.lo)}, ${formatNumber(fit.hi)}] on ${fit.from}–${fit.to}${drift}`;
 }
 
 /** C·k^(−p) over the fit range, null elsewhere (dashed in the plot); undefined when there is no power fit. */
@@ -230,9 +252,9 @@ function fitCurve(fit: PowerLawFit, x: ArrayLike<number>): (number | null)[] | u
 
 function termNames(r: ConvergenceResult): [string, string] {
   const n = r.norm === '2' ? '₂' : r.norm === 'fro' ? '_F' : r.norm === 'inf' ? '_∞' : '₁';
-  return r.kind === 'residual'
-    ? [`S1 term Π_k ‖W^(n,k)‖${n}`, `S2 term Σ_k ‖b^(n,k)‖ Π_{j>k} ‖W^(n,j)‖`]
-    : [`‖W_k − I‖${n}`, `‖b_k‖ (${r.vectorNorm})`];
+  if (r.kind === 'residual') return [`S1 term Π_k ‖W^(n,k)‖${n}`, `S2 term Σ_k ‖b^(n,k)‖ Π_{j>k} ‖W^(n,j)‖`];
+  if (r.kind === 'mixed') return [`w_k: ‖W_k − I‖${n} or S1 term`, `β_k: ‖b_k‖ or S2 term`];
+  return [`‖W_k − I‖${n}`, `‖b_k‖ (${r.vectorNorm})`];
 }
 
 function renderTerms(r: ConvergenceResult): void {
@@ -296,6 +318,23 @@ function renderIncrements(r: ConvergenceResult): void {
   });
 }
 
+/** The Run selector, shown when the network has more than one width-preserving run. */
+function renderRunPicker(r: ConvergenceResult): void {
+  if (r.runs.length <= 1) {
+    runPicker.replaceChildren();
+    return;
+  }
+  const options = r.runs.map((x, i) => ({ value: String(i + 1), label: `run ${i + 1}: ${x.first === x.last ? `layer ${x.first}` : `layers ${x.first}–${x.last}`} (width ${x.width})` }));
+  const picker = select('Run', options, String(r.runIndex + 1), (v) => {
+    run = Number(v);
+    host.patchState({ run });
+    void load();
+  });
+  picker.dataset.testid = 'run-select';
+  picker.title = 'which run of width-preserving layers is the depth sequence (default: the longest)';
+  runPicker.replaceChildren(picker);
+}
+
 function renderProbePicker(r: ConvergenceResult): void {
   if (probeIndex >= r.probes.length) probeIndex = 0;
   if (r.probes.length <= 1) {
@@ -331,7 +370,7 @@ function renderTrajectory(r: ConvergenceResult): void {
     + `N_${r.sequence.last}(x) = (${Array.from(limit.value.slice(0, shown), (v) => formatNumber(v)).join(', ')}${width > shown ? ', …' : ''})`
     + (limit.radius !== null ? `; extrapolated ‖N_∞(x) − N_${r.sequence.last}(x)‖ ≤ ${formatNumber(limit.radius)}` : '; no limit estimate: the series are not judged summable')
     + `. Tail bound: ${bound.formula}, valid from depth ${bound.validFrom}.`
-    + (p.partialProducts ? ` Affine-map check ‖P_n x + q_n − N_n(x)‖_∞ = ${formatNumber(p.partialProducts.residual)}.` : '');
+    + (p.partialProducts ? ` Check against the plain forward pass: ‖P_n x + q_n − N_n(x)‖_∞ = ${formatNumber(p.partialProducts.residual)}, stepped N_k(x) within ${formatNumber(p.partialProducts.forwardResidual)}.` : '');
   trajectoryPlot.render({ title: `N_k(x) at ${p.name} (log depth axis)`, xLabel: 'depth k', yLabel: 'coordinate', x, series, logX: true });
 }
 
@@ -386,6 +425,7 @@ function exportJson(): void {
 host.onDocument((_doc, state, changed) => {
   if (!changed && state?.norm) norm = state.norm;
   if (!changed && state?.probe !== undefined) probeIndex = state.probe;
+  if (!changed && state?.run !== undefined) run = state.run;
   void load();
 });
 onThemeChange(() => { if (result) render(result); });

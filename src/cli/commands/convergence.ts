@@ -3,7 +3,9 @@ import { parseArgs } from 'node:util';
 import { UsageError, toJson, type CliCommand, type CliIo } from '../command';
 import { loadNetworkFile } from '../load';
 import { parseMaxSize } from './check';
-import { analyzeConvergence } from '../../core/convergence/analyze';
+import { decimal } from '../numbers';
+import { analyzeConvergence, ConvergenceParamsError } from '../../core/convergence/analyze';
+import { layerSpan } from '../../core/convergence/runs';
 import { fmt } from '../../core/convergence/verdicts';
 import type { AnalysisContext } from '../../core/context';
 import type { ConvergenceNorm, ConvergenceResult, PowerLawFit, SeriesSummary, Verdict } from '../../shared/analyses/convergence';
@@ -11,52 +13,83 @@ import type { ConvergenceNorm, ConvergenceResult, PowerLawFit, SeriesSummary, Ve
 /** Above this depth the JSON `layers` list is sampled at the recorded depths unless --all-layers. */
 export const FULL_LAYER_LIST_MAX = 2000;
 
-const HELP = `Usage: depth-lens convergence FILE [--norm 2|1|inf|fro] [--probe x1,x2,...]... [--tail-from K]
+const HELP = `Usage: depth-lens convergence FILE [--norm 2|1|inf|fro] [--probe x1,x2,...]... [--run N] [--tail-from K]
                              [--fail-on diverges|inconclusive] [--all-layers] [--json]
 
-Convergence of the network as depth → ∞ (MATH.md §A; ResNets §B): per layer ‖W_k − I‖ and ‖b_k‖
-(residual blocks: a_n = Π_k ‖W^(n,k)‖ and β_n = Σ_k ‖b^(n,k)‖ Π_{j>k} ‖W^(n,j)‖), the partial sums,
-a power-law fit of the tail (terms ≈ C·k^−p, 95% t-interval for p over the second half of the
-layers) and three verdicts — sufficient, necessary, pointwise — each holds / fails / inconclusive
+Convergence of the network as depth → ∞ (MATH.md §A; ResNets §B) over one run of width-preserving
+layers (default: the longest; the others are listed): per layer ‖W_k − I‖ and ‖b_k‖ (residual blocks:
+a_n = Π_k ‖W^(n,k)‖ and β_n = Σ_k ‖b^(n,k)‖ Π_{j>k} ‖W^(n,j)‖; a run mixing both adds them up), the
+partial sums, a power-law fit of the tail (terms ≈ C·k^−p, 95% t-interval for p over the second half
+of the run, and the local exponent on each half of that tail: a drift toward 1 leaves summability
+undecided) and three verdicts — sufficient, necessary, pointwise — each holds / fails / inconclusive
 with the deciding numbers, the theorem and its assumptions. Sums over the layers present are exact;
 anything about the infinite series is extrapolated from the fit and labelled so.
 
 At every probe (the file's probes, --probe, or the input domain's centre and corners): N_k(x) at a
 log-spaced set of about 200 depths including the last (all depths when there are fewer), the
-increments ‖N_k − N_{k−1}‖ (max over the skipped layers between two listed depths), the limit
-estimate and the tail bound ‖N_∞ − N_n‖ ≤ T_w·e^{T_w}·(‖N_n‖ + T_β) + T_β (rigorous over the layers
-present; "extrapolated" with the fitted tails added).
+increments ‖N_k − N_{k−1}‖ in the vector norm (max over the skipped layers between two listed depths),
+the limit estimate and the tail bound ‖N_∞ − N_n‖ ≤ (Π_{k>n}(1 + w_k) − 1)·(‖N_n‖ + T_β) + T_β
+(rigorous over the layers present; "extrapolated" with the fitted tails added), and when affordable
+the partial products P_k (‖P_k − P_{k−1}‖ in the Frobenius norm) checked against the plain forward pass.
 
 Options:
   --norm N          matrix norm for ‖W − I‖: 2 (default, spectral), 1, inf, fro; vectors use ℓ2, ℓ1, ℓ∞, ℓ2
   --probe x1,x2,..  a probe input (repeatable); replaces the file's probes
-  --tail-from K     first layer number of the tail fits (default: the second half of the layers)
-  --fail-on WHAT    exit 1 when the sufficient or the pointwise verdict is 'fails' (diverges), or is
-                    not 'holds' (inconclusive); default: always exit 0
+  --run N           analyse the N-th width-preserving run of layers (1-based, as listed in the notes)
+  --tail-from K     first layer number of the tail fits (default: the second half of the run)
+  --fail-on WHAT    diverges: exit 1 when the pointwise verdict fails, or the necessary condition fails
+                    (which it does only with its non-degeneracy assumption established);
+                    inconclusive: also exit 1 unless the sufficient or the pointwise verdict holds.
+                    A failing sufficient condition alone never counts as diverging (W_k = I/2 converges).
+                    Default: always exit 0
   --all-layers      list every layer in --json even beyond ${FULL_LAYER_LIST_MAX} layers (default: the
                     listed depths only, "layersSampled": true)
   --json            one JSON document: {file, depth, layers, series, verdicts, probes, …}
   --max-size-mb N   refuse files larger than N MB
   --help            show this help
 
-Exit codes: 0 ok, 1 file error or --fail-on triggered, 2 usage error.
+Exit codes: 0 ok, 1 file error, internal error or --fail-on triggered, 2 usage error.
 `;
 
 const NORMS: readonly ConvergenceNorm[] = ['2', '1', 'inf', 'fro'];
 
 function parseProbe(text: string, index: number): number[] {
-  const parts = text.split(',').map((s) => s.trim());
-  const out = parts.map((p) => Number(p));
-  if (parts.some((p) => p === '') || out.some((v) => !Number.isFinite(v))) throw new UsageError(`--probe ${index + 1}: '${text}' is not a comma-separated list of numbers`);
+  const out = text.split(',').map(decimal);
+  if (out.some((v) => Number.isNaN(v))) throw new UsageError(`--probe ${index + 1}: '${text}' is not a comma-separated list of decimal numbers`);
   return out;
 }
 
+/** A positive integer option (layer numbers, run indices) through decimal(): no hex, blanks or overflow. */
+function positiveIntegerOption(name: string, text: string | undefined, what: string): number | undefined {
+  if (text === undefined) return undefined;
+  const v = decimal(text);
+  if (!Number.isInteger(v) || v < 1) throw new UsageError(`--${name} must be a positive integer ${what}, not '${text}'`);
+  return v;
+}
+
 function exponentJson(fit: PowerLawFit) {
-  return { p: fit.p, lo: fit.lo, hi: fit.hi, kind: fit.kind, from: fit.from, to: fit.to, points: fit.points, zeros: fit.zeros, logC: fit.logC, confidence: fit.confidence, method: fit.method };
+  return {
+    p: fit.p, lo: fit.lo, hi: fit.hi, kind: fit.kind, from: fit.from, to: fit.to, points: fit.points, zeros: fit.zeros, minPoints: fit.minPoints,
+    logC: fit.logC, confidence: fit.confidence, method: fit.method,
+    // crossing is Infinity when the exponent moves away from 1 (null in JSON): say so beside it
+    drift: fit.drift && { ...fit.drift, crossingFinite: Number.isFinite(fit.drift.crossing) },
+  };
 }
 
 function seriesJson(s: SeriesSummary) {
   return { label: s.label, sum: s.sum, tailExponent: exponentJson(s.fit), summable: s.summable, extrapolatedTail: s.extrapolatedTail };
+}
+
+/** How the two series are made of the run's steps (printed with the series). */
+function termsRule(r: ConvergenceResult): string {
+  const n = r.norm === 'fro' ? 'Frobenius' : `${r.norm}-`;
+  const matrix = r.norm === 'fro' ? 'Frobenius norm' : `operator ${r.norm}-norm`;
+  const dense = `w_k = ‖W_k − I‖ (${matrix}), β_k = ‖b_k‖ (${r.vectorNorm})`;
+  const block = `w_n = a_n = Π_k ‖W^(n,k)‖ (S1 term), β_n = Σ_k ‖b^(n,k)‖ Π_{j>k} ‖W^(n,j)‖ (S2 term), ${n === 'Frobenius' ? 'Frobenius' : n + 'norm'}`;
+  if (r.kind === 'dense') return `dense layers: ${dense}`;
+  if (r.kind === 'residual') return `residual blocks: ${block}`;
+  if (r.kind === 'mixed') return `each dense layer contributes ${dense}; each residual block ${block}; weight = Σ w over the whole run, bias = Σ β (parts: the dense and the block sums separately)`;
+  return 'no analysed run';
 }
 
 function verdictJson(v: Verdict) {
@@ -65,10 +98,12 @@ function verdictJson(v: Verdict) {
 
 /** The JSON document of `depth-lens convergence --json`. */
 export function convergenceJson(file: string, r: ConvergenceResult, allLayers: boolean) {
-  const sampled = !allLayers && r.sequence.last > FULL_LAYER_LIST_MAX;
+  const { first, last } = r.sequence;
+  const count = Math.max(0, last - first + 1);
+  const sampled = !allLayers && count > FULL_LAYER_LIST_MAX;
   const indices: number[] = [];
-  if (sampled) for (const k of r.recordedDepths) { if (k >= 1) indices.push(k - 1); }
-  else for (let i = 0; i < r.sequence.last; i++) indices.push(i);
+  if (sampled) { for (const k of r.recordedDepths) if (k >= first) indices.push(k - 1); }
+  else for (let i = first - 1; i < last; i++) indices.push(i);
   const layers = indices.map((i) => {
     const residual = !Number.isNaN(r.layers.s1Term[i]);
     const nWI = r.layers.normWminusI[i], nB = r.layers.normB[i];
@@ -81,8 +116,7 @@ export function convergenceJson(file: string, r: ConvergenceResult, allLayers: b
       ...(residual ? { s1Term: r.layers.s1Term[i], s2Term: r.layers.s2Term[i] } : {}),
     };
   });
-  const dense = r.kind === 'dense';
-  const { weight, bias } = r.series;
+  const { weight, bias, parts } = r.series;
   return {
     file,
     network: r.networkName ?? null,
@@ -91,20 +125,26 @@ export function convergenceJson(file: string, r: ConvergenceResult, allLayers: b
     vectorNorm: r.vectorNorm,
     kind: r.kind,
     sequence: r.sequence,
+    runs: r.runs,
+    run: r.runIndex + 1,
     tail: r.tail,
     layersSampled: sampled,
     layersNote: sampled
-      ? `${r.sequence.last} layers: only the layers at the listed depths (${layers.length}) are included; pass --all-layers for every layer. index is 0-based, layer 1-based.`
-      : 'every analysed layer; index is 0-based (as network groups), layer is 1-based',
+      ? `${count} layers in the analysed run: only the layers at the listed depths (${layers.length}) are included; pass --all-layers for every layer. index is 0-based, layer 1-based.`
+      : 'every layer of the analysed run; index is 0-based (as network groups), layer is 1-based',
     layers,
     series: {
-      sumWminusI: dense ? weight.sum : null,
-      sumB: dense ? bias.sum : null,
+      termsRule: termsRule(r),
+      // dense layers' sums (the whole series for a dense run, its dense part for a mixed run)
+      sumWminusI: parts.denseLayers > 0 ? parts.sumWminusI : null,
+      sumB: parts.denseLayers > 0 ? parts.sumB : null,
+      parts,
       tailExponentW: exponentJson(weight.fit),
       tailExponentB: exponentJson(bias.fit),
       weight: seriesJson(weight),
       bias: seriesJson(bias),
       ...(r.kind === 'residual' ? { S1: seriesJson(weight), S2: seriesJson(bias) } : {}),
+      ...(r.kind === 'mixed' ? { S1: { label: 'S1 terms of the residual blocks only', sum: parts.S1 }, S2: { label: 'S2 terms of the residual blocks only', sum: parts.S2 } } : {}),
     },
     verdicts: {
       sufficient: verdictJson(r.verdicts.sufficient),
@@ -113,6 +153,7 @@ export function convergenceJson(file: string, r: ConvergenceResult, allLayers: b
     },
     maxIncrement: { tailExponent: exponentJson(r.maxIncrement.fit) },
     tailLogAbsDet: r.tailLogAbsDet,
+    tailDenseLayers: r.tailDenseLayers,
     depthsRule: r.recordedDepths.length === r.sequence.last + 1 ? 'every depth 0..last' : 'log-spaced depths from 0 to the last (about 200), plus the start of the sequence',
     probes: r.probes.map((p) => ({
       name: p.name,
@@ -120,13 +161,18 @@ export function convergenceJson(file: string, r: ConvergenceResult, allLayers: b
       depths: r.recordedDepths,
       values: p.values,
       norms: p.norms,
+      vectorNorm: r.vectorNorm,
       increments: p.increments,
-      incrementsRule: 'at each listed depth k: max of ‖N_j − N_{j−1}‖ over j in (previous listed depth, k]; null at depth 0',
+      incrementsRule: `at each listed depth k: max of ‖N_j − N_{j−1}‖ (${r.vectorNorm}) over j in (previous listed depth, k]; null at depth 0`,
       incrementExponent: exponentJson(p.incrementFit),
       limitEstimate: p.limitEstimate,
       tailBound: p.tailBound,
+      tailPath: p.tailPath,
       partialProducts: p.partialProducts && {
+        matrixNorm: p.partialProducts.matrixNorm,
+        diffNormsRule: 'at each listed depth k: max of ‖P_j − P_{j−1}‖_F over j in (previous listed depth, k]',
         residual: p.partialProducts.residual,
+        forwardResidual: p.partialProducts.forwardResidual,
         diffNorms: p.partialProducts.diffNorms,
         norms: p.partialProducts.norms,
         finalP: { rows: p.partialProducts.final.rows, cols: p.partialProducts.final.cols, data: p.partialProducts.final.data },
@@ -139,9 +185,11 @@ export function convergenceJson(file: string, r: ConvergenceResult, allLayers: b
 }
 
 function fitLine(f: PowerLawFit): string {
-  if (f.kind === 'zero') return `all terms on layers ${f.from}–${f.to} are exactly 0`;
-  if (f.kind === 'insufficient') return `no tail fit (${f.points} positive terms on layers ${f.from}–${f.to})`;
-  return `tail p = ${fmt(f.p)} [${fmt(f.lo)}, ${fmt(f.hi)}] on layers ${f.from}–${f.to}`;
+  const layers = layerSpan(f.from, f.to);
+  if (f.kind === 'zero') return `all ${f.zeros} terms on ${layers} are exactly 0`;
+  if (f.kind === 'insufficient') return `no tail fit (${f.points} positive and ${f.zeros} zero terms on ${layers}; at least ${f.minPoints} needed)`;
+  const drift = f.drift ? `; halves ${fmt(f.drift.pFirst)} → ${fmt(f.drift.pSecond)}${f.drift.reachesOne ? ', drifting toward 1' : ''}` : '';
+  return `tail p = ${fmt(f.p)} [${fmt(f.lo)}, ${fmt(f.hi)}] on ${layers}${drift}`;
 }
 
 function vec(x: ArrayLike<number>): string {
@@ -152,21 +200,30 @@ function vec(x: ArrayLike<number>): string {
 
 function textReport(file: string, r: ConvergenceResult): string {
   const lines: string[] = [];
-  lines.push(`${file}: ${r.depth} layers; analysed ${r.kind} sequence of width ${r.sequence.width}, layers ${r.sequence.first}–${r.sequence.last}; norm ${r.norm}`);
+  const layerCount = `${r.depth} layer${r.depth === 1 ? '' : 's'}`;
+  if (r.kind === 'none') {
+    lines.push(`${file}: ${layerCount}; nothing to analyse`);
+    for (const n of r.notes) lines.push(`note: ${n}`);
+    return lines.join('\n') + '\n';
+  }
+  const kind = r.kind === 'mixed' ? 'mixed (dense layers and residual blocks)' : r.kind;
+  const run = r.runs.length > 1 ? `run ${r.runIndex + 1} of ${r.runs.length}: ` : '';
+  lines.push(`${file}: ${layerCount}; analysed ${run}${layerSpan(r.sequence.first, r.sequence.last)}, ${kind}, width ${r.sequence.width}; norm ${r.norm} (vectors ${r.vectorNorm})`);
+  lines.push(`  terms: ${termsRule(r)}`);
   for (const s of [r.series.weight, r.series.bias]) {
     lines.push(`  ${s.label} = ${fmt(s.sum)} (layers present); ${fitLine(s.fit)} ⇒ ${s.summable === 'holds' ? 'summable' : s.summable === 'fails' ? 'not summable' : 'undecided'}`);
   }
   const v = r.verdicts;
   const card = (name: string, x: Verdict) => `${name}: ${x.status.toUpperCase()} (${x.basis}) — ${x.reason}`;
   lines.push(card('sufficient', v.sufficient), card('necessary', v.necessary), `  non-degeneracy assumption: ${v.necessary.assumption.status} — ${v.necessary.assumption.reason}`);
-  for (const viol of v.necessary.violations) lines.push(`  ${viol.quantity === 'weight' ? '‖W_k − I‖' : '‖b_k‖'} ≥ ${fmt(viol.threshold)} on layers ${viol.start + 1}–${viol.end + 1} (min ${fmt(viol.min)})`);
+  for (const viol of v.necessary.violations) lines.push(`  ${viol.quantity === 'weight' ? '‖W_k − I‖' : '‖b_k‖'} ≥ ${fmt(viol.threshold)} on ${layerSpan(viol.start + 1, viol.end + 1)} (min ${fmt(viol.min)})`);
   lines.push(card('pointwise', v.pointwise));
   const last = r.recordedDepths[r.recordedDepths.length - 1];
   for (const p of r.probes) {
     const lim = p.limitEstimate;
     lines.push(`  probe ${p.name} x = ${vec(p.x)}: N_${last}(x) = ${vec(lim.value)}; ` +
       (lim.radius !== null ? `‖N_∞ − N_${last}‖ ≤ ${fmt(lim.radius)} (extrapolated)` : 'no limit radius (series not judged summable)') +
-      (p.partialProducts ? `; ‖P x + q − N(x)‖ = ${fmt(p.partialProducts.residual)}` : ''));
+      (p.partialProducts ? `; against the plain forward pass ‖P x + q − N(x)‖_∞ = ${fmt(p.partialProducts.residual)}` : ''));
   }
   for (const n of r.notes) lines.push(`note: ${n}`);
   return lines.join('\n') + '\n';
@@ -186,6 +243,7 @@ export const convergenceCommand: CliCommand = {
         options: {
           norm: { type: 'string' },
           probe: { type: 'string', multiple: true },
+          run: { type: 'string' },
           'tail-from': { type: 'string' },
           'fail-on': { type: 'string' },
           'all-layers': { type: 'boolean' },
@@ -203,27 +261,27 @@ export const convergenceCommand: CliCommand = {
     if (!NORMS.includes(norm)) throw new UsageError(`--norm must be one of 2, 1, inf, fro, not '${values.norm}'`);
     const failOn = values['fail-on'];
     if (failOn !== undefined && failOn !== 'diverges' && failOn !== 'inconclusive') throw new UsageError(`--fail-on must be 'diverges' or 'inconclusive', not '${failOn}'`);
-    let tailFrom: number | undefined;
-    if (values['tail-from'] !== undefined) {
-      tailFrom = Number(values['tail-from']);
-      if (!Number.isInteger(tailFrom) || tailFrom < 1) throw new UsageError(`--tail-from must be a positive integer layer number, not '${values['tail-from']}'`);
-    }
+    const tailFrom = positiveIntegerOption('tail-from', values['tail-from'], 'layer number');
+    const run = positiveIntegerOption('run', values.run, '(the run number from the notes)');
     const probes = (values.probe ?? []).map(parseProbe);
     const { network } = loadNetworkFile(file, io, { maxSizeMB: parseMaxSize(values['max-size-mb']) });
     const ctx: AnalysisContext = { progress: (_f, m) => { if (m) io.progress(m); }, isCancelled: () => false };
     let result: ConvergenceResult;
     try {
-      result = analyzeConvergence(network, { norm, probes: probes.length ? probes : undefined, tailFrom }, ctx);
+      result = analyzeConvergence(network, { norm, probes: probes.length ? probes : undefined, tailFrom, run }, ctx);
     } catch (e) {
-      if (e instanceof RangeError) throw new UsageError(e.message.replace(/^analyzeConvergence: /, ''));
-      throw e;
+      // only the analysis' parameter errors are usage errors; anything else is an internal error (exit 1)
+      if (e instanceof ConvergenceParamsError) throw new UsageError(e.message.replace(/^analyzeConvergence: /, ''), { cause: e });
+      throw new Error(`internal error in the convergence analysis: ${(e as Error).message}`, { cause: e });
     }
-    const statuses = [result.verdicts.sufficient.status, result.verdicts.pointwise.status];
-    const failed = failOn === 'diverges' ? statuses.includes('fails') : failOn === 'inconclusive' ? statuses.some((s) => s !== 'holds') : false;
+    const { sufficient, necessary, pointwise } = result.verdicts;
+    const diverges = pointwise.status === 'fails' || necessary.status === 'fails';
+    const converges = !diverges && (sufficient.status === 'holds' || pointwise.status === 'holds');
+    const failed = failOn === 'diverges' ? diverges : failOn === 'inconclusive' ? !converges : false;
     const stdout = values.json ? toJson(convergenceJson(file, result, values['all-layers'] ?? false)) + '\n' : textReport(file, result);
     return {
       stdout,
-      stderr: failed ? `depth-lens convergence: --fail-on ${failOn}: sufficient ${statuses[0]}, pointwise ${statuses[1]}\n` : undefined,
+      stderr: failed ? `depth-lens convergence: --fail-on ${failOn}: sufficient ${sufficient.status}, necessary ${necessary.status}, pointwise ${pointwise.status}\n` : undefined,
       exitCode: failed ? 1 : 0,
     };
   },

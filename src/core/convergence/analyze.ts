@@ -4,22 +4,24 @@
  * and three verdicts that never claim more than the finite data shows.
  *
  * Streams over the layers: `network.layer(i)` is requested once per layer and dropped (affine
- * families are not even generated: their W_k is written into a reused buffer and their norms come
- * from closed forms, see terms.ts), so a 10⁵-layer family costs O(depth) memory only for the
+ * families are not even generated: a step is a·x + s_k·(M x) + t_k·v, see stepper.ts, and their norms
+ * come from closed forms, see terms.ts), so a 10⁵-layer family costs O(depth) memory only for the
  * per-layer number arrays.
  */
 import { checkpoint, silentContext, type AnalysisContext } from '../context';
 import type { DenseMatrix } from '../linalg/dense';
 import { vectorNorm, type MatrixNorm } from '../linalg/norms';
-import type { DenseLayer, Layer, Network } from '../network/model';
+import { applyLayer } from '../network/forward';
+import type { DenseLayer, Layer, Network, ResidualBlock } from '../network/model';
 import type {
   ConvergenceNorm, ConvergenceParams, ConvergenceResult, PartialProductTrace, PowerLawFit, ProbeResult, SeriesSummary,
 } from '../../shared/analyses/convergence';
 import { recordedDepths as makeRecordedDepths } from './depths';
 import { extrapolatedTailSum, fitPowerLaw, summability } from './fit';
-import { AffineFamilyTerms, denseTerms, residualTerms } from './terms';
-import { denseForward, linearPartDiffFro, linearPartFro, pushAffineDense, pushAffineResidual, residualForward } from './stepper';
-import { buildVerdicts } from './verdicts';
+import { defaultRun, layerSpan, mixedRunNote, runNotes, widthPreservingRuns } from './runs';
+import { affineFamilyTerms, type AffineFamilyTerms, denseTerms, residualTerms, scaleAt } from './terms';
+import { AffineStep, denseForward, linearPartDiffFro, linearPartFro, pushAffineDense, pushAffineResidual, residualForward } from './stepper';
+import { buildVerdicts, fmt } from './verdicts';
 
 export const CONVERGENCE_DEFAULTS = {
   norm: '2' as ConvergenceNorm,
@@ -36,37 +38,46 @@ const CHECKPOINT_EVERY = 512;
 
 interface ResolvedProbe { name: string; x: Float64Array }
 
-/** Run the whole convergence analysis. Throws RangeError/TypeError for bad params, CancelledError when cancelled. */
+/** A bad parameter (reported to the user as such); every other error is an internal failure. */
+export class ConvergenceParamsError extends RangeError {}
+
+/** Run the whole convergence analysis. Throws ConvergenceParamsError for bad params, CancelledError when cancelled. */
 export function analyzeConvergence(network: Network, params: ConvergenceParams = {}, ctx: AnalysisContext = silentContext): ConvergenceResult {
   const norm = params.norm ?? CONVERGENCE_DEFAULTS.norm;
-  if (!NORMS.includes(norm)) throw new RangeError(`analyzeConvergence: norm must be one of ${NORMS.join(', ')}, got '${String(norm)}'`);
+  if (!NORMS.includes(norm)) throw new ConvergenceParamsError(`analyzeConvergence: norm must be one of ${NORMS.join(', ')}, got '${String(norm)}'`);
   const minFitPoints = positiveInteger(params.minFitPoints ?? CONVERGENCE_DEFAULTS.minFitPoints, 'minFitPoints', 3);
   const confidence = params.confidence ?? CONVERGENCE_DEFAULTS.confidence;
-  if (!(confidence > 0 && confidence < 1)) throw new RangeError(`analyzeConvergence: confidence must be in (0, 1), got ${confidence}`);
+  if (!(confidence > 0 && confidence < 1)) throw new ConvergenceParamsError(`analyzeConvergence: confidence must be in (0, 1), got ${confidence}`);
   const threshold = params.necessaryThreshold ?? CONVERGENCE_DEFAULTS.necessaryThreshold;
-  if (!(threshold > 0 && Number.isFinite(threshold))) throw new RangeError(`analyzeConvergence: necessaryThreshold must be a positive number, got ${threshold}`);
+  if (!(threshold > 0 && Number.isFinite(threshold))) throw new ConvergenceParamsError(`analyzeConvergence: necessaryThreshold must be a positive number, got ${threshold}`);
   const recordCount = positiveInteger(params.recordedDepthCount ?? CONVERGENCE_DEFAULTS.recordedDepthCount, 'recordedDepthCount', 2);
   const mNorm = norm as MatrixNorm;
-  const notes: string[] = [];
   const depth = network.depth;
 
-  // ── the analysed sequence: the last run of width-preserving layers ──
-  let last = depth - 1;
-  while (last >= 0 && network.inWidth(last) !== network.outWidth(last)) last--;
-  let first = Math.max(last, 0);
-  while (first > 0 && network.inWidth(first - 1) === network.outWidth(first - 1)) first--;
-  const steps = last < 0 ? 0 : last - first + 1;
-  const firstNumber = first + 1, lastNumber = last + 1;
-  const width = steps > 0 ? network.outWidth(last) : network.input.dim;
-  if (last < depth - 1) notes.push(`layers ${last + 2}–${depth} change the width (e.g. an affine output layer) and are left out: convergence concerns the width-${width} sequence before them`);
-  if (steps > 0 && first > 0) notes.push(`layers 1–${first} change the width and are treated as a fixed input map; the series start at layer ${firstNumber}`);
-  if (steps === 0) notes.push('no layer preserves the width, so there is no depth sequence to analyse');
+  // ── the analysed sequence: one width-preserving run (default: the longest, ties to the last) ──
+  const runs = widthPreservingRuns(network);
+  let runIndex = defaultRun(runs);
+  if (params.run !== undefined) {
+    if (runs.length === 0) throw new ConvergenceParamsError(`analyzeConvergence: run ${params.run} was requested but no layer keeps its width, so there is no run`);
+    if (!Number.isInteger(params.run) || params.run < 1 || params.run > runs.length) {
+      throw new ConvergenceParamsError(`analyzeConvergence: run must be an integer in 1..${runs.length} (the network's width-preserving runs), got ${params.run}`);
+    }
+    runIndex = params.run - 1;
+  }
+  const run = runIndex >= 0 ? runs[runIndex] : undefined;
+  const notes = runNotes(network, runs, runIndex, params.run !== undefined);
+  const firstNumber = run ? run.first : 1, lastNumber = run ? run.last : 0;
+  const first = firstNumber - 1, last = lastNumber - 1; // 0-based layer indices
+  const steps = lastNumber - firstNumber + 1;
+  const width = run ? run.width : network.input.dim;
 
   // ── tail range for every fit ──
   let tailFrom = firstNumber + Math.floor(steps / 2);
   if (params.tailFrom !== undefined) {
     if (!Number.isInteger(params.tailFrom) || params.tailFrom < firstNumber || params.tailFrom > lastNumber) {
-      throw new RangeError(`analyzeConvergence: tailFrom must be a layer number in ${firstNumber}..${lastNumber} (the analysed sequence), got ${params.tailFrom}`);
+      throw new ConvergenceParamsError(steps > 0
+        ? `analyzeConvergence: tailFrom must be a layer number in ${firstNumber}..${lastNumber} (the analysed sequence), got ${params.tailFrom}`
+        : `analyzeConvergence: tailFrom ${params.tailFrom} was given but there is no analysed sequence`);
     }
     tailFrom = params.tailFrom;
   }
@@ -76,15 +87,17 @@ export function analyzeConvergence(network: Network, params: ConvergenceParams =
   const d = network.input.dim;
   const P = probes.length;
 
-  // ── partial products: cost m²(d+1) per step and probe ──
-  const ppCost = width * width * (d + 1) * Math.max(lastNumber, 0) * P;
+  // ── partial products (and the plain forward check that goes with them): out·in·(d+1) per layer and probe ──
+  let ppCost = 0;
+  for (let i = 0; i <= last; i++) ppCost += network.outWidth(i) * network.inWidth(i);
+  ppCost *= (d + 1) * P;
   const ppMode = params.partialProducts ?? 'auto';
   const trackPP = ppMode === true || (ppMode === 'auto' && ppCost <= CONVERGENCE_DEFAULTS.partialProductBudget);
-  if (!trackPP && ppMode === 'auto') notes.push(`partial products P_k skipped: width² × (input dim + 1) × depth × probes = ${ppCost.toExponential(2)} multiply-adds exceeds the 'auto' budget of ${CONVERGENCE_DEFAULTS.partialProductBudget.toExponential(0)} (pass partialProducts: true to force)`);
+  if (!trackPP && ppMode === 'auto') notes.push(`partial products P_k and the check against the plain forward pass skipped: Σ_k (layer width × input width) × (input dim + 1) × probes = ${ppCost.toExponential(2)} multiply-adds exceeds the 'auto' budget of ${CONVERGENCE_DEFAULTS.partialProductBudget.toExponential(0)} (pass partialProducts: true to force)`);
 
   const recorded = makeRecordedDepths(Math.max(lastNumber, 0), recordCount, steps > 0 ? [firstNumber - 1] : []);
 
-  // ── per-layer arrays (over the whole network; NaN where undefined or not analysed) ──
+  // ── per-layer arrays (over the whole network; NaN outside the analysed run or where undefined) ──
   const normWminusI = new Float64Array(depth).fill(NaN);
   const normB = new Float64Array(depth).fill(NaN);
   const s1Term = new Float64Array(depth).fill(NaN);
@@ -95,40 +108,47 @@ export function analyzeConvergence(network: Network, params: ConvergenceParams =
   let denseSteps = 0, residualSteps = 0;
   let tailLogAbsDet = 0, tailDenseLayers = 0;
 
-  // ── per-group norm methods, affine-family shortcuts (verified against the generated layers) ──
+  // ── affine families step without forming W_k; their norms come from closed forms (verified against the generated layers) ──
   const groups = network.groups;
-  const affine: (AffineFamilyTerms | null)[] = groups.map(() => null);
+  const affine: ({ terms: AffineFamilyTerms; step: AffineStep } | null)[] = groups.map(() => null);
   const methods: { group: number; method: string }[] = [];
   groups.forEach((g, gi) => {
     if (g.start > last) return;
+    const inRun = g.start + g.count - 1 >= first;
     if (g.family?.kind === 'affine') {
       try {
-        const t = new AffineFamilyTerms(g.family, mNorm);
+        const t = affineFamilyTerms(g.family, mNorm);
         if (familyMatchesLayers(t, network, g.start, g.count)) {
-          affine[gi] = t;
-          methods.push({ group: gi, method: t.method });
+          affine[gi] = { terms: t, step: new AffineStep(g.family) };
+          if (inRun) methods.push({ group: gi, method: t.method });
           return;
         }
-        notes.push(`group ${gi + 1} (layers ${g.start + 1}–${g.start + g.count}): its family description does not reproduce its layers; norms computed from the generated layers instead`);
+        notes.push(`group ${gi + 1} (${layerSpan(g.start + 1, g.start + g.count)}): its family description does not reproduce its layers; norms computed from the generated layers instead`);
       } catch (e) {
         notes.push(`group ${gi + 1}: family description unusable (${(e as Error).message}); norms computed from the generated layers`);
       }
     }
-    methods.push({ group: gi, method: mNorm === '2' ? 'per layer: spectral norm (SVD; closed form for 2×2)' : `per layer: ${mNorm}-norm` });
+    if (inRun) methods.push({ group: gi, method: mNorm === '2' ? 'per layer: spectral norm (SVD; closed form for 2×2)' : `per layer: ${mNorm}-norm` });
   });
 
   // ── probe state ──
   const R = recorded.length;
   const cur: Float64Array[] = probes.map((p) => Float64Array.from(p.x));
+  const nxt: Float64Array[] = probes.map((p) => new Float64Array(p.x.length));
   const values: Float64Array[][] = probes.map(() => []);
   const recNorms = probes.map(() => new Float64Array(R));
   const recInc = probes.map(() => new Float64Array(R).fill(NaN));
   const windowInc = new Float64Array(P).fill(NaN);
   const stepInc = probes.map(() => new Float64Array(steps));
-  const stepNorm = probes.map(() => new Float64Array(steps));
   const tailInactive = new Float64Array(P);
+  const tailLength = new Float64Array(P);
+  const tailStart: Float64Array[] = probes.map((p) => Float64Array.from(p.x));
   const maxInc = new Float64Array(steps);
+  // partial products as G = [P | q] with a spare buffer per probe; the plain forward pass beside them
   const G: DenseMatrix[] = trackPP ? probes.map((p) => augmentedIdentity(p.x.length)) : [];
+  const spare: (DenseMatrix | null)[] = probes.map(() => null);
+  const plain: Float64Array[] = trackPP ? probes.map((p) => Float64Array.from(p.x)) : [];
+  const forwardResidual = new Float64Array(P);
   const ppRecDiff = probes.map(() => new Float64Array(R).fill(NaN));
   const ppRecNorm = probes.map(() => new Float64Array(R).fill(NaN));
   const ppWindow = new Float64Array(P).fill(NaN);
@@ -144,16 +164,13 @@ export function analyzeConvergence(network: Network, params: ConvergenceParams =
       }
       r++;
     }
+    if (k === tailFrom - 1) for (let p = 0; p < P; p++) tailStart[p] = cur[p].slice();
   };
   record(0);
 
-  // scratch for affine families and generic norms
-  const maxW = Math.max(width, ...groups.filter((g) => g.start <= last).map((g) => Math.max(network.inWidth(g.start), network.outWidth(g.start))), d);
-  const work = new Float64Array(maxW * maxW);
-  const famW = new Float64Array(maxW * maxW);
-  const famB = new Float64Array(maxW);
-  const pre = new Float64Array(maxW);
-  const nxt: Float64Array[] = probes.map(() => new Float64Array(width));
+  // scratch: pre-activations sized to each layer's output (widths change before the run), W − I for the run's norms
+  let pre = new Float64Array(d);
+  const work = new Float64Array(width * width);
 
   let gi = 0;
   for (let i = 0; i <= last; i++) {
@@ -161,68 +178,85 @@ export function analyzeConvergence(network: Network, params: ConvergenceParams =
     while (gi < groups.length - 1 && groups[gi].start + groups[gi].count <= i) gi++;
     const fam = groups[gi] && groups[gi].start <= i ? affine[gi] : null;
     const k = i + 1;
-    const inTail = k >= tailFrom && i >= first;
-    let layer: Layer;
+    const inRun = i >= first;
+    const inTail = inRun && k >= tailFrom;
+    // a family step needs only its scales; any other layer is generated (and dropped after this step)
+    let layer: Layer | null = null, s = 0, t = 0;
     if (fam) {
-      const m = network.outWidth(i);
       const j = i - groups[gi].start + 1;
-      fam.materialize(j, famW, famB);
-      layer = { kind: 'dense', weights: { rows: m, cols: m, data: famW.subarray(0, m * m) }, bias: famB.subarray(0, m), activation: fam.activation };
-      const t = fam.termsAt(j, inTail, work);
-      normWminusI[i] = t.normWminusI; normB[i] = t.normB;
-      if (inTail) { tailLogAbsDet += t.logAbsDet; tailDenseLayers++; }
+      s = scaleAt(fam.terms.family.weightScale, j);
+      t = scaleAt(fam.terms.family.biasScale, j);
+      if (inRun) {
+        // piece by piece: no per-layer object for 10⁵ layers
+        normWminusI[i] = fam.terms.normWminusI(s, work); normB[i] = fam.terms.normB(t);
+        if (inTail) { tailLogAbsDet += fam.terms.logAbsDetAt(s); tailDenseLayers++; }
+      }
     } else {
       layer = network.layer(i);
-      if (layer.kind === 'dense') {
-        const t = denseTerms(layer, mNorm, work, inTail);
-        normWminusI[i] = t.normWminusI; normB[i] = t.normB;
-        if (inTail) { tailLogAbsDet += t.logAbsDet; tailDenseLayers++; }
-      } else {
-        const t = residualTerms(layer, mNorm);
-        s1Term[i] = t.s1; s2Term[i] = t.s2;
+      if (inRun && layer.kind === 'dense') {
+        const terms = denseTerms(layer, mNorm, work, inTail);
+        normWminusI[i] = terms.normWminusI; normB[i] = terms.normB;
+        if (inTail) { tailLogAbsDet += terms.logAbsDet; tailDenseLayers++; }
+      } else if (inRun && layer.kind === 'residual') {
+        const terms = residualTerms(layer, mNorm);
+        s1Term[i] = terms.s1; s2Term[i] = terms.s2;
       }
     }
-    reluLayer[i] = layer.activation === 'relu' ? 1 : 0;
-    if (i >= first) {
+    const isBlock = layer?.kind === 'residual';
+    reluLayer[i] = (fam ? fam.step.relu : layer!.activation === 'relu') ? 1 : 0;
+    if (inRun) {
       const j = i - first;
-      if (layer.kind === 'dense') { weightTerms[j] = normWminusI[i]; biasTerms[j] = normB[i]; denseSteps++; }
+      if (!isBlock) { weightTerms[j] = normWminusI[i]; biasTerms[j] = normB[i]; denseSteps++; }
       else { weightTerms[j] = s1Term[i]; biasTerms[j] = s2Term[i]; residualSteps++; }
     }
+    // the independent reference: the layer exactly as the network generates it, through forward.ts
+    const plainLayer = trackPP ? layer ?? network.layer(i) : null;
 
     // forward every probe one step
     const outW = network.outWidth(i);
     const sameWidth = network.inWidth(i) === outW;
+    if (pre.length !== outW) pre = new Float64Array(outW);
     for (let p = 0; p < P; p++) {
       const x = cur[p];
       const y = nxt[p].length === outW ? nxt[p] : new Float64Array(outW);
       let inactive: number;
       const before = trackPP ? G[p] : null;
-      if (layer.kind === 'dense') {
-        inactive = denseForward(layer, x, pre.subarray(0, outW), y);
-        if (before) G[p] = pushAffineDense(layer as DenseLayer, before, pre.subarray(0, outW));
+      if (fam) {
+        inactive = fam.step.forward(s, t, x, pre, y);
+        if (before) {
+          const out = spare[p] && spare[p]!.data.length === before.data.length ? spare[p]! : { rows: before.rows, cols: before.cols, data: new Float64Array(before.data.length) };
+          fam.step.push(s, t, before, pre, out);
+          G[p] = out;
+          spare[p] = before;
+        }
+      } else if (layer!.kind === 'dense') {
+        inactive = denseForward(layer as DenseLayer, x, pre, y);
+        if (before) G[p] = pushAffineDense(layer as DenseLayer, before, pre);
       } else {
-        const res = residualForward(layer, x, y);
+        const res = residualForward(layer as ResidualBlock, x, y);
         inactive = res.inactive;
-        if (before) G[p] = pushAffineResidual(layer, before, res.pattern);
+        if (before) G[p] = pushAffineResidual(layer as ResidualBlock, before, res.pattern);
       }
       if (before && sameWidth) {
         const diff = linearPartDiffFro(G[p], before);
         if (!(ppWindow[p] >= diff)) ppWindow[p] = diff;
       }
+      if (plainLayer) {
+        plain[p] = applyLayer(plainLayer, plain[p]);
+        const dev = maxAbsDiff(y, plain[p]) / Math.max(1, vectorNorm(plain[p], 'inf'));
+        if (!(forwardResidual[p] >= dev)) forwardResidual[p] = dev; // NaN sticks
+      }
       if (inTail && inactive > 0) tailInactive[p]++;
       let inc = NaN;
       if (sameWidth) {
-        let s = 0;
-        if (mNorm === '1') { for (let t = 0; t < outW; t++) s += Math.abs(y[t] - x[t]); inc = s; }
-        else if (mNorm === 'inf') { for (let t = 0; t < outW; t++) s = Math.max(s, Math.abs(y[t] - x[t])); inc = s; }
-        else { for (let t = 0; t < outW; t++) { const e = y[t] - x[t]; s += e * e; } inc = Math.sqrt(s); }
+        inc = vectorNormOfDiff(y, x, mNorm);
         if (!(windowInc[p] >= inc)) windowInc[p] = inc;
       }
-      if (i >= first) {
+      if (inRun) {
         const j = i - first;
         stepInc[p][j] = inc;
-        stepNorm[p][j] = vectorNorm(y, mNorm);
         if (!(maxInc[j] >= inc)) maxInc[j] = inc;
+        if (inTail) tailLength[p] += inc;
       }
       // swap buffers (a width change allocates once)
       nxt[p] = x.length === outW ? x : new Float64Array(outW);
@@ -231,16 +265,23 @@ export function analyzeConvergence(network: Network, params: ConvergenceParams =
     record(k);
   }
   checkpoint(ctx, 1, 'convergence: series and verdicts');
+  if (denseSteps > 0 && residualSteps > 0) notes.push(mixedRunNote(denseSteps, residualSteps));
 
   // ── series ──
   const kind: ConvergenceResult['kind'] = steps === 0 ? 'none' : residualSteps === 0 ? 'dense' : denseSteps === 0 ? 'residual' : 'mixed';
   const sub = mNorm === '2' ? '₂' : mNorm === '1' ? '₁' : mNorm === 'inf' ? '∞' : 'F';
-  const weightLabel = kind === 'residual' ? `S1 = Σ_n Π_k ‖W^(n,k)‖${sub}` : kind === 'mixed' ? `Σ w_k (‖W_k − I‖${sub} or a_k)` : `Σ‖W_k − I‖${sub}`;
-  const biasLabel = kind === 'residual' ? `S2 = Σ_n Σ_k ‖b^(n,k)‖ Π_{j>k} ‖W^(n,j)‖${sub}` : kind === 'mixed' ? `Σ β_k (‖b_k‖ or the S2 term)` : `Σ‖b_k‖`;
+  const weightLabel = kind === 'residual' ? `S1 = Σ_n Π_k ‖W^(n,k)‖${sub}` : kind === 'mixed' ? `Σ w_k (‖W_k − I‖${sub} or a_n)` : `Σ‖W_k − I‖${sub}`;
+  const biasLabel = kind === 'residual' ? `S2 = Σ_n Σ_k ‖b^(n,k)‖ Π_{j>k} ‖W^(n,j)‖${sub}` : kind === 'mixed' ? `Σ β_k (‖b_k‖ or β_n)` : `Σ‖b_k‖`;
   const weightSeries = series(weightLabel, weightTerms, firstNumber, tailFrom, tailTo, minFitPoints, confidence);
   const biasSeries = series(biasLabel, biasTerms, firstNumber, tailFrom, tailTo, minFitPoints, confidence);
-  const suffixW = suffixSums(weightTerms), suffixB = suffixSums(biasTerms);
+  const parts = { denseLayers: denseSteps, sumWminusI: 0, sumB: 0, residualBlocks: residualSteps, S1: 0, S2: 0 };
+  for (let i = first; i <= last; i++) {
+    if (Number.isNaN(s1Term[i])) { parts.sumWminusI += normWminusI[i]; parts.sumB += normB[i]; } else { parts.S1 += s1Term[i]; parts.S2 += s2Term[i]; }
+  }
+  // Π(1 + w) over suffixes, as Σ log(1 + w) so long tails neither overflow nor lose digits
+  const suffixLogW = suffixSums(weightTerms.map(Math.log1p)), suffixB = suffixSums(biasTerms);
   const bothSummable = weightSeries.extrapolatedTail !== null && biasSeries.extrapolatedTail !== null;
+  const vectorNormName = (mNorm === '1' ? 'ℓ1' : mNorm === 'inf' ? 'ℓ∞' : 'ℓ2') as ConvergenceResult['vectorNorm'];
 
   // ── probes: fits, bounds, limits ──
   const probeResults: ProbeResult[] = probes.map((probe, p) => {
@@ -255,24 +296,29 @@ export function analyzeConvergence(network: Network, params: ConvergenceParams =
       if (steps === 0 || n < firstNumber - 1) continue;
       const idx = n - firstNumber + 1; // suffix index: Σ over layer numbers > n
       const v = values[p][q];
-      if (v.length === lastValue.length) observedToLast[q] = vectorNormDiff(lastValue, v, mNorm);
+      if (v.length === lastValue.length) observedToLast[q] = vectorNormOfDiff(lastValue, v, mNorm);
       if (n < validFrom) continue;
-      withinFile[q] = tailBound(suffixW[idx], suffixB[idx], recNorms[p][q]);
-      if (extrapolated) extrapolated[q] = tailBound(suffixW[idx] + weightSeries.extrapolatedTail!, suffixB[idx] + biasSeries.extrapolatedTail!, recNorms[p][q]);
+      withinFile[q] = tailBound(suffixLogW[idx], suffixB[idx], recNorms[p][q]);
+      if (extrapolated) extrapolated[q] = tailBound(suffixLogW[idx] + weightSeries.extrapolatedTail!, suffixB[idx] + biasSeries.extrapolatedTail!, recNorms[p][q]);
     }
     const radius = extrapolated && steps > 0 && lastNumber >= validFrom ? tailBound(weightSeries.extrapolatedTail!, biasSeries.extrapolatedTail!, vectorNorm(lastValue, mNorm)) : null;
     let partialProducts: PartialProductTrace | null = null;
     if (trackPP) {
       const g = G[p];
       const Pn = new Float64Array(g.rows * d), qn = new Float64Array(g.rows);
+      const reference = plain[p];
       let residual = 0;
       for (let i = 0; i < g.rows; i++) {
         let s = g.data[i * (d + 1) + d];
         qn[i] = s;
         for (let j = 0; j < d; j++) { Pn[i * d + j] = g.data[i * (d + 1) + j]; s += Pn[i * d + j] * probe.x[j]; }
-        residual = Math.max(residual, Math.abs(s - lastValue[i]));
+        const dev = Math.abs(s - reference[i]);
+        if (!(residual >= dev)) residual = dev;
       }
-      partialProducts = { inputDim: d, diffNorms: ppRecDiff[p], norms: ppRecNorm[p], final: { rows: g.rows, cols: d, data: Pn }, finalOffset: qn, residual };
+      if (!(residual <= 1e-9 * Math.max(1, vectorNorm(reference, 'inf')) && forwardResidual[p] <= 1e-9)) {
+        notes.push(`internal check failed at ${probe.name}: against the plain forward pass, ‖P_n x + q_n − N_n(x)‖_∞ = ${fmt(residual)} and the stepped N_k(x) deviate by up to ${fmt(forwardResidual[p])} (relative) — these results are not reliable`);
+      }
+      partialProducts = { inputDim: d, matrixNorm: 'Frobenius', diffNorms: ppRecDiff[p], norms: ppRecNorm[p], final: { rows: g.rows, cols: d, data: Pn }, finalOffset: qn, residual, forwardResidual: forwardResidual[p] };
     }
     return {
       name: probe.name,
@@ -281,32 +327,35 @@ export function analyzeConvergence(network: Network, params: ConvergenceParams =
       norms: recNorms[p],
       increments: recInc[p],
       incrementFit,
+      tailPath: { length: tailLength[p], displacement: steps > 0 ? vectorNormOfDiff(lastValue, tailStart[p], mNorm) : NaN },
       tailLayersWithInactiveNeurons: tailInactive[p],
       partialProducts,
       limitEstimate: { value: lastValue.slice(), radius, basis: 'extrapolated' as const },
       tailBound: {
-        formula: 'sup_{k>n} ‖N_k − N_n‖ ≤ T_w·e^{T_w}·(‖N_n‖ + T_β) + T_β, T_w = Σ_{k>n} w_k, T_β = Σ_{k>n} β_k',
-        withinFile, observedToLast, extrapolated, validFrom,
+        formula: 'sup_{k>n} ‖N_k − N_n‖ ≤ (Π_{k>n}(1 + w_k) − 1)·(‖N_n‖ + T_β) + T_β, T_β = Σ_{k>n} β_k (past the file: Π(1 + w) ≤ e^{Σ w} with the fitted tail sums)',
+        withinFile, observedToLast, extrapolated, validFrom, vectorNorm: vectorNormName,
       },
     };
   });
   const maxIncFit = fitPowerLaw(maxInc, firstNumber, tailFrom, tailTo, minFitPoints, confidence);
-  const normFits = probes.map((_, p) => fitPowerLaw(stepNorm[p], firstNumber, tailFrom, tailTo, minFitPoints, confidence));
 
   const base = {
     networkName: network.name,
     norm,
-    vectorNorm: (mNorm === '1' ? 'ℓ1' : mNorm === 'inf' ? 'ℓ∞' : 'ℓ2') as ConvergenceResult['vectorNorm'],
+    vectorNorm: vectorNormName,
     depth,
     kind,
     sequence: { first: firstNumber, last: lastNumber, width },
+    runs,
+    runIndex,
     layers: { normWminusI, normB, s1Term, s2Term, methods },
-    series: { weight: weightSeries, bias: biasSeries },
+    series: { weight: weightSeries, bias: biasSeries, parts },
     tail: { from: tailFrom, to: tailTo },
     recordedDepths: recorded,
     probes: probeResults,
     maxIncrement: { values: maxInc, fit: maxIncFit },
     tailLogAbsDet: tailDenseLayers > 0 ? tailLogAbsDet : NaN,
+    tailDenseLayers,
     notes,
   };
   const tailMinIncrement = Float64Array.from(stepInc, (inc) => {
@@ -314,7 +363,7 @@ export function analyzeConvergence(network: Network, params: ConvergenceParams =
     for (let k = tailFrom; k <= tailTo; k++) min = Math.min(min, inc[k - firstNumber]);
     return min;
   });
-  const verdicts = buildVerdicts(base, { threshold, groups, normFits, weightTerms, biasTerms, tailMinIncrement });
+  const verdicts = buildVerdicts(base, { threshold, groups, weightTerms, biasTerms, tailMinIncrement });
   return { ...base, verdicts };
 }
 
@@ -338,10 +387,13 @@ function suffixSums(terms: Float64Array): Float64Array {
   return out;
 }
 
-/** T_w e^{T_w} (‖N_n‖ + T_β) + T_β (MATH.md §A, summed Grönwall-style). */
-export function tailBound(tw: number, tb: number, normN: number): number {
-  if (tw === 0) return tb;
-  return tw * Math.exp(tw) * (normN + tb) + tb;
+/**
+ * (Π(1 + w) − 1)(‖N_n‖ + T_β) + T_β with Π(1 + w) = e^{logProduct} (MATH.md §A: ‖N_k‖ ≤ (1 + w_k)‖N_{k−1}‖ + β_k
+ * bounds every ‖N_{j−1}‖ on the way, and Σ_j w_j Π_{i<j}(1 + w_i) telescopes to Π(1 + w) − 1).
+ */
+export function tailBound(logProduct: number, tb: number, normN: number): number {
+  if (logProduct === 0) return tb;
+  return Math.expm1(logProduct) * (normN + tb) + tb;
 }
 
 /**
@@ -359,10 +411,19 @@ function boundValidFrom(reluLayer: Uint8Array, firstNumber: number, lastNumber: 
   return k >= firstNumber ? k : firstNumber - 1;
 }
 
-function vectorNormDiff(a: Float64Array, b: Float64Array, norm: MatrixNorm): number {
-  const d = new Float64Array(a.length);
-  for (let i = 0; i < a.length; i++) d[i] = a[i] - b[i];
-  return vectorNorm(d, norm);
+/** ‖a − b‖ in the vector norm paired with `norm`, without allocating. */
+function vectorNormOfDiff(a: Float64Array, b: Float64Array, norm: MatrixNorm): number {
+  let s = 0;
+  if (norm === '1') { for (let t = 0; t < a.length; t++) s += Math.abs(a[t] - b[t]); return s; }
+  if (norm === 'inf') { for (let t = 0; t < a.length; t++) s = Math.max(s, Math.abs(a[t] - b[t])); return s; }
+  for (let t = 0; t < a.length; t++) { const e = a[t] - b[t]; s += e * e; }
+  return Math.sqrt(s);
+}
+
+function maxAbsDiff(a: Float64Array, b: Float64Array): number {
+  let m = 0;
+  for (let t = 0; t < a.length; t++) { const e = Math.abs(a[t] - b[t]); if (!(m >= e)) m = e; }
+  return m;
 }
 
 function augmentedIdentity(d: number): DenseMatrix {
@@ -372,7 +433,7 @@ function augmentedIdentity(d: number): DenseMatrix {
 }
 
 function positiveInteger(v: number, name: string, min: number): number {
-  if (!Number.isInteger(v) || v < min) throw new RangeError(`analyzeConvergence: ${name} must be an integer ≥ ${min}, got ${v}`);
+  if (!Number.isInteger(v) || v < min) throw new ConvergenceParamsError(`analyzeConvergence: ${name} must be an integer ≥ ${min}, got ${v}`);
   return v;
 }
 
@@ -385,8 +446,8 @@ export function resolveProbes(network: Network, params: ConvergenceParams, notes
   const d = network.input.dim;
   if (params.probes && params.probes.length > 0) {
     return params.probes.map((x, i) => {
-      if (x.length !== d) throw new RangeError(`analyzeConvergence: probe ${i + 1} has ${x.length} coordinate${x.length === 1 ? '' : 's'}, the network's input dimension is ${d}`);
-      for (let j = 0; j < x.length; j++) if (!Number.isFinite(x[j])) throw new RangeError(`analyzeConvergence: probe ${i + 1} coordinate ${j + 1} is not a finite number`);
+      if (x.length !== d) throw new ConvergenceParamsError(`analyzeConvergence: probe ${i + 1} has ${x.length} coordinate${x.length === 1 ? '' : 's'}, the network's input dimension is ${d}`);
+      for (let j = 0; j < x.length; j++) if (!Number.isFinite(x[j])) throw new ConvergenceParamsError(`analyzeConvergence: probe ${i + 1} coordinate ${j + 1} is not a finite number`);
       return { name: `probe ${i + 1}`, x: Float64Array.from(x) };
     });
   }

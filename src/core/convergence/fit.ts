@@ -1,61 +1,96 @@
 /**
  * Power-law tail fits v_k ≈ C·k^(−p) by ordinary least squares in log–log space, with a Student-t
- * confidence interval for p from the slope's standard error (df = n − 2).
+ * confidence interval for p from the slope's standard error (df = n − 2), and a drift check.
  *
- * The t-interval treats the log-residuals as independent; for deterministic sequences (closed-form
- * families) it measures how well a straight line describes the tail rather than sampling error, so
- * a curved tail (e.g. (k+1)^(−2) fitted in k) still gets a narrow interval close to the true slope.
+ * The t-interval treats the log-residuals as independent. On deterministic smooth tails (closed-form
+ * families) there is no sampling error: the interval then measures how well a straight line fits, so
+ * it is narrow even where the local exponent keeps moving — b_k = 1/(k log k) fitted on 501–1000 gets
+ * p = 1.14 with an interval of width 0 although Σ b_k diverges. So every fit also compares the local
+ * exponents of the two halves of its range: a significant drift toward 1 that, continued linearly in
+ * log k, reaches 1 before k = n³ (n = the fit's last layer) makes summability undecidable.
  */
 import type { PowerLawFit, VerdictStatus } from '../../shared/analyses/convergence';
 
-export const FIT_METHOD = 'OLS of log v on log k over the tail; t-interval for the slope (df = n − 2); exactly-zero terms skipped';
+export const FIT_METHOD = 'OLS of log v on log k over the tail; t-interval for the slope (df = n − 2); exactly-zero terms skipped; ' +
+  'drift: the same fit on each half of the tail';
+
+/** Least-squares line through (x, y) with its slope's standard error; null when sxx = 0 or n < 3. */
+interface Line { slope: number; intercept: number; se: number; residualSd: number; n: number; meanX: number }
+
+function leastSquares(xs: Float64Array, ys: Float64Array, start: number, end: number): Line | null {
+  const n = end - start;
+  if (n < 3) return null;
+  let sx = 0, sy = 0;
+  for (let i = start; i < end; i++) { sx += xs[i]; sy += ys[i]; }
+  const mx = sx / n, my = sy / n;
+  let sxx = 0, sxy = 0;
+  for (let i = start; i < end; i++) { const dx = xs[i] - mx; sxx += dx * dx; sxy += dx * (ys[i] - my); }
+  if (sxx === 0) return null;
+  const slope = sxy / sxx;
+  const intercept = my - slope * mx;
+  let ssr = 0;
+  for (let i = start; i < end; i++) { const r = ys[i] - intercept - slope * xs[i]; ssr += r * r; }
+  const residualSd = Math.sqrt(ssr / (n - 2));
+  return { slope, intercept, se: residualSd / Math.sqrt(sxx), residualSd, n, meanX: mx };
+}
 
 /**
  * Fit `values[j]` (the term of layer number `firstNumber + j`) over layer numbers from..to.
- * Non-finite terms make the fit 'insufficient' (the tail overflowed; nothing can be fitted honestly).
+ * Non-finite terms make the fit 'insufficient' (the tail overflowed; nothing can be fitted honestly);
+ * so do fewer than `minPoints` terms in the range, zeros included: an all-zero tail is 'zero' only
+ * when it has at least `minPoints` layers.
  */
 export function fitPowerLaw(values: Float64Array, firstNumber: number, from: number, to: number, minPoints = 8, confidence = 0.95): PowerLawFit {
   if (!(confidence > 0 && confidence < 1)) throw new RangeError(`fitPowerLaw: confidence must be in (0, 1), got ${confidence}`);
-  let n = 0, zeros = 0, nonFinite = 0;
-  let sx = 0, sy = 0;
   const j0 = Math.max(0, from - firstNumber), j1 = Math.min(values.length - 1, to - firstNumber);
+  const size = Math.max(0, j1 - j0 + 1);
+  const xs = new Float64Array(size), ys = new Float64Array(size);
+  let n = 0, zeros = 0, nonFinite = 0;
   for (let j = j0; j <= j1; j++) {
     const v = Math.abs(values[j]);
     if (v === 0) { zeros++; continue; }
     if (!Number.isFinite(v)) { nonFinite++; continue; }
-    const x = Math.log(firstNumber + j), y = Math.log(v);
-    n++; sx += x; sy += y;
+    xs[n] = Math.log(firstNumber + j); ys[n] = Math.log(v); n++;
   }
-  const base = { from, to, points: n, zeros, confidence, method: FIT_METHOD };
-  const none = { ...base, p: NaN, lo: NaN, hi: NaN, logC: NaN, standardError: NaN, residualSd: NaN };
+  const need = Math.max(3, minPoints);
+  const base = { from, to, points: n, zeros, minPoints: need, confidence, method: FIT_METHOD };
+  const none = { ...base, p: NaN, lo: NaN, hi: NaN, logC: NaN, standardError: NaN, residualSd: NaN, drift: null };
   if (nonFinite > 0) return { kind: 'insufficient', ...none };
-  if (n === 0 && zeros > 0) return { kind: 'zero', ...base, p: Infinity, lo: Infinity, hi: Infinity, logC: -Infinity, standardError: 0, residualSd: 0 };
-  if (n < Math.max(3, minPoints)) return { kind: 'insufficient', ...none };
-  const mx = sx / n, my = sy / n;
-  let sxx = 0, sxy = 0;
-  for (let j = j0; j <= j1; j++) {
-    const v = Math.abs(values[j]);
-    if (v === 0 || !Number.isFinite(v)) continue;
-    const dx = Math.log(firstNumber + j) - mx;
-    sxx += dx * dx; sxy += dx * (Math.log(v) - my);
-  }
-  if (sxx === 0) return { kind: 'insufficient', ...none };
-  const slope = sxy / sxx;
-  const intercept = my - slope * mx;
-  let ssr = 0;
-  for (let j = j0; j <= j1; j++) {
-    const v = Math.abs(values[j]);
-    if (v === 0 || !Number.isFinite(v)) continue;
-    const r = Math.log(v) - intercept - slope * Math.log(firstNumber + j);
-    ssr += r * r;
-  }
-  const df = n - 2;
-  const residualSd = Math.sqrt(ssr / df);
-  const se = residualSd / Math.sqrt(sxx);
-  const t = studentTQuantile(0.5 + confidence / 2, df);
-  const p = -slope;
-  return { kind: 'power', ...base, p, lo: p - t * se, hi: p + t * se, logC: intercept, standardError: se, residualSd };
+  if (n === 0 && zeros >= need) return { kind: 'zero', ...base, p: Infinity, lo: Infinity, hi: Infinity, logC: -Infinity, standardError: 0, residualSd: 0, drift: null };
+  if (n < need) return { kind: 'insufficient', ...none };
+  const line = leastSquares(xs, ys, 0, n);
+  if (!line) return { kind: 'insufficient', ...none };
+  const t = studentTQuantile(0.5 + confidence / 2, n - 2);
+  const p = -line.slope;
+  return {
+    kind: 'power', ...base, p, lo: p - t * line.se, hi: p + t * line.se, logC: line.intercept, standardError: line.se, residualSd: line.residualSd,
+    drift: halvesDrift(xs, ys, n, confidence, Math.log(to)),
+  };
 }
+
+/**
+ * The local exponent on each half of the fitted points, its change and where a linear continuation
+ * in log k would take it to 1. Null when a half has fewer than 3 points.
+ */
+function halvesDrift(xs: Float64Array, ys: Float64Array, n: number, confidence: number, logLast: number): PowerLawFit['drift'] {
+  const half = n >> 1;
+  const a = leastSquares(xs, ys, 0, half), b = leastSquares(xs, ys, half, n);
+  if (!a || !b) return null;
+  const pFirst = -a.slope, pSecond = -b.slope;
+  const change = pSecond - pFirst;
+  const standardError = Math.hypot(a.se, b.se);
+  const t = studentTQuantile(0.5 + confidence / 2, Math.min(a.n, b.n) - 2);
+  const significant = Math.abs(change) > t * standardError + HARMONIC_TOLERANCE;
+  // the local exponent as a line in log k through the two halves' centres: where does it reach 1?
+  const perLogK = change / (b.meanX - a.meanX);
+  const towardOne = significant && (pSecond > 1 ? change < 0 : change > 0);
+  const logCrossing = towardOne ? b.meanX + (1 - pSecond) / perLogK : Infinity;
+  const reachesOne = towardOne && logCrossing <= DRIFT_HORIZON_POWER * logLast;
+  return { pFirst, pSecond, change, standardError, significant, towardOne, crossing: Math.exp(logCrossing), reachesOne };
+}
+
+/** A drift toward 1 decides nothing when its linear continuation reaches 1 beyond k = n^this. */
+export const DRIFT_HORIZON_POWER = 3;
 
 /**
  * Exponents within this of 1 are the harmonic case p = 1 (e.g. ‖W_k − I‖ = 1/k fitted exactly, where
@@ -65,11 +100,13 @@ export const HARMONIC_TOLERANCE = 1e-9;
 
 /**
  * Summable iff p > 1: holds when the whole interval lies above 1 + HARMONIC_TOLERANCE, fails when it
- * lies at or below it, otherwise inconclusive.
+ * lies at or below it, otherwise inconclusive — and inconclusive either way when the local exponent
+ * drifts toward 1 and would reach it before k = n³ (the power law then does not describe the tail).
  */
 export function summability(fit: PowerLawFit): VerdictStatus {
   if (fit.kind === 'zero') return 'holds';
   if (fit.kind === 'insufficient') return 'inconclusive';
+  if (fit.drift?.reachesOne) return 'inconclusive';
   if (fit.lo > 1 + HARMONIC_TOLERANCE) return 'holds';
   if (fit.hi <= 1 + HARMONIC_TOLERANCE) return 'fails';
   return 'inconclusive';

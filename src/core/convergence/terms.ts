@@ -170,24 +170,39 @@ export class AffineFamilyTerms {
 
   /** Terms of family-local layer j (1..count). `work` is used only without a closed form. */
   termsAt(j: number, withDet: boolean, work: Float64Array): DenseTerms {
-    const f = this.family;
-    const s = scaleAt(f.weightScale, j);
-    const sb = scaleAt(f.biasScale, j);
-    const normB = this.normV === 0 ? 0 : Math.abs(sb) * this.normV;
-    const normWminusI = this.normWminusI(s, work);
-    let det = NaN;
-    if (withDet) {
-      det = 0;
-      const a = f.identity;
-      for (let i = 0; i < this.m; i++) {
-        const re = a + s * this.eigRe[i], im = s * this.eigIm[i];
-        det += Math.log(Math.hypot(re, im));
-      }
-    }
-    return { normWminusI, normB, logAbsDet: det };
+    return this.termsAtScales(scaleAt(this.family.weightScale, j), scaleAt(this.family.biasScale, j), withDet, work);
   }
 
-  private normWminusI(s: number, work: Float64Array): number {
+  /** The same for the scales s = s_W(k), t = s_b(k) already at hand. */
+  termsAtScales(s: number, t: number, withDet: boolean, work: Float64Array): DenseTerms {
+    return { normWminusI: this.normWminusI(s, work), normB: this.normB(t), logAbsDet: withDet ? this.logAbsDetAt(s) : NaN };
+  }
+
+  /** ‖b_k‖ = |t|·‖v‖ for the bias scale t = s_b(k). */
+  normB(t: number): number {
+    return this.normV === 0 ? 0 : Math.abs(t) * this.normV;
+  }
+
+  /**
+   * log|det(aI + sM)| = Σ_i log|a + s·λ_i|: the squared moduli are multiplied in batches (one log
+   * per batch, flushed before the product could leave [1e-150, 1e150]) — a 10⁵-layer family would
+   * otherwise spend most of its time in Math.log.
+   */
+  logAbsDetAt(s: number): number {
+    const a = this.family.identity, re = this.eigRe, im = this.eigIm;
+    let logSq = 0, prod = 1;
+    for (let i = 0; i < this.m; i++) {
+      const x = a + s * re[i], y = s * im[i];
+      const sq = x * x + y * y;
+      if (!(sq > 1e-150 && sq < 1e150)) { logSq += Math.log(sq); continue; } // tiny, huge or 0 (→ −∞)
+      prod *= sq;
+      if (!(prod > 1e-150 && prod < 1e150)) { logSq += Math.log(prod); prod = 1; }
+    }
+    return 0.5 * (logSq + Math.log(prod));
+  }
+
+  /** ‖W_k − I‖ = ‖(a − 1)I + s·M‖ for the weight scale s = s_W(k); `work` (m²) only without a closed form. */
+  normWminusI(s: number, work: Float64Array): number {
     const m = this.m, c = this.c;
     if (c === 0) return Math.abs(s) * this.normM;
     switch (this.norm) {
@@ -205,6 +220,10 @@ export class AffineFamilyTerms {
       case '2': {
         if (this.spectralShortcut) {
           let best = 0;
+          for (let i = 0; i < m; i++) { const x = c + s * this.eigRe[i], y = s * this.eigIm[i]; best = Math.max(best, x * x + y * y); }
+          if (Number.isFinite(best)) return Math.sqrt(best);
+          // squares overflowed: the same maximum without them
+          best = 0;
           for (let i = 0; i < m; i++) best = Math.max(best, Math.hypot(c + s * this.eigRe[i], s * this.eigIm[i]));
           return best;
         }
@@ -231,6 +250,21 @@ export class AffineFamilyTerms {
   get activation(): Activation {
     return this.family.activation;
   }
+}
+
+/**
+ * The precomputed terms of a family for a norm, made once per parsed family: the eigenvalues of M
+ * (tens of ms at width 64) do not change while the document does not, and the lenses, the
+ * diagnostics and the panel all analyse the same parsed network.
+ */
+const familyTermsCache = new WeakMap<AffineFamilyInfo, Map<MatrixNorm, AffineFamilyTerms>>();
+
+export function affineFamilyTerms(family: AffineFamilyInfo, norm: MatrixNorm): AffineFamilyTerms {
+  let byNorm = familyTermsCache.get(family);
+  if (!byNorm) familyTermsCache.set(family, (byNorm = new Map()));
+  let terms = byNorm.get(norm);
+  if (!terms) byNorm.set(norm, (terms = new AffineFamilyTerms(family, norm)));
+  return terms;
 }
 
 /** Eigenvalues of a square matrix (real and imaginary parts), via ml-matrix. */

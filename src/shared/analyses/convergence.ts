@@ -29,6 +29,11 @@ export interface ConvergenceParams {
   readonly norm?: ConvergenceNorm;
   /** probe inputs; replaces the file's probes (default: file probes, else the domain's corners/centre) */
   readonly probes?: readonly (readonly number[] | Float64Array)[];
+  /**
+   * which width-preserving run of layers to analyse: 1-based index into `result.runs` (default: the
+   * longest run; ties go to the last one)
+   */
+  readonly run?: number;
   /** first layer number of the tail used for the power-law fits (default: second half of the sequence) */
   readonly tailFrom?: number;
   /** fewest positive points a fit needs before it may decide anything (default 8) */
@@ -40,8 +45,9 @@ export interface ConvergenceParams {
   /** how many depths get their N_k(x) stored (log-spaced, always incl. 0 and the last; default 200) */
   readonly recordedDepthCount?: number;
   /**
-   * Track the partial products P_k (width × inputDim) at every probe. 'auto' (default) does it when
-   * width²·(inputDim+1)·steps·probes ≤ 4·10⁸ multiply-adds.
+   * Track the partial products P_k (width × inputDim) at every probe, and check N_k(x) and P_n x + q_n
+   * against an independent plain forward pass. 'auto' (default) does it when
+   * Σ_k out_k·in_k·(inputDim+1)·probes ≤ 4·10⁸ multiply-adds (layers up to the end of the analysed run).
    */
   readonly partialProducts?: boolean | 'auto';
   /**
@@ -55,8 +61,9 @@ export interface ConvergenceParams {
 /** Least-squares fit log v_k ≈ log C − p log k over the layers from..to (1-based layer numbers). */
 export interface PowerLawFit {
   /**
-   * 'power': a fit was made; 'zero': every term in the range is exactly 0 (trivially summable,
-   * p = Infinity); 'insufficient': fewer than minFitPoints positive terms (p, lo, hi are NaN).
+   * 'power': a fit was made; 'zero': every term in the range is exactly 0 and there are at least
+   * minPoints of them (summable, p = Infinity); 'insufficient': fewer than minPoints positive terms,
+   * or an all-zero range shorter than minPoints (p, lo, hi are NaN).
    */
   readonly kind: 'power' | 'zero' | 'insufficient';
   readonly from: number;
@@ -64,6 +71,8 @@ export interface PowerLawFit {
   /** positive terms used in the fit; exactly-zero terms are skipped (they only help summability) */
   readonly points: number;
   readonly zeros: number;
+  /** the fewest points (zeros included for an all-zero tail) a fit needs before it may decide anything */
+  readonly minPoints: number;
   /** decay exponent: v_k ≈ C·k^(−p) */
   readonly p: number;
   /** confidence interval for p (t-interval on the OLS slope, df = points − 2) */
@@ -75,6 +84,26 @@ export interface PowerLawFit {
   readonly standardError: number;
   readonly residualSd: number;
   readonly method: string;
+  /**
+   * The same fit on each half of the fitted points (null when a half has fewer than 3): a tail whose
+   * local exponent moves toward 1 is not described by one power law (e.g. 1/(k log k): p drifts down
+   * to 1 and Σ diverges), whatever the t-interval says.
+   */
+  readonly drift: {
+    readonly pFirst: number;
+    readonly pSecond: number;
+    /** pSecond − pFirst */
+    readonly change: number;
+    readonly standardError: number;
+    /** |change| beyond its t-interval (and beyond rounding, 1e-9) */
+    readonly significant: boolean;
+    /** significant and moving toward 1 */
+    readonly towardOne: boolean;
+    /** the layer number where the local exponent, continued linearly in log k, reaches 1 (Infinity if it moves away) */
+    readonly crossing: number;
+    /** towardOne and crossing ≤ (last layer of the fit)³: summability is then not decided */
+    readonly reachesOne: boolean;
+  } | null;
 }
 
 /** One series Σ_k v_k over the analysed sequence (Σ‖W_k − I‖, Σ‖b_k‖, S1, S2). */
@@ -131,8 +160,10 @@ export interface NecessaryVerdict extends Verdict {
 }
 
 export interface PartialProductTrace {
-  /** P_k is width × inputDim; ‖P_k − P_{k−1}‖ is the Frobenius norm */
+  /** P_k is width × inputDim */
   readonly inputDim: number;
+  /** the matrix norm of diffNorms and norms: always 'Frobenius' (whatever the analysis norm) */
+  readonly matrixNorm: 'Frobenius';
   /** at recordedDepths: max of ‖P_j − P_{j−1}‖_F over the window (previous recorded depth, k]; NaN at 0 */
   readonly diffNorms: Float64Array;
   /** ‖P_k‖_F at recordedDepths */
@@ -140,8 +171,16 @@ export interface PartialProductTrace {
   /** P_n and q_n at the last depth (N_n(x) = P_n x + q_n on x's activation domain) */
   readonly final: { readonly rows: number; readonly cols: number; readonly data: Float64Array };
   readonly finalOffset: Float64Array;
-  /** ‖P_n x + q_n − N_n(x)‖_∞ against the plain forward pass (MATH.md §A: must be reported) */
+  /**
+   * ‖P_n x + q_n − N_n(x)‖_∞ with N_n(x) from the plain forward pass (network/forward.ts, on the
+   * layers as the network generates them — independent of the analysis' own stepping; MATH.md §A)
+   */
   readonly residual: number;
+  /**
+   * max over every depth k of ‖N_k(x) − plain N_k(x)‖_∞ / max(1, ‖plain N_k(x)‖_∞): the analysis' own
+   * stepped values against the plain pass (the structured family step rounds differently, by ulps)
+   */
+  readonly forwardResidual: number;
 }
 
 export interface ProbeResult {
@@ -149,7 +188,7 @@ export interface ProbeResult {
   readonly x: Float64Array;
   /** N_k(x) at each of result.recordedDepths (widths may differ before the sequence starts) */
   readonly values: Float64Array[];
-  /** ‖N_k(x)‖ at recordedDepths */
+  /** ‖N_k(x)‖ at recordedDepths (the vector norm result.vectorNorm) */
   readonly norms: Float64Array;
   /**
    * at recordedDepths: max of ‖N_j(x) − N_{j−1}(x)‖ over the window (previous recorded depth, k]
@@ -158,6 +197,11 @@ export interface ProbeResult {
   readonly increments: Float64Array;
   /** the fit of the per-step increments over the tail range */
   readonly incrementFit: PowerLawFit;
+  /**
+   * over the tail: Σ_k ‖N_k − N_{k−1}‖ and the net displacement ‖N_to − N_{from−1}‖ (equal when the
+   * increments all point the same way; a small ratio means they cancel)
+   */
+  readonly tailPath: { readonly length: number; readonly displacement: number };
   /** number of tail layers at which some ReLU neuron is inactive at this probe */
   readonly tailLayersWithInactiveNeurons: number;
   readonly partialProducts: PartialProductTrace | null;
@@ -168,8 +212,10 @@ export interface ProbeResult {
 
 /**
  * From ‖N_k − N_{k−1}‖ ≤ w_k‖N_{k−1}‖ + β_k and ‖N_k‖ ≤ (1 + w_k)‖N_{k−1}‖ + β_k (MATH.md §A; §B
- * with w = a_k, β = β_k) with tails T_w(n) = Σ_{k>n} w_k, T_β(n) = Σ_{k>n} β_k:
- *   sup_{k>n} ‖N_k − N_n‖ ≤ T_w·e^{T_w}·(‖N_n‖ + T_β) + T_β.
+ * with w = a_k, β = β_k): ‖N_{j−1}‖ ≤ Π_{n<i<j}(1 + w_i)(‖N_n‖ + T_β), and Σ_j w_j Π_{n<i<j}(1 + w_i)
+ * telescopes to Π_{j>n}(1 + w_j) − 1, so with Π_w(n) = Π_{k>n}(1 + w_k), T_β(n) = Σ_{k>n} β_k:
+ *   sup_{k>n} ‖N_k − N_n‖ ≤ (Π_w − 1)·(‖N_n‖ + T_β) + T_β   (≤ T_w·e^{T_w}·(‖N_n‖ + T_β) + T_β).
+ * Past the file only the fitted sum of the w tail is known: Π(1 + w) ≤ e^{Σ w} covers it.
  */
 export interface TailBound {
   /** the depths n (= result.recordedDepths) */
@@ -182,6 +228,15 @@ export interface TailBound {
   readonly extrapolated: Float64Array | null;
   /** the bound is valid for n ≥ validFrom (needs N_{k−1} ≥ 0 before every ReLU step) */
   readonly validFrom: number;
+  /** the vector norm of every bound and distance here (the matrix norm is result.norm) */
+  readonly vectorNorm: 'ℓ2' | 'ℓ1' | 'ℓ∞';
+}
+
+/** A maximal run of consecutive width-preserving layers (1-based layer numbers, inclusive). */
+export interface LayerRun {
+  readonly first: number;
+  readonly last: number;
+  readonly width: number;
 }
 
 export interface ConvergenceResult {
@@ -194,11 +249,16 @@ export interface ConvergenceResult {
   /** 'dense' (§A), 'residual' (§B) or 'mixed' steps in the analysed sequence */
   readonly kind: 'dense' | 'residual' | 'mixed' | 'none';
   /**
-   * The analysed sequence: the last run of width-preserving layers (first..last, 1-based layer
-   * numbers); width m. Layers before it (e.g. an input embedding) and a non-square output layer
-   * after it are excluded from the series and said so in `notes`.
+   * The analysed sequence: one run of width-preserving layers (first..last, 1-based layer numbers);
+   * width m. By default the longest run (ties: the last); params.run picks another. Layers before it
+   * are a fixed input map, layers after it are left out; `notes` says which. With no run at all,
+   * first = 1, last = 0 and width = the input dimension.
    */
   readonly sequence: { readonly first: number; readonly last: number; readonly width: number };
+  /** every width-preserving run of the network, in order */
+  readonly runs: LayerRun[];
+  /** index into runs of the analysed one (−1 when there is none) */
+  readonly runIndex: number;
   /** per layer (index i = layer number − 1, length = depth); NaN where a quantity is undefined */
   readonly layers: {
     readonly normWminusI: Float64Array;
@@ -214,7 +274,22 @@ export interface ConvergenceResult {
    * weight: Σ w_k with w_k = ‖W_k − I‖ (dense) or a_k (residual); bias: Σ β_k with β_k = ‖b_k‖ or
    * the S2 term. For a purely dense sequence these are Σ‖W−I‖ and Σ‖b‖, for a ResNet S1 and S2.
    */
-  readonly series: { readonly weight: SeriesSummary; readonly bias: SeriesSummary };
+  readonly series: {
+    readonly weight: SeriesSummary;
+    readonly bias: SeriesSummary;
+    /**
+     * The two kinds of step in the run and what each contributes (exact sums over the layers present):
+     * dense layers w = ‖W_k − I‖, β = ‖b_k‖; residual blocks w = a_n (S1 term), β = β_n (S2 term).
+     */
+    readonly parts: {
+      readonly denseLayers: number;
+      readonly sumWminusI: number;
+      readonly sumB: number;
+      readonly residualBlocks: number;
+      readonly S1: number;
+      readonly S2: number;
+    };
+  };
   /** the tail range used by all fits (1-based layer numbers) */
   readonly tail: { readonly from: number; readonly to: number };
   /** depths k (0 … depth) at which probe values are stored: all when depth+1 ≤ recordedDepthCount, else log-spaced */
@@ -224,6 +299,8 @@ export interface ConvergenceResult {
   readonly maxIncrement: { readonly values: Float64Array; readonly fit: PowerLawFit };
   /** Σ log|det W_k| over the tail (dense square layers; NaN when the tail has none) */
   readonly tailLogAbsDet: number;
+  /** dense layers in the tail (the count behind tailLogAbsDet) */
+  readonly tailDenseLayers: number;
   readonly verdicts: {
     readonly sufficient: Verdict;
     readonly necessary: NecessaryVerdict;

@@ -3,7 +3,7 @@
  * per-layer arrays of a deep network (10⁵ layers ≈ 800 KB per array) are thinned here to about
  * `params.maxPoints` log-spaced layers, keeping every layer a CodeLens or a fit boundary refers to.
  */
-import { analyzeConvergence } from '../../core/convergence';
+import { analyzeConvergence, ConvergenceParamsError } from '../../core/convergence';
 import type { Network } from '../../core/network/model';
 import type { ConvergenceResult, SeriesSummary } from '../../shared/analyses/convergence';
 import { BadParamsError, networkOf, type HandlerTable } from './common';
@@ -18,7 +18,16 @@ export const convergenceHandlers: HandlerTable<'convergence'> = {
     if (maxPoints !== undefined && !(Number.isInteger(maxPoints) && maxPoints >= 16)) {
       throw new BadParamsError(`maxPoints must be an integer ≥ 16, got ${String(maxPoints)}`);
     }
-    const result = analyzeConvergence(network, { ...core, norm: params.norm ?? settings.norm }, ctx);
+    let result: ConvergenceResult;
+    try {
+      result = analyzeConvergence(network, { ...core, norm: params.norm ?? settings.norm }, ctx);
+    } catch (e) {
+      // only the core's own parameter errors are the caller's fault; any other RangeError (a typed
+      // array out of bounds…) is a bug and must not be reported as "bad params"
+      if (e instanceof ConvergenceParamsError) throw new BadParamsError(e.message.replace(/^analyzeConvergence: /, ''), { cause: e });
+      if (e instanceof RangeError || e instanceof TypeError) throw new Error(`internal error in the convergence analysis: ${e.message}`, { cause: e });
+      throw e;
+    }
     const shown = maxPoints !== undefined && result.depth > maxPoints ? thinned(result, network, maxPoints) : result;
     return shown;
   },
@@ -85,7 +94,7 @@ export function thinned(result: ConvergenceResult, network: Network, maxPoints: 
       s1Term: perLayer(result.layers.s1Term),
       s2Term: perLayer(result.layers.s2Term),
     },
-    series: { weight: thinSeries(result.series.weight, sequenceNumbers, first), bias: thinSeries(result.series.bias, sequenceNumbers, first) },
+    series: { ...result.series, weight: thinSeries(result.series.weight, sequenceNumbers, first), bias: thinSeries(result.series.bias, sequenceNumbers, first) },
     maxIncrement: { ...result.maxIncrement, values: windowMax(result.maxIncrement.values, sequenceNumbers, first, first) },
     sampled: { layerNumbers, sequenceNumbers },
   };

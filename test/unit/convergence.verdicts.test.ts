@@ -1,0 +1,226 @@
+/**
+ * The verdict rules against networks whose answer is known: tails that need enough points, a slowly
+ * but provably convergent network, a divergent series the t-interval alone would call summable
+ * (1/(k log k)), the necessary condition only where its theorem applies, and --fail-on. Reference
+ * numbers are computed here or cited (scipy.special.zeta, scipy.stats.t.ppf).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { analyzeConvergence, fitPowerLaw, summability } from '../../src/core/convergence';
+import { convergenceCommand } from '../../src/cli/commands/convergence';
+import { UsageError, type CliIo } from '../../src/cli/command';
+import { fromRows, zeros } from '../../src/core/linalg/dense';
+import { explicitNetwork, type Layer } from '../../src/core/network/model';
+import { parseNetworkText } from '../../src/core/network/parse';
+import { Rng } from '../../src/core/rng';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { affineFamilyNetwork } from './convergence.helpers';
+
+function memoryIo(files: Record<string, string>): CliIo {
+  return {
+    readFile: (p) => {
+      if (!(p in files)) throw new Error(`ENOENT: no such file or directory, open '${p}'`);
+      return new TextEncoder().encode(files[p]);
+    },
+    writeFile: () => { throw new Error('not expected'); },
+    progress: () => undefined,
+  };
+}
+
+const scalar = (w: number, b: number, activation: 'relu' | 'linear' = 'relu'): Layer => ({ kind: 'dense', weights: fromRows([[w]]), bias: Float64Array.of(b), activation });
+
+function familyFile(count: number, identity: number, matrix: number[][], wScale: object | undefined, vector: number[], bScale: object | undefined, probes: Record<string, number[]>): string {
+  return JSON.stringify({
+    format: 'depth-lens/network@1',
+    input: { dim: matrix.length, probes },
+    layers: [{ type: 'family', count, weights: { identity, matrix, ...(wScale ? { scale: wScale } : {}) }, bias: { vector, ...(bScale ? { scale: bScale } : {}) }, activation: 'relu' }],
+  });
+}
+
+const files = {
+  // MATH.md §A: W = I/2 converges to 0 although W_k does not tend to I
+  'half.network.json': familyFile(200, 0.5, [[0, 0], [0, 0]], undefined, [0, 0], undefined, { ones: [1, 1] }),
+  // MATH.md §A divergent example: W_n = I, b_n = (1, 1)
+  'bias.network.json': familyFile(200, 1, [[0, 0], [0, 0]], undefined, [1, 1], undefined, { zero: [0, 0] }),
+  // W = I, b_k = 0.1 (k+1)^−1.1: increasing and bounded, limit 0.1 (ζ(1.1) − 1)
+  'slow.network.json': familyFile(1000, 1, [[0]], undefined, [0.1], { offset: 1, power: -1.1 }, { zero: [0] }),
+};
+const cli = (...argv: string[]) => convergenceCommand.run(argv, memoryIo(files));
+
+test('an exactly-zero tail decides only with enough layers: one random layer and one identity layer claim nothing', () => {
+  assert.equal(fitPowerLaw(new Float64Array(1), 2, 2, 2).kind, 'insufficient');
+  assert.equal(fitPowerLaw(new Float64Array(7), 1, 1, 7).kind, 'insufficient');
+  const eight = fitPowerLaw(new Float64Array(8), 1, 1, 8);
+  assert.deepEqual([eight.kind, eight.zeros, eight.minPoints], ['zero', 8, 8]);
+  assert.equal(summability(fitPowerLaw(new Float64Array(1), 2, 2, 2)), 'inconclusive');
+  // the audit's "stop" network
+  const net = explicitNetwork({ dim: 2, probes: [{ name: 'a', x: Float64Array.of(1, 0.5) }] }, [
+    { kind: 'dense', weights: fromRows([[2, 1], [-1, 3]]), bias: Float64Array.of(0.5, -4), activation: 'relu' },
+    { kind: 'dense', weights: fromRows([[1, 0], [0, 1]]), bias: new Float64Array(2), activation: 'relu' },
+  ]);
+  const res = analyzeConvergence(net);
+  assert.deepEqual([res.verdicts.sufficient.status, res.verdicts.necessary.status, res.verdicts.pointwise.status], ['inconclusive', 'inconclusive', 'inconclusive']);
+  assert.equal(res.probes[0].limitEstimate.radius, null);
+  assert.equal(res.series.weight.extrapolatedTail, null);
+  assert.match(res.verdicts.sufficient.reason, /too few terms on layer 2 to fit a tail \(0 positive, 1 zero; a fit needs at least 8\)/);
+});
+
+test('slowly convergent W = I, b_k = 0.1(k+1)^−1.1: pointwise holds (growth of ‖N_k‖ over the file is not divergence)', async () => {
+  const net = parseNetworkText(files['slow.network.json']).network!;
+  const res = analyzeConvergence(net);
+  // N_k(0) = 0.1 Σ_{j=2}^{k+1} j^−1.1, summed here
+  let n = 0;
+  for (let j = 2; j <= 1001; j++) n += 0.1 * j ** -1.1;
+  assert.ok(Math.abs(res.probes[0].limitEstimate.value[0] - n) <= 1e-13, `${res.probes[0].limitEstimate.value[0]} vs ${n}`);
+  assert.equal(res.verdicts.sufficient.status, 'holds');
+  assert.equal(res.verdicts.pointwise.status, 'holds');
+  assert.equal(res.verdicts.pointwise.basis, 'extrapolated');
+  // the limit 0.1 (ζ(1.1) − 1), ζ(1.1) = 10.584448464950803 (scipy.special.zeta): the radius covers it
+  const limit = 0.1 * (10.584448464950803 - 1);
+  const radius = res.probes[0].limitEstimate.radius!;
+  assert.ok(limit - n <= radius, `‖N_∞ − N_1000‖ = ${limit - n} > radius ${radius}`);
+  assert.equal((await cli('slow.network.json', '--fail-on', 'diverges')).exitCode, 0);
+  assert.equal((await cli('slow.network.json', '--fail-on', 'inconclusive')).exitCode, 0);
+});
+
+test('b_k = 1/((k+1) log(k+1)) diverges like log log n: the narrow t-interval above 1 is not enough, the drift toward 1 leaves it undecided', async () => {
+  const layers = Array.from({ length: 1000 }, (_, i) => scalar(1, 1 / ((i + 2) * Math.log(i + 2))));
+  const res = analyzeConvergence(explicitNetwork({ dim: 1, probes: [{ name: 'zero', x: Float64Array.of(0) }] }, layers));
+  const fit = res.series.bias.fit;
+  // what the t-interval alone says: p ≈ 1.150 with an interval far above 1 (deterministic data has no noise)
+  assert.ok(fit.lo > 1.14 && fit.hi < 1.16, `${fit.p} [${fit.lo}, ${fit.hi}]`);
+  // the local exponent of 1/((k+1) log(k+1)) is k/(k+1)·(1 + 1/log(k+1)): it decreases toward 1
+  assert.ok(fit.drift !== null && fit.drift.pSecond < fit.drift.pFirst && fit.drift.towardOne && fit.drift.reachesOne, JSON.stringify(fit.drift));
+  assert.equal(res.series.bias.summable, 'inconclusive');
+  assert.equal(res.verdicts.sufficient.status, 'inconclusive');
+  assert.equal(res.verdicts.pointwise.status, 'inconclusive');
+  assert.equal(res.probes[0].limitEstimate.radius, null);
+  assert.match(res.verdicts.sufficient.reason, /it drifts toward 1 and, continued in log k, reaches 1 near layer [0-9.e]+ — one power law does not describe this tail ⇒ undecided/);
+  // as a CI gate: nothing diverges visibly, but convergence is not shown either
+  const file = JSON.stringify({
+    format: 'depth-lens/network@1', input: { dim: 1, probes: { zero: [0] } },
+    layers: Array.from({ length: 1000 }, (_, i) => ({ type: 'dense', weights: [[1]], bias: [1 / ((i + 2) * Math.log(i + 2))], activation: 'relu' })),
+  });
+  const gate = (failOn: string) => convergenceCommand.run(['klogk.network.json', '--fail-on', failOn], memoryIo({ 'klogk.network.json': file }));
+  assert.equal((await gate('diverges')).exitCode, 0);
+  const strict = await gate('inconclusive');
+  assert.equal(strict.exitCode, 1);
+  assert.equal(strict.stderr, 'depth-lens convergence: --fail-on inconclusive: sufficient inconclusive, necessary holds, pointwise inconclusive\n');
+});
+
+test('drift: exact power laws do not drift; (k+1)^−2 drifts away from 1 and (k − 0.5)^−2 toward it too slowly to matter — all summable', () => {
+  const series = (f: (k: number) => number) => Float64Array.from({ length: 1000 }, (_, j) => f(j + 1));
+  const exact = fitPowerLaw(series((k) => 3 * k ** -1.5), 1, 501, 1000);
+  assert.ok(exact.drift !== null && !exact.drift.significant, JSON.stringify(exact.drift));
+  const plusOne = fitPowerLaw(series((k) => (k + 1) ** -2), 1, 501, 1000);
+  assert.ok(plusOne.drift!.significant && !plusOne.drift!.towardOne && plusOne.drift!.change > 0);
+  const minusHalf = fitPowerLaw(series((k) => (k - 0.5) ** -2), 1, 501, 1000);
+  // local exponent 2k/(k − 0.5) falls toward 2: toward 1 as well, but continued in log k it reaches 1 only near k ≈ e^1000
+  assert.ok(minusHalf.drift!.towardOne && !minusHalf.drift!.reachesOne, JSON.stringify(minusHalf.drift));
+  for (const f of [exact, plusOne, minusHalf]) assert.equal(summability(f), 'holds');
+  // the harmonic series offset by one, (k+1)^−1: p = k/(k+1) < 1 rises toward 1 — undecided rather than "fails"
+  assert.equal(summability(fitPowerLaw(series((k) => 1 / (k + 1)), 1, 501, 1000)), 'inconclusive');
+  // exactly 1/k is the harmonic case: fails
+  assert.equal(summability(fitPowerLaw(series((k) => 1 / k), 1, 501, 1000)), 'fails');
+});
+
+test('the t-interval on noisy data equals an independent OLS; halves likewise; 95% intervals cover the true exponent about 95% of the time', () => {
+  const rng = new Rng(2024);
+  const v = Float64Array.from({ length: 200 }, (_, j) => 3 * (j + 1) ** -1.3 * Math.exp(0.2 * rng.gaussian()));
+  const fit = fitPowerLaw(v, 1, 101, 200);
+  /** OLS of log v on log k over layer numbers a..b, written out here: slope and its standard error. */
+  const ols = (a: number, b: number) => {
+    const xs: number[] = [], ys: number[] = [];
+    for (let k = a; k <= b; k++) { xs.push(Math.log(k)); ys.push(Math.log(v[k - 1])); }
+    const n = xs.length, mx = xs.reduce((s, x) => s + x) / n, my = ys.reduce((s, y) => s + y) / n;
+    const sxx = xs.reduce((s, x) => s + (x - mx) ** 2, 0), sxy = xs.reduce((s, x, i) => s + (x - mx) * (ys[i] - my), 0);
+    const slope = sxy / sxx, c = my - slope * mx;
+    const ssr = xs.reduce((s, x, i) => s + (ys[i] - c - slope * x) ** 2, 0);
+    return { p: -slope, se: Math.sqrt(ssr / (n - 2) / sxx) };
+  };
+  const all = ols(101, 200);
+  // t quantiles from scipy.stats.t.ppf(0.975, df): df 98 and df 48
+  const t98 = 1.9844674545084815, t48 = 2.010634757624232;
+  const close = (a: number, b: number, what: string) => assert.ok(Math.abs(a - b) <= 1e-9, `${what}: ${a} vs ${b}`);
+  close(fit.p, all.p, 'p');
+  close(fit.lo, all.p - t98 * all.se, 'lo');
+  close(fit.hi, all.p + t98 * all.se, 'hi');
+  close(fit.standardError, all.se, 'standard error');
+  const [a, b] = [ols(101, 150), ols(151, 200)];
+  close(fit.drift!.pFirst, a.p, 'first half');
+  close(fit.drift!.pSecond, b.p, 'second half');
+  close(fit.drift!.standardError, Math.hypot(a.se, b.se), 'drift standard error');
+  assert.equal(fit.drift!.significant, Math.abs(b.p - a.p) > t48 * Math.hypot(a.se, b.se) + 1e-9);
+  // coverage over 400 independent noisy tails (binomial sd ≈ 1.1%)
+  let covered = 0;
+  for (let s = 0; s < 400; s++) {
+    const r = new Rng(5000 + s);
+    const w = Float64Array.from({ length: 200 }, (_, j) => 3 * (j + 1) ** -1.3 * Math.exp(0.2 * r.gaussian()));
+    const f = fitPowerLaw(w, 1, 101, 200);
+    if (f.lo <= 1.3 && 1.3 <= f.hi) covered++;
+  }
+  assert.ok(covered >= 0.91 * 400 && covered <= 0.99 * 400, `coverage ${covered / 400}`);
+});
+
+test('pointwise: non-summable increments that add up fail; ones that cancel are inconclusive', () => {
+  // W = I, b_k = (1, 2)/k: N_k(0) = H_k·(1, 2), increments √5/k all in one direction
+  const harmonic = analyzeConvergence(affineFamilyNetwork({ identity: 1, matrix: zeros(2, 2), weightScale: { offset: 0, power: 0 }, vector: Float64Array.of(1, 2), biasScale: { offset: 0, power: -1 } }, 400), { probes: [[0, 0]] });
+  let h = 0;
+  for (let k = 1; k <= 400; k++) h += 1 / k;
+  assert.ok(Math.abs(harmonic.probes[0].limitEstimate.value[1] - 2 * h) <= 1e-12);
+  const path1 = harmonic.probes[0].tailPath;
+  assert.ok(Math.abs(path1.displacement - path1.length) <= 1e-12 * path1.length, JSON.stringify(path1));
+  assert.equal(harmonic.verdicts.pointwise.status, 'fails');
+  assert.match(harmonic.verdicts.pointwise.reason, /zero|probe 1: the increments are not summable .* over the tail they add up \(net displacement/);
+  // linear layers, b_k = (−1)^k/k: N_k = x + Σ (−1)^j/j converges (alternating harmonic) though Σ|increments| = ∞
+  const alternating = explicitNetwork({ dim: 1, probes: [] }, Array.from({ length: 400 }, (_, i) => scalar(1, (i % 2 ? 1 : -1) / (i + 1), 'linear')));
+  const alt = analyzeConvergence(alternating, { probes: [[0]] });
+  assert.equal(summability(alt.probes[0].incrementFit), 'fails');
+  assert.ok(alt.probes[0].tailPath.displacement < 0.01 * alt.probes[0].tailPath.length);
+  assert.equal(alt.verdicts.pointwise.status, 'inconclusive');
+  assert.match(alt.verdicts.pointwise.reason, /Not summable but not adding up either: probe 1: the increments are not summable/);
+});
+
+test('necessary: "fails" only with the non-degeneracy assumption established', async () => {
+  // W = I, b = (1, 1): every neuron active, det W = 1 — the theorem applies
+  const bias = analyzeConvergence(parseNetworkText(files['bias.network.json']).network!);
+  assert.equal(bias.verdicts.necessary.status, 'fails');
+  assert.equal(bias.verdicts.necessary.assumption.status, 'satisfied');
+  assert.match(bias.verdicts.necessary.reason, /The non-degeneracy assumption is established on the tail, so the theorem applies/);
+  // W = diag(1.5, 1): the product grows (log|det| = ln 1.5 per layer), no collapse, all active — applies too
+  const grow = analyzeConvergence(affineFamilyNetwork({ identity: 1, matrix: fromRows([[0.5, 0], [0, 0]]), weightScale: { offset: 0, power: 0 }, vector: new Float64Array(2), biasScale: { offset: 0, power: 0 } }, 40), { probes: [[1, 1]] });
+  assert.equal(grow.verdicts.necessary.status, 'fails');
+  assert.equal(grow.verdicts.pointwise.status, 'fails');
+  // the example random He network: ‖W_k − I‖ stays large, but the theorem's assumption is not met
+  const he = parseNetworkText(fs.readFileSync(path.join(__dirname, '..', '..', 'examples', 'random-he.network.json'), 'utf8')).network!;
+  const heRes = analyzeConvergence(he);
+  assert.equal(heRes.verdicts.necessary.status, 'inconclusive');
+  assert.notEqual(heRes.verdicts.necessary.assumption.status, 'satisfied');
+  assert.ok(heRes.verdicts.necessary.violations.length > 0); // listed for information only
+  // W = I/2 through the CLI: --fail-on diverges does not trigger on a convergent network
+  const half = await cli('half.network.json', '--fail-on', 'diverges');
+  assert.equal(half.exitCode, 0);
+  assert.equal(half.stderr, undefined);
+  assert.match(half.stdout, /\nsufficient: FAILS /);
+  assert.match(half.stdout, /\nnecessary: INCONCLUSIVE /);
+  assert.match(half.stdout, /\npointwise: HOLDS /);
+  assert.equal((await cli('half.network.json', '--fail-on', 'inconclusive')).exitCode, 0);
+  const div = await cli('bias.network.json', '--fail-on', 'diverges');
+  assert.equal(div.exitCode, 1);
+  assert.equal(div.stderr, 'depth-lens convergence: --fail-on diverges: sufficient fails, necessary fails, pointwise fails\n');
+});
+
+test('numeric options go through decimal(): hex, blanks and overflow are usage errors', async () => {
+  await assert.rejects(async () => cli('half.network.json', '--tail-from', '0x1F4'), new UsageError("--tail-from must be a positive integer layer number, not '0x1F4'"));
+  await assert.rejects(async () => cli('half.network.json', '--tail-from', ' '), new UsageError("--tail-from must be a positive integer layer number, not ' '"));
+  await assert.rejects(async () => cli('half.network.json', '--probe', '0x10,1'), new UsageError("--probe 1: '0x10,1' is not a comma-separated list of decimal numbers"));
+  await assert.rejects(async () => cli('half.network.json', '--probe', '1e999,1'), new UsageError("--probe 1: '1e999,1' is not a comma-separated list of decimal numbers"));
+  await assert.rejects(async () => cli('half.network.json', '--probe', '1,'), new UsageError("--probe 1: '1,' is not a comma-separated list of decimal numbers"));
+  await assert.rejects(async () => cli('half.network.json', '--run', '0x1'), new UsageError("--run must be a positive integer (the run number from the notes), not '0x1'"));
+  await assert.rejects(async () => cli('half.network.json', '--run', '2'), new UsageError("run must be an integer in 1..1 (the network's width-preserving runs), got 2"));
+  // plain decimals still work
+  const ok = JSON.parse((await cli('half.network.json', '--json', '--tail-from', '150', '--probe', '1e-1, 2.5')).stdout);
+  assert.deepEqual(ok.tail, { from: 150, to: 200 });
+  assert.deepEqual(ok.probes[0].x, [0.1, 2.5]);
+});
