@@ -11,7 +11,7 @@ import type {
   WidthConvention,
 } from '../../shared/analyses/degeneracy';
 import { cumulative, defaultGrid, DEFAULT_GRID_POINTS, ksTest, layerDensity, predictDensity, type DensityGrid, type PredictedDensity } from './density';
-import { besselTriangle, evalMomentForm, momentForms } from './moments';
+import { besselTriangleExact, exactlyRepresentable, formToNumbers, MAX_MOMENT_ORDER, momentFormsExact, momentValue } from './moments';
 import { COLLAPSE_SIN2, layerSamples, sampleStats, simulateAngles, type AngleSamples } from './simulate';
 import { deterministicCurves, lnSin2 } from './theory';
 
@@ -158,18 +158,22 @@ function downsampleDensity(pred: PredictedDensity, maxPoints: number): Degenerac
 /** The mixed-moment table (the CLI's `moments`, the panel's moments table). */
 export function runMoments(params: MomentsParams = {}): MomentsResult {
   const max = params.max ?? 8;
-  if (!Number.isInteger(max) || max < 1 || max > 40) throw new RangeError(`moments: max must be an integer in 1..40, got ${String(max)}`);
+  if (!Number.isInteger(max) || max < 1 || max > MAX_MOMENT_ORDER) throw new RangeError(`moments: max must be an integer in 1..${MAX_MOMENT_ORDER}, got ${String(max)}`);
   const theta = params.theta ?? Math.PI / 2;
   if (typeof theta !== 'number' || !(theta >= 0 && theta <= Math.PI)) throw new RangeError(`moments: theta must be an angle in [0, π], got ${String(theta)}`);
-  const forms = momentForms(max);
+  const exact = momentFormsExact(max);
+  const bessel = besselTriangleExact(max);
+  let coefficientsExact = bessel.every(exactlyRepresentable);
   const entries: MomentEntry[] = [];
   for (let a = 1; a <= max; a++) {
     for (let b = 1; b <= max; b++) {
-      const f = forms[a][b];
-      entries.push({ a, b, J: evalMomentForm(f, theta), parity: f.parity, P: f.P, Q: f.Q, R: f.R });
+      const e = exact[a][b];
+      coefficientsExact &&= exactlyRepresentable(e.P) && exactlyRepresentable(e.Q) && exactlyRepresentable(e.twoR);
+      const f = formToNumbers(e);
+      entries.push({ a, b, J: momentValue(f, theta), parity: f.parity, P: f.P, Q: f.Q, R: f.R });
     }
   }
-  return { max, theta, entries, bessel: besselTriangle(max) };
+  return { max, theta, entries, bessel: bessel.map((row) => row.map(Number)), coefficientsExact };
 }
 
 function findProbe(net: Network, key: string | number | undefined, fallback: number): number {

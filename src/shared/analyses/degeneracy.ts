@@ -130,7 +130,10 @@ export interface MomentsParams {
 export interface MomentEntry {
   readonly a: number;
   readonly b: number;
-  /** J_{a,b}(θ) = E[σ(G)^a σ(Ĝ)^b] */
+  /**
+   * J_{a,b}(θ) = E[σ(G)^a σ(Ĝ)^b] to full relative precision: from the exact form for θ ≤ π/2, above
+   * it from the (positive) wedge integral, since the forms cancel catastrophically near π
+   */
   readonly J: number;
   /** 'even' (a + b even): 2πJ = (π − θ)P(cos θ) + sin θ·Q(cos θ); 'odd': √(2π)J = R(cos θ) */
   readonly parity: 'even' | 'odd';
@@ -147,6 +150,11 @@ export interface MomentsResult {
   readonly entries: readonly MomentEntry[];
   /** rows n = 0..max of T(n, k) = C(n, 2k)(2k − 1)!! */
   readonly bessel: readonly (readonly number[])[];
+  /**
+   * true when every P, Q, R coefficient and Bessel number is exactly a double (up to max 16); from 17 on
+   * some are past 2⁵³ and are the nearest doubles to the exact integers (computed exactly, then rounded)
+   */
+  readonly coefficientsExact: boolean;
 }
 
 export interface ProbeAngleParams {
