@@ -7,8 +7,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  approx2Variance, approxAlpha, infiniteWidthIterates, infiniteWidthStep, lnSin2, mu, oneMinusFourJ11Sq, ratioA, ratioB, rho, sigma2,
-  SERIES_CUTOFF,
+  approx1StartsFromTheorem, approx2Variance, approxAlpha, deterministicCurves, infiniteWidthIterates, infiniteWidthStep, lnSin2, mu,
+  muOfLnSin2, oneMinusFourJ11Sq, ratioA, ratioB, rho, sigma2, SERIES_CUTOFF, thetaFromLnSin2,
 } from '../../src/core/degeneracy/theory';
 import { j11, j22, j31 } from '../../src/core/degeneracy/moments';
 import { layerSamples, sampleStats, simulateAngles } from '../../src/core/degeneracy/simulate';
@@ -100,6 +100,78 @@ test('μ and σ² are stable as θ → 0 (series near 0) — against 120-digit r
   const t = 1e-4, a = j11(t), b = j22(t), c = j31(t), L = 1 - 4 * a * a;
   const naiveA = (8 * a * a * b - 8 * a ** 4 + 4 * a * a - 8 * a * c + b + 1) / (L * L);
   assert.ok(Math.abs(naiveA - 1.5) > 1e-3, `naive K/L² at 1e-4 = ${naiveA}`);
+});
+
+test('σ² and μ near θ = π: no cancellation, never negative — against 200-digit references', () => {
+  // References: the closed forms of MATH.md §C in mpmath at 200 digits, at the double θ given (18 digits).
+  // The textbook forms reach σ² → 0 at π as a difference of O(1/n) terms: σ²(3.1, 256) came out
+  // 1.39e-17 against the true 2.02e-20, and negative at 1292 of 20001 angles in [2.8, π] for n = 256.
+  const refs: [number, number, number, number][] = [
+    // θ, n, μ, σ²
+    [2.0, 16, -0.0501509016294208031, 0.00151451464781458064],
+    [2.0, 256, -0.0205407896631102244, 0.0000687497784885720711],
+    [2.8, 16, -0.000111788702384820246, 6.9531489512905872e-9],
+    [2.8, 256, -0.0000213463944836511637, 2.29093313522314046e-10],
+    [3.1, 16, -2.31739425593317867e-9, 1.62113194695422856e-18],
+    [3.1, 256, -1.46464546493557814e-10, 2.02142835640345324e-20],
+    [3.140592653589793, 16, -1.77770512613102893e-17, 7.3630135239025646e-35],
+    [3.140592653589793, 256, -6.9850386519361382e-19, 4.47707524468246949e-38],
+    [3.141591653589793, 256, -6.86726018604783913e-34, 1.39902114980938237e-68],
+  ];
+  for (const [t, n, m, s2] of refs) {
+    near(mu(t, n), m, 1e-13 * Math.abs(m), `μ(${t}, ${n})`);
+    near(sigma2(t, n), s2, 1e-13 * s2, `σ²(${t}, ${n})`);
+  }
+  let negative = 0;
+  for (let i = 0; i <= 20000; i++) {
+    const t = 2.8 + ((Math.PI - 2.8) * i) / 20000;
+    if (!(sigma2(t, 256) >= 0)) negative++;
+  }
+  assert.equal(negative, 0);
+  // continuous across the switch to the near-π form at π/2 (same 200-digit recipe: σ²(π/2, 256))
+  near(sigma2(Math.PI / 2, 256), sigma2(Math.PI / 2 + 1e-15, 256), 1e-15);
+  near(mu(Math.PI / 2, 256), mu(Math.PI / 2 + 1e-15, 256), 1e-15);
+});
+
+test('narrow and deep networks: every theory curve is defined down to θ = 0 (X = −∞ absorbing)', () => {
+  // μ(θ, n) − ln θ² → −ρ(n) as θ → 0 (J22(0) = 3/2 and K/L² → 3/2 turn μ's last two terms into
+  // ρ's), so deep in the tail the theorem iterate must step by −ρ(n) (ρ(2) = 13.5: X ≈ −1420 after
+  // ~100 layers of width 2, where θ = arcsin(e^{X/2}) is subnormal; 1/θ overflowed there before).
+  for (const n of [2, 3, 16, 256]) {
+    near(mu(1e-150, n) - 2 * Math.log(1e-150), -rho(n), 1e-12, `μ − ln θ² at 1e-150, n = ${n}`);
+    near(mu(5e-310, n) - 2 * Math.log(5e-310), -rho(n), 1e-12, `μ − ln θ² at a subnormal θ, n = ${n}`);
+    for (const x of [-1400, -1420, -1500, -5000, -1e6]) near(muOfLnSin2(x, n), x - rho(n), 1e-9 * Math.abs(x), `muOfLnSin2(${x}, ${n})`);
+    // the X form agrees with μ(θ) wherever θ is an ordinary number
+    for (const x of [-0.5, -3, -50, -700]) near(muOfLnSin2(x, n), mu(thetaFromLnSin2(x), n), 1e-12 * Math.abs(x), `muOfLnSin2(${x}, ${n})`);
+  }
+  assert.equal(muOfLnSin2(-Infinity, 16), -Infinity);
+  for (const [n, L] of [[2, 120], [2, 2000], [3, 300], [4, 500], [8, 1500]]) {
+    const c = deterministicCurves(0.1, Array(L).fill(n));
+    for (let l = 1; l <= L; l++) {
+      assert.ok(Number.isFinite(c.theoremX[l]) && Number.isFinite(c.approx1X[l]), `n = ${n}, layer ${l}: theorem ${c.theoremX[l]}, approx1 ${c.approx1X[l]}`);
+      assert.ok(c.theoremX[l] < c.theoremX[l - 1] && c.approx1X[l] < c.approx1X[l - 1]);
+    }
+    // far down both curves step by −ρ(n) (approx1's −(2/3π)θ term has vanished too)
+    near(c.theoremX[L] - c.theoremX[L - 1], -rho(n), 1e-9);
+    near(c.approx1X[L] - c.approx1X[L - 1], -rho(n), 1e-9);
+  }
+});
+
+test('Approximation 1 from θ⁰ > π/2 starts at layer 1 from μ(θ⁰, n₁); below π/2 it is the paper\'s law', () => {
+  // ln sin²θ is not monotone above π/2: from θ⁰ = 3.1 the law gave −7.07 at layer 1, where Theorem 1,
+  // infinite width and the simulation give 0.0000 (post-ReLU angles are ≤ π/2, here ≈ π/2)
+  for (const theta0 of [3.1, Math.PI, 2, Math.PI / 2 + 1e-9]) {
+    const c = deterministicCurves(theta0, [64, 64, 64]);
+    assert.equal(approx1StartsFromTheorem(theta0), true);
+    assert.equal(c.approx1X[1], mu(theta0, 64));
+    near(c.approx1X[2], approxAlpha(c.approx1X[1], 64), 0);
+  }
+  near(deterministicCurves(3.1, [64]).approx1X[1], 0, 1e-8);
+  for (const theta0 of [0.1, 1, Math.PI / 2]) {
+    const c = deterministicCurves(theta0, [64, 64]);
+    assert.equal(approx1StartsFromTheorem(theta0), false);
+    assert.equal(c.approx1X[1], lnSin2(theta0) - (2 / (3 * Math.PI)) * theta0 - rho(64));
+  }
 });
 
 /**
