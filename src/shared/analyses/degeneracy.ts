@@ -22,7 +22,10 @@ export interface DensityGridParams {
   readonly xMin?: number;
   /** default 0 */
   readonly xMax?: number;
-  /** grid nodes, default 3001 (the authors use 10 000 on [−15, 0]) */
+  /**
+   * grid nodes (the authors use 10 000 on [−15, 0]); default 3001, more for very wide layers (up to
+   * 20 001, so the step is at most the per-layer noise β), fewer for very deep networks (memory)
+   */
   readonly points?: number;
 }
 
@@ -33,7 +36,7 @@ export interface DegeneracyParams {
   readonly theta0: number;
   /** Monte Carlo trials; 0 skips the simulation (default 2000) */
   readonly trials?: number;
-  /** default 1 */
+  /** integer in 0..2³² − 1 (the generator's seed is 32-bit); default 1 */
   readonly seed?: number;
   /** default 'chain' */
   readonly mode?: DegeneracyMode;
@@ -56,7 +59,10 @@ export interface MonteCarloStats {
   readonly se: number | null;
   /** finite samples */
   readonly count: number;
-  /** trials whose angle became exactly 0 (ln sin² = −∞; absorbing) */
+  /**
+   * trials whose angle reached 0 (ln sin² = −∞; absorbing): both inputs on one active neuron, or an
+   * angle below what the mode resolves (the chain: sin θ < 2⁻¹⁰⁰⁰; full networks: sin²θ ≤ 2⁻¹⁰⁰)
+   */
   readonly collapsed: number;
   /** trials where a post-activation vector became all zero (angle undefined) */
   readonly dead: number;
@@ -86,6 +92,8 @@ export interface DegeneracyKsRow {
   /** asymptotic Kolmogorov p-value */
   readonly pValue: number | null;
   readonly samples: number;
+  /** why statistic and pValue are null (no finite predicted CDF, a point mass, no samples); else null */
+  readonly reason: string | null;
 }
 
 /** Histogram of the finite samples of one layer, normalised as a density (integrates to count/trials). */
