@@ -116,9 +116,16 @@ export function predictDensity(theta0: number, stepWidths: ArrayLike<number>, gr
   lostBelow[1] = lost[0]; lostAbove[1] = lost[1];
   moments(x, density.subarray(P, 2 * P), h, 1, mean, sd, mass);
 
+  // α(x_j) on the grid depends only on the width: computed once per run of equal widths
+  const alpha = new Float64Array(P);
+  let alphaWidth = NaN;
   for (let l = 1; l < L; l++) {
     checkpoint(ctx, l / L, `density layer ${l + 1}/${L}`);
     const n = stepWidths[l];
+    if (n !== alphaWidth) {
+      for (let j = 0; j < P; j++) alpha[j] = approxAlpha(x[j], n);
+      alphaWidth = n;
+    }
     pointMass[l + 1] = kernel.setWidth(Math.sqrt(approx2Variance(n))) ? 1 : 0;
     lost.fill(0);
     const src = density.subarray(l * P, (l + 1) * P), out = density.subarray((l + 1) * P, (l + 2) * P);
@@ -128,7 +135,7 @@ export function predictDensity(theta0: number, stepWidths: ArrayLike<number>, gr
     for (let j = 0; j < P; j++) {
       const pj = src[j];
       if (!(pj > negligible)) continue;
-      kernel.deposit(out, approxAlpha(x[j], n), pj * (j === 0 || j === P - 1 ? 0.5 * h : h), lost);
+      kernel.deposit(out, alpha[j], pj * (j === 0 || j === P - 1 ? 0.5 * h : h), lost);
     }
     lostBelow[l + 1] = lostBelow[l] + lost[0];
     lostAbove[l + 1] = lostAbove[l] + lost[1];
