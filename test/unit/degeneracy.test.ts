@@ -5,6 +5,8 @@
  * Everything random is seeded; heavy runs live in bench/suites/degeneracy.ts.
  */
 import { test } from 'node:test';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import assert from 'node:assert/strict';
 import {
   approx1StartsFromTheorem, approx2Variance, approxAlpha, deterministicCurves, infiniteWidthIterates, infiniteWidthStep, lnSin2, mu,
@@ -524,14 +526,76 @@ test('depth-lens degeneracy: widths syntax, --json fields, errors', async () => 
   const doc = JSON.parse(out.stdout);
   assert.equal(doc.layers.length, 5);
   const row = doc.layers[4];
-  for (const k of ['infiniteWidth', 'theoremIterate', 'approx1', 'predicted', 'mc']) assert.ok(k in row, k);
+  assert.deepEqual(Object.keys(doc), ['widths', 'theta0', 'trials', 'seed', 'mode', 'widthConvention', 'layers', 'ks', 'notes']);
+  assert.deepEqual(Object.keys(row), ['layer', 'width', 'stepWidth', 'infiniteWidth', 'theoremIterate', 'approx1', 'predicted', 'mc']);
   assert.deepEqual(Object.keys(row.infiniteWidth), ['theta', 'lnSin2']);
+  assert.deepEqual(Object.keys(row.predicted), ['mean', 'sd', 'mass']);
+  assert.deepEqual(Object.keys(row.mc), ['mean', 'sd', 'se', 'count', 'collapsed', 'dead']);
+  for (const v of [row.predicted.mean, row.predicted.sd, row.predicted.mass, row.mc.mean, row.mc.sd, row.mc.se]) assert.equal(typeof v, 'number');
+  // the sub-keys carry the numbers the library computes for the same run
+  const lib = runDegeneracy({ widths: Array(5).fill(64), theta0: Math.PI / 8, trials: 200, seed: 3, ksLayers: [1, 4] });
+  assert.deepEqual({ predicted: row.predicted, mc: row.mc }, { predicted: lib.layers[4].predicted, mc: lib.layers[4].mc });
   assert.equal(row.mc.count + row.mc.collapsed + row.mc.dead, 200);
   assert.deepEqual(doc.ks.map((k: { layer: number }) => k.layer), [1, 4]);
+  assert.deepEqual(Object.keys(doc.ks[0]), ['layer', 'statistic', 'pValue', 'samples', 'reason']);
+  assert.equal(doc.ks[0].reason, null);
   near(doc.theta0, Math.PI / 8, 1e-15);
   const text = await degeneracyCommand.run(['--widths', '64x2', '--theta0', '0.2', '--trials', '50'], io);
   assert.match(text.stdout, /layer {2}width {2}inf-width/);
   assert.throws(() => degeneracyCommand.run(['--widths', '64x2'], io), (e: unknown) => e instanceof UsageError && e.message === 'give --theta0 (the input angle in radians, e.g. 0.1)');
   assert.throws(() => degeneracyCommand.run(['--widths', '64x2', '--theta0', '0.1', '--mode', 'fast'], io), (e: unknown) => e instanceof UsageError && e.message === "--mode must be 'chain' or 'network', not 'fast'");
   assert.throws(() => degeneracyCommand.run(['--widths', '64x2', '--theta0', '0.1', '--ks-layers', '3'], io), (e: unknown) => e instanceof UsageError && e.message === "--ks-layers: '3' is not a layer in 1..2");
+});
+
+test('depth-lens degeneracy: the budgets, usage errors (exit 2) and strict numbers', async () => {
+  const usage = (argv: string[], message: string) => assert.throws(() => degeneracyCommand.run(argv, io), (e: unknown) => e instanceof UsageError && e.message === message, message);
+  // these hung before (the CLI called the analysis without the worker's budget)
+  usage(['--widths', '1000000x10', '--trials', '1000000', '--theta0', '0.1'],
+    '1,000,000 chain trials × 10,000,000 neurons (all layers) means 1.00e13 Gaussian pairs (limit 1.00e10, hours of work); use fewer trials, layers or narrower widths; or pass --allow-long-runs to run it anyway');
+  usage(['--widths', '100000x3', '--trials', '1000', '--mode', 'network', '--theta0', '0.1'],
+    "1,000 full networks of 3.00e10 weights each means 3.00e13 random weights (limit 2.00e10, hours of work); use fewer trials, or mode 'chain', which simulates the same angles exactly without matrices; or pass --allow-long-runs to run it anyway");
+  usage(['--widths', '64x32', '--trials', '1000000', '--theta0', '0.1', '--allow-long-runs'],
+    '1,000,000 trials × 33 layers would store 33,000,000 samples (limit 25,000,000); use at most 757,575 trials for this depth');
+  usage(['--widths', '2x1000000000', '--theta0', '1'], "--widths: '2x1000000000' has 1,000,000,000 layers; at most 100,000");
+  // the grid: against each other and against the automatic ends
+  usage(['--widths', '64x3', '--theta0', '0.1', '--grid-min', '1', '--grid-max', '0'], '--grid-min (1) must be below --grid-max (0)');
+  usage(['--widths', '64x3', '--theta0', '0.1', '--grid-min', '0.5'], "--grid-min (0.5) must be below the grid's maximum, 0 unless --grid-max says otherwise");
+  usage(['--widths', '64x3', '--theta0', '0.1', '--grid-max=-20'], 'the density grid needs finite xMin < xMax, got [-15, -20] (the minimum is the automatic one)');
+  usage(['--widths', '64x3', '--theta0', '0.1', '--grid-points', '2'], "--grid-points must be an integer in 3..200001, not '2'");
+  // numbers through decimal(): no hex, blanks or overflow
+  usage(['--widths', '64x3', '--theta0', '0x1'], "--theta0: '0x1' is not an angle (radians, or like pi/4)");
+  usage(['--widths', '64x3', '--theta0', '0.1', '--trials', ' '], "--trials must be an integer ≥ 0, not ' '");
+  usage(['--widths', '64x3', '--theta0', '0.1', '--grid-min=-1e999'], "--grid-min must be a number, not '-1e999'");
+  usage(['--widths', '64x3', '--theta0', '0.1', '--seed', '4294967296'], "--seed must be an integer in 0..4294967295, not '4294967296'");
+  usage(['--widths', '64,0x10', '--theta0', '0.1'], "--widths: '0' is not an integer width ≥ 2");
+  // narrow and deep: ran into NaN before; now a run, with the notes that say what to trust
+  const narrow = await degeneracyCommand.run(['--widths', '2x120', '--theta0', '0.1', '--trials', '50', '--json'], io);
+  const doc = JSON.parse(narrow.stdout);
+  assert.equal(narrow.exitCode, 0);
+  assert.ok(doc.layers.every((r: { theoremIterate: number | null }) => typeof r.theoremIterate === 'number'));
+  assert.ok(doc.notes.some((n: string) => n.startsWith('width 2 ≤ 32')));
+});
+
+test('depth-lens degeneracy FILE: narrow deep families, the origin as first probe', async () => {
+  // the audit's failing command, on the example itself (100 000 layers of width 2): "mu: angle must be
+  // a number in [0, π], got NaN" before
+  const fileIo = { readFile: (p: string) => fs.readFileSync(p), writeFile: () => undefined, progress: () => undefined };
+  const example = path.join(__dirname, '../../examples/convergent-family.network.json');
+  const text = await degeneracyCommand.run([example, '--probes', '1,2'], fileIo);
+  assert.equal(text.exitCode, 0);
+  assert.match(text.stdout, /angle between probes 'a' and 'b'/);
+  assert.match(text.stdout, /note: the predicted density's grid has 249 points instead of 3,001, to keep 100,000 layers of it within memory/);
+  // the same family, 2 000 layers (θ subnormal from about layer 105 on), in memory
+  const family = JSON.parse(fs.readFileSync(example, 'utf8'));
+  family.layers[0].count = 2000;
+  const memIo = { ...fileIo, readFile: () => new TextEncoder().encode(JSON.stringify(family)) };
+  const doc = JSON.parse((await degeneracyCommand.run(['family.network.json', '--json'], memIo)).stdout);
+  // default probes: 'origin' is the zero vector, so the first two non-zero ones
+  assert.deepEqual(doc.probes, ['a', 'b']);
+  assert.equal(doc.layers.length, 2001);
+  assert.ok(doc.layers.every((r: { prediction: { theoremIterate: number } | null }) => r.prediction !== null && typeof r.prediction.theoremIterate === 'number'));
+  assert.ok(doc.layers[2000].prediction.theoremIterate < -20000);
+  assert.throws(() => degeneracyCommand.run(['family.network.json', '--probes', 'origin,a'], memIo), (e: unknown) => e instanceof UsageError && e.message === "probe 'origin' is the zero vector, so the input angle is undefined");
+  assert.throws(() => degeneracyCommand.run(['family.network.json', '--grid-points', '20000'], memIo), (e: unknown) => e instanceof UsageError
+    && e.message === 'the predicted density on 20,000 grid points × 2,001 layers needs 40,020,000 values (limit 25,000,000); use at most 12,493 grid points, or leave them to the default');
 });
