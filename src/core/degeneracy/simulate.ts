@@ -17,7 +17,7 @@
  * not). The chain goes further: it carries the difference of the two pre-activations explicitly,
  *   v − u = −(1 − cos θ)u + sin θ·z,  1 − cos θ = sin²θ/(1 + cos θ),
  * and takes the new angle from the post-activation difference e = σ(v) − σ(u) alone
- * (b − (a·b/a·a)a = e − (a·e/a·a)a), with e scaled by its largest entry so nothing underflows. Forming
+ * (b − (a·b/a·a)a = e − (a·e/a·a)a), with e in units of sin θ + (1 − cos θ) so nothing underflows. Forming
  * v = cos θ·u + sin θ·z instead loses sin θ·z against u once sin θ ≲ 1e-16 (X ≲ −69: at θ⁰ = 3e-16
  * every trial "collapsed", at 1e-15 the mean was biased by 0.08). So the chain resolves angles down to
  * sin θ ≈ 2⁻¹⁰⁰⁰ (X ≈ −1386); below that, or when both inputs end on the same single active neuron
@@ -156,7 +156,7 @@ function chainPath(rng: Rng, widths: readonly number[], theta0: number, out: Flo
     fillGaussianPairs(rng, g, 2 * n);
     // 1 − cos θ without cancellation (for cos θ ≤ 0 the direct form has none)
     const oneMinusC = c > 0 ? (s * s) / (1 + c) : 1 - c;
-    let aa = 0, bb = 0, ae = 0, emax = 0;
+    let aa = 0, bb = 0, ae = 0;
     for (let i = 0; i < n; i++) {
       const u = g[2 * i];
       const d = s * g[2 * i + 1] - oneMinusC * u; // v − u
@@ -167,23 +167,23 @@ function chainPath(rng: Rng, widths: readonly number[], theta0: number, out: Flo
       const ei = u > 0 && v > 0 ? d : bi - ai;
       a[i] = ai; e[i] = ei;
       aa += ai * ai; bb += bi * bi; ae += ai * ei;
-      const m = ei < 0 ? -ei : ei;
-      if (m > emax) emax = m;
     }
     if (aa === 0 || bb === 0) { s = NaN; out[idx] = NaN; continue; }
-    if (emax === 0) { s = 0; out[idx] = -Infinity; continue; } // identical post-activations
-    // ‖e − (a·e/a·a)a‖² with e scaled by emax (ê = e/emax, k̂ = (a·e/a·a)/emax)
-    const k = ae / aa / emax;
+    // ‖e − (a·e/a·a)a‖² with e in units of sin θ + (1 − cos θ): every |e_i| ≤ |v_i − u_i| ≤ that unit
+    // times |z_i| + |u_i|, so ê = e/unit is O(1) and its squares neither underflow nor overflow
+    const unit = s + oneMinusC;
+    const inv = 1 / unit;
+    const k = (ae / aa) * inv;
     let r = 0, ee = 0;
     for (let i = 0; i < n; i++) {
-      const ei = e[i] / emax;
+      const ei = e[i] * inv;
       const di = ei - k * a[i];
       r += di * di;
       ee += ei * ei;
     }
-    // e parallel to a to rounding: both inputs on the same single active neuron (exactly parallel
-    // post-activations; any other way is a measure-zero event)
-    const x = r <= COLLAPSE_SIN2 * ee ? -Infinity : Math.min(0, Math.log(r) + 2 * Math.log(emax) - Math.log(bb));
+    // ê parallel to a to rounding (or e = 0): both inputs on the same single active neuron, exactly
+    // parallel post-activations (any other way is a measure-zero event)
+    const x = r <= COLLAPSE_SIN2 * ee ? -Infinity : Math.min(0, Math.log(r) + 2 * Math.log(unit) - Math.log(bb));
     if (!(x >= CHAIN_MIN_LN_SIN2)) { s = 0; out[idx] = -Infinity; continue; } // θ = 0, or below the chain's resolution
     out[idx] = x;
     s = Math.exp(x / 2);
