@@ -368,6 +368,10 @@ test('θ⁰ > π/2 and large angles: layer 1 follows μ(θ⁰, n), and the notes
   // mass above X = 0 is the model's, not the grid's: the note says so
   const narrowHalf = runDegeneracy({ widths: [16, 16, 16], theta0: Math.PI / 2, trials: 0 });
   assert.ok(narrowHalf.notes.some((n) => /of the mass was pushed above ln sin²θ = 0 .* a limit of the small-angle model, not of the grid$/.test(n)), narrowHalf.notes.join('\n'));
+  // a caller's grid that ends below 0 is the grid's fault, and a short one below too
+  const capped = runDegeneracy({ widths: [256, 256, 256], theta0: 0.1, trials: 0, grid: { xMin: -4.8, xMax: -4.5 } });
+  assert.ok(capped.notes.some((n) => /^predicted density: .* of the mass rose above the grid's upper end -4.5 .*; raise the grid maximum \(up to 0\)$/.test(n)), capped.notes.join('\n'));
+  assert.ok(capped.notes.some((n) => /^predicted density: .* of the mass fell below the grid's lower end -4.8 .*; lower the grid minimum$/.test(n)), capped.notes.join('\n'));
   // the paper's setting has none of these caveats
   assert.deepEqual(runDegeneracy({ widths: Array(33).fill(256), theta0: 0.1, trials: 0 }).notes, []);
   // widths ≤ 32: Theorem 1's O(1/n²) remainder is visible, and the result says so

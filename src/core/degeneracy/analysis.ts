@@ -117,17 +117,23 @@ function theoryNotes(theta0: number, steps: number[], pred: PredictedDensity, pr
   if (coarse >= 2) {
     notes.push(`the grid step h = ${num(h)} is more than twice the per-layer noise β = ${num(Math.sqrt(approx2Variance(steps[coarse - 1])))} (n = ${steps[coarse - 1]}) from layer ${coarse} on: the predicted density is resolved only to the grid step there; use more grid points`);
   }
-  const below = firstOver(pred.lostBelow, 1e-3);
-  if (below > 0) notes.push(`predicted density: ${pct(pred.lostBelow[L])} of the mass fell below the grid's lower end ${pred.grid.xMin} (${pct(pred.lostBelow[below])} by layer ${below}); lower the grid minimum`);
-  const above = firstOver(pred.lostAbove, 1e-3);
-  if (above > 0) notes.push(`predicted density: ${pct(pred.lostAbove[L])} of the mass was pushed above ln sin²θ = ${pred.grid.xMax} (${pct(pred.lostAbove[above])} by layer ${above}) — by Approximation 2's Gaussian noise, which puts mass where no angle can be; a limit of the small-angle model, not of the grid`);
+  // the density only loses mass, so its last layer tells whether |mass − 1| passed 1e-3; say where it went
+  const lost = pred.lostBelow[L] + pred.lostAbove[L];
+  const by = (side: Float64Array): string => {
+    const l = side.findIndex((v) => v > 1e-3);
+    return l > 0 ? ` (${pct(side[l])} by layer ${l})` : '';
+  };
+  if (lost > 1e-3 && pred.lostBelow[L] >= 0.1 * lost) {
+    notes.push(`predicted density: ${pct(pred.lostBelow[L])} of the mass fell below the grid's lower end ${pred.grid.xMin}${by(pred.lostBelow)}; lower the grid minimum`);
+  }
+  if (lost > 1e-3 && pred.lostAbove[L] >= 0.1 * lost) {
+    notes.push(pred.grid.xMax >= 0
+      ? `predicted density: ${pct(pred.lostAbove[L])} of the mass was pushed above ln sin²θ = 0${by(pred.lostAbove)} — by Approximation 2's Gaussian noise, which puts mass where no angle can be; a limit of the small-angle model, not of the grid`
+      : `predicted density: ${pct(pred.lostAbove[L])} of the mass rose above the grid's upper end ${pred.grid.xMax}${by(pred.lostAbove)}; raise the grid maximum (up to 0)`);
+  }
   const off = pred.mass.findIndex((m, l) => l > 0 && !(Math.abs(m - 1 + pred.lostBelow[l] + pred.lostAbove[l]) <= 1e-3));
   if (off > 0) notes.push(`predicted density: its total mass at layer ${off} is ${pred.mass[off]}, not 1 less the mass that left the grid — the density is unreliable from there`);
   return notes;
-}
-
-function firstOver(values: Float64Array, limit: number): number {
-  return values.findIndex((v) => v > limit);
 }
 
 /** The notes a simulation needs: trials that reached θ = 0 or a dead vector (absorbing). */

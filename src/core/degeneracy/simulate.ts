@@ -235,7 +235,7 @@ export interface SampleStats {
   readonly se: number | null;
   /** number of finite samples */
   readonly count: number;
-  /** trials where θ became exactly 0 (X = −∞) */
+  /** trials whose angle reached 0 or fell below the mode's resolution (X = −∞; see the module comment) */
   readonly collapsed: number;
   /** trials where a post-activation vector became all zero (angle undefined) */
   readonly dead: number;

@@ -186,6 +186,10 @@ export interface ProbeAngleLayerRow {
   readonly width: number;
   /** measured angle between the two probes' post-activations (null when a vector is zero) */
   readonly theta: number | null;
+  /**
+   * ln sin²θ; −∞ when the vectors are parallel to float64 resolution — JSON has no −∞, so there it is
+   * null with theta 0 beside it (a zero vector has theta null as well)
+   */
   readonly lnSin2: number | null;
   /** the random-network prediction for the same widths (null from the first layer narrower than 2 on) */
   readonly prediction: DegeneracyPrediction | null;
