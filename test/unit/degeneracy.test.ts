@@ -5,14 +5,17 @@
  * Everything random is seeded; heavy runs live in bench/suites/degeneracy.ts.
  */
 import { test } from 'node:test';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import assert from 'node:assert/strict';
 import {
-  approx2Variance, approxAlpha, infiniteWidthIterates, infiniteWidthStep, lnSin2, mu, oneMinusFourJ11Sq, ratioA, ratioB, rho, sigma2,
-  SERIES_CUTOFF,
+  approx1StartsFromTheorem, approx2Variance, approxAlpha, deterministicCurves, infiniteWidthIterates, infiniteWidthStep, lnSin2, mu,
+  muOfLnSin2, oneMinusFourJ11Sq, ratioA, ratioB, rho, sigma2, SERIES_CUTOFF, thetaFromLnSin2,
 } from '../../src/core/degeneracy/theory';
 import { j11, j22, j31 } from '../../src/core/degeneracy/moments';
 import { layerSamples, sampleStats, simulateAngles } from '../../src/core/degeneracy/simulate';
-import { cumulative, kolmogorovSurvival, ksTest, predictDensity } from '../../src/core/degeneracy/density';
+import { cumulative, defaultGrid, kolmogorovSurvival, ksTest, predictDensity } from '../../src/core/degeneracy/density';
+import { checkDegeneracyBudget, DegeneracyBudgetError } from '../../src/core/degeneracy/limits';
 import { probeAngles, runDegeneracy, stepWidths, vectorAngle } from '../../src/core/degeneracy/analysis';
 import { degeneracyCommand, parseWidths } from '../../src/cli/commands/degeneracy';
 import { UsageError } from '../../src/cli/command';
@@ -100,6 +103,79 @@ test('μ and σ² are stable as θ → 0 (series near 0) — against 120-digit r
   const t = 1e-4, a = j11(t), b = j22(t), c = j31(t), L = 1 - 4 * a * a;
   const naiveA = (8 * a * a * b - 8 * a ** 4 + 4 * a * a - 8 * a * c + b + 1) / (L * L);
   assert.ok(Math.abs(naiveA - 1.5) > 1e-3, `naive K/L² at 1e-4 = ${naiveA}`);
+});
+
+test('σ² and μ near θ = π: no cancellation, never negative — against 200-digit references', () => {
+  // References: the closed forms of MATH.md §C in mpmath at 200 digits, at the double θ given, rounded
+  // to the nearest double.
+  // The textbook forms reach σ² → 0 at π as a difference of O(1/n) terms: σ²(3.1, 256) came out
+  // 1.39e-17 against the true 2.02e-20, and negative at 1292 of 20001 angles in [2.8, π] for n = 256.
+  const refs: [number, number, number, number][] = [
+    // θ, n, μ, σ²
+    [2.0, 16, -0.050150901629420805, 0.0015145146478145806],
+    [2.0, 256, -0.020540789663110223, 6.874977848857207e-05],
+    [2.8, 16, -0.00011178870238482025, 6.953148951290587e-09],
+    [2.8, 256, -2.1346394483651164e-05, 2.2909331352231405e-10],
+    [3.1, 16, -2.317394255933179e-09, 1.6211319469542286e-18],
+    [3.1, 256, -1.4646454649355782e-10, 2.0214283564034533e-20],
+    [3.140592653589793, 16, -1.777705126131029e-17, 7.363013523902565e-35],
+    [3.140592653589793, 256, -6.985038651936139e-19, 4.477075244682469e-38],
+    [3.141591653589793, 256, -6.867260186047839e-34, 1.3990211498093825e-68],
+  ];
+  for (const [t, n, m, s2] of refs) {
+    near(mu(t, n), m, 1e-13 * Math.abs(m), `μ(${t}, ${n})`);
+    near(sigma2(t, n), s2, 1e-13 * s2, `σ²(${t}, ${n})`);
+  }
+  let negative = 0;
+  for (let i = 0; i <= 20000; i++) {
+    const t = 2.8 + ((Math.PI - 2.8) * i) / 20000;
+    if (!(sigma2(t, 256) >= 0)) negative++;
+  }
+  assert.equal(negative, 0);
+  // continuous across the switch to the near-π form at π/2 (same 200-digit recipe: σ²(π/2, 256))
+  near(sigma2(Math.PI / 2, 256), sigma2(Math.PI / 2 + 1e-15, 256), 1e-15);
+  near(mu(Math.PI / 2, 256), mu(Math.PI / 2 + 1e-15, 256), 1e-15);
+});
+
+test('narrow and deep networks: every theory curve is defined down to θ = 0 (X = −∞ absorbing)', () => {
+  // μ(θ, n) − ln θ² → −ρ(n) as θ → 0 (J22(0) = 3/2 and K/L² → 3/2 turn μ's last two terms into
+  // ρ's), so deep in the tail the theorem iterate must step by −ρ(n) (ρ(2) = 13.5: X ≈ −1420 after
+  // ~100 layers of width 2, where θ = arcsin(e^{X/2}) is subnormal; 1/θ overflowed there before).
+  for (const n of [2, 3, 16, 256]) {
+    near(mu(1e-150, n) - 2 * Math.log(1e-150), -rho(n), 1e-12, `μ − ln θ² at 1e-150, n = ${n}`);
+    near(mu(5e-310, n) - 2 * Math.log(5e-310), -rho(n), 1e-12, `μ − ln θ² at a subnormal θ, n = ${n}`);
+    for (const x of [-1400, -1420, -1500, -5000, -1e6]) near(muOfLnSin2(x, n), x - rho(n), 1e-9 * Math.abs(x), `muOfLnSin2(${x}, ${n})`);
+    // the X form agrees with μ(θ) wherever θ is an ordinary number
+    for (const x of [-0.5, -3, -50, -700]) near(muOfLnSin2(x, n), mu(thetaFromLnSin2(x), n), 1e-12 * Math.abs(x), `muOfLnSin2(${x}, ${n})`);
+  }
+  assert.equal(muOfLnSin2(-Infinity, 16), -Infinity);
+  for (const [n, L] of [[2, 120], [2, 2000], [3, 300], [4, 500], [8, 1500]]) {
+    const c = deterministicCurves(0.1, Array(L).fill(n));
+    for (let l = 1; l <= L; l++) {
+      assert.ok(Number.isFinite(c.theoremX[l]) && Number.isFinite(c.approx1X[l]), `n = ${n}, layer ${l}: theorem ${c.theoremX[l]}, approx1 ${c.approx1X[l]}`);
+      assert.ok(c.theoremX[l] < c.theoremX[l - 1] && c.approx1X[l] < c.approx1X[l - 1]);
+    }
+    // far down both curves step by −ρ(n) (approx1's −(2/3π)θ term has vanished too)
+    near(c.theoremX[L] - c.theoremX[L - 1], -rho(n), 1e-9);
+    near(c.approx1X[L] - c.approx1X[L - 1], -rho(n), 1e-9);
+  }
+});
+
+test('Approximation 1 from θ⁰ > π/2 starts at layer 1 from μ(θ⁰, n₁); below π/2 it is the paper\'s law', () => {
+  // ln sin²θ is not monotone above π/2: from θ⁰ = 3.1 the law gave −7.07 at layer 1, where Theorem 1,
+  // infinite width and the simulation give 0.0000 (post-ReLU angles are ≤ π/2, here ≈ π/2)
+  for (const theta0 of [3.1, Math.PI, 2, Math.PI / 2 + 1e-9]) {
+    const c = deterministicCurves(theta0, [64, 64, 64]);
+    assert.equal(approx1StartsFromTheorem(theta0), true);
+    assert.equal(c.approx1X[1], mu(theta0, 64));
+    near(c.approx1X[2], approxAlpha(c.approx1X[1], 64), 0);
+  }
+  near(deterministicCurves(3.1, [64]).approx1X[1], 0, 1e-8);
+  for (const theta0 of [0.1, 1, Math.PI / 2]) {
+    const c = deterministicCurves(theta0, [64, 64]);
+    assert.equal(approx1StartsFromTheorem(theta0), false);
+    assert.equal(c.approx1X[1], lnSin2(theta0) - (2 / (3 * Math.PI)) * theta0 - rho(64));
+  }
 });
 
 /**
@@ -212,9 +288,140 @@ test('KS: Kolmogorov survival function and the one-sample statistic', () => {
   const cdf = x.slice();
   const m = 50;
   const s = Float64Array.from({ length: m }, (_, i) => (i + 0.5) / m);
-  near(ksTest(s, x, cdf).statistic, 1 / (2 * m), 1e-12);
+  near(ksTest(s, x, cdf).statistic!, 1 / (2 * m), 1e-12);
   // cumulative() of a constant density is linear
   near(cumulative(x, new Float64Array(101).fill(1))[50], 0.5, 1e-15);
+});
+
+test('density: a point mass at layer 1 (θ⁰ near π), conserved mass when the kernel is narrower than the grid step', () => {
+  // θ⁰ near π: σ(θ⁰, n) ≈ 4e-9, far below the grid step; layer 1 is a point mass at μ (mean exact)
+  for (const theta0 of [3.0651954566144357, Math.PI]) {
+    const p = predictDensity(theta0, [256, 256, 256]);
+    assert.equal(p.pointMass[1], 1);
+    near(p.mass[1], 1, 1e-12, `mass at layer 1 from θ⁰ = ${theta0}`);
+    near(p.mean[1], mu(theta0, 256), 1e-15);
+    assert.ok(p.density.every(Number.isFinite));
+    for (let l = 1; l <= 3; l++) near(p.mass[l] + p.lostBelow[l] + p.lostAbove[l], 1, 1e-12, `mass accounted at layer ${l}`);
+    // what is lost goes above ln sin² = 0 (the model's Gaussian noise near X = 0), none below
+    assert.ok(p.lostAbove[3] > 0.01 && p.lostBelow[3] === 0, `${p.lostAbove[3]}, ${p.lostBelow[3]}`);
+  }
+  // β = √(8n)/(n+5) = 0.00276 at n = 2²⁰ is below the step 0.005 of 3001 points on [−15, 0]: the sampled
+  // kernel over-counted (mass 1.03–1.04); normalised on the lattice it cannot. β = 0.55h there (a
+  // Poisson-normalised Gaussian); with 2001 points β < h/2 and each source is a point mass.
+  const wide = Array(10).fill(1048576);
+  const coarse = predictDensity(0.5, wide, { xMin: -15, xMax: 0, points: 2001 });
+  const mid = predictDensity(0.5, wide, { xMin: -15, xMax: 0, points: 3001 });
+  for (let l = 1; l <= 10; l++) {
+    near(coarse.mass[l], 1, 1e-12, `coarse mass at ${l}`);
+    near(mid.mass[l], 1, 1e-12, `mid mass at ${l}`);
+  }
+  assert.equal(coarse.pointMass[2], 1);
+  assert.equal(mid.pointMass[2], 0);
+  // the automatic grid refines the step to at most β (here about 5 400 points) and agrees with the mid grid
+  const auto = defaultGrid(0.5, wide);
+  assert.ok((auto.xMax - auto.xMin) / (auto.points - 1) <= Math.sqrt(approx2Variance(1048576)), JSON.stringify(auto));
+  const fine = predictDensity(0.5, wide);
+  for (let l = 1; l <= 10; l++) near(fine.mass[l], 1, 1e-12);
+  // to a fraction of the coarse step h = 0.005 (a kernel of width 0.55h sampled on the lattice is a few %
+  // off in mean and spread; the refined automatic grid is what the analyses use)
+  near(mid.mean[10], fine.mean[10], 1e-4);
+  near(mid.sd[10], fine.sd[10], 0.05 * fine.sd[10]);
+  // a grid too short below loses mass there, and the split says where it went
+  const tight = predictDensity(0.1, Array(10).fill(256), { xMin: -5, xMax: 0, points: 501 });
+  assert.ok(tight.lostBelow[10] > 0.05 && tight.lostAbove[10] < 1e-9);
+  near(tight.mass[10] + tight.lostBelow[10] + tight.lostAbove[10], 1, 1e-12);
+});
+
+test('KS: no finite predicted CDF gives no test (null, with the reason), not a perfect fit', () => {
+  const x = Float64Array.from({ length: 11 }, (_, i) => -10 + i);
+  const samples = Float64Array.from([-5, -4, -3]);
+  // a NaN density used to give { statistic 0, pValue 1 }: every comparison with NaN is false
+  const nan = ksTest(samples, x, cumulative(x, new Float64Array(11).fill(NaN)));
+  assert.deepEqual(nan, { statistic: null, pValue: null, samples: 3, reason: 'the predicted CDF is not a number at node 1 (x = -9)' });
+  const empty = ksTest(samples, x, cumulative(x, new Float64Array(11)));
+  assert.deepEqual(empty, { statistic: null, pValue: null, samples: 3, reason: 'the predicted density has no mass on the grid' });
+  assert.deepEqual(ksTest([NaN], x, cumulative(x, new Float64Array(11).fill(1))), { statistic: null, pValue: null, samples: 0, reason: 'no sample has a defined angle' });
+  // θ⁰ near π: layer 1 is a point mass, so no KS there (it reported p = 1 on a NaN density before)
+  const r = runDegeneracy({ widths: [256, 256, 256, 256], theta0: 3.0651954566144357, trials: 50, seed: 1 });
+  assert.deepEqual(r.ks[0], { layer: 1, statistic: null, pValue: null, samples: 50, reason: 'the predicted distribution is narrower than the grid step 0.00500, so its CDF is not resolved (a point mass)' });
+  assert.ok(r.ks[1].statistic !== null && r.ks[1].reason === null);
+  for (const row of r.layers) assert.ok(Number.isFinite(row.predicted.mean) && Number.isFinite(row.predicted.sd), `layer ${row.layer}`);
+  // a single layer from there used to throw "grid needs finite xMin"
+  const one = runDegeneracy({ widths: [256, 256], theta0: 3.0651954566144357, trials: 20, seed: 1 });
+  near(one.layers[1].predicted.mass, 1, 1e-12);
+  assert.equal(one.ks[0].statistic, null);
+});
+
+test('θ⁰ > π/2 and large angles: layer 1 follows μ(θ⁰, n), and the notes say which laws are small-angle', () => {
+  const r = runDegeneracy({ widths: [64, 64, 64, 64], theta0: 3.1, trials: 2000, seed: 3 });
+  const l1 = r.layers[1];
+  // Theorem 1, Approximation 1 and the simulation agree at layer 1 (≈ 0: nearly opposite inputs give
+  // nearly orthogonal post-activations); the law from θ⁰ itself gave −7.07
+  assert.equal(l1.approx1, l1.theoremIterate);
+  near(l1.mc!.mean!, l1.approx1, 4 * l1.mc!.se! + 1e-6);
+  assert.ok(r.notes.some((n) => n.startsWith('θ⁰ = 3.10 > π/2: Approximation 1 is the authors\' small-angle law')), r.notes.join('\n'));
+  // from θ⁰ = π/2 layer 1's angle is arcsin(e^{μ(π/2, 256)/2}) = 1.24 rad (μ = −0.11055, MATH.md), where σ²
+  // is 14 % of its θ → 0 value that Approximation 2 uses
+  const half = runDegeneracy({ widths: [256, 256, 256], theta0: Math.PI / 2, trials: 0 });
+  assert.ok(half.notes.some((n) => /^Approximations 1 and 2 are small-angle laws .* at layer 1 the angle is still θ ≈ 1\.24 rad, where Theorem 1's variance is 0\.00414 \(13\.8% of its θ → 0 value\)/.test(n)), half.notes.join('\n'));
+  assert.ok(!half.notes.some((n) => /widen the grid/.test(n)));
+  // mass above X = 0 is the model's, not the grid's: the note says so
+  const narrowHalf = runDegeneracy({ widths: [16, 16, 16], theta0: Math.PI / 2, trials: 0 });
+  assert.ok(narrowHalf.notes.some((n) => /of the mass was pushed above ln sin²θ = 0 .* a limit of the small-angle model, not of the grid$/.test(n)), narrowHalf.notes.join('\n'));
+  // a caller's grid that ends below 0 is the grid's fault, and a short one below too
+  const capped = runDegeneracy({ widths: [256, 256, 256], theta0: 0.1, trials: 0, grid: { xMin: -4.8, xMax: -4.5 } });
+  assert.ok(capped.notes.some((n) => /^predicted density: .* of the mass rose above the grid's upper end -4.5 .*; raise the grid maximum \(up to 0\)$/.test(n)), capped.notes.join('\n'));
+  assert.ok(capped.notes.some((n) => /^predicted density: .* of the mass fell below the grid's lower end -4.8 .*; lower the grid minimum$/.test(n)), capped.notes.join('\n'));
+  // the paper's setting has none of these caveats
+  assert.deepEqual(runDegeneracy({ widths: Array(33).fill(256), theta0: 0.1, trials: 0 }).notes, []);
+  // widths ≤ 32: Theorem 1's O(1/n²) remainder is visible, and the result says so
+  assert.ok(runDegeneracy({ widths: [16, 16, 16], theta0: 0.1, trials: 0 }).notes.some((n) => n.startsWith('width 16 ≤ 32: Theorem 1 (and the approximations built on it) holds up to O(1/n²) per layer')));
+});
+
+test('narrow and deep random networks run (width 2 over 120 and 2000 layers, 3x300, 8x1500)', () => {
+  const r = runDegeneracy({ widths: Array(121).fill(2), theta0: 0.1, trials: 200, seed: 1 });
+  for (const row of r.layers) {
+    assert.ok(Number.isFinite(row.theoremIterate) && Number.isFinite(row.approx1), `layer ${row.layer}`);
+    near(row.predicted.mass + 0, row.predicted.mass, 0); // finite or the row would not compare
+  }
+  assert.ok(r.layers[120].theoremIterate < -1417, `${r.layers[120].theoremIterate}`); // below where θ is subnormal
+  for (const [n, L] of [[2, 2000], [3, 300], [8, 1500]]) {
+    const t = runDegeneracy({ widths: Array(L + 1).fill(n), theta0: 0.1, trials: 0 });
+    assert.ok(t.layers.every((row) => Number.isFinite(row.theoremIterate) && Number.isFinite(row.predicted.mean)), `${n}x${L}`);
+  }
+});
+
+test('Monte Carlo at tiny angles: the chain resolves them (no false collapse, no bias); networks say float64 resolution', () => {
+  // v = cos θ·u + sin θ·z lost sin θ·z once sin θ < 1e-16: every trial "collapsed" at θ⁰ = 3e-16, and at
+  // 1e-15 the mean was −69.01 against μ = −69.09. Carrying v − u explicitly fixes both.
+  for (const theta0 of [3e-16, 1e-15, 1e-100]) {
+    const s = simulateAngles({ widths: [256, 256, 256], theta0, trials: 3000, seed: 4, mode: 'chain' });
+    const st = sampleStats(layerSamples(s, 1));
+    assert.equal(st.collapsed, 0);
+    near(st.mean!, mu(theta0, 256), 4 * st.se! + 100 / 256 ** 2, `chain mean at θ⁰ = ${theta0}`);
+    const st2 = sampleStats(layerSamples(s, 2));
+    assert.equal(st2.collapsed, 0);
+  }
+  // full networks multiply the two inputs separately: below sin²θ = 2⁻¹⁰⁰ they cannot tell the angle from 0
+  const r = runDegeneracy({ widths: [16, 16, 16], theta0: 3e-16, trials: 20, seed: 4, mode: 'network' });
+  assert.equal(r.layers[1].mc!.collapsed, 20);
+  assert.ok(r.notes.includes('20 of 20 networks brought the angle below float64 resolution by layer 2 (sin²θ ≤ 2⁻¹⁰⁰ between separately computed vectors, counted as ln sin² = −∞); means and sds are over the finite samples — the chain mode resolves far smaller angles'), r.notes.join('\n'));
+});
+
+test('seeds are 32-bit; budgets refuse absurd runs before allocating (every caller, not only the worker)', () => {
+  assert.throws(() => runDegeneracy({ widths: [8, 8], theta0: 1, trials: 1, seed: 2 ** 32 }), { name: 'RangeError', message: 'degeneracy: seed must be an integer in 0..4294967295, got 4294967296' });
+  assert.equal(runDegeneracy({ widths: [8, 8], theta0: 1, trials: 1, seed: 2 ** 32 - 1 }).seed, 2 ** 32 - 1);
+  const chain = { widths: Array(11).fill(1_000_000), theta0: 0.1, trials: 1_000_000 };
+  assert.throws(() => runDegeneracy(chain), (e: unknown) => e instanceof DegeneracyBudgetError && e.work && e.message === 'degeneracy: 1,000,000 chain trials × 10,000,000 neurons (all layers) means 1.00e13 Gaussian pairs (limit 1.00e10, hours of work); use fewer trials, layers or narrower widths');
+  const net = { widths: Array(4).fill(100_000), theta0: 0.1, trials: 1000, mode: 'network' as const };
+  assert.throws(() => runDegeneracy(net), /^RangeError: degeneracy: 1,000 full networks of 3\.00e10 weights each means 3\.00e13 random weights/);
+  // allowLongRuns lifts the work budgets only; memory stays refused
+  assert.doesNotThrow(() => checkDegeneracyBudget(chain, { allowLongRuns: true }));
+  assert.throws(() => checkDegeneracyBudget({ widths: Array(33).fill(256), theta0: 0.1, trials: 10_000_000 }, { allowLongRuns: true }),
+    (e: unknown) => e instanceof DegeneracyBudgetError && !e.work && e.message === 'degeneracy: 10,000,000 trials × 33 layers would store 330,000,000 samples (limit 25,000,000); use at most 757,575 trials for this depth');
+  assert.throws(() => runDegeneracy({ widths: Array(1001).fill(64), theta0: 0.1, trials: 0, grid: { points: 100_000 } }),
+    { message: 'degeneracy: the predicted density on 100,000 grid points × 1,001 layers needs 100,100,000 values (limit 25,000,000); use at most 24,975 grid points, or leave them to the default' });
+  assert.throws(() => runDegeneracy({ widths: [8, 8], theta0: 1, trials: 0, grid: { xMin: 1, xMax: 0 } }), { name: 'RangeError', message: 'degeneracy: the density grid needs finite xMin < xMax, got [1, 0]' });
 });
 
 test('collapse and dead vectors at tiny widths are counted, never NaN means', () => {
@@ -232,7 +439,7 @@ test('collapse and dead vectors at tiny widths are counted, never NaN means', ()
   assert.equal(sn.count + sn.collapsed + sn.dead, 500);
   assert.ok(sn.collapsed + sn.dead > 0);
   const r = runDegeneracy({ widths: Array(21).fill(2), theta0: 0.5, trials: 400, seed: 1 });
-  assert.ok(r.notes.some((n) => /collapsed to angle exactly 0/.test(n)), r.notes.join('\n'));
+  assert.ok(r.notes.some((n) => /^\d+ of 400 chain trials reached angle 0 by layer 20 \(ln sin² = −∞, absorbing\): both inputs on the same single active neuron/.test(n)), r.notes.join('\n'));
 });
 
 test('width convention: the step into layer ℓ uses n_ℓ (measured) or n_{ℓ−1} (input)', () => {
@@ -305,6 +512,12 @@ test('probe angles through an explicit network, beside the prediction', () => {
   near(vectorAngle([1, 0], [1, 1e-9])!.sin2, 1e-18, 1e-30);
   assert.throws(() => probeAngles(net, { probeA: 'zero' }), { name: 'RangeError', message: "probe angles: probe 'zero' is the zero vector, so the input angle is undefined" });
   assert.throws(() => probeAngles(net, { probeA: 'c' }), { name: 'RangeError', message: "probe angles: no probe named 'c' (probes: a, b, zero)" });
+  // default probes skip the zero vector (files often list the origin first): the first two non-zero ones
+  const originFirst = explicitNetwork({ dim: 12, probes: [{ name: 'origin', x: new Float64Array(12) }, { name: 'a', x: xa }, { name: 'b', x: xb }] }, layers);
+  assert.deepEqual(probeAngles(originFirst).probes, ['a', 'b']);
+  assert.deepEqual(probeAngles(originFirst, { probeB: 'a' }).probes, ['b', 'a']);
+  const lonely = explicitNetwork({ dim: 12, probes: [{ name: 'origin', x: new Float64Array(12) }, { name: 'a', x: xa }] }, layers);
+  assert.throws(() => probeAngles(lonely), { name: 'RangeError', message: 'probe angles: the network defines 2 probe(s), 1 of them the zero vector; two non-zero probes are needed' });
 });
 
 test('depth-lens degeneracy: widths syntax, --json fields, errors', async () => {
@@ -317,14 +530,76 @@ test('depth-lens degeneracy: widths syntax, --json fields, errors', async () => 
   const doc = JSON.parse(out.stdout);
   assert.equal(doc.layers.length, 5);
   const row = doc.layers[4];
-  for (const k of ['infiniteWidth', 'theoremIterate', 'approx1', 'predicted', 'mc']) assert.ok(k in row, k);
+  assert.deepEqual(Object.keys(doc), ['widths', 'theta0', 'trials', 'seed', 'mode', 'widthConvention', 'layers', 'ks', 'notes']);
+  assert.deepEqual(Object.keys(row), ['layer', 'width', 'stepWidth', 'infiniteWidth', 'theoremIterate', 'approx1', 'predicted', 'mc']);
   assert.deepEqual(Object.keys(row.infiniteWidth), ['theta', 'lnSin2']);
+  assert.deepEqual(Object.keys(row.predicted), ['mean', 'sd', 'mass']);
+  assert.deepEqual(Object.keys(row.mc), ['mean', 'sd', 'se', 'count', 'collapsed', 'dead']);
+  for (const v of [row.predicted.mean, row.predicted.sd, row.predicted.mass, row.mc.mean, row.mc.sd, row.mc.se]) assert.equal(typeof v, 'number');
+  // the sub-keys carry the numbers the library computes for the same run
+  const lib = runDegeneracy({ widths: Array(5).fill(64), theta0: Math.PI / 8, trials: 200, seed: 3, ksLayers: [1, 4] });
+  assert.deepEqual({ predicted: row.predicted, mc: row.mc }, { predicted: lib.layers[4].predicted, mc: lib.layers[4].mc });
   assert.equal(row.mc.count + row.mc.collapsed + row.mc.dead, 200);
   assert.deepEqual(doc.ks.map((k: { layer: number }) => k.layer), [1, 4]);
+  assert.deepEqual(Object.keys(doc.ks[0]), ['layer', 'statistic', 'pValue', 'samples', 'reason']);
+  assert.equal(doc.ks[0].reason, null);
   near(doc.theta0, Math.PI / 8, 1e-15);
   const text = await degeneracyCommand.run(['--widths', '64x2', '--theta0', '0.2', '--trials', '50'], io);
   assert.match(text.stdout, /layer {2}width {2}inf-width/);
   assert.throws(() => degeneracyCommand.run(['--widths', '64x2'], io), (e: unknown) => e instanceof UsageError && e.message === 'give --theta0 (the input angle in radians, e.g. 0.1)');
   assert.throws(() => degeneracyCommand.run(['--widths', '64x2', '--theta0', '0.1', '--mode', 'fast'], io), (e: unknown) => e instanceof UsageError && e.message === "--mode must be 'chain' or 'network', not 'fast'");
   assert.throws(() => degeneracyCommand.run(['--widths', '64x2', '--theta0', '0.1', '--ks-layers', '3'], io), (e: unknown) => e instanceof UsageError && e.message === "--ks-layers: '3' is not a layer in 1..2");
+});
+
+test('depth-lens degeneracy: the budgets, usage errors (exit 2) and strict numbers', async () => {
+  const usage = (argv: string[], message: string) => assert.throws(() => degeneracyCommand.run(argv, io), (e: unknown) => e instanceof UsageError && e.message === message, message);
+  // these hung before (the CLI called the analysis without the worker's budget)
+  usage(['--widths', '1000000x10', '--trials', '1000000', '--theta0', '0.1'],
+    '1,000,000 chain trials × 10,000,000 neurons (all layers) means 1.00e13 Gaussian pairs (limit 1.00e10, hours of work); use fewer trials, layers or narrower widths; or pass --allow-long-runs to run it anyway');
+  usage(['--widths', '100000x3', '--trials', '1000', '--mode', 'network', '--theta0', '0.1'],
+    "1,000 full networks of 3.00e10 weights each means 3.00e13 random weights (limit 2.00e10, hours of work); use fewer trials, or mode 'chain', which simulates the same angles exactly without matrices; or pass --allow-long-runs to run it anyway");
+  usage(['--widths', '64x32', '--trials', '1000000', '--theta0', '0.1', '--allow-long-runs'],
+    '1,000,000 trials × 33 layers would store 33,000,000 samples (limit 25,000,000); use at most 757,575 trials for this depth');
+  usage(['--widths', '2x1000000000', '--theta0', '1'], "--widths: '2x1000000000' has 1,000,000,000 layers; at most 100,000");
+  // the grid: against each other and against the automatic ends
+  usage(['--widths', '64x3', '--theta0', '0.1', '--grid-min', '1', '--grid-max', '0'], '--grid-min (1) must be below --grid-max (0)');
+  usage(['--widths', '64x3', '--theta0', '0.1', '--grid-min', '0.5'], "--grid-min (0.5) must be below the grid's maximum, 0 unless --grid-max says otherwise");
+  usage(['--widths', '64x3', '--theta0', '0.1', '--grid-max=-20'], 'the density grid needs finite xMin < xMax, got [-15, -20] (the minimum is the automatic one)');
+  usage(['--widths', '64x3', '--theta0', '0.1', '--grid-points', '2'], "--grid-points must be an integer in 3..200001, not '2'");
+  // numbers through decimal(): no hex, blanks or overflow
+  usage(['--widths', '64x3', '--theta0', '0x1'], "--theta0: '0x1' is not an angle (radians, or like pi/4)");
+  usage(['--widths', '64x3', '--theta0', '0.1', '--trials', ' '], "--trials must be an integer ≥ 0, not ' '");
+  usage(['--widths', '64x3', '--theta0', '0.1', '--grid-min=-1e999'], "--grid-min must be a number, not '-1e999'");
+  usage(['--widths', '64x3', '--theta0', '0.1', '--seed', '4294967296'], "--seed must be an integer in 0..4294967295, not '4294967296'");
+  usage(['--widths', '64,0x10', '--theta0', '0.1'], "--widths: '0' is not an integer width ≥ 2");
+  // narrow and deep: ran into NaN before; now a run, with the notes that say what to trust
+  const narrow = await degeneracyCommand.run(['--widths', '2x120', '--theta0', '0.1', '--trials', '50', '--json'], io);
+  const doc = JSON.parse(narrow.stdout);
+  assert.equal(narrow.exitCode, 0);
+  assert.ok(doc.layers.every((r: { theoremIterate: number | null }) => typeof r.theoremIterate === 'number'));
+  assert.ok(doc.notes.some((n: string) => n.startsWith('width 2 ≤ 32')));
+});
+
+test('depth-lens degeneracy FILE: narrow deep families, the origin as first probe', async () => {
+  // the audit's failing command, on the example itself (100 000 layers of width 2): "mu: angle must be
+  // a number in [0, π], got NaN" before
+  const fileIo = { readFile: (p: string) => fs.readFileSync(p), writeFile: () => undefined, progress: () => undefined };
+  const example = path.join(__dirname, '../../examples/convergent-family.network.json');
+  const text = await degeneracyCommand.run([example, '--probes', '1,2'], fileIo);
+  assert.equal(text.exitCode, 0);
+  assert.match(text.stdout, /angle between probes 'a' and 'b'/);
+  assert.match(text.stdout, /note: the predicted density's grid has 249 points instead of 3,001, to keep 100,000 layers of it within memory/);
+  // the same family, 2 000 layers (θ subnormal from about layer 105 on), in memory
+  const family = JSON.parse(fs.readFileSync(example, 'utf8'));
+  family.layers[0].count = 2000;
+  const memIo = { ...fileIo, readFile: () => new TextEncoder().encode(JSON.stringify(family)) };
+  const doc = JSON.parse((await degeneracyCommand.run(['family.network.json', '--json'], memIo)).stdout);
+  // default probes: 'origin' is the zero vector, so the first two non-zero ones
+  assert.deepEqual(doc.probes, ['a', 'b']);
+  assert.equal(doc.layers.length, 2001);
+  assert.ok(doc.layers.every((r: { prediction: { theoremIterate: number } | null }) => r.prediction !== null && typeof r.prediction.theoremIterate === 'number'));
+  assert.ok(doc.layers[2000].prediction.theoremIterate < -20000);
+  assert.throws(() => degeneracyCommand.run(['family.network.json', '--probes', 'origin,a'], memIo), (e: unknown) => e instanceof UsageError && e.message === "probe 'origin' is the zero vector, so the input angle is undefined");
+  assert.throws(() => degeneracyCommand.run(['family.network.json', '--grid-points', '20000'], memIo), (e: unknown) => e instanceof UsageError
+    && e.message === 'the predicted density on 20,000 grid points × 2,001 layers needs 40,020,000 values (limit 25,000,000); use at most 12,493 grid points, or leave them to the default');
 });

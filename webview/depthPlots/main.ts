@@ -151,7 +151,7 @@ app.append(
     el('div', { class: 'layer-row' }, el('label', {}, 'layer ℓ ', layerSlider), layerLabel),
     ksText,
     el('div', { 'data-testid': 'histogram' }, histogram.element),
-    el('p', { class: 'caption' }, 'Bars: the simulated ln sin²θ at the layer, as a density (count / (trials · bin width)). Dashed: the density predicted by propagating Theorem 1\'s first step with Approximation 2 (drift α(X), noise β² = 8n/(n+5)²) on a grid. KS: Kolmogorov–Smirnov statistic and asymptotic p-value of the samples against that density.')),
+    el('p', { class: 'caption' }, 'Bars: the simulated ln sin²θ at the layer, as a density (count / (trials · bin width)). Dashed: the density predicted by propagating Theorem 1\'s first step with Approximation 2 (drift α(X), noise β² = 8n/(n+5)²) on a grid. Approximation 2 is a small-angle model (its drift and noise are Theorem 1 linearised about θ = 0): for large angles the predicted spread and the KS test are off until the angle has become small. KS: Kolmogorov–Smirnov statistic and asymptotic p-value of the samples against that density.')),
   details('Per-layer numbers', 'layer-details', layerTableHost),
   details('Mixed moments J_{a,b}(θ), P and Q, Bessel numbers', 'moments-details',
     el('p', { class: 'caption' }, 'J_{a,b}(θ) = E[σ(G)^a σ(Ĝ)^b] for standard normals with E[GĜ] = cos θ. For a + b even, 2π·J = (π − θ)·P(c) + sin θ·Q(c); for a + b odd, √(2π)·J = R(c); c = cos θ. P\'s coefficients are j!·T(a,(a−j)/2)·T(b,(b−j)/2) with the Bessel numbers T(n,k) = C(n,2k)(2k−1)!!.'),
@@ -245,7 +245,7 @@ function render(r: DegeneracyResult, seconds: number): void {
   depthLegend = legend;
   depthPlot.render({ title: 'ln sin²θ against depth', xLabel: 'layer ℓ', yLabel: 'ln sin²θ', x: r.layers.map((x) => x.layer), series });
   depthCaption.textContent = r.trials > 0
-    ? `Solid with shaded band: simulation (mean ± 1 sd of ln sin²θ across the ${r.trials.toLocaleString('en-US')} trials). Dashed: theory — the deterministic infinite-width recursion cos θ' = [sin θ + (π − θ) cos θ]/π, and the finite-width predictions Approximation 1 (X' = X − (2/3π)θ − ρ(n)) and Theorem 1's mean μ(θ, n) iterated. Width for the step into layer ℓ: ${r.widthConvention === 'measured' ? 'n_ℓ (measured layer)' : 'n_{ℓ−1} (step input, paper)'}.`
+    ? `Solid with shaded band: simulation (mean ± 1 sd of ln sin²θ across the ${r.trials.toLocaleString('en-US')} trials). Dashed: theory — the deterministic infinite-width recursion cos θ' = [sin θ + (π − θ) cos θ]/π, and the finite-width predictions Approximation 1 (X' = X − (2/3π)θ − ρ(n), a small-angle law${r.theta0 > Math.PI / 2 ? '; from θ₀ > π/2 it starts at layer 1 from μ(θ₀, n₁)' : ''}) and Theorem 1's mean μ(θ, n) iterated. Width for the step into layer ℓ: ${r.widthConvention === 'measured' ? 'n_ℓ (measured layer)' : 'n_{ℓ−1} (step input, paper)'}.`
     : 'Theory only (trials = 0). Dashed: the infinite-width recursion, Approximation 1 and Theorem 1 iterated.';
   const notes = r.notes.map((n) => banner('info', n));
   messages.replaceChildren(...notes);
@@ -297,9 +297,9 @@ function renderHistogram(r: DegeneracyResult): void {
     curveLabel: 'theory: predicted density (Approximation 2)',
   });
   const lost = r.trials - mc.count;
-  const lostText = lost > 0 ? ` ${lost} trial(s) have no finite value here (${mc.collapsed} collapsed to θ = 0, ${mc.dead} dead) and are left out.` : '';
+  const lostText = lost > 0 ? ` ${lost} trial(s) have no finite value here (${mc.collapsed} reached θ = 0 or an angle below the simulation's resolution, ${mc.dead} dead) and are left out.` : '';
   if (!ks || ks.statistic === null || ks.pValue === null) {
-    ksText.textContent = `KS test: not available at layer ${layer}.${lostText}`;
+    ksText.textContent = `KS test: not available at layer ${layer}${ks?.reason ? `: ${ks.reason}` : ''}.${lostText}`;
     return;
   }
   const verdict = ks.pValue < 0.01
@@ -381,7 +381,7 @@ async function loadMoments(): Promise<void> {
 }
 
 function renderMoments(m: MomentsResult): void {
-  momentsStatus.textContent = `θ = ${formatNumber(m.theta, 6)} rad, a, b = 1…${m.max}.`;
+  momentsStatus.textContent = `θ = ${formatNumber(m.theta, 6)} rad, a, b = 1…${m.max}.${m.coefficientsExact ? '' : ' Coefficients past 2⁵³ are shown as the nearest double to the exact integer (the CLI prints them exactly).'}`;
   const rowsA = Array.from({ length: m.max }, (_, i) => i + 1);
   const at = (a: number, b: number) => m.entries[(a - 1) * m.max + (b - 1)];
   const jTable = table<number>([
@@ -442,38 +442,48 @@ async function loadProbes(doc: PanelDocumentInfo): Promise<void> {
       probePlot.element.hidden = true;
       return;
     }
-    let a = host.state?.probeA && names.includes(host.state.probeA) ? host.state.probeA : names[0];
-    let b = host.state?.probeB && names.includes(host.state.probeB) ? host.state.probeB : names.find((n) => n !== a)!;
+    const saved = (name: string | undefined) => (name && names.includes(name) ? name : undefined);
+    let a = saved(host.state?.probeA), b = saved(host.state?.probeB);
+    if (a === undefined || b === undefined) {
+      // the analysis picks what is left open: the first non-zero probes (a file's first probe is often the origin)
+      const first = await runProbes(a, b);
+      if (!first || probeResult !== first) return; // failed, or a newer request took over
+      [a, b] = first.probes;
+    } else {
+      await runProbes(a, b);
+    }
     const options = names.map((n) => ({ value: n, label: n }));
     const pickA = select('probe A', options, a, (v) => { a = v; host.patchState({ probeA: v }); void runProbes(a, b); });
     pickA.dataset.testid = 'probe-a';
     const pickB = select('probe B', options, b, (v) => { b = v; host.patchState({ probeB: v }); void runProbes(a, b); });
     pickB.dataset.testid = 'probe-b';
     probeControls.replaceChildren(pickA, pickB);
-    await runProbes(a, b);
   } catch (e) {
     if (e instanceof RpcError && e.code === 'cancelled') return;
     probeMessages.replaceChildren(banner('error', (e as Error).message));
   }
 }
 
-async function runProbes(a: string, b: string): Promise<void> {
+/** Measure the angle between probes a and b (undefined: the analysis' default); the result, if any. */
+async function runProbes(a: string | undefined, b: string | undefined): Promise<ProbeAngleResult | undefined> {
   probeToken?.cancel();
   const token = new Cancellation();
   probeToken = token;
-  if (a === b) {
+  if (a !== undefined && a === b) {
     probeMessages.replaceChildren(banner('info', 'Choose two different probes.'));
-    return;
+    return undefined;
   }
   try {
     const r = await host.request('probeAngles', { probeA: a, probeB: b, widthConvention: form.widthConvention }, { token });
-    if (token.isCancellationRequested) return;
+    if (token.isCancellationRequested) return undefined;
     probeResult = r;
     renderProbes(r);
+    return r;
   } catch (e) {
-    if (e instanceof RpcError && e.code === 'cancelled') return;
+    if (e instanceof RpcError && e.code === 'cancelled') return undefined;
     probeResult = undefined;
     probeMessages.replaceChildren(banner('error', (e as Error).message));
+    return undefined;
   }
 }
 

@@ -6,10 +6,12 @@
 import { parseArgs } from 'node:util';
 import { UsageError, toJson, type CliCommand, type CliIo } from '../command';
 import { loadNetworkFile } from '../load';
+import { decimal } from '../numbers';
 import { parseMaxSize } from './check';
 import type { AnalysisContext } from '../../core/context';
-import { DEGENERACY_DEFAULTS, probeAngles, runDegeneracy } from '../../core/degeneracy/analysis';
-import { DEFAULT_GRID_POINTS } from '../../core/degeneracy/density';
+import { DEGENERACY_DEFAULTS, MAX_SEED, probeAngles, runDegeneracy } from '../../core/degeneracy/analysis';
+import { DEFAULT_GRID_POINTS, MAX_GRID_POINTS } from '../../core/degeneracy/density';
+import { DEGENERACY_LIMITS, DegeneracyBudgetError, DegeneracyParamsError } from '../../core/degeneracy/limits';
 import type {
   DegeneracyParams, DegeneracyResult, DensityGridParams, ProbeAngleResult, WidthConvention,
 } from '../../shared/analyses/degeneracy';
@@ -21,8 +23,10 @@ The angle θ between two inputs through random bias-free ReLU networks with iid 
 reported as X = ln sin²θ at every layer ℓ = 0 (input) … L:
   inf-width  the deterministic infinite-width recursion cos θ' = [sin θ + (π − θ) cos θ]/π
   theorem    Theorem 1 iterated deterministically, X_{ℓ+1} = μ(θ(X_ℓ), n)
-  approx1    Approximation 1, X_{ℓ+1} = X_ℓ − (2/(3π))θ_ℓ − ρ(n)
-  predicted  mean ± sd of the density propagated by Approximation 2 (grid convolution)
+  approx1    Approximation 1, X_{ℓ+1} = X_ℓ − (2/(3π))θ_ℓ − ρ(n) (a small-angle law: from θ⁰ > π/2 it
+             starts at layer 1 from μ(θ⁰, n₁))
+  predicted  mean ± sd of the density propagated by Approximation 2 (grid convolution; a small-angle
+             model too: its per-layer noise is σ²'s θ → 0 limit)
   mc         Monte Carlo mean ± sd over the trials (theory vs simulation)
 plus a Kolmogorov–Smirnov test of the simulated samples against the predicted density.
 Finite width adds a drift ≈ −2/n and a variance ≈ 8/n per layer: the angle collapses exponentially
@@ -30,10 +34,11 @@ in depth, not like 1/ℓ as the infinite-width curve says.
 
 Options:
   --widths SPEC          '256x32' = input width 256 and 32 layers of width 256; or a list
-                         n0,n1,…,nL whose items may be runs: '784,100x10,10'. All widths ≥ 2.
+                         n0,n1,…,nL whose items may be runs: '784,100x10,10'. All widths ≥ 2, at most
+                         ${DEGENERACY_LIMITS.maxDepth.toLocaleString('en-US')} layers.
   --theta0 ANGLE         input angle in radians, in (0, π]; 'pi/4' style also accepted
   --trials N             Monte Carlo trials (default ${DEGENERACY_DEFAULTS.trials}; 0 = theory only)
-  --seed S               seed (default ${DEGENERACY_DEFAULTS.seed}); runs are reproducible bit-for-bit
+  --seed S               seed in 0..${MAX_SEED} (default ${DEGENERACY_DEFAULTS.seed}); runs are reproducible bit-for-bit
   --mode chain|network   chain: the exact one-step Markov chain (n_ℓ iid correlated Gaussian pairs per
                          layer, no matrices; default); network: full random weight matrices
   --width-convention measured|input
@@ -42,25 +47,32 @@ Options:
                          (the paper's labelling). Same thing when all widths are equal.
   --ks-layers LIST       layers to KS-test, e.g. 1,10,32 (default: every layer)
   --grid-min X, --grid-max X, --grid-points N
-                         density grid (default [min(−15, …), 0] with ${DEFAULT_GRID_POINTS} points)
-  --probes A,B           with FILE: probe names or 0-based indices (default: the first two)
+                         density grid (default [min(−15, …), 0] with ${DEFAULT_GRID_POINTS} points, more for
+                         very wide layers, fewer for very deep networks)
+  --allow-long-runs      run even beyond the work budget (${DEGENERACY_LIMITS.maxChainPairs.toExponential(0).replace('e+', 'e')} chain pairs or
+                         ${DEGENERACY_LIMITS.maxNetworkWeights.toExponential(0).replace('e+', 'e')} network weights: tens of minutes and more); the memory
+                         budgets still apply
+  --probes A,B           with FILE: probe names or 0-based indices (default: the first two non-zero)
   --max-size-mb N        with FILE: refuse larger files
   --json                 print one JSON document
   --help                 show this help
 `;
 
-/** '256x32' → [256 ×33]; '784,100x3,10' → [784,100,100,100,10]. */
+/** '256x32' → [256 ×33]; '784,100x3,10' → [784,100,100,100,10]. At most maxDepth layers. */
 export function parseWidths(spec: string): number[] {
   const s = spec.trim();
   const lone = /^(\d+)x(\d+)$/.exec(s);
   const num = (t: string): number => {
-    const n = Number(t);
+    const n = decimal(t);
     if (!Number.isInteger(n) || n < 2) throw new UsageError(`--widths: '${t}' is not an integer width ≥ 2`);
     return n;
   };
+  const maxLayers = DEGENERACY_LIMITS.maxDepth;
+  const tooDeep = (layers: number) => new UsageError(`--widths: '${spec}' has ${layers.toLocaleString('en-US')} layers; at most ${maxLayers.toLocaleString('en-US')}`);
   if (lone) {
     const n = num(lone[1]), k = Number(lone[2]);
     if (!Number.isInteger(k) || k < 1) throw new UsageError(`--widths: '${s}' needs at least 1 layer`);
+    if (k > maxLayers) throw tooDeep(k);
     return Array(k + 1).fill(n);
   }
   const out: number[] = [];
@@ -69,8 +81,11 @@ export function parseWidths(spec: string): number[] {
     if (run) {
       const k = Number(run[2]);
       if (k < 1) throw new UsageError(`--widths: run '${item}' needs a count ≥ 1`);
-      for (let i = 0; i < k; i++) out.push(num(run[1]));
+      if (out.length + k - 1 > maxLayers) throw tooDeep(out.length + k - 1);
+      const n = num(run[1]);
+      for (let i = 0; i < k; i++) out.push(n);
     } else out.push(num(item.trim()));
+    if (out.length - 1 > maxLayers) throw tooDeep(out.length - 1);
   }
   if (out.length < 2) throw new UsageError(`--widths: give the input width and at least one layer width (e.g. '256x32' or '784,100,100'), not '${spec}'`);
   return out;
@@ -80,23 +95,51 @@ export function parseWidths(spec: string): number[] {
 export function parseAngle(text: string, option: string): number {
   const t = text.trim().toLowerCase();
   const m = /^(\d*\.?\d*)\s*\*?\s*(pi|π)\s*(?:\/\s*(\d+\.?\d*))?$/.exec(t);
-  const v = m ? (m[1] ? Number(m[1]) : 1) * Math.PI / (m[3] ? Number(m[3]) : 1) : Number(t);
+  const v = m ? (m[1] ? decimal(m[1]) : 1) * Math.PI / (m[3] ? decimal(m[3]) : 1) : decimal(t);
   if (t === '' || !Number.isFinite(v)) throw new UsageError(`${option}: '${text}' is not an angle (radians, or like pi/4)`);
   return v;
 }
 
-function parseIntOption(text: string | undefined, option: string, min: number): number | undefined {
+function parseIntOption(text: string | undefined, option: string, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
   if (text === undefined) return undefined;
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < min) throw new UsageError(`${option} must be an integer ≥ ${min}, not '${text}'`);
+  const n = decimal(text);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new UsageError(`${option} must be an integer ${max === Number.MAX_SAFE_INTEGER ? `≥ ${min}` : `in ${min}..${max}`}, not '${text}'`);
+  }
   return n;
 }
 
 function parseNumberOption(text: string | undefined, option: string): number | undefined {
   if (text === undefined) return undefined;
-  const n = Number(text);
-  if (text.trim() === '' || !Number.isFinite(n)) throw new UsageError(`${option} must be a number, not '${text}'`);
+  const n = decimal(text);
+  if (Number.isNaN(n)) throw new UsageError(`${option} must be a number, not '${text}'`);
   return n;
+}
+
+/** The grid options, checked against each other and the automatic ends (max 0, min ≤ −15). */
+function parseGrid(v: Record<string, string | boolean | undefined>): DensityGridParams {
+  const grid: DensityGridParams = {
+    xMin: parseNumberOption(v['grid-min'] as string | undefined, '--grid-min'),
+    xMax: parseNumberOption(v['grid-max'] as string | undefined, '--grid-max'),
+    points: parseIntOption(v['grid-points'] as string | undefined, '--grid-points', 3, MAX_GRID_POINTS),
+  };
+  if (grid.xMin !== undefined && grid.xMax !== undefined && !(grid.xMin < grid.xMax)) throw new UsageError(`--grid-min (${grid.xMin}) must be below --grid-max (${grid.xMax})`);
+  if (grid.xMin !== undefined && grid.xMax === undefined && !(grid.xMin < 0)) throw new UsageError(`--grid-min (${grid.xMin}) must be below the grid's maximum, 0 unless --grid-max says otherwise`);
+  return grid;
+}
+
+/**
+ * Runs an analysis, turning its parameter errors (a budget, an option the core refuses) into usage
+ * errors (exit 2); a work budget says how to lift it.
+ */
+function asUsage<T>(run: () => T): T {
+  try {
+    return run();
+  } catch (e) {
+    if (!(e instanceof DegeneracyParamsError)) throw e;
+    const message = e.message.replace(/^(degeneracy|probe angles): /, '');
+    throw new UsageError(e instanceof DegeneracyBudgetError && e.work ? `${message}; or pass --allow-long-runs to run it anyway` : message);
+  }
 }
 
 export function cliContext(io: CliIo, label: string): AnalysisContext {
@@ -138,6 +181,11 @@ function formatResult(r: DegeneracyResult): string {
   if (r.ks.length) {
     out.push('', 'KS test of the simulated samples against the predicted density:');
     out.push(...table(['layer', 'D', 'p-value', 'samples'], r.ks.map((k) => [String(k.layer), fmt(k.statistic), k.pValue === null ? '—' : k.pValue.toPrecision(3), String(k.samples)])));
+    const refused = r.ks.filter((k) => k.reason !== null);
+    for (const reason of new Set(refused.map((k) => k.reason))) {
+      const at = refused.filter((k) => k.reason === reason).map((k) => k.layer);
+      out.push(`no KS test at layer${at.length > 1 ? 's' : ''} ${at.join(', ')}: ${reason}`);
+    }
   }
   for (const n of r.notes) out.push(`note: ${n}`);
   return out.join('\n') + '\n';
@@ -183,6 +231,7 @@ export const degeneracyCommand: CliCommand = {
           widths: { type: 'string' }, theta0: { type: 'string' }, trials: { type: 'string' }, seed: { type: 'string' },
           mode: { type: 'string' }, 'width-convention': { type: 'string' }, 'ks-layers': { type: 'string' },
           'grid-min': { type: 'string' }, 'grid-max': { type: 'string' }, 'grid-points': { type: 'string' },
+          'allow-long-runs': { type: 'boolean' },
           probes: { type: 'string' }, 'max-size-mb': { type: 'string' }, json: { type: 'boolean' },
         },
       });
@@ -192,26 +241,22 @@ export const degeneracyCommand: CliCommand = {
     const v = parsed.values;
     const convention = v['width-convention'];
     if (convention !== undefined && convention !== 'measured' && convention !== 'input') throw new UsageError(`--width-convention must be 'measured' or 'input', not '${convention}'`);
-    const grid: DensityGridParams = {
-      xMin: parseNumberOption(v['grid-min'], '--grid-min'),
-      xMax: parseNumberOption(v['grid-max'], '--grid-max'),
-      points: parseIntOption(v['grid-points'], '--grid-points', 3),
-    };
+    const grid = parseGrid(v);
 
     if (parsed.positionals.length > 1) throw new UsageError('give at most one FILE');
     if (parsed.positionals.length === 1) {
       const file = parsed.positionals[0];
-      for (const opt of ['widths', 'theta0', 'trials', 'seed', 'mode', 'ks-layers'] as const) {
+      for (const opt of ['widths', 'theta0', 'trials', 'seed', 'mode', 'ks-layers', 'allow-long-runs'] as const) {
         if (v[opt] !== undefined) throw new UsageError(`--${opt} does not apply to a network FILE (its widths and probes decide)`);
       }
       const { network } = loadNetworkFile(file, io, { maxSizeMB: parseMaxSize(v['max-size-mb']) });
       const probes = v.probes?.split(',').map((p) => p.trim());
       if (probes && probes.length !== 2) throw new UsageError(`--probes takes two probe names or indices separated by a comma, not '${v.probes}'`);
-      const key = (p: string | undefined): string | number | undefined => (p === undefined ? undefined : /^\d+$/.test(p) ? Number(p) : p);
-      const r = probeAngles(network, {
+      const key = (p: string | undefined): string | number | undefined => (p === undefined ? undefined : /^\d+$/.test(p) ? decimal(p) : p);
+      const r = asUsage(() => probeAngles(network, {
         probeA: key(probes?.[0]), probeB: key(probes?.[1]),
         widthConvention: convention as WidthConvention | undefined, grid,
-      }, cliContext(io, 'degeneracy'));
+      }, cliContext(io, 'degeneracy')));
       return { stdout: v.json ? toJson({ file, ...r }) + '\n' : formatProbe(file, r), exitCode: 0 };
     }
 
@@ -227,7 +272,7 @@ export const degeneracyCommand: CliCommand = {
     let ksLayers: number[] | undefined;
     if (v['ks-layers'] !== undefined) {
       ksLayers = v['ks-layers'].split(',').map((t) => {
-        const n = Number(t.trim());
+        const n = decimal(t);
         if (!Number.isInteger(n) || n < 1 || n > L) throw new UsageError(`--ks-layers: '${t}' is not a layer in 1..${L}`);
         return n;
       });
@@ -235,12 +280,12 @@ export const degeneracyCommand: CliCommand = {
     const params: DegeneracyParams = {
       widths, theta0,
       trials: parseIntOption(v.trials, '--trials', 0),
-      seed: parseIntOption(v.seed, '--seed', 0),
+      seed: parseIntOption(v.seed, '--seed', 0, MAX_SEED),
       mode: mode as DegeneracyParams['mode'],
       widthConvention: convention as WidthConvention | undefined,
       ksLayers, grid,
     };
-    const r = runDegeneracy(params, cliContext(io, 'degeneracy'));
+    const r = asUsage(() => runDegeneracy(params, cliContext(io, 'degeneracy'), { allowLongRuns: v['allow-long-runs'] === true }));
     if (v.json) {
       // the plotting payload (histograms, down-sampled density) stays out of the CLI's JSON
       const { histograms: _h, density: _d, ...rest } = r;

@@ -2,7 +2,8 @@
 import { parseArgs } from 'node:util';
 import { UsageError, toJson, type CliCommand } from '../command';
 import { runMoments } from '../../core/degeneracy/analysis';
-import type { MomentEntry } from '../../shared/analyses/degeneracy';
+import { besselTriangleExact, MAX_MOMENT_ORDER, momentFormsExact, type ExactMomentForm } from '../../core/degeneracy/moments';
+import { decimal } from '../numbers';
 import { parseAngle } from './degeneracy';
 
 const HELP = `Usage: depth-lens moments [--max N] [--theta ANGLE] [--json]
@@ -13,30 +14,36 @@ recursion of MATH.md §C), and the Bessel numbers T(n, k) = C(n, 2k)(2k − 1)!!
   a + b even:  2π J_{a,b} = (π − θ)·P_{a,b}(c) + sin θ·Q_{a,b}(c)
   a + b odd:   √(2π) J_{a,b} = R_{a,b}(c)
 P_{a,b}(c) = Σ_j j! T(a, (a−j)/2) T(b, (b−j)/2) c^j. Coefficient lists are lowest degree first.
+The coefficients are computed exactly (integers; R in halves) and printed exactly; from N = 17 some
+pass 2⁵³, and --json gives those as the nearest double (coefficientsExact: false). J is evaluated from the exact
+form for θ ≤ π/2 and from the positive wedge integral above it, where the forms cancel.
 
 Options:
-  --max N          largest a and b, 1..40 (default 8)
+  --max N          largest a and b, 1..${MAX_MOMENT_ORDER} (default 8)
   --theta ANGLE    angle in [0, π] at which J is evaluated, radians or like pi/3 (default pi/2)
-  --json           print one JSON document {max, theta, entries: [{a, b, J, parity, P, Q, R}], bessel}
+  --json           print one JSON document {max, theta, entries: [{a, b, J, parity, P, Q, R}], bessel,
+                   coefficientsExact}
   --help           show this help
 `;
 
-function poly(p: readonly number[], variable = 'c'): string {
+/** An exact polynomial as text; `halves`: the coefficients are twice the real ones (R is kept as 2R). */
+function poly(p: readonly bigint[], halves = false, variable = 'c'): string {
   let text = '';
   p.forEach((k, i) => {
-    if (k === 0) return;
+    if (k === 0n) return;
     const mono = i === 0 ? '' : i === 1 ? variable : `${variable}^${i}`;
-    const mag = Math.abs(k);
-    const term = mono === '' ? String(mag) : mag === 1 ? mono : `${mag}${mono}`;
-    text += text === '' ? (k < 0 ? `−${term}` : term) : k < 0 ? ` − ${term}` : ` + ${term}`;
+    const twice = k < 0n ? -k : k;
+    const mag = halves ? `${twice / 2n}${twice % 2n === 1n ? '.5' : ''}` : String(twice);
+    const term = mono === '' ? mag : mag === '1' ? mono : `${mag}${mono}`;
+    text += text === '' ? (k < 0n ? `−${term}` : term) : k < 0n ? ` − ${term}` : ` + ${term}`;
   });
   return text || '0';
 }
 
-function describe(e: MomentEntry): string {
+function describe(e: ExactMomentForm): string {
   return e.parity === 'even'
     ? `2πJ(${e.a},${e.b}) = (π − θ)(${poly(e.P)}) + sin θ·(${poly(e.Q)})`
-    : `√(2π)J(${e.a},${e.b}) = ${poly(e.R)}`;
+    : `√(2π)J(${e.a},${e.b}) = ${poly(e.twoR, true)}`;
 }
 
 export const momentsCommand: CliCommand = {
@@ -53,8 +60,8 @@ export const momentsCommand: CliCommand = {
     const v = parsed.values;
     let max = 8;
     if (v.max !== undefined) {
-      max = Number(v.max);
-      if (!Number.isInteger(max) || max < 1 || max > 40) throw new UsageError(`--max must be an integer in 1..40, not '${v.max}'`);
+      max = decimal(v.max);
+      if (!Number.isInteger(max) || max < 1 || max > MAX_MOMENT_ORDER) throw new UsageError(`--max must be an integer in 1..${MAX_MOMENT_ORDER}, not '${v.max}'`);
     }
     const theta = v.theta === undefined ? Math.PI / 2 : parseAngle(v.theta, '--theta');
     if (!(theta >= 0 && theta <= Math.PI)) throw new UsageError(`--theta must be in [0, π], not ${v.theta}`);
@@ -68,9 +75,11 @@ export const momentsCommand: CliCommand = {
     const w = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
     const line = (c: string[]) => c.map((s, i) => s.padStart(w[i])).join('  ');
     out.push(line(head), ...rows.map(line), '', 'Exact forms (c = cos θ):');
-    for (const e of r.entries) if (e.a <= e.b) out.push(`  ${describe(e)}`);
+    const forms = momentFormsExact(max);
+    for (let a = 1; a <= max; a++) for (let b = a; b <= max; b++) out.push(`  ${describe(forms[a][b])}`);
     out.push('  (J is symmetric: J(a,b)(θ) = J(b,a)(θ))', '', 'Bessel numbers T(n, k) = C(n, 2k)(2k − 1)!!, rows n = 0..' + max + ':');
-    r.bessel.forEach((row, n) => out.push(`  ${String(n).padStart(2)}: ${row.join(' ')}`));
+    besselTriangleExact(max).forEach((row, n) => out.push(`  ${String(n).padStart(2)}: ${row.join(' ')}`));
+    if (!r.coefficientsExact) out.push('', 'Printed exactly here; in --json, coefficients above 2⁵³ are the nearest doubles (coefficientsExact: false).');
     return { stdout: out.join('\n') + '\n', exitCode: 0 };
   },
 };

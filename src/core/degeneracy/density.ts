@@ -7,11 +7,19 @@
  * evaluated on a uniform grid (the authors use x ∈ [−15, 0] with 10 000 points and a dense kernel
  * matrix). Here each grid node y_j sends its mass p(y_j)·w_j (trapezoid weight) to the nodes within
  * 9β of α(y_j), with the Gaussian evaluated by a multiplicative recurrence (one exp per source node),
- * so a step costs O(points · 18β/h) instead of O(points²). Mass pushed past the grid ends is lost and
- * reported per layer (`mass`), so a too-narrow grid is visible rather than silent.
+ * so a step costs O(points · 18β/h) instead of O(points²).
+ *
+ * Each source's kernel is normalised on the grid's lattice (its node values sum to exactly the mass
+ * sent; the sum comes from Poisson's formula, see deposit), so a kernel narrower than the grid step h
+ * cannot over-count (unnormalised, β < h gave a total mass of 1.03–1.04 at n = 2²⁰). A kernel or a
+ * layer-1 Gaussian narrower than h/2 is unresolvable on the grid: it is deposited as a point mass on
+ * its two neighbouring nodes (mass and mean exact), and θ⁰ near π makes layer 1 exactly that.
+ * Mass pushed past either grid end is lost and reported per layer and per side (`lostBelow`,
+ * `lostAbove`): below xMin the grid is too short; above xMax = 0 it is the Gaussian noise of the
+ * model itself, which puts mass where no ln sin²θ can be.
  */
 import { checkpoint, silentContext, type AnalysisContext } from '../context';
-import { approx1Step, approx2Variance, approxAlpha, lnSin2, mu, sigma2, thetaFromLnSin2 } from './theory';
+import { approx1Curve, approx2Variance, approxAlpha, mu, sigma2 } from './theory';
 import { checkTheta } from './moments';
 
 export interface DensityGrid {
@@ -33,32 +41,50 @@ export interface PredictedDensity {
   readonly mean: Float64Array;
   readonly sd: Float64Array;
   readonly mass: Float64Array;
+  /** per layer 0..L: mass lost below xMin and above xMax up to and including that layer */
+  readonly lostBelow: Float64Array;
+  readonly lostAbove: Float64Array;
+  /** per layer 0..L: true when that layer's Gaussian (σ at layer 1, β after) was narrower than h/2 */
+  readonly pointMass: Uint8Array;
 }
 
 /** How many kernel standard deviations each source node reaches (φ(9) ≈ 1e-18). */
 const KERNEL_REACH = 9;
+/** Nodes between exact restarts of the kernel's multiplicative recurrence (drift ≤ 64²·eps ≈ 5e-13). */
+const RESTART = 64;
 
 export const DEFAULT_GRID_POINTS = 3001;
+/** The automatic grid refines h down to the narrowest kernel β, up to this many points. */
+export const MAX_AUTO_GRID_POINTS = 20001;
+export const MAX_GRID_POINTS = 200001;
 
 /**
  * The authors' grid [−15, 0], widened below when Approximation 1 plus ten standard deviations of the
- * accumulated noise reaches further (narrow or very deep networks drift below −15).
+ * accumulated noise reaches further (narrow or very deep networks drift below −15). Without `points`
+ * the grid has at least DEFAULT_GRID_POINTS nodes and, for very wide layers (β = √(8n)/(n+5) small),
+ * enough that the step h is at most the narrowest β — at most `maxPoints`.
  */
-export function defaultGrid(theta0: number, stepWidths: ArrayLike<number>, points = DEFAULT_GRID_POINTS): DensityGrid {
-  let x = lnSin2(theta0);
-  let variance = 0;
-  for (let l = 0; l < stepWidths.length; l++) {
-    const th = l === 0 ? theta0 : thetaFromLnSin2(x);
-    x = approx1Step(x, th, stepWidths[l]);
-    variance += l === 0 ? sigma2(theta0, stepWidths[0]) : approx2Variance(stepWidths[l]);
+export function defaultGrid(theta0: number, stepWidths: ArrayLike<number>, points?: number, maxPoints = MAX_AUTO_GRID_POINTS): DensityGrid {
+  const approx1 = approx1Curve(theta0, stepWidths);
+  const L = stepWidths.length;
+  let variance = L > 0 ? Math.max(0, sigma2(theta0, stepWidths[0])) : 0;
+  let minBeta = Infinity;
+  for (let l = 1; l < L; l++) {
+    variance += approx2Variance(stepWidths[l]);
+    minBeta = Math.min(minBeta, Math.sqrt(approx2Variance(stepWidths[l])));
   }
-  const low = Math.min(-15, Math.floor(x - 10 * Math.sqrt(variance) - 1));
-  return { xMin: low, xMax: 0, points };
+  const xMin = Math.min(-15, Math.floor(approx1[L] - 10 * Math.sqrt(variance) - 1));
+  const xMax = 0;
+  if (points === undefined) {
+    const resolving = Number.isFinite(minBeta) ? Math.ceil((xMax - xMin) / minBeta) + 1 : 0;
+    points = Math.max(3, Math.min(maxPoints, Math.max(DEFAULT_GRID_POINTS, resolving)));
+  }
+  return { xMin, xMax, points };
 }
 
-function checkGrid(g: DensityGrid): void {
-  if (!Number.isFinite(g.xMin) || !Number.isFinite(g.xMax) || !(g.xMin < g.xMax)) throw new RangeError(`predictDensity: grid needs finite xMin < xMax, got [${g.xMin}, ${g.xMax}]`);
-  if (!Number.isInteger(g.points) || g.points < 3 || g.points > 200001) throw new RangeError(`predictDensity: grid points must be an integer in 3..200001, got ${g.points}`);
+export function checkGrid(g: DensityGrid, fn = 'predictDensity'): void {
+  if (!Number.isFinite(g.xMin) || !Number.isFinite(g.xMax) || !(g.xMin < g.xMax)) throw new RangeError(`${fn}: grid needs finite xMin < xMax, got [${g.xMin}, ${g.xMax}]`);
+  if (!Number.isInteger(g.points) || g.points < 3 || g.points > MAX_GRID_POINTS) throw new RangeError(`${fn}: grid points must be an integer in 3..${MAX_GRID_POINTS}, got ${g.points}`);
 }
 
 /**
@@ -77,56 +103,140 @@ export function predictDensity(theta0: number, stepWidths: ArrayLike<number>, gr
   for (let i = 0; i < P; i++) x[i] = g.xMin + i * h;
   const density = new Float64Array((L + 1) * P);
   const mean = new Float64Array(L + 1), sd = new Float64Array(L + 1), mass = new Float64Array(L + 1);
-  mean[0] = lnSin2(theta0); sd[0] = 0; mass[0] = 1;
+  const lostBelow = new Float64Array(L + 1), lostAbove = new Float64Array(L + 1);
+  const pointMass = new Uint8Array(L + 1);
+  mean[0] = x0Of(theta0); sd[0] = 0; mass[0] = 1;
+  const lost = new Float64Array(2);
 
-  // layer 1: Gaussian from Theorem 1 at the (deterministic) input angle
-  const m1 = mu(theta0, stepWidths[0]);
-  const s1 = Math.sqrt(sigma2(theta0, stepWidths[0]));
-  for (let i = 0; i < P; i++) {
-    const z = (x[i] - m1) / s1;
-    density[P + i] = Math.exp(-0.5 * z * z) / (s1 * Math.sqrt(2 * Math.PI));
-  }
+  // layer 1: Gaussian from Theorem 1 at the (deterministic) input angle; σ² → 0 as θ⁰ → π
+  const kernel = new Kernel(x, h);
+  const s1 = Math.sqrt(Math.max(0, sigma2(theta0, stepWidths[0])));
+  pointMass[1] = kernel.setWidth(s1) ? 1 : 0;
+  kernel.deposit(density.subarray(P, 2 * P), mu(theta0, stepWidths[0]), 1, lost);
+  lostBelow[1] = lost[0]; lostAbove[1] = lost[1];
   moments(x, density.subarray(P, 2 * P), h, 1, mean, sd, mass);
 
+  // α(x_j) on the grid depends only on the width: computed once per run of equal widths
+  const alpha = new Float64Array(P);
+  let alphaWidth = NaN;
   for (let l = 1; l < L; l++) {
     checkpoint(ctx, l / L, `density layer ${l + 1}/${L}`);
     const n = stepWidths[l];
-    const beta = Math.sqrt(approx2Variance(n));
-    convolveStep(x, h, density.subarray(l * P, (l + 1) * P), density.subarray((l + 1) * P, (l + 2) * P), n, beta);
-    moments(x, density.subarray((l + 1) * P, (l + 2) * P), h, l + 1, mean, sd, mass);
+    if (n !== alphaWidth) {
+      for (let j = 0; j < P; j++) alpha[j] = approxAlpha(x[j], n);
+      alphaWidth = n;
+    }
+    pointMass[l + 1] = kernel.setWidth(Math.sqrt(approx2Variance(n))) ? 1 : 0;
+    lost.fill(0);
+    const src = density.subarray(l * P, (l + 1) * P), out = density.subarray((l + 1) * P, (l + 2) * P);
+    let peak = 0;
+    for (let j = 0; j < P; j++) if (src[j] > peak) peak = src[j];
+    const negligible = peak * 1e-300;
+    for (let j = 0; j < P; j++) {
+      const pj = src[j];
+      if (!(pj > negligible)) continue;
+      kernel.deposit(out, alpha[j], pj * (j === 0 || j === P - 1 ? 0.5 * h : h), lost);
+    }
+    lostBelow[l + 1] = lostBelow[l] + lost[0];
+    lostAbove[l + 1] = lostAbove[l] + lost[1];
+    moments(x, out, h, l + 1, mean, sd, mass);
   }
-  return { grid: g, x, layers: L, density, mean, sd, mass };
+  return { grid: g, x, layers: L, density, mean, sd, mass, lostBelow, lostAbove, pointMass };
 }
 
-/** out(x) = ∫ β⁻¹ φ((x − α(y))/β) src(y) dy on the grid. */
-function convolveStep(x: Float64Array, h: number, src: Float64Array, out: Float64Array, n: number, beta: number): void {
-  const P = x.length;
-  const x0 = x[0];
-  const delta = h / beta;
-  const q = Math.exp(-delta * delta);
-  const norm = 1 / (beta * Math.sqrt(2 * Math.PI));
-  let peak = 0;
-  for (let j = 0; j < P; j++) if (src[j] > peak) peak = src[j];
-  const negligible = peak * 1e-300;
-  for (let j = 0; j < P; j++) {
-    const pj = src[j];
-    if (!(pj > negligible)) continue;
-    const w = j === 0 || j === P - 1 ? 0.5 * h : h;
-    const centre = approxAlpha(x[j], n);
-    let i0 = Math.ceil((centre - KERNEL_REACH * beta - x0) / h);
-    let i1 = Math.floor((centre + KERNEL_REACH * beta - x0) / h);
-    if (i0 < 0) i0 = 0;
-    if (i1 > P - 1) i1 = P - 1;
-    if (i0 > i1) continue;
-    const d0 = (x[i0] - centre) / beta;
-    let gauss = Math.exp(-0.5 * d0 * d0) * norm * pj * w;
-    let ratio = Math.exp(-(2 * d0 * delta + delta * delta) / 2);
+function x0Of(theta0: number): number {
+  return 2 * Math.log(Math.sin(theta0));
+}
+
+/**
+ * Deposits Gaussian kernels N(centre, w²) of a given mass on the grid, normalised on the lattice
+ * x_0 + i·h (i ∈ ℤ) so that Σ_i h·k_i is exactly the mass sent; what lands on lattice nodes beyond the
+ * grid (and the outer half-cell of each end node, which the trapezoid rule does not count) is lost.
+ * The lattice sum of a Gaussian is, by Poisson's formula,
+ *   Σ_i e^{−(x_i − c)²/(2w²)} = (w√(2π)/h)·[1 + 2 Σ_{k≥1} e^{−2π²k²w²/h²} cos(2πk·f)],  f = (c − x_0)/h,
+ * and for w ≥ h/2 three terms are exact to double precision (the fourth is e^{−2π²·16/4} < 1e-34).
+ */
+class Kernel {
+  private width = 0;
+  private point = false;
+  private q = 0; private delta = 0; private reach = 0;
+  private readonly poisson = new Float64Array(3);
+  private readonly P: number;
+  private readonly x0: number;
+  constructor(private readonly x: Float64Array, private readonly h: number) {
+    this.P = x.length;
+    this.x0 = x[0];
+  }
+
+  /** Set the kernel width; true when it is narrower than h/2 and is deposited as a point mass. */
+  setWidth(w: number): boolean {
+    this.width = w;
+    this.point = !(w >= this.h / 2);
+    if (!this.point) {
+      this.delta = this.h / w;
+      this.q = Math.exp(-this.delta * this.delta);
+      this.reach = KERNEL_REACH * w;
+      const r = w / this.h;
+      for (let k = 1; k <= 3; k++) this.poisson[k - 1] = 2 * Math.exp(-2 * Math.PI * Math.PI * k * k * r * r);
+    }
+    return this.point;
+  }
+
+  /** out += the kernel at `centre` carrying `mass`; lost[0] += mass lost below, lost[1] above. */
+  deposit(out: Float64Array, centre: number, mass: number, lost: Float64Array): void {
+    const { P, h, x0 } = this;
+    const u = (centre - x0) / h;
+    if (this.point) {
+      // two neighbouring nodes by linear interpolation; the end nodes' trapezoid weight is h/2
+      const i = Math.floor(u), f = u - i;
+      this.pointTo(out, i, mass * (1 - f), lost);
+      if (f > 0) this.pointTo(out, i + 1, mass * f, lost);
+      return;
+    }
+    const w = this.width;
+    const fr = u - Math.floor(u);
+    const c1 = Math.cos(2 * Math.PI * fr), c2 = 2 * c1 * c1 - 1, c3 = 2 * c1 * c2 - c1;
+    const latticeSum = ((w * Math.sqrt(2 * Math.PI)) / h) * (1 + this.poisson[0] * c1 + this.poisson[1] * c2 + this.poisson[2] * c3);
+    const norm = mass / (h * latticeSum); // density value per unit of e^{−z²/2}
+    const i0 = Math.ceil((centre - this.reach - x0) / h);
+    const i1 = Math.floor((centre + this.reach - x0) / h);
+    if (i1 < 0) { lost[0] += mass; return; }
+    if (i0 > P - 1) { lost[1] += mass; return; }
+    const delta = this.delta;
+    const q = this.q;
+    let gauss = 0, ratio = 0;
+    let below = 0, above = 0;
     for (let i = i0; i <= i1; i++) {
-      out[i] += gauss;
+      // the recurrence's rounding grows like k²·eps over k steps: restart it from exp every RESTART nodes
+      if ((i - i0) % RESTART === 0) {
+        const d = (x0 + i * h - centre) / w;
+        gauss = Math.exp(-0.5 * d * d);
+        ratio = Math.exp(-(2 * d * delta + delta * delta) / 2);
+      }
+      if (i < 0) below += gauss;
+      else if (i >= P) above += gauss;
+      else out[i] += gauss * norm;
       gauss *= ratio;
       ratio *= q;
     }
+    // the outer half-cells of the end nodes count as outside (the trapezoid rule gives them weight h/2)
+    if (i0 <= 0) below += 0.5 * nodeValue(0, x0, h, centre, w);
+    if (i1 >= P - 1) above += 0.5 * nodeValue(P - 1, x0, h, centre, w);
+    lost[0] += h * norm * below;
+    lost[1] += h * norm * above;
   }
+
+  private pointTo(out: Float64Array, i: number, m: number, lost: Float64Array): void {
+    if (m === 0) return;
+    if (i < 0) lost[0] += m;
+    else if (i > this.P - 1) lost[1] += m;
+    else out[i] += m / (i === 0 || i === this.P - 1 ? 0.5 * this.h : this.h);
+  }
+}
+
+function nodeValue(i: number, x0: number, h: number, centre: number, w: number): number {
+  const z = (x0 + i * h - centre) / w;
+  return Math.exp(-0.5 * z * z);
 }
 
 /** Trapezoid mean, sd and mass of one layer's density. */
@@ -168,22 +278,34 @@ export function cumulative(x: Float64Array, p: ArrayLike<number>): Float64Array 
 }
 
 export interface KsResult {
-  /** sup |F_empirical − F_predicted| */
-  readonly statistic: number;
-  /** asymptotic Kolmogorov p-value P(K > √m·D) */
-  readonly pValue: number;
+  /** sup |F_empirical − F_predicted|; null when the test cannot be made (see reason) */
+  readonly statistic: number | null;
+  /** asymptotic Kolmogorov p-value P(K > √m·D); null with the statistic */
+  readonly pValue: number | null;
   /** m: number of samples used (dead, NaN samples are left out; θ = 0 samples count, at −∞) */
   readonly samples: number;
+  /** why statistic and pValue are null (absent when they are numbers) */
+  readonly reason?: string;
 }
 
-/** One-sample KS test of `samples` against the CDF given at grid nodes (linear in between). */
+/**
+ * One-sample KS test of `samples` against the CDF given at grid nodes (linear in between). The CDF must
+ * be a finite, non-decreasing function from its first node to 1 at its last: a density that went NaN or
+ * carries no mass gives no CDF at all, and testing against it would report a perfect fit (D = 0, p = 1)
+ * because every comparison with NaN is false.
+ */
 export function ksTest(samples: ArrayLike<number>, x: Float64Array, cdf: Float64Array): KsResult {
   const v: number[] = [];
   for (let i = 0; i < samples.length; i++) if (!Number.isNaN(samples[i])) v.push(samples[i]);
   const m = v.length;
-  if (m === 0) return { statistic: NaN, pValue: NaN, samples: 0 };
+  if (m === 0) return { statistic: null, pValue: null, samples: 0, reason: 'no sample has a defined angle' };
+  const P = x.length;
+  for (let i = 0; i < P; i++) {
+    if (!Number.isFinite(cdf[i])) return { statistic: null, pValue: null, samples: m, reason: `the predicted CDF is not a number at node ${i} (x = ${x[i]})` };
+  }
+  if (cdf[P - 1] !== 1) return { statistic: null, pValue: null, samples: m, reason: 'the predicted density has no mass on the grid' };
   v.sort((a, b) => a - b);
-  const P = x.length, x0 = x[0], h = (x[P - 1] - x0) / (P - 1);
+  const x0 = x[0], h = (x[P - 1] - x0) / (P - 1);
   const F = (t: number): number => {
     if (!(t > x0)) return t === x0 ? cdf[0] : 0;
     if (t >= x[P - 1]) return 1;

@@ -14,9 +14,17 @@
  *
  * sin²θ is computed from the component of one vector orthogonal to the other,
  * sin²θ = ‖b − (a·b/‖a‖²)a‖²/‖b‖², which keeps relative precision for small angles (1 − cos²θ would
- * not). Two outcomes have no finite X: θ = 0 (X = −∞, "collapsed"; absorbing, common only at tiny
- * widths; sin²θ ≤ COLLAPSE_SIN2 counts as 0 because it is below float64 resolution) and a
- * post-activation vector that is all zero (angle undefined, X = NaN, "dead").
+ * not). The chain goes further: it carries the difference of the two pre-activations explicitly,
+ *   v − u = −(1 − cos θ)u + sin θ·z,  1 − cos θ = sin²θ/(1 + cos θ),
+ * and takes the new angle from the post-activation difference e = σ(v) − σ(u) alone
+ * (b − (a·b/a·a)a = e − (a·e/a·a)a), with e in units of sin θ + (1 − cos θ) so nothing underflows. Forming
+ * v = cos θ·u + sin θ·z instead loses sin θ·z against u once sin θ ≲ 1e-16 (X ≲ −69: at θ⁰ = 3e-16
+ * every trial "collapsed", at 1e-15 the mean was biased by 0.08). So the chain resolves angles down to
+ * sin θ ≈ 2⁻¹⁰⁰⁰ (X ≈ −1386); below that, or when both inputs end on the same single active neuron
+ * (common only at tiny widths), θ counts as 0: X = −∞, absorbing ("collapsed").
+ * The full networks multiply the two inputs separately, so they resolve only sin²θ above
+ * COLLAPSE_SIN2 (below float64 resolution, it counts as collapsed). A post-activation vector that is
+ * all zero leaves the angle undefined: X = NaN ("dead").
  */
 import { checkpoint, silentContext, type AnalysisContext } from '../context';
 import { Rng } from '../rng';
@@ -75,10 +83,14 @@ export function fillGaussianPairs(rng: Rng, out: Float64Array, count = out.lengt
 }
 
 /**
- * sin²θ at or below this (θ ≲ 9e-16) is θ = 0 to float64 precision: exactly parallel vectors (e.g. the
- * same single positive coordinate) leave a rounding residue of about eps², not 0.
+ * sin²θ at or below this (θ ≲ 9e-16) is θ = 0 to float64 precision when a and b are computed
+ * separately: exactly parallel vectors (e.g. the same single positive coordinate) leave a rounding
+ * residue of about eps², not 0.
  */
 export const COLLAPSE_SIN2 = 2 ** -100;
+
+/** The chain's resolution: below sin θ = 2⁻¹⁰⁰⁰, sin θ·z would be subnormal and lose its digits. */
+export const CHAIN_MIN_LN_SIN2 = 2 * Math.log(2 ** -1000);
 
 /**
  * sin² of the angle between a and b (length n) given their Gram entries; NaN when either is zero.
@@ -128,9 +140,9 @@ export function simulateAngles(opts: SimulationOptions, ctx: AnalysisContext = s
   return { mode, trials, layers: L, lnSin2: out };
 }
 
-/** One path of the exact Markov chain. */
+/** One path of the exact Markov chain, carrying the pre- and post-activation differences (module comment). */
 function chainPath(rng: Rng, widths: readonly number[], theta0: number, out: Float64Array, t: number, trials: number,
-  a: Float64Array, b: Float64Array, g: Float64Array): void {
+  a: Float64Array, e: Float64Array, g: Float64Array): void {
   let c = Math.cos(theta0), s = Math.sin(theta0);
   const L = widths.length - 1;
   for (let l = 1; l <= L; l++) {
@@ -142,20 +154,40 @@ function chainPath(rng: Rng, widths: readonly number[], theta0: number, out: Flo
     }
     const n = widths[l];
     fillGaussianPairs(rng, g, 2 * n);
-    let aa = 0, bb = 0, ab = 0;
+    // 1 − cos θ without cancellation (for cos θ ≤ 0 the direct form has none)
+    const oneMinusC = c > 0 ? (s * s) / (1 + c) : 1 - c;
+    let aa = 0, bb = 0, ae = 0;
     for (let i = 0; i < n; i++) {
       const u = g[2 * i];
-      const v = c * u + s * g[2 * i + 1];
+      const d = s * g[2 * i + 1] - oneMinusC * u; // v − u
+      const v = u + d;
       const ai = u > 0 ? u : 0;
       const bi = v > 0 ? v : 0;
-      a[i] = ai; b[i] = bi;
-      aa += ai * ai; bb += bi * bi; ab += ai * bi;
+      // e = σ(v) − σ(u): the difference itself where both are active (one term is 0 otherwise)
+      const ei = u > 0 && v > 0 ? d : bi - ai;
+      a[i] = ai; e[i] = ei;
+      aa += ai * ai; bb += bi * bi; ae += ai * ei;
     }
-    const s2 = sin2FromVectors(a, b, n, aa, bb, ab);
-    if (Number.isNaN(s2)) { s = NaN; out[idx] = NaN; continue; }
-    s = Math.sqrt(s2);
-    c = ab / Math.sqrt(aa * bb);
-    out[idx] = s2 === 0 ? -Infinity : Math.log(s2);
+    if (aa === 0 || bb === 0) { s = NaN; out[idx] = NaN; continue; }
+    // ‖e − (a·e/a·a)a‖² with e in units of sin θ + (1 − cos θ): every |e_i| ≤ |v_i − u_i| ≤ that unit
+    // times |z_i| + |u_i|, so ê = e/unit is O(1) and its squares neither underflow nor overflow
+    const unit = s + oneMinusC;
+    const inv = 1 / unit;
+    const k = (ae / aa) * inv;
+    let r = 0, ee = 0;
+    for (let i = 0; i < n; i++) {
+      const ei = e[i] * inv;
+      const di = ei - k * a[i];
+      r += di * di;
+      ee += ei * ei;
+    }
+    // ê parallel to a to rounding (or e = 0): both inputs on the same single active neuron, exactly
+    // parallel post-activations (any other way is a measure-zero event)
+    const x = r <= COLLAPSE_SIN2 * ee ? -Infinity : Math.min(0, Math.log(r) + 2 * Math.log(unit) - Math.log(bb));
+    if (!(x >= CHAIN_MIN_LN_SIN2)) { s = 0; out[idx] = -Infinity; continue; } // θ = 0, or below the chain's resolution
+    out[idx] = x;
+    s = Math.exp(x / 2);
+    c = Math.sqrt(aa / bb) + ae / Math.sqrt(aa * bb); // a·b/(‖a‖‖b‖) with a·b = a·a + a·e
   }
 }
 
@@ -203,7 +235,7 @@ export interface SampleStats {
   readonly se: number | null;
   /** number of finite samples */
   readonly count: number;
-  /** trials where θ became exactly 0 (X = −∞) */
+  /** trials whose angle reached 0 or fell below the mode's resolution (X = −∞; see the module comment) */
   readonly collapsed: number;
   /** trials where a post-activation vector became all zero (angle undefined) */
   readonly dead: number;

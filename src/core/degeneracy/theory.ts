@@ -30,19 +30,20 @@ export function thetaFromLnSin2(x: number): number {
   return Math.asin(Math.exp(x / 2));
 }
 
-/** (sin θ − θ cos θ)/θ² for 0 ≤ θ < 1 by its series Σ_{k≥1} (−1)^{k+1} 2k θ^{2k−1}/(2k+1)!. */
+/** (sin θ − θ cos θ)/θ² for 0 ≤ θ < 1 by its series θ·Σ_{k≥1} (−1)^{k+1} 2k θ^{2k−2}/(2k+1)!. */
 function sinMinusThetaCosOverThetaSq(theta: number): number {
   const t2 = theta * theta;
-  if (theta === 0) return 0;
-  let term = 1 / theta; // θ^{2k−1}/(2k+1)! at k = 0; each step multiplies by −θ²/((2k)(2k+1))
-  let sum = 0;
-  for (let k = 1; k < 30; k++) {
+  // θ^{2k−2}/(2k+1)! at k = 1 is 1/6; each step multiplies by −θ²/((2k)(2k+1)). No 1/θ anywhere: it
+  // overflows for subnormal θ (< 5.6e-309), which deep narrow networks reach.
+  let term = 1 / 6;
+  let sum = 2 * term;
+  for (let k = 2; k < 30; k++) {
     term *= -t2 / ((2 * k) * (2 * k + 1));
-    const add = -2 * k * term;
+    const add = 2 * k * term;
     sum += add;
     if (Math.abs(add) <= 1e-18 * Math.abs(sum)) break;
   }
-  return sum;
+  return theta * sum;
 }
 
 /**
@@ -51,7 +52,8 @@ function sinMinusThetaCosOverThetaSq(theta: number): number {
  */
 function oneMinusTwoJ11OverThetaSq(theta: number): number {
   if (theta === 0) return 0.5;
-  const h = Math.sin(theta / 2) / theta;
+  // sin(θ/2)/θ; below 1e-8 it is 1/2 to double precision, and θ/2 would underflow for subnormal θ
+  const h = theta < 1e-8 ? 0.5 : Math.sin(theta / 2) / theta;
   return (2 * PI * h * h - sinMinusThetaCosOverThetaSq(theta)) / PI;
 }
 
@@ -68,11 +70,15 @@ export function oneMinusFourJ11Sq(theta: number): number {
   return d * (2 - d);
 }
 
-/** ln L(θ) = ln(1 − 4J11²) without underflow for tiny θ (−∞ at θ = 0). */
-export function lnOneMinusFourJ11Sq(theta: number): number {
+/**
+ * ln L(θ) = ln(1 − 4J11²) without underflow for tiny θ (−∞ at θ = 0). `lnThetaSq` = ln θ² may be given
+ * by a caller that knows it more precisely than 2 ln θ (θ from X = ln sin²θ can be subnormal or 0
+ * while X itself is an ordinary number).
+ */
+export function lnOneMinusFourJ11Sq(theta: number, lnThetaSq = 2 * Math.log(theta)): number {
   if (theta >= 1) return Math.log(oneMinusFourJ11Sq(theta));
   const q = oneMinusTwoJ11OverThetaSq(theta);
-  return 2 * Math.log(theta) + Math.log(q * (2 - theta * theta * q));
+  return lnThetaSq + Math.log(q * (2 - theta * theta * q));
 }
 
 /**
@@ -211,6 +217,34 @@ function checkLayers(layers: number, fn: string): void {
   if (!Number.isInteger(layers) || layers < 0) throw new RangeError(`${fn}: number of layers must be a non-negative integer, got ${layers}`);
 }
 
+/** Above this angle μ and σ² use the cancellation-free forms of nearPi (all J's → 0 at π). */
+const NEAR_PI_FROM = PI / 2;
+
+/**
+ * Theorem 1 near θ = π [derived]: J11, J22, J31 → 0 there (as δ³, δ⁵, δ⁵ in δ = π − θ), μ → 0 and
+ * σ² → 0, but the textbook forms reach those zeros as differences of O(1/n) terms (σ²(3.1, 256) came
+ * out 1.39e-17 against the true 2.0e-20, and negative at 6 % of the angles in [2.8, π]). With
+ * a = J11, b = J22, c = J31, d = n + 4b − 1, m = n − 1, L = 1 − 4a², u = 2a² − 4ac and
+ * e = d − mL = 4b + 4a²m, the same expressions regroup exactly into
+ *   σ² = 8n [ (b+1)e² + 2u·d·e + 8a²(b − a²)d² ] / (d·m·L)²
+ *   μ  = ln(1 − e/d) − 4n [ (b+1)e(mL + d) + (2u + 8a²(b − a²))d² ] / (d·m·L)²
+ * whose terms are products of the small quantities themselves. Near π every term is ≥ 0 (u > 0
+ * because J11 ≫ J31 there, and b ≥ a² always by Jensen), so nothing cancels.
+ */
+function nearPi(theta: number, n: number): { mu: number; sigma2: number } {
+  const a = j11(theta), b = j22(theta), c = j31(theta);
+  const d = n + 4 * b - 1, m = n - 1, L = 1 - 4 * a * a;
+  const u = 2 * a * (a - 2 * c);
+  const e = 4 * b + 4 * a * a * m;
+  const spread = 8 * a * a * (b - a * a);
+  const den = d * m * L;
+  const den2 = den * den;
+  return {
+    sigma2: (8 * n * ((b + 1) * e * e + 2 * u * d * e + spread * d * d)) / den2,
+    mu: Math.log1p(-e / d) - (4 * n * ((b + 1) * e * (m * L + d) + (2 * u + spread) * d * d)) / den2,
+  };
+}
+
 /**
  * Theorem 1: E[ln sin²θ^{ℓ+1} | θ^ℓ = θ] = μ(θ, n) + O(n⁻²), n the width of the layer where θ^{ℓ+1}
  * is measured. −∞ at θ = 0 (an absorbing state).
@@ -218,17 +252,41 @@ function checkLayers(layers: number, fn: string): void {
 export function mu(theta: number, n: number): number {
   checkTheta(theta, 'mu');
   checkWidth(n, 'mu');
+  if (theta > NEAR_PI_FROM) return nearPi(theta, n).mu;
+  return muSmall(theta, n, 2 * Math.log(theta));
+}
+
+/** μ for θ ≤ π/2 with ln θ² supplied (see lnOneMinusFourJ11Sq). */
+function muSmall(theta: number, n: number, lnThetaSq: number): number {
   const J22 = j22(theta);
-  const logTerm = Math.log(n - 1) + lnOneMinusFourJ11Sq(theta) - Math.log(n + 4 * J22 - 1);
+  const logTerm = Math.log(n - 1) + lnOneMinusFourJ11Sq(theta, lnThetaSq) - Math.log(n + 4 * J22 - 1);
   const q = 1 + (4 * J22 - 1) / n;
   const m = 1 - 1 / n;
   return logTerm + (4 * (J22 + 1)) / (n * q * q) - (4 * ratioA(theta)) / (n * m * m);
 }
 
-/** Theorem 1: Var[ln sin²θ^{ℓ+1} | θ^ℓ = θ] = σ²(θ, n) + O(n⁻²); finite at θ = 0. */
+/**
+ * μ as a function of X = ln sin²θ (θ ∈ [0, π/2], the post-ReLU range): the map Theorem 1's iterate
+ * applies. Defined for every X ≤ 0 including X = −∞ (absorbing). Deep narrow networks drive X below
+ * −1417, where θ = arcsin(e^{X/2}) is subnormal or 0 in float64 although X is an ordinary number; so ln θ²
+ * is taken from X itself, ln θ² = X + 2 ln(θ/sin θ), and the rest of μ has a finite limit at θ = 0.
+ */
+export function muOfLnSin2(x: number, n: number): number {
+  checkWidth(n, 'muOfLnSin2');
+  if (Number.isNaN(x)) throw new RangeError('muOfLnSin2: ln sin²θ must be a number, got NaN');
+  if (x === -Infinity) return -Infinity;
+  const s = x >= 0 ? 1 : Math.exp(x / 2);
+  const theta = thetaFromLnSin2(x);
+  if (theta > 0.5) return mu(theta, n);
+  const thetaOverSin = s === 0 ? 1 : theta / s;
+  return muSmall(theta, n, x + 2 * Math.log(thetaOverSin));
+}
+
+/** Theorem 1: Var[ln sin²θ^{ℓ+1} | θ^ℓ = θ] = σ²(θ, n) + O(n⁻²); finite at θ = 0, → 0 at θ = π. */
 export function sigma2(theta: number, n: number): number {
   checkTheta(theta, 'sigma2');
   checkWidth(n, 'sigma2');
+  if (theta > NEAR_PI_FROM) return nearPi(theta, n).sigma2;
   const J22 = j22(theta);
   const d = n + 4 * J22 - 1;
   return (8 * n * (J22 + 1)) / (d * d) + (8 * n * ratioA(theta)) / ((n - 1) * (n - 1)) - (16 * n * ratioB(theta)) / (d * (n - 1));
@@ -258,9 +316,37 @@ export function approxAlpha(x: number, n: number): number {
 }
 
 /**
+ * Approximation 1 is the authors' small-angle law: μ linearised about θ = 0 ("work well for θ ≪ 1",
+ * Jakub & Nica's code). From θ⁰ > π/2 its first step is meaningless — ln sin²θ is not monotone above
+ * π/2, so X⁰ = ln sin²θ⁰ forgets on which side θ⁰ is (θ⁰ = 3.1 gave −7.07 at layer 1 where the truth is
+ * 0.0000), and the law was never meant for such angles. Layer 1's post-ReLU angle is ≤ π/2 whatever θ⁰,
+ * so from θ⁰ > π/2 the curve starts at layer 1 from Theorem 1's μ(θ⁰, n₁) — exactly as the authors'
+ * density prediction starts layer 1 from N(μ(θ⁰, n), σ²(θ⁰, n)) — and Approximation 1 takes over there.
+ */
+export function approx1StartsFromTheorem(theta0: number): boolean {
+  return theta0 > PI / 2;
+}
+
+/** Approximation 1's curve X_0..X_L (see approx1StartsFromTheorem for the first step). */
+export function approx1Curve(theta0: number, stepWidths: ArrayLike<number>): Float64Array {
+  checkTheta(theta0, 'approx1Curve');
+  const L = stepWidths.length;
+  const x = new Float64Array(L + 1);
+  x[0] = lnSin2(theta0);
+  for (let l = 1; l <= L; l++) {
+    const n = stepWidths[l - 1];
+    if (l > 1) x[l] = approxAlpha(x[l - 1], n);
+    else x[l] = approx1StartsFromTheorem(theta0) ? mu(theta0, n) : approx1Step(x[0], theta0, n);
+  }
+  return x;
+}
+
+/**
  * The deterministic curves for widths n_1..n_L of the steps (stepWidths[ℓ−1] is the width used for the
  * step into layer ℓ): infinite width θ^ℓ, Theorem-1 iterate X_{ℓ+1} = μ(θ(X_ℓ), n), Approximation 1.
  * Index 0 is the input (θ^0). Step 0 uses θ^0 itself (it may exceed π/2, where arcsin(e^{X/2}) would not).
+ * Every curve is defined at every depth: the iterates are carried as X (muOfLnSin2), and X = −∞ (θ = 0)
+ * is absorbing.
  */
 export function deterministicCurves(theta0: number, stepWidths: ArrayLike<number>): {
   infiniteTheta: Float64Array; theoremX: Float64Array; approx1X: Float64Array;
@@ -269,14 +355,10 @@ export function deterministicCurves(theta0: number, stepWidths: ArrayLike<number
   const L = stepWidths.length;
   const infiniteTheta = infiniteWidthIterates(theta0, L);
   const theoremX = new Float64Array(L + 1);
-  const approx1X = new Float64Array(L + 1);
-  theoremX[0] = approx1X[0] = lnSin2(theta0);
+  theoremX[0] = lnSin2(theta0);
   for (let l = 1; l <= L; l++) {
     const n = stepWidths[l - 1];
-    const thT = l === 1 ? theta0 : thetaFromLnSin2(theoremX[l - 1]);
-    theoremX[l] = mu(thT, n);
-    const thA = l === 1 ? theta0 : thetaFromLnSin2(approx1X[l - 1]);
-    approx1X[l] = approx1Step(approx1X[l - 1], thA, n);
+    theoremX[l] = l === 1 ? mu(theta0, n) : muOfLnSin2(theoremX[l - 1], n);
   }
-  return { infiniteTheta, theoremX, approx1X };
+  return { infiniteTheta, theoremX, approx1X: approx1Curve(theta0, stepWidths) };
 }

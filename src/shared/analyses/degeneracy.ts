@@ -22,7 +22,10 @@ export interface DensityGridParams {
   readonly xMin?: number;
   /** default 0 */
   readonly xMax?: number;
-  /** grid nodes, default 3001 (the authors use 10 000 on [−15, 0]) */
+  /**
+   * grid nodes (the authors use 10 000 on [−15, 0]); default 3001, more for very wide layers (up to
+   * 20 001, so the step is at most the per-layer noise β), fewer for very deep networks (memory)
+   */
   readonly points?: number;
 }
 
@@ -33,7 +36,7 @@ export interface DegeneracyParams {
   readonly theta0: number;
   /** Monte Carlo trials; 0 skips the simulation (default 2000) */
   readonly trials?: number;
-  /** default 1 */
+  /** integer in 0..2³² − 1 (the generator's seed is 32-bit); default 1 */
   readonly seed?: number;
   /** default 'chain' */
   readonly mode?: DegeneracyMode;
@@ -56,7 +59,10 @@ export interface MonteCarloStats {
   readonly se: number | null;
   /** finite samples */
   readonly count: number;
-  /** trials whose angle became exactly 0 (ln sin² = −∞; absorbing) */
+  /**
+   * trials whose angle reached 0 (ln sin² = −∞; absorbing): both inputs on one active neuron, or an
+   * angle below what the mode resolves (the chain: sin θ < 2⁻¹⁰⁰⁰; full networks: sin²θ ≤ 2⁻¹⁰⁰)
+   */
   readonly collapsed: number;
   /** trials where a post-activation vector became all zero (angle undefined) */
   readonly dead: number;
@@ -86,6 +92,8 @@ export interface DegeneracyKsRow {
   /** asymptotic Kolmogorov p-value */
   readonly pValue: number | null;
   readonly samples: number;
+  /** why statistic and pValue are null (no finite predicted CDF, a point mass, no samples); else null */
+  readonly reason: string | null;
 }
 
 /** Histogram of the finite samples of one layer, normalised as a density (integrates to count/trials). */
@@ -130,7 +138,10 @@ export interface MomentsParams {
 export interface MomentEntry {
   readonly a: number;
   readonly b: number;
-  /** J_{a,b}(θ) = E[σ(G)^a σ(Ĝ)^b] */
+  /**
+   * J_{a,b}(θ) = E[σ(G)^a σ(Ĝ)^b] to full relative precision: from the exact form for θ ≤ π/2, above
+   * it from the (positive) wedge integral, since the forms cancel catastrophically near π
+   */
   readonly J: number;
   /** 'even' (a + b even): 2πJ = (π − θ)P(cos θ) + sin θ·Q(cos θ); 'odd': √(2π)J = R(cos θ) */
   readonly parity: 'even' | 'odd';
@@ -147,6 +158,11 @@ export interface MomentsResult {
   readonly entries: readonly MomentEntry[];
   /** rows n = 0..max of T(n, k) = C(n, 2k)(2k − 1)!! */
   readonly bessel: readonly (readonly number[])[];
+  /**
+   * true when every P, Q, R coefficient and Bessel number is exactly a double (up to max 16); from 17 on
+   * some are past 2⁵³ and are the nearest doubles to the exact integers (computed exactly, then rounded)
+   */
+  readonly coefficientsExact: boolean;
 }
 
 export interface ProbeAngleParams {
@@ -170,6 +186,10 @@ export interface ProbeAngleLayerRow {
   readonly width: number;
   /** measured angle between the two probes' post-activations (null when a vector is zero) */
   readonly theta: number | null;
+  /**
+   * ln sin²θ; −∞ when the vectors are parallel to float64 resolution — JSON has no −∞, so there it is
+   * null with theta 0 beside it (a zero vector has theta null as well)
+   */
   readonly lnSin2: number | null;
   /** the random-network prediction for the same widths (null from the first layer narrower than 2 on) */
   readonly prediction: DegeneracyPrediction | null;
