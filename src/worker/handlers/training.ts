@@ -2,8 +2,7 @@
 import type { AnalysisContext } from '../../core/context';
 import { resolveIndicatorParams, trainIndicator } from '../../core/training/indicator';
 import { meanFieldLimit, resolveMeanFieldParams } from '../../core/training/meanField';
-import { parse as parseJsonc } from 'jsonc-parser';
-import type { TrainingSpec } from '../../shared/analyses/training';
+import { readTrainingSection } from '../../core/training/spec';
 import type { HandlerInput, HandlerTable } from './common';
 
 /**
@@ -60,11 +59,18 @@ export const trainingHandlers: HandlerTable<'trainIndicator' | 'trainMeanField' 
     return validatedRun(() => resolveMeanFieldParams(input.params), () => meanFieldLimit(input.params, ctx, { onPartial: (r) => post(r, true) }));
   },
 
-  /** the `training` section of the panel's network file, if any (presets the panel's controls) */
+  /**
+   * The `training` section of the panel's network file, if any (presets the panel's controls), checked
+   * by the same validator as the file's diagnostics; a section with errors is refused with their messages.
+   */
   trainingPreset: ({ doc }) => {
     if (!doc) return { spec: null };
-    const json = parseJsonc(doc.source.text, [], { allowTrailingComma: false }) as { training?: TrainingSpec } | undefined;
-    const spec = json && typeof json === 'object' && json.training && typeof json.training === 'object' ? json.training : null;
+    const { spec, diagnostics } = readTrainingSection(doc.source.text);
+    const errors = diagnostics.filter((d) => d.severity === 'error');
+    if (errors.length) {
+      throw new RangeError(`the "training" section has ${errors.length} error${errors.length === 1 ? '' : 's'} (see the Problems view): ` +
+        errors.map((d) => `line ${doc.lineOf(d.offset) + 1}: ${d.message}`).join('; '));
+    }
     return { spec };
   },
 };
