@@ -7,16 +7,22 @@
  */
 import { parseArgs } from 'node:util';
 import { toJson, UsageError, type CliCommand, type CliIo, type CliResult } from '../command';
+import { formatDiagnostics, loadNetworkFile } from '../load';
 import { decimal } from '../numbers';
+import { parseMaxSize } from './check';
 import type { AnalysisContext } from '../../core/context';
 import { resolveIndicatorParams, trainIndicator } from '../../core/training/indicator';
 import { DEFAULT_RATE, meanFieldLimit, resolveMeanFieldParams } from '../../core/training/meanField';
 import { TRAINING_WORK_BUDGET } from '../../core/training/params';
-import type { IndicatorParams, MeanFieldParams } from '../../shared/analyses/training';
+import { readTrainingSection } from '../../core/training/spec';
+import type { IndicatorParams, MeanFieldParams, TrainingSpec } from '../../shared/analyses/training';
 
 const HELP = `Usage:
-  depth-lens train indicator [options]    pointwise convergence of GD on 1{|x| ≤ 1/2} (MATH.md §D)
-  depth-lens train mean-field [options]   mean-field limit of a two-hidden-layer network (MATH.md §E)
+  depth-lens train indicator [FILE] [options]    pointwise convergence of GD on 1{|x| ≤ 1/2} (MATH.md §D)
+  depth-lens train mean-field [FILE] [options]   mean-field limit of a two-hidden-layer network (MATH.md §E)
+
+FILE: a network file whose "training" section (docs/network-format.md) gives the parameters; options
+override it. The section's experiment must match the sub-command.
 
 indicator options:
   --dim d           input dimension (default 1). d = 1: the feature is |x| = σ(x) + σ(−x), exact, ramp at
@@ -49,6 +55,7 @@ mean-field options:
 common options:
   --max-work W      refuse runs estimated above W operations (default ${TRAINING_WORK_BUDGET.toExponential(0).replace('e+', 'e')}, a few
                     minutes; an operation is about 1–2 ns)
+  --max-size-mb N   refuse network files larger than N MB
   --json            print one JSON document
 
 JSON (indicator): loss, evalLoss, w and theory.w / theory.loss are lists of [iteration, value];
@@ -65,7 +72,7 @@ JSON (mean-field): widths[] {N, N1, N2, t, steps, mean[probe][record], sd[probe]
   warnings: [text].
 
 Warnings (pre-asymptotic slope, coarse level, stalled fixed set, divergence) go to stderr and into
-the JSON. Exit codes: 0 ok, 1 internal error, 2 usage error (bad option or parameter).
+the JSON. Exit codes: 0 ok, 1 file or internal error, 2 usage error (bad option or parameter).
 
 The indicator construction is ours (the paper's exact architecture was not available); it is
 consistent with the paper's published rate (loss ~ t^(−1/3), every point converges).
@@ -105,6 +112,33 @@ function asUsage<T>(f: () => T): T {
   }
 }
 
+/** Options given on the command line win over the file's section; undefined options do not erase it. */
+function merge<T extends object>(base: T, overrides: T): T {
+  const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
+  for (const [k, v] of Object.entries(overrides as Record<string, unknown>)) if (v !== undefined) out[k] = v;
+  return out as T;
+}
+
+/** The `training` section of FILE for `experiment` (without the experiment key), or {} without FILE. */
+function fileSection(positionals: readonly string[], experiment: TrainingSpec['experiment'], maxSize: string | undefined, io: CliIo): Record<string, unknown> {
+  if (positionals.length > 1) throw new UsageError(`expected at most one FILE, got ${positionals.length}: ${positionals.join(' ')}`);
+  const file = positionals[0];
+  if (file === undefined) return {};
+  const { text } = loadNetworkFile(file, io, { maxSizeMB: parseMaxSize(maxSize) });
+  const { spec, diagnostics } = readTrainingSection(text);
+  if (!spec) {
+    // errors in the section already stopped loadNetworkFile; here it is missing
+    if (diagnostics.some((d) => d.severity === 'error')) throw new Error(formatDiagnostics(file, text, diagnostics).join('\n'));
+    throw new UsageError(`${file} has no "training" section; give the parameters as options instead`);
+  }
+  const sub = experiment === 'indicator' ? 'indicator' : 'mean-field';
+  if (spec.experiment !== experiment) {
+    throw new UsageError(`the "training" section of ${file} is for the "${spec.experiment}" experiment; run 'depth-lens train ${spec.experiment} ${file}' (this is 'train ${sub}')`);
+  }
+  const { experiment: _e, ...params } = spec;
+  return params;
+}
+
 const pairs = (xs: readonly number[], ys: readonly number[]): [number, number][] => xs.map((x, i) => [x, ys[i]]);
 
 function warningText(warnings: readonly string[]): string | undefined {
@@ -112,14 +146,15 @@ function warningText(warnings: readonly string[]): string | undefined {
 }
 
 function runIndicator(argv: readonly string[], io: CliIo): CliResult {
-  const { values } = asUsage(() => parseArgs({
+  const { values, positionals } = asUsage(() => parseArgs({
     args: [...argv],
     strict: true,
+    allowPositionals: true,
     options: {
       dim: { type: 'string' }, level: { type: 'string' }, iterations: { type: 'string' }, batch: { type: 'string' },
       lr: { type: 'string' }, seed: { type: 'string' }, w0: { type: 'string' }, p: { type: 'string' },
       mode: { type: 'string' }, 'train-size': { type: 'string' }, records: { type: 'string' }, 'fit-from': { type: 'string' },
-      'max-work': { type: 'string' }, json: { type: 'boolean' },
+      'max-work': { type: 'string' }, 'max-size-mb': { type: 'string' }, json: { type: 'boolean' },
     },
   }));
   const mode = values.mode;
@@ -131,7 +166,7 @@ function runIndicator(argv: readonly string[], io: CliIo): CliResult {
     trainingSetSize: num('train-size', values['train-size']), records: num('records', values.records),
     fitFrom: num('fit-from', values['fit-from']), maxWork: num('max-work', values['max-work']),
   };
-  const params = options;
+  const params = merge(fileSection(positionals, 'indicator', values['max-size-mb'], io) as IndicatorParams, options);
   asUsage(() => resolveIndicatorParams(params));
   const r = trainIndicator(params, cliContext(io));
   const stderr = warningText(r.warnings);
@@ -193,13 +228,14 @@ function slopeJson(s: NonNullable<ReturnType<typeof trainIndicator>['slope']>) {
 }
 
 function runMeanField(argv: readonly string[], io: CliIo): CliResult {
-  const { values } = asUsage(() => parseArgs({
+  const { values, positionals } = asUsage(() => parseArgs({
     args: [...argv],
     strict: true,
+    allowPositionals: true,
     options: {
       widths: { type: 'string' }, ratio: { type: 'string' }, seeds: { type: 'string' }, T: { type: 'string' },
       probes: { type: 'string' }, lr: { type: 'string' }, activation: { type: 'string' }, records: { type: 'string' },
-      seed: { type: 'string' }, 'max-work': { type: 'string' }, json: { type: 'boolean' },
+      seed: { type: 'string' }, 'max-work': { type: 'string' }, 'max-size-mb': { type: 'string' }, json: { type: 'boolean' },
     },
   }));
   const act = values.activation;
@@ -211,7 +247,7 @@ function runMeanField(argv: readonly string[], io: CliIo): CliResult {
     learningRates: c === undefined ? undefined : { C: c, W2: c, W1: c }, records: num('records', values.records),
     maxWork: num('max-work', values['max-work']),
   };
-  const params = options;
+  const params = merge(fileSection(positionals, 'mean-field', values['max-size-mb'], io) as MeanFieldParams, options);
   asUsage(() => resolveMeanFieldParams(params));
   const r = meanFieldLimit(params, cliContext(io));
   const stderr = warningText(r.warnings);
