@@ -51,9 +51,10 @@ describe('Training panel', { timeout: 420_000 }, () => {
     await waitFor('the indicator run to finish', async () => /^Done: 4,000 iterations, d = 1/.test(await status.innerText()), RUN_TIMEOUT_MS);
     const slopeText = await view.locator('[data-testid=indicator-slope]').innerText();
     const slope = numberAfter(slopeText, 'Fitted slope');
-    // the gradient-flow rate −1/3, with the band of the integration and unit tests
-    assert.ok(slope >= -0.40 && slope <= -0.27, slopeText);
-    assert.match(slopeText, /over iterations 400–4,000; gradient flow predicts -0\.3333 = −1\/3( \(inside the interval\))? as k → ∞ and -0\.33\d* over this range\./);
+    const exactGd = numberAfter(slopeText, 'GD on the exact loss has');
+    // SGD fluctuates around GD on the exact loss: slope sd ≈ 0.004 over 400–4000 with B = 32 (unit tests: 0.003 over a decade at 10⁴)
+    assert.ok(Math.abs(slope - exactGd) <= 0.02, slopeText);
+    assert.match(slopeText, /over iterations 400–4,000; gradient flow predicts -0\.3333 = −1\/3( \(inside the interval\))? as k → ∞ and GD on the exact loss has -0\.33\d* over this range\./);
     // the note that the construction is ours, from the result's `construction` string
     assert.match(await view.locator('[data-testid=indicator-construction]').innerText(), /Our construction \[design\], not the paper's: the paper's exact architecture was not available/);
     await waitForPlot(view, 'indicator-loss-plot', 20);
