@@ -111,7 +111,9 @@ export class IndicatorView {
         ` as k → ∞ and GD on the exact loss has ${formatNumber(s.flowExponent, 4)} over this range.` +
         (r.params.dim > 1 && e ? ` The network's own loss (evaluation set) has slope ${formatNumber(e.exponent, 4)}.` : '');
     } else {
-      this.slopeText.textContent = `Fitted slope: not yet — the fit starts at iteration ${r.params.fitFrom.toLocaleString('en-US')} and needs at least 3 records there.`;
+      this.slopeText.textContent = r.done
+        ? `No fitted slope: ${r.stopped ? `the run stopped after iteration ${r.completedIterations.toLocaleString('en-US')}, and ` : ''}the fit from iteration ${r.params.fitFrom.toLocaleString('en-US')} has fewer than 3 records with a positive loss.`
+        : `Fitted slope: not yet — the fit starts at iteration ${r.params.fitFrom.toLocaleString('en-US')} and needs at least 3 records there.`;
     }
     this.lossNote.textContent = r.lossNote;
   }
