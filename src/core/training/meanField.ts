@@ -388,15 +388,23 @@ export function runMeanField(
   const gridX = Array.from({ length: P.lossGrid }, (_, m) => -1 + (2 * m + 1) / P.lossGrid);
   const gridY = gridX.map(meanFieldTarget);
   const steps: number[] = [], loss: number[] = [];
+  const totalSteps = Math.max(1, Math.round(P.T * N1));
   const g: number[][] = P.probes.map(() => []);
+  // a record is probes + lossGrid forward passes: check for Stop between them too (wide nets: ms each)
+  const wide = N1 * N2 >= CHECK_EVERY_WEIGHTS;
   const record = (k: number): void => {
     steps.push(k);
-    for (let q = 0; q < P.probes.length; q++) { x[0] = P.probes[q]; g[q].push(net.output(x)); }
+    for (let q = 0; q < P.probes.length; q++) {
+      x[0] = P.probes[q]; g[q].push(net.output(x));
+      if (wide) checkpoint(ctx, progress(k / totalSteps));
+    }
     let s = 0;
-    for (let m = 0; m < gridX.length; m++) { x[0] = gridX[m]; s += net.loss(x, gridY[m]); }
+    for (let m = 0; m < gridX.length; m++) {
+      x[0] = gridX[m]; s += net.loss(x, gridY[m]);
+      if (wide) checkpoint(ctx, progress(k / totalSteps));
+    }
     loss.push(s / gridX.length);
   };
-  const totalSteps = Math.max(1, Math.round(P.T * N1));
   const sample = (buf: Float64Array): number => {
     const xi = dataRng.uniformIn(-1, 1);
     buf[0] = xi;
