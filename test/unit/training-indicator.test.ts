@@ -274,6 +274,12 @@ test('progress, partial results and cancellation', () => {
   assert.deepEqual(partials, Array.from({ length: 99 }, (_, i) => 10 * (i + 1)));
   let calls = 0;
   assert.throws(() => trainIndicator({ iterations: 1000 }, { progress: () => undefined, isCancelled: () => ++calls > 3 }), CancelledError);
+  // Stop is checked every ~2^16 estimated operations, not only at the 1 % checkpoints: d = 1, B = 32 is
+  // 32·14 samples + 10 for the exact-GD reference = 458 operations per iteration, a check every 143
+  // iterations: 139 checks in 20 000 iterations besides the 100 at the 1 % checkpoints
+  calls = 0;
+  trainIndicator({ iterations: 20000, evalPoints: 10 }, { progress: () => undefined, isCancelled: () => { calls++; return false; } });
+  assert.equal(calls, 239);
 });
 
 test('bad parameters get precise errors', () => {

@@ -22,7 +22,7 @@
  * such sample lies outside the ball and pushes w up, so w grows monotonically. A point outside the
  * ball has error max(0, 1 − w(φ − a)), exactly 0 once w ≥ 1/(φ − a); a point inside has error 0 always.
  */
-import { checkpoint, silentContext, type AnalysisContext } from '../context';
+import { CancelledError, checkpoint, silentContext, type AnalysisContext } from '../context';
 import { Rng } from '../rng';
 import type {
   IndicatorFunctionView, IndicatorMode, IndicatorParams, IndicatorProbe, IndicatorResult, IndicatorSlope, IndicatorStop,
@@ -181,6 +181,8 @@ const RNG_OPS = 8;
 const TOOTH_OPS = 6;
 /** Partial results the worker asks for (one per ~1 % of the run); each one evaluates the learned function. */
 const PARTIALS = 100;
+/** Estimated operations between two cancellation checks (~0.1 ms), however long 1 % of the run is. */
+const CHECK_EVERY_OPS = 1 << 16;
 
 /** The construction's range of the steepness: w > 0 (d = 1); w ≥ 4/3 for d > 1 (the ramp inside |x|² ≤ 1). */
 function inDomain(w: number, dim: number): boolean {
@@ -241,21 +243,24 @@ export function resolveIndicatorParams(p: IndicatorParams): ResolvedIndicatorPar
 }
 
 /** Estimated operations of a run (see TRAINING_WORK_BUDGET) and the term that dominates, for the message. */
-export function indicatorWork(P: ResolvedIndicatorParams): { work: number; what: string } {
+export function indicatorWork(P: ResolvedIndicatorParams): { work: number; what: string; perIteration: number } {
   const { dim, level, iterations: K, batch: B } = P;
   const featureOps = dim === 1 ? 2 : dim * (2 + TOOTH_OPS * level);
   const sampleOps = dim * RNG_OPS + featureOps + 4;
   // one gradient of the exact loss: closed form (d = 1) or 64 Gauss–Legendre nodes; every run also
   // follows GD on the exact loss as its reference (theory.gdW)
   const exactStep = dim === 1 ? 10 : 64 * 12;
-  let steps: number, what: string;
+  let steps: number, what: string, perIteration: number;
   if (P.mode === 'expected') {
+    perIteration = exactStep;
     steps = K * exactStep;
     what = `${K} iterations of the exact-loss gradient`;
   } else if (P.trainingSetSize !== null) {
+    perIteration = B * (RNG_OPS + 4) + exactStep;
     steps = P.trainingSetSize * sampleOps + K * B * (RNG_OPS + 4);
     what = `${K} iterations × batch ${B} from a set of ${P.trainingSetSize}`;
   } else {
+    perIteration = B * sampleOps + exactStep;
     steps = K * B * sampleOps;
     what = `${K} iterations × batch ${B} × ${sampleOps} per sample for d = ${dim}${dim > 1 ? `, level ${level}` : ''}`;
   }
@@ -263,7 +268,7 @@ export function indicatorWork(P: ResolvedIndicatorParams): { work: number; what:
   const gridPoints = dim === 2 ? P.gridSize * P.gridSize : P.gridSize;
   const bookkeeping = K * (P.probes.length + 4 + (P.mode === 'expected' ? 0 : exactStep)) + P.evalPoints * sampleOps + records * P.evalPoints * 3 +
     PARTIALS * (gridPoints * featureOps + records * (P.probes.length + 6));
-  return { work: steps + bookkeeping, what };
+  return { work: steps + bookkeeping, what, perIteration };
 }
 
 /** Options that are not part of the (serialisable) params. */
@@ -439,6 +444,7 @@ export function trainIndicator(
   let nextRecord = 1;
   trackZeros(w, 0);
   const chunk = Math.max(1, Math.ceil(K / 100));
+  const checkEvery = Math.max(1, Math.floor(CHECK_EVERY_OPS / indicatorWork(P).perIteration));
   const n = P.trainingSetSize ?? 0;
   for (let k = 1; k <= K; k++) {
     let descent: number;
@@ -485,6 +491,8 @@ export function trainIndicator(
     if (k % chunk === 0 || k === K) {
       checkpoint(ctx, k / K, `iteration ${k}/${K}`);
       if (options.onPartial && k < K) options.onPartial(build(w, k, false));
+    } else if (k % checkEvery === 0 && ctx.isCancelled()) {
+      throw new CancelledError();
     }
   }
   const completed = stopped ? stopped.iteration - 1 : K;
