@@ -352,7 +352,7 @@ test('huge runs are refused up front with the numbers, and maxWork moves the bud
 });
 
 test('warnings: pre-asymptotic fit range (high d), coarse level, a stalled fixed training set', () => {
-  // d = 12: κ = ρ(1/4) ≈ 4e-5, so w barely moves in 3000 iterations; exact GD's own slope is ≈ −0.02, not −1/3
+  // d = 12: κ = ρ(1/4) ≈ 1.9e-6, so w barely moves in 3000 iterations; exact GD's own slope is ≈ −0.014, not −1/3
   const high = trainIndicator({ dim: 12, iterations: 3000, evalPoints: 200, seed: 2 });
   assert.ok(high.slope && high.slope.flowExponent !== null && high.slope.flowExponent > -0.1, `flow ${high.slope?.flowExponent}`);
   assert.ok(high.warnings.some((w) => w.startsWith('Pre-asymptotic: gradient descent on the exact population loss (the deterministic path this run fluctuates around) has slope')), high.warnings.join('\n'));

@@ -208,7 +208,7 @@ function runIndicator(argv: readonly string[], io: CliIo): CliResult {
     r.feature.description,
     '',
     ...(r.stopped ? [`STOPPED after ${r.completedIterations} of ${K} iterations: ${r.stopped.message}`, ''] : []),
-    `w: ${r.w[0]} → ${r.w[last].toPrecision(6)}   (gradient-flow prediction ${r.theory.w[last].toPrecision(6)})`,
+    `w: ${r.w[0]} → ${r.w[last].toPrecision(6)}   (GD on the exact loss ${r.theory.gdW[last].toPrecision(6)}; leading-order gradient flow ${r.theory.w[last].toPrecision(6)})`,
     `loss: ${r.loss[0].toPrecision(4)} → ${r.loss[last].toPrecision(4)}   (eval set: ${r.evalLoss[last].toPrecision(4)})`,
     fit('loss-tail slope', r.slope),
     ...(r.params.dim > 1 ? [fit('eval-set slope (the network)', r.evalSlope)] : []),
@@ -264,7 +264,7 @@ function runMeanField(argv: readonly string[], io: CliIo): CliResult {
     }),
     '',
     fit
-      ? `spread ~ N^${fit.exponent.toFixed(3)}  (95% ${Number.isFinite(fit.interval[0]) ? fit.interval[0].toFixed(3) + '..' + fit.interval[1].toFixed(3) : 'n/a with 2 widths'}; expected ≈ −1/2)`
+      ? `spread ~ N^${fit.exponent.toFixed(3)} over N = ${fit.points.map(([n]) => n).join(', ')}  (95% ${Number.isFinite(fit.interval[0]) ? fit.interval[0].toFixed(3) + '..' + fit.interval[1].toFixed(3) : 'n/a with 2 widths'}; expected ≈ −1/2)`
       : 'spread exponent: needs at least two widths that did not diverge',
   ];
   return { stdout: lines.join('\n') + '\n', stderr, exitCode: 0 };
