@@ -117,59 +117,76 @@ export function indicatorKappa(dim: number): number {
 
 const GL = gaussLegendre01(64);
 
-/**
- * ∫₀¹ (1 − u)^q h(u) du for smooth h and q ≥ 0 by 64-point Gauss–Legendre after 1 − u = s², which turns
- * the endpoint factor into s^(2q+1) (smooth for half-integer q; error O(n^(−4q−4)) otherwise, against
- * O(n^(−2q−2)) without the substitution).
- */
-function endpointWeightedIntegral(q: number, h: (u: number) => number): number {
-  let s = 0;
-  for (let i = 0; i < GL.nodes.length; i++) {
-    const t = GL.nodes[i];
-    s += GL.weights[i] * 2 * t ** (2 * q + 1) * h(1 - t * t);
-  }
-  return s;
-}
-
 function checkLossArgs(w: number, dim: number, p: number): void {
   if (!Number.isInteger(dim) || dim < 1) throw new RangeError(`dim must be an integer ≥ 1, got ${dim}`);
   if (!(p >= 1)) throw new RangeError(`lossPower must be ≥ 1, got ${p}`);
   if (!(w > 0)) throw new RangeError(`w must be > 0, got ${w}`);
 }
 
-/**
- * Exact population loss E|f_w(x) − f(x)|^p, x ~ U[−1,1]^d, of the ramp on the exact feature
- * (|x| for d = 1, |x|² for d > 1). d = 1: (1 − v^(p+1))/((p+1)w) with v = max(0, 1 − w/2) — this is the
- * network's own loss since its feature is exact. d > 1: 64-point Gauss–Legendre (after 1 − u = s²) of
- * (1/w)∫₀¹(1−u)^p ρ(a + u/w) du, valid for w ≥ 4/3 (ramp inside r ≤ 1, where ρ has the closed form);
- * NaN below that.
- */
-export function indicatorPopulationLoss(w: number, dim: number, p = 2): number {
-  checkLossArgs(w, dim, p);
-  if (dim === 1) {
-    const v = Math.max(0, 1 - w / 2);
-    return (1 - v ** (p + 1)) / ((p + 1) * w);
-  }
-  const a = indicatorThreshold(dim);
-  if (a + 1 / w > 1) return NaN;
-  const rho = densityOf(dim);
-  return endpointWeightedIntegral(p, (u) => rho(a + u / w)) / w;
+/** The exact population loss L(w) and −L'(w) of the ramp on the exact feature, for one (d, p). */
+export interface ExactLoss {
+  loss(w: number): number;
+  descent(w: number): number;
 }
 
 /**
- * −dL/dw of indicatorPopulationLoss: ∫ p(1 − w(r−a))^(p−1)(r−a)ρ(r) dr over the ramp. d = 1 closed form
- * (1/w²)[(1 − v^p) − p(1 − v^(p+1))/(p+1)]; d > 1 Gauss–Legendre of (1/w²)∫₀¹ p(1−u)^(p−1)u ρ(a+u/w) du.
+ * L(w) = E|f_w(x) − f(x)|^p, x ~ U[−1,1]^d, of the ramp on the exact feature (|x| for d = 1, |x|² for
+ * d > 1), and −L'(w) = ∫ p(1 − w(r−a))^(p−1)(r−a)ρ(r) dr over the ramp, with everything that does not
+ * depend on w computed once (a run evaluates them every iteration).
+ * - d = 1: L = (1 − v^(p+1))/((p+1)w), −L' = (1/w²)[(1 − v^p) − p(1 − v^(p+1))/(p+1)], v = max(0, 1 − w/2):
+ *   the network's own loss, since its feature is exact.
+ * - d = 2: ρ = π/4 is constant on r ≤ 1, so L = κ/((p+1)w) and −L' = κ/((p+1)w²) exactly.
+ * - d ≥ 3: (1/w)∫₀¹(1−u)^p ρ(a + u/w) du and (p/w²)∫₀¹(1−u)^(p−1) u ρ(a + u/w) du by 64-point
+ *   Gauss–Legendre after 1 − u = s², which turns the endpoint factor (1 − u)^q into s^(2q+1) (smooth for
+ *   half-integer q; error O(n^(−4q−4)) otherwise, against O(n^(−2q−2)) without the substitution).
+ * For d > 1 both need w ≥ 4/3 (the ramp inside r ≤ 1, where ρ has its closed form) and are NaN below.
  */
-export function indicatorPopulationDescent(w: number, dim: number, p = 2): number {
-  checkLossArgs(w, dim, p);
+export function exactLoss(dim: number, p: number): ExactLoss {
+  checkLossArgs(1, dim, p);
   if (dim === 1) {
-    const v = Math.max(0, 1 - w / 2);
-    return ((1 - v ** p) - (p * (1 - v ** (p + 1))) / (p + 1)) / (w * w);
+    return {
+      loss: (w) => { const v = Math.max(0, 1 - w / 2); return (1 - v ** (p + 1)) / ((p + 1) * w); },
+      descent: (w) => { const v = Math.max(0, 1 - w / 2); return ((1 - v ** p) - (p * (1 - v ** (p + 1))) / (p + 1)) / (w * w); },
+    };
   }
   const a = indicatorThreshold(dim);
-  if (a + 1 / w > 1) return NaN;
-  const rho = densityOf(dim);
-  return (p * endpointWeightedIntegral(p - 1, (u) => u * rho(a + u / w))) / (w * w);
+  if (dim === 2) {
+    const c = indicatorKappa(2) / (p + 1);
+    return {
+      loss: (w) => (a + 1 / w > 1 ? NaN : c / w),
+      descent: (w) => (a + 1 / w > 1 ? NaN : c / (w * w)),
+    };
+  }
+  const n = GL.nodes.length;
+  const u = new Float64Array(n), lossWeight = new Float64Array(n), descentWeight = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const t = GL.nodes[i];
+    u[i] = 1 - t * t;
+    lossWeight[i] = GL.weights[i] * 2 * t ** (2 * p + 1);
+    descentWeight[i] = GL.weights[i] * 2 * t ** (2 * p - 1) * u[i];
+  }
+  const logC = logDensityConstant(dim), e = dim / 2 - 1;
+  const integral = (weights: Float64Array, w: number): number => {
+    let s = 0;
+    for (let i = 0; i < n; i++) s += weights[i] * Math.exp(logC + e * Math.log(a + u[i] / w));
+    return s;
+  };
+  return {
+    loss: (w) => (a + 1 / w > 1 ? NaN : integral(lossWeight, w) / w),
+    descent: (w) => (a + 1 / w > 1 ? NaN : (p * integral(descentWeight, w)) / (w * w)),
+  };
+}
+
+/** L(w) of exactLoss for one w (d = 1: the network's own loss; d > 1: NaN for w < 4/3). */
+export function indicatorPopulationLoss(w: number, dim: number, p = 2): number {
+  checkLossArgs(w, dim, p);
+  return exactLoss(dim, p).loss(w);
+}
+
+/** −dL/dw of exactLoss for one w. */
+export function indicatorPopulationDescent(w: number, dim: number, p = 2): number {
+  checkLossArgs(w, dim, p);
+  return exactLoss(dim, p).descent(w);
 }
 
 type ResolvedIndicatorParams = IndicatorResult['params'] & { probes: number[][] };
@@ -247,9 +264,9 @@ export function indicatorWork(P: ResolvedIndicatorParams): { work: number; what:
   const { dim, level, iterations: K, batch: B } = P;
   const featureOps = dim === 1 ? 2 : dim * (2 + TOOTH_OPS * level);
   const sampleOps = dim * RNG_OPS + featureOps + 4;
-  // one gradient of the exact loss: closed form (d = 1) or 64 Gauss–Legendre nodes; every run also
+  // one gradient of the exact loss: closed form (d ≤ 2) or 64 Gauss–Legendre nodes; every run also
   // follows GD on the exact loss as its reference (theory.gdW)
-  const exactStep = dim === 1 ? 10 : 64 * 12;
+  const exactStep = dim <= 2 ? 10 : 64 * 12;
   let steps: number, what: string, perIteration: number;
   if (P.mode === 'expected') {
     perIteration = exactStep;
@@ -298,6 +315,7 @@ export function trainIndicator(
   const a = indicatorThreshold(dim);
   const kappa = indicatorKappa(dim);
   const l2 = pw === 2;
+  const exact = exactLoss(dim, pw);
   const maxFeatureError = dim === 1 ? 0 : dim * 4 ** (-level - 1);
 
   // fixed evaluation set (actual network incl. the level-N squaring), the same for every seed
@@ -369,7 +387,7 @@ export function trainIndicator(
     iters.push(k);
     wRec.push(w);
     gdRec.push(wGD);
-    loss.push(indicatorPopulationLoss(w, dim, pw));
+    loss.push(exact.loss(w));
     evalLoss.push(evalLossAt(w));
     for (let j = 0; j < probeFeature.length; j++) probeErrors[j].push(Math.abs(rampOutput(w, probeFeature[j], a) - probeTarget[j]));
   };
@@ -379,7 +397,7 @@ export function trainIndicator(
   const fitTail = (ys: readonly number[], completed: number): IndicatorSlope | null => {
     const fx: number[] = [], fy: number[] = [], gy: number[] = [];
     for (let i = 0; i < iters.length; i++) {
-      if (iters[i] >= P.fitFrom) { fx.push(iters[i]); fy.push(ys[i]); gy.push(indicatorPopulationLoss(gdRec[i], dim, pw)); }
+      if (iters[i] >= P.fitFrom) { fx.push(iters[i]); fy.push(ys[i]); gy.push(exact.loss(gdRec[i])); }
     }
     if (fx.length < 3) return null;
     const fit = fitPowerLaw(fx, fy);
@@ -428,7 +446,7 @@ export function trainIndicator(
       evalSlope,
       theory: {
         kappa, w: thW, loss: thW.map((v) => kappa / ((pw + 1) * v)),
-        gdW: gdRec.slice(), gdLoss: gdRec.map((v) => indicatorPopulationLoss(v, dim, pw)),
+        gdW: gdRec.slice(), gdLoss: gdRec.map(exact.loss),
       },
       probes,
       functionView: functionView(w, w0, dim, level, P.gridSize),
@@ -449,7 +467,7 @@ export function trainIndicator(
   for (let k = 1; k <= K; k++) {
     let descent: number;
     if (P.mode === 'expected') {
-      descent = indicatorPopulationDescent(w, dim, pw);
+      descent = exact.descent(w);
     } else {
       // mini-batch: only ramp samples (0 < w(φ−a) < 1) have a gradient; dℓ/dw = p|e|^(p−1)·sign(e)·(−(φ−a))
       let g = 0;
@@ -479,7 +497,7 @@ export function trainIndicator(
       }
       descent = g / B;
     }
-    wGD = P.mode === 'expected' ? w + eta * descent : wGD + eta * indicatorPopulationDescent(wGD, dim, pw);
+    wGD = P.mode === 'expected' ? w + eta * descent : wGD + eta * exact.descent(wGD);
     const next = w + eta * descent;
     if (!inDomain(next, dim)) {
       stopped = stopReport(P, k, w, next);
