@@ -1,10 +1,12 @@
 """numpy reference for bench/suites/training.ts: the same SGD loops as src/core/training.
 
 Input (stdin JSON): {"indicator": [{"dim", "level", "iterations", "batch", "lr"}...],
-                     "meanField": [{"N", "steps"}...], "repeats": R}
-Output (stdout JSON): {"indicator": [ms...], "meanField": [ms...], "check": {...}}
+                     "meanField": [{"N", "w1", "w2", "c", "xs"}...], "repeats": R}
+Output (stdout JSON): {"indicator": [ms...], "meanField": [ms...], "check": {...},
+                       "meanFieldFinal": [{"c", "w1", "w2"}...]}
 Each loop is the idiomatic numpy version: the mini-batch is vectorised; online SGD is one sample per
-step (inherently sequential), vectorised over the N1 x N2 matrix.
+step (inherently sequential), vectorised over the N1 x N2 matrix. The mean-field runs start from the
+caller's initial parameters and use its samples, so the final parameters can be compared with ours.
 """
 import json
 import sys
@@ -47,17 +49,17 @@ def indicator(dim, level, iterations, batch, lr, seed=1):
     return w
 
 
-def mean_field(N, steps, c=4.0, seed=1):
-    rng = np.random.default_rng(seed)
-    n1 = n2 = N
-    w1 = rng.uniform(-1, 1, size=(n1, 2))
-    w2 = rng.uniform(-1, 1, size=(n1, n2))
-    cc = rng.uniform(-1, 1, size=n2)
+def mean_field(case, c=4.0):
+    """Online SGD from the given initial parameters on the given samples; returns the final parameters."""
+    n1 = n2 = case['N']
+    w1 = np.array(case['w1'], dtype=float).reshape(n1, 2)
+    w2 = np.array(case['w2'], dtype=float).reshape(n1, n2)
+    cc = np.array(case['c'], dtype=float)
     alpha_c, alpha_2, alpha_1 = c * n2 / n1, c * n2, c
     x = np.array([0.0, 1.0])
-    for _ in range(steps):
-        x[0] = rng.uniform(-1, 1)
-        y = np.sin(np.pi * x[0])
+    for xi in case['xs']:
+        x[0] = xi
+        y = np.sin(np.pi * xi)
         h1 = np.tanh(w1 @ x)
         z = (h1 @ w2) / n1
         h2 = np.tanh(z)
@@ -67,7 +69,7 @@ def mean_field(N, steps, c=4.0, seed=1):
         cc += (alpha_c / n2) * e * h2
         w2 += ((alpha_2 / (n1 * n2)) * e) * np.outer(h1, delta)
         w1 += ((alpha_1 / (n1 * n2)) * e * back * (1 - h1 * h1))[:, None] * x[None, :]
-    return float(cc.sum())
+    return {'c': cc.tolist(), 'w1': w1.ravel().tolist(), 'w2': w2.ravel().tolist()}
 
 
 def best(fn, repeats):
@@ -87,8 +89,10 @@ def main():
     for c in args['indicator']:
         out['indicator'].append(best(lambda: indicator(c['dim'], c['level'], c['iterations'], c['batch'], c['lr']), r))
         out['check'][f"w_d{c['dim']}"] = indicator(c['dim'], c['level'], c['iterations'], c['batch'], c['lr'])
+    out['meanFieldFinal'] = []
     for c in args['meanField']:
-        out['meanField'].append(best(lambda: mean_field(c['N'], c['steps']), r))
+        out['meanField'].append(best(lambda: mean_field(c), r))
+        out['meanFieldFinal'].append(mean_field(c))
     print(json.dumps(out))
 
 

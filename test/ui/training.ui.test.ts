@@ -1,7 +1,8 @@
 // UI test of the Training panel in the real workbench: opened from the command palette without a
 // file, the indicator experiment (d = 1 curve, then d = 2 heatmap) and the mean-field experiment run
 // with small parameters until their plots hold data and the fitted slope / exponent are written; a
-// long run is stopped; a network file's `training` section presets the controls. Screenshots land
+// run whose step leaves the construction's range stops with a warning; a long run is stopped; a
+// network file's `training` section presets the controls. Screenshots land
 // in test-output/ui/training-*.png.
 import * as assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -51,9 +52,10 @@ describe('Training panel', { timeout: 420_000 }, () => {
     await waitFor('the indicator run to finish', async () => /^Done: 4,000 iterations, d = 1/.test(await status.innerText()), RUN_TIMEOUT_MS);
     const slopeText = await view.locator('[data-testid=indicator-slope]').innerText();
     const slope = numberAfter(slopeText, 'Fitted slope');
-    // the gradient-flow rate −1/3, with the band of the integration and unit tests
-    assert.ok(slope >= -0.40 && slope <= -0.27, slopeText);
-    assert.match(slopeText, /over iterations 400–4,000; gradient flow predicts -0\.3333 = −1\/3( \(inside the interval\))? as k → ∞ and -0\.33\d* over this range\./);
+    const exactGd = numberAfter(slopeText, 'GD on the exact loss has');
+    // SGD fluctuates around GD on the exact loss: slope sd ≈ 0.004 over 400–4000 with B = 32 (unit tests: 0.003 over a decade at 10⁴)
+    assert.ok(Math.abs(slope - exactGd) <= 0.02, slopeText);
+    assert.match(slopeText, /over iterations 400–4,000; gradient flow predicts -0\.3333 = −1\/3( \(inside the interval\))? as k → ∞ and GD on the exact loss has -0\.33\d* over this range\./);
     // the note that the construction is ours, from the result's `construction` string
     assert.match(await view.locator('[data-testid=indicator-construction]').innerText(), /Our construction \[design\], not the paper's: the paper's exact architecture was not available/);
     await waitForPlot(view, 'indicator-loss-plot', 20);
@@ -85,6 +87,21 @@ describe('Training panel', { timeout: 420_000 }, () => {
     }
     await view.locator('[data-testid=indicator-function]').scrollIntoViewIfNeeded();
     await wb.screenshot('training-indicator-2d');
+  });
+
+  it('a coarse level with a large step stops the run and says why in a warning banner', async () => {
+    const view = wb.webview();
+    for (const [field, value] of [['ind-dim', '2'], ['ind-level', '1'], ['ind-iterations', '5000'], ['ind-learningRate', '60'], ['ind-batch', '1'], ['ind-initialW', '1.34'], ['ind-seed', '4']]) {
+      await setField(view, field, value);
+    }
+    await view.locator('[data-testid=run]').click();
+    const status = view.locator('[data-testid=indicator-status]');
+    await waitFor('the run to stop', async () => /^Stopped after \d+ of 5,000 iterations, d = 2, level N = 1/.test(await status.innerText()), RUN_TIMEOUT_MS);
+    const banner = view.locator('[data-testid=indicator-warnings] .banner-warning').first();
+    await banner.waitFor({ state: 'visible', timeout: 10_000 });
+    assert.match(await banner.innerText(), /^stopped at iteration \d+: the step would take w from [\d.]+ to -?[\d.]+, outside the construction's range w ≥ 4\/3/);
+    await view.locator('[data-testid=indicator-warnings]').scrollIntoViewIfNeeded();
+    await wb.screenshot('training-indicator-stopped');
   });
 
   it('switches to the mean-field experiment and runs it: g_t(x) with bands, loss, spread vs width with the exponent', async () => {

@@ -19,6 +19,7 @@ export class IndicatorView {
   readonly element: HTMLElement;
   private readonly construction = el('div', { 'data-testid': 'indicator-construction' });
   private readonly status = el('p', { class: 'caption', 'data-testid': 'indicator-status' });
+  private readonly warnings = el('div', { 'data-testid': 'indicator-warnings' });
   private readonly slopeText = el('p', { class: 'fit-text', 'data-testid': 'indicator-slope' }, 'Run the experiment to see the loss and its fitted slope.');
   private readonly lossNote = el('p', { class: 'caption' });
   private readonly lossPlot = new LinePlot(300);
@@ -46,10 +47,11 @@ export class IndicatorView {
     this.element = el('div', { class: 'experiment', 'data-testid': 'indicator-view' },
       this.construction,
       this.status,
+      this.warnings,
       el('div', { class: 'plots' },
         section('Loss against iterations', this.slopeText, el('div', { 'data-testid': 'indicator-loss-plot' }, this.lossPlot.element), this.lossNote),
         section('Steepness w against iterations', el('div', { 'data-testid': 'indicator-w-plot' }, this.wPlot.element),
-          el('p', { class: 'caption' }, 'Dashed: gradient flow w(t)³ = w₀³ + 3κηt/(p + 1) (MATH.md §D), t = iterations.')),
+          el('p', { class: 'caption' }, 'Dashed: the leading-order gradient flow w(t)³ = w₀³ + 3κηt/(p + 1) (MATH.md §D), t = iterations, and gradient descent on the exact population loss with the same η — the path SGD fluctuates around (they agree for d ≤ 2).')),
         section('Probe errors |f_w(x) − f(x)| (pointwise convergence)', this.probeToggle,
           el('div', { 'data-testid': 'indicator-probe-plot' }, this.probePlot.element), this.probeCaption),
         section('Learned function against the target', this.functionCaption, this.functionHost),
@@ -64,11 +66,15 @@ export class IndicatorView {
 
   show(r: IndicatorResult): void {
     this.result = r;
-    this.construction.replaceChildren(banner('info', r.construction));
+    this.construction.replaceChildren(banner('info', `${r.construction}\nThis run — ${r.feature.description}.`));
     const p = r.params;
-    this.status.textContent = r.done
-      ? `Done: ${p.iterations.toLocaleString('en-US')} iterations, d = ${p.dim}${p.dim > 1 ? `, level N = ${p.level}` : ''}, ${p.mode === 'sgd' ? `mini-batch B = ${p.batch}${r.params.trainingSetSize !== null ? ` from a fixed set of ${r.params.trainingSetSize}` : ', fresh samples each step'}` : 'GD on the exact population loss'}, η = ${p.learningRate}, seed ${p.seed}; final w = ${formatNumber(last(r.w), 6)}.`
-      : `Running: ${r.completedIterations.toLocaleString('en-US')} of ${p.iterations.toLocaleString('en-US')} iterations, w = ${formatNumber(last(r.w), 6)}…`;
+    const setting = `d = ${p.dim}${p.dim > 1 ? `, level N = ${p.level}` : ''}, ${p.mode === 'sgd' ? `mini-batch B = ${p.batch}${r.params.trainingSetSize !== null ? ` from a fixed set of ${r.params.trainingSetSize}` : ', fresh samples each step'}` : 'GD on the exact population loss'}, η = ${p.learningRate}, seed ${p.seed}`;
+    this.status.textContent = r.stopped
+      ? `Stopped after ${r.completedIterations.toLocaleString('en-US')} of ${p.iterations.toLocaleString('en-US')} iterations, ${setting}; w = ${formatNumber(last(r.w), 6)}.`
+      : r.done
+        ? `Done: ${p.iterations.toLocaleString('en-US')} iterations, ${setting}; final w = ${formatNumber(last(r.w), 6)}.`
+        : `Running: ${r.completedIterations.toLocaleString('en-US')} of ${p.iterations.toLocaleString('en-US')} iterations, w = ${formatNumber(last(r.w), 6)}…`;
+    this.warnings.replaceChildren(...r.warnings.map((w) => el('div', { class: 'banner banner-warning', role: 'note' }, w)));
     this.drawLoss(r);
     this.drawW(r);
     this.drawProbes(r);
@@ -88,9 +94,10 @@ export class IndicatorView {
     const s = r.slope;
     const fit = x.map((k) => (s && k >= s.fitFrom && k <= s.fitTo ? Math.exp(s.intercept) * k ** s.exponent : null));
     const series: SeriesSpec[] = [
-      { label: 'population loss L(w)', values: idx.map((i) => r.loss[i]) },
-      { label: 'evaluation set', values: idx.map((i) => r.evalLoss[i]) },
+      { label: r.params.dim === 1 ? 'population loss L(w)' : 'population loss L(w), ideal ramp on |x|²', values: idx.map((i) => r.loss[i]) },
+      { label: r.params.dim === 1 ? 'evaluation set' : 'evaluation set (the network)', values: idx.map((i) => r.evalLoss[i]) },
       { label: 'gradient flow κ/((p+1)w(t))', values: idx.map((i) => r.theory.loss[i]), dash: true },
+      { label: 'GD on the exact loss', values: idx.map((i) => r.theory.gdLoss[i]), dash: true },
       { label: s ? `fit ∝ k^${formatNumber(s.exponent, 3)}` : 'fit', values: fit, dash: true },
     ];
     this.lossPlot.render({ title: 'Loss (log-log)', xLabel: 'iteration k', yLabel: `loss (p = ${r.params.lossPower})`, x, series, logX: true, logY: true });
@@ -98,12 +105,15 @@ export class IndicatorView {
       const [lo, hi] = s.interval;
       const within = s.expected >= lo && s.expected <= hi;
       // the gradient-flow curve has the slope −(1/3)·k/(c + k), c = (p+1)w₀³/(3κη): −1/3 only as k/c → ∞,
-      // so its own fit over the same range is the fair comparison at finite k
-      const flow = fitSlope(r.iterations, r.theory.loss, s.fitFrom, s.fitTo);
+      // so its own fit over the same range (flowExponent) is the fair comparison at finite k
+      const e = r.evalSlope;
       this.slopeText.textContent = `Fitted slope ${formatNumber(s.exponent, 4)} (95 % interval [${formatNumber(lo, 4)}, ${formatNumber(hi, 4)}], ±${formatNumber(s.standardError, 2)} s.e.) over iterations ${s.fitFrom.toLocaleString('en-US')}–${s.fitTo.toLocaleString('en-US')}; gradient flow predicts ${formatNumber(s.expected, 4)} = −1/3${within ? ' (inside the interval)' : ''}` +
-        (flow === null ? '.' : ` as k → ∞ and ${formatNumber(flow, 4)} over this range.`);
+        ` as k → ∞ and GD on the exact loss has ${formatNumber(s.flowExponent, 4)} over this range.` +
+        (r.params.dim > 1 && e ? ` The network's own loss (evaluation set) has slope ${formatNumber(e.exponent, 4)}.` : '');
     } else {
-      this.slopeText.textContent = `Fitted slope: not yet — the fit starts at iteration ${r.params.fitFrom.toLocaleString('en-US')} and needs at least 3 records there.`;
+      this.slopeText.textContent = r.done
+        ? `No fitted slope: ${r.stopped ? `the run stopped after iteration ${r.completedIterations.toLocaleString('en-US')}, and ` : ''}the fit from iteration ${r.params.fitFrom.toLocaleString('en-US')} has fewer than 3 records with a positive loss.`
+        : `Fitted slope: not yet — the fit starts at iteration ${r.params.fitFrom.toLocaleString('en-US')} and needs at least 3 records there.`;
     }
     this.lossNote.textContent = r.lossNote;
   }
@@ -114,7 +124,8 @@ export class IndicatorView {
       title: 'Steepness w', xLabel: 'iteration k', yLabel: 'w', x: idx.map((i) => r.iterations[i]), logX: true, logY: true,
       series: [
         { label: 'w (trained)', values: idx.map((i) => r.w[i]) },
-        { label: 'gradient flow', values: idx.map((i) => r.theory.w[i]), dash: true },
+        { label: 'gradient flow (leading order)', values: idx.map((i) => r.theory.w[i]), dash: true },
+        { label: 'GD on the exact loss', values: idx.map((i) => r.theory.gdW[i]), dash: true },
       ],
     });
   }
@@ -194,21 +205,10 @@ export class IndicatorView {
   csv(): string {
     const r = this.result;
     if (!r) return '';
-    const header = ['iteration', 'loss', 'evalLoss', 'w', 'theory_w', 'theory_loss', ...r.probes.map((p) => `error at x=(${p.x.join(' ')})`)];
-    const rows = r.iterations.map((k, i) => [k, r.loss[i], r.evalLoss[i], r.w[i], r.theory.w[i], r.theory.loss[i], ...r.probes.map((p) => p.error[i])]);
+    const header = ['iteration', 'loss', 'evalLoss', 'w', 'theory_w', 'theory_loss', 'gd_w', 'gd_loss', ...r.probes.map((p) => `error at x=(${p.x.join(' ')})`)];
+    const rows = r.iterations.map((k, i) => [k, r.loss[i], r.evalLoss[i], r.w[i], r.theory.w[i], r.theory.loss[i], r.theory.gdW[i], r.theory.gdLoss[i], ...r.probes.map((p) => p.error[i])]);
     return csvRows(header, rows);
   }
-}
-
-/** Least-squares slope of log y on log x over the points with from ≤ x ≤ to (null with fewer than 2). */
-function fitSlope(xs: readonly number[], ys: readonly number[], from: number, to: number): number | null {
-  const lx: number[] = [], ly: number[] = [];
-  xs.forEach((x, i) => { if (x >= from && x <= to && x > 0 && ys[i] > 0) { lx.push(Math.log(x)); ly.push(Math.log(ys[i])); } });
-  if (lx.length < 2) return null;
-  const mx = lx.reduce((a, b) => a + b, 0) / lx.length, my = ly.reduce((a, b) => a + b, 0) / ly.length;
-  let sxx = 0, sxy = 0;
-  lx.forEach((x, i) => { sxx += (x - mx) ** 2; sxy += (x - mx) * (ly[i] - my); });
-  return sxx > 0 ? sxy / sxx : null;
 }
 
 function probeLabel(p: IndicatorProbe): string {

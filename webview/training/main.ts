@@ -36,7 +36,7 @@ interface TrainingState extends PanelState {
 // Defaults: the core's own (written out so users see them); both finish in seconds on 2 cores.
 const INDICATOR_FIELDS: FieldSpec[] = [
   { key: 'dim', label: 'dim d', kind: 'integer', initial: '1', width: '4em', title: 'input dimension; d = 2 shows a heatmap' },
-  { key: 'level', label: 'level N', kind: 'integer', initial: '10', width: '4em', title: 'level of the sawtooth squaring for d > 1 (error ≤ d·4^(−N−1))' },
+  { key: 'level', label: 'level N', kind: 'integer', initial: '10', width: '4em', title: 'level N ≥ 1 of the sawtooth squaring for d > 1 (error ≤ d·4^(−N−1)); a coarse level can stop the run' },
   { key: 'iterations', label: 'iterations K', kind: 'integer', initial: '10000' },
   { key: 'batch', label: 'batch B', kind: 'integer', initial: '32', width: '5em' },
   { key: 'learningRate', label: 'learning rate η', kind: 'number', initial: '1', width: '5em' },
@@ -82,7 +82,8 @@ const tabs: Record<Experiment, HTMLButtonElement> = {
 };
 const panes: Record<Experiment, HTMLElement> = {
   indicator: el('div', { role: 'tabpanel', id: 'pane-indicator', 'aria-labelledby': 'tab-indicator' },
-    el('p', { class: 'caption' }, 'f(x) = 1{|x| ≤ 1/2} on [−1, 1]^d, learned by the steepness w of a ReLU ramp on a ReLU feature; mini-batch gradient descent on uniform samples.'),
+    el('p', { class: 'caption' }, 'f(x) = 1{|x| ≤ 1/2} on [−1, 1]^d, learned by the steepness w of a ReLU ramp σ(1 − σ(w(φ − a))) on a ReLU feature φ; mini-batch gradient descent on uniform samples. ' +
+      'd = 1: φ = |x| exactly, a = 1/2. d > 1: φ = r_N(x) ≈ |x|² by the level-N sawtooth squaring, a = 1/4.'),
     el('div', { class: 'controls' }, indicatorForm.element), indicatorView.element),
   meanField: el('div', { role: 'tabpanel', id: 'pane-meanField', 'aria-labelledby': 'tab-meanField' },
     el('p', { class: 'caption' }, 'Two hidden layers with 1/N averages, online SGD on y = sin(πx); several seeds per width, watching the trajectories concentrate.'),

@@ -20,6 +20,7 @@ export class MeanFieldView {
   readonly element: HTMLElement;
   private readonly construction = el('div', { 'data-testid': 'mf-construction' });
   private readonly status = el('p', { class: 'caption', 'data-testid': 'mf-status' });
+  private readonly warnings = el('div', { 'data-testid': 'mf-warnings' });
   private readonly probeHost = el('div', { class: 'probe-select', 'data-testid': 'mf-probe' });
   private readonly gPlot = new LinePlot(300);
   private readonly lossPlot = new LinePlot(260);
@@ -43,6 +44,7 @@ export class MeanFieldView {
     this.element = el('div', { class: 'experiment', 'data-testid': 'mf-view' },
       this.construction,
       this.status,
+      this.warnings,
       el('div', { class: 'plots' },
         section('g_t(x) against t, per width (mean ± across-seed sd)', this.probeHost, el('div', { 'data-testid': 'mf-g-plot' }, this.gPlot.element),
           el('p', { class: 'caption' }, 'Clock t = k/N1 (k SGD steps). Dashed: the target y(x) = sin(πx). The bands narrow as N grows: the trajectories approach a deterministic limit h_t(x).')),
@@ -67,6 +69,7 @@ export class MeanFieldView {
     this.status.textContent = r.done
       ? `Done: widths ${p.widths.join(', ')} × ${p.seeds} seeds, T = ${p.T}, σ = ${p.activation}, N1 = ${p.n1PerN2}·N2, base seed ${p.seed} (${steps.toLocaleString('en-US')} SGD steps).`
       : `Running: ${r.widths.length} of ${p.widths.length} widths finished…`;
+    this.warnings.replaceChildren(...r.warnings.map((w) => el('div', { class: 'banner banner-warning', role: 'note' }, w)));
     if (this.probeIndex >= r.probes.length) this.probeIndex = 0;
     const key = r.probes.map((q) => q.x).join(',');
     if (key !== this.probeKey) {
@@ -85,12 +88,12 @@ export class MeanFieldView {
       { header: 'N1', cell: (w) => String(w.N1), numeric: true },
       { header: 'N2', cell: (w) => String(w.N2), numeric: true },
       { header: 'seeds', cell: (w) => String(w.seeds), numeric: true },
-      { header: 'spread', cell: (w) => formatNumber(w.spread, 4), numeric: true },
+      { header: 'spread', cell: (w) => (w.diverged ? 'diverged' : formatNumber(w.spread, 4)), numeric: true, title: 'a width whose training diverged is left out of the fit' },
       { header: 'final loss (mean ± sd)', cell: (w) => `${formatNumber(lastOf(w.loss.mean), 4)} ± ${formatNumber(lastOf(w.loss.sd), 2)}`, numeric: true },
     ], r.widths));
   }
 
-  /** The common time axis: every width records at t = m·T/records (to within 1/(2·N1), the rounding to whole steps). */
+  /** The common time axis: every width records at t = m·T/records (at step round(t·N1), within 1/(2·N1) of t). */
   private times(r: MeanFieldResult): number[] {
     return Array.from({ length: r.params.records + 1 }, (_, m) => (m * r.params.T) / r.params.records);
   }
@@ -123,7 +126,8 @@ export class MeanFieldView {
   private drawSpread(r: MeanFieldResult): void {
     const N = r.widths.map((w) => w.N);
     const fit = r.spreadExponent;
-    const series: SeriesSpec[] = [{ label: 'spread (measured)', values: r.widths.map((w) => w.spread), points: true }];
+    // a diverged width has no meaningful spread (and none finite): leave a gap
+    const series: SeriesSpec[] = [{ label: 'spread (measured)', values: r.widths.map((w) => (w.diverged || !Number.isFinite(w.spread) ? null : w.spread)), points: true }];
     if (fit) {
       series.push({ label: `fit ∝ N^${formatNumber(fit.exponent, 3)}`, values: N.map((n) => Math.exp(fit.intercept) * n ** fit.exponent), dash: true });
       // N^(−1/2) through the fit at the geometric mean of the widths, so only the slopes differ

@@ -17,6 +17,7 @@ import { parseFamilyEntry, parseRandomEntry, parseResidualFamilyEntry } from './
 import { ExternalFiles, readExternalArray, type ExternalFileAccess } from './external';
 import { ACTIVATIONS, range, type EntryContext, type EntryResult } from './entry';
 import { parseTfjsModel } from './tfjs';
+import { validateTrainingSection } from '../training/spec';
 
 export type { NetworkDiagnostic, DiagnosticSeverity } from './diagnostics';
 export { DIAGNOSTIC_CODES } from './diagnostics';
@@ -266,7 +267,7 @@ function afterComma(text: string, offset: number): boolean {
 // ---------------------------------------------------------------------------------------------
 // depth-lens/network@1
 
-// `training` presets the Training panel (src/shared/analyses/training.ts TrainingSpec); the parser only lets it through
+// `training` presets the Training panel (src/shared/analyses/training.ts TrainingSpec), checked by core/training/spec.ts
 const ROOT_FIELDS = ['$schema', 'format', 'name', 'description', 'input', 'layers', 'training'] as const;
 const INPUT_FIELDS = ['dim', 'domain', 'probes', 'description'] as const;
 export const LAYER_TYPES = ['dense', 'residual', 'family', 'random', 'residual-family'] as const;
@@ -279,6 +280,8 @@ function parseNetworkDocument(root: Node, reader: JsonReader, files: ExternalFil
   if (nameNode) name = reader.string(nameNode, '"name"');
   const descNode = f.get('description');
   if (descNode) reader.string(descNode, '"description"');
+  const trainingNode = f.get('training');
+  if (trainingNode) validateTrainingSection(trainingNode, reader);
 
   const inputNode = reader.require(f, 'input', root, 'the document');
   const input = inputNode ? parseInput(inputNode, reader) : {};

@@ -1,9 +1,8 @@
 /** Handlers of the training-dynamics analyses (§D, §E): long runs that stream partial curves. */
-import { parse as parseJsonc } from 'jsonc-parser';
 import type { AnalysisContext } from '../../core/context';
-import { trainIndicator } from '../../core/training/indicator';
-import { meanFieldLimit } from '../../core/training/meanField';
-import type { TrainingSpec } from '../../shared/analyses/training';
+import { resolveIndicatorParams, trainIndicator } from '../../core/training/indicator';
+import { meanFieldLimit, resolveMeanFieldParams } from '../../core/training/meanField';
+import { readTrainingSection } from '../../core/training/spec';
 import type { HandlerInput, HandlerTable } from './common';
 
 /**
@@ -34,23 +33,44 @@ function streaming<K extends 'trainIndicator' | 'trainMeanField'>(input: Handler
   return { ctx, post };
 }
 
+/**
+ * The worker reports RangeError/TypeError as 'bad-params'. Parameters are checked before the run
+ * (those errors are the user's); an error thrown during the run is a bug and must not read as one.
+ */
+function validatedRun<T>(validate: () => unknown, run: () => T): T {
+  validate();
+  try {
+    return run();
+  } catch (e) {
+    if (e instanceof RangeError || e instanceof TypeError) throw new Error(`internal error during the run (please report it): ${e.message}`, { cause: e });
+    throw e;
+  }
+}
+
 export const trainingHandlers: HandlerTable<'trainIndicator' | 'trainMeanField' | 'trainingPreset'> = {
   trainIndicator: (input) => {
     const { ctx, post } = streaming(input);
-    return trainIndicator(input.params, ctx, { onPartial: (r) => post(r) });
+    return validatedRun(() => resolveIndicatorParams(input.params), () => trainIndicator(input.params, ctx, { onPartial: (r) => post(r) }));
   },
 
   trainMeanField: (input) => {
     const { ctx, post } = streaming(input);
     // one partial per finished width: rare and each one adds a curve, so none is dropped
-    return meanFieldLimit(input.params, ctx, { onPartial: (r) => post(r, true) });
+    return validatedRun(() => resolveMeanFieldParams(input.params), () => meanFieldLimit(input.params, ctx, { onPartial: (r) => post(r, true) }));
   },
 
-  /** the `training` section of the panel's network file, if any (presets the panel's controls) */
+  /**
+   * The `training` section of the panel's network file, if any (presets the panel's controls), checked
+   * by the same validator as the file's diagnostics; a section with errors is refused with their messages.
+   */
   trainingPreset: ({ doc }) => {
     if (!doc) return { spec: null };
-    const json = parseJsonc(doc.source.text, [], { allowTrailingComma: false }) as { training?: TrainingSpec } | undefined;
-    const spec = json && typeof json === 'object' && json.training && typeof json.training === 'object' ? json.training : null;
+    const { spec, diagnostics } = readTrainingSection(doc.source.text);
+    const errors = diagnostics.filter((d) => d.severity === 'error');
+    if (errors.length) {
+      throw new RangeError(`the "training" section has ${errors.length} error${errors.length === 1 ? '' : 's'} (see the Problems view): ` +
+        errors.map((d) => `line ${doc.lineOf(d.offset) + 1}: ${d.message}`).join('; '));
+    }
     return { spec };
   },
 };
