@@ -6,6 +6,7 @@
  * per depth. All numbers come from the worker; a new input cancels the previous request.
  */
 import { Cancellation, HostConnection, RpcError, type PanelState } from '../common/host';
+import { extent } from '../common/extent';
 import { Heatmap } from '../common/heatmap';
 import { LinePlot } from '../common/linePlot';
 import { onThemeChange } from '../common/theme';
@@ -480,7 +481,8 @@ function renderRegionsCaption(): void {
 function renderPerDepth(r: RegionsResult): void {
   perDepthPlot.element.hidden = false;
   const x = r.perDepth.map((_, i) => i + 1);
-  const spread = Math.max(...r.perDepth) / Math.max(1, Math.min(...r.perDepth));
+  const counts = extent(r.perDepth);
+  const spread = counts.max / Math.max(1, counts.min);
   perDepthPlot.render({
     title: 'Regions after each layer',
     xLabel: 'layer k',

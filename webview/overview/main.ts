@@ -108,8 +108,8 @@ async function showLayer(layer: number): Promise<void> {
   host.patchState({ selectedLayer: layer });
   try {
     const m = await host.request('layerMatrix', { layer });
-    heatmapTitle.textContent = `${m.label} — hover for values; colour: blue > 0 > red, scaled to max |w| = ${formatNumber(Math.max(...Array.from(m.weights.data, Math.abs)))}`;
     heatmap.setData(m.weights, m.label);
+    heatmapTitle.textContent = `${m.label} — hover for values; colour: blue > 0 > red, scaled to max |w| = ${formatNumber(heatmap.range.maxAbs)}`;
   } catch (e) {
     heatmapTitle.textContent = (e as Error).message;
   }
