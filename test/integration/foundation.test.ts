@@ -211,4 +211,21 @@ describe('Foundation slice', () => {
       await vscode.workspace.applyEdit(undo);
     }
   });
+
+  it('validate is answered while a heavy analysis runs on its own lane', async () => {
+    const { worker } = await api();
+    const doc = await vscode.workspace.openTextDocument(small());
+    // 24 random 300×300 layers: the overview computes 48 spectral norms, a second or more
+    const heavy: DocumentSource = {
+      uri: 'untitled:heavy.network.json', version: 1,
+      text: JSON.stringify({ format: 'depth-lens/network@1', input: { dim: 300 }, layers: [{ type: 'random', widths: Array(24).fill(300), weights: { distribution: 'he-normal' }, activation: 'relu', seed: 5 }] }),
+    };
+    const order: string[] = [];
+    const overview = worker.request('overview', heavy, {}, SETTINGS).then((r) => { order.push('overview'); return r; });
+    const validate = worker.request('validate', sourceOf(doc), {}, SETTINGS).then((r) => { order.push('validate'); return r; });
+    const [o, v] = await Promise.all([overview, validate]);
+    assert.equal(o.rows.length, 24);
+    assert.equal(v.summary?.parameterCount, 9);
+    assert.deepEqual(order, ['validate', 'overview'], 'validate did not queue behind the overview');
+  });
 });

@@ -156,6 +156,17 @@ describe('Network overview panel', { timeout: 420_000 }, () => {
     await tab('MATH.md').waitFor({ state: 'detached', timeout: 30_000 });
   });
 
+  it('"Restart Analysis Worker" makes the open panel request its numbers again (no error banner left)', async () => {
+    const view = wb.webview();
+    const table = view.locator('[data-testid=layer-table] vscode-table');
+    await table.evaluate((t: HTMLElement) => { t.dataset.beforeRestart = 'yes'; });
+    await wb.runCommand('Depth Lens: Restart Analysis Worker');
+    // the panel rendered a new table from a fresh worker run
+    await waitFor('a re-rendered table', async () => (await table.count()) === 1 && (await table.getAttribute('data-before-restart')) === null, 60_000);
+    await firstRowBecomes(view, ['1', 'dense', '2×2', 'relu', fmt(Math.sqrt((30 + Math.sqrt(884)) / 2)), fmt(Math.sqrt((22 + Math.sqrt(340)) / 2)), fmt(Math.sqrt(1.25))], 'the table after the restart');
+    assert.equal(await view.locator('.banner-error').count(), 0);
+  });
+
   it('follows edits in the editor, then the file on disk once no editor has it, and says when it is deleted', async () => {
     const view = wb.webview();
     // an edit in the editor (not saved): w₂₂ = 4 → 9 (line 5, column 48), typed like a user
