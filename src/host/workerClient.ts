@@ -44,9 +44,9 @@ export function laneOf(analysis: AnalysisName): Lane {
 
 /** After this many exits without a reply in between, a lane waits for the Restart command. */
 export const MAX_CRASHES_IN_A_ROW = 5;
-/** Delay before restarting a lane after its n-th crash in a row (the first restarts at once). */
-export function restartDelayMs(crashesInARow: number): number {
-  return crashesInARow <= 1 ? 0 : Math.min(30_000, 1000 * 2 ** (crashesInARow - 2));
+/** Delay before restarting a lane after its n-th crash in a row: none after the first, then base, 2·base, 4·base … (at most 30 s). */
+export function restartDelayMs(crashesInARow: number, baseMs = 1000): number {
+  return crashesInARow <= 1 ? 0 : Math.min(30_000, baseMs * 2 ** (crashesInARow - 2));
 }
 
 /** What travels with a request besides the analysis and its params. */
@@ -68,11 +68,15 @@ interface CrashRecord {
   inARow: number;
   /** no restart before this time (Date.now() ms) */
   restartAt: number;
+  /** set when the lane no longer restarts (until Restart): why, for every request's error */
+  paused?: string;
 }
 
 export interface WorkerClientOptions {
   /** extension test mode: the worker accepts the test-only crash message */
   readonly testHooks?: boolean;
+  /** first back-off delay after crashes in a row (default 1000 ms; tests shorten it) */
+  readonly restartBackoffMs?: number;
 }
 
 export class WorkerClient implements vscode.Disposable {
@@ -124,9 +128,7 @@ export class WorkerClient implements vscode.Disposable {
     const existing = this.lanes.get(lane);
     if (existing) return existing;
     const crash = this.crashes.get(lane);
-    if (crash && crash.inARow >= MAX_CRASHES_IN_A_ROW) {
-      throw new RpcError('worker-unavailable', `the ${lane} analysis worker stopped ${crash.inARow} times in a row and is paused; run "Depth Lens: Restart Analysis Worker" to try again (details in the "Depth Lens" output)`);
-    }
+    if (crash?.paused) throw new RpcError('worker-unavailable', crash.paused);
     const wait = crash ? crash.restartAt - Date.now() : 0;
     if (wait > 0) {
       await delay(wait, token);
@@ -140,11 +142,12 @@ export class WorkerClient implements vscode.Disposable {
   private start(lane: Lane): LaneState {
     const file = path.join(this.extensionPath, 'dist', 'worker.js');
     if (!fs.existsSync(file)) {
-      // nothing to restart: pause the lane at once instead of crashing once per request
-      this.crashes.set(lane, { inARow: MAX_CRASHES_IN_A_ROW, restartAt: Infinity });
-      this.log.error(`analysis worker missing: ${file}`);
-      this.tell(`Depth Lens: the analysis worker is missing (${file}). Reinstall the extension (or run "npm run build" in a development checkout).`);
-      throw new RpcError('worker-unavailable', `the analysis worker is missing (${file})`);
+      // nothing to restart: pause the lane at once instead of failing to start once per request
+      const paused = `the analysis worker is missing (${file}): reinstall the extension (or run "npm run build" in a development checkout), then run "Depth Lens: Restart Analysis Worker"`;
+      this.crashes.set(lane, { inARow: 0, restartAt: Infinity, paused });
+      this.log.error(paused);
+      this.tell(`Depth Lens: ${paused}.`);
+      throw new RpcError('worker-unavailable', paused);
     }
     const worker = new Worker(file, { name: `depth-lens-${lane}`, workerData: { testHooks: this.options.testHooks === true } });
     const cancelFlags = new Map<number, Int32Array>();
@@ -177,12 +180,16 @@ export class WorkerClient implements vscode.Disposable {
       if (this.lanes.get(lane)?.worker !== worker) return; // terminated on purpose (restart, dispose)
       this.lanes.delete(lane);
       const inARow = (this.crashes.get(lane)?.inARow ?? 0) + 1;
-      this.crashes.set(lane, { inARow, restartAt: Date.now() + restartDelayMs(inARow) });
+      const backoff = restartDelayMs(inARow, this.options.restartBackoffMs);
+      const paused = inARow >= MAX_CRASHES_IN_A_ROW
+        ? `the ${lane} analysis worker stopped ${inARow} times in a row and is paused; run "Depth Lens: Restart Analysis Worker" to try again (details in the "Depth Lens" output)`
+        : undefined;
+      this.crashes.set(lane, { inARow, restartAt: Date.now() + backoff, paused });
       this.crashCount++;
       const why = state.lastError ? `: ${state.lastError}` : '';
       client.rejectAll('worker-exited', `the analysis worker stopped (exit code ${code}${why}); it restarts on the next request`);
       if (this.disposed) return;
-      const next = inARow >= MAX_CRASHES_IN_A_ROW ? 'paused until "Depth Lens: Restart Analysis Worker"' : `restarting on the next request${restartDelayMs(inARow) > 0 ? ` after ${restartDelayMs(inARow) / 1000} s` : ''}`;
+      const next = paused ? 'paused until "Depth Lens: Restart Analysis Worker"' : `restarting on the next request${backoff > 0 ? ` after ${backoff / 1000} s` : ''}`;
       this.log.warn(`${lane} analysis worker exited with code ${code}${why}; ${next} (crash ${inARow} in a row, ${this.crashCount} in total)`);
       // one message per run of crashes: a worker that keeps failing must not stack up warnings
       if (inARow === 1) this.tell(`Depth Lens: the analysis worker stopped unexpectedly (exit code ${code}${why}) and restarts on the next request. Details are in the "Depth Lens" output.`);

@@ -3,7 +3,10 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { isNetworkDocument } from '../../src/host/networkDocuments';
+import { MAX_CRASHES_IN_A_ROW, WorkerClient } from '../../src/host/workerClient';
 import type { AnalysisSettings, DocumentSource } from '../../src/shared/protocol';
 import { api, codeLensTitles, codeOf, depthLensDiagnostics, fixture, waitFor } from './helpers';
 
@@ -227,5 +230,56 @@ describe('Foundation slice', () => {
     assert.equal(o.rows.length, 24);
     assert.equal(v.summary?.parameterCount, 9);
     assert.deepEqual(order, ['validate', 'overview'], 'validate did not queue behind the overview');
+  });
+
+  describe('a worker that cannot run (a broken or missing dist/worker.js)', () => {
+    const log = vscode.window.createOutputChannel('Depth Lens worker tests', { log: true });
+    const dirs: string[] = [];
+    after(() => {
+      log.dispose();
+      for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+    });
+    const folder = (workerSource?: string) => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'depth-lens-worker-'));
+      dirs.push(dir);
+      if (workerSource !== undefined) {
+        fs.mkdirSync(path.join(dir, 'dist'));
+        fs.writeFileSync(path.join(dir, 'dist', 'worker.js'), workerSource);
+      }
+      return dir;
+    };
+
+    it('a worker that dies at start: backs off, pauses after five exits with one message, starts again after Restart', async () => {
+      const client = new WorkerClient(folder("throw new Error('broken build');"), log, { restartBackoffMs: 20 });
+      try {
+        const codes: string[] = [];
+        for (let i = 0; i < MAX_CRASHES_IN_A_ROW + 2; i++) codes.push((await rejection(client.request('validate', undefined, {}, SETTINGS))).code);
+        assert.deepEqual(codes, [...Array(MAX_CRASHES_IN_A_ROW).fill('worker-exited'), 'worker-unavailable', 'worker-unavailable']);
+        assert.equal(client.stats.crashes, MAX_CRASHES_IN_A_ROW, 'paused: no more restarts');
+        assert.equal(client.stats.messagesShown, 1);
+        const paused = await rejection(client.request('validate', undefined, {}, SETTINGS));
+        assert.match(paused.message, /stopped 5 times in a row and is paused; run "Depth Lens: Restart Analysis Worker"/);
+        await client.restart();
+        assert.equal((await rejection(client.request('validate', undefined, {}, SETTINGS))).code, 'worker-exited');
+        assert.equal(client.stats.messagesShown, 2, 'a new run of crashes after Restart gets its own message');
+      } finally {
+        client.dispose();
+      }
+    });
+
+    it('a missing worker: one message, every request fails at once with the reason', async () => {
+      const client = new WorkerClient(folder(), log);
+      try {
+        for (let i = 0; i < 3; i++) {
+          const e = await rejection(client.request('validate', undefined, {}, SETTINGS));
+          assert.equal(e.code, 'worker-unavailable');
+          assert.match(e.message, /analysis worker is missing/);
+        }
+        assert.equal(client.stats.messagesShown, 1);
+        assert.equal(client.stats.crashes, 0);
+      } finally {
+        client.dispose();
+      }
+    });
   });
 });
