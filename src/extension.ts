@@ -31,10 +31,11 @@ export function activate(context: vscode.ExtensionContext): DepthLensApi {
   contributions.push(new ConvergenceContribution({ worker, config, log }, readme));
   contributions.push(new ActivationsContribution({ worker, config, log }));
   const diagnostics = new NetworkDiagnostics(worker, config, log, readme, contributions);
-  // one provider per source, so the shape lenses never wait for an analysis; VS Code lists the lenses
-  // of a later-registered provider first on a line, so the base provider goes last to stay leftmost
+  // one provider per source, so the shape lenses never wait for an analysis. VS Code lists the lenses
+  // of a later-registered provider first on a line: registering in reverse keeps the shape lenses
+  // leftmost, then the contributions in the order above
   const lensProviders = [
-    ...contributions.filter((c) => c.lenses).map((c) => new ContributionCodeLensProvider(c, diagnostics, config, log)),
+    ...contributions.filter((c) => c.lenses).map((c) => new ContributionCodeLensProvider(c, diagnostics, config, log)).reverse(),
     new NetworkCodeLensProvider(diagnostics, config),
   ];
   const panels = new PanelManager({ extensionUri: context.extensionUri, worker, config, log });
