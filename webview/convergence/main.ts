@@ -202,7 +202,7 @@ function verdictCard(id: string, title: string, v: Verdict, extra?: string): HTM
       el('span', { class: 'verdict-status', 'data-testid': `verdict-${id}-status` }, v.status),
     ),
     el('p', { class: 'basis', title: BASIS_TEXT[v.basis] }, `basis: ${v.basis}`),
-    el('p', { class: 'reason' }, v.reason),
+    el('p', { class: 'reason' }, docLinks(v.reason)),
     el('p', { class: 'theorem' }, el('strong', {}, 'Theorem. '), docLinks(v.theorem)),
     el('p', { class: 'assumptions' }, el('strong', {}, 'Assumptions. '), v.assumptions),
     ...(extra ? [el('p', { class: 'assumptions' }, extra)] : []),
