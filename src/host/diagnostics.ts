@@ -40,6 +40,7 @@ export class NetworkDiagnostics implements vscode.Disposable {
   /** fires after a document's analysis state was updated */
   readonly onDidChangeState = this.changed.event;
   private readonly subscriptions: vscode.Disposable[] = [];
+  private disposed = false;
 
   constructor(
     private readonly worker: WorkerClient,
@@ -87,7 +88,7 @@ export class NetworkDiagnostics implements vscode.Disposable {
   }
 
   private schedule(doc: vscode.TextDocument, delay: number): void {
-    if (!isNetworkDocument(doc)) return;
+    if (this.disposed || !isNetworkDocument(doc)) return;
     const key = doc.uri.toString();
     clearTimeout(this.timers.get(key));
     this.timers.set(key, setTimeout(() => { this.timers.delete(key); void this.run(doc); }, delay));
@@ -108,14 +109,14 @@ export class NetworkDiagnostics implements vscode.Disposable {
     this.started.set(key, (this.started.get(key) ?? 0) + 1);
     try {
       const result = await this.worker.request('validate', documentSource(doc), {}, settings, { token: run.cts.token });
-      if (doc.isClosed) return;
+      if (doc.isClosed || this.disposed) return;
       this.retriedAfterExit.delete(key);
       const state: DocumentState = { version, summary: result.summary, diagnostics: result.diagnostics };
       const diagnostics = result.diagnostics.map((d) => toVscodeDiagnostic(d, this.readme));
       this.publish(doc, state, diagnostics);
       if (state.summary) await this.addContributedDiagnostics(doc, state, diagnostics, run.cts.token);
     } catch (e) {
-      if ((e instanceof RpcError && e.code === 'cancelled') || doc.isClosed) return;
+      if ((e instanceof RpcError && e.code === 'cancelled') || doc.isClosed || this.disposed) return;
       const message = e instanceof Error ? e.message : String(e);
       if (e instanceof RpcError && e.code === 'worker-exited' && this.retriedAfterExit.get(key) !== version) {
         // the worker stopped under this run (a crash, or the Restart command): run it again once the
@@ -183,6 +184,7 @@ export class NetworkDiagnostics implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.disposed = true;
     for (const t of this.timers.values()) clearTimeout(t);
     for (const r of this.running.values()) r.cts.cancel();
     for (const key of [...this.waiters.keys()]) this.settle(key, { version: -1, diagnostics: [], failure: 'Depth Lens is shutting down' });

@@ -51,6 +51,7 @@ export class AnalysisPanel implements vscode.Disposable {
   /** the file's text as read from disk, used while no editor has the document open */
   private disk: { readonly text: string; readonly version: number } | undefined;
   private diskReads = 0;
+  private disposed = false;
 
   constructor(
     readonly kind: PanelKind,
@@ -174,6 +175,7 @@ export class AnalysisPanel implements vscode.Disposable {
   }
 
   private post(message: HostToWebview): void {
+    if (this.disposed) return; // e.g. a file read that finished after the panel closed
     void this.panel.webview.postMessage(message);
   }
 
@@ -247,6 +249,8 @@ export class AnalysisPanel implements vscode.Disposable {
   }
 
   dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
     clearTimeout(this.changeTimer);
     for (const c of this.inFlight.values()) c.cancel();
     this.inFlight.clear();
