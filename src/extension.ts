@@ -4,7 +4,7 @@
  */
 import * as vscode from 'vscode';
 import { ActivationsContribution } from './host/activationsContribution';
-import { NetworkCodeLensProvider } from './host/codeLens';
+import { ContributionCodeLensProvider, NetworkCodeLensProvider } from './host/codeLens';
 import { COMMANDS } from './host/commands';
 import { Config } from './host/config';
 import { ConvergenceContribution } from './host/convergenceContribution';
@@ -26,13 +26,19 @@ export interface DepthLensApi {
 export function activate(context: vscode.ExtensionContext): DepthLensApi {
   const log = vscode.window.createOutputChannel('Depth Lens', { log: true });
   const config = new Config();
-  const worker = new WorkerClient(context.extensionPath, log);
+  const worker = new WorkerClient(context.extensionPath, log, { testHooks: context.extensionMode === vscode.ExtensionMode.Test });
   const readme = vscode.Uri.joinPath(context.extensionUri, 'README.md');
   const contributions: DocumentContribution[] = [];
   contributions.push(new ConvergenceContribution({ worker, config, log }, readme));
   contributions.push(new ActivationsContribution({ worker, config, log }));
   const diagnostics = new NetworkDiagnostics(worker, config, log, readme, contributions);
-  const codeLens = new NetworkCodeLensProvider(diagnostics, config, contributions, log);
+  // one provider per source, so the shape lenses never wait for an analysis. VS Code lists the lenses
+  // of a later-registered provider first on a line: registering in reverse keeps the shape lenses
+  // leftmost, then the contributions in the order above
+  const lensProviders = [
+    ...contributions.filter((c) => c.lenses).map((c) => new ContributionCodeLensProvider(c, diagnostics, config, log)).reverse(),
+    new NetworkCodeLensProvider(diagnostics, config),
+  ];
   const panels = new PanelManager({ extensionUri: context.extensionUri, worker, config, log });
   panels.register(OVERVIEW_PANEL, COMMANDS.openOverview);
   panels.register(ACTIVATIONS_PANEL, COMMANDS.openActivations);
@@ -46,17 +52,19 @@ export function activate(context: vscode.ExtensionContext): DepthLensApi {
     worker,
     diagnostics,
     new ExternalFileWatcher(diagnostics),
-    codeLens,
+    ...lensProviders,
     panels,
-    vscode.languages.registerCodeLensProvider(NETWORK_SELECTOR, codeLens),
-    vscode.commands.registerCommand(COMMANDS.restartWorker, async () => {
-      await worker.restart();
+    ...lensProviders.map((p) => vscode.languages.registerCodeLensProvider(NETWORK_SELECTOR, p)),
+    vscode.commands.registerCommand(COMMANDS.restartWorker, () => worker.restart()),
+    // after a restart everything asks again: diagnostics, lenses and every open panel
+    worker.onDidRestart(() => {
       diagnostics.refreshAll();
+      panels.reloadAll();
     }),
     vscode.commands.registerCommand(COMMANDS.showLog, () => log.show()),
     Config.onDidChange(() => {
       diagnostics.refreshAll();
-      codeLens.refresh();
+      for (const p of lensProviders) p.refresh();
     }),
   );
   log.info('Depth Lens activated');

@@ -39,17 +39,54 @@ export async function main(argv: readonly string[], io: CliIo): Promise<{ stdout
   }
 }
 
-export const nodeIo: CliIo = {
-  readFile: (p) => fs.readFileSync(p),
-  files: nodeFileSystem,
-  writeFile: (p, d) => fs.writeFileSync(p, d),
-  progress: (m) => { if (process.stderr.isTTY) process.stderr.write(`\r${m}\x1b[K`); },
-};
+/**
+ * Progress on a TTY stderr: one line rewritten in place. `clear` erases it before results or errors
+ * are printed, so they never land on the end of a progress line.
+ */
+export class ProgressLine {
+  private shown = false;
+  constructor(private readonly stream: { readonly isTTY?: boolean; write(text: string): unknown }) {}
+
+  show(message: string): void {
+    if (!this.stream.isTTY) return;
+    this.stream.write(`\r${message}\x1b[K`);
+    this.shown = true;
+  }
+
+  clear(): void {
+    if (!this.shown) return;
+    this.stream.write('\r\x1b[K');
+    this.shown = false;
+  }
+}
+
+export function nodeIo(progress: ProgressLine): CliIo {
+  return {
+    readFile: (p) => fs.readFileSync(p),
+    files: nodeFileSystem,
+    writeFile: (p, d) => fs.writeFileSync(p, d),
+    progress: (m) => progress.show(m),
+  };
+}
+
+/**
+ * `depth-lens … | head` closes stdout early: stop quietly (with the command's exit code, which
+ * `set -o pipefail` reports) instead of dying with an EPIPE stack trace.
+ */
+export function exitQuietlyOnEpipe(stream: NodeJS.EventEmitter, exit: () => void): void {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') exit();
+    else throw e;
+  });
+}
 
 if (require.main === module) {
-  main(process.argv.slice(2), nodeIo).then((r) => {
+  const progress = new ProgressLine(process.stderr);
+  exitQuietlyOnEpipe(process.stdout, () => process.exit());
+  void main(process.argv.slice(2), nodeIo(progress)).then((r) => {
+    progress.clear();
+    process.exitCode = r.exitCode;
     if (r.stdout) process.stdout.write(r.stdout);
     if (r.stderr) process.stderr.write(r.stderr);
-    process.exitCode = r.exitCode;
   });
 }

@@ -1,11 +1,13 @@
 /**
  * CodeLens in network files: at the top the network's shape (layers, widths, parameters — computed
- * in the worker) and a lens to open the overview; one lens per layer group with its shape.
+ * in the worker) and a lens to open the overview; one lens per layer group with its shape. Each
+ * analysis contribution (convergence, activations) gets a provider of its own, so VS Code shows the
+ * shape lenses as soon as the document is parsed while the slower analyses are still running.
  */
 import * as vscode from 'vscode';
 import type { Config } from './config';
 import type { DocumentContribution } from './contributions';
-import type { NetworkDiagnostics } from './diagnostics';
+import type { DocumentState, NetworkDiagnostics } from './diagnostics';
 import { isNetworkDocument } from './networkDocuments';
 import { COMMANDS } from './commands';
 
@@ -16,16 +18,15 @@ export function formatCount(n: number): string {
   return `${(n / 1e9).toFixed(2)}G`;
 }
 
-export class NetworkCodeLensProvider implements vscode.CodeLensProvider, vscode.Disposable {
+/** What the providers share: the off switch, the document's parsed state, refresh on state changes. */
+abstract class NetworkLensProvider implements vscode.CodeLensProvider, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChangeCodeLenses = this.changed.event;
   private readonly subscriptions: vscode.Disposable[];
 
   constructor(
-    private readonly diagnostics: NetworkDiagnostics,
+    protected readonly diagnostics: NetworkDiagnostics,
     private readonly config: Config,
-    private readonly contributions: readonly DocumentContribution[] = [],
-    private readonly log?: vscode.LogOutputChannel,
   ) {
     this.subscriptions = [this.changed, diagnostics.onDidChangeState(() => this.changed.fire())];
   }
@@ -37,9 +38,25 @@ export class NetworkCodeLensProvider implements vscode.CodeLensProvider, vscode.
   async provideCodeLenses(doc: vscode.TextDocument, token: vscode.CancellationToken): Promise<vscode.CodeLens[]> {
     if (!this.config.codeLensEnabled || !isNetworkDocument(doc)) return [];
     const state = await this.diagnostics.stateFor(doc);
-    if (token.isCancellationRequested) return [];
+    if (token.isCancellationRequested || state.version !== doc.version) return [];
+    return this.lenses(doc, state, token);
+  }
+
+  protected abstract lenses(doc: vscode.TextDocument, state: DocumentState, token: vscode.CancellationToken): Promise<vscode.CodeLens[]> | vscode.CodeLens[];
+
+  dispose(): void {
+    vscode.Disposable.from(...this.subscriptions).dispose();
+  }
+}
+
+/** The shape of the network at the top, "Open network overview", and each layer group's shape. */
+export class NetworkCodeLensProvider extends NetworkLensProvider {
+  protected lenses(doc: vscode.TextDocument, state: DocumentState): vscode.CodeLens[] {
     const top = new vscode.Range(0, 0, 0, 0);
     const s = state.summary;
+    if (state.failure) {
+      return [new vscode.CodeLens(top, { title: 'Depth Lens: could not analyse this file — see Problems', tooltip: state.failure, command: 'workbench.actions.view.problems' })];
+    }
     if (!s) {
       const errors = state.diagnostics.filter((d) => d.severity === 'error').length;
       return [new vscode.CodeLens(top, { title: `Depth Lens: ${errors} error${errors === 1 ? '' : 's'} — see Problems`, command: 'workbench.actions.view.problems' })];
@@ -58,19 +75,29 @@ export class NetworkCodeLensProvider implements vscode.CodeLensProvider, vscode.
       const what = g.count > 1 ? `layers ${g.start + 1}–${g.start + g.count} (${g.type}, ${g.count} layers)` : `layer ${g.start + 1} (${g.type})`;
       lenses.push(new vscode.CodeLens(range, { title: `${what}: ${g.shape}`, command: '' }));
     }
-    for (const c of this.contributions) {
-      if (!c.lenses || token.isCancellationRequested) continue;
-      try {
-        lenses.push(...(await c.lenses(doc, state, token)));
-      } catch (e) {
-        // a failing analysis must not take the basic lenses down with it
-        this.log?.warn(`${c.name} code lenses failed: ${(e as Error).message}`);
-      }
-    }
     return lenses;
   }
+}
 
-  dispose(): void {
-    vscode.Disposable.from(...this.subscriptions).dispose();
+/** The lenses of one analysis contribution, for documents that parsed. */
+export class ContributionCodeLensProvider extends NetworkLensProvider {
+  constructor(
+    private readonly contribution: DocumentContribution,
+    diagnostics: NetworkDiagnostics,
+    config: Config,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
+    super(diagnostics, config);
+  }
+
+  protected async lenses(doc: vscode.TextDocument, state: DocumentState, token: vscode.CancellationToken): Promise<vscode.CodeLens[]> {
+    if (!state.summary || !this.contribution.lenses) return [];
+    try {
+      return await this.contribution.lenses(doc, state, token);
+    } catch (e) {
+      // a failing analysis shows no lenses; the others are not affected
+      if (!token.isCancellationRequested) this.log.warn(`${this.contribution.name} code lenses failed: ${(e as Error).message}`);
+      return [];
+    }
   }
 }

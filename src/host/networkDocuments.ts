@@ -2,12 +2,20 @@
 import * as vscode from 'vscode';
 import type { DocumentSource } from '../shared/protocol';
 
-export const NETWORK_SELECTOR: vscode.DocumentSelector = [
-  { scheme: 'file', pattern: '**/*.network.json' },
-  { scheme: 'file', pattern: '**/model.json' },
-];
+/**
+ * Files on disk and unsaved documents only: other schemes show copies of a file (`git:` in diff views,
+ * `vscode-vfs:` …) whose diagnostics and lenses would duplicate or contradict the real file's. Remote
+ * setups (code-server, SSH, WSL) show the extension host `file:` URIs too.
+ */
+const SCHEMES: ReadonlySet<string> = new Set(['file', 'untitled']);
+
+export const NETWORK_SELECTOR: vscode.DocumentSelector = [...SCHEMES].flatMap((scheme) => [
+  { scheme, pattern: '**/*.network.json' },
+  { scheme, pattern: '**/model.json' },
+]);
 
 export function isNetworkDocument(doc: vscode.TextDocument): boolean {
+  if (!SCHEMES.has(doc.uri.scheme)) return false;
   const name = doc.uri.path;
   if (name.endsWith('.network.json')) return true;
   // a model.json is ours only when it is a TF.js layers model

@@ -1,61 +1,120 @@
 /**
- * The host's side of the analysis workers. Two lanes, each its own worker thread created on first
- * use: `interactive` (parsing, diagnostics, code lenses, overview — must stay snappy) and `batch`
- * (Monte Carlo, training runs, region partitions — may take seconds), so a long simulation never
- * delays the squiggles of the file being typed. A crashed worker is restarted on the next request
- * and the user is told once per crash; everything is disposed with the extension. Every request
- * carries the document, the current settings and a shared cancellation flag.
+ * The host's side of the analysis workers. Three lanes, each its own worker thread created on first
+ * use, so slow work never queues in front of fast work:
+ *   `interactive` — parsing, diagnostics and the summary behind the base code lenses, layer matrices:
+ *                   must answer while the user types;
+ *   `analysis`    — the per-document analyses behind panels and contributed lenses (overview norms,
+ *                   convergence, activation patterns): may take a second or two on big files;
+ *   `batch`       — Monte Carlo, training runs, region partitions: may take many seconds.
+ * A worker that exits is restarted on the next request. Crashes in a row back off (1 s, 2 s, 4 s, …)
+ * and after MAX_CRASHES_IN_A_ROW the lane stops restarting until "Restart Analysis Worker"; the user
+ * gets one message per run of crashes, not one per request. Every request carries the document, the
+ * current settings and a shared cancellation flag; everything is disposed with the extension.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import * as vscode from 'vscode';
-import { RequestClient, RpcError, type RequestOptions } from '../shared/rpc';
-import type { AnalysisName, AnalysisSettings, DocumentSource, HostToWorker, ParamsOf, ResultOf, WorkerToHost } from '../shared/protocol';
+import { RequestClient, RpcError, type CancellationLike, type RequestOptions } from '../shared/rpc';
+import type { AnalysisName, AnalysisRequest, AnalysisSettings, DocumentSource, HostToWorker, ParamsOf, ResultOf, WorkerToHost } from '../shared/protocol';
 
-export type Lane = 'interactive' | 'batch';
+export type Lane = 'interactive' | 'analysis' | 'batch';
 
-/** Analyses that may run for seconds: they get their own worker. */
-const BATCH_ANALYSES: ReadonlySet<AnalysisName> = new Set<AnalysisName>([
-  'degeneracy', 'probeAngles', 'trainIndicator', 'trainMeanField', 'regions', 'regionGrid', 'segment',
-]);
+/** Every analysis names its lane (a new analysis must choose one). */
+const LANES: Readonly<Record<AnalysisName, Lane>> = {
+  validate: 'interactive',
+  layerMatrix: 'interactive',
+  trainingPreset: 'interactive',
+  moments: 'interactive',
+  overview: 'analysis',
+  convergence: 'analysis',
+  activations: 'analysis',
+  degeneracy: 'batch',
+  probeAngles: 'batch',
+  trainIndicator: 'batch',
+  trainMeanField: 'batch',
+  regions: 'batch',
+  regionGrid: 'batch',
+  segment: 'batch',
+};
 
 export function laneOf(analysis: AnalysisName): Lane {
-  return BATCH_ANALYSES.has(analysis) ? 'batch' : 'interactive';
+  return LANES[analysis];
+}
+
+/** After this many exits without a reply in between, a lane waits for the Restart command. */
+export const MAX_CRASHES_IN_A_ROW = 5;
+/** Delay before restarting a lane after its n-th crash in a row: none after the first, then base, 2·base, 4·base … (at most 30 s). */
+export function restartDelayMs(crashesInARow: number, baseMs = 1000): number {
+  return crashesInARow <= 1 ? 0 : Math.min(30_000, baseMs * 2 ** (crashesInARow - 2));
+}
+
+/** What travels with a request besides the analysis and its params. */
+interface Envelope {
+  readonly document: DocumentSource | undefined;
+  readonly settings: AnalysisSettings;
 }
 
 interface LaneState {
   worker: Worker;
-  client: RequestClient;
+  client: RequestClient<Envelope>;
   cancelFlags: Map<number, Int32Array>;
+  /** the worker's last 'error' event (e.g. "Cannot find module"), for the crash message */
+  lastError?: string;
+}
+
+interface CrashRecord {
+  /** exits since the last reply from this lane */
+  inARow: number;
+  /** no restart before this time (Date.now() ms) */
+  restartAt: number;
+  /** set when the lane no longer restarts (until Restart): why, for every request's error */
+  paused?: string;
+}
+
+export interface WorkerClientOptions {
+  /** extension test mode: the worker accepts the test-only crash message */
+  readonly testHooks?: boolean;
+  /** first back-off delay after crashes in a row (default 1000 ms; tests shorten it) */
+  readonly restartBackoffMs?: number;
 }
 
 export class WorkerClient implements vscode.Disposable {
   private readonly lanes = new Map<Lane, LaneState>();
-  private pendingSend: { document: DocumentSource | undefined; settings: AnalysisSettings } | undefined;
+  private readonly crashes = new Map<Lane, CrashRecord>();
   private disposed = false;
-  private crashes = 0;
+  private crashCount = 0;
+  private messagesShown = 0;
+  private readonly restarted = new vscode.EventEmitter<void>();
+  /** fires after "Restart Analysis Worker": panels and diagnostics ask again */
+  readonly onDidRestart = this.restarted.event;
 
   constructor(
     private readonly extensionPath: string,
     private readonly log: vscode.LogOutputChannel,
+    private readonly options: WorkerClientOptions = {},
   ) {}
 
-  request<K extends AnalysisName>(
+  async request<K extends AnalysisName>(
     analysis: K,
     document: DocumentSource | undefined,
     params: ParamsOf<K>,
     settings: AnalysisSettings,
     options: RequestOptions = {},
   ): Promise<ResultOf<K>> {
-    if (this.disposed) return Promise.reject(new RpcError('worker-exited', 'Depth Lens is shutting down'));
-    const { client } = this.ensure(laneOf(analysis));
-    // RequestClient.request calls send synchronously; the document rides along through this slot
-    this.pendingSend = { document, settings };
-    try {
-      return client.request(analysis, params, options);
-    } finally {
-      this.pendingSend = undefined;
-    }
+    const { client } = await this.ready(laneOf(analysis), options.token);
+    return client.request(analysis, params, options, { document, settings });
+  }
+
+  /** A request whose analysis is known only at run time (a panel's request relayed to the worker). */
+  async forward(request: AnalysisRequest, document: DocumentSource | undefined, settings: AnalysisSettings, options: RequestOptions = {}): Promise<unknown> {
+    const { client } = await this.ready(laneOf(request.analysis), options.token);
+    return client.forward(request, options, { document, settings });
+  }
+
+  /** Worker threads running now, crashes seen and crash messages shown (for tests). */
+  get stats(): { running: number; crashes: number; messagesShown: number } {
+    return { running: this.lanes.size, crashes: this.crashCount, messagesShown: this.messagesShown };
   }
 
   /** Number of worker threads running now (for tests). */
@@ -63,20 +122,41 @@ export class WorkerClient implements vscode.Disposable {
     return this.lanes.size;
   }
 
-  private ensure(lane: Lane): LaneState {
+  /** The running lane, started now, or after the back-off delay of a crashed lane. */
+  private async ready(lane: Lane, token: CancellationLike | undefined): Promise<LaneState> {
+    if (this.disposed) throw new RpcError('worker-exited', 'Depth Lens is shutting down');
     const existing = this.lanes.get(lane);
     if (existing) return existing;
+    const crash = this.crashes.get(lane);
+    if (crash?.paused) throw new RpcError('worker-unavailable', crash.paused);
+    const wait = crash ? crash.restartAt - Date.now() : 0;
+    if (wait > 0) {
+      await delay(wait, token);
+      if (this.disposed) throw new RpcError('worker-exited', 'Depth Lens is shutting down');
+      const started = this.lanes.get(lane); // another request may have started it meanwhile
+      if (started) return started;
+    }
+    return this.start(lane);
+  }
+
+  private start(lane: Lane): LaneState {
     const file = path.join(this.extensionPath, 'dist', 'worker.js');
-    const worker = new Worker(file, { name: `depth-lens-${lane}` });
+    if (!fs.existsSync(file)) {
+      // nothing to restart: pause the lane at once instead of failing to start once per request
+      const paused = `the analysis worker is missing (${file}): reinstall the extension (or run "npm run build" in a development checkout), then run "Depth Lens: Restart Analysis Worker"`;
+      this.crashes.set(lane, { inARow: 0, restartAt: Infinity, paused });
+      this.log.error(paused);
+      this.tell(`Depth Lens: ${paused}.`);
+      throw new RpcError('worker-unavailable', paused);
+    }
+    const worker = new Worker(file, { name: `depth-lens-${lane}`, workerData: { testHooks: this.options.testHooks === true } });
     const cancelFlags = new Map<number, Int32Array>();
-    const client = new RequestClient(
-      (id, analysis, params) => {
-        const slot = this.pendingSend;
-        if (!slot) throw new Error('request sent without its document slot');
+    const client = new RequestClient<Envelope>(
+      (message, { document, settings }) => {
         const cancelFlag = new SharedArrayBuffer(4);
-        cancelFlags.set(id, new Int32Array(cancelFlag));
-        const message = { type: 'request', id, analysis, params, document: slot.document, settings: slot.settings, cancelFlag } as HostToWorker;
-        worker.postMessage(message);
+        cancelFlags.set(message.id, new Int32Array(cancelFlag));
+        const out: HostToWorker = { ...message, document, settings, cancelFlag };
+        worker.postMessage(out);
       },
       (id) => {
         const flag = cancelFlags.get(id);
@@ -84,33 +164,65 @@ export class WorkerClient implements vscode.Disposable {
         cancelFlags.delete(id);
       },
     );
+    const state: LaneState = { worker, client, cancelFlags };
     worker.on('message', (msg: WorkerToHost) => {
-      if (msg.type !== 'progress') cancelFlags.delete(msg.replyTo);
+      if (msg.type !== 'progress') {
+        cancelFlags.delete(msg.replyTo);
+        this.crashes.delete(lane); // it answers: the run of crashes is over
+      }
       client.handle(msg);
     });
-    worker.on('error', (err) => this.log.error(`${lane} analysis worker crashed: ${err.stack ?? err.message}`));
-    worker.on('exit', (code) => {
-      if (this.lanes.get(lane)?.worker !== worker) return;
-      this.lanes.delete(lane);
-      client.rejectAll('worker-exited', `the analysis worker stopped (exit code ${code}); it restarts on the next request`);
-      if (!this.disposed) {
-        this.crashes++;
-        this.log.warn(`${lane} analysis worker exited with code ${code}; restarting on next request (crash #${this.crashes})`);
-        void vscode.window.showWarningMessage(`Depth Lens: the analysis worker stopped unexpectedly (exit code ${code}) and will restart. Details are in the "Depth Lens" output.`);
-      }
+    worker.on('error', (err) => {
+      state.lastError = err.message;
+      this.log.error(`${lane} analysis worker failed: ${err.stack ?? err.message}`);
     });
-    const state = { worker, client, cancelFlags };
+    worker.on('exit', (code) => {
+      if (this.lanes.get(lane)?.worker !== worker) return; // terminated on purpose (restart, dispose)
+      this.lanes.delete(lane);
+      const inARow = (this.crashes.get(lane)?.inARow ?? 0) + 1;
+      const backoff = restartDelayMs(inARow, this.options.restartBackoffMs);
+      const paused = inARow >= MAX_CRASHES_IN_A_ROW
+        ? `the ${lane} analysis worker stopped ${inARow} times in a row and is paused; run "Depth Lens: Restart Analysis Worker" to try again (details in the "Depth Lens" output)`
+        : undefined;
+      this.crashes.set(lane, { inARow, restartAt: Date.now() + backoff, paused });
+      this.crashCount++;
+      const why = state.lastError ? `: ${state.lastError}` : '';
+      client.rejectAll('worker-exited', `the analysis worker stopped (exit code ${code}${why}); it restarts on the next request`);
+      if (this.disposed) return;
+      const next = paused ? 'paused until "Depth Lens: Restart Analysis Worker"' : `restarting on the next request${backoff > 0 ? ` after ${backoff / 1000} s` : ''}`;
+      this.log.warn(`${lane} analysis worker exited with code ${code}${why}; ${next} (crash ${inARow} in a row, ${this.crashCount} in total)`);
+      // one message per run of crashes: a worker that keeps failing must not stack up warnings
+      if (inARow === 1) this.tell(`Depth Lens: the analysis worker stopped unexpectedly (exit code ${code}${why}) and restarts on the next request. Details are in the "Depth Lens" output.`);
+    });
     this.lanes.set(lane, state);
     this.log.info(`${lane} analysis worker started (${file})`);
     return state;
   }
 
-  /** For tests and the "restart worker" command: terminate all; the next request starts fresh ones. */
+  private tell(message: string): void {
+    this.messagesShown++;
+    void vscode.window.showWarningMessage(message, 'Show Log').then((choice) => { if (choice) this.log.show(); });
+  }
+
+  /**
+   * Test hook (extension test mode only): the lane's worker exits with `exitCode` when its next
+   * request arrives — a real exit, seen by the host exactly like a crash.
+   */
+  crashOnNextRequest(lane: Lane, exitCode = 7): void {
+    if (!this.options.testHooks) throw new Error('crashOnNextRequest is available in extension test mode only');
+    const state = this.lanes.get(lane) ?? this.start(lane);
+    const message: HostToWorker = { type: 'test-crash-on-next-request', exitCode };
+    state.worker.postMessage(message);
+  }
+
+  /** "Restart Analysis Worker": stop everything in flight, forget past crashes; the next request starts fresh workers. */
   async restart(): Promise<void> {
     const states = [...this.lanes.values()];
     this.lanes.clear();
+    this.crashes.clear();
     for (const s of states) s.client.rejectAll('worker-exited', 'the analysis worker was restarted');
     await Promise.all(states.map((s) => s.worker.terminate()));
+    this.restarted.fire();
   }
 
   dispose(): void {
@@ -120,5 +232,15 @@ export class WorkerClient implements vscode.Disposable {
       void s.worker.terminate();
     }
     this.lanes.clear();
+    this.restarted.dispose();
   }
+}
+
+/** Resolves after `ms`, or rejects with 'cancelled' as soon as the token fires. */
+function delay(ms: number, token: CancellationLike | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (token?.isCancellationRequested) { reject(new RpcError('cancelled', 'cancelled')); return; }
+    const listener = token?.onCancellationRequested(() => { clearTimeout(timer); reject(new RpcError('cancelled', 'cancelled')); });
+    const timer = setTimeout(() => { listener?.dispose(); resolve(); }, ms);
+  });
 }

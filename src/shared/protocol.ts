@@ -77,14 +77,24 @@ export interface AnalysisSettings {
   readonly norm: '2' | '1' | 'inf' | 'fro';
 }
 
-export type RequestMessage = {
-  [K in AnalysisName]: {
-    readonly type: 'request';
-    readonly id: number;
-    readonly analysis: K;
-    readonly params: ParamsOf<K>;
-  };
+/** One analysis with its params: a union over AnalysisMap, so `analysis` and `params` always match. */
+export type AnalysisRequest = {
+  [K in AnalysisName]: { readonly analysis: K; readonly params: ParamsOf<K> };
 }[AnalysisName];
+
+/**
+ * The typed way to build an AnalysisRequest from a generic analysis name: TypeScript cannot see that
+ * `{ analysis: K, params: ParamsOf<K> }` is one member of the union for a generic K, so the one cast
+ * lives here.
+ */
+export function requestOf<K extends AnalysisName>(analysis: K, params: ParamsOf<K>): AnalysisRequest {
+  return { analysis, params } as AnalysisRequest;
+}
+
+export type RequestMessage = AnalysisRequest & {
+  readonly type: 'request';
+  readonly id: number;
+};
 
 /** A request as the worker receives it: with the document, settings and a cancellation flag. */
 export type WorkerRequestMessage = RequestMessage & {
@@ -101,7 +111,12 @@ export interface ResponseMessage {
   readonly result: unknown;
 }
 
-export type ErrorCode = 'cancelled' | 'invalid-document' | 'bad-params' | 'worker-exited' | 'internal';
+/**
+ * `worker-exited`: the worker stopped while the request was pending (it restarts on the next request);
+ * `worker-unavailable`: it cannot be started (missing, or it crashed several times in a row) until the
+ * user runs "Depth Lens: Restart Analysis Worker".
+ */
+export type ErrorCode = 'cancelled' | 'invalid-document' | 'bad-params' | 'worker-exited' | 'worker-unavailable' | 'internal';
 
 export interface ErrorMessage {
   readonly type: 'error';
@@ -125,8 +140,19 @@ export interface CancelMessage {
   readonly id: number;
 }
 
+/**
+ * Test builds only: the worker exits with `code` when the next request arrives, so the integration
+ * suite can follow a real crash (exit → pending requests rejected → one warning → restart). The worker
+ * ignores it unless the host started it with `workerData.testHooks` (extension test mode), so nothing
+ * a user's file or panel sends can trigger it.
+ */
+export interface CrashOnNextRequestMessage {
+  readonly type: 'test-crash-on-next-request';
+  readonly exitCode: number;
+}
+
 /** host → worker */
-export type HostToWorker = WorkerRequestMessage;
+export type HostToWorker = WorkerRequestMessage | CrashOnNextRequestMessage;
 /** worker → host */
 export type WorkerToHost = ResponseMessage | ErrorMessage | ProgressMessage;
 
@@ -137,23 +163,35 @@ export interface PanelDocumentInfo {
   readonly version: number;
 }
 
+/** Documents shipped with the extension that a panel can open (README.md, docs/MATH.md). */
+export type ShippedDocument = 'readme' | 'math';
+
 /** webview → host */
 export type WebviewToHost =
   | { readonly type: 'ready' }
   | RequestMessage
   | CancelMessage
-  | { readonly type: 'saveState'; readonly state: unknown }
   | { readonly type: 'export'; readonly fileName: string; readonly mime: 'image/png' | 'text/csv' | 'application/json'; readonly data: string /* base64 for png */ }
   | { readonly type: 'revealLine'; readonly line: number }
-  /** open the extension's README at a section (anchor = the heading's slug, e.g. 'convergence-verdicts') */
-  | { readonly type: 'openReadme'; readonly anchor: string };
+  /**
+   * open a shipped document beside the panel at a section: `anchor` is a heading's GitHub-style slug
+   * or an explicit <a id> (README, e.g. 'convergence-verdicts'), or a section letter of MATH.md ('A'…'E')
+   */
+  | { readonly type: 'openDoc'; readonly document: ShippedDocument; readonly anchor: string };
 
 /** host → webview */
 export type HostToWebview =
-  /** the panel's document (undefined for a panel opened without a network file) */
-  | { readonly type: 'document'; readonly document: PanelDocumentInfo | undefined; readonly initialState?: unknown }
+  /**
+   * the panel's document (undefined for a panel opened without a network file); sent in answer to
+   * `ready`. State the webview saved with setState comes back through getState() after a reload.
+   */
+  | { readonly type: 'document'; readonly document: PanelDocumentInfo | undefined }
+  /** the document's text changed (an edit in the editor, or the file on disk while no editor has it) */
   | { readonly type: 'documentChanged'; readonly document: PanelDocumentInfo }
-  | { readonly type: 'documentClosed' }
+  /** the document went away (deleted, or an untitled document was closed): the panel keeps its last results */
+  | { readonly type: 'documentClosed'; readonly message: string }
+  /** the analysis worker was restarted: request everything again */
+  | { readonly type: 'reload' }
   | ResponseMessage
   | ErrorMessage
   | ProgressMessage;

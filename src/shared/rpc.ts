@@ -3,7 +3,7 @@
  * to the host: message ids, one reply per request, streamed progress, cancellation, and rejection of
  * everything pending when the other side goes away.
  */
-import type { AnalysisName, ErrorCode, ErrorMessage, ParamsOf, ProgressMessage, ResponseMessage, ResultOf } from './protocol';
+import { requestOf, type AnalysisName, type AnalysisRequest, type ErrorCode, type ErrorMessage, type ParamsOf, type ProgressMessage, type RequestMessage, type ResponseMessage, type ResultOf } from './protocol';
 
 /** Structurally the same as vscode.CancellationToken, so host code passes tokens straight through. */
 export interface CancellationLike {
@@ -31,23 +31,33 @@ interface Pending {
 }
 
 /**
- * `send(id, analysis, params)` puts the request on the wire; `cancel(id)` tells the other side to
- * stop. Feed every incoming reply to `handle`.
+ * `send(message, context)` puts the request on the wire (`context` is whatever the caller passed
+ * along, e.g. the document a worker request carries); `cancel(id)` tells the other side to stop. Feed
+ * every incoming reply to `handle`.
  */
-export class RequestClient {
+export class RequestClient<C = undefined> {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
 
   constructor(
-    private readonly send: (id: number, analysis: AnalysisName, params: unknown) => void,
+    private readonly send: (message: RequestMessage, context: C) => void,
     private readonly cancel: (id: number) => void,
   ) {}
 
-  request<K extends AnalysisName>(analysis: K, params: ParamsOf<K>, options: RequestOptions = {}): Promise<ResultOf<K>> {
+  /**
+   * A typed request. The reply comes from another thread or frame, so its type is trusted, not
+   * checked: the other side answers `analysis` from the same AnalysisMap.
+   */
+  request<K extends AnalysisName>(analysis: K, params: ParamsOf<K>, options: RequestOptions = {}, ...context: C extends undefined ? [] : [C]): Promise<ResultOf<K>> {
+    return this.forward(requestOf(analysis, params), options, ...context) as Promise<ResultOf<K>>;
+  }
+
+  /** A request whose analysis is known only at run time (a panel's request relayed to the worker). */
+  forward(request: AnalysisRequest, options: RequestOptions = {}, ...context: C extends undefined ? [] : [C]): Promise<unknown> {
     const id = this.nextId++;
     if (options.token?.isCancellationRequested) return Promise.reject(new RpcError('cancelled', 'cancelled'));
-    return new Promise<ResultOf<K>>((resolve, reject) => {
-      const entry: Pending = { resolve: resolve as (v: unknown) => void, reject, onProgress: options.onProgress };
+    return new Promise<unknown>((resolve, reject) => {
+      const entry: Pending = { resolve, reject, onProgress: options.onProgress };
       this.pending.set(id, entry);
       entry.cancelListener = options.token?.onCancellationRequested(() => {
         if (!this.pending.has(id)) return;
@@ -56,7 +66,7 @@ export class RequestClient {
         this.settle(id)?.reject(new RpcError('cancelled', 'cancelled'));
       });
       try {
-        this.send(id, analysis, params);
+        this.send({ ...request, type: 'request', id }, context[0] as C);
       } catch (e) {
         this.settle(id)?.reject(new RpcError('internal', `could not send request: ${(e as Error).message}`));
       }

@@ -3,11 +3,11 @@
  * exactly one response or error per request, streaming progress in between. Runs on its own thread
  * so the extension host never computes.
  */
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { CancelledError, type AnalysisContext } from '../core/context';
-import { isCancelled, type ErrorCode, type HostToWorker, type WorkerToHost } from '../shared/protocol';
+import { isCancelled, type AnalysisName, type ErrorCode, type HostToWorker, type ResultOf, type WorkerToHost } from '../shared/protocol';
 import { parsedDocument } from './documents';
-import { BadParamsError, InvalidDocumentError, type HandlerInput } from './handlers/common';
+import { BadParamsError, InvalidDocumentError, type Handler, type HandlerInput } from './handlers/common';
 import { handlers } from './handlers/index';
 import { packForTransfer } from './transfer';
 
@@ -40,19 +40,33 @@ function errorCode(e: unknown): ErrorCode {
   return 'internal';
 }
 
+/** The handler of `analysis`, typed by its name (undefined for a name this build does not know). */
+function run<K extends AnalysisName>(analysis: K, input: HandlerInput<K>): ResultOf<K> {
+  const handler: Handler<K> | undefined = handlers[analysis];
+  if (!handler) throw new BadParamsError(`unknown analysis '${String(analysis)}'`);
+  return handler(input);
+}
+
+/** Test hook, honoured only when the host started this worker in extension test mode. */
+const testHooks = (workerData as { testHooks?: boolean } | null)?.testHooks === true;
+let crashOnNextRequest: number | undefined;
+
 port.on('message', (msg: HostToWorker) => {
+  if (msg.type === 'test-crash-on-next-request') {
+    if (testHooks) crashOnNextRequest = msg.exitCode;
+    return;
+  }
   if (msg.type !== 'request') return;
+  if (crashOnNextRequest !== undefined) process.exit(crashOnNextRequest);
   const ctx = contextFor(msg.id, msg.cancelFlag);
   try {
     if (ctx.isCancelled()) throw new CancelledError();
     const doc = msg.document ? parsedDocument(msg.document, msg.settings) : undefined;
-    const handler = handlers[msg.analysis] as (input: HandlerInput<typeof msg.analysis>) => unknown;
-    if (!handler) throw new BadParamsError(`unknown analysis '${String(msg.analysis)}'`);
     const partial = (value: unknown, fraction: number, message?: string) => {
       const packed = packForTransfer(value);
       post({ type: 'progress', replyTo: msg.id, fraction, message, partial: packed.value }, packed.transfer);
     };
-    const result = handler({ doc, params: msg.params, settings: msg.settings, ctx, partial });
+    const result = run(msg.analysis, { doc, params: msg.params, settings: msg.settings, ctx, partial });
     const packed = packForTransfer(result);
     post({ type: 'response', replyTo: msg.id, result: packed.value }, packed.transfer);
   } catch (e) {

@@ -33,13 +33,15 @@ describe('the packaged .vsix', { timeout: 300_000 }, () => {
   });
   after(async () => { await wb?.close(); if (vsix) fs.rmSync(path.dirname(vsix), { recursive: true, force: true }); });
 
-  it('ships only the bundles, media, schema and docs', () => {
+  it('ships only the bundles the extension loads, media with the README screenshots, schema and docs', () => {
     const list = spawnSync('unzip', ['-Z1', vsix], { encoding: 'utf8' });
-    if (list.status !== 0) return; // unzip missing: the listing is checked by `vsce ls` in development
+    if (list.status !== 0) return; // unzip missing: test/unit/readme.test.ts checks the listing with `vsce ls`
     const files = list.stdout.trim().split('\n');
-    assert.ok(files.includes('extension/dist/extension.js') && files.includes('extension/dist/worker.js'), files.join(', '));
-    const stray = files.filter((f) => f.startsWith('extension/') && !/^extension\/(package\.json|readme\.md|changelog\.md|LICENSE\.txt|dist\/.*\.(js|css|ttf)|media\/[^/]+\.(css|svg|png)|schemas\/.*|docs\/.*)$/.test(f));
-    assert.deepEqual(stray, []);
+    for (const f of ['dist/extension.js', 'dist/worker.js', 'dist/webview/overview.js', 'docs/MATH.md', 'media/screenshots/overview.png']) {
+      assert.ok(files.includes(`extension/${f}`), `${f} missing from ${files.join(', ')}`);
+    }
+    const stray = files.filter((f) => f.startsWith('extension/') && !/^extension\/(package\.json|readme\.md|changelog\.md|LICENSE\.txt|dist\/(extension|worker|webview\/\w+)\.js|dist\/.*\.(css|ttf)|media\/(screenshots\/)?[^/]+\.(css|svg|png)|schemas\/.*|docs\/.*)$/.test(f));
+    assert.deepEqual(stray, [], 'nothing else ships (no dist/cli.js, no source maps)');
   });
 
   it('installs into the test VS Code and opens the overview', async () => {

@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { main } from '../../src/cli/main';
+import { spawn } from 'node:child_process';
+import * as path from 'node:path';
+import { main, ProgressLine } from '../../src/cli/main';
 import type { CliIo } from '../../src/cli/command';
 import { decimal } from '../../src/cli/numbers';
 import packageJson from '../../package.json';
@@ -27,4 +29,31 @@ test('--version prints the package version', async () => {
 test('decimal: plain decimal literals only (no hex, no blanks, no overflow to Infinity)', () => {
   assert.deepEqual(['3', '-0.5', '+2', '1e-3', '.5', '7.', ' 4 ', '2E3'].map(decimal), [3, -0.5, 2, 0.001, 0.5, 7, 4, 2000]);
   for (const bad of ['', ' ', '0x10', '0b1', '1e999', '-1e999', 'NaN', 'Infinity', '1,2', '1e', '--1', 'pi']) assert.ok(Number.isNaN(decimal(bad)), `'${bad}' must be NaN`);
+});
+
+test('a progress line on a TTY is cleared before results are printed; nothing is drawn when stderr is not a TTY', () => {
+  const writes: string[] = [];
+  const tty = new ProgressLine({ isTTY: true, write: (t: string) => writes.push(t) });
+  tty.clear(); // nothing shown yet: nothing to erase
+  tty.show('info: layer 2 of 2');
+  tty.clear();
+  tty.clear();
+  assert.deepEqual(writes, ['\rinfo: layer 2 of 2\x1b[K', '\r\x1b[K']);
+  const piped: string[] = [];
+  const pipe = new ProgressLine({ isTTY: false, write: (t: string) => piped.push(t) });
+  pipe.show('info: layer 1 of 2');
+  pipe.clear();
+  assert.deepEqual(piped, []);
+});
+
+test('`depth-lens … | head` (stdout closed early) exits quietly with the command\'s exit code, no EPIPE trace', async () => {
+  const root = path.join(__dirname, '..', '..');
+  // ~10 MB of JSON: far more than one pipe buffer, so writing continues after the reader is gone
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'info', '--json', '--all', 'examples/convergent-family.network.json'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (t: string) => { stderr += t; });
+  child.stdout.once('data', () => child.stdout.destroy());
+  const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+  assert.equal(stderr, '');
+  assert.equal(code, 0);
 });

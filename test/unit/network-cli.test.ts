@@ -7,8 +7,6 @@ import { checkCommand } from '../../src/cli/commands/check';
 import { infoCommand } from '../../src/cli/commands/info';
 import { loadNetworkFile } from '../../src/cli/load';
 import type { CliIo } from '../../src/cli/command';
-import { spectralNorm } from '../../src/core/linalg/norms';
-import { fromRows } from '../../src/core/linalg/dense';
 
 const root = path.join(__dirname, '..', '..');
 const io: CliIo = {
@@ -51,14 +49,16 @@ test('check --json: one document with 1-based positions; unreadable file; --max-
   await assert.rejects(async () => checkCommand.run([], io), /give at least one FILE/);
 });
 
-test('info: norms per layer equal independently computed spectral norms', async () => {
+test('info: norms per layer equal the closed forms', async () => {
   const r = await infoCommand.run(['--json', 'examples/canonical.network.json'], io);
   const doc = JSON.parse(r.stdout);
   assert.equal(doc.summary.depth, 2);
   assert.equal(doc.summary.parameterCount, 13);
-  const w1 = fromRows([[1, -1], [0.5, 2], [-1, 0.25]]);
+  // W1 = [[1,−1],[0.5,2],[−1,0.25]]: ‖W1‖₂² is the larger eigenvalue of the 2×2 Gram matrix
+  // W1ᵀW1 = [[2.25, −0.25], [−0.25, 5.0625]] (trace 7.3125, det 11.328125): (t + √(t² − 4d))/2
+  const t = 7.3125, d = 11.328125;
   assert.equal(doc.rows[0].shape, '3×2');
-  assert.ok(Math.abs(doc.rows[0].normW - spectralNorm(w1)) < 1e-12);
+  assert.ok(Math.abs(doc.rows[0].normW - Math.sqrt((t + Math.sqrt(t * t - 4 * d)) / 2)) < 1e-12);
   assert.equal(doc.rows[0].normWminusI, null);
   assert.ok(Math.abs(doc.rows[0].normB - Math.hypot(0, -0.5, 0.1)) < 1e-15);
   assert.ok(Math.abs(doc.rows[1].normW - Math.hypot(1, -2, 0.5)) < 1e-12);

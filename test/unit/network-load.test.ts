@@ -12,9 +12,12 @@ import * as path from 'node:path';
 import { checkCommand } from '../../src/cli/commands/check';
 import { infoCommand } from '../../src/cli/commands/info';
 import { DEFAULT_MAX_SIZE_MB, parseNetworkFile } from '../../src/cli/load';
-import { nodeIo } from '../../src/cli/main';
+import { nodeIo as makeNodeIo, ProgressLine } from '../../src/cli/main';
 import type { CliIo } from '../../src/cli/command';
 import { DEFAULT_MAX_FILE_SIZE_MB } from '../../src/core/network/limits';
+
+/** the CLI's real file access; progress goes nowhere (not a TTY) */
+const nodeIo = makeNodeIo(new ProgressLine({ isTTY: false, write: () => true }));
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'depth-lens-load-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));

@@ -5,7 +5,7 @@ import { RequestClient, RpcError, type CancellationLike } from '../../src/shared
 function wire() {
   const sent: Array<{ id: number; analysis: string; params: unknown }> = [];
   const cancelled: number[] = [];
-  const client = new RequestClient((id, analysis, params) => sent.push({ id, analysis, params }), (id) => cancelled.push(id));
+  const client = new RequestClient((m) => { sent.push({ id: m.id, analysis: m.analysis, params: m.params }); }, (id) => { cancelled.push(id); });
   return { client, sent, cancelled };
 }
 
@@ -64,4 +64,30 @@ test('rejectAll fails every pending request with the given code (worker exit)', 
   client.rejectAll('worker-exited', 'the analysis worker stopped (exit code 1)');
   for (const p of ps) await assert.rejects(p, { code: 'worker-exited', message: 'the analysis worker stopped (exit code 1)' });
   assert.equal(client.inFlight, 0);
+});
+
+test('a relayed request (analysis known at run time) and a context travel to send unchanged', async () => {
+  const seen: Array<{ message: unknown; context: string }> = [];
+  const client = new RequestClient<string>((message, context) => { seen.push({ message, context }); }, () => undefined);
+  const p = client.forward({ analysis: 'layerMatrix', params: { layer: 3 } }, {}, 'doc-1');
+  const q = client.request('overview', { maxRows: 5 }, {}, 'doc-2');
+  assert.deepEqual(seen, [
+    { message: { analysis: 'layerMatrix', params: { layer: 3 }, type: 'request', id: 1 }, context: 'doc-1' },
+    { message: { analysis: 'overview', params: { maxRows: 5 }, type: 'request', id: 2 }, context: 'doc-2' },
+  ]);
+  client.handle({ type: 'response', replyTo: 1, result: 'matrix' });
+  client.handle({ type: 'response', replyTo: 2, result: 'rows' });
+  assert.equal(await p, 'matrix');
+  assert.equal(await q, 'rows');
+});
+
+test('a send that throws rejects that request as internal, the client keeps working', async () => {
+  let fail = true;
+  const client = new RequestClient(() => { if (fail) throw new Error('port closed'); }, () => undefined);
+  await assert.rejects(client.request('overview', {}), { code: 'internal', message: 'could not send request: port closed' });
+  fail = false;
+  const p = client.request('overview', {});
+  assert.equal(client.inFlight, 1);
+  client.handle({ type: 'response', replyTo: 2, result: 'ok' });
+  assert.equal(await p, 'ok');
 });

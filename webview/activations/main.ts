@@ -8,6 +8,7 @@
  * worker; a new input cancels the previous request.
  */
 import { Cancellation, HostConnection, RpcError, type PanelState } from '../common/host';
+import { extent } from '../common/extent';
 import { Heatmap } from '../common/heatmap';
 import { LinePlot } from '../common/linePlot';
 import { onThemeChange } from '../common/theme';
@@ -594,7 +595,8 @@ function renderRegionsCaption(): void {
 function renderPerDepth(perDepth: readonly number[], noun: 'regions' | 'pieces'): void {
   perDepthPlot.element.hidden = false;
   const x = perDepth.map((_, i) => i + 1);
-  const spread = Math.max(...perDepth) / Math.max(1, Math.min(...perDepth));
+  const counts = extent(perDepth);
+  const spread = counts.max / Math.max(1, counts.min);
   perDepthPlot.render({
     title: `${noun === 'regions' ? 'Regions' : 'Pieces'} after each layer`,
     xLabel: 'layer k',

@@ -3,7 +3,8 @@
  * worker with the panel's document), document announcements, and persisted state.
  */
 import { RequestClient, RpcError, type CancellationLike, type RequestOptions } from '../../src/shared/rpc';
-import type { AnalysisName, HostToWebview, PanelDocumentInfo, ParamsOf, ResultOf, WebviewToHost } from '../../src/shared/protocol';
+import type { AnalysisName, HostToWebview, PanelDocumentInfo, ParamsOf, ResultOf, ShippedDocument, WebviewToHost } from '../../src/shared/protocol';
+import { banner, setDocumentOpener } from './ui';
 
 interface VsCodeApi<S> {
   postMessage(message: WebviewToHost): void;
@@ -35,30 +36,46 @@ export interface PanelState {
   documentUri?: string;
 }
 
+/**
+ * `changed` is false for the first announcement (and after a reload of the window, when `state` is
+ * what the webview saved with setState) and true when the panel should request its data again: the
+ * document's text changed, or the analysis worker was restarted.
+ */
+export type DocumentListener<S> = (doc: PanelDocumentInfo | undefined, state: S | undefined, changed: boolean) => void;
+
 export class HostConnection<S extends PanelState> {
   private readonly api = acquireVsCodeApi<S>();
   private readonly client = new RequestClient(
-    (id, analysis, params) => this.api.postMessage({ type: 'request', id, analysis, params } as WebviewToHost),
+    (message) => this.api.postMessage(message),
     (id) => this.api.postMessage({ type: 'cancel', id }),
   );
-  private documentListeners: Array<(doc: PanelDocumentInfo | undefined, initialState: S | undefined, changed: boolean) => void> = [];
+  private documentListeners: Array<DocumentListener<S>> = [];
   private closedListeners: Array<() => void> = [];
+  /** says that the panel's file is gone (shared by every panel; removed when the document is back) */
+  private closedBanner: HTMLElement | undefined;
   document: PanelDocumentInfo | undefined;
 
   constructor() {
+    setDocumentOpener((document, anchor) => this.openDocument(document, anchor));
     window.addEventListener('message', (event: MessageEvent<HostToWebview>) => {
       const m = event.data;
       switch (m.type) {
         case 'document':
           this.document = m.document;
+          this.showClosed(undefined);
           if (m.document) this.patchState({ documentUri: m.document.uri } as Partial<S>);
-          for (const l of this.documentListeners) l(m.document, (m.initialState as S | undefined) ?? this.api.getState(), false);
+          for (const l of this.documentListeners) l(m.document, this.api.getState(), false);
           return;
         case 'documentChanged':
           this.document = m.document;
+          this.showClosed(undefined);
           for (const l of this.documentListeners) l(m.document, undefined, true);
           return;
+        case 'reload':
+          for (const l of this.documentListeners) l(this.document, undefined, true);
+          return;
         case 'documentClosed':
+          this.showClosed(m.message);
           for (const l of this.closedListeners) l();
           return;
         default:
@@ -67,15 +84,25 @@ export class HostConnection<S extends PanelState> {
     });
   }
 
-  /** Call once listeners are in place: the host answers with the document (and restored state). */
+  private showClosed(message: string | undefined): void {
+    this.closedBanner?.remove();
+    this.closedBanner = undefined;
+    if (message === undefined) return;
+    this.closedBanner = banner('info', message);
+    this.closedBanner.dataset.testid = 'document-closed';
+    document.getElementById('app')?.prepend(this.closedBanner);
+  }
+
+  /** Call once listeners are in place: the host answers with the document. */
   ready(): void {
     this.api.postMessage({ type: 'ready' });
   }
 
-  onDocument(listener: (doc: PanelDocumentInfo | undefined, initialState: S | undefined, changed: boolean) => void): void {
+  onDocument(listener: DocumentListener<S>): void {
     this.documentListeners.push(listener);
   }
 
+  /** The document went away (deleted, or an untitled document was closed); a banner already says so. */
   onClosed(listener: () => void): void {
     this.closedListeners.push(listener);
   }
@@ -102,6 +129,15 @@ export class HostConnection<S extends PanelState> {
 
   /** Opens the extension's README at the section with this anchor (GitHub-style heading slug). */
   openReadme(anchor: string): void {
-    this.api.postMessage({ type: 'openReadme', anchor });
+    this.openDocument('readme', anchor);
+  }
+
+  /** Opens docs/MATH.md (the mathematics reference) at a section letter, e.g. 'C'. */
+  openMath(section: string): void {
+    this.openDocument('math', section);
+  }
+
+  private openDocument(document: ShippedDocument, anchor: string): void {
+    this.api.postMessage({ type: 'openDoc', document, anchor });
   }
 }

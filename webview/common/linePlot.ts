@@ -99,6 +99,8 @@ export class LinePlot {
     const legendRows = this.element.querySelectorAll<HTMLElement>('.u-legend .u-series');
     for (const i of bandEdges) if (legendRows[i]) legendRows[i].style.display = 'none';
     this.element.dataset.points = String(spec.x.length);
+    this.element.dataset.logX = String(!!spec.logX);
+    this.element.dataset.logY = String(!!spec.logY);
   }
 
   /** The plot's canvas as a PNG data URL (base64 part only). */

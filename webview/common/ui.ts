@@ -159,9 +159,52 @@ export class Progress {
   }
 }
 
-/** A banner for errors (e.g. the file does not parse). */
+/** A banner for errors (e.g. the file does not parse); mentions of MATH.md sections become links. */
 export function banner(kind: 'error' | 'info', message: string): HTMLElement {
-  return el('div', { class: `banner banner-${kind}`, role: kind === 'error' ? 'alert' : 'note' }, message);
+  return el('div', { class: `banner banner-${kind}`, role: kind === 'error' ? 'alert' : 'note' }, docLinks(message));
+}
+
+type DocumentOpener = (document: 'readme' | 'math', anchor: string) => void;
+let openDocument: DocumentOpener | undefined;
+
+/** The panel's host connection registers how links to shipped documents are opened. */
+export function setDocumentOpener(opener: DocumentOpener): void {
+  openDocument = opener;
+}
+
+/** "MATH.md §A, §B" / "MATH.md section C": the file name and every section letter that follows it. */
+const MATH_MENTION = /MATH\.md((?:(?:,|;| and|,? or)?\s*(?:§|section )[A-E]\b)*)/g;
+
+/**
+ * Text with every mention of MATH.md and its sections ("MATH.md §A, §B") as links that open
+ * docs/MATH.md beside the panel at that section; plain text when no host connection is registered.
+ */
+export function docLinks(text: string): DocumentFragment {
+  const out = document.createDocumentFragment();
+  const link = (label: string, section: string) => {
+    const a = el('a', { href: '#', class: 'doc-link', title: section ? `Open MATH.md at section ${section}` : 'Open MATH.md' }, label);
+    a.addEventListener('click', (e) => { e.preventDefault(); openDocument?.('math', section); });
+    return a;
+  };
+  let last = 0;
+  for (const m of text.matchAll(MATH_MENTION)) {
+    if (!openDocument) break;
+    const start = m.index ?? 0;
+    out.append(text.slice(last, start));
+    const sections = [...m[1].matchAll(/(?:§|section )([A-E])\b/g)];
+    out.append(link('MATH.md', sections[0]?.[1] ?? ''));
+    // the section list after the file name: each "§X" is its own link
+    let at = 0;
+    for (const sec of sections) {
+      const i = sec.index ?? 0;
+      out.append(m[1].slice(at, i), link(sec[0], sec[1]));
+      at = i + sec[0].length;
+    }
+    out.append(m[1].slice(at));
+    last = start + m[0].length;
+  }
+  out.append(text.slice(last));
+  return out;
 }
 
 export function formatNumber(v: number | null | undefined, digits = 4): string {

@@ -9,7 +9,7 @@ import { csvRows, toJsonText } from '../common/csv';
 import { Cancellation, HostConnection, RpcError, type PanelState } from '../common/host';
 import { LinePlot, type SeriesSpec } from '../common/linePlot';
 import { onThemeChange, themeColors } from '../common/theme';
-import { banner, button, el, formatNumber, Progress, section, select } from '../common/ui';
+import { banner, button, docLinks, el, formatNumber, Progress, section, select } from '../common/ui';
 import type { ConvergenceNorm, ConvergenceResult, PowerLawFit, Verdict, VerdictStatus } from '../../src/shared/analyses/convergence';
 import './convergence.css';
 
@@ -222,8 +222,8 @@ function verdictCard(id: string, title: string, v: Verdict, extra?: string): HTM
       el('span', { class: 'verdict-status', 'data-testid': `verdict-${id}-status` }, v.status),
     ),
     el('p', { class: 'basis', title: BASIS_TEXT[v.basis] }, `basis: ${v.basis}`),
-    el('p', { class: 'reason' }, v.reason),
-    el('p', { class: 'theorem' }, el('strong', {}, 'Theorem. '), v.theorem),
+    el('p', { class: 'reason' }, docLinks(v.reason)),
+    el('p', { class: 'theorem' }, el('strong', {}, 'Theorem. '), docLinks(v.theorem)),
     el('p', { class: 'assumptions' }, el('strong', {}, 'Assumptions. '), v.assumptions),
     ...(extra ? [el('p', { class: 'assumptions' }, extra)] : []),
     numbers,

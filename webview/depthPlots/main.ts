@@ -9,7 +9,7 @@
 import { Cancellation, HostConnection, RpcError, type PanelState } from '../common/host';
 import { LinePlot, type SeriesSpec } from '../common/linePlot';
 import { onThemeChange, themeColors } from '../common/theme';
-import { banner, button, el, formatNumber, Progress, select, table, textField } from '../common/ui';
+import { banner, button, docLinks, el, formatNumber, Progress, select, table, textField } from '../common/ui';
 import type {
   DegeneracyLayerRow, DegeneracyResult, MomentEntry, MomentsResult, ProbeAngleLayerRow, ProbeAngleResult,
 } from '../../src/shared/analyses/degeneracy';
@@ -137,7 +137,7 @@ app.append(
     ),
   ),
   el('p', { class: 'caption' },
-    'The angle θ between two inputs through random bias-free ReLU networks with iid Gaussian (He) weights, as X = ln sin²θ per layer (MATH.md §C, after Jakub & Nica). Solid = simulation, dashed = theory.'),
+    docLinks('The angle θ between two inputs through random bias-free ReLU networks with iid Gaussian (He) weights, as X = ln sin²θ per layer (MATH.md §C, after Jakub & Nica). Solid = simulation, dashed = theory.')),
   el('p', { class: 'key-note', 'data-testid': 'key-note', role: 'note' },
     'Finite width n adds a drift ≈ −2/n and a variance ≈ 8/n to ln sin²θ at every layer, so the angle collapses exponentially in depth — not like 1/ℓ (θ ≈ 3π/ℓ), as the infinite-width curve says.'),
   controls,

@@ -6,7 +6,7 @@ import { Cancellation, HostConnection, RpcError, type PanelState } from '../comm
 import { Heatmap } from '../common/heatmap';
 import { LinePlot } from '../common/linePlot';
 import { onThemeChange } from '../common/theme';
-import { banner, button, checkbox, el, formatNumber, Progress, section, table } from '../common/ui';
+import { banner, button, checkbox, docLinks, el, formatNumber, Progress, section, table } from '../common/ui';
 import type { OverviewLayerRow, OverviewResult } from '../../src/shared/analyses/overview';
 
 interface OverviewState extends PanelState {
@@ -49,7 +49,8 @@ app.append(
   messages,
   summaryLine,
   section('Layers', tableHost),
-  section('Norms against depth', el('div', { 'data-testid': 'norm-plot' }, plot.element)),
+  section('Norms against depth', el('div', { 'data-testid': 'norm-plot' }, plot.element),
+    el('p', { class: 'caption', 'data-testid': 'norm-caption' }, docLinks('Σ‖W_k − I‖ < ∞ and Σ‖b_k‖ < ∞ imply that N_k(x) converges as depth k → ∞ (MATH.md §A): ‖W_k − I‖ and ‖b_k‖ falling faster than 1/k is the picture to look for.'))),
   section('Weight matrix', heatmapTitle, heatmap.element),
 );
 app.removeAttribute('aria-busy');
@@ -108,8 +109,8 @@ async function showLayer(layer: number): Promise<void> {
   host.patchState({ selectedLayer: layer });
   try {
     const m = await host.request('layerMatrix', { layer });
-    heatmapTitle.textContent = `${m.label} — hover for values; colour: blue > 0 > red, scaled to max |w| = ${formatNumber(Math.max(...Array.from(m.weights.data, Math.abs)))}`;
     heatmap.setData(m.weights, m.label);
+    heatmapTitle.textContent = `${m.label} — hover for values; colour: blue > 0 > red, scaled to max |w| = ${formatNumber(heatmap.range.maxAbs)}`;
   } catch (e) {
     heatmapTitle.textContent = (e as Error).message;
   }

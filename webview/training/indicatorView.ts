@@ -5,7 +5,7 @@
  */
 import { Heatmap } from '../common/heatmap';
 import { LinePlot, type SeriesSpec } from '../common/linePlot';
-import { banner, checkbox, el, formatNumber, section, table } from '../common/ui';
+import { banner, checkbox, docLinks, el, formatNumber, section, table } from '../common/ui';
 import type { IndicatorProbe, IndicatorResult } from '../../src/shared/analyses/training';
 import { csvRows } from '../common/csv';
 import type { ExportFigure } from './export';
@@ -51,7 +51,7 @@ export class IndicatorView {
       el('div', { class: 'plots' },
         section('Loss against iterations', this.slopeText, el('div', { 'data-testid': 'indicator-loss-plot' }, this.lossPlot.element), this.lossNote),
         section('Steepness w against iterations', el('div', { 'data-testid': 'indicator-w-plot' }, this.wPlot.element),
-          el('p', { class: 'caption' }, 'Dashed: the leading-order gradient flow w(t)³ = w₀³ + 3κηt/(p + 1) (MATH.md §D), t = iterations, and gradient descent on the exact population loss with the same η — the path SGD fluctuates around (they agree for d ≤ 2).')),
+          el('p', { class: 'caption' }, docLinks('Dashed: the leading-order gradient flow w(t)³ = w₀³ + 3κηt/(p + 1) (MATH.md §D), t = iterations, and gradient descent on the exact population loss with the same η — the path SGD fluctuates around (they agree for d ≤ 2).'))),
         section('Probe errors |f_w(x) − f(x)| (pointwise convergence)', this.probeToggle,
           el('div', { 'data-testid': 'indicator-probe-plot' }, this.probePlot.element), this.probeCaption),
         section('Learned function against the target', this.functionCaption, this.functionHost),

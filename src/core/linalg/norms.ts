@@ -1,12 +1,45 @@
 import { Matrix, SingularValueDecomposition } from 'ml-matrix';
-import type { DenseMatrix } from './dense';
+import type { AnalysisContext } from '../context';
+import { norm2Vec, type DenseMatrix } from './dense';
+import { lanczosSpectralNorm } from './lanczos';
 
 export type MatrixNorm = '2' | '1' | 'inf' | 'fro';
 
-/** Spectral norm (largest singular value) via ml-matrix's SVD. */
-export function spectralNorm(m: DenseMatrix): number {
+/**
+ * Up to this many rows or columns (the smaller of the two) the spectral norm comes from a full SVD;
+ * above it from Lanczos bidiagonalization, which needs far fewer than min(m, n)³ operations
+ * (bench/suites/linalg.ts measures both).
+ */
+export const EXACT_SVD_MAX = 48;
+/** Entries beyond these magnitudes are rescaled first, so squares neither overflow nor underflow. */
+const SAFE_MAX = 1e120, SAFE_MIN = 1e-120;
+
+/**
+ * Spectral norm (largest singular value). Small matrices: ml-matrix's SVD. Large ones: Golub–Kahan–
+ * Lanczos with full reorthogonalization until the top singular value is converged to 1e-13 relative
+ * (see lanczos.ts for the stopping rule); `ctx` is polled once per Lanczos step, so a cancelled
+ * analysis stops within one pair of matrix–vector products. NaN entries give NaN, ±∞ entries ∞.
+ */
+export function spectralNorm(m: DenseMatrix, ctx?: AnalysisContext): number {
   if (m.rows === 0 || m.cols === 0) return 0;
-  if (m.rows === 1 || m.cols === 1) return frobeniusNorm(m);
+  if (m.rows === 1 || m.cols === 1) return norm2Vec(m.data);
+  let maxAbs = 0;
+  for (let i = 0; i < m.data.length; i++) {
+    const a = Math.abs(m.data[i]);
+    if (a > maxAbs) maxAbs = a;
+    else if (Number.isNaN(a)) return NaN;
+  }
+  if (maxAbs === 0 || maxAbs === Infinity) return maxAbs;
+  if (maxAbs > SAFE_MAX || maxAbs < SAFE_MIN) {
+    const scaled = { rows: m.rows, cols: m.cols, data: m.data.map((v) => v / maxAbs) };
+    return maxAbs * spectralNorm(scaled, ctx);
+  }
+  if (Math.min(m.rows, m.cols) <= EXACT_SVD_MAX) return svdSpectralNorm(m);
+  return lanczosSpectralNorm(m, { ctx }).value;
+}
+
+/** The largest singular value from ml-matrix's full SVD (no singular vectors). */
+export function svdSpectralNorm(m: DenseMatrix): number {
   const mat = new Matrix(m.rows, m.cols);
   for (let i = 0; i < m.rows; i++) for (let j = 0; j < m.cols; j++) mat.set(i, j, m.data[i * m.cols + j]);
   const svd = new SingularValueDecomposition(mat, { computeLeftSingularVectors: false, computeRightSingularVectors: false, autoTranspose: true });

@@ -84,14 +84,14 @@ export function sampleLayerIndices(depth: number, max: number): number[] {
   return [...set].sort((a, b) => a - b);
 }
 
-function denseRow(index: number, type: 'dense' | 'residual', shape: string, activation: string, w: DenseMatrix, b: Float64Array): OverviewLayerRow {
+function denseRow(index: number, type: 'dense' | 'residual', shape: string, activation: string, w: DenseMatrix, b: Float64Array, ctx: AnalysisContext): OverviewLayerRow {
   return {
     layer: index + 1,
     type,
     shape,
     activation,
-    normW: spectralNorm(w),
-    normWminusI: w.rows === w.cols ? spectralNorm(minusIdentity(w)) : null,
+    normW: spectralNorm(w, ctx),
+    normWminusI: w.rows === w.cols ? spectralNorm(minusIdentity(w), ctx) : null,
     normB: norm2Vec(b),
   };
 }
@@ -103,13 +103,13 @@ export function overviewRows(net: Network, maxRows = 400, ctx: AnalysisContext =
     checkpoint(ctx, n / indices.length, `layer ${k + 1} of ${net.depth}`);
     const layer = net.layer(k);
     if (layer.kind === 'dense') {
-      rows.push(denseRow(k, 'dense', layerShape(layer), layer.activation, layer.weights, layer.bias));
+      rows.push(denseRow(k, 'dense', layerShape(layer), layer.activation, layer.weights, layer.bias, ctx));
     } else {
       // a block's "W" is its branch; report the product bound Π‖W^{(k)}‖ and the total bias norm
       let normProduct = 1;
       let biasSq = 0;
       for (const l of layer.branch) {
-        normProduct *= spectralNorm(l.weights);
+        normProduct *= spectralNorm(l.weights, ctx);
         const nb = norm2Vec(l.bias);
         biasSq += nb * nb;
       }

@@ -1,16 +1,19 @@
 /**
  * One webview panel that follows one network document. The webview pulls everything by message:
- * it says `ready`, gets the document info (and its saved state), then sends typed analysis requests
- * that this class forwards to the worker with the document's current text. Edits to the document
- * are announced (debounced) so the webview re-requests; the panel survives reloads through a
- * serializer keyed by its view type.
+ * it says `ready`, gets the document info, then sends typed analysis requests that this class
+ * forwards to the worker with the document's current text. Changes are announced (debounced) so
+ * the webview re-requests: edits in the editor, and — while no editor has the file open — changes
+ * of the file on disk (a file watcher). A deleted file or a closed untitled document is announced
+ * too; the webview keeps its last results under a banner. Its own state (setState) comes back after
+ * a window reload through getState; the serializer only says which document the panel follows.
  */
 import * as vscode from 'vscode';
 import type { Config } from '../config';
 import { documentSource } from '../networkDocuments';
 import type { WorkerClient } from '../workerClient';
 import { RpcError } from '../../shared/rpc';
-import type { HostToWebview, PanelDocumentInfo, WebviewToHost } from '../../shared/protocol';
+import type { DocumentSource, HostToWebview, PanelDocumentInfo, RequestMessage, ShippedDocument, WebviewToHost } from '../../shared/protocol';
+import { anchorLine } from './anchors';
 import { renderWebviewHtml } from './html';
 
 export interface PanelKind {
@@ -43,15 +46,22 @@ export class AnalysisPanel implements vscode.Disposable {
   private changeTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly closed = new vscode.EventEmitter<void>();
   readonly onDidClose = this.closed.event;
+  /** the file (or untitled document) the panel follows */
+  private readonly uri: vscode.Uri | undefined;
+  /** the file's text as read from disk, used while no editor has the document open */
+  private disk: { readonly text: string; readonly version: number } | undefined;
+  private diskReads = 0;
+  private disposed = false;
 
   constructor(
     readonly kind: PanelKind,
     readonly panel: vscode.WebviewPanel,
+    /** the editor's document while one is open (VS Code closes it when no editor shows it any more) */
     private document: vscode.TextDocument | undefined,
     private readonly services: PanelServices,
-    private readonly restoredState?: unknown,
   ) {
     const { extensionUri } = services;
+    this.uri = document?.uri;
     panel.webview.options = {
       enableScripts: true,
       localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist'), vscode.Uri.joinPath(extensionUri, 'media')],
@@ -64,35 +74,115 @@ export class AnalysisPanel implements vscode.Disposable {
       panel.onDidDispose(() => this.dispose()),
       panel.webview.onDidReceiveMessage((m: WebviewToHost) => this.onMessage(m)),
       vscode.workspace.onDidChangeTextDocument((e) => {
-        if (!this.document || e.document.uri.toString() !== this.document.uri.toString()) return;
+        if (!this.follows(e.document.uri)) return;
         this.document = e.document;
-        clearTimeout(this.changeTimer);
-        this.changeTimer = setTimeout(() => { const info = this.info(); if (info) this.post({ type: 'documentChanged', document: info }); }, services.config.debounceMs);
+        this.disk = undefined;
+        this.announceChange();
+      }),
+      vscode.workspace.onDidOpenTextDocument((d) => {
+        if (!this.follows(d.uri) || (this.document && !this.document.isClosed)) return;
+        const before = this.text();
+        this.document = d;
+        this.disk = undefined;
+        if (d.getText() !== before) this.announceChange();
+      }),
+      vscode.workspace.onDidCloseTextDocument((d) => {
+        if (!this.follows(d.uri) || d !== this.document) return;
+        if (d.uri.scheme === 'untitled') this.post({ type: 'documentClosed', message: `${baseName(d.uri)} was closed without being saved; the panel shows its last results.` });
+        else void this.readDisk(d.getText());
       }),
     );
+    if (this.uri?.scheme === 'file') {
+      const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.joinPath(this.uri, '..'), baseName(this.uri)));
+      const onDisk = () => { if (!this.editorOpen()) void this.readDisk(this.text()); };
+      this.disposables.push(
+        watcher,
+        watcher.onDidChange(onDisk),
+        watcher.onDidCreate(onDisk),
+        watcher.onDidDelete(() => {
+          // an editor showing the file keeps its text (VS Code marks the tab deleted) and the panel follows it
+          if (this.editorOpen() && (this.document!.isDirty || this.shownInEditor())) return;
+          this.post({ type: 'documentClosed', message: `${baseName(this.uri!)} was deleted; the panel shows its last results.` });
+        }),
+      );
+    }
   }
 
   get documentUri(): vscode.Uri | undefined {
-    return this.document?.uri;
+    return this.uri;
   }
 
   reveal(): void {
     this.panel.reveal(undefined, false);
   }
 
+  /** The analysis worker was restarted: the webview requests everything again. */
+  reload(): void {
+    this.post({ type: 'reload' });
+  }
+
+  private follows(uri: vscode.Uri): boolean {
+    return this.uri !== undefined && uri.toString() === this.uri.toString();
+  }
+
+  /** An editor tab shows the file (VS Code may keep a document open for a while after its tab closed). */
+  private shownInEditor(): boolean {
+    return vscode.window.tabGroups.all.some((g) => g.tabs.some((t) => t.input instanceof vscode.TabInputText && this.follows(t.input.uri)));
+  }
+
+  private editorOpen(): boolean {
+    return this.document !== undefined && !this.document.isClosed;
+  }
+
+  /** The text analyses run on: the editor's, else the last read from disk, else the closed document's last text. */
+  private text(): string | undefined {
+    if (this.editorOpen() || !this.disk) return this.document?.getText();
+    return this.disk.text;
+  }
+
+  private source(): DocumentSource | undefined {
+    if (!this.uri) return undefined;
+    if (this.editorOpen() || !this.disk) return this.document ? documentSource(this.document) : undefined;
+    // snapshots from disk get negative versions: they never collide with an editor's version
+    return { uri: this.uri.toString(), fsPath: this.uri.fsPath, version: this.disk.version, text: this.disk.text };
+  }
+
+  /** No editor has the file: read it from disk and announce it when it differs from `previous`. */
+  private async readDisk(previous: string | undefined): Promise<void> {
+    if (!this.uri) return;
+    const read = ++this.diskReads;
+    let text: string;
+    try {
+      text = new TextDecoder('utf-8').decode(await vscode.workspace.fs.readFile(this.uri));
+    } catch {
+      if (read === this.diskReads && !this.editorOpen()) this.post({ type: 'documentClosed', message: `${baseName(this.uri)} can no longer be read; the panel shows its last results.` });
+      return;
+    }
+    if (read !== this.diskReads || this.editorOpen()) return; // a newer read, or an editor, took over
+    this.disk = { text, version: -read };
+    if (text !== previous) this.announceChange();
+  }
+
+  /** Tell the webview (debounced like the diagnostics) that the text changed. */
+  private announceChange(): void {
+    clearTimeout(this.changeTimer);
+    this.changeTimer = setTimeout(() => { const info = this.info(); if (info) this.post({ type: 'documentChanged', document: info }); }, this.services.config.debounceMs);
+  }
+
   private info(): PanelDocumentInfo | undefined {
-    const d = this.document;
-    return d ? { uri: d.uri.toString(), fileName: baseName(d.uri), version: d.version } : undefined;
+    const s = this.source();
+    return s && this.uri ? { uri: s.uri, fileName: baseName(this.uri), version: s.version } : undefined;
   }
 
   private post(message: HostToWebview): void {
+    if (this.disposed) return; // e.g. a file read that finished after the panel closed
     void this.panel.webview.postMessage(message);
   }
 
   private onMessage(m: WebviewToHost): void {
     switch (m.type) {
       case 'ready':
-        this.post({ type: 'document', document: this.info(), initialState: this.restoredState });
+        this.post({ type: 'document', document: this.info() });
         return;
       case 'request':
         void this.forward(m);
@@ -100,25 +190,23 @@ export class AnalysisPanel implements vscode.Disposable {
       case 'cancel':
         this.inFlight.get(m.id)?.cancel();
         return;
-      case 'saveState':
-        return; // the webview persists its own state with setState; nothing to keep here
       case 'export':
         void this.exportFile(m.fileName, m.mime, m.data);
         return;
       case 'revealLine':
-        if (this.document) void vscode.window.showTextDocument(this.document, { selection: new vscode.Range(m.line, 0, m.line, 0), viewColumn: vscode.ViewColumn.One });
+        void this.revealLine(m.line);
         return;
-      case 'openReadme':
-        void this.openReadme(m.anchor);
+      case 'openDoc':
+        void this.openShippedDocument(m.document, m.anchor);
         return;
     }
   }
 
-  private async forward(m: Extract<WebviewToHost, { type: 'request' }>): Promise<void> {
+  private async forward(m: RequestMessage): Promise<void> {
     const cts = new vscode.CancellationTokenSource();
     this.inFlight.set(m.id, cts);
     try {
-      const result = await this.services.worker.request(m.analysis, this.document ? documentSource(this.document) : undefined, m.params as never, this.services.config.analysisSettings, {
+      const result = await this.services.worker.forward(m, this.source(), this.services.config.analysisSettings, {
         token: cts.token,
         onProgress: (fraction, message, partial) => this.post({ type: 'progress', replyTo: m.id, fraction, message, partial }),
       });
@@ -134,24 +222,25 @@ export class AnalysisPanel implements vscode.Disposable {
     }
   }
 
-  /** The README in the editor beside the panel, at the heading whose GitHub-style slug is `anchor`. */
-  private async openReadme(anchor: string): Promise<void> {
-    const readme = await vscode.workspace.openTextDocument(vscode.Uri.joinPath(this.services.extensionUri, 'README.md'));
-    const slug = (heading: string) => heading.trim().toLowerCase().replace(/[^\p{L}\p{N}\s-]/gu, '').replace(/\s/g, '-');
-    let line = 0;
-    for (let i = 0; i < readme.lineCount; i++) {
-      const text = readme.lineAt(i).text;
-      const h = text.match(/^#{1,6}\s+(.*)$/);
-      // a heading's slug, or an explicit <a id="…"></a> anchor
-      if ((h && slug(h[1]) === anchor) || text.includes(`id="${anchor}"`)) { line = i; break; }
-    }
-    const editor = await vscode.window.showTextDocument(readme, { viewColumn: vscode.ViewColumn.Beside, preview: true, selection: new vscode.Range(line, 0, line, 0) });
+  private async revealLine(line: number): Promise<void> {
+    if (!this.uri) return;
+    const doc = this.editorOpen() ? this.document! : await vscode.workspace.openTextDocument(this.uri);
+    await vscode.window.showTextDocument(doc, { selection: new vscode.Range(line, 0, line, 0), viewColumn: vscode.ViewColumn.One });
+  }
+
+  /** README.md or docs/MATH.md in the editor beside the panel, at the section `anchor`. */
+  private async openShippedDocument(which: ShippedDocument, anchor: string): Promise<void> {
+    const file = SHIPPED_DOCUMENTS[which];
+    const doc = await vscode.workspace.openTextDocument(vscode.Uri.joinPath(this.services.extensionUri, ...file.split('/')));
+    const lines = Array.from({ length: doc.lineCount }, (_, i) => doc.lineAt(i).text);
+    const line = anchorLine(lines, anchor);
+    const editor = await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.Beside, preview: true, selection: new vscode.Range(line, 0, line, 0) });
     editor.revealRange(new vscode.Range(line, 0, line, 0), vscode.TextEditorRevealType.AtTop);
   }
 
   /** Only on the user's request, through a save dialog: nothing is written unasked. */
   private async exportFile(fileName: string, mime: string, data: string): Promise<void> {
-    const folder = this.document ? vscode.workspace.getWorkspaceFolder(this.document.uri)?.uri ?? vscode.Uri.joinPath(this.document.uri, '..') : vscode.workspace.workspaceFolders?.[0]?.uri;
+    const folder = this.uri ? vscode.workspace.getWorkspaceFolder(this.uri)?.uri ?? vscode.Uri.joinPath(this.uri, '..') : vscode.workspace.workspaceFolders?.[0]?.uri;
     const target = await vscode.window.showSaveDialog({ defaultUri: folder ? vscode.Uri.joinPath(folder, fileName) : undefined, title: 'Export from Depth Lens' });
     if (!target) return;
     const bytes = mime === 'image/png' ? Buffer.from(data, 'base64') : Buffer.from(data, 'utf8');
@@ -160,6 +249,8 @@ export class AnalysisPanel implements vscode.Disposable {
   }
 
   dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
     clearTimeout(this.changeTimer);
     for (const c of this.inFlight.values()) c.cancel();
     this.inFlight.clear();
@@ -168,6 +259,9 @@ export class AnalysisPanel implements vscode.Disposable {
     this.panel.dispose();
   }
 }
+
+/** The documents a panel can open, relative to the extension folder (both ship in the .vsix). */
+export const SHIPPED_DOCUMENTS: Readonly<Record<ShippedDocument, string>> = { readme: 'README.md', math: 'docs/MATH.md' };
 
 export function baseName(uri: vscode.Uri): string {
   return uri.path.slice(uri.path.lastIndexOf('/') + 1);

@@ -21,12 +21,13 @@ export class PanelManager implements vscode.Disposable {
           const uri = state?.documentUri ? vscode.Uri.parse(state.documentUri) : undefined;
           if (!uri) {
             if (kind.needsDocument) panel.dispose();
-            else this.adopt(kind, panel, undefined, state);
+            else this.adopt(kind, panel, undefined);
             return;
           }
           try {
+            // the webview gets its own saved state back through getState(); only the document is ours to restore
             const doc = await vscode.workspace.openTextDocument(uri);
-            this.adopt(kind, panel, doc, state);
+            this.adopt(kind, panel, doc);
           } catch (e) {
             this.services.log.warn(`could not restore ${kind.title} for ${uri.toString()}: ${(e as Error).message}`);
             panel.dispose();
@@ -54,12 +55,17 @@ export class PanelManager implements vscode.Disposable {
     return this.adopt(kind, panel, doc);
   }
 
-  private adopt(kind: PanelKind, webviewPanel: vscode.WebviewPanel, doc: vscode.TextDocument | undefined, state?: unknown): AnalysisPanel {
-    const panel = new AnalysisPanel(kind, webviewPanel, doc, this.services, state);
+  private adopt(kind: PanelKind, webviewPanel: vscode.WebviewPanel, doc: vscode.TextDocument | undefined): AnalysisPanel {
+    const panel = new AnalysisPanel(kind, webviewPanel, doc, this.services);
     const key = `${kind.viewType}|${doc?.uri.toString() ?? ''}`;
     this.panels.set(key, panel);
     panel.onDidClose(() => this.panels.delete(key));
     return panel;
+  }
+
+  /** After a worker restart every open panel requests its data again. */
+  reloadAll(): void {
+    for (const p of this.panels.values()) p.reload();
   }
 
   /** Open panels (for tests). */
