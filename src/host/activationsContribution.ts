@@ -90,6 +90,10 @@ export class ActivationsContribution implements DocumentContribution {
       this.services.worker.request('activations', documentSource(doc), params, this.services.config.analysisSettings, { token }));
   }
 
+  invalidate(uri: vscode.Uri): void {
+    this.runs.forget(uri.toString());
+  }
+
   dispose(): void {
     this.runs.dispose();
   }

@@ -21,4 +21,6 @@ export interface DocumentContribution extends vscode.Disposable {
   lenses?(doc: vscode.TextDocument, state: DocumentState, token: vscode.CancellationToken): Promise<vscode.CodeLens[]>;
   /** extra diagnostics (e.g. convergence warnings) for a document that parsed */
   diagnostics?(doc: vscode.TextDocument, state: DocumentState, token: vscode.CancellationToken): Promise<vscode.Diagnostic[]>;
+  /** the document's inputs changed although its text did not (an external weight file): drop cached runs */
+  invalidate?(uri: vscode.Uri): void;
 }

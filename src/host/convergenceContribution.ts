@@ -52,6 +52,10 @@ export class ConvergenceContribution implements DocumentContribution {
       this.services.worker.request('convergence', documentSource(doc), { maxPoints: LENS_MAX_POINTS }, this.services.config.analysisSettings, { token }));
   }
 
+  invalidate(uri: vscode.Uri): void {
+    this.runs.forget(uri.toString());
+  }
+
   dispose(): void {
     this.runs.dispose();
   }

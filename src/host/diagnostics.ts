@@ -81,6 +81,7 @@ export class NetworkDiagnostics implements vscode.Disposable {
 
   /** Analyse one document again although its text did not change (an external weight file changed). */
   revalidate(doc: vscode.TextDocument): void {
+    for (const c of this.contributions) c.invalidate?.(doc.uri);
     this.schedule(doc, 0, true);
   }
 

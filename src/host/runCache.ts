@@ -53,6 +53,15 @@ export class RunCache<R> implements vscode.Disposable {
     return result;
   }
 
+  /** Drop the run of `key` (its inputs changed outside the document), stopping it if it still runs. */
+  forget(key: string): void {
+    const r = this.runs.get(key);
+    if (!r) return;
+    if (!r.settled) r.cts.cancel();
+    r.cts.dispose();
+    this.runs.delete(key);
+  }
+
   dispose(): void {
     for (const r of this.runs.values()) if (!r.settled) r.cts.cancel();
     this.runs.clear();

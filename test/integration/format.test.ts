@@ -58,7 +58,7 @@ describe('Network format in the editor', () => {
     assert.equal(ragged.message, 'layer 1 weights is ragged: row 2 has 3 entries but row 1 has 2');
   });
 
-  it('re-validates when a missing external weight file is created, and again when it is deleted', async () => {
+  it('re-validates (diagnostics and lenses) when a missing external weight file is created, rewritten and deleted', async () => {
     const uri = fixture('external-late.network.json');
     const bin = fixture('external-late.bin');
     await vscode.workspace.fs.delete(bin).then(undefined, () => undefined);
@@ -80,6 +80,16 @@ describe('Network format in the editor', () => {
         const ds = vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'depth-lens');
         return ds.every((d) => codeOf(d) !== 'external-missing') && ds.every((d) => d.severity !== vscode.DiagnosticSeverity.Error) ? true : undefined;
       }, 30_000);
+      // the lenses follow the bytes too (their cached worker runs are dropped): W = I, then W = 2I
+      const lensWith = (text: string) => waitFor(`a code lens with '${text}'`, async () => {
+        const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri, 100);
+        return (lenses ?? []).some((l) => l.command?.title.includes(text)) ? true : undefined;
+      }, 30_000);
+      await lensWith('‖W − I‖ = 0');
+      new DataView(bytes.buffer).setFloat64(0, 2, true);
+      new DataView(bytes.buffer).setFloat64(24, 2, true);
+      await vscode.workspace.fs.writeFile(bin, bytes);
+      await lensWith('‖W − I‖ = 1');
       await vscode.workspace.fs.delete(bin);
       await depthLensDiagnostics(uri, (d) => d.some((x) => codeOf(x) === 'external-missing'));
     } finally {

@@ -313,6 +313,23 @@ test('bad parameters give precise errors; cancellation throws CancelledError', (
   assert.throws(() => analyzeConvergence(net, {}, { progress: () => undefined, isCancelled: () => true }), CancelledError);
 });
 
+test('wide layers: cancellation is noticed inside one layer\'s spectral norm, not only every 512 layers', () => {
+  // three random 120×120 layers (spectral norms by Lanczos); the caller cancels right after the first check
+  const rng = new Rng(17);
+  const layers: DenseLayer[] = Array.from({ length: 3 }, () => {
+    const w = new Float64Array(120 * 120);
+    rng.fillGaussian(w, 0, 1 / Math.sqrt(120));
+    return { kind: 'dense', weights: { rows: 120, cols: 120, data: w }, bias: new Float64Array(120), activation: 'relu' };
+  });
+  const generated: number[] = [];
+  const net = generatedNetwork(120, 3, (i) => { generated.push(i); return layers[i]; });
+  let checks = 0;
+  const ctx = { progress: () => undefined, isCancelled: () => ++checks > 1 };
+  assert.throws(() => analyzeConvergence(net, { probes: [new Array(120).fill(0.1)] }, ctx), CancelledError);
+  // layer 1 (index 0) is generated for its norm, which notices the cancellation; layer 2 never is
+  assert.ok(!generated.includes(1), `layers generated before the cancellation was noticed: ${generated.join(', ')}`);
+});
+
 test('the result survives structured clone (worker → host → webview)', () => {
   const res = analyzeConvergence(affineFamilyNetwork(convergentSpec, 50), { probes: [[1, 0.5]] });
   const copy = structuredClone(res);

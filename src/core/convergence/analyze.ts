@@ -34,7 +34,9 @@ export const CONVERGENCE_DEFAULTS = {
 };
 
 const NORMS: readonly ConvergenceNorm[] = ['2', '1', 'inf', 'fro'];
+/** layers between progress/cancellation checks, and the multiply-adds (≈ width² per layer) that force one sooner */
 const CHECKPOINT_EVERY = 512;
+const CHECKPOINT_WORK = 2e7;
 
 interface ResolvedProbe { name: string; x: Float64Array }
 
@@ -173,8 +175,14 @@ export function analyzeConvergence(network: Network, params: ConvergenceParams =
   const work = new Float64Array(width * width);
 
   let gi = 0;
+  let workSinceCheck = 0;
   for (let i = 0; i <= last; i++) {
-    if (i % CHECKPOINT_EVERY === 0) checkpoint(ctx, i / (last + 1), `convergence: layer ${i + 1} of ${last + 1}`);
+    // wide layers cost ~width² (norms, forward, partial products) or more: check by work, not only by count
+    workSinceCheck += network.inWidth(i) * network.outWidth(i) * (1 + P);
+    if (i % CHECKPOINT_EVERY === 0 || workSinceCheck > CHECKPOINT_WORK) {
+      checkpoint(ctx, i / (last + 1), `convergence: layer ${i + 1} of ${last + 1}`);
+      workSinceCheck = 0;
+    }
     while (gi < groups.length - 1 && groups[gi].start + groups[gi].count <= i) gi++;
     const fam = groups[gi] && groups[gi].start <= i ? affine[gi] : null;
     const k = i + 1;
@@ -194,11 +202,11 @@ export function analyzeConvergence(network: Network, params: ConvergenceParams =
     } else {
       layer = network.layer(i);
       if (inRun && layer.kind === 'dense') {
-        const terms = denseTerms(layer, mNorm, work, inTail);
+        const terms = denseTerms(layer, mNorm, work, inTail, ctx);
         normWminusI[i] = terms.normWminusI; normB[i] = terms.normB;
         if (inTail) { tailLogAbsDet += terms.logAbsDet; tailDenseLayers++; }
       } else if (inRun && layer.kind === 'residual') {
-        const terms = residualTerms(layer, mNorm);
+        const terms = residualTerms(layer, mNorm, ctx);
         s1Term[i] = terms.s1; s2Term[i] = terms.s2;
       }
     }

@@ -17,19 +17,23 @@
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import type { DenseMatrix } from '../linalg/dense';
 import { frobeniusNorm, infNorm, oneNorm, spectralNorm, vectorNorm, type MatrixNorm } from '../linalg/norms';
+import type { AnalysisContext } from '../context';
 import type { Activation, DenseLayer, FamilyInfo, ResidualBlock, ScaleLaw } from '../network/model';
 
 export type AffineFamilyInfo = Extract<FamilyInfo, { kind: 'affine' }>;
 
-/** Any matrix norm; '2' uses a closed form for 2×2 (the common toy width) and ml-matrix's SVD otherwise. */
-export function matrixNormOf(m: DenseMatrix, norm: MatrixNorm): number {
+/**
+ * Any matrix norm; '2' uses a closed form for 2×2 (the common toy width) and linalg's spectralNorm
+ * otherwise (which checks `ctx` for cancellation while it iterates on wide matrices).
+ */
+export function matrixNormOf(m: DenseMatrix, norm: MatrixNorm, ctx?: AnalysisContext): number {
   switch (norm) {
     case '1': return oneNorm(m);
     case 'inf': return infNorm(m);
     case 'fro': return frobeniusNorm(m);
     case '2':
       if (m.rows === 2 && m.cols === 2) return spectralNorm2x2(m.data[0], m.data[1], m.data[2], m.data[3]);
-      return spectralNorm(m);
+      return spectralNorm(m, ctx);
   }
 }
 
@@ -74,14 +78,14 @@ export interface DenseTerms {
 }
 
 /** Generic dense layer: W − I materialised in `work` (length ≥ m², reused across layers). */
-export function denseTerms(layer: DenseLayer, norm: MatrixNorm, work: Float64Array, withDet: boolean): DenseTerms {
+export function denseTerms(layer: DenseLayer, norm: MatrixNorm, work: Float64Array, withDet: boolean, ctx?: AnalysisContext): DenseTerms {
   const { rows, cols, data } = layer.weights;
   if (rows !== cols) return { normWminusI: NaN, normB: vectorNorm(layer.bias, norm), logAbsDet: NaN };
   const n = rows;
   const w = work.subarray(0, n * n);
   w.set(data);
   for (let i = 0; i < n; i++) w[i * n + i] -= 1;
-  const normWminusI = matrixNormOf({ rows: n, cols: n, data: w }, norm);
+  const normWminusI = matrixNormOf({ rows: n, cols: n, data: w }, norm, ctx);
   let det = NaN;
   if (withDet) {
     w.set(data);
@@ -97,9 +101,9 @@ export interface ResidualTerms {
   s2: number;
 }
 
-export function residualTerms(block: ResidualBlock, norm: MatrixNorm): ResidualTerms {
+export function residualTerms(block: ResidualBlock, norm: MatrixNorm, ctx?: AnalysisContext): ResidualTerms {
   const K = block.branch.length;
-  const wNorms = block.branch.map((l) => matrixNormOf(l.weights, norm));
+  const wNorms = block.branch.map((l) => matrixNormOf(l.weights, norm, ctx));
   let s1 = 1;
   for (const v of wNorms) s1 *= v;
   let s2 = 0;
