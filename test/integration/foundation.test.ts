@@ -177,7 +177,7 @@ describe('Foundation slice', () => {
       assert.equal(worker.stats.crashes, crashes + 1, 'the run did meet the exit');
       assert.deepEqual(vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'depth-lens').map(codeOf), []);
       const titles = await codeLensTitles(uri, 2);
-      assert.equal(titles[0], '2 layers · widths 2×2, 1 · 9 parameters');
+      assert.equal(titles[0], '2 layers · widths 2 (×2), 1 · 9 parameters');
     } finally {
       const undo = new vscode.WorkspaceEdit();
       undo.delete(uri, new vscode.Range(doc.positionAt(doc.getText().length - 1), doc.positionAt(doc.getText().length)));
