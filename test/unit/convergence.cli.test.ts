@@ -2,18 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { convergenceCommand } from '../../src/cli/commands/convergence';
-import { UsageError, type CliIo } from '../../src/cli/command';
-
-function memoryIo(files: Record<string, string>): CliIo {
-  return {
-    readFile: (p) => {
-      if (!(p in files)) throw new Error(`ENOENT: no such file or directory, open '${p}'`);
-      return new TextEncoder().encode(files[p]);
-    },
-    writeFile: () => { throw new Error('not expected'); },
-    progress: () => undefined,
-  };
-}
+import { UsageError } from '../../src/cli/command';
+import { memoryIo } from './convergence.helpers';
 
 function family(count: number, identity: number, matrix: number[][], wScale: { offset: number; power: number }, vector: number[], bScale: { offset: number; power: number }, probes: Record<string, number[]>) {
   return JSON.stringify({

@@ -5,6 +5,7 @@
  */
 import type { DenseMatrix } from '../../src/core/linalg/dense';
 import type { Activation, FamilyInfo, InputSpec, Layer, Network, ScaleLaw } from '../../src/core/network/model';
+import type { CliIo } from '../../src/cli/command';
 
 export interface AffineSpec {
   identity: number;
@@ -109,4 +110,16 @@ export function matNorm(m: number, a: ArrayLike<number>, norm: '2' | '1' | 'inf'
     best = Math.max(best, s);
   }
   return best;
+}
+
+/** CLI I/O over in-memory files (name → text); writing is a test failure. */
+export function memoryIo(files: Record<string, string>): CliIo {
+  return {
+    readFile: (p) => {
+      if (!(p in files)) throw new Error(`ENOENT: no such file or directory, open '${p}'`);
+      return new TextEncoder().encode(files[p]);
+    },
+    writeFile: () => { throw new Error('not expected'); },
+    progress: () => undefined,
+  };
 }

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { analyzeConvergence } from '../../src/core/convergence';
 import { convergenceCommand } from '../../src/cli/commands/convergence';
-import { UsageError, type CliIo } from '../../src/cli/command';
+import { UsageError } from '../../src/cli/command';
 import { forwardTrace } from '../../src/core/network/forward';
 import type { Network } from '../../src/core/network/model';
 import { parseNetworkText } from '../../src/core/network/parse';
@@ -17,22 +17,12 @@ import { BadParamsError } from '../../src/worker/handlers/common';
 import { convergenceHandlers } from '../../src/worker/handlers/convergence';
 import type { ParsedDocument } from '../../src/worker/documents';
 import { spectralNormRef } from './convergence.helpers';
+import { memoryIo } from './convergence.helpers';
 
 function parse(doc: object): Network {
   const r = parseNetworkText(JSON.stringify({ format: 'depth-lens/network@1', ...doc }));
   assert.ok(r.network, r.diagnostics.map((d) => d.message).join('; '));
   return r.network;
-}
-
-function memoryIo(files: Record<string, string>): CliIo {
-  return {
-    readFile: (p) => {
-      if (!(p in files)) throw new Error(`ENOENT: no such file or directory, open '${p}'`);
-      return new TextEncoder().encode(files[p]);
-    },
-    writeFile: () => { throw new Error('not expected'); },
-    progress: () => undefined,
-  };
 }
 
 /** Every recorded N_k(x) equals the plain forward pass (relative 1e-13), and the built-in check says so. */

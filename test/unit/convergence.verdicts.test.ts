@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { analyzeConvergence, fitPowerLaw, summability } from '../../src/core/convergence';
 import { convergenceCommand } from '../../src/cli/commands/convergence';
-import { UsageError, type CliIo } from '../../src/cli/command';
+import { UsageError } from '../../src/cli/command';
 import { fromRows, zeros } from '../../src/core/linalg/dense';
 import { explicitNetwork, type Layer } from '../../src/core/network/model';
 import { parseNetworkText } from '../../src/core/network/parse';
@@ -16,17 +16,7 @@ import { Rng } from '../../src/core/rng';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { affineFamilyNetwork } from './convergence.helpers';
-
-function memoryIo(files: Record<string, string>): CliIo {
-  return {
-    readFile: (p) => {
-      if (!(p in files)) throw new Error(`ENOENT: no such file or directory, open '${p}'`);
-      return new TextEncoder().encode(files[p]);
-    },
-    writeFile: () => { throw new Error('not expected'); },
-    progress: () => undefined,
-  };
-}
+import { memoryIo } from './convergence.helpers';
 
 const scalar = (w: number, b: number, activation: 'relu' | 'linear' = 'relu'): Layer => ({ kind: 'dense', weights: fromRows([[w]]), bias: Float64Array.of(b), activation });
 

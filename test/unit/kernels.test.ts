@@ -9,10 +9,11 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Rng } from '../../src/core/rng';
-import { explicitNetwork, type DenseLayer, type Layer, type Network } from '../../src/core/network/model';
+import { type DenseLayer, type Network } from '../../src/core/network/model';
 import { denseBatch, forwardBatch, type BatchResult } from '../../src/core/activation/batch';
 import { packPanels, setWasmKernelsEnabled, wasmKernelsAvailable, WasmKernels } from '../../src/core/kernels/wasm';
 import type { AnalysisContext } from '../../src/core/context';
+import { randomNetwork as randomNetworkOf } from './random-networks';
 
 afterEach(() => setWasmKernelsEnabled(true));
 
@@ -161,26 +162,8 @@ test('WebAssembly kernels refuse views from elsewhere, short views, and memory p
 
 // ---- forwardBatch on both engines against a textbook forward pass ----
 
-function randomDense(rng: Rng, m: number, n: number, activation: 'relu' | 'linear' = 'relu'): DenseLayer {
-  return { kind: 'dense', weights: { rows: m, cols: n, data: gaussian(rng, m * n, Math.sqrt(2 / Math.max(n, 1))) }, bias: gaussian(rng, m, 0.1), activation };
-}
-
-/** plan: a number = a dense ReLU layer of that width; {res: widths} = a residual block with those inner widths */
-function randomNetwork(seed: number, dim: number, plan: readonly (number | { res: number[] })[], outDim: number): Network {
-  const rng = new Rng(seed);
-  const layers: Layer[] = [];
-  let width = dim;
-  for (const p of plan) {
-    if (typeof p === 'number') { layers.push(randomDense(rng, p, width)); width = p; continue; }
-    const branch: DenseLayer[] = [];
-    let w = width;
-    for (const h of p.res) { branch.push(randomDense(rng, h, w)); w = h; }
-    branch.push(randomDense(rng, width, w, 'linear'));
-    layers.push({ kind: 'residual', branch, activation: 'relu' });
-  }
-  if (outDim > 0) layers.push(randomDense(rng, outDim, width, 'linear'));
-  return explicitNetwork({ dim, probes: [] }, layers);
-}
+/** the kernels' networks: biases N(0, 0.1²) */
+const randomNetwork = (seed: number, dim: number, plan: readonly (number | { res: number[] })[], outDim: number) => randomNetworkOf(seed, dim, plan, outDim, 0.1);
 
 /** One sample through the network, sums in order of j: every unit's post-activation values. */
 function textbookUnits(net: Network, x: Float64Array): Float64Array[] {

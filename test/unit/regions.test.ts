@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Rng } from '../../src/core/rng';
 import { fromRows } from '../../src/core/linalg/dense';
-import { explicitNetwork, type DenseLayer, type Layer, type Network } from '../../src/core/network/model';
+import { explicitNetwork, type DenseLayer, type Network } from '../../src/core/network/model';
 import { forward } from '../../src/core/network/forward';
 import { packedPattern } from '../../src/core/activation/pointwise';
 import { forwardBatch } from '../../src/core/activation/batch';
@@ -20,34 +20,12 @@ import type { RegionsResult } from '../../src/shared/analyses/activations';
 import { CancelledError, silentContext, type AnalysisContext } from '../../src/core/context';
 import { newWork } from '../../src/core/regions/limits';
 import { parseNetworkText } from '../../src/core/network/parse';
+import { randomNetwork } from './random-networks';
 
 function dense(rows: number[][], bias: number[], activation: 'relu' | 'linear' = 'relu'): DenseLayer {
   return { kind: 'dense', weights: fromRows(rows), bias: Float64Array.from(bias), activation };
 }
 
-function randomDense(rng: Rng, m: number, n: number, activation: 'relu' | 'linear' = 'relu'): DenseLayer {
-  const w = new Float64Array(m * n);
-  rng.fillGaussian(w, 0, Math.sqrt(2 / n));
-  const b = new Float64Array(m);
-  rng.fillGaussian(b, 0, 0.3);
-  return { kind: 'dense', weights: { rows: m, cols: n, data: w }, bias: b, activation };
-}
-
-function randomNetwork(seed: number, dim: number, plan: readonly (number | { res: number[] })[], outDim: number): Network {
-  const rng = new Rng(seed);
-  const layers: Layer[] = [];
-  let width = dim;
-  for (const p of plan) {
-    if (typeof p === 'number') { layers.push(randomDense(rng, p, width)); width = p; continue; }
-    const branch: DenseLayer[] = [];
-    let w = width;
-    for (const h of p.res) { branch.push(randomDense(rng, h, w)); w = h; }
-    branch.push(randomDense(rng, width, w, 'linear'));
-    layers.push({ kind: 'residual', branch, activation: 'relu' });
-  }
-  layers.push(randomDense(rng, outDim, width, 'linear'));
-  return explicitNetwork({ dim, probes: [] }, layers);
-}
 
 const binom2 = (m: number) => (m * (m - 1)) / 2;
 
