@@ -8,6 +8,7 @@
 import { hashRgb } from '../../src/core/activation/pattern';
 import type { Region, RegionGridResult, SlicePlane } from '../../src/shared/analyses/activations';
 import { themeColors } from '../common/theme';
+import { HoverCanvas } from '../common/hoverCanvas';
 
 /** Room for tick labels around the plot area, in CSS pixels. */
 const MARGIN = { left: 48, right: 12, top: 10, bottom: 34 };
@@ -18,7 +19,7 @@ interface Box { smin: number; smax: number; tmin: number; tmax: number }
 export class RegionMap {
   readonly element: HTMLDivElement;
   readonly canvas: HTMLCanvasElement;
-  private readonly tooltip: HTMLDivElement;
+  private readonly view: HoverCanvas;
   private plane: SlicePlane | undefined;
   private regions: readonly Region[] = [];
   /** per region: smin, smax, tmin, tmax of its polygon */
@@ -33,17 +34,11 @@ export class RegionMap {
     private readonly describe: (region: Region) => string,
     private readonly onPick: (s: number, t: number) => void,
   ) {
-    this.element = document.createElement('div');
-    this.element.className = 'region-map';
-    this.canvas = document.createElement('canvas');
-    this.canvas.setAttribute('role', 'img');
-    this.canvas.setAttribute('data-testid', 'region-map');
-    this.tooltip = document.createElement('div');
-    this.tooltip.className = 'region-tooltip';
-    this.tooltip.hidden = true;
-    this.element.append(this.canvas, this.tooltip);
+    this.view = new HoverCanvas('region-map', 'region-tooltip', 'region-map');
+    this.element = this.view.element;
+    this.canvas = this.view.canvas;
     this.canvas.addEventListener('mousemove', (e) => this.hover(e));
-    this.canvas.addEventListener('mouseleave', () => { this.tooltip.hidden = true; this.setHovered(undefined); });
+    this.canvas.addEventListener('mouseleave', () => this.setHovered(undefined));
     this.canvas.addEventListener('click', (e) => {
       const p = this.toPlane(e);
       if (p) this.onPick(p[0], p[1]);
@@ -238,16 +233,9 @@ export class RegionMap {
     const p = this.toPlane(e);
     const r = p ? this.regionAt(p[0], p[1]) : undefined;
     this.setHovered(r);
-    if (!p || (!r && !this.grid)) { this.tooltip.hidden = true; return; }
+    if (!p || (!r && !this.grid)) { this.view.hideTip(); return; }
     const where = `(${tickLabel(p[0], 4)}, ${tickLabel(p[1], 4)})`;
-    this.tooltip.textContent = r ? `${where}\n${this.describe(r)}` : `${where}\nclick to analyse this point`;
-    this.tooltip.hidden = false;
-    const rect = this.canvas.getBoundingClientRect();
-    const x = e.clientX - rect.left, y = e.clientY - rect.top;
-    // keep the tooltip inside the map: flip to the left on the right half
-    this.tooltip.style.left = x > rect.width / 2 ? '' : `${x + 14}px`;
-    this.tooltip.style.right = x > rect.width / 2 ? `${rect.width - x + 14}px` : '';
-    this.tooltip.style.top = `${y + 14}px`;
+    this.view.showTip(e, r ? `${where}\n${this.describe(r)}` : `${where}\nclick to analyse this point`);
   }
 }
 

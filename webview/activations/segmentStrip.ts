@@ -7,6 +7,7 @@ import { hashColor } from '../../src/core/activation/pattern';
 import type { SegmentResult } from '../../src/shared/analyses/activations';
 import { themeColors } from '../common/theme';
 import { niceTicks, tickLabel } from './regionMap';
+import { HoverCanvas } from '../common/hoverCanvas';
 
 const MARGIN = { left: 48, right: 12, top: 8, bottom: 34 };
 const STRIP_HEIGHT = 36;
@@ -15,7 +16,7 @@ const MAX_WIDTH = 720;
 export class SegmentStrip {
   readonly element: HTMLDivElement;
   readonly canvas: HTMLCanvasElement;
-  private readonly tooltip: HTMLDivElement;
+  private readonly view: HoverCanvas;
   private result: SegmentResult | undefined;
   private marker: number | undefined;
   private plotW = 0;
@@ -24,17 +25,10 @@ export class SegmentStrip {
     private readonly describe: (piece: number) => string,
     private readonly onPick: (x: number) => void,
   ) {
-    this.element = document.createElement('div');
-    this.element.className = 'segment-strip';
-    this.canvas = document.createElement('canvas');
-    this.canvas.setAttribute('role', 'img');
-    this.canvas.setAttribute('data-testid', 'segment-strip');
-    this.tooltip = document.createElement('div');
-    this.tooltip.className = 'segment-tooltip';
-    this.tooltip.hidden = true;
-    this.element.append(this.canvas, this.tooltip);
+    this.view = new HoverCanvas('segment-strip', 'segment-tooltip', 'segment-strip');
+    this.element = this.view.element;
+    this.canvas = this.view.canvas;
     this.canvas.addEventListener('mousemove', (e) => this.hover(e));
-    this.canvas.addEventListener('mouseleave', () => { this.tooltip.hidden = true; });
     this.canvas.addEventListener('click', (e) => {
       const x = this.toX(e);
       if (x !== undefined) this.onPick(x);
@@ -140,13 +134,7 @@ export class SegmentStrip {
   private hover(e: MouseEvent): void {
     const x = this.toX(e);
     const k = x !== undefined ? this.pieceAt(x) : undefined;
-    if (x === undefined || k === undefined) { this.tooltip.hidden = true; return; }
-    this.tooltip.textContent = `x = ${tickLabel(x, 4)}\n${this.describe(k)}`;
-    this.tooltip.hidden = false;
-    const rect = this.canvas.getBoundingClientRect();
-    const px = e.clientX - rect.left, py = e.clientY - rect.top;
-    this.tooltip.style.left = px > rect.width / 2 ? '' : `${px + 14}px`;
-    this.tooltip.style.right = px > rect.width / 2 ? `${rect.width - px + 14}px` : '';
-    this.tooltip.style.top = `${py + 14}px`;
+    if (x === undefined || k === undefined) { this.view.hideTip(); return; }
+    this.view.showTip(e, `x = ${tickLabel(x, 4)}\n${this.describe(k)}`);
   }
 }

@@ -4,6 +4,7 @@
  * Hover shows the entry; colours come from a diverging (signed data) or sequential scale.
  */
 import { parseColor, themeColors } from './theme';
+import { HoverCanvas } from './hoverCanvas';
 
 export interface HeatmapData {
   rows: number;
@@ -27,23 +28,17 @@ export interface HeatmapOptions {
 export class Heatmap {
   readonly element: HTMLDivElement;
   readonly canvas: HTMLCanvasElement;
-  private readonly tooltip: HTMLDivElement;
+  private readonly view: HoverCanvas;
   private data: HeatmapData | undefined;
   private maxAbs = 1;
   private min = 0;
   private max = 1;
 
   constructor(private readonly options: HeatmapOptions) {
-    this.element = document.createElement('div');
-    this.element.className = 'heatmap';
-    this.canvas = document.createElement('canvas');
-    this.canvas.setAttribute('role', 'img');
-    this.tooltip = document.createElement('div');
-    this.tooltip.className = 'heatmap-tooltip';
-    this.tooltip.hidden = true;
-    this.element.append(this.canvas, this.tooltip);
+    this.view = new HoverCanvas('heatmap', 'heatmap-tooltip');
+    this.element = this.view.element;
+    this.canvas = this.view.canvas;
     this.canvas.addEventListener('mousemove', (e) => this.hover(e));
-    this.canvas.addEventListener('mouseleave', () => { this.tooltip.hidden = true; });
   }
 
   /** Largest |value| (diverging) or [min, max] used by the colour scale. */
@@ -107,13 +102,10 @@ export class Heatmap {
     const rect = this.canvas.getBoundingClientRect();
     const j = Math.floor(((e.clientX - rect.left) / rect.width) * d.cols);
     const i = Math.floor(((e.clientY - rect.top) / rect.height) * d.rows);
-    if (i < 0 || j < 0 || i >= d.rows || j >= d.cols) { this.tooltip.hidden = true; return; }
+    if (i < 0 || j < 0 || i >= d.rows || j >= d.cols) { this.view.hideTip(); return; }
     const v = d.data[i * d.cols + j];
     const fmt = this.options.format ?? ((x: number) => x.toPrecision(6));
-    this.tooltip.textContent = `${this.options.rowLabel ?? 'row'} ${i + 1}, ${this.options.colLabel ?? 'col'} ${j + 1}: ${fmt(v)}`;
-    this.tooltip.hidden = false;
-    this.tooltip.style.left = `${e.clientX - rect.left + 12}px`;
-    this.tooltip.style.top = `${e.clientY - rect.top + 12}px`;
+    this.view.showTip(e, `${this.options.rowLabel ?? 'row'} ${i + 1}, ${this.options.colLabel ?? 'col'} ${j + 1}: ${fmt(v)}`);
   }
 }
 
