@@ -17,6 +17,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { affineFamilyNetwork } from './convergence.helpers';
 import { memoryIo } from './convergence.helpers';
+import { fmtExponent } from '../../src/core/convergence/format';
 
 const scalar = (w: number, b: number, activation: 'relu' | 'linear' = 'relu'): Layer => ({ kind: 'dense', weights: fromRows([[w]]), bias: Float64Array.of(b), activation });
 
@@ -213,4 +214,9 @@ test('numeric options go through decimal(): hex, blanks and overflow are usage e
   const ok = JSON.parse((await cli('half.network.json', '--json', '--tail-from', '150', '--probe', '1e-1, 2.5')).stdout);
   assert.deepEqual(ok.tail, { from: 150, to: 200 });
   assert.deepEqual(ok.probes[0].x, [0.1, 2.5]);
+});
+
+test('fitted exponents read to three decimals: a slope of 1e-30 on constant terms is 0.000', () => {
+  assert.deepEqual([2.01372, 1.2196, -1.25e-30, 4.3e-16, -0.0004, 0.9996, 12345, NaN, Infinity].map(fmtExponent),
+    ['2.014', '1.220', '0.000', '0.000', '0.000', '1.000', '12350', 'n/a', '∞']);
 });

@@ -11,6 +11,7 @@ import { LinePlot, type SeriesSpec } from '../common/linePlot';
 import { onThemeChange, themeColors } from '../common/theme';
 import { banner, button, docLinks, el, formatNumber, Progress, section, select } from '../common/ui';
 import type { ConvergenceNorm, ConvergenceResult, PowerLawFit, Verdict, VerdictStatus } from '../../src/shared/analyses/convergence';
+import { fmtExponent } from '../../src/core/convergence/format';
 import './convergence.css';
 
 interface ConvergenceState extends PanelState {
@@ -240,8 +241,8 @@ function sequenceNumbers(r: ConvergenceResult): Float64Array {
 
 function fitLabel(name: string, fit: PowerLawFit): string {
   const d = fit.drift;
-  const drift = d ? `; halves ${formatNumber(d.pFirst, 3)} → ${formatNumber(d.pSecond, 3)}${d.reachesOne ? ' (drifting to 1)' : ''}` : '';
-  return `fit ${name}: p = ${formatNumber(fit.p)} [${formatNumber(fit.lo)}, ${formatNumber(fit.hi)}] on ${fit.from}–${fit.to}${drift}`;
+  const drift = d ? `; halves ${fmtExponent(d.pFirst)} → ${fmtExponent(d.pSecond)}${d.reachesOne ? ' (drifting to 1)' : ''}` : '';
+  return `fit ${name}: p = ${fmtExponent(fit.p)} [${fmtExponent(fit.lo)}, ${fmtExponent(fit.hi)}] on ${fit.from}–${fit.to}${drift}`;
 }
 
 /** C·k^(−p) over the fit range, null elsewhere (dashed in the plot); undefined when there is no power fit. */

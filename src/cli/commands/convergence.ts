@@ -6,7 +6,7 @@ import { parseMaxSize } from './check';
 import { decimal } from '../numbers';
 import { analyzeConvergence, ConvergenceParamsError } from '../../core/convergence/analyze';
 import { layerSpan } from '../../core/convergence/runs';
-import { fmt } from '../../core/convergence/verdicts';
+import { fmt, fmtExponent } from '../../core/convergence/format';
 import type { AnalysisContext } from '../../core/context';
 import type { ConvergenceNorm, ConvergenceResult, PowerLawFit, SeriesSummary, Verdict } from '../../shared/analyses/convergence';
 
@@ -188,8 +188,8 @@ function fitLine(f: PowerLawFit): string {
   const layers = layerSpan(f.from, f.to);
   if (f.kind === 'zero') return `all ${f.zeros} terms on ${layers} are exactly 0`;
   if (f.kind === 'insufficient') return `no tail fit (${f.points} positive and ${f.zeros} zero terms on ${layers}; at least ${f.minPoints} needed)`;
-  const drift = f.drift ? `; halves ${fmt(f.drift.pFirst)} → ${fmt(f.drift.pSecond)}${f.drift.reachesOne ? ', drifting toward 1' : ''}` : '';
-  return `tail p = ${fmt(f.p)} [${fmt(f.lo)}, ${fmt(f.hi)}] on ${layers}${drift}`;
+  const drift = f.drift ? `; halves ${fmtExponent(f.drift.pFirst)} → ${fmtExponent(f.drift.pSecond)}${f.drift.reachesOne ? ', drifting toward 1' : ''}` : '';
+  return `tail p = ${fmtExponent(f.p)} [${fmtExponent(f.lo)}, ${fmtExponent(f.hi)}] on ${layers}${drift}`;
 }
 
 function vec(x: ArrayLike<number>): string {

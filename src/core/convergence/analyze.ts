@@ -21,7 +21,8 @@ import { extrapolatedTailSum, fitPowerLaw, summability } from './fit';
 import { defaultRun, layerSpan, mixedRunNote, runNotes, widthPreservingRuns } from './runs';
 import { affineFamilyTerms, type AffineFamilyTerms, denseTerms, residualTerms, scaleAt } from './terms';
 import { AffineStep, denseForward, linearPartDiffFro, linearPartFro, pushAffineDense, pushAffineResidual, residualForward } from './stepper';
-import { buildVerdicts, fmt } from './verdicts';
+import { buildVerdicts } from './verdicts';
+import { fmt } from './format';
 
 export const CONVERGENCE_DEFAULTS = {
   norm: '2' as ConvergenceNorm,

@@ -4,4 +4,5 @@ export { fitPowerLaw, summability, extrapolatedTailSum, studentTQuantile, studen
 export { recordedDepths } from './depths';
 export { AffineFamilyTerms, matrixNormOf, spectralNorm2x2, logAbsDet, scaleAt } from './terms';
 export { DECAY_EXPONENT, COHERENT_FRACTION } from './verdicts';
+export { fmt, fmtExponent } from './format';
 export { widthPreservingRuns, defaultRun } from './runs';

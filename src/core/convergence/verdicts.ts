@@ -20,6 +20,7 @@
  */
 import type { LayerGroup } from '../network/model';
 import { summability } from './fit';
+import { fmt, fmtExponent } from './format';
 import type {
   ConvergenceResult, LayerRangeReport, NecessaryVerdict, PowerLawFit, SeriesSummary, Verdict, VerdictStatus,
 } from '../../shared/analyses/convergence';
@@ -49,26 +50,17 @@ export function buildVerdicts(base: ConvergenceBase, inputs: VerdictInputs): Con
   };
 }
 
-export function fmt(x: number): string {
-  if (Number.isNaN(x)) return 'n/a';
-  if (!Number.isFinite(x)) return x > 0 ? '∞' : '−∞';
-  if (x === 0) return '0';
-  const a = Math.abs(x);
-  if (a >= 1e-3 && a < 1e5) return String(Number(x.toPrecision(4)));
-  return x.toExponential(3).replace('e+', 'e');
-}
-
 export function fitText(fit: PowerLawFit): string {
   const layers = fit.from === fit.to ? `layer ${fit.from}` : `layers ${fit.from}–${fit.to}`;
   if (fit.kind === 'zero') return `all ${fit.zeros} terms on ${layers} are exactly 0`;
   if (fit.kind === 'insufficient') return `too few terms on ${layers} to fit a tail (${fit.points} positive, ${fit.zeros} zero; a fit needs at least ${Math.max(3, fit.minPoints)})`;
-  return `terms ≈ C·k^(−p), p = ${fmt(fit.p)}, ${Math.round(fit.confidence * 100)}% interval [${fmt(fit.lo)}, ${fmt(fit.hi)}] (fit on ${layers}, ${fit.points} points)${driftText(fit)}`;
+  return `terms ≈ C·k^(−p), p = ${fmtExponent(fit.p)}, ${Math.round(fit.confidence * 100)}% interval [${fmtExponent(fit.lo)}, ${fmtExponent(fit.hi)}] (fit on ${layers}, ${fit.points} points)${driftText(fit)}`;
 }
 
 function driftText(fit: PowerLawFit): string {
   const d = fit.drift;
   if (!d) return '; drift not checked (too few points per half)';
-  const halves = `local exponent ${fmt(d.pFirst)} on the first half of the tail, ${fmt(d.pSecond)} on the second`;
+  const halves = `local exponent ${fmtExponent(d.pFirst)} on the first half of the tail, ${fmtExponent(d.pSecond)} on the second`;
   if (d.reachesOne) return `; ${halves}: it drifts toward 1 and, continued in log k, reaches 1 near layer ${fmt(d.crossing)} — one power law does not describe this tail`;
   if (d.towardOne) return `; ${halves} (moving toward 1, but too slowly to reach it before layer ${fit.to}³ = ${fmt(Math.pow(fit.to, 3))})`;
   return `; ${halves}`;
@@ -228,7 +220,7 @@ function pointwiseVerdict(b: ConvergenceBase, inp: VerdictInputs): Verdict {
     const lastNorm = p.norms[p.norms.length - 1];
     const { length, displacement } = p.tailPath;
     if (f.kind === 'power' && f.hi < DECAY_EXPONENT && !f.drift?.reachesOne && inp.tailMinIncrement[i] >= 1e-12 * Math.max(1, lastNorm)) {
-      diverging.push(`${p.name}: the increments do not tend to 0 (≥ ${fmt(inp.tailMinIncrement[i])} on every tail layer; p = ${fmt(f.p)}, interval [${fmt(f.lo)}, ${fmt(f.hi)}]), ‖N_${b.sequence.last}‖ = ${fmt(lastNorm)}`);
+      diverging.push(`${p.name}: the increments do not tend to 0 (≥ ${fmt(inp.tailMinIncrement[i])} on every tail layer; p = ${fmtExponent(f.p)}, interval [${fmtExponent(f.lo)}, ${fmtExponent(f.hi)}]), ‖N_${b.sequence.last}‖ = ${fmt(lastNorm)}`);
     } else if (summability(f) === 'fails') {
       const text = `${p.name}: the increments are not summable (${fitText(f)}); over the tail they ${displacement >= COHERENT_FRACTION * length ? 'add up' : 'largely cancel'} (net displacement ${fmt(displacement)} of path length ${fmt(length)})`;
       (displacement >= COHERENT_FRACTION * length ? diverging : cancelling).push(text);
