@@ -90,6 +90,8 @@ export interface Column<R> {
   /** right-align numbers */
   numeric?: boolean;
   title?: string;
+  /** initial width ('12%'); give every column one or none (vscode-table's `columns`) */
+  width?: string;
 }
 
 /** A vscode-elements table; `onSelect` makes rows clickable (selected row gets aria-selected). */
@@ -98,6 +100,7 @@ export function table<R>(columns: Column<R>[], rows: readonly R[], onSelect?: (r
   t.setAttribute('zebra', '');
   t.setAttribute('bordered-columns', '');
   t.setAttribute('resizable', '');
+  if (columns.some((c) => c.width)) t.setAttribute('columns', JSON.stringify(columns.map((c) => c.width ?? 'auto')));
   const head = document.createElement('vscode-table-header');
   head.setAttribute('slot', 'header');
   for (const c of columns) {

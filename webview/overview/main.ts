@@ -78,13 +78,14 @@ function render(r: OverviewResult): void {
   const s = r.summary;
   summaryLine.textContent = `${s.name ? s.name + ' — ' : ''}${s.depth} layers, widths ${s.widthsText}, ${s.parameterCount.toLocaleString('en-US')} parameters${r.sampled ? ` (table shows ${r.rows.length} log-spaced layers)` : ''}`;
   tableHost.replaceChildren(table<OverviewLayerRow>([
-    { header: 'Layer', cell: (x) => String(x.layer), numeric: true },
-    { header: 'Type', cell: (x) => x.type },
-    { header: 'Shape', cell: (x) => x.shape, title: 'out×in (residual blocks: widths through the branch)' },
-    { header: 'Activation', cell: (x) => x.activation },
-    { header: '‖W‖₂', cell: (x) => formatNumber(x.normW), numeric: true, title: 'spectral norm; for residual blocks the product of the branch norms' },
-    { header: '‖W − I‖₂', cell: (x) => formatNumber(x.normWminusI), numeric: true, title: 'defined for square W' },
-    { header: '‖b‖₂', cell: (x) => formatNumber(x.normB), numeric: true },
+    // shapes like 400×400 need their room (vscode-table's default splits the width evenly)
+    { header: 'Layer', cell: (x) => String(x.layer), numeric: true, width: '9%' },
+    { header: 'Type', cell: (x) => x.type, width: '12%' },
+    { header: 'Shape', cell: (x) => x.shape, title: 'out×in (residual blocks: widths through the branch)', width: '17%' },
+    { header: 'Act.', cell: (x) => x.activation, title: 'activation', width: '10%' },
+    { header: '‖W‖₂', cell: (x) => formatNumber(x.normW), numeric: true, title: 'spectral norm; for residual blocks the product of the branch norms', width: '17%' },
+    { header: '‖W − I‖₂', cell: (x) => formatNumber(x.normWminusI), numeric: true, title: 'defined for square W', width: '18%' },
+    { header: '‖b‖₂', cell: (x) => formatNumber(x.normB), numeric: true, width: '17%' },
   ], r.rows, (row) => void showLayer(row.layer)));
   const x = r.rows.map((row) => row.layer);
   plot.render({
