@@ -28,6 +28,9 @@ export interface PlotSpec {
   logY?: boolean;
 }
 
+/** tick steps for an x axis of whole numbers: 1, 2, 5, 10, 20, 50, … */
+const INTEGER_INCREMENTS = Array.from({ length: 30 }, (_, i) => [1, 2, 5][i % 3] * 10 ** Math.floor(i / 3));
+
 export class LinePlot {
   readonly element: HTMLDivElement;
   private plot: uPlot | undefined;
@@ -78,11 +81,14 @@ export class LinePlot {
         bands.push({ series: [lowerIdx + 1, lowerIdx], fill: withAlpha(color, 0.18) });
       }
     });
-    const axis = (label: string, log?: boolean): uPlot.Axis => ({
+    const axis = (label: string, log?: boolean, integer?: boolean): uPlot.Axis => ({
       label, stroke: colors.foreground, grid: { stroke: colors.grid, width: 1 }, ticks: { stroke: colors.grid },
       // uPlot's default tick labels round small powers of ten to "0" on log axes
       ...(log ? { values: (_u: uPlot, splits: number[]) => splits.map(logTick) } : {}),
+      // layer numbers, widths, iterations: no ticks at layer 1.2
+      ...(integer && !log ? { incrs: INTEGER_INCREMENTS } : {}),
     });
+    const integerX = data[0].length > 0 && data[0].every((v) => v !== null && Number.isInteger(v));
     const opts: uPlot.Options = {
       title: spec.title,
       width: this.width(),
@@ -90,7 +96,7 @@ export class LinePlot {
       series,
       bands,
       scales: { x: { time: false, distr: spec.logX ? 3 : 1 }, y: { distr: spec.logY ? 3 : 1 } },
-      axes: [axis(spec.xLabel, spec.logX), axis(spec.yLabel, spec.logY)],
+      axes: [axis(spec.xLabel, spec.logX, integerX), axis(spec.yLabel, spec.logY)],
       legend: { show: true },
       cursor: { drag: { x: true, y: false } },
     };

@@ -79,7 +79,7 @@ function render(r: OverviewResult): void {
   summaryLine.textContent = `${s.name ? s.name + ' — ' : ''}${s.depth} layers, widths ${s.widthsText}, ${s.parameterCount.toLocaleString('en-US')} parameters${r.sampled ? ` (table shows ${r.rows.length} log-spaced layers)` : ''}`;
   tableHost.replaceChildren(table<OverviewLayerRow>([
     // shapes like 400×400 need their room (vscode-table's default splits the width evenly)
-    { header: 'Layer', cell: (x) => String(x.layer), numeric: true, width: '9%' },
+    { header: '#', cell: (x) => String(x.layer), numeric: true, title: 'layer', width: '9%' },
     { header: 'Type', cell: (x) => x.type, width: '12%' },
     { header: 'Shape', cell: (x) => x.shape, title: 'out×in (residual blocks: widths through the branch)', width: '17%' },
     { header: 'Act.', cell: (x) => x.activation, title: 'activation', width: '10%' },
