@@ -79,6 +79,10 @@ describe('Network overview panel', { timeout: 420_000 }, () => {
     await waitFor('the weight heatmap', async () => (await heat.getAttribute('data-rows')) === '2');
     assert.equal(await heat.getAttribute('data-cols'), '2');
     assert.match(await view.locator('[data-testid=heatmap-title]').innerText(), /layer 1: W \(2×2\) — hover for values; colour: blue > 0 > red, scaled to max \|w\| = 4$/);
+    // the panel renders all of this under a strict policy: scripts by nonce only, no inline styles
+    const csp = await view.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content');
+    assert.match(csp ?? '', /^default-src 'none'; style-src [^;]+; font-src [^;]+; img-src [^;]+ data: blob:; script-src 'nonce-[A-Za-z0-9_-]{24}'$/, csp ?? 'no CSP meta');
+    assert.doesNotMatch(csp ?? '', /unsafe-/);
     await wb.screenshot('overview-small');
   });
 

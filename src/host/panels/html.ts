@@ -11,7 +11,7 @@ export function renderWebviewHtml(webview: vscode.Webview, extensionUri: vscode.
   const asset = (...p: string[]) => webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, ...p)).toString();
   const csp = [
     "default-src 'none'",
-    `style-src ${webview.cspSource} 'unsafe-inline'`, // uPlot and lit set inline style attributes
+    `style-src ${webview.cspSource}`,
     `font-src ${webview.cspSource}`,
     `img-src ${webview.cspSource} data: blob:`,
     `script-src 'nonce-${n}'`,
