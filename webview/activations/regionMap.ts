@@ -8,7 +8,7 @@
 import { hashRgb } from '../../src/core/activation/pattern';
 import type { Region, RegionGridResult, SlicePlane } from '../../src/shared/analyses/activations';
 import { themeColors } from '../common/theme';
-import { HoverCanvas } from '../common/hoverCanvas';
+import { HoverCanvas, sizeCanvas } from '../common/canvas';
 
 /** Room for tick labels around the plot area, in CSS pixels. */
 const MARGIN = { left: 48, right: 12, top: 10, bottom: 34 };
@@ -112,13 +112,8 @@ export class RegionMap {
     this.plotW = Math.max(1, Math.round(spanS * scale));
     this.plotH = Math.max(1, Math.round(spanT * scale));
     const cssW = this.plotW + MARGIN.left + MARGIN.right, cssH = this.plotH + MARGIN.top + MARGIN.bottom;
-    const dpr = window.devicePixelRatio || 1;
-    this.canvas.width = Math.round(cssW * dpr);
-    this.canvas.height = Math.round(cssH * dpr);
-    this.canvas.style.width = `${cssW}px`;
-    this.canvas.style.height = `${cssH}px`;
-    const ctx = this.canvas.getContext('2d')!;
-    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    const ctx = sizeCanvas(this.canvas, cssW, cssH);
+    if (!ctx) return;
     const colors = themeColors();
     ctx.fillStyle = colors.background;
     ctx.fillRect(0, 0, cssW, cssH);

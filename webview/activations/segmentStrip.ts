@@ -7,7 +7,7 @@ import { hashColor } from '../../src/core/activation/pattern';
 import type { SegmentResult } from '../../src/shared/analyses/activations';
 import { themeColors } from '../common/theme';
 import { niceTicks, tickLabel } from './regionMap';
-import { HoverCanvas } from '../common/hoverCanvas';
+import { HoverCanvas, sizeCanvas } from '../common/canvas';
 
 const MARGIN = { left: 48, right: 12, top: 8, bottom: 34 };
 const STRIP_HEIGHT = 36;
@@ -78,13 +78,8 @@ export class SegmentStrip {
     const available = Math.max(240, Math.min(MAX_WIDTH, (this.element.parentElement?.clientWidth ?? MAX_WIDTH) - MARGIN.left - MARGIN.right));
     this.plotW = available;
     const cssW = available + MARGIN.left + MARGIN.right, cssH = STRIP_HEIGHT + MARGIN.top + MARGIN.bottom;
-    const dpr = window.devicePixelRatio || 1;
-    this.canvas.width = Math.round(cssW * dpr);
-    this.canvas.height = Math.round(cssH * dpr);
-    this.canvas.style.width = `${cssW}px`;
-    this.canvas.style.height = `${cssH}px`;
-    const ctx = this.canvas.getContext('2d')!;
-    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    const ctx = sizeCanvas(this.canvas, cssW, cssH);
+    if (!ctx) return;
     const colors = themeColors();
     ctx.fillStyle = colors.background;
     ctx.fillRect(0, 0, cssW, cssH);

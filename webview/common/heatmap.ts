@@ -4,7 +4,7 @@
  * Hover shows the entry; colours come from a diverging (signed data) or sequential scale.
  */
 import { parseColor, themeColors } from './theme';
-import { HoverCanvas } from './hoverCanvas';
+import { HoverCanvas } from './canvas';
 
 export interface HeatmapData {
   rows: number;

@@ -4,6 +4,7 @@
  * Both are densities (the histogram is count / (trials · bin width)), so they share the y axis.
  */
 import { themeColors } from '../common/theme';
+import { sizeCanvas } from '../common/canvas';
 
 export interface HistogramSpec {
   readonly title: string;
@@ -83,15 +84,9 @@ export class HistogramPlot {
     const spec = this.spec;
     if (!spec) return;
     const colors = themeColors();
-    const dpr = window.devicePixelRatio || 1;
     const W = this.width(), H = this.height;
-    this.canvas.width = Math.round(W * dpr);
-    this.canvas.height = Math.round(H * dpr);
-    this.canvas.style.width = `${W}px`;
-    this.canvas.style.height = `${H}px`;
-    const ctx = this.canvas.getContext('2d');
+    const ctx = sizeCanvas(this.canvas, W, H);
     if (!ctx) return;
-    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     ctx.clearRect(0, 0, W, H);
     const font = getComputedStyle(document.body).fontFamily || 'sans-serif';
     const left = 58, right = 14, top = 46, bottom = 42;

@@ -1,7 +1,12 @@
 /**
- * A canvas with a hover tooltip: what every hand-drawn plot (heatmaps, region maps, piece strips)
- * needs. The owner draws on `canvas`, listens to its mouse events, and calls `showTip`/`hideTip`; the
- * tooltip sits beside the mouse and flips to its left on the canvas's right half so it stays inside.
+ * What every hand-drawn plot (heatmaps, region maps, piece strips, histograms) needs: a canvas sized
+ * at the device pixel ratio, and a hover tooltip.
+ */
+
+/**
+ * A canvas with a hover tooltip. The owner draws on `canvas`, listens to its mouse events, and calls
+ * `showTip`/`hideTip`; the tooltip sits beside the mouse and flips to its left on the canvas's right
+ * half so it stays inside.
  */
 export class HoverCanvas {
   readonly element: HTMLDivElement;
@@ -35,4 +40,19 @@ export class HoverCanvas {
   hideTip(): void {
     this.tooltip.hidden = true;
   }
+}
+
+/**
+ * Size `canvas` to cssW × cssH CSS pixels at the device pixel ratio (sharp on HiDPI screens) and return
+ * its context scaled so that drawing is in CSS pixels; undefined when the canvas has no 2-D context.
+ */
+export function sizeCanvas(canvas: HTMLCanvasElement, cssW: number, cssH: number): CanvasRenderingContext2D | undefined {
+  const dpr = window.devicePixelRatio || 1;
+  canvas.width = Math.round(cssW * dpr);
+  canvas.height = Math.round(cssH * dpr);
+  canvas.style.width = `${cssW}px`;
+  canvas.style.height = `${cssH}px`;
+  const ctx = canvas.getContext('2d');
+  ctx?.setTransform(dpr, 0, 0, dpr, 0, 0);
+  return ctx ?? undefined;
 }
