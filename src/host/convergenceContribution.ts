@@ -15,8 +15,6 @@ import type { ConvergenceResult, LayerRangeReport, VerdictStatus } from '../shar
 import type { GroupSummary } from '../shared/analyses/overview';
 
 export const CONVERGENCE_DIAGNOSTIC_CODE = 'convergence-necessary-fails';
-/** README section that explains the verdicts (the panel links to the same anchors). */
-export const CONVERGENCE_README_ANCHOR = 'convergence-verdicts';
 /** Enough points for the per-group lenses; the panel asks for its own run. */
 const LENS_MAX_POINTS = 1000;
 /** Per-group lenses stop where the base provider stops. */

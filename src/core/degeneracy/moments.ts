@@ -16,36 +16,6 @@ export type Poly = number[];
 /** The same with exact integer coefficients (the recursion runs on these). */
 type BigPoly = bigint[];
 
-export function polyAdd(p: Poly, q: Poly): Poly {
-  const out = new Array<number>(Math.max(p.length, q.length)).fill(0);
-  for (let i = 0; i < p.length; i++) out[i] += p[i];
-  for (let i = 0; i < q.length; i++) out[i] += q[i];
-  return out;
-}
-
-export function polyScale(p: Poly, k: number): Poly {
-  return p.map((v) => v * k);
-}
-
-export function polyMul(p: Poly, q: Poly): Poly {
-  if (p.length === 0 || q.length === 0) return [];
-  const out = new Array<number>(p.length + q.length - 1).fill(0);
-  for (let i = 0; i < p.length; i++) for (let j = 0; j < q.length; j++) out[i + j] += p[i] * q[j];
-  return out;
-}
-
-/** c · p(c) */
-export function polyShift(p: Poly): Poly {
-  return p.length === 0 ? [] : [0, ...p];
-}
-
-/** Drop trailing zero coefficients (exact zeros only). */
-export function polyTrim(p: Poly): Poly {
-  let n = p.length;
-  while (n > 0 && p[n - 1] === 0) n--;
-  return p.slice(0, n);
-}
-
 /** Horner evaluation at x. */
 export function polyEval(p: Poly, x: number): number {
   let s = 0;
@@ -107,10 +77,6 @@ function bigBinomial(n: number, k: number): bigint {
 /** k!! with (−1)!! = 0!! = 1 (a double: exact up to 2⁵³, correctly rounded beyond). */
 export function doubleFactorial(k: number): number {
   return Number(bigDoubleFactorial(k));
-}
-
-export function factorial(k: number): number {
-  return Number(bigFactorial(k));
 }
 
 export function binomial(n: number, k: number): number {
