@@ -13,8 +13,11 @@ import { POWER_LAW_METHOD } from './powerLaw';
 
 export const DEFAULT_MAX_LAYERS = 64;
 
+/** A bad parameter (the user's to fix); every other error is an internal failure. */
+export class SpectrumParamsError extends RangeError {}
+
 function positiveInteger(v: number, what: string): number {
-  if (!Number.isInteger(v) || v < 1) throw new RangeError(`${what} must be a positive integer, got ${v}`);
+  if (!Number.isInteger(v) || v < 1) throw new SpectrumParamsError(`${what} must be a positive integer, got ${v}`);
   return v;
 }
 
@@ -23,7 +26,7 @@ export function spectrumLayerIndices(net: Network, params: SpectrumParams): { in
   if (params.layers) {
     const seen = new Set<number>();
     for (const k of params.layers) {
-      if (!Number.isInteger(k) || k < 1 || k > net.depth) throw new RangeError(`layer ${k} is not a layer number of this network (1..${net.depth})`);
+      if (!Number.isInteger(k) || k < 1 || k > net.depth) throw new SpectrumParamsError(`layer ${k} is not a layer number of this network (1..${net.depth})`);
       seen.add(k - 1);
     }
     return { indices: [...seen].sort((a, b) => a - b), sampled: false };
@@ -49,7 +52,7 @@ export function itemSpectrum(net: Network, item: NetworkItem, params: SpectrumPa
 
 export function analyzeSpectrum(net: Network, params: SpectrumParams = {}, ctx: AnalysisContext = silentContext): SpectrumResult {
   const fullSvdMaxFlops = params.fullSvdMaxFlops ?? DEFAULT_FULL_SVD_MAX_FLOPS;
-  if (!(fullSvdMaxFlops >= 0)) throw new RangeError(`fullSvdMaxFlops must be a non-negative number, got ${fullSvdMaxFlops}`);
+  if (!(fullSvdMaxFlops >= 0)) throw new SpectrumParamsError(`fullSvdMaxFlops must be a non-negative number, got ${fullSvdMaxFlops}`);
   const topK = positiveInteger(params.topK ?? DEFAULT_TOP_K, 'topK');
   const maxLayers = positiveInteger(params.maxLayers ?? DEFAULT_MAX_LAYERS, 'maxLayers');
   const { indices, sampled } = spectrumLayerIndices(net, params);
