@@ -15,6 +15,7 @@ import { Rng } from '../../src/core/rng';
 import { compareCommand } from '../../src/cli/commands/compare';
 import { spectrumCommand } from '../../src/cli/commands/spectrum';
 import { nodeIo, ProgressLine } from '../../src/cli/main';
+import { forward } from '../../src/core/network/forward';
 import { memoryIo } from './convergence.helpers';
 import type { CompareResult } from '../../src/shared/analyses/compare';
 
@@ -168,6 +169,22 @@ test('both spectra of a pair, and a precise error for a pair that does not exist
   assert.deepEqual(Array.from(s.a.singularValues), Array.from(s.b.singularValues));
   assert.equal(s.a.label, 'layer 4');
   assert.throws(() => compareSpectra(a, a, 20), { message: 'pair must be an integer in 0..19, got 20' });
+});
+
+test('the torch-made compare examples reproduce torch\'s outputs (scripts/make-compare-examples.py), and fine-tuning left layers 1–2 untouched', () => {
+  const recorded = JSON.parse(fs.readFileSync(path.join(examples, 'compare-outputs.json'), 'utf8')) as { probes: Record<string, number[]>; init: Record<string, number>; trained: Record<string, number>; finetuned: Record<string, number> };
+  const nets = { init: load('compare-init.network.json'), trained: load('compare-trained.network.json'), finetuned: load('compare-finetuned.network.json') };
+  for (const [which, n] of Object.entries(nets)) {
+    for (const [probe, x] of Object.entries(recorded.probes)) {
+      const ours = forward(n, x)[0], torch = recorded[which as keyof typeof nets][probe];
+      assert.ok(Math.abs(ours - torch) <= 1e-12 * Math.max(1, Math.abs(torch)), `${which} at ${probe}: ${ours} vs torch ${torch}`);
+    }
+  }
+  const r = compareNetworks({ network: nets.trained, file: 'trained' }, { network: nets.finetuned, file: 'finetuned' }, { convergence: false });
+  assert.deepEqual(r.layers.map((l) => l.diffNorm === 0), [true, true, false, false]);
+  const g = r.regions!;
+  assert.ok(g.a!.same > 0 && g.a!.moved > 0 && g.a!.only > 0, `same ${g.a!.same}, moved ${g.a!.moved}, only ${g.a!.only}`);
+  assert.equal(g.a!.same, g.b!.same, 'a region that is the same in A is the same in B');
 });
 
 // ── CLI ──
