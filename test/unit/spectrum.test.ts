@@ -8,6 +8,7 @@ import { Rng } from '../../src/core/rng';
 import { explicitNetwork } from '../../src/core/network/model';
 import { parseNetworkText } from '../../src/core/network/parse';
 import { singularValues, bidiagonalize, bidiagonalSingularValues, JACOBI_MAX_DIM } from '../../src/core/spectrum/svd';
+import { spectrumWasmAvailable } from '../../src/core/spectrum/bidiagonalWasm';
 import { topSingularValues } from '../../src/core/spectrum/topK';
 import { cdf, density, marchenkoPastur, normalizedDensity } from '../../src/core/spectrum/marchenkoPastur';
 import { fitPowerLaw, MIN_EIGENVALUES } from '../../src/core/spectrum/powerLaw';
@@ -59,6 +60,24 @@ for (const algorithm of ['householder', 'jacobi', 'auto'] as const) {
     for (const c of references.cases) assertValuesClose(singularValues(referenceMatrix(c), { algorithm }), c.singularValues, `${c.name} (${algorithm})`);
   });
 }
+
+test('the JavaScript row pass (where WebAssembly SIMD is missing) matches numpy too', () => {
+  for (const c of references.cases) assertValuesClose(singularValues(referenceMatrix(c), { algorithm: 'householder', useWasm: false }), c.singularValues, `${c.name} (JavaScript)`);
+});
+
+test('WebAssembly SIMD runs here (else the benchmark would time the JavaScript fallback), and both paths agree to rounding', () => {
+  assert.equal(spectrumWasmAvailable(), true);
+  const n = 150;
+  const m = { rows: n + 7, cols: n, data: new Rng(11).fillGaussian(new Float64Array((n + 7) * n)) };
+  const a = singularValues(m, { algorithm: 'householder' }), b = singularValues(m, { algorithm: 'householder', useWasm: false });
+  for (let i = 0; i < n; i++) assert.ok(Math.abs(a[i] - b[i]) <= 1e-13 * a[0], `σ_${i + 1}: ${a[i]} vs ${b[i]}`);
+});
+
+test('the committed bidiagonal.wasm.ts is what wabt makes of bidiagonal.wat (run `node scripts/build-spectrum-wasm.mjs` when this fails)', async () => {
+  const { spectrumDir, spectrumModule } = await import('../../scripts/build-spectrum-wasm.mjs');
+  const committed = readFileSync(path.join(spectrumDir, 'bidiagonal.wasm.ts'), 'utf8');
+  assert.equal(committed, await spectrumModule('bidiagonal.wat', readFileSync(path.join(spectrumDir, 'bidiagonal.wat'), 'utf8')));
+});
 
 test('singular values of W − I match numpy on the square reference matrices', () => {
   let square = 0;

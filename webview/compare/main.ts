@@ -30,7 +30,7 @@ const identicalNote = el('div', { 'data-testid': 'identical' });
 const matchingHost = el('div', { 'data-testid': 'matching' });
 const notesList = el('ul', { class: 'notes', 'data-testid': 'notes' });
 const tableHost = el('div', { class: 'table-host', 'data-testid': 'compare-table' });
-const changePlot = new LinePlot(240);
+const changePlot = new LinePlot(200);
 const convergenceHost = el('div', { 'data-testid': 'convergence-compare' });
 const seriesPlot = new LinePlot(260);
 const esdTitle = el('p', { class: 'caption', 'data-testid': 'esd-title' }, 'Select a pair in the table to overlay its two ESDs.');
@@ -71,8 +71,8 @@ app.append(
       el('div', { class: 'region-column' }, el('h3', {}, 'A'), mapA.element, mapCaptionA),
       el('div', { class: 'region-column' }, el('h3', {}, 'B'), mapB.element, mapCaptionB)),
     el('p', { class: 'caption legend-line' },
-      el('span', { class: 'swatch swatch-moved' }), ' moved: the other network has this activation pattern on another polygon   ',
-      el('span', { class: 'swatch swatch-only' }), ' only here: the other network never has this pattern   unmarked: the same region in both')),
+      el('span', { class: 'swatch swatch-moved' }), ' moved: the other network has this activation pattern on another polygon (faded)   ',
+      el('span', { class: 'swatch swatch-only' }), ' only here: the other network never has this pattern (faded)   full colour: the same region in both')),
 );
 app.removeAttribute('aria-busy');
 

@@ -1,7 +1,9 @@
 /**
- * One network's exact region map of the shared slice, each region in its pattern colour, with the
- * regions that differ from the other network outlined: dashed for 'moved' (the other network has
- * the pattern on another polygon), thick solid for 'only' (the other network never has it).
+ * One network's exact region map of the shared slice, each region in its pattern colour. Regions
+ * that differ from the other network are faded and outlined: dashed orange for 'moved' (the other
+ * network has the pattern on another polygon), solid red for 'only' (the other network never has
+ * it); regions that are the same in both keep their full colour, so what did not change stands out
+ * even when thousands of small regions changed.
  */
 import type { CompareRegion, RegionSide } from '../../src/shared/analyses/compare';
 import type { SlicePlane } from '../../src/shared/analyses/activations';
@@ -15,7 +17,7 @@ export class RegionCompareMap {
   readonly canvas: HTMLCanvasElement;
   private data: { plane: SlicePlane; side: RegionSide } | undefined;
 
-  constructor(testId: string, private readonly side = 320) {
+  constructor(testId: string, private readonly side = 380) {
     this.element = document.createElement('div');
     this.element.className = 'region-compare-map';
     this.canvas = document.createElement('canvas');
@@ -69,7 +71,9 @@ export class RegionCompareMap {
     for (const r of side.regions) {
       path(r);
       ctx.fillStyle = r.color;
+      ctx.globalAlpha = r.status === 'same' ? 1 : 0.35;
       ctx.fill();
+      ctx.globalAlpha = 1;
       ctx.stroke();
     }
     // outlines last, so neighbours' fills do not cover them
@@ -78,8 +82,8 @@ export class RegionCompareMap {
       if (r.status === 'same') continue;
       path(r);
       ctx.strokeStyle = r.status === 'only' ? only : moved;
-      ctx.lineWidth = r.status === 'only' ? 2.5 : 1.6;
-      ctx.setLineDash(r.status === 'only' ? [] : [4, 3]);
+      ctx.lineWidth = 1;
+      ctx.setLineDash(r.status === 'only' ? [] : [3, 2]);
       ctx.stroke();
     }
     ctx.setLineDash([]);

@@ -18,6 +18,7 @@
  */
 import { CancelledError, type AnalysisContext } from '../context';
 import type { DenseMatrix } from '../linalg/dense';
+import { wasmWorkspace } from './bidiagonalWasm';
 
 export type SvdAlgorithm = 'householder' | 'jacobi';
 
@@ -39,6 +40,8 @@ export interface SingularValueOptions {
   readonly ctx?: AnalysisContext;
   /** fraction of this computation done, in [0, 1] */
   readonly onProgress?: (fraction: number) => void;
+  /** false: the JavaScript row pass even where WebAssembly SIMD runs (tests, benchmarks) */
+  readonly useWasm?: boolean;
 }
 
 /** The algorithm `auto` picks for a matrix of this shape. */
@@ -103,9 +106,14 @@ class Poller {
 // ------------------------------------------------------------------------------------------------
 // Householder bidiagonalization + implicit QR on the bidiagonal
 
+/** One pass over rows c1..m−1 of step k (see rowsPass in bidiagonal.wat); returns Σ x² of the next column's tail. */
+type RowPass = (k: number, c1: number, vTau: number, tauR: number, accumulate: boolean) => number;
+
 /**
- * Reduce the m×n (m ≥ n) row-major matrix `a` in place to upper bidiagonal form B = U₁ᵀ A V₁ and
- * return its diagonal d (length n) and superdiagonal e (length n, e[n−1] = 0).
+ * Reduce the m×n (m ≥ n) row-major matrix `a` to upper bidiagonal form B = U₁ᵀ A V₁ and return its
+ * diagonal d (length n) and superdiagonal e (length n, e[n−1] = 0). `a` is overwritten by the
+ * JavaScript path; the WebAssembly path (bidiagonal.wat, used when the engine has SIMD and the
+ * matrix fits in its memory) works on a copy.
  *
  * Step k: the left reflector H = I − τ v vᵀ (v = [1; x_{k+1:}/(x_k − β)]) zeroes column k below the
  * diagonal; the right reflector G = I − τ' u uᵀ zeroes row k right of the superdiagonal. Applying H
@@ -115,11 +123,57 @@ class Poller {
  */
 export function bidiagonalize(a: Float64Array, m: number, n: number, options: SingularValueOptions = {}): { d: Float64Array; e: Float64Array } {
   if (m < n) throw new RangeError(`bidiagonalize: needs rows ≥ cols, got ${m}×${n}`);
+  if (options.useWasm !== false) {
+    const wasm = wasmWorkspace(m, n);
+    if (wasm) {
+      wasm.a.set(a.subarray(0, m * n));
+      const { a: A, w, u, next, exports, ptr } = wasm;
+      const pass: RowPass = (k, c1, vTau, tauR, accumulate) => exports.rowsPass(ptr.a, n, k, c1, c1, m, vTau, ptr.w, ptr.u, tauR, ptr.next, accumulate ? 1 : 0);
+      return reduce(A, m, n, w, u, next, pass, options);
+    }
+  }
+  const w = new Float64Array(n), u = new Float64Array(n), next = new Float64Array(n);
+  return reduce(a, m, n, w, u, next, jsRowPass(a, m, n, w, u, next), options);
+}
+
+/** The row pass in JavaScript (the fallback where WebAssembly SIMD is unavailable). */
+function jsRowPass(a: Float64Array, m: number, n: number, w: Float64Array, u: Float64Array, next: Float64Array): RowPass {
+  return (k, c1, vTau, tauR, accumulate) => {
+    let nextSq = 0;
+    for (let i = c1; i < m; i++) {
+      const off = i * n;
+      const vi = a[off + k] * vTau;
+      let z = 0;
+      for (let j = c1; j < n; j++) {
+        const t = a[off + j] - vi * w[j];
+        a[off + j] = t;
+        z += t * u[j];
+      }
+      z *= tauR;
+      if (accumulate && i > c1) {
+        const x = a[off + c1] - z * u[c1];
+        if (x !== 0) {
+          nextSq += x * x;
+          for (let j = c1; j < n; j++) {
+            const t = a[off + j] - z * u[j];
+            a[off + j] = t;
+            next[j] += x * t;
+          }
+          continue;
+        }
+      }
+      if (z !== 0) for (let j = c1; j < n; j++) a[off + j] -= z * u[j];
+    }
+    return nextSq;
+  };
+}
+
+function reduce(a: Float64Array, m: number, n: number, w: Float64Array, u: Float64Array, next: Float64Array, pass: RowPass, options: SingularValueOptions): { d: Float64Array; e: Float64Array } {
   const d = new Float64Array(n), e = new Float64Array(n);
-  const w = new Float64Array(n), next = new Float64Array(n), u = new Float64Array(n);
   const poller = new Poller(householderFlops(m, n), options);
   let done = 0;
   // accumulate Σ_{i≥1} a[i,0]·A_i and Σ a[i,0]² for the first left reflector
+  w.fill(0);
   let tailSq = 0;
   for (let i = 1; i < m; i++) {
     const off = i * n, x = a[off];
@@ -164,41 +218,31 @@ export function bidiagonalize(a: Float64Array, m: number, n: number, options: Si
       e[k] = b;
     }
     // one fused pass over rows k+1..m−1: left update, right update, next accumulation
-    const vTau = tauL !== 0 ? vScale : 0;
-    const accumulate = c1 < n;
     next.fill(0, c1, n);
-    let nextSq = 0;
-    for (let i = c1; i < m; i++) {
-      const off = i * n;
-      const vi = a[off + k] * vTau;
-      let z = 0;
-      for (let j = c1; j < n; j++) {
-        const t = a[off + j] - vi * w[j];
-        a[off + j] = t;
-        z += t * u[j];
-      }
-      z *= tauR;
-      if (accumulate && i > c1) {
-        const x = a[off + c1] - z * u[c1];
-        if (x !== 0) {
-          nextSq += x * x;
-          for (let j = c1; j < n; j++) {
-            const t = a[off + j] - z * u[j];
-            a[off + j] = t;
-            next[j] += x * t;
-          }
-          continue;
-        }
-      }
-      if (z !== 0) for (let j = c1; j < n; j++) a[off + j] -= z * u[j];
-    }
-    tailSq = nextSq;
+    tailSq = pass(k, c1, tauL !== 0 ? vScale : 0, tauR, c1 < n);
     for (let j = c1; j < n; j++) w[j] = next[j];
     const flops = 8 * (m - k) * (n - k);
     done += flops;
     poller.add(flops, done);
   }
   return { d, e };
+}
+
+/** The rotation of givens(): cos, sin and the radius (module state: no allocation in the QR loop). */
+let gc = 1, gs = 0, gr = 0;
+
+/**
+ * The Givens rotation [c s; −s c] taking (f, g) to (r, 0). √(f² + g²) directly (Math.hypot is several
+ * times slower in V8), with Math.hypot only when the squares overflow or underflow; (0, 0) gives the
+ * identity.
+ */
+function givens(f: number, g: number): void {
+  let r = Math.sqrt(f * f + g * g);
+  if (!(r > 1e-150 && r < 1e150)) r = Math.hypot(f, g);
+  if (r === 0) { gc = 1; gs = 0; gr = 0; return; }
+  gc = f / r;
+  gs = g / r;
+  gr = r;
 }
 
 /**
@@ -258,9 +302,9 @@ export function bidiagonalSingularValues(d: Float64Array, e: Float64Array, ctx?:
         let g = f[p - 2];
         f[p - 2] = 0;
         for (let j = p - 2; j >= k; j--) {
-          const t = Math.hypot(s[j], g);
-          const cs = s[j] / t, sn = g / t;
-          s[j] = t;
+          givens(s[j], g);
+          const cs = gc, sn = gs;
+          s[j] = gr;
           if (j !== k) {
             g = -sn * f[j - 1];
             f[j - 1] = cs * f[j - 1];
@@ -273,9 +317,9 @@ export function bidiagonalSingularValues(d: Float64Array, e: Float64Array, ctx?:
         let g = f[k - 1];
         f[k - 1] = 0;
         for (let j = k; j < p; j++) {
-          const t = Math.hypot(s[j], g);
-          const cs = s[j] / t, sn = g / t;
-          s[j] = t;
+          givens(s[j], g);
+          const cs = gc, sn = gs;
+          s[j] = gr;
           g = -sn * f[j];
           f[j] = cs * f[j];
         }
@@ -297,17 +341,17 @@ export function bidiagonalSingularValues(d: Float64Array, e: Float64Array, ctx?:
         let g = (sk + sp) * (sk - sp) + shift;
         let h = sk * ek;
         for (let j = k; j < p - 1; j++) {
-          let t = Math.hypot(g, h);
-          let cs = g / t, sn = h / t;
-          if (j !== k) f[j - 1] = t;
+          givens(g, h);
+          let cs = gc, sn = gs;
+          if (j !== k) f[j - 1] = gr;
           g = cs * s[j] + sn * f[j];
           f[j] = cs * f[j] - sn * s[j];
           h = sn * s[j + 1];
           s[j + 1] = cs * s[j + 1];
-          t = Math.hypot(g, h);
-          cs = g / t;
-          sn = h / t;
-          s[j] = t;
+          givens(g, h);
+          cs = gc;
+          sn = gs;
+          s[j] = gr;
           g = cs * f[j] + sn * s[j + 1];
           s[j + 1] = -sn * f[j] + cs * s[j + 1];
           h = sn * f[j + 1];
