@@ -3,8 +3,8 @@
 compare-finetuned.network.json: one torch MLP 2 -> 32 -> 32 -> 32 -> 1 (ReLU, linear output) at its
 initialisation, after 600 Adam steps on f(x) = sin(3 x1) cos(2 x2) over [-1, 1]^2, and after
 fine-tuning only its last two layers for 100 more steps on f(x) + 0.3 x1 -- real "initialisation
-against trained" and "before and after a change" pairs for `depth-lens compare` and the Compare panel. torch's own outputs on three probes are recorded in each
-file's description and in examples/compare-outputs.json (the unit test checks Depth Lens's forward
+against trained" and "before and after a change" pairs for `depth-lens compare` and the Compare panel. torch's own outputs on three probes are recorded
+in test/unit/fixtures/compare-outputs.json (the unit test checks Depth Lens's forward
 pass against them).
 
     /usr/bin/python3 scripts/make-compare-examples.py      (Debian's python3-torch, CPU)
@@ -89,10 +89,10 @@ def main():
         with open(os.path.join(here, file), "w") as f:
             json.dump(doc, f)
             f.write("\n")
-    with open(os.path.join(here, "compare-outputs.json"), "w") as f:
+    with open(os.path.join(here, "..", "test", "unit", "fixtures", "compare-outputs.json"), "w") as f:
         json.dump({"source": "scripts/make-compare-examples.py", "torch": torch.__version__, "probes": PROBES, "init": init_out, "trained": trained_out, "finetuned": finetuned_out}, f, indent=1)
         f.write("\n")
-    print("wrote examples/compare-{init,trained,finetuned}.network.json and compare-outputs.json; losses", loss.item(), loss2.item())
+    print("wrote examples/compare-{init,trained,finetuned}.network.json and test/unit/fixtures/compare-outputs.json; losses", loss.item(), loss2.item())
 
 
 if __name__ == "__main__":

@@ -37,7 +37,7 @@ async function maximizedScreenshot(wb: Workbench, name: string, ready: () => Pro
 
 describe('Spectrum and Compare panels', { timeout: 600_000 }, () => {
   let wb: Workbench;
-  before(async () => { wb = await Workbench.open(); });
+  before(async () => { wb = await Workbench.open({ viewport: { width: 1400, height: 1150 } }); });
   after(async () => { await wb?.close(); });
 
   it('Spectrum: the layer table matches the core, the ESD is drawn with its MP curve, small layers say "too few eigenvalues"', async () => {
@@ -110,8 +110,10 @@ describe('Spectrum and Compare panels', { timeout: 600_000 }, () => {
     await waitFor('two ESDs', async () => (await esd.getAttribute('data-sets')) === '2' && (await view.locator('[data-testid=esd-title]').innerText()).startsWith('layer 3: A α ='));
     assert.ok((await canvasPixels(esd)).drawn > 2000);
     await maximizedScreenshot(wb, 'compare', () => waitFor('the maps after the resize', async () => (await canvasPixels(mapA)).drawn > 20_000));
-    await view.locator('[data-testid=regions-caption]').scrollIntoViewIfNeeded();
     await wb.runCommand('View: Toggle Maximize Editor Group');
+    // the two maps whole: their captions at the bottom of the view
+    await view.locator('[data-testid=region-count-a]').evaluate((e) => e.scrollIntoView({ block: 'end' }));
+    await waitFor('the maps in view', async () => { const box = await mapA.boundingBox(); return box && box.y > 0 ? box : undefined; });
     await wb.screenshot('compare-regions');
     await wb.runCommand('View: Toggle Maximize Editor Group');
   });

@@ -172,7 +172,7 @@ test('both spectra of a pair, and a precise error for a pair that does not exist
 });
 
 test('the torch-made compare examples reproduce torch\'s outputs (scripts/make-compare-examples.py), and fine-tuning left layers 1–2 untouched', () => {
-  const recorded = JSON.parse(fs.readFileSync(path.join(examples, 'compare-outputs.json'), 'utf8')) as { probes: Record<string, number[]>; init: Record<string, number>; trained: Record<string, number>; finetuned: Record<string, number> };
+  const recorded = JSON.parse(fs.readFileSync(path.join(__dirname, 'fixtures', 'compare-outputs.json'), 'utf8')) as { probes: Record<string, number[]>; init: Record<string, number>; trained: Record<string, number>; finetuned: Record<string, number> };
   const nets = { init: load('compare-init.network.json'), trained: load('compare-trained.network.json'), finetuned: load('compare-finetuned.network.json') };
   for (const [which, n] of Object.entries(nets)) {
     for (const [probe, x] of Object.entries(recorded.probes)) {

@@ -97,14 +97,14 @@ function render(r: SpectrumResult): void {
   const selected = host.state?.selected;
   const index = Math.max(0, r.items.findIndex((x) => keyOf(x) === selected));
   tableHost.replaceChildren(table<LayerSpectrum>([
-    { header: 'Matrix', cell: (x) => x.label, width: '14%' },
-    { header: 'Shape', cell: (x) => `${x.rows}×${x.cols}`, width: '9%' },
-    { header: 'SVD', cell: (x) => (x.method.kind === 'full' ? 'full' : `top ${x.method.computed}`), title: 'full SVD, or the top k by Lanczos above the size budget', width: '7%' },
-    { header: '‖W‖₂', cell: (x) => formatNumber(x.spectralNorm), numeric: true, width: '9%' },
-    { header: '‖W − I‖₂', cell: (x) => (x.minusIdentity ? formatNumber(x.minusIdentity.spectralNorm) : '—'), numeric: true, width: '9%' },
+    { header: 'Matrix', cell: (x) => x.label, width: '13%' },
+    { header: 'Shape', cell: (x) => `${x.rows}×${x.cols}`, width: '8%' },
+    { header: 'SVD', cell: (x) => (x.method.kind === 'full' ? 'full' : `top ${x.method.computed}`), title: 'full SVD, or the top k by Lanczos above the size budget', width: '6%' },
+    { header: '‖W‖₂', cell: (x) => formatNumber(x.spectralNorm), numeric: true, width: '8%' },
+    { header: '‖W − I‖₂', cell: (x) => (x.minusIdentity ? formatNumber(x.minusIdentity.spectralNorm) : '—'), numeric: true, width: '8%' },
     { header: 'Stable rank', cell: (x) => formatNumber(x.stableRank), numeric: true, title: '‖W‖_F² / ‖W‖₂²', width: '9%' },
     { header: 'λ > λ₊', cell: (x) => (x.marchenkoPastur ? String(x.marchenkoPastur.above) : '—'), numeric: true, title: 'eigenvalues of WᵀW above the Marchenko–Pastur edge', width: '7%' },
-    { header: 'α (ESD tail)', cell: fitText, numeric: true, width: '18%' },
+    { header: 'α (ESD tail)', cell: fitText, numeric: true, width: '23%' },
     { header: 'KS', cell: (x) => (x.powerLaw.status === 'fitted' ? formatNumber(x.powerLaw.ks, 3) : '—'), numeric: true, title: 'Kolmogorov–Smirnov distance of the fit', width: '7%' },
     { header: 'Tail n', cell: (x) => (x.powerLaw.status === 'fitted' ? `${x.powerLaw.tailCount}/${x.powerLaw.count}` : '—'), numeric: true, title: 'eigenvalues in the fitted tail / positive eigenvalues', width: '11%' },
   ], r.items, (row) => showLayer(row)));
