@@ -12,7 +12,8 @@ import type { DocumentContribution } from './host/contributions';
 import { NetworkDiagnostics } from './host/diagnostics';
 import { ExternalFileWatcher } from './host/externalFiles';
 import { NETWORK_SELECTOR } from './host/networkDocuments';
-import { ACTIVATIONS_PANEL, CONVERGENCE_PANEL, DEPTH_PLOTS_PANEL, OVERVIEW_PANEL, TRAINING_PANEL } from './host/panels/kinds';
+import { ACTIVATIONS_PANEL, CONVERGENCE_PANEL, DEPTH_PLOTS_PANEL, OVERVIEW_PANEL, SPECTRUM_PANEL, TRAINING_PANEL } from './host/panels/kinds';
+import { CompareContribution } from './host/compare/compareContribution';
 import { PanelManager } from './host/panels/panelManager';
 import { WorkerClient } from './host/workerClient';
 
@@ -21,6 +22,7 @@ export interface DepthLensApi {
   readonly worker: WorkerClient;
   readonly diagnostics: NetworkDiagnostics;
   readonly panels: PanelManager;
+  readonly compare: CompareContribution;
 }
 
 export function activate(context: vscode.ExtensionContext): DepthLensApi {
@@ -45,6 +47,8 @@ export function activate(context: vscode.ExtensionContext): DepthLensApi {
   panels.register(CONVERGENCE_PANEL, COMMANDS.openConvergence);
   panels.register(DEPTH_PLOTS_PANEL, COMMANDS.openDepthPlots);
   panels.register(TRAINING_PANEL, COMMANDS.openTraining);
+  panels.register(SPECTRUM_PANEL, COMMANDS.openSpectrum);
+  const compare = new CompareContribution({ extensionUri: context.extensionUri, worker, config, log });
 
   context.subscriptions.push(
     log,
@@ -54,12 +58,14 @@ export function activate(context: vscode.ExtensionContext): DepthLensApi {
     new ExternalFileWatcher(diagnostics),
     ...lensProviders,
     panels,
+    compare,
     ...lensProviders.map((p) => vscode.languages.registerCodeLensProvider(NETWORK_SELECTOR, p)),
     vscode.commands.registerCommand(COMMANDS.restartWorker, () => worker.restart()),
     // after a restart everything asks again: diagnostics, lenses and every open panel
     worker.onDidRestart(() => {
       diagnostics.refreshAll();
       panels.reloadAll();
+      compare.reloadAll();
     }),
     vscode.commands.registerCommand(COMMANDS.showLog, () => log.show()),
     Config.onDidChange(() => {
@@ -68,7 +74,7 @@ export function activate(context: vscode.ExtensionContext): DepthLensApi {
     }),
   );
   log.info('Depth Lens activated');
-  return { worker, diagnostics, panels };
+  return { worker, diagnostics, panels, compare };
 }
 
 export function deactivate(): void {

@@ -5,6 +5,8 @@ export const COMMANDS = {
   openConvergence: 'depthLens.openConvergence',
   openDepthPlots: 'depthLens.openDepthPlots',
   openTraining: 'depthLens.openTraining',
+  openSpectrum: 'depthLens.openSpectrum',
+  compareWith: 'depthLens.compareWith',
   restartWorker: 'depthLens.restartWorker',
   showLog: 'depthLens.showLog',
 } as const;

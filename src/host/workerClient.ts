@@ -36,6 +36,9 @@ const LANES: Readonly<Record<AnalysisName, Lane>> = {
   regions: 'batch',
   regionGrid: 'batch',
   segment: 'batch',
+  spectrum: 'batch',
+  compare: 'batch',
+  compareSpectra: 'batch',
 };
 
 export function laneOf(analysis: AnalysisName): Lane {

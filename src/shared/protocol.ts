@@ -17,6 +17,8 @@ import type {
   DegeneracyParams, DegeneracyResult, MomentsParams, MomentsResult, ProbeAngleParams, ProbeAngleResult,
 } from './analyses/degeneracy';
 import type { IndicatorParams, IndicatorResult, MeanFieldParams, MeanFieldResult, TrainingSpec } from './analyses/training';
+import type { SpectrumParams, SpectrumResult } from './analyses/spectrum';
+import type { CompareParams, CompareResult, CompareSpectraParams, CompareSpectraResult } from './analyses/compare';
 
 /** A matrix crossing a thread boundary: row-major; the buffer is transferred, not copied. */
 export interface WireMatrix {
@@ -65,6 +67,12 @@ export interface AnalysisMap {
   trainMeanField: { params: MeanFieldParams; result: MeanFieldResult };
   /** the `training` section of the panel's network file (null when absent) */
   trainingPreset: { params: Record<string, never>; result: { spec: TrainingSpec | null } };
+  /** per-layer singular values, ESD against Marchenko–Pastur, stable rank, power-law tail */
+  spectrum: { params: SpectrumParams; result: SpectrumResult };
+  /** the panel's network (A) against params.other (B): matched layers, changes, convergence, regions */
+  compare: { params: CompareParams; result: CompareResult };
+  /** both spectra of one matched pair of A and params.other (the overlaid ESDs) */
+  compareSpectra: { params: CompareSpectraParams; result: CompareSpectraResult };
 }
 
 export type AnalysisName = keyof AnalysisMap;

@@ -1,11 +1,13 @@
 import type { CliCommand } from '../command';
 import { activationsCommand } from './activations';
 import { checkCommand } from './check';
+import { compareCommand } from './compare';
 import { convergenceCommand } from './convergence';
 import { degeneracyCommand } from './degeneracy';
 import { infoCommand } from './info';
 import { momentsCommand } from './moments';
 import { regionsCommand } from './regions';
+import { spectrumCommand } from './spectrum';
 import { trainCommand } from './train';
 
 /** Every sub-command, in the order `depth-lens --help` lists them. */
@@ -18,4 +20,6 @@ export const commands: readonly CliCommand[] = [
   degeneracyCommand,
   momentsCommand,
   trainCommand,
+  spectrumCommand,
+  compareCommand,
 ];

@@ -5,6 +5,7 @@ import { activationsHandlers } from './activations';
 import { convergenceHandlers } from './convergence';
 import { degeneracyHandlers } from './degeneracy';
 import { overviewHandlers } from './overview';
+import { spectrumHandlers } from './spectrum';
 import { trainingHandlers } from './training';
 
 export const handlers: HandlerTable<AnalysisName> = {
@@ -13,4 +14,5 @@ export const handlers: HandlerTable<AnalysisName> = {
   ...convergenceHandlers,
   ...trainingHandlers,
   ...degeneracyHandlers,
+  ...spectrumHandlers,
 };
