@@ -28,6 +28,8 @@ const builds = [
   { ...common, entryPoints: { extension: 'src/extension.ts' }, outdir: 'dist', platform: 'node', format: 'cjs', external: ['vscode'] },
   { ...common, entryPoints: { worker: 'src/worker/main.ts' }, outdir: 'dist', platform: 'node', format: 'cjs' },
   { ...common, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist', platform: 'node', format: 'cjs' },
+  // helper threads of src/worker/pool.ts (started by the CLI and the workers for parallel analyses)
+  { ...common, entryPoints: { pool: 'src/worker/poolWorker.ts' }, outdir: 'dist', platform: 'node', format: 'cjs' },
   {
     ...common,
     entryPoints: Object.fromEntries(panels.map((p) => [p, `webview/${p}/main.ts`])),

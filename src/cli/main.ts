@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import { UsageError, type CliIo } from './command';
 import { commands } from './commands/index';
 import { nodeFileSystem } from '../worker/nodeFiles';
+import { installThreadPool } from '../worker/pool';
 import packageJson from '../../package.json';
 
 const VERSION: string = packageJson.version;
@@ -81,6 +82,7 @@ export function exitQuietlyOnEpipe(stream: NodeJS.EventEmitter, exit: () => void
 }
 
 if (require.main === module) {
+  installThreadPool();
   const progress = new ProgressLine(process.stderr);
   exitQuietlyOnEpipe(process.stdout, () => process.exit());
   void main(process.argv.slice(2), nodeIo(progress)).then((r) => {
