@@ -81,7 +81,8 @@ export function exitQuietlyOnEpipe(stream: NodeJS.EventEmitter, exit: () => void
   });
 }
 
-if (require.main === module) {
+/** Runs the process's command line (dist/cli.js, the launcher of ../worker/launch.ts, calls it). */
+export function runAsCommand(): void {
   installThreadPool();
   const progress = new ProgressLine(process.stderr);
   exitQuietlyOnEpipe(process.stdout, () => process.exit());
@@ -92,3 +93,5 @@ if (require.main === module) {
     if (r.stderr) process.stderr.write(r.stderr);
   });
 }
+
+if (require.main === module) runAsCommand();
