@@ -106,6 +106,7 @@ test('a parsed matrix shares its numbers with the packed rows (the weights are h
   assert.deepEqual(Array.from(m.data), rows.flat());
   root.children!.forEach((row, i) => {
     assert.ok(isNumberArray(row));
+    assert.ok(row.numbers instanceof Float64Array);
     assert.equal(row.numbers.buffer, m.data.buffer);
     assert.equal(row.numbers.byteOffset, i * 8 * 8);
   });

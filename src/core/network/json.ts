@@ -5,7 +5,8 @@
 import type { Node } from 'jsonc-parser';
 import type { DenseMatrix } from '../linalg/dense';
 import type { DiagnosticSink } from './diagnostics';
-import { isNumberArray } from './jsonTree';
+import { consolidatedMatrix, isNumberArray } from './jsonTree';
+import { sharedFloat64 } from '../parallel';
 
 /** Element-level errors reported per vector/matrix before the rest are summarised in one line. */
 const ELEMENT_ERROR_CAP = 5;
@@ -129,7 +130,7 @@ export class JsonReader {
   vector(node: Node, what: What, allowEmpty = false): Float64Array | undefined {
     if (!this.isArray(node, what)) return undefined;
     // packed by jsonTree.ts: the numbers are already here; nodes are made only to mark bad entries
-    if (isNumberArray(node) && allFinite(node.numbers)) return node.numbers;
+    if (isNumberArray(node) && allFinite(node.numbers)) return Float64Array.from(node.numbers);
     const items = node.children ?? [];
     if (items.length === 0 && !allowEmpty) {
       this.sink.error('empty-matrix', node, `${what} is empty`);
@@ -179,8 +180,14 @@ export class JsonReader {
       }
     }
     if (ragged > ELEMENT_ERROR_CAP) this.sink.error('ragged-matrix', node, `${what} has ${ragged - ELEMENT_ERROR_CAP} more malformed rows (only the first ${ELEMENT_ERROR_CAP} are marked)`);
-    // rectangular: rows × cols entries are all in the text, so the allocation is bounded by its size
-    const data = ragged ? undefined : new Float64Array(rows.length * cols);
+    // rows consolidated by the tree builder (jsonTree.ts) are already this matrix: no copy
+    if (!ragged) {
+      const whole = consolidatedMatrix(rows);
+      if (whole && allFinite(whole)) return { rows: rows.length, cols, data: whole };
+    }
+    // rectangular: rows × cols entries are all in the text, so the allocation is bounded by its size;
+    // shared with the thread pool's helpers when one runs (per-layer norms read it without a copy)
+    const data = ragged ? undefined : sharedFloat64(rows.length * cols);
     let bad = 0;
     for (let i = 0; i < rows.length; i++) {
       const row = rows[i];
@@ -189,7 +196,8 @@ export class JsonReader {
       if (isNumberArray(row) && allFinite(row.numbers)) {
         if (data) {
           // the row's numbers move into the matrix: the node keeps a view, so they are held once
-          data.set(row.numbers, base);
+          const from = row.numbers;
+          for (let j = 0; j < cols; j++) data[base + j] = from[j];
           row.numbers = data.subarray(base, base + cols);
         }
         continue;
@@ -222,7 +230,7 @@ function arrayLength(node: Node): number {
   return isNumberArray(node) ? node.numbers.length : node.children?.length ?? 0;
 }
 
-function allFinite(values: Float64Array): boolean {
+function allFinite(values: ArrayLike<number>): boolean {
   for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) return false;
   return true;
 }

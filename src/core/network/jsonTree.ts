@@ -6,7 +6,7 @@
  * grows whitespace one character at a time, so a 160 MB file of inline weights took seconds and
  * gigabytes. Here the structure (objects, properties, strings, small values) becomes the same nodes
  * jsonc-parser's `parseTree` makes (same offsets, lengths, parents, colonOffset), but an array that
- * holds only numbers becomes one `NumberArrayNode`: its values in a Float64Array, converted by the
+ * holds only numbers becomes one `NumberArrayNode`: its values in one array, converted by the
  * engine's own JSON.parse (correctly rounded, like jsonc-parser's `Number(token)`), and its per-number
  * child nodes made only if someone asks for `children` (diagnostics of one bad entry do).
  *
@@ -16,8 +16,9 @@
  * fast path that never changes a result. The nesting limit is checked here, iteratively (no stack).
  */
 import type { Node } from 'jsonc-parser';
+import { sharedFloat64 } from '../parallel';
 
-/** Arrays of only numbers: values packed; number nodes made on demand. */
+/** Arrays of only numbers: the values in one array; number nodes made on demand. */
 export class NumberArrayNode implements Node {
   readonly type = 'array' as const;
   parent?: Node;
@@ -27,8 +28,11 @@ export class NumberArrayNode implements Node {
     private readonly text: string,
     readonly offset: number,
     readonly length: number,
-    /** the numbers in order; JsonReader may swap this for a view into the matrix it built */
-    public numbers: Float64Array,
+    /**
+     * the numbers in order: the array JSON.parse made (young garbage once read, so cheap), or, after
+     * JsonReader copied them into a matrix, a view into that matrix (the numbers are held once)
+     */
+    public numbers: ArrayLike<number>,
   ) {}
 
   /** One node per number, as jsonc-parser makes them (built on first use from the text span). */
@@ -42,7 +46,7 @@ export function isNumberArray(node: Node): node is NumberArrayNode {
   return node instanceof NumberArrayNode;
 }
 
-function numberNodes(text: string, from: number, to: number, values: Float64Array, parent: Node): Node[] {
+function numberNodes(text: string, from: number, to: number, values: ArrayLike<number>, parent: Node): Node[] {
   const out: Node[] = new Array<Node>(values.length);
   let k = 0;
   for (let i = from; i < to; i++) {
@@ -172,6 +176,7 @@ class TreeBuilder {
       this.pos++;
       top.node.length = this.pos - top.node.offset;
       stack.pop();
+      if (!isObject) consolidateRows(top.node.children);
       value = top.node;
     }
   }
@@ -262,14 +267,9 @@ class TreeBuilder {
       return undefined; // a nested array or object (or a syntax error): node by node
     }
     const list = items as unknown[];
-    const numbers = new Float64Array(list.length);
-    for (let k = 0; k < list.length; k++) {
-      const v = list[k];
-      if (typeof v !== 'number') return undefined;
-      numbers[k] = v;
-    }
+    for (let k = 0; k < list.length; k++) if (typeof list[k] !== 'number') return undefined;
     this.pos = end + 1;
-    const node = new NumberArrayNode(text, start, end + 1 - start, numbers);
+    const node = new NumberArrayNode(text, start, end + 1 - start, list as number[]);
     node.parent = parent;
     return node;
   }
@@ -280,6 +280,40 @@ class TreeBuilder {
     while (isSpace(text.charCodeAt(i))) i++;
     this.pos = i;
   }
+}
+
+/**
+ * An array whose items are number arrays of one length (a matrix written as rows): their numbers
+ * move into one Float64Array, row after row, and each row keeps a view of its part. So a matrix is
+ * held once, as the matrix JsonReader returns (no copy there), and the per-row arrays JSON.parse made
+ * die young, one layer at a time: parsing needs about the file's size plus the weights as float64.
+ */
+function consolidateRows(items: readonly Node[]): void {
+  const rows = items.length;
+  if (rows === 0 || !(items[0] instanceof NumberArrayNode)) return;
+  const cols = items[0].numbers.length;
+  for (const it of items) if (!(it instanceof NumberArrayNode) || it.numbers.length !== cols || it.numbers instanceof Float64Array) return;
+  const data = sharedFloat64(rows * cols);
+  for (let i = 0; i < rows; i++) {
+    const row = items[i] as NumberArrayNode;
+    const from = row.numbers, base = i * cols;
+    for (let j = 0; j < cols; j++) data[base + j] = from[j];
+    row.numbers = data.subarray(base, base + cols);
+  }
+}
+
+/** The one Float64Array behind rows consolidated by consolidateRows, if `rows` are exactly those. */
+export function consolidatedMatrix(rows: readonly Node[]): Float64Array | undefined {
+  const first = rows[0];
+  if (!(first instanceof NumberArrayNode) || !(first.numbers instanceof Float64Array)) return undefined;
+  const data = first.numbers;
+  const cols = data.length, total = rows.length * cols;
+  if (data.byteOffset !== 0 || data.buffer.byteLength !== total * 8) return undefined;
+  for (let i = 1; i < rows.length; i++) {
+    const r = rows[i];
+    if (!(r instanceof NumberArrayNode) || !(r.numbers instanceof Float64Array) || r.numbers.buffer !== data.buffer || r.numbers.byteOffset !== i * cols * 8 || r.numbers.length !== cols) return undefined;
+  }
+  return new Float64Array(data.buffer, 0, total);
 }
 
 const KEYWORDS: readonly [string, 'boolean' | 'null', boolean | null][] = [['true', 'boolean', true], ['false', 'boolean', false], ['null', 'null', null]];
