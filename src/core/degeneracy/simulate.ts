@@ -72,6 +72,11 @@ const TWO_POW_M31 = 1 / 2147483648;
  * both values of each pair are used, and no trigonometric function is evaluated.
  */
 export function fillGaussianPairs(rng: Rng, out: Float64Array, count = out.length): void {
+  rng.fillPolarPairs(out, count);
+}
+
+/** The plain form of fillGaussianPairs (the reference Rng.fillPolarPairs is tested against: same bits). */
+export function fillGaussianPairsReference(rng: Rng, out: Float64Array, count = out.length): void {
   let i = 0;
   while (i < count) {
     // 32 random bits per coordinate are plenty here (q's resolution 2^-62 bounds |g| by ~9.3) and
