@@ -27,15 +27,18 @@ interface NodeModuleInternals {
 
 const internals = Module as unknown as NodeModuleInternals;
 
-/** Loads `file` (a CommonJS bundle) with a code cache; returns its exports. */
-export function loadWithCodeCache(file: string): unknown {
+/** How a load used the cache: Node's own, V8 data read and accepted, rejected (stale), or none yet / unavailable. */
+export type CacheUse = 'node' | 'used' | 'rejected' | 'none' | 'unavailable';
+
+/** Loads `file` (a CommonJS bundle) with a code cache; returns its exports and how the cache was used. */
+export function loadWithCodeCache(file: string): { exports: unknown; cache: CacheUse } {
   if (typeof internals.enableCompileCache === 'function') {
     try {
       internals.enableCompileCache();
     } catch {
       // no cache: a normal compile
     }
-    return createRequire(file)(file);
+    return { exports: createRequire(file)(file), cache: 'node' };
   }
   // a bundle may start with a hashbang line, which is not JavaScript inside the module wrapper
   const source = fs.readFileSync(file, 'utf8').replace(/^#!/, '//');
@@ -60,7 +63,8 @@ export function loadWithCodeCache(file: string): unknown {
     if (isMainThread) process.once('exit', save);
     else setTimeout(save, 3000).unref();
   }
-  return mod.exports;
+  const cache: CacheUse = !cacheFile ? 'unavailable' : cachedData === undefined ? 'none' : script.cachedDataRejected ? 'rejected' : 'used';
+  return { exports: mod.exports, cache };
 }
 
 /** <tmp>/depth-lens-v8-cache-<uid>/<bundle>-<hash of Node version, arch and source>.bin, or undefined */
@@ -89,6 +93,8 @@ function writeCache(cacheFile: string, script: vm.Script): void {
 }
 
 // dist/<name>.js loads dist/<name>-main.js; the CLI's main module exports runAsCommand
-const target = path.join(__dirname, `${path.basename(__filename, '.js')}-main.js`);
-const loaded = loadWithCodeCache(target) as { runAsCommand?: () => void };
-if (typeof loaded.runAsCommand === 'function') loaded.runAsCommand();
+if (require.main === module) {
+  const target = path.join(__dirname, `${path.basename(__filename, '.js')}-main.js`);
+  const loaded = loadWithCodeCache(target).exports as { runAsCommand?: () => void };
+  if (typeof loaded.runAsCommand === 'function') loaded.runAsCommand();
+}
