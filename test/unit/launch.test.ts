@@ -9,6 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as nodeModule from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
@@ -22,7 +23,7 @@ function load(tmp: string, bundle: string): { cache: string; value: unknown } {
 }
 
 test('a bundle loaded through the launcher runs as if required, and its code cache is written once and then used', (t) => {
-  if (typeof (require('node:module') as { enableCompileCache?: unknown }).enableCompileCache === 'function') {
+  if (typeof (nodeModule as { enableCompileCache?: unknown }).enableCompileCache === 'function') {
     t.skip('this Node has module.enableCompileCache, which the launcher uses instead');
     return;
   }
