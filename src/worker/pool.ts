@@ -69,9 +69,13 @@ export class NodeThreadPool implements ParallelRunner {
         if (Atomics.load(state, STATE.failed) !== 0) break;
         const c = Atomics.add(state, STATE.next, 1);
         if (c >= chunks) break;
-        fn(input, c);
-        const done = Atomics.add(state, STATE.done, 1) + 1;
-        ctx.progress(done / chunks);
+        try {
+          fn(input, c);
+        } finally {
+          // counted even when it threw: the wait below waits for every chunk taken
+          Atomics.add(state, STATE.done, 1);
+        }
+        ctx.progress(Atomics.load(state, STATE.done) / chunks);
       }
     } catch (e) {
       failure = e;

@@ -98,7 +98,8 @@ test('a chunk that throws on a helper fails the run with its message; a cancelle
   try {
     // a task input no chunk can use (null matrices): whichever thread takes a chunk first fails, and the run reports it
     const input = { data: Array(40).fill(null), rows: Array(40).fill(60), cols: Array(40).fill(60), minusIdentity: true, tolerance: 1e-10, out: new Float64Array(40) };
-    assert.throws(() => runChunks('linalg.layer-norms', input, 10, silentContext), /Cannot read properties of null/);
+    // (several times, with few and many chunks: the failing chunk is sometimes the caller's, sometimes a helper's)
+    for (const chunks of [2, 2, 3, 10, 10]) assert.throws(() => runChunks('linalg.layer-norms', input, chunks, silentContext), /Cannot read properties of null/);
     let polls = 0;
     assert.throws(() => simulateAngles({ widths: Array(9).fill(64), theta0: 0.3, trials: 5000, seed: 1, mode: 'chain' }, { progress: () => undefined, isCancelled: () => ++polls > 5 }), CancelledError);
   } finally {
