@@ -7,7 +7,7 @@
  * the like-for-like comparison. The network is parsed from a real network document, so the family
  * shortcut is exercised exactly as in the editor.
  */
-import { timeBest, runNumpy, type BenchRow, type BenchSuite } from '../harness';
+import { timeBest, timeStats, runNumpy, type BenchRow, type BenchSuite } from '../harness';
 import { Rng } from '../../src/core/rng';
 import { parseNetworkText } from '../../src/core/network/parse';
 import { analyzeConvergence } from '../../src/core/convergence/analyze';
@@ -41,11 +41,13 @@ export const suite: BenchSuite = {
       if (!parsed.network) throw new Error(`bench network did not parse: ${parsed.diagnostics.map((d) => d.message).join('; ')}`);
       const net = parsed.network;
       let result = analyzeConvergence(net, { probes: [x], partialProducts: false });
-      const ours = timeBest(() => { result = analyzeConvergence(net, { probes: [x], partialProducts: false }); }, 7);
+      const t = timeStats(() => { result = analyzeConvergence(net, { probes: [x], partialProducts: false }); }, 7);
+      const ours = t.min;
       const flat = R.flat();
       const svd = runNumpy<NumpyOut>('convergence.py', { m, count, R: flat, v, x, mode: 'svd', repeats: 1 });
       const plain = runNumpy<NumpyOut>('convergence.py', { m, count, R: flat, v, x, mode: 'plain', repeats: 7 });
       const structured = runNumpy<NumpyOut>('convergence.py', { m, count, R: flat, v, x, mode: 'structured', repeats: 7 });
+      const structured2 = runNumpy<NumpyOut>('convergence.py', { m, count, R: flat, v, x, mode: 'structured', repeats: 7 }, 2);
       const last = result.probes[0].limitEstimate.value;
       const agree = (o: NumpyOut | undefined) => {
         if (!o) return 'numpy unavailable';
@@ -54,7 +56,7 @@ export const suite: BenchSuite = {
         const dw = Math.abs(o.sumW - result.series.weight.sum) / o.sumW;
         return `max rel diff N_n ${dx.toExponential(1)}, ΣW ${dw.toExponential(1)}`;
       };
-      rows.push({ name: `family 10⁵ layers, width ${m}: norms + sums + forward + fits (numpy: structured step, closed-form norm — like for like)`, oursMs: ours, numpyMs: structured?.ms, note: `${agree(structured)}; verdict ${result.verdicts.sufficient.status}; ours best of N after a warm-up run, which also made the family's one-time setup (‖M‖₂, eigenvalues of M), cached per parsed network` });
+      rows.push({ name: `family 10⁵ layers, width ${m}: norms + sums + forward + fits (numpy: structured step, closed-form norm — like for like)`, oursMs: ours, oursMedianMs: t.median, numpyMs: structured?.ms, numpy2Ms: structured2?.ms, note: `${agree(structured)}; verdict ${result.verdicts.sufficient.status}; ours best of N after a warm-up run, which also made the family's one-time setup (‖M‖₂, eigenvalues of M), cached per parsed network` });
       rows.push({ name: `family 10⁵ layers, width ${m}: same (numpy: W_k formed, closed-form norm)`, oursMs: ours, numpyMs: plain?.ms, note: agree(plain) });
       rows.push({ name: `family 10⁵ layers, width ${m}: same (numpy: W_k formed, SVD per layer)`, oursMs: ours, numpyMs: svd?.ms, note: agree(svd) });
       if (m === 2) {

@@ -7,7 +7,7 @@
  * Plus ours-only rows for the density propagation (the authors' grid of 10 000 points and our default).
  * Heavy runs are timed once after a small warm-up (best-of-N would multiply minutes).
  */
-import { runNumpy, type BenchRow, type BenchSuite } from '../harness';
+import { runNumpyThreads, type BenchRow, type BenchSuite } from '../harness';
 import { layerSamples, sampleStats, simulateAngles } from '../../src/core/degeneracy/simulate';
 import { predictDensity } from '../../src/core/degeneracy/density';
 import { deterministicCurves } from '../../src/core/degeneracy/theory';
@@ -40,7 +40,8 @@ export const suite: BenchSuite = {
     let net!: ReturnType<typeof simulateAngles>;
     const netMs = timeOnce(() => { net = simulateAngles({ widths, theta0: THETA0, trials: NETWORKS, seed: 2, mode: 'network' }); });
 
-    const numpy = runNumpy<NumpyResult>('degeneracy.py', { widths, theta0: THETA0, chainTrials: CHAIN_TRIALS, networks: NETWORKS, batch: 25, seed: 1 });
+    const both = runNumpyThreads<NumpyResult>('degeneracy.py', { widths, theta0: THETA0, chainTrials: CHAIN_TRIALS, networks: NETWORKS, batch: 25, seed: 1 });
+    const numpy = both.one, numpy2 = both.two;
 
     const curves = deterministicCurves(THETA0, widths.slice(1));
     const at = (l: number) => {
@@ -53,6 +54,7 @@ export const suite: BenchSuite = {
       name: `chain ${CHAIN_TRIALS} trials × ${LAYERS} layers, n = ${N}, θ⁰ = ${THETA0}`,
       oursMs: chainMs,
       numpyMs: numpy?.chainMs,
+      numpy2Ms: numpy2?.chainMs,
       note: `${(pairs / chainMs / 1e3).toFixed(1)} M pairs/s; ${[10, 20, 30].map(at).join('; ')}`,
     });
     const netMean = (l: number) => sampleStats(layerSamples(net, l)).mean!;
@@ -60,6 +62,7 @@ export const suite: BenchSuite = {
       name: `full networks ${NETWORKS} × ${LAYERS} layers ${N}×${N} (1 000 asked; see suite comment)`,
       oursMs: netMs,
       numpyMs: numpy?.networkMs,
+      numpy2Ms: numpy2?.networkMs,
       note: `${(netMs / NETWORKS).toFixed(1)} ms/network ours${numpy ? `, ${(numpy.networkMs / NETWORKS).toFixed(1)} numpy` : ''}; mean ln sin² at ℓ=30: ${netMean(30).toFixed(4)}${numpy ? ` (numpy ${numpy.networkMean[30].toFixed(4)})` : ''}, chain ${sampleStats(layerSamples(chain, 30)).mean!.toFixed(4)}`,
     });
 

@@ -8,7 +8,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { runNumpy, timeBest, type BenchRow, type BenchSuite } from '../harness';
+import { runNumpyThreads, timeStats, type BenchRow, type BenchSuite } from '../harness';
 import type { DenseMatrix } from '../../src/core/linalg/dense';
 import { lanczosSpectralNorm } from '../../src/core/linalg/lanczos';
 import { EXACT_SVD_MAX, spectralNorm, svdSpectralNorm } from '../../src/core/linalg/norms';
@@ -18,7 +18,7 @@ interface NumpyOut { ms: number; norm: number }
 
 function cases(): Array<{ name: string; m: DenseMatrix }> {
   const out: Array<{ name: string; m: DenseMatrix }> = [];
-  for (const n of [64, 256, 800]) {
+  for (const n of [64, 256, 800, 1024]) {
     const rng = new Rng(100 + n);
     out.push({ name: `‖W‖₂ ${n}×${n} Gaussian`, m: { rows: n, cols: n, data: rng.fillGaussian(new Float64Array(n * n)) } });
   }
@@ -39,10 +39,10 @@ export const suite: BenchSuite = {
         let ours = 0;
         // sub-millisecond cases need more repeats to reach optimised code (numpy has no JIT to warm)
         const repeats = m.rows >= 800 ? 3 : m.rows >= 256 ? 5 : 40;
-        const oursMs = timeBest(() => { ours = spectralNorm(m); }, repeats);
+        const t = timeStats(() => { ours = spectralNorm(m); }, repeats);
         const file = path.join(dir, `${m.rows}x${m.cols}.f64`);
         fs.writeFileSync(file, new Uint8Array(m.data.buffer, m.data.byteOffset, m.data.byteLength));
-        const py = runNumpy<NumpyOut>('linalg.py', { file, rows: m.rows, cols: m.cols, repeats });
+        const { one: py, two: py2 } = runNumpyThreads<NumpyOut>('linalg.py', { file, rows: m.rows, cols: m.cols, repeats });
         const exactPath = Math.min(m.rows, m.cols) <= EXACT_SVD_MAX;
         const steps = exactPath ? undefined : lanczosSpectralNorm(m).steps;
         // the full ml-matrix SVD, as before (once: 800² takes seconds)
@@ -52,8 +52,10 @@ export const suite: BenchSuite = {
         const agree = py ? `|ours − numpy|/numpy = ${(Math.abs(ours - py.norm) / py.norm).toExponential(1)}` : 'numpy unavailable';
         rows.push({
           name,
-          oursMs,
+          oursMs: t.min,
+          oursMedianMs: t.median,
           numpyMs: py?.ms,
+          numpy2Ms: py2?.ms,
           note: `‖·‖₂ = ${ours.toPrecision(15)}; ${agree}; ${exactPath ? 'exact SVD path' : `${steps} Lanczos steps`}; full ml-matrix SVD ${svdMs.toFixed(0)} ms`,
         });
       }

@@ -76,15 +76,20 @@ export function parseNetworkFile(file: string, io: CliIo, options: LoadOptions =
       }],
     };
   }
-  let bytes: Uint8Array;
+  let text: string;
   try {
-    bytes = io.readFile(file);
+    // perf: the bytes are only referenced inside this call, so they can be freed while the text is parsed
+    text = readText(io, file);
   } catch (e) {
     return unreadable(`cannot read ${file}: ${(e as Error).message}`);
   }
-  const text = new TextDecoder('utf-8').decode(bytes);
   const result = parseNetworkText(text, { fileName: file, maxBytes, files: new FolderFiles(path.dirname(file), fsys) });
   return { text, diagnostics: result.diagnostics, network: result.network };
+}
+
+/** The file decoded as UTF-8 (its bytes unreachable once this returns). */
+function readText(io: CliIo, file: string): string {
+  return new TextDecoder('utf-8').decode(io.readFile(file));
 }
 
 /**

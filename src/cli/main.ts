@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import { UsageError, type CliIo } from './command';
 import { commands } from './commands/index';
 import { nodeFileSystem } from '../worker/nodeFiles';
+import { installThreadPool } from '../worker/pool';
 import packageJson from '../../package.json';
 
 const VERSION: string = packageJson.version;
@@ -80,7 +81,9 @@ export function exitQuietlyOnEpipe(stream: NodeJS.EventEmitter, exit: () => void
   });
 }
 
-if (require.main === module) {
+/** Runs the process's command line (dist/cli.js, the launcher of ../worker/launch.ts, calls it). */
+export function runAsCommand(): void {
+  installThreadPool();
   const progress = new ProgressLine(process.stderr);
   exitQuietlyOnEpipe(process.stdout, () => process.exit());
   void main(process.argv.slice(2), nodeIo(progress)).then((r) => {
@@ -90,3 +93,5 @@ if (require.main === module) {
     if (r.stderr) process.stderr.write(r.stderr);
   });
 }
+
+if (require.main === module) runAsCommand();

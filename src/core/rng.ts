@@ -88,11 +88,43 @@ export class Rng {
     return out;
   }
 
+  /**
+   * Fill out[0..count) with iid N(0,1) in pairs by the polar (Marsaglia) form of Box–Muller, from two
+   * 32-bit outputs per attempt (see degeneracy/simulate.ts fillGaussianPairs, which this implements):
+   * the generator's state lives in locals for the whole fill (the Monte Carlo's hot loop), with the
+   * same outputs, in the same order, as nextUint32.
+   */
+  fillPolarPairs(out: Float64Array, count: number): void {
+    const st = this.s;
+    let s0 = st[0], s1 = st[1], s2 = st[2], s3 = st[3];
+    let i = 0;
+    while (i < count) {
+      let r = Math.imul(s1, 5);
+      const a = Math.imul((r << 7) | (r >>> 25), 9) >>> 0;
+      let t = s1 << 9;
+      s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t; s3 = (s3 << 11) | (s3 >>> 21);
+      r = Math.imul(s1, 5);
+      const b = Math.imul((r << 7) | (r >>> 25), 9) >>> 0;
+      t = s1 << 9;
+      s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t; s3 = (s3 << 11) | (s3 >>> 21);
+      const x = a * TWO_POW_M31 - 1;
+      const y = b * TWO_POW_M31 - 1;
+      const q = x * x + y * y;
+      if (q >= 1 || q === 0) continue;
+      const f = Math.sqrt((-2 * Math.log(q)) / q);
+      out[i++] = x * f;
+      if (i < count) out[i++] = y * f;
+    }
+    st[0] = s0; st[1] = s1; st[2] = s2; st[3] = s3;
+  }
+
   /** An independent stream derived from this seed and a label (for per-layer / per-trial streams). */
   static derive(seed: number, stream: number): Rng {
     return new Rng(hash32(seed >>> 0, stream >>> 0));
   }
 }
+
+const TWO_POW_M31 = 1 / 2147483648;
 
 function rotl(x: number, k: number): number {
   return (x << k) | (x >>> (32 - k));

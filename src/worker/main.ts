@@ -10,11 +10,14 @@ import { parsedDocument } from './documents';
 import { BadParamsError, InvalidDocumentError, type Handler, type HandlerInput } from './handlers/common';
 import { handlers } from './handlers/index';
 import { packForTransfer } from './transfer';
+import { installThreadPool } from './pool';
 
 const PROGRESS_INTERVAL_MS = 100;
 
 if (!parentPort) throw new Error('worker/main.ts must run inside a worker thread');
 const port = parentPort;
+// perf: Monte Carlo trials and per-layer norms on every core (src/worker/pool.ts)
+installThreadPool();
 
 function post(message: WorkerToHost, transfer: ArrayBuffer[] = []): void {
   port.postMessage(message, transfer);

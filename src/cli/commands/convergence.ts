@@ -5,6 +5,7 @@ import { loadNetworkFile } from '../load';
 import { parseMaxSize } from './check';
 import { decimal } from '../numbers';
 import { analyzeConvergence, ConvergenceParamsError } from '../../core/convergence/analyze';
+import { precomputeLayerNorms } from '../../core/linalg/layerNorms';
 import { layerSpan } from '../../core/convergence/runs';
 import { fmt, fmtExponent } from '../../core/convergence/format';
 import type { AnalysisContext } from '../../core/context';
@@ -268,6 +269,8 @@ export const convergenceCommand: CliCommand = {
     const ctx: AnalysisContext = { progress: (_f, m) => { if (m) io.progress(m); }, isCancelled: () => false };
     let result: ConvergenceResult;
     try {
+      // perf: every layer's ‖W − I‖₂ first, on all cores (the analysis then looks them up)
+      if (norm === '2') precomputeLayerNorms(network, ctx);
       result = analyzeConvergence(network, { norm, probes: probes.length ? probes : undefined, tailFrom, run }, ctx);
     } catch (e) {
       // only the analysis' parameter errors are usage errors; anything else is an internal error (exit 1)

@@ -17,6 +17,7 @@
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import type { DenseMatrix } from '../linalg/dense';
 import { frobeniusNorm, infNorm, oneNorm, spectralNorm, vectorNorm, type MatrixNorm } from '../linalg/norms';
+import { cachedNormWminusI } from '../linalg/layerNorms';
 import type { AnalysisContext } from '../context';
 import type { Activation, DenseLayer, FamilyInfo, ResidualBlock, ScaleLaw } from '../network/model';
 
@@ -85,7 +86,8 @@ export function denseTerms(layer: DenseLayer, norm: MatrixNorm, work: Float64Arr
   const w = work.subarray(0, n * n);
   w.set(data);
   for (let i = 0; i < n; i++) w[i * n + i] -= 1;
-  const normWminusI = matrixNormOf({ rows: n, cols: n, data: w }, norm, ctx);
+  // perf: ‖W − I‖₂ computed beforehand for the whole network, in parallel (linalg/layerNorms.ts), when the caller did
+  const normWminusI = (norm === '2' ? cachedNormWminusI(layer.weights) : undefined) ?? matrixNormOf({ rows: n, cols: n, data: w }, norm, ctx);
   let det = NaN;
   if (withDet) {
     w.set(data);

@@ -10,7 +10,10 @@
  * record X_ℓ = ln sin²θ^ℓ for ℓ = 0..L.
  *
  * Each trial (a chain path or a network) draws from its own stream Rng.derive(seed, trial), so a run
- * is reproducible bit-for-bit and trial t gives the same path whatever the number of trials.
+ * is reproducible bit-for-bit and trial t gives the same path whatever the number of trials. Trials
+ * run in chunks whose size depends only on the widths (about TRIAL_CHUNK_WORK multiply-adds each),
+ * spread over the threads of src/core/parallel.ts when a pool is installed: every trial writes its
+ * own entries, so the samples are the same bits on any number of threads.
  *
  * sin²θ is computed from the component of one vector orthogonal to the other,
  * sin²θ = ‖b − (a·b/‖a‖²)a‖²/‖b‖², which keeps relative precision for small angles (1 − cos²θ would
@@ -27,6 +30,7 @@
  * all zero leaves the angle undefined: X = NaN ("dead").
  */
 import { checkpoint, silentContext, type AnalysisContext } from '../context';
+import { registerTask, runChunks, sharedFloat64 } from '../parallel';
 import { Rng } from '../rng';
 import { checkTheta } from './moments';
 
@@ -68,6 +72,11 @@ const TWO_POW_M31 = 1 / 2147483648;
  * both values of each pair are used, and no trigonometric function is evaluated.
  */
 export function fillGaussianPairs(rng: Rng, out: Float64Array, count = out.length): void {
+  rng.fillPolarPairs(out, count);
+}
+
+/** The plain form of fillGaussianPairs (the reference Rng.fillPolarPairs is tested against: same bits). */
+export function fillGaussianPairsReference(rng: Rng, out: Float64Array, count = out.length): void {
   let i = 0;
   while (i < count) {
     // 32 random bits per coordinate are plenty here (q's resolution 2^-62 bounds |g| by ~9.3) and
@@ -117,28 +126,60 @@ export function simulateAngles(opts: SimulationOptions, ctx: AnalysisContext = s
   if (mode !== 'chain' && mode !== 'network') throw new RangeError(`simulateAngles: mode must be 'chain' or 'network', got ${String(mode)}`);
   if (mode === 'network' && widths[0] < 2) throw new RangeError(`simulateAngles: the network mode needs input width ≥ 2 to place two inputs at an angle, got ${widths[0]}`);
   const L = widths.length - 1;
-  const out = new Float64Array((L + 1) * trials);
+  const out = sharedFloat64((L + 1) * trials);
+  // chunks of about TRIAL_CHUNK_WORK: a chain trial costs Σ n_ℓ pairs, a network Σ n_ℓ·n_{ℓ−1} weights
+  let perTrial = 0;
+  for (let l = 1; l <= L; l++) perTrial += mode === 'chain' ? 8 * widths[l] : widths[l] * widths[l - 1];
+  const chunkTrials = Math.max(1, Math.floor(TRIAL_CHUNK_WORK / Math.max(1, perTrial)));
+  const chunks = Math.ceil(trials / chunkTrials);
+  const input: AngleChunkInput = { widths: [...widths], theta0, trials, seed, mode, chunkTrials, out };
+  const what = mode === 'chain' ? 'chain trials' : 'networks';
+  runChunks(ANGLE_TASK, input, chunks, {
+    isCancelled: () => ctx.isCancelled(),
+    progress: (f) => ctx.progress(f, `${what}: ${Math.min(trials, Math.round(f * chunks) * chunkTrials)}/${trials}`),
+  });
+  checkpoint(ctx, 1);
+  return { mode, trials, layers: L, lnSin2: out };
+}
+
+/** multiply-adds (a chain pair counts 8) per chunk of trials: ~10–20 ms, so threads share the work evenly */
+const TRIAL_CHUNK_WORK = 2_000_000;
+const ANGLE_TASK = 'degeneracy.angles';
+
+interface AngleChunkInput {
+  readonly widths: number[];
+  readonly theta0: number;
+  readonly trials: number;
+  readonly seed: number;
+  readonly mode: SimulationMode;
+  readonly chunkTrials: number;
+  /** X_ℓ of trial t at [ℓ·trials + t] (shared between threads) */
+  readonly out: Float64Array;
+}
+
+/** Trials [c·chunkTrials, (c+1)·chunkTrials) of a simulation, each from its own stream. */
+function angleChunk(input: AngleChunkInput, chunk: number): void {
+  const { widths, theta0, trials, seed, mode, chunkTrials, out } = input;
+  const from = chunk * chunkTrials, to = Math.min(trials, from + chunkTrials);
   const x0 = 2 * Math.log(Math.sin(theta0));
-  for (let t = 0; t < trials; t++) out[t] = x0;
   const maxW = Math.max(...widths);
   const bufA = new Float64Array(maxW), bufB = new Float64Array(maxW);
-  const every = Math.max(1, Math.floor(trials / 200));
   if (mode === 'chain') {
     const g = new Float64Array(2 * maxW);
-    for (let t = 0; t < trials; t++) {
-      if (t % every === 0) checkpoint(ctx, t / trials, `chain trial ${t + 1}/${trials}`);
+    for (let t = from; t < to; t++) {
+      out[t] = x0;
       chainPath(Rng.derive(seed, t), widths, theta0, out, t, trials, bufA, bufB, g);
     }
   } else {
     const bufA2 = new Float64Array(maxW), bufB2 = new Float64Array(maxW), row = new Float64Array(maxW);
-    for (let t = 0; t < trials; t++) {
-      checkpoint(ctx, t / trials, `network ${t + 1}/${trials}`);
+    for (let t = from; t < to; t++) {
+      out[t] = x0;
       networkPath(Rng.derive(seed, t), widths, theta0, out, t, trials, bufA, bufB, bufA2, bufB2, row);
     }
   }
-  checkpoint(ctx, 1);
-  return { mode, trials, layers: L, lnSin2: out };
 }
+
+registerTask(ANGLE_TASK, angleChunk as (input: never, chunk: number) => void);
 
 /** One path of the exact Markov chain, carrying the pre- and post-activation differences (module comment). */
 function chainPath(rng: Rng, widths: readonly number[], theta0: number, out: Float64Array, t: number, trials: number,

@@ -176,6 +176,169 @@
         (local.set $row (i32.add (local.get $row) (i32.const 1)))
         (br $eachRow))))
 
+;; ─── Lanczos products ────────────────────────────────────────────────────────────────────────────
+;; Dot products use one f64x2 accumulator per row: lane 0 sums the products of even j, lane 1 of odd j
+;; (each with its own rounding, no fused multiply-add), the two lanes are then added, and for odd n
+;; the last product is added after that. Axpy updates are y_j ← y_j + t·r_j, rows in order. The scalar
+;; reference in src/core/linalg/products.ts does exactly these operations, so results agree bit for bit.
+
+  ;; out[0..3] = rows r, r+stride, r+2·stride, r+3·stride (bytes) dotted with x (n numbers)
+  (func $dot4 (param $r i32) (param $stride i32) (param $x i32) (param $n i32) (param $out i32)
+    (local $p i32) (local $end i32) (local $r1 i32) (local $r2 i32) (local $r3 i32) (local $v v128)
+    (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128) (local $last f64)
+    (local.set $r1 (i32.add (local.get $r) (local.get $stride)))
+    (local.set $r2 (i32.add (local.get $r1) (local.get $stride)))
+    (local.set $r3 (i32.add (local.get $r2) (local.get $stride)))
+    (local.set $end (i32.shl (i32.shr_u (local.get $n) (i32.const 1)) (i32.const 4)))
+    (block $done
+      (loop $pairs
+        (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
+        (local.set $v (v128.load (i32.add (local.get $x) (local.get $p))))
+        (local.set $s0 (f64x2.add (local.get $s0) (f64x2.mul (v128.load (i32.add (local.get $r) (local.get $p))) (local.get $v))))
+        (local.set $s1 (f64x2.add (local.get $s1) (f64x2.mul (v128.load (i32.add (local.get $r1) (local.get $p))) (local.get $v))))
+        (local.set $s2 (f64x2.add (local.get $s2) (f64x2.mul (v128.load (i32.add (local.get $r2) (local.get $p))) (local.get $v))))
+        (local.set $s3 (f64x2.add (local.get $s3) (f64x2.mul (v128.load (i32.add (local.get $r3) (local.get $p))) (local.get $v))))
+        (local.set $p (i32.add (local.get $p) (i32.const 16)))
+        (br $pairs)))
+    (f64.store (local.get $out) (f64.add (f64x2.extract_lane 0 (local.get $s0)) (f64x2.extract_lane 1 (local.get $s0))))
+    (f64.store offset=8 (local.get $out) (f64.add (f64x2.extract_lane 0 (local.get $s1)) (f64x2.extract_lane 1 (local.get $s1))))
+    (f64.store offset=16 (local.get $out) (f64.add (f64x2.extract_lane 0 (local.get $s2)) (f64x2.extract_lane 1 (local.get $s2))))
+    (f64.store offset=24 (local.get $out) (f64.add (f64x2.extract_lane 0 (local.get $s3)) (f64x2.extract_lane 1 (local.get $s3))))
+    (if (i32.and (local.get $n) (i32.const 1))
+      (then
+        (local.set $last (f64.load (i32.add (local.get $x) (local.get $end))))
+        (f64.store (local.get $out) (f64.add (f64.load (local.get $out)) (f64.mul (f64.load (i32.add (local.get $r) (local.get $end))) (local.get $last))))
+        (f64.store offset=8 (local.get $out) (f64.add (f64.load offset=8 (local.get $out)) (f64.mul (f64.load (i32.add (local.get $r1) (local.get $end))) (local.get $last))))
+        (f64.store offset=16 (local.get $out) (f64.add (f64.load offset=16 (local.get $out)) (f64.mul (f64.load (i32.add (local.get $r2) (local.get $end))) (local.get $last))))
+        (f64.store offset=24 (local.get $out) (f64.add (f64.load offset=24 (local.get $out)) (f64.mul (f64.load (i32.add (local.get $r3) (local.get $end))) (local.get $last)))))))
+
+  ;; row r (n numbers) dotted with x
+  (func $dot1 (param $r i32) (param $x i32) (param $n i32) (result f64)
+    (local $p i32) (local $end i32) (local $s v128) (local $t f64)
+    (local.set $end (i32.shl (i32.shr_u (local.get $n) (i32.const 1)) (i32.const 4)))
+    (block $done
+      (loop $pairs
+        (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
+        (local.set $s (f64x2.add (local.get $s) (f64x2.mul (v128.load (i32.add (local.get $r) (local.get $p))) (v128.load (i32.add (local.get $x) (local.get $p))))))
+        (local.set $p (i32.add (local.get $p) (i32.const 16)))
+        (br $pairs)))
+    (local.set $t (f64.add (f64x2.extract_lane 0 (local.get $s)) (f64x2.extract_lane 1 (local.get $s))))
+    (if (i32.and (local.get $n) (i32.const 1))
+      (then (local.set $t (f64.add (local.get $t) (f64.mul (f64.load (i32.add (local.get $r) (local.get $end))) (f64.load (i32.add (local.get $x) (local.get $end))))))))
+    (local.get $t))
+
+  ;; y_j ← (((y_j + t0·r0_j) + t1·r1_j) + t2·r2_j) + t3·r3_j with t at tp[0..3], rows `stride` bytes apart
+  (func $axpy4 (param $r i32) (param $stride i32) (param $tp i32) (param $n i32) (param $y i32)
+    (local $p i32) (local $end i32) (local $r1 i32) (local $r2 i32) (local $r3 i32) (local $v v128)
+    (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)
+    (local.set $r1 (i32.add (local.get $r) (local.get $stride)))
+    (local.set $r2 (i32.add (local.get $r1) (local.get $stride)))
+    (local.set $r3 (i32.add (local.get $r2) (local.get $stride)))
+    (local.set $t0 (v128.load64_splat (local.get $tp)))
+    (local.set $t1 (v128.load64_splat offset=8 (local.get $tp)))
+    (local.set $t2 (v128.load64_splat offset=16 (local.get $tp)))
+    (local.set $t3 (v128.load64_splat offset=24 (local.get $tp)))
+    (local.set $end (i32.shl (i32.shr_u (local.get $n) (i32.const 1)) (i32.const 4)))
+    (block $done
+      (loop $pairs
+        (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
+        (local.set $v (v128.load (i32.add (local.get $y) (local.get $p))))
+        (local.set $v (f64x2.add (local.get $v) (f64x2.mul (local.get $t0) (v128.load (i32.add (local.get $r) (local.get $p))))))
+        (local.set $v (f64x2.add (local.get $v) (f64x2.mul (local.get $t1) (v128.load (i32.add (local.get $r1) (local.get $p))))))
+        (local.set $v (f64x2.add (local.get $v) (f64x2.mul (local.get $t2) (v128.load (i32.add (local.get $r2) (local.get $p))))))
+        (local.set $v (f64x2.add (local.get $v) (f64x2.mul (local.get $t3) (v128.load (i32.add (local.get $r3) (local.get $p))))))
+        (v128.store (i32.add (local.get $y) (local.get $p)) (local.get $v))
+        (local.set $p (i32.add (local.get $p) (i32.const 16)))
+        (br $pairs)))
+    (if (i32.and (local.get $n) (i32.const 1))
+      (then
+        (f64.store (i32.add (local.get $y) (local.get $end))
+          (f64.add (f64.add (f64.add (f64.add (f64.load (i32.add (local.get $y) (local.get $end)))
+            (f64.mul (f64x2.extract_lane 0 (local.get $t0)) (f64.load (i32.add (local.get $r) (local.get $end)))))
+            (f64.mul (f64x2.extract_lane 0 (local.get $t1)) (f64.load (i32.add (local.get $r1) (local.get $end)))))
+            (f64.mul (f64x2.extract_lane 0 (local.get $t2)) (f64.load (i32.add (local.get $r2) (local.get $end)))))
+            (f64.mul (f64x2.extract_lane 0 (local.get $t3)) (f64.load (i32.add (local.get $r3) (local.get $end)))))))))
+
+  ;; y_j ← y_j + t·r_j
+  (func $axpy1 (param $r i32) (param $t f64) (param $n i32) (param $y i32)
+    (local $p i32) (local $end i32) (local $tv v128)
+    (local.set $tv (f64x2.splat (local.get $t)))
+    (local.set $end (i32.shl (i32.shr_u (local.get $n) (i32.const 1)) (i32.const 4)))
+    (block $done
+      (loop $pairs
+        (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
+        (v128.store (i32.add (local.get $y) (local.get $p))
+          (f64x2.add (v128.load (i32.add (local.get $y) (local.get $p))) (f64x2.mul (local.get $tv) (v128.load (i32.add (local.get $r) (local.get $p))))))
+        (local.set $p (i32.add (local.get $p) (i32.const 16)))
+        (br $pairs)))
+    (if (i32.and (local.get $n) (i32.const 1))
+      (then (f64.store (i32.add (local.get $y) (local.get $end))
+        (f64.add (f64.load (i32.add (local.get $y) (local.get $end))) (f64.mul (local.get $t) (f64.load (i32.add (local.get $r) (local.get $end)))))))))
+
+  ;; gram: w = Aᵀ(A v) for A [m][n] row-major, in one pass over A: per block of 4 rows, their dot
+  ;; products with v, then those rows scaled into w while they are still in the L1 cache.
+  ;; `t` is scratch for 4 numbers.
+  (func $gram (export "gram") (param $a i32) (param $m i32) (param $n i32) (param $v i32) (param $w i32) (param $t i32)
+    (local $i i32) (local $row i32) (local $rowBytes i32) (local $p i32) (local $wEnd i32)
+    (local.set $rowBytes (i32.shl (local.get $n) (i32.const 3)))
+    (local.set $wEnd (i32.add (local.get $w) (local.get $rowBytes)))
+    (local.set $p (local.get $w))
+    (block $zeroed (loop $zero
+      (br_if $zeroed (i32.ge_u (local.get $p) (local.get $wEnd)))
+      (f64.store (local.get $p) (f64.const 0))
+      (local.set $p (i32.add (local.get $p) (i32.const 8)))
+      (br $zero)))
+    (local.set $row (local.get $a))
+    (block $blocksDone (loop $blocks
+      (br_if $blocksDone (i32.gt_s (i32.add (local.get $i) (i32.const 4)) (local.get $m)))
+      (call $dot4 (local.get $row) (local.get $rowBytes) (local.get $v) (local.get $n) (local.get $t))
+      (call $axpy4 (local.get $row) (local.get $rowBytes) (local.get $t) (local.get $n) (local.get $w))
+      (local.set $row (i32.add (local.get $row) (i32.shl (local.get $rowBytes) (i32.const 2))))
+      (local.set $i (i32.add (local.get $i) (i32.const 4)))
+      (br $blocks)))
+    (block $rowsDone (loop $rows
+      (br_if $rowsDone (i32.ge_s (local.get $i) (local.get $m)))
+      (call $axpy1 (local.get $row) (call $dot1 (local.get $row) (local.get $v) (local.get $n)) (local.get $n) (local.get $w))
+      (local.set $row (i32.add (local.get $row) (local.get $rowBytes)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $rows))))
+
+  ;; dots: c[r] = B_r · x for the first k rows of B ([k][n] row-major)
+  (func $dots (export "dots") (param $b i32) (param $k i32) (param $n i32) (param $x i32) (param $c i32)
+    (local $i i32) (local $row i32) (local $rowBytes i32)
+    (local.set $rowBytes (i32.shl (local.get $n) (i32.const 3)))
+    (local.set $row (local.get $b))
+    (block $blocksDone (loop $blocks
+      (br_if $blocksDone (i32.gt_s (i32.add (local.get $i) (i32.const 4)) (local.get $k)))
+      (call $dot4 (local.get $row) (local.get $rowBytes) (local.get $x) (local.get $n) (i32.add (local.get $c) (i32.shl (local.get $i) (i32.const 3))))
+      (local.set $row (i32.add (local.get $row) (i32.shl (local.get $rowBytes) (i32.const 2))))
+      (local.set $i (i32.add (local.get $i) (i32.const 4)))
+      (br $blocks)))
+    (block $rowsDone (loop $rows
+      (br_if $rowsDone (i32.ge_s (local.get $i) (local.get $k)))
+      (f64.store (i32.add (local.get $c) (i32.shl (local.get $i) (i32.const 3))) (call $dot1 (local.get $row) (local.get $x) (local.get $n)))
+      (local.set $row (i32.add (local.get $row) (local.get $rowBytes)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $rows))))
+
+  ;; combine: y ← y + Σ_r c[r]·B_r over the first k rows of B, rows in order
+  (func $combine (export "combine") (param $b i32) (param $k i32) (param $n i32) (param $c i32) (param $y i32)
+    (local $i i32) (local $row i32) (local $rowBytes i32)
+    (local.set $rowBytes (i32.shl (local.get $n) (i32.const 3)))
+    (local.set $row (local.get $b))
+    (block $blocksDone (loop $blocks
+      (br_if $blocksDone (i32.gt_s (i32.add (local.get $i) (i32.const 4)) (local.get $k)))
+      (call $axpy4 (local.get $row) (local.get $rowBytes) (i32.add (local.get $c) (i32.shl (local.get $i) (i32.const 3))) (local.get $n) (local.get $y))
+      (local.set $row (i32.add (local.get $row) (i32.shl (local.get $rowBytes) (i32.const 2))))
+      (local.set $i (i32.add (local.get $i) (i32.const 4)))
+      (br $blocks)))
+    (block $rowsDone (loop $rows
+      (br_if $rowsDone (i32.ge_s (local.get $i) (local.get $k)))
+      (call $axpy1 (local.get $row) (f64.load (i32.add (local.get $c) (i32.shl (local.get $i) (i32.const 3)))) (local.get $n) (local.get $y))
+      (local.set $row (i32.add (local.get $row) (local.get $rowBytes)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $rows))))
+
   ;; Stores the first `count` (1 to 3) of neurons i..i+3 of one sample at p (lo = i, i+1; hi = i+2,
   ;; i+3): the last panel of a width that is not a multiple of 4 must not write into the next row.
   (func $storeFirst (param $p i32) (param $lo v128) (param $hi v128) (param $count i32)

@@ -17,6 +17,9 @@ interface KernelExports {
   dense(panels: number, bias: number, m: number, n: number, x: number, rows: number, y: number): void;
   relu(z: number, count: number): void;
   reluBits(z: number, rows: number, m: number, bits: number): void;
+  gram(a: number, m: number, n: number, v: number, w: number, t: number): void;
+  dots(b: number, k: number, n: number, x: number, c: number): void;
+  combine(b: number, k: number, n: number, c: number, y: number): void;
 }
 
 const PAGE = 65536;
@@ -129,6 +132,34 @@ export class WasmKernels {
     this.inMemory(Z, rows * m);
     this.inMemory(bits, rows * ((m + 31) >>> 5));
     this.exports.reluBits(Z.byteOffset, rows, m, bits.byteOffset);
+  }
+
+  /**
+   * w = Aᵀ(A v) for A [m][n] in one pass over A (kernels.wat `gram`); `t` is scratch of 4 numbers.
+   * The same numbers as gramScalar in src/core/linalg/products.ts.
+   */
+  gram(A: Float64Array, m: number, n: number, v: Float64Array, w: Float64Array, t: Float64Array): void {
+    this.inMemory(A, m * n);
+    this.inMemory(v, n);
+    this.inMemory(w, n);
+    this.inMemory(t, 4);
+    this.exports.gram(A.byteOffset, m, n, v.byteOffset, w.byteOffset, t.byteOffset);
+  }
+
+  /** c[r] = B_r · x for the first k rows of B [k][n] (kernels.wat `dots`; = dotsScalar). */
+  dots(B: Float64Array, k: number, n: number, x: Float64Array, c: Float64Array): void {
+    this.inMemory(B, k * n);
+    this.inMemory(x, n);
+    this.inMemory(c, k);
+    this.exports.dots(B.byteOffset, k, n, x.byteOffset, c.byteOffset);
+  }
+
+  /** y ← y + Σ_r c[r]·B_r over the first k rows of B, in order (kernels.wat `combine`; = combineScalar). */
+  combine(B: Float64Array, k: number, n: number, c: Float64Array, y: Float64Array): void {
+    this.inMemory(B, k * n);
+    this.inMemory(c, k);
+    this.inMemory(y, n);
+    this.exports.combine(B.byteOffset, k, n, c.byteOffset, y.byteOffset);
   }
 
   /** Hands the instance back (dropped instead when its memory grew large). */

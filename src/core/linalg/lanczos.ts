@@ -1,40 +1,55 @@
 /**
- * The largest singular value of a large dense matrix by Golub–Kahan–Lanczos bidiagonalization with
- * full reorthogonalization (Golub & Van Loan, Matrix Computations, 4th ed., §10.4; the stopping rule
- * follows Parlett, The Symmetric Eigenvalue Problem, §13.2 / ARPACK's residual test).
+ * The largest singular value of a large dense matrix A by the Lanczos method on AᵀA with full
+ * reorthogonalization (Golub & Van Loan, Matrix Computations, 4th ed., §10.1; the stopping rule is
+ * Parlett, The Symmetric Eigenvalue Problem, §13.2 / ARPACK's residual test).
  *
- * From a random unit v₁ the recurrences
- *   α_j u_j = A v_j − β_{j−1} u_{j−1},    β_j v_{j+1} = Aᵀ u_j − α_j v_j
- * build orthonormal U_k, V_k with A V_k = U_k B_k, B_k upper bidiagonal (α on the diagonal, β above).
- * θ_k = σ_max(B_k) is the largest Ritz value: it never exceeds σ_max(A) and grows with k. If
- * B_k q = θ p, the Ritz vectors x = U_k p, y = V_k q satisfy A y = θ x and ‖Aᵀ x − θ y‖ = β_k |p_k|,
- * so some singular value of A lies within ρ_k = β_k |p_k| of θ_k.
+ * Lanczos on AᵀA builds the same Krylov space as Golub–Kahan bidiagonalization of A (so it takes the
+ * same number of steps), but one step is one pass over A: w = Aᵀ(A v) row by row, each row dotted
+ * with v and then scaled into w while it is still in the L1 cache (../kernels/kernels.wat `gram`, in
+ * WebAssembly SIMD). From a unit v₁, orthonormal v_1..v_k and the tridiagonal T_k = V_kᵀ AᵀA V_k
+ * (α on the diagonal, β beside it) come from
+ *   β_j v_{j+1} = AᵀA v_j − α_j v_j − β_{j−1} v_{j−1},  α_j = v_jᵀ AᵀA v_j,
+ * with v_{j+1} orthogonalized against every earlier v twice (classical Gram–Schmidt, the kernels'
+ * `dots` and `combine`). θ_k² = λ_max(T_k) never exceeds σ_max(A)² and grows with k. If T_k s = θ² s,
+ * the Ritz vector y = V_k s has ‖AᵀA y − θ² y‖ = β_k |s_k| =: ρ, so an eigenvalue λ = σ² of AᵀA
+ * lies within ρ of θ², hence |σ − θ| = |σ² − θ²|/(σ + θ) ≤ ρ/θ. Squaring costs nothing at the top of
+ * the spectrum: λ_max is found to relative rounding, and so is its square root.
  *
- * Stopping rule: stop at the first k with ρ_k ≤ tolerance · θ_k (default 1e-13), or when β_k or α_k
- * vanishes (the Krylov space is invariant: θ_k is exact), or at k = min(m, n) (the space is all of
- * Rⁿ: exact). With a random start the singular value within ρ_k is the largest one (a start vector
- * exactly orthogonal to the top singular vector has probability zero, and rounding repairs it).
+ * Stopping rule: stop at the first k with ρ/θ ≤ tolerance · θ (default 1e-13; the convergence
+ * analysis asks 1e-10, see CONVERGENCE_NORM_TOLERANCE in norms.ts), or when β_k vanishes to rounding
+ * (the Krylov space is invariant: θ_k is exact), or when the space is all of Rⁿ (exact). With a
+ * random start the singular value within ρ/θ is the largest one (a start vector exactly orthogonal
+ * to the top singular vector has probability zero, and rounding repairs it).
+ *
+ * A warm start (`start`, e.g. the previous layer's top right singular vector, which the result
+ * returns) begins near the answer: consecutive layers of a deep network are close. A little of the
+ * seeded random vector is mixed in, so no direction is missing from the start.
  */
 import { CancelledError, type AnalysisContext } from '../context';
 import { Rng } from '../rng';
 import type { DenseMatrix } from './dense';
+import { LanczosSpace } from './products';
 
 export interface LanczosResult {
   /** the estimate of σ_max(A) (never above it, up to rounding) */
   readonly value: number;
-  /** ρ = β_k |p_k|: a singular value of A lies within this distance of `value` */
+  /** ρ/θ: a singular value of A lies within this distance of `value` */
   readonly residual: number;
-  /** Lanczos steps taken (matrix–vector products with A and with Aᵀ each) */
+  /** Lanczos steps taken (one pass over A each: A v and Aᵀ(A v)) */
   readonly steps: number;
   /** true when the Krylov space became invariant or filled the space: the value is exact up to rounding */
   readonly exact: boolean;
+  /** the top right singular vector (unit length, n numbers), for a warm start of a similar matrix */
+  readonly vector: Float64Array;
 }
 
 export interface LanczosOptions {
-  /** stop once ρ ≤ tolerance · θ (default 1e-13) */
+  /** stop once ρ/θ ≤ tolerance · θ (default 1e-13) */
   readonly tolerance?: number;
   /** seed of the start vector (default fixed: results are reproducible bit for bit) */
   readonly seed?: number;
+  /** start near this vector (n numbers; a warm start), mixed with a little of the seeded random one */
+  readonly start?: Float64Array;
   /** polled once per step; cancelling throws CancelledError */
   readonly ctx?: AnalysisContext;
 }
@@ -42,74 +57,85 @@ export interface LanczosOptions {
 const DEFAULT_TOLERANCE = 1e-13;
 const DEFAULT_SEED = 0x5eed;
 const EPS = 2 ** -52;
+/** β_k below this times θ_k² is rounding: the Krylov space is invariant */
+const INVARIANT = 64 * EPS;
+/** weight of the random vector in a warm start */
+const WARM_NOISE = 2 ** -10;
+const FIRST_CAPACITY = 64;
 
 export function lanczosSpectralNorm(a: DenseMatrix, options: LanczosOptions = {}): LanczosResult {
   const { rows: m, cols: n, data } = a;
   const tolerance = options.tolerance ?? DEFAULT_TOLERANCE;
-  const kmax = Math.min(m, n);
-  let capacity = Math.min(kmax, 64);
-  let V = new Float64Array(capacity * n);
-  let U = new Float64Array(capacity * m);
-  const alpha: number[] = [];
-  const beta: number[] = [];
-  const rng = new Rng(options.seed ?? DEFAULT_SEED);
-
-  const v = rng.fillGaussian(new Float64Array(n));
-  scale(v, 1 / norm(v));
-  V.set(v, 0);
-  const u = new Float64Array(m);
-  const w = new Float64Array(n);
-  let theta = 0, residual = Infinity;
-
-  for (let j = 0; j < kmax; j++) {
-    if (options.ctx?.isCancelled()) throw new CancelledError();
-    // u_j = A v_j − β_{j−1} u_{j−1}, orthogonal to u_1..u_{j−1}
-    const vj = V.subarray(j * n, (j + 1) * n);
-    for (let i = 0; i < m; i++) {
-      let s = 0;
-      const off = i * n;
-      for (let c = 0; c < n; c++) s += data[off + c] * vj[c];
-      u[i] = s;
+  // AᵀA is n×n of rank ≤ m: its Krylov spaces have dimension ≤ min(n, m + 1)
+  const kmax = Math.min(n, m + 1);
+  const space = LanczosSpace.create(data, m, n, Math.min(kmax, FIRST_CAPACITY));
+  try {
+    const rng = new Rng(options.seed ?? DEFAULT_SEED);
+    const start = rng.fillGaussian(new Float64Array(n));
+    if (options.start && options.start.length === n) {
+      const r = WARM_NOISE / norm(start), s = 1 / norm(options.start);
+      if (Number.isFinite(s)) for (let i = 0; i < n; i++) start[i] = s * options.start[i] + r * start[i];
     }
-    if (j > 0) axpy(-beta[j - 1], U.subarray((j - 1) * m, j * m), u);
-    reorthogonalize(u, U, j, m);
-    const aj = norm(u);
-    alpha.push(aj);
-    if (aj <= EPS * theta) {
-      // A v_j lies in span(u_1..u_{j−1}): the Krylov space is invariant and θ is exact
-      alpha[j] = 0;
-      theta = Math.max(theta, topSingularValue(alpha, beta, j + 1).value);
-      return { value: theta, residual: 0, steps: j + 1, exact: true };
+    scale(start, 1 / norm(start));
+    space.V.set(start, 0);
+    const alpha: number[] = [];
+    const beta: number[] = [];
+    let theta2 = 0, rho = Infinity, s: Float64Array = new Float64Array(1);
+    let steps = 0, exact = false;
+    for (let j = 0; j < kmax; j++) {
+      if (options.ctx?.isCancelled()) throw new CancelledError();
+      steps = j + 1;
+      // w = AᵀA v_j; α_j = v_j · w; then w orthogonal to v_0..v_j (which removes α_j v_j and β_{j−1} v_{j−1})
+      space.gram(j);
+      space.dots(j + 1);
+      alpha.push(space.c[j]);
+      reorthogonalize(space, j + 1);
+      const bj = norm(space.w);
+      const top = topEigenpair(alpha, beta, j + 1);
+      theta2 = top.value;
+      s = top.vector;
+      rho = bj * Math.abs(s[j]);
+      if (bj <= INVARIANT * theta2 || j + 1 === kmax) { exact = true; rho = bj <= INVARIANT * theta2 ? 0 : rho; break; }
+      const theta = Math.sqrt(theta2);
+      if (rho / theta <= tolerance * theta) break;
+      beta.push(bj);
+      if (j + 1 === space.capacity) space.grow(Math.min(kmax, space.capacity * 2));
+      const w = space.w;
+      const inv = 1 / bj;
+      const next = space.V.subarray((j + 1) * n, (j + 2) * n);
+      for (let i = 0; i < n; i++) next[i] = w[i] * inv;
     }
-    scale(u, 1 / aj);
-    U.set(u, j * m);
-
-    // v_{j+1} = Aᵀ u_j − α_j v_j, orthogonal to v_1..v_j
-    for (let c = 0; c < n; c++) w[c] = -aj * vj[c];
-    for (let i = 0; i < m; i++) {
-      const ui = u[i];
-      if (ui === 0) continue;
-      const off = i * n;
-      for (let c = 0; c < n; c++) w[c] += ui * data[off + c];
-    }
-    reorthogonalize(w, V, j + 1, n);
-    const bj = norm(w);
-    beta.push(bj);
-
-    const top = topSingularValue(alpha, beta, j + 1);
-    theta = top.value;
-    residual = bj * Math.abs(top.lastLeft);
-    if (bj <= EPS * theta || j + 1 === kmax) return { value: theta, residual: bj <= EPS * theta ? 0 : residual, steps: j + 1, exact: true };
-    if (residual <= tolerance * theta) return { value: theta, residual, steps: j + 1, exact: false };
-    if (j + 1 === capacity) {
-      capacity = Math.min(kmax, capacity * 2);
-      V = grow(V, capacity * n);
-      U = grow(U, capacity * m);
-    }
-    scale(w, 1 / bj);
-    V.set(w, (j + 1) * n);
+    const theta = Math.sqrt(Math.max(0, theta2));
+    // the top Ritz vector y = V_k s (unit up to rounding), for warm starts
+    space.w.fill(0);
+    space.c.set(s.subarray(0, steps));
+    space.combine(steps);
+    const vector = space.w.slice();
+    scale(vector, 1 / norm(vector));
+    return { value: theta, residual: exact ? 0 : theta > 0 ? rho / theta : 0, steps, exact, vector };
+  } finally {
+    space.release();
   }
-  return { value: theta, residual, steps: kmax, exact: true };
+}
+
+/** Classical Gram–Schmidt twice: w ← w − Σ_r (v_r · w) v_r over the first k basis rows. */
+function reorthogonalize(space: LanczosSpace, k: number): void {
+  for (let pass = 0; pass < 2; pass++) {
+    if (pass > 0) space.dots(k);
+    const c = space.c;
+    for (let r = 0; r < k; r++) c[r] = -c[r];
+    space.combine(k);
+  }
+}
+
+/**
+ * λ_max of the symmetric tridiagonal T_k (diagonal α_1..α_k, off-diagonal β_1..β_{k−1}) and its unit
+ * eigenvector, by Sturm bisection and inverse iteration (the helpers below).
+ */
+export function topEigenpair(alpha: readonly number[], beta: readonly number[], k: number): { value: number; vector: Float64Array } {
+  const d = Float64Array.from(alpha.slice(0, k)), e = Float64Array.from(beta.slice(0, k - 1));
+  const lambda = largestEigenvalue(d, e);
+  return { value: lambda, vector: eigenvector(d, e, lambda) };
 }
 
 /**
@@ -215,19 +241,6 @@ function eigenvector(d: Float64Array, e: Float64Array, lambda: number): Float64A
   return x;
 }
 
-/** Classical Gram–Schmidt twice against the first `count` rows of `basis` (enough for orthogonality to rounding). */
-function reorthogonalize(x: Float64Array, basis: Float64Array, count: number, len: number): void {
-  for (let pass = 0; pass < 2; pass++) {
-    for (let b = 0; b < count; b++) {
-      const off = b * len;
-      let s = 0;
-      for (let i = 0; i < len; i++) s += basis[off + i] * x[i];
-      if (s === 0) continue;
-      for (let i = 0; i < len; i++) x[i] -= s * basis[off + i];
-    }
-  }
-}
-
 function norm(x: Float64Array): number {
   let s = 0;
   for (let i = 0; i < x.length; i++) s += x[i] * x[i];
@@ -236,14 +249,4 @@ function norm(x: Float64Array): number {
 
 function scale(x: Float64Array, f: number): void {
   for (let i = 0; i < x.length; i++) x[i] *= f;
-}
-
-function axpy(a: number, x: Float64Array, y: Float64Array): void {
-  for (let i = 0; i < y.length; i++) y[i] += a * x[i];
-}
-
-function grow(a: Float64Array, length: number): Float64Array<ArrayBuffer> {
-  const b = new Float64Array(length);
-  b.set(a);
-  return b;
 }

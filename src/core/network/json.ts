@@ -5,6 +5,8 @@
 import type { Node } from 'jsonc-parser';
 import type { DenseMatrix } from '../linalg/dense';
 import type { DiagnosticSink } from './diagnostics';
+import { consolidatedMatrix, isNumberArray } from './jsonTree';
+import { sharedFloat64 } from '../parallel';
 
 /** Element-level errors reported per vector/matrix before the rest are summarised in one line. */
 const ELEMENT_ERROR_CAP = 5;
@@ -127,6 +129,8 @@ export class JsonReader {
   /** A non-empty array of finite numbers. */
   vector(node: Node, what: What, allowEmpty = false): Float64Array | undefined {
     if (!this.isArray(node, what)) return undefined;
+    // packed by jsonTree.ts: the numbers are already here; nodes are made only to mark bad entries
+    if (isNumberArray(node) && allFinite(node.numbers)) return Float64Array.from(node.numbers);
     const items = node.children ?? [];
     if (items.length === 0 && !allowEmpty) {
       this.sink.error('empty-matrix', node, `${what} is empty`);
@@ -157,7 +161,7 @@ export class JsonReader {
       this.sink.error('wrong-type', first, `${what} must be an array of rows (arrays of numbers); row 1 is ${describeNode(first)}`);
       return undefined;
     }
-    const cols = first.children?.length ?? 0;
+    const cols = arrayLength(first);
     if (cols === 0) {
       this.sink.error('empty-matrix', first, `${what} row 1 is empty`);
       return undefined;
@@ -169,19 +173,36 @@ export class JsonReader {
       if (row.type !== 'array') {
         ragged++;
         if (ragged <= ELEMENT_ERROR_CAP) this.sink.error('wrong-type', row, `${what} row ${i + 1} must be an array of numbers, not ${describeNode(row)}`);
-      } else if ((row.children?.length ?? 0) !== cols) {
+      } else if (arrayLength(row) !== cols) {
         ragged++;
-        if (ragged <= ELEMENT_ERROR_CAP) this.sink.error('ragged-matrix', row, `${what} is ragged: row ${i + 1} has ${row.children?.length ?? 0} entr${row.children?.length === 1 ? 'y' : 'ies'} but row 1 has ${cols}`);
+        const n = arrayLength(row);
+        if (ragged <= ELEMENT_ERROR_CAP) this.sink.error('ragged-matrix', row, `${what} is ragged: row ${i + 1} has ${n} entr${n === 1 ? 'y' : 'ies'} but row 1 has ${cols}`);
       }
     }
     if (ragged > ELEMENT_ERROR_CAP) this.sink.error('ragged-matrix', node, `${what} has ${ragged - ELEMENT_ERROR_CAP} more malformed rows (only the first ${ELEMENT_ERROR_CAP} are marked)`);
-    // rectangular: rows × cols entries are all in the text, so the allocation is bounded by its size
-    const data = ragged ? undefined : new Float64Array(rows.length * cols);
+    // rows consolidated by the tree builder (jsonTree.ts) are already this matrix: no copy
+    if (!ragged) {
+      const whole = consolidatedMatrix(rows);
+      if (whole && allFinite(whole)) return { rows: rows.length, cols, data: whole };
+    }
+    // rectangular: rows × cols entries are all in the text, so the allocation is bounded by its size;
+    // shared with the thread pool's helpers when one runs (per-layer norms read it without a copy)
+    const data = ragged ? undefined : sharedFloat64(rows.length * cols);
     let bad = 0;
     for (let i = 0; i < rows.length; i++) {
-      const items = rows[i].children;
-      if (rows[i].type !== 'array' || !items || items.length !== cols) continue;
+      const row = rows[i];
+      if (row.type !== 'array' || arrayLength(row) !== cols) continue;
       const base = i * cols;
+      if (isNumberArray(row) && allFinite(row.numbers)) {
+        if (data) {
+          // the row's numbers move into the matrix: the node keeps a view, so they are held once
+          const from = row.numbers;
+          for (let j = 0; j < cols; j++) data[base + j] = from[j];
+          row.numbers = data.subarray(base, base + cols);
+        }
+        continue;
+      }
+      const items = row.children!;
       for (let j = 0; j < cols; j++) {
         const it = items[j];
         if (it.type === 'number' && Number.isFinite(it.value)) { if (data) data[base + j] = it.value as number; continue; }
@@ -202,6 +223,16 @@ export class JsonReader {
   private nonFiniteString(node: Node, what: What): void {
     this.sink.error('non-finite-number', node, `${what} is the string ${JSON.stringify(node.value)}; JSON has no NaN or Infinity and Depth Lens needs finite numbers`);
   }
+}
+
+/** Entries of an array node (packed or not) without making number nodes. */
+function arrayLength(node: Node): number {
+  return isNumberArray(node) ? node.numbers.length : node.children?.length ?? 0;
+}
+
+function allFinite(values: ArrayLike<number>): boolean {
+  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) return false;
+  return true;
 }
 
 export function listOf(values: readonly string[]): string {

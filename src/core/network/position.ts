@@ -39,8 +39,11 @@ export function offsetToPosition(text: string, offset: number): TextPosition {
   return positionAt(lineStarts(text), offset, text.length);
 }
 
-/** Maps many offsets of one text without rescanning it each time (CLI output of many diagnostics). */
+/**
+ * Maps many offsets of one text without rescanning it each time (CLI output of many diagnostics).
+ * The line index is built on the first call, so a file with nothing to report never pays for it.
+ */
 export function positionMapper(text: string): (offset: number) => TextPosition {
-  const starts = lineStarts(text);
-  return (offset) => positionAt(starts, offset, text.length);
+  let starts: number[] | undefined;
+  return (offset) => positionAt((starts ??= lineStarts(text)), offset, text.length);
 }

@@ -5,6 +5,7 @@
  */
 import { analyzeConvergence, ConvergenceParamsError } from '../../core/convergence';
 import type { Network } from '../../core/network/model';
+import { precomputeLayerNorms } from '../../core/linalg/layerNorms';
 import type { ConvergenceResult, SeriesSummary } from '../../shared/analyses/convergence';
 import { BadParamsError, networkOf, type HandlerTable } from './common';
 
@@ -20,6 +21,8 @@ export const convergenceHandlers: HandlerTable<'convergence'> = {
     }
     let result: ConvergenceResult;
     try {
+      // perf: every layer's ‖W − I‖₂ first, on all cores (the analysis then looks them up)
+      if ((params.norm ?? settings.norm) === '2') precomputeLayerNorms(network, ctx);
       result = analyzeConvergence(network, { ...core, norm: params.norm ?? settings.norm }, ctx);
     } catch (e) {
       // only the core's own parameter errors are the caller's fault; any other RangeError (a typed

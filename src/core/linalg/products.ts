@@ -1,0 +1,132 @@
+/**
+ * The products Lanczos needs — w = Aᵀ(A v) in one pass over A, dot products with the rows of a
+ * basis, and a linear combination of those rows — on the WebAssembly SIMD kernels of
+ * ../kernels/kernels.wat, or on the scalar loops below where WebAssembly SIMD is unavailable.
+ *
+ * The scalar loops are the reference: they do exactly the kernels' floating-point operations (a dot
+ * product sums even and odd j in two separate sums, adds them, then the last product of an odd
+ * length; a combination adds the rows in order), so both paths give the same bits
+ * (test/unit/lanczos-products.test.ts).
+ */
+import { WasmKernels } from '../kernels/wasm';
+
+/** B_r · x for row r of B ([·][n] row-major): the kernels' two-lane order. */
+export function dotScalar(B: Float64Array, r: number, n: number, x: Float64Array): number {
+  const off = r * n;
+  let s0 = 0, s1 = 0, j = 0;
+  for (; j + 1 < n; j += 2) {
+    s0 += B[off + j] * x[j];
+    s1 += B[off + j + 1] * x[j + 1];
+  }
+  let t = s0 + s1;
+  if (j < n) t += B[off + j] * x[j];
+  return t;
+}
+
+/** w = Aᵀ(A v), A [m][n]: per row, its dot product with v, then the row scaled into w. */
+export function gramScalar(A: Float64Array, m: number, n: number, v: Float64Array, w: Float64Array): void {
+  w.fill(0, 0, n);
+  for (let i = 0; i < m; i++) {
+    const t = dotScalar(A, i, n, v);
+    const off = i * n;
+    for (let j = 0; j < n; j++) w[j] += t * A[off + j];
+  }
+}
+
+/** c[r] = B_r · x for r < k. */
+export function dotsScalar(B: Float64Array, k: number, n: number, x: Float64Array, c: Float64Array): void {
+  for (let r = 0; r < k; r++) c[r] = dotScalar(B, r, n, x);
+}
+
+/** y ← y + Σ_r c[r]·B_r for r < k, in order of r. */
+export function combineScalar(B: Float64Array, k: number, n: number, c: Float64Array, y: Float64Array): void {
+  for (let r = 0; r < k; r++) {
+    const t = c[r], off = r * n;
+    for (let j = 0; j < n; j++) y[j] += t * B[off + j];
+  }
+}
+
+/**
+ * Working memory of one Lanczos run on A [m][n]: A, a basis V of up to `capacity` rows of length n,
+ * a work vector w and coefficients c — in WebAssembly memory when the kernels are available.
+ */
+export class LanczosSpace {
+  A!: Float64Array;
+  V!: Float64Array;
+  w!: Float64Array;
+  c!: Float64Array;
+  private t!: Float64Array;
+
+  private constructor(readonly m: number, readonly n: number, public capacity: number, private readonly kernels: WasmKernels | undefined) {}
+
+  /** A copied in; undefined only if memory for it cannot be had. */
+  static create(a: Float64Array, m: number, n: number, capacity: number): LanczosSpace {
+    const kernels = WasmKernels.acquire();
+    const space = new LanczosSpace(m, n, capacity, kernels);
+    if (!space.layout(capacity)) {
+      // no room in WebAssembly memory (4 GiB): plain arrays and the scalar loops
+      kernels?.release();
+      const plain = new LanczosSpace(m, n, capacity, undefined);
+      plain.layout(capacity);
+      plain.A.set(a);
+      return plain;
+    }
+    space.A.set(a);
+    return space;
+  }
+
+  /** Whether the WebAssembly kernels do the products. */
+  get simd(): boolean {
+    return this.kernels !== undefined;
+  }
+
+  /** Room for `capacity` basis rows; A, the rows of V and w are kept. */
+  grow(capacity: number): void {
+    const w = this.w.slice();
+    const keep = this.kernels ? undefined : this.V;
+    if (!this.layout(capacity)) throw new RangeError(`Lanczos: no memory for ${capacity} basis vectors of length ${this.n}`);
+    if (keep) this.V.set(keep);
+    this.w.set(w);
+    this.capacity = capacity;
+  }
+
+  /** w = Aᵀ(A V_row) */
+  gram(row: number): void {
+    const v = this.V.subarray(row * this.n, (row + 1) * this.n);
+    if (this.kernels) this.kernels.gram(this.A, this.m, this.n, v, this.w, this.t);
+    else gramScalar(this.A, this.m, this.n, v, this.w);
+  }
+
+  /** c[r] = V_r · w for r < k */
+  dots(k: number): void {
+    if (this.kernels) this.kernels.dots(this.V, k, this.n, this.w, this.c);
+    else dotsScalar(this.V, k, this.n, this.w, this.c);
+  }
+
+  /** w ← w + Σ_{r<k} c[r]·V_r */
+  combine(k: number): void {
+    if (this.kernels) this.kernels.combine(this.V, k, this.n, this.c, this.w);
+    else combineScalar(this.V, k, this.n, this.c, this.w);
+  }
+
+  release(): void {
+    this.kernels?.release();
+  }
+
+  private layout(capacity: number): boolean {
+    const { m, n } = this;
+    if (!this.kernels) {
+      this.A ??= new Float64Array(m * n);
+      this.V = new Float64Array(capacity * n);
+      this.w = new Float64Array(n);
+      this.c = new Float64Array(capacity);
+      this.t = new Float64Array(4);
+      return true;
+    }
+    // A first and V second: growing V keeps both in place (linear memory only grows)
+    const views = this.kernels.arrays([m * n, capacity * n, n, capacity, 4]);
+    if (!views) return false;
+    [this.A, this.V, this.w, this.c, this.t] = views;
+    return true;
+  }
+}

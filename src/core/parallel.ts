@@ -1,0 +1,80 @@
+/**
+ * Independent pieces of one analysis (Monte Carlo trials, per-layer norms) run on every core.
+ *
+ * The core stays runtime-free and synchronous: a computation splits its work into a fixed number of
+ * chunks that depend only on its inputs (never on how many threads there are), names a task
+ * registered here, and calls `runChunks`. Without a runner installed (tests, a browser worker, the
+ * scalar default) the chunks run in order on this thread; with one (src/worker/pool.ts, installed by
+ * the CLI and the analysis worker) this thread and the runner's helper threads take chunks from a
+ * shared counter until none is left, and `runChunks` returns when all are done. Each chunk writes its
+ * own part of the output (a typed array over a SharedArrayBuffer from `sharedArray`), so results are
+ * the same bits whatever the number of threads or the order the chunks ran in.
+ *
+ * A task is registered by the module that owns it, at import (so the helper threads, which import
+ * the same modules, know it): `registerTask(name, (input, chunk) => { … })`.
+ */
+import { CancelledError, type AnalysisContext } from './context';
+
+/** One chunk of a task; writes its results into arrays of `input` (shared between threads). */
+export type ChunkTask = (input: never, chunk: number) => void;
+
+export interface ParallelRunner {
+  /** helper threads besides the calling one */
+  readonly helpers: number;
+  /**
+   * Runs registered `task` on chunks 0..chunks−1 across this thread and the helpers and returns when
+   * every chunk is done; throws the first chunk's error. `input` is structured-cloned to the helpers
+   * (its SharedArrayBuffers are shared, not copied). Polls `ctx` between chunks.
+   */
+  run(task: string, input: unknown, chunks: number, ctx: AnalysisContext): void;
+}
+
+const tasks = new Map<string, ChunkTask>();
+let runner: ParallelRunner | undefined;
+
+export function registerTask(name: string, task: ChunkTask): void {
+  tasks.set(name, task);
+}
+
+/** The registered task (helper threads look tasks up by name). */
+export function taskNamed(name: string): ChunkTask {
+  const task = tasks.get(name);
+  if (!task) throw new Error(`parallel: no task named '${name}' is registered`);
+  return task;
+}
+
+/** Installs (or with undefined removes) the runner that spreads chunks over threads. */
+export function setParallelRunner(r: ParallelRunner | undefined): void {
+  runner = r;
+}
+
+/** Threads a parallel computation will use (1 without a runner). */
+export function parallelThreads(): number {
+  return 1 + (runner?.helpers ?? 0);
+}
+
+/**
+ * Runs `task` on chunks 0..chunks−1: on the runner's threads when one is installed and there is
+ * more than one chunk, otherwise here in order. Same results either way (see the module comment).
+ */
+export function runChunks(task: string, input: unknown, chunks: number, ctx: AnalysisContext): void {
+  if (runner && runner.helpers > 0 && chunks > 1) {
+    runner.run(task, input, chunks, ctx);
+    return;
+  }
+  const fn = taskNamed(task) as (input: unknown, chunk: number) => void;
+  for (let c = 0; c < chunks; c++) {
+    if (ctx.isCancelled()) throw new CancelledError();
+    fn(input, c);
+    ctx.progress((c + 1) / chunks);
+  }
+}
+
+/**
+ * A Float64Array the helper threads can write into: over a SharedArrayBuffer while a runner is
+ * installed (and the engine has them), a plain one otherwise.
+ */
+export function sharedFloat64(length: number): Float64Array {
+  if (runner && runner.helpers > 0 && typeof SharedArrayBuffer === 'function') return new Float64Array(new SharedArrayBuffer(length * 8));
+  return new Float64Array(length);
+}

@@ -1,0 +1,161 @@
+/**
+ * The Node side of src/core/parallel.ts: a small pool of helper threads (worker_threads) that take
+ * chunks of a registered task beside the calling thread.
+ *
+ * `run` is synchronous, as the core's analyses are: the caller posts the task to every helper,
+ * then takes chunks itself from a shared counter (Atomics), and finally blocks in Atomics.wait until
+ * the helpers' chunks are done. The helpers (poolWorker.ts) take chunks from the same counter, so
+ * fast and slow threads share the work; which thread ran a chunk never changes a result. A chunk
+ * that throws in a helper is reported through the shared state and rethrown here; cancellation is a
+ * shared flag the helpers check before each chunk.
+ *
+ * Helpers start on first use and are unref'd, so they never keep a process alive.
+ */
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { CancelledError, type AnalysisContext } from '../core/context';
+import { setParallelRunner, taskNamed, type ParallelRunner } from '../core/parallel';
+
+/** Shared state of one run (Int32 slots). */
+export const STATE = { next: 0, done: 1, failed: 2, stop: 3, helped: 4, length: 5 } as const;
+
+export interface PoolRequest {
+  readonly task: string;
+  readonly input: unknown;
+  readonly chunks: number;
+  readonly state: SharedArrayBuffer;
+  /** where a failing helper writes its message (UTF-8, zero-padded) */
+  readonly error: SharedArrayBuffer;
+}
+
+const ERROR_BYTES = 4096;
+
+export interface PoolOptions {
+  /** helper threads (default: available cores − 1, at least 1) */
+  readonly helpers?: number;
+  /** the helper script (default: pool.js beside this bundle) */
+  readonly script?: string;
+  /** the script is TypeScript (tests and benchmarks run from sources): load it through tsx */
+  readonly typescript?: boolean;
+}
+
+export class NodeThreadPool implements ParallelRunner {
+  readonly helpers: number;
+  /** chunks of the last run that helper threads did (the rest ran on the calling thread) */
+  lastRunHelped = 0;
+  private workers: Worker[] = [];
+  private readonly script: string;
+  private readonly typescript: boolean;
+
+  constructor(options: PoolOptions = {}) {
+    const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+    this.helpers = Math.max(0, options.helpers ?? Math.max(1, cores - 1));
+    this.script = options.script ?? path.join(__dirname, 'pool.js');
+    this.typescript = options.typescript ?? false;
+  }
+
+  run(task: string, input: unknown, chunks: number, ctx: AnalysisContext): void {
+    const fn = taskNamed(task) as (input: unknown, chunk: number) => void;
+    const stateBuffer = new SharedArrayBuffer(STATE.length * 4);
+    const state = new Int32Array(stateBuffer);
+    const error = new SharedArrayBuffer(ERROR_BYTES);
+    const request: PoolRequest = { task, input, chunks, state: stateBuffer, error };
+    for (const w of this.started()) w.postMessage(request);
+    let failure: unknown;
+    try {
+      for (;;) {
+        if (ctx.isCancelled()) throw new CancelledError();
+        if (Atomics.load(state, STATE.failed) !== 0) break;
+        const c = Atomics.add(state, STATE.next, 1);
+        if (c >= chunks) break;
+        try {
+          fn(input, c);
+        } finally {
+          // counted even when it threw: the wait below waits for every chunk taken
+          Atomics.add(state, STATE.done, 1);
+        }
+        ctx.progress(Atomics.load(state, STATE.done) / chunks);
+      }
+    } catch (e) {
+      failure = e;
+    }
+    // stop the helpers from taking more (after a failure or cancellation), then wait for the chunks they hold
+    Atomics.store(state, STATE.stop, 1);
+    for (;;) {
+      const done = Atomics.load(state, STATE.done);
+      const taken = Math.min(chunks, Atomics.load(state, STATE.next));
+      if (done >= taken || done >= chunks) break;
+      Atomics.wait(state, STATE.done, done, 50);
+    }
+    this.lastRunHelped = Atomics.load(state, STATE.helped);
+    if (failure !== undefined) throw failure;
+    if (Atomics.load(state, STATE.failed) !== 0) {
+      const bytes = new Uint8Array(error);
+      const end = bytes.indexOf(0);
+      throw new Error(`a helper thread failed: ${new TextDecoder().decode(bytes.slice(0, end < 0 ? bytes.length : end))}`);
+    }
+  }
+
+  /** Ends the helper threads (they also end with the process). */
+  async close(): Promise<void> {
+    const ws = this.workers;
+    this.workers = [];
+    await Promise.all(ws.map((w) => w.terminate()));
+  }
+
+  private started(): Worker[] {
+    while (this.workers.length < this.helpers) {
+      // a worker's entry file is loaded before `--import tsx` hooks apply, so TypeScript goes through tsx's require hook
+      const w = this.typescript
+        ? new Worker(`require('tsx/cjs'); require(${JSON.stringify(this.script)});`, { eval: true })
+        : new Worker(this.script);
+      w.unref();
+      // a helper that exits is replaced on the next run (tasks catch their errors, so only a crash of
+      // the thread itself, e.g. out of memory, ends one)
+      w.on('error', () => this.forget(w));
+      w.on('exit', () => this.forget(w));
+      this.workers.push(w);
+    }
+    return this.workers;
+  }
+
+  private forget(w: Worker): void {
+    this.workers = this.workers.filter((x) => x !== w);
+  }
+}
+
+/** The message loop of a helper thread (poolWorker.ts): take chunks until none is left. */
+export function serveChunks(request: PoolRequest): void {
+  const state = new Int32Array(request.state);
+  const fn = taskNamed(request.task) as (input: unknown, chunk: number) => void;
+  for (;;) {
+    if (Atomics.load(state, STATE.stop) !== 0 || Atomics.load(state, STATE.failed) !== 0) return;
+    const c = Atomics.add(state, STATE.next, 1);
+    if (c >= request.chunks) return;
+    try {
+      fn(request.input, c);
+    } catch (e) {
+      if (Atomics.compareExchange(state, STATE.failed, 0, 1) === 0) {
+        const msg = new TextEncoder().encode(e instanceof Error ? e.message : String(e)).subarray(0, ERROR_BYTES - 1);
+        new Uint8Array(request.error).set(msg);
+      }
+    }
+    Atomics.add(state, STATE.helped, 1);
+    Atomics.add(state, STATE.done, 1);
+    Atomics.notify(state, STATE.done);
+  }
+}
+
+/**
+ * Installs a pool for this process's analyses (the CLI, each analysis worker): DEPTH_LENS_THREADS
+ * threads in all when set (1 = no helpers), else one per available core. Returns the pool.
+ */
+export function installThreadPool(options: PoolOptions = {}): NodeThreadPool | undefined {
+  const fromEnv = Number(process.env.DEPTH_LENS_THREADS);
+  const helpers = Number.isInteger(fromEnv) && fromEnv >= 1 ? fromEnv - 1 : options.helpers;
+  const pool = new NodeThreadPool({ ...options, helpers });
+  if (pool.helpers === 0) return undefined;
+  setParallelRunner(pool);
+  return pool;
+}

@@ -1,0 +1,108 @@
+/**
+ * The thread pool (src/worker/pool.ts over src/core/parallel.ts): Monte Carlo samples and per-layer
+ * norms are the same bits on 1, 2 and 4 threads (chunks depend on the inputs only, each writes its
+ * own entries), the helpers really take chunks, a failing chunk's error reaches the caller, and a
+ * cancelled run stops.
+ */
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { NodeThreadPool } from '../../src/worker/pool';
+import { runChunks, setParallelRunner } from '../../src/core/parallel';
+import { CancelledError, silentContext } from '../../src/core/context';
+import { simulateAngles } from '../../src/core/degeneracy/simulate';
+import { spectralNorms, precomputeLayerNorms, cachedNormWminusI } from '../../src/core/linalg/layerNorms';
+import { lanczosSpectralNorm } from '../../src/core/linalg/lanczos';
+import { Rng } from '../../src/core/rng';
+import type { DenseMatrix } from '../../src/core/linalg/dense';
+import { explicitNetwork, type DenseLayer } from '../../src/core/network/model';
+
+const script = path.join(__dirname, '..', '..', 'src', 'worker', 'poolWorker.ts');
+const pools = [1, 3].map((helpers) => new NodeThreadPool({ helpers, script, typescript: true }));
+after(async () => {
+  setParallelRunner(undefined);
+  await Promise.all(pools.map((p) => p.close()));
+});
+
+function sameBits(a: ArrayLike<number>, b: ArrayLike<number>, what: string): void {
+  assert.equal(a.length, b.length);
+  for (let i = 0; i < a.length; i++) assert.ok(Object.is(a[i], b[i]), `${what}: index ${i}: ${a[i]} vs ${b[i]}`);
+}
+
+/** the same computation with no pool, then with each pool; returns the results in that order */
+function onEveryPool<T>(run: () => T): { result: T; helped: number }[] {
+  setParallelRunner(undefined);
+  const out = [{ result: run(), helped: 0 }];
+  for (const p of pools) {
+    setParallelRunner(p);
+    try {
+      out.push({ result: run(), helped: p.lastRunHelped });
+    } finally {
+      setParallelRunner(undefined);
+    }
+  }
+  return out;
+}
+
+test('Monte Carlo samples: the same bits on 1, 2 and 4 threads (chain and full networks), the helpers taking chunks', async () => {
+  // start the helpers (TypeScript through tsx takes a moment) so they take part in the timed runs
+  for (const p of pools) { setParallelRunner(p); simulateAngles({ widths: [8, 8], theta0: 1, trials: 1, seed: 1, mode: 'chain' }); }
+  setParallelRunner(undefined);
+  await new Promise((r) => setTimeout(r, 3000));
+  const chain = onEveryPool(() => simulateAngles({ widths: Array(9).fill(256), theta0: 0.1, trials: 6000, seed: 7, mode: 'chain' }));
+  for (const r of chain.slice(1)) sameBits(r.result.lnSin2, chain[0].result.lnSin2, 'chain');
+  assert.ok(chain.slice(1).every((r) => r.helped > 0), `helpers took ${chain.map((r) => r.helped).join(', ')} chunks`);
+  const nets = onEveryPool(() => simulateAngles({ widths: [4, 32, 32, 32], theta0: 0.5, trials: 200, seed: 3, mode: 'network' }));
+  for (const r of nets.slice(1)) sameBits(r.result.lnSin2, nets[0].result.lnSin2, 'networks');
+});
+
+test('per-layer spectral norms: the same bits on any number of threads, each within the 1e-10 certificate of a cold 1e-13 run', () => {
+  const rng = new Rng(61);
+  const n = 64;
+  const mats: DenseMatrix[] = [];
+  let w = rng.fillGaussian(new Float64Array(n * n), 0, 0.1);
+  for (let k = 0; k < 11; k++) {
+    // consecutive layers close to each other, as in a deep network
+    w = w.map((x) => x + 0.01 * rng.gaussian());
+    const d = w.slice();
+    for (let i = 0; i < n; i++) d[i * n + i] += 1;
+    mats.push({ rows: n, cols: n, data: d });
+  }
+  const runs = onEveryPool(() => spectralNorms(mats, { minusIdentity: true }));
+  for (const r of runs.slice(1)) sameBits(r.result, runs[0].result, 'norms');
+  mats.forEach((m, k) => {
+    const d = m.data.slice();
+    for (let i = 0; i < n; i++) d[i * n + i] -= 1;
+    const exact = lanczosSpectralNorm({ rows: n, cols: n, data: d }).value;
+    assert.ok(Math.abs(runs[0].result[k] - exact) <= 1e-10 * exact, `layer ${k}: ${runs[0].result[k]} vs ${exact}`);
+  });
+});
+
+test('precomputeLayerNorms caches ‖W − I‖₂ of the explicit square layers (the convergence terms look them up)', () => {
+  const rng = new Rng(67);
+  const layer = (m: number, k: number): DenseLayer => ({ kind: 'dense', weights: { rows: m, cols: k, data: rng.fillGaussian(new Float64Array(m * k)) }, bias: new Float64Array(m), activation: 'relu' });
+  const layers = [layer(60, 60), layer(60, 60), layer(30, 60), layer(2, 30)];
+  const net = explicitNetwork({ dim: 60, probes: [] }, layers);
+  assert.equal(precomputeLayerNorms(net, silentContext), 2);
+  assert.equal(precomputeLayerNorms(net, silentContext), 0, 'already cached');
+  const d = layers[0].weights.data.slice();
+  for (let i = 0; i < 60; i++) d[i * 60 + i] -= 1;
+  const exact = lanczosSpectralNorm({ rows: 60, cols: 60, data: d }).value;
+  assert.ok(Math.abs(cachedNormWminusI(layers[0].weights)! - exact) <= 1e-10 * exact);
+  assert.equal(cachedNormWminusI(layers[2].weights), undefined, 'not square');
+});
+
+test('a chunk that throws on a helper fails the run with its message; a cancelled run throws CancelledError', () => {
+  const p = pools[0];
+  setParallelRunner(p);
+  try {
+    // a task input no chunk can use (null matrices): whichever thread takes a chunk first fails, and the run reports it
+    const input = { data: Array(40).fill(null), rows: Array(40).fill(60), cols: Array(40).fill(60), minusIdentity: true, tolerance: 1e-10, out: new Float64Array(40) };
+    // (several times, with few and many chunks: the failing chunk is sometimes the caller's, sometimes a helper's)
+    for (const chunks of [2, 2, 3, 10, 10]) assert.throws(() => runChunks('linalg.layer-norms', input, chunks, silentContext), /Cannot read properties of null/);
+    let polls = 0;
+    assert.throws(() => simulateAngles({ widths: Array(9).fill(64), theta0: 0.3, trials: 5000, seed: 1, mode: 'chain' }, { progress: () => undefined, isCancelled: () => ++polls > 5 }), CancelledError);
+  } finally {
+    setParallelRunner(undefined);
+  }
+});
