@@ -15,12 +15,15 @@ import { NETWORK_SELECTOR } from './host/networkDocuments';
 import { ACTIVATIONS_PANEL, CONVERGENCE_PANEL, DEPTH_PLOTS_PANEL, OVERVIEW_PANEL, TRAINING_PANEL } from './host/panels/kinds';
 import { PanelManager } from './host/panels/panelManager';
 import { WorkerClient } from './host/workerClient';
+import { CheckpointEditorProvider } from './host/checkpointEditor';
+import { createNetworkFile, type CreateNetworkFileOptions } from './host/createNetworkFile';
 
 /** What tests (and other extensions) can reach through `extension.exports`. */
 export interface DepthLensApi {
   readonly worker: WorkerClient;
   readonly diagnostics: NetworkDiagnostics;
   readonly panels: PanelManager;
+  readonly checkpoints: CheckpointEditorProvider;
 }
 
 export function activate(context: vscode.ExtensionContext): DepthLensApi {
@@ -45,6 +48,7 @@ export function activate(context: vscode.ExtensionContext): DepthLensApi {
   panels.register(CONVERGENCE_PANEL, COMMANDS.openConvergence);
   panels.register(DEPTH_PLOTS_PANEL, COMMANDS.openDepthPlots);
   panels.register(TRAINING_PANEL, COMMANDS.openTraining);
+  const checkpoints = new CheckpointEditorProvider({ extensionUri: context.extensionUri, worker, config, log });
 
   context.subscriptions.push(
     log,
@@ -60,15 +64,20 @@ export function activate(context: vscode.ExtensionContext): DepthLensApi {
     worker.onDidRestart(() => {
       diagnostics.refreshAll();
       panels.reloadAll();
+      checkpoints.reloadAll();
     }),
     vscode.commands.registerCommand(COMMANDS.showLog, () => log.show()),
+    checkpoints,
+    checkpoints.register(),
+    vscode.commands.registerCommand(COMMANDS.createNetworkFile, (uri?: vscode.Uri, options?: CreateNetworkFileOptions) =>
+      createNetworkFile(worker, config, log, uri instanceof vscode.Uri ? uri : checkpoints.activeUri, options)),
     Config.onDidChange(() => {
       diagnostics.refreshAll();
       for (const p of lensProviders) p.refresh();
     }),
   );
   log.info('Depth Lens activated');
-  return { worker, diagnostics, panels };
+  return { worker, diagnostics, panels, checkpoints };
 }
 
 export function deactivate(): void {

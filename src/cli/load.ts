@@ -8,14 +8,13 @@
 import * as path from 'node:path';
 import type { CliIo } from './command';
 import type { Network } from '../core/network/model';
-import { ExternalFiles, FolderFiles, type FileInfo, type FileSystemLike, type OpenedFile } from '../core/network/external';
+import { FolderFiles, type FileInfo, type FileSystemLike, type OpenedFile } from '../core/network/external';
 import { DEFAULT_MAX_FILE_SIZE_MB, sizeAboveLimit } from '../core/network/limits';
 import { parseNetworkText, positionMapper, type NetworkDiagnostic } from '../core/network/parse';
-import { modelFormatOf, readModel } from '../core/formats/open';
+import { modelFormatOf } from '../core/formats/open';
 import { modelNetwork } from '../core/formats/network';
-import { externalSiblings } from '../core/formats/reference';
+import { openCheckpoint } from '../core/formats/checkpoint';
 import type { ModelIndex } from '../core/formats/model';
-import { FormatError } from '../core/formats/source';
 
 /** Default size limit of the CLI (MB), the same as the editor's; `--max-size-mb` raises it. */
 export const DEFAULT_MAX_SIZE_MB = DEFAULT_MAX_FILE_SIZE_MB;
@@ -90,6 +89,7 @@ function openOnce(file: string, fsys: FileSystemLike, io: CliIo): { info: FileIn
 export function parseNetworkFile(file: string, io: CliIo, options: LoadOptions = {}): LoadedFile {
   const maxBytes = Math.floor((options.maxSizeMB ?? DEFAULT_MAX_SIZE_MB) * 1024 * 1024);
   const fsys = io.files ?? readFileSystem(io);
+  if (modelFormatOf(file)) return parseCheckpoint(file, fsys);
   // examine before reading: a 3 GB file or a FIFO must be refused, not read
   let handle;
   try {
@@ -101,8 +101,6 @@ export function parseNetworkFile(file: string, io: CliIo, options: LoadOptions =
   try {
     const { info } = handle;
     if (info.kind !== 'file') return unreadable(`cannot read ${file}: it is a ${info.kind}, not a regular file`);
-    const format = modelFormatOf(file);
-    if (format) return parseCheckpoint(file, format, handle, fsys);
     if (info.size > maxBytes) {
       return {
         text: '',
@@ -127,18 +125,14 @@ export function parseNetworkFile(file: string, io: CliIo, options: LoadOptions =
 }
 
 /** A checkpoint opened as a network: its architecture (or its weights read as a dense chain). */
-function parseCheckpoint(file: string, format: NonNullable<ReturnType<typeof modelFormatOf>>, handle: { info: FileInfo; read: (offset: number, length: number) => Uint8Array }, fsys: FileSystemLike): LoadedFile {
-  const folder = new FolderFiles(path.dirname(file), fsys);
-  const siblings = externalSiblings(new ExternalFiles(folder), '');
+function parseCheckpoint(file: string, fsys: FileSystemLike): LoadedFile {
+  const opened = openCheckpoint(file, fsys);
+  if (!opened.ok) return { text: '', diagnostics: [{ code: opened.code, severity: 'error', offset: 0, length: 0, message: opened.message }] };
   try {
-    const index = readModel(format, { name: path.basename(file), size: handle.info.size, read: handle.read }, siblings);
-    const result = modelNetwork(index);
-    return { text: '', diagnostics: result.diagnostics, network: result.network, model: index };
-  } catch (e) {
-    if (!(e instanceof FormatError)) throw e;
-    return { text: '', diagnostics: [{ code: e.code, severity: 'error', offset: 0, length: 0, message: e.message }] };
+    const result = modelNetwork(opened.index);
+    return { text: '', diagnostics: result.diagnostics, network: result.network, model: opened.index };
   } finally {
-    folder.close();
+    opened.close();
   }
 }
 

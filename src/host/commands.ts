@@ -7,4 +7,5 @@ export const COMMANDS = {
   openTraining: 'depthLens.openTraining',
   restartWorker: 'depthLens.restartWorker',
   showLog: 'depthLens.showLog',
+  createNetworkFile: 'depthLens.createNetworkFile',
 } as const;

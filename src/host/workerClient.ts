@@ -36,6 +36,9 @@ const LANES: Readonly<Record<AnalysisName, Lane>> = {
   regions: 'batch',
   regionGrid: 'batch',
   segment: 'batch',
+  checkpoint: 'analysis',
+  tensorNorms: 'batch',
+  networkFileText: 'interactive',
 };
 
 export function laneOf(analysis: AnalysisName): Lane {

@@ -17,6 +17,7 @@ import type {
   DegeneracyParams, DegeneracyResult, MomentsParams, MomentsResult, ProbeAngleParams, ProbeAngleResult,
 } from './analyses/degeneracy';
 import type { IndicatorParams, IndicatorResult, MeanFieldParams, MeanFieldResult, TrainingSpec } from './analyses/training';
+import type { CheckpointResult, NetworkFileParams, TensorNormsResult } from './analyses/checkpoint';
 
 /** A matrix crossing a thread boundary: row-major; the buffer is transferred, not copied. */
 export interface WireMatrix {
@@ -65,6 +66,12 @@ export interface AnalysisMap {
   trainMeanField: { params: MeanFieldParams; result: MeanFieldResult };
   /** the `training` section of the panel's network file (null when absent) */
   trainingPreset: { params: Record<string, never>; result: { spec: TrainingSpec | null } };
+  /** a checkpoint's tensor table and the layer chain Depth Lens reads from it */
+  checkpoint: { params: Record<string, never>; result: CheckpointResult };
+  /** every tensor's ‖·‖₂, streamed tensor by tensor (partials: TensorNormsResult with the new norms) */
+  tensorNorms: { params: Record<string, never>; result: TensorNormsResult };
+  /** the text of a *.network.json that references the checkpoint's tensors */
+  networkFileText: { params: NetworkFileParams; result: { text: string } };
 }
 
 export type AnalysisName = keyof AnalysisMap;
@@ -177,7 +184,13 @@ export type WebviewToHost =
    * open a shipped document beside the panel at a section: `anchor` is a heading's GitHub-style slug
    * or an explicit <a id> (README, e.g. 'convergence-verdicts'), or a section letter of MATH.md ('A'…'E')
    */
-  | { readonly type: 'openDoc'; readonly document: ShippedDocument; readonly anchor: string };
+  | { readonly type: 'openDoc'; readonly document: ShippedDocument; readonly anchor: string }
+  /** the checkpoint viewer's buttons: open an analysis panel on the checkpoint, or write a network file for it */
+  | { readonly type: 'openPanel'; readonly panel: CheckpointPanel }
+  | { readonly type: 'createNetworkFile' };
+
+/** The panels the checkpoint viewer opens on its model. */
+export type CheckpointPanel = 'overview' | 'activations' | 'convergence' | 'depthPlots';
 
 /** host → webview */
 export type HostToWebview =

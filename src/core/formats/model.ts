@@ -189,7 +189,7 @@ export function readTensor(index: ModelIndex, t: TensorInfo, maxBytes = MAX_TENS
  */
 export function readTensorCompact(index: ModelIndex, t: TensorInfo, scratch?: ArrayBuffer): Float32Array | Float64Array {
   const narrow = fitsFloat32(t.dtype);
-  const need = t.count * (narrow ? 4 : 8);
+  const need = compactBytes(t);
   if (need > MAX_TENSOR_BYTES) {
     throw new FormatError('model-too-large', `${index.file}: tensor "${printableName(t.name)}" has ${t.count} values, above the limit of ${MAX_TENSOR_BYTES} bytes for one tensor`);
   }
@@ -197,6 +197,11 @@ export function readTensorCompact(index: ModelIndex, t: TensorInfo, scratch?: Ar
   const out = narrow ? new Float32Array(buffer, 0, t.count) : new Float64Array(buffer, 0, t.count);
   decodeStored(index, t, out);
   return out;
+}
+
+/** Bytes readTensorCompact needs for `t`: 4 per value for float32-exact types, else 8. */
+export function compactBytes(t: TensorInfo): number {
+  return t.count * (fitsFloat32(t.dtype) ? 4 : 8);
 }
 
 /** Row-major element strides of a shape. */
