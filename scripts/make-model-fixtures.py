@@ -368,6 +368,22 @@ def main():
     torch.save(conv, os.path.join(OUT, "conv.module.pt"))
     torch.onnx.export(conv, torch.zeros(1, 1, 4, 4), os.path.join(OUT, "conv.onnx"), opset_version=13, input_names=["x"], output_names=["y"])
 
+    # layouts the readers must undo: a transposed view (strides (1, 3)) saved by torch, a Fortran-order
+    # and a big-endian .npy; their values are recorded row-major
+    w = torch.arange(12, dtype=torch.float32).reshape(3, 4) / 8 - 0.5
+    torch.save({"t": w.t(), "slice": w[1:, 1:3]}, os.path.join(OUT, "strided.pt"))
+    record["strided.pt"] = {"values": {"t": w.t().tolist(), "slice": w[1:, 1:3].tolist()}, "source": "torch"}
+    a = np.arange(6, dtype=np.float64).reshape(2, 3) * 0.25 - 0.5
+    np.save(os.path.join(OUT, "fortran.npy"), np.asfortranarray(a))
+    np.save(os.path.join(OUT, "bigendian.npy"), a.astype(">f4"))
+    record["fortran.npy"] = {"values": a.tolist(), "source": "numpy"}
+    record["bigendian.npy"] = {"values": a.astype(">f4").astype(np.float64).tolist(), "source": "numpy"}
+
+    # every tensor's 2-norm as numpy computes it (spectral norm of matrices, Euclidean of vectors)
+    for name in ("mlp", "resnet", "trained"):
+        state = models[name][0].state_dict()
+        record[f"{name}.norms"] = {k: float(np.linalg.norm(v.double().numpy(), 2)) for k, v in state.items()}
+
     # legacy (pre-1.6) serialization: Depth Lens asks for a re-save
     torch.save(mlp_state, os.path.join(OUT, "mlp.legacy.pt"), _use_new_zipfile_serialization=False)
 

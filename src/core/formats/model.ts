@@ -111,7 +111,8 @@ function storedBytesOf(index: ModelIndex, t: TensorInfo, maxBytes: number): Uint
   }
   const source = sourceOf(index, loc.source);
   if (loc.kind === 'bytes') return readRange(source, loc.offset, length, `tensor "${printableName(t.name)}" (${t.where})`);
-  const member = readEntry(source, loc.entry, maxBytes + loc.offset);
+  // inflate no more than this tensor's own bytes need: the member may not declare more
+  const member = readEntry(source, loc.entry, loc.offset + length);
   if (loc.offset + length > member.length) {
     throw new FormatError('model-truncated', `${index.file}: tensor "${printableName(t.name)}" needs bytes ${loc.offset}–${loc.offset + length} of ${t.where}, which has ${member.length}`);
   }

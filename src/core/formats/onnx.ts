@@ -311,7 +311,9 @@ export function readOnnx(source: ByteSource, siblings?: SiblingFiles): ModelInde
     throw new FormatError(truncated ? 'model-truncated' : 'model-corrupt', `${file} is not a readable ONNX model (${truncated ? 'truncated, or a length field lies' : 'protobuf decoding failed'}: ${msg})`);
   }
   const graph = model.graph;
-  if (!graph) throw new FormatError('model-corrupt', `${file} has no graph: not an ONNX model`);
+  if (!graph) throw new FormatError('model-corrupt', `${file} has no graph: not an ONNX model, or a truncated one`);
+  // protobuf has no end marker: a file cut between fields decodes; a model without its opset is such a cut (or not ONNX)
+  if ((model.opsetImport ?? []).length === 0) throw new FormatError('model-corrupt', `${file} has no opset_import, which every ONNX model has: the file is truncated, or not an ONNX model`);
   const sources = new Map<string, ByteSource>([['', source]]);
   const list: TensorInfo[] = [];
   const byName = new Map<string, TensorInfo>();

@@ -162,6 +162,10 @@ export function readEntry(source: ByteSource, entry: ZipEntry, maxBytes: number)
     return readRange(source, start, entry.size, `archive member "${printableName(entry.name)}"`);
   }
   if (entry.method !== 8) throw new FormatError('model-unsupported', `${what} uses compression method ${entry.method}; Depth Lens reads stored and deflated members`);
+  // DEFLATE expands at most 1032:1: a larger declared size is a lie, refused before the output is allocated
+  if (entry.size > entry.compressedSize * 1032 + 1024) {
+    throw new FormatError('model-corrupt', `${what} declares ${entry.size} bytes from ${entry.compressedSize} compressed ones, more than DEFLATE can produce (a corrupt header, or a zip bomb)`);
+  }
   const out = new Uint8Array(entry.size);
   let produced = 0;
   let ended = false;
