@@ -50,7 +50,7 @@ export function outcome(name: string, bytes: Uint8Array): string {
     for (const t of idx.tensors) readTensor(idx, t);
     return errors.length ? errors[0].code : 'ok';
   } catch (e) {
-    if (!(e instanceof FormatError)) throw new Error(`${name} (${bytes.length} bytes) threw ${(e as Error)?.stack ?? e}`);
+    if (!(e instanceof FormatError)) throw new Error(`${name} (${bytes.length} bytes) threw ${(e as Error)?.stack ?? e}`, { cause: e });
     assert.ok(KNOWN_CODES.has(e.code), e.code);
     assert.ok(e.message.startsWith(name), `the message names the file: ${e.message}`);
     return e.code;

@@ -67,8 +67,12 @@ test('safetensors: a header length, shape or offsets that lie are refused with w
   huge['0.weight'].shape = [2 ** 40, 2 ** 40];
   assert.match(errorOf(() => indexOf('m.safetensors', rewrite(huge))).message, /more elements than can be counted/);
   // names are data: a tensor called __proto__ or constructor is just a name
-  const proto = { __proto__: null, ['__proto__']: header['0.weight'], constructor: header['0.bias'] };
-  const idx = indexOf('m.safetensors', rewrite(proto));
+  const protoText = `{"__proto__": ${JSON.stringify(header['0.weight'])}, "constructor": ${JSON.stringify(header['0.bias'])}}`;
+  const json = new TextEncoder().encode(protoText);
+  const protoBytes = new Uint8Array(8 + json.length + bytes.length);
+  new DataView(protoBytes.buffer).setUint32(0, json.length, true);
+  protoBytes.set(json, 8);
+  const idx = indexOf('m.safetensors', protoBytes);
   assert.deepEqual(idx.tensors.map((t) => t.name), ['__proto__', 'constructor']);
 });
 
