@@ -35,10 +35,18 @@ describe('Checkpoint view', { timeout: 420_000 }, () => {
     await wb.explorerItem('checkpoints').click();
     const item = wb.explorerItem('trained.safetensors');
     await item.waitFor({ state: 'visible', timeout: TIMEOUT });
-    await item.click({ button: 'right' });
-    await wb.page.locator('.context-view .action-label', { hasText: /^Open With\.\.\.$|^Open With…$/ }).first().click({ timeout: TIMEOUT });
+    // the editor choices list Depth Lens once the extension's contributions are loaded (after the
+    // workbench shows): reopen the menu until it is there, as runCommand does for the palette
     const quickInput = wb.page.locator('.quick-input-widget');
-    await quickInput.locator('.monaco-list-row', { hasText: 'Depth Lens' }).first().click({ timeout: TIMEOUT });
+    const choice = quickInput.locator('.monaco-list-row', { hasText: 'Depth Lens' }).first();
+    await waitFor('Depth Lens among the "Open With…" editors', async () => {
+      await item.click({ button: 'right' });
+      await wb.page.locator('.context-view .action-label', { hasText: /^Open With\.\.\.$|^Open With…$/ }).first().click({ timeout: TIMEOUT });
+      if (await choice.waitFor({ state: 'visible', timeout: 5_000 }).then(() => true, () => false)) return true;
+      await wb.page.keyboard.press('Escape');
+      return false;
+    }, 120_000);
+    await choice.click({ timeout: TIMEOUT });
     const view = await webviewWith('[data-testid=tensor-table] vscode-table-row');
     const table = view.locator('[data-testid=tensor-table]');
     await waitFor('every norm', async () => (await table.getAttribute('data-complete')) === 'true', 120_000);

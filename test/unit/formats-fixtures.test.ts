@@ -18,10 +18,11 @@ import { FolderFiles, parseNetworkText } from '../../src/core/network/parse';
 import { readTensor } from '../../src/core/formats/model';
 import { modelNetwork } from '../../src/core/formats/network';
 import { networkFileText } from '../../src/core/formats/networkFile';
-import { tensorNorms } from '../../src/core/formats/norms';
+import { tensorNorms, valuesNorm } from '../../src/core/formats/norms';
 import { halfToNumber } from '../../src/core/formats/dtypes';
 import { chainSteps } from '../../src/worker/handlers/checkpoint';
-import { silentContext } from '../../src/core/context';
+import { CancelledError, silentContext } from '../../src/core/context';
+import { Rng } from '../../src/core/rng';
 import { nodeFileSystem } from '../../src/worker/nodeFiles';
 import { diskIo, indexOf, maxRelative, MODELS, RECORDED } from './formats-helpers';
 
@@ -169,4 +170,19 @@ test('a generated network file references the checkpoint\'s tensors and reads ba
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
+});
+
+test('the tensor table stops when cancelled: between tensors, and inside a long Lanczos run', () => {
+  const idx = indexOf('resnet.safetensors');
+  let calls = 0;
+  const ctx = { progress: () => undefined, isCancelled: () => calls > 0 };
+  const done: string[] = [];
+  assert.throws(() => tensorNorms(idx, ctx, (n) => { calls++; done.push(n.name); }), CancelledError);
+  assert.deepEqual(done, ['stem.weight']);
+  // a 300×200 Gaussian matrix takes dozens of Lanczos steps, each of which polls the context
+  let polls = 0;
+  const rng = new Rng(5);
+  const big = new Float32Array(300 * 200).map(() => rng.gaussian());
+  assert.throws(() => valuesNorm(big, 300, 200, { progress: () => undefined, isCancelled: () => ++polls > 3 }), CancelledError);
+  assert.equal(polls, 4);
 });

@@ -55,10 +55,11 @@ function bytesText(n: number): string {
 function renderChain(steps: readonly ChainStep[]): HTMLElement {
   const list = el('ol', { class: 'chain-list' });
   for (const s of steps) {
+    // spaces between the parts, so copied text reads as it looks
     const item = el('li', { class: `chain-step chain-${s.kind}` },
-      el('span', { class: 'chain-kind' }, s.kind === 'dense' ? 'dense' : 'residual'),
-      el('span', { class: 'chain-shape' }, s.shape),
-      el('span', { class: 'chain-act' }, s.activation === 'relu' ? 'ReLU' : 'linear'),
+      el('span', { class: 'chain-kind' }, s.kind === 'dense' ? 'dense' : 'residual'), ' ',
+      el('span', { class: 'chain-shape' }, s.shape), ' ',
+      el('span', { class: 'chain-act' }, s.activation === 'relu' ? 'ReLU' : 'linear'), ' ',
       el('span', { class: 'chain-node', title: s.tensors ?? s.node }, s.kind === 'dense' ? s.tensors ?? s.node : `x + branch(x) — ${s.node}`));
     if (s.branch) item.append(renderChain(s.branch));
     list.append(item);
