@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'out/**', '.vscode-test/**', 'node_modules/**', 'test-output/**', 'bench/results/**', '**/*.d.ts'] },
+  { ignores: ['dist/**', 'out/**', '.vscode-test/**', 'node_modules/**', 'test-output/**', 'bench/results/**', '**/*.d.ts', 'src/core/formats/onnx/onnx.pb.js'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

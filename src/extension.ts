@@ -16,6 +16,8 @@ import { ACTIVATIONS_PANEL, CONVERGENCE_PANEL, DEPTH_PLOTS_PANEL, OVERVIEW_PANEL
 import { CompareContribution } from './host/compare/compareContribution';
 import { PanelManager } from './host/panels/panelManager';
 import { WorkerClient } from './host/workerClient';
+import { CheckpointEditorProvider } from './host/checkpointEditor';
+import { createNetworkFile, type CreateNetworkFileOptions } from './host/createNetworkFile';
 
 /** What tests (and other extensions) can reach through `extension.exports`. */
 export interface DepthLensApi {
@@ -23,6 +25,7 @@ export interface DepthLensApi {
   readonly diagnostics: NetworkDiagnostics;
   readonly panels: PanelManager;
   readonly compare: CompareContribution;
+  readonly checkpoints: CheckpointEditorProvider;
 }
 
 export function activate(context: vscode.ExtensionContext): DepthLensApi {
@@ -49,6 +52,7 @@ export function activate(context: vscode.ExtensionContext): DepthLensApi {
   panels.register(TRAINING_PANEL, COMMANDS.openTraining);
   panels.register(SPECTRUM_PANEL, COMMANDS.openSpectrum);
   const compare = new CompareContribution({ extensionUri: context.extensionUri, worker, config, log });
+  const checkpoints = new CheckpointEditorProvider({ extensionUri: context.extensionUri, worker, config, log });
 
   context.subscriptions.push(
     log,
@@ -66,15 +70,20 @@ export function activate(context: vscode.ExtensionContext): DepthLensApi {
       diagnostics.refreshAll();
       panels.reloadAll();
       compare.reloadAll();
+      checkpoints.reloadAll();
     }),
     vscode.commands.registerCommand(COMMANDS.showLog, () => log.show()),
+    checkpoints,
+    checkpoints.register(),
+    vscode.commands.registerCommand(COMMANDS.createNetworkFile, (uri?: vscode.Uri, options?: CreateNetworkFileOptions) =>
+      createNetworkFile(worker, config, log, uri instanceof vscode.Uri ? uri : checkpoints.activeUri, options)),
     Config.onDidChange(() => {
       diagnostics.refreshAll();
       for (const p of lensProviders) p.refresh();
     }),
   );
   log.info('Depth Lens activated');
-  return { worker, diagnostics, panels, compare };
+  return { worker, diagnostics, panels, compare, checkpoints };
 }
 
 export function deactivate(): void {

@@ -1,20 +1,26 @@
 /**
- * Reading a network file from disk for the CLI commands: the file is examined before it is read
- * (size limit, regular file), external weight files resolve in its folder (src/core/network/external.ts),
- * and diagnostics are formatted as `file:line:col: severity: message [code]`.
+ * Reading a network file from disk for the CLI commands: the file is opened once and examined on that
+ * handle before it is read (size limit, regular file), external weight files resolve in its folder
+ * (src/core/network/external.ts), and diagnostics are formatted as `file:line:col: severity: message [code]`.
+ * Checkpoints (.safetensors, .pt/.pth, .npz/.npy, .onnx) are read by src/core/formats wherever a
+ * network file is taken: their index is read, then each tensor the network needs, one at a time.
  */
 import * as path from 'node:path';
 import type { CliIo } from './command';
 import type { Network } from '../core/network/model';
-import { FolderFiles, type FileSystemLike } from '../core/network/external';
+import { FolderFiles, type FileInfo, type FileSystemLike, type OpenedFile } from '../core/network/external';
 import { DEFAULT_MAX_FILE_SIZE_MB, sizeAboveLimit } from '../core/network/limits';
 import { parseNetworkText, positionMapper, type NetworkDiagnostic } from '../core/network/parse';
+import { modelFormatOf } from '../core/formats/open';
+import { modelNetwork } from '../core/formats/network';
+import { openCheckpoint } from '../core/formats/checkpoint';
+import type { ModelIndex } from '../core/formats/model';
 
 /** Default size limit of the CLI (MB), the same as the editor's; `--max-size-mb` raises it. */
 export const DEFAULT_MAX_SIZE_MB = DEFAULT_MAX_FILE_SIZE_MB;
 
 export interface LoadOptions {
-  /** refuse files larger than this (default DEFAULT_MAX_SIZE_MB) */
+  /** refuse files larger than this (default DEFAULT_MAX_SIZE_MB); checkpoints are not limited by it */
   maxSizeMB?: number;
 }
 
@@ -22,6 +28,8 @@ export interface LoadedFile {
   text: string;
   diagnostics: NetworkDiagnostic[];
   network?: Network;
+  /** the checkpoint's index, when the file is one */
+  model?: ModelIndex;
 }
 
 /**
@@ -54,47 +62,88 @@ function unreadable(message: string): LoadedFile {
   return { text: '', diagnostics: [{ code: 'file-unreadable', severity: 'error', offset: 0, length: 0, message }] };
 }
 
+/**
+ * Open `file` once: what is there (from the open handle), and reads from that same handle. File
+ * systems without open() (in-memory test ios) are examined by path and read whole.
+ */
+function openOnce(file: string, fsys: FileSystemLike, io: CliIo): { info: FileInfo; read: (offset: number, length: number) => Uint8Array; close: () => void } | undefined {
+  if (fsys.open) {
+    const opened: OpenedFile | undefined = fsys.open(file);
+    return opened && { info: opened.info, read: (o, l) => opened.read(o, l), close: () => opened.close() };
+  }
+  const info = fsys.stat(file);
+  if (!info) return undefined;
+  let whole: Uint8Array | undefined;
+  return {
+    info,
+    read: (o, l) => {
+      whole ??= io.readFile(file);
+      if (whole.byteLength < o + l) throw new Error(`the file ended at byte ${whole.byteLength}, before the ${l} bytes needed from byte ${o}`);
+      return whole.subarray(o, o + l);
+    },
+    close: () => undefined,
+  };
+}
+
 /** Parse a file and everything it refers to; never throws: an unreadable file is a 'file-unreadable' diagnostic. */
 export function parseNetworkFile(file: string, io: CliIo, options: LoadOptions = {}): LoadedFile {
   const maxBytes = Math.floor((options.maxSizeMB ?? DEFAULT_MAX_SIZE_MB) * 1024 * 1024);
   const fsys = io.files ?? readFileSystem(io);
+  if (modelFormatOf(file)) return parseCheckpoint(file, fsys);
   // examine before reading: a 3 GB file or a FIFO must be refused, not read
-  let info;
+  let handle;
   try {
-    info = fsys.stat(file);
+    handle = openOnce(file, fsys, io);
   } catch (e) {
     return unreadable(`cannot read ${file}: ${(e as Error).message}`);
   }
-  if (!info) return unreadable(`cannot read ${file}: no such file`);
-  if (info.kind !== 'file') return unreadable(`cannot read ${file}: it is a ${info.kind}, not a regular file`);
-  if (info.size > maxBytes) {
-    return {
-      text: '',
-      diagnostics: [{
-        code: 'file-too-large', severity: 'error', offset: 0, length: 0,
-        message: `${file} is ${sizeAboveLimit(info.size, maxBytes)}; raise it with --max-size-mb (editor: setting depthLens.maxFileSizeMB), or store the weights in an external binary file`,
-      }],
-    };
-  }
-  let text: string;
+  if (!handle) return unreadable(`cannot read ${file}: no such file`);
   try {
-    // perf: the bytes are only referenced inside this call, so they can be freed while the text is parsed
-    text = readText(io, file);
-  } catch (e) {
-    return unreadable(`cannot read ${file}: ${(e as Error).message}`);
+    const { info } = handle;
+    if (info.kind !== 'file') return unreadable(`cannot read ${file}: it is a ${info.kind}, not a regular file`);
+    if (info.size > maxBytes) {
+      return {
+        text: '',
+        diagnostics: [{
+          code: 'file-too-large', severity: 'error', offset: 0, length: 0,
+          message: `${file} is ${sizeAboveLimit(info.size, maxBytes)}; raise it with --max-size-mb (editor: setting depthLens.maxFileSizeMB), or store the weights in an external binary file`,
+        }],
+      };
+    }
+    let text: string;
+    try {
+      // the bytes are only referenced inside readText, so they can be freed while the text is parsed
+      text = readText(handle, info.size);
+    } catch (e) {
+      return unreadable(`cannot read ${file}: ${(e as Error).message}`);
+    }
+    const result = parseNetworkText(text, { fileName: file, maxBytes, files: new FolderFiles(path.dirname(file), fsys) });
+    return { text, diagnostics: result.diagnostics, network: result.network };
+  } finally {
+    handle.close();
   }
-  const result = parseNetworkText(text, { fileName: file, maxBytes, files: new FolderFiles(path.dirname(file), fsys) });
-  return { text, diagnostics: result.diagnostics, network: result.network };
+}
+
+/** A checkpoint opened as a network: its architecture (or its weights read as a dense chain). */
+function parseCheckpoint(file: string, fsys: FileSystemLike): LoadedFile {
+  const opened = openCheckpoint(file, fsys);
+  if (!opened.ok) return { text: '', diagnostics: [{ code: opened.code, severity: 'error', offset: 0, length: 0, message: opened.message }] };
+  try {
+    const result = modelNetwork(opened.index);
+    return { text: '', diagnostics: result.diagnostics, network: result.network, model: opened.index };
+  } finally {
+    opened.close();
+  }
 }
 
 /** The file decoded as UTF-8 (its bytes unreachable once this returns). */
-function readText(io: CliIo, file: string): string {
-  return new TextDecoder('utf-8').decode(io.readFile(file));
+function readText(handle: { read: (offset: number, length: number) => Uint8Array }, size: number): string {
+  return new TextDecoder('utf-8').decode(handle.read(0, size));
 }
 
 /**
  * `file:line:col: severity: message [code]` with 1-based line and column (file-level problems such as
- * an unreadable file are at 1:1, so problem matchers parse every line).
+ * an unreadable file, and every problem of a checkpoint, are at 1:1, so problem matchers parse every line).
  */
 export function formatDiagnostics(file: string, text: string, diagnostics: readonly NetworkDiagnostic[]): string[] {
   const at = positionMapper(text);

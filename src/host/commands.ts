@@ -9,4 +9,5 @@ export const COMMANDS = {
   compareWith: 'depthLens.compareWith',
   restartWorker: 'depthLens.restartWorker',
   showLog: 'depthLens.showLog',
+  createNetworkFile: 'depthLens.createNetworkFile',
 } as const;

@@ -39,6 +39,9 @@ const LANES: Readonly<Record<AnalysisName, Lane>> = {
   spectrum: 'batch',
   compare: 'batch',
   compareSpectra: 'batch',
+  checkpoint: 'analysis',
+  tensorNorms: 'batch',
+  networkFileText: 'interactive',
 };
 
 export function laneOf(analysis: AnalysisName): Lane {

@@ -19,6 +19,7 @@ import type {
 import type { IndicatorParams, IndicatorResult, MeanFieldParams, MeanFieldResult, TrainingSpec } from './analyses/training';
 import type { SpectrumParams, SpectrumResult } from './analyses/spectrum';
 import type { CompareParams, CompareResult, CompareSpectraParams, CompareSpectraResult } from './analyses/compare';
+import type { CheckpointResult, NetworkFileParams, TensorNormsResult } from './analyses/checkpoint';
 
 /** A matrix crossing a thread boundary: row-major; the buffer is transferred, not copied. */
 export interface WireMatrix {
@@ -73,6 +74,12 @@ export interface AnalysisMap {
   compare: { params: CompareParams; result: CompareResult };
   /** both spectra of one matched pair of A and params.other (the overlaid ESDs) */
   compareSpectra: { params: CompareSpectraParams; result: CompareSpectraResult };
+  /** a checkpoint's tensor table and the layer chain Depth Lens reads from it */
+  checkpoint: { params: Record<string, never>; result: CheckpointResult };
+  /** every tensor's ‖·‖₂, streamed tensor by tensor (partials: TensorNormsResult with the new norms) */
+  tensorNorms: { params: Record<string, never>; result: TensorNormsResult };
+  /** the text of a *.network.json that references the checkpoint's tensors */
+  networkFileText: { params: NetworkFileParams; result: { text: string } };
 }
 
 export type AnalysisName = keyof AnalysisMap;
@@ -185,7 +192,13 @@ export type WebviewToHost =
    * open a shipped document beside the panel at a section: `anchor` is a heading's GitHub-style slug
    * or an explicit <a id> (README, e.g. 'convergence-verdicts'), or a section letter of MATH.md ('A'…'E')
    */
-  | { readonly type: 'openDoc'; readonly document: ShippedDocument; readonly anchor: string };
+  | { readonly type: 'openDoc'; readonly document: ShippedDocument; readonly anchor: string }
+  /** the checkpoint viewer's buttons: open an analysis panel on the checkpoint, or write a network file for it */
+  | { readonly type: 'openPanel'; readonly panel: CheckpointPanel }
+  | { readonly type: 'createNetworkFile' };
+
+/** The panels the checkpoint viewer opens on its model. */
+export type CheckpointPanel = 'overview' | 'activations' | 'convergence' | 'depthPlots';
 
 /** host → webview */
 export type HostToWebview =

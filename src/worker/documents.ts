@@ -10,6 +10,9 @@ import type { Network } from '../core/network/model';
 import type { AnalysisSettings, DocumentSource } from '../shared/protocol';
 import type { WireDiagnostic } from '../shared/analyses/overview';
 import { nodeFileSystem } from './nodeFiles';
+import { modelFormatOf } from '../core/formats/open';
+import { openCheckpoint } from '../core/formats/checkpoint';
+import { modelNetwork } from '../core/formats/network';
 
 export interface ParsedDocument {
   readonly source: DocumentSource;
@@ -53,6 +56,7 @@ export function parsedDocument(source: DocumentSource, settings: AnalysisSetting
     cache.set(key, hit); // most recently used last
     return hit.parsed;
   }
+  if (source.fsPath && modelFormatOf(source.fsPath)) return remember(key, source, parseCheckpointDocument(source, source.fsPath));
   // external weight files resolve in the network file's folder (and only there: see external.ts)
   const files = source.fsPath ? new FolderFiles(path.dirname(source.fsPath), nodeFileSystem) : undefined;
   const result = parseNetworkText(source.text, {
@@ -69,8 +73,47 @@ export function parsedDocument(source: DocumentSource, settings: AnalysisSetting
     externalFiles: folder ? result.externalFiles.map((rel) => path.join(folder, rel)) : [],
     lineOf: (offset) => at(offset).line,
   };
+  return remember(key, source, { parsed, signatures: files?.examined ?? new Map() });
+}
+
+function remember(key: string, source: DocumentSource, entry: CacheEntry): ParsedDocument {
   for (const k of cache.keys()) if (k.startsWith(source.uri + '\u0000')) cache.delete(k);
-  cache.set(key, { parsed, signatures: files?.examined ?? new Map() });
+  cache.set(key, entry);
   while (cache.size > MAX_CACHED) cache.delete(cache.keys().next().value as string);
-  return parsed;
+  return entry.parsed;
+}
+
+/**
+ * A checkpoint (safetensors, PyTorch, NumPy, ONNX) as a network document: no text, so every
+ * diagnostic sits at 0:0 and says where in the file it is. Its files are watched like external weights.
+ * The network is built (every tensor it uses read) only when an analysis asks for it: the tensor
+ * table's requests never do, so they read one tensor at a time.
+ */
+function parseCheckpointDocument(source: DocumentSource, fsPath: string): CacheEntry {
+  const at0 = { line: 0, character: 0 };
+  const wire = (d: { code: string; severity: NetworkDiagnostic['severity']; message: string }): WireDiagnostic => ({ code: d.code, severity: d.severity, message: d.message, range: { start: at0, end: at0 } });
+  const signatures = new Map<string, string>();
+  let built: { network?: Network; diagnostics: WireDiagnostic[] } | undefined;
+  const build = () => {
+    if (built) return built;
+    const opened = openCheckpoint(fsPath, nodeFileSystem);
+    for (const [k, v] of opened.signatures) signatures.set(k, v);
+    if (!opened.ok) return (built = { diagnostics: [wire({ code: opened.code, severity: 'error', message: opened.message })] });
+    try {
+      const result = modelNetwork(opened.index);
+      return (built = { network: result.network, diagnostics: result.diagnostics.map(wire) });
+    } finally {
+      opened.close();
+    }
+  };
+  // what the file looks like now, so a change on disk is seen even before the network is built
+  signatures.set(fsPath, currentSignature(nodeFileSystem, fsPath));
+  const parsed: ParsedDocument = {
+    source,
+    get network() { return build().network; },
+    get diagnostics() { return build().diagnostics; },
+    get externalFiles() { build(); return [...signatures.keys()].filter((f) => f !== fsPath); },
+    lineOf: () => 0,
+  };
+  return { parsed, signatures };
 }

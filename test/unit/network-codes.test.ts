@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { DIAGNOSTIC_CODES, parseNetworkText } from '../../src/core/network/parse';
 import { parseNetworkFile } from '../../src/cli/load';
 import { CORPUS } from './network-corpus';
+import { nodeIo, ProgressLine } from '../../src/cli/main';
 
 const root = path.join(__dirname, '..', '..');
 
@@ -49,6 +50,11 @@ test('the codes actually emitted = DIAGNOSTIC_CODES = the README table = the doc
   for (const e of CORPUS) for (const d of parseNetworkText(e.text, e.options).diagnostics) emitted.add(d.code);
   const io = { readFile: () => { throw new Error('ENOENT'); }, writeFile: () => undefined, progress: () => undefined };
   for (const d of parseNetworkFile('missing.network.json', io).diagnostics) emitted.add(d.code);
+  // checkpoints opened as networks: an architecture Depth Lens cannot analyse, and bare weights read as a chain
+  const disk = nodeIo(new ProgressLine({ isTTY: false, write: () => true }));
+  for (const f of ['unsupported.onnx', 'mlp.safetensors']) {
+    for (const d of parseNetworkFile(path.join(root, 'test', 'fixtures', 'models', f), disk).diagnostics) emitted.add(d.code);
+  }
   const host = hostCodes();
   assert.deepEqual(host, ['analysis-failed']);
   for (const c of host) emitted.add(c);

@@ -2,6 +2,7 @@
  * Bad documents, at least one per diagnostic code the parser can emit: the documentation test
  * (network-codes.test.ts) collects the codes they actually produce, and the property tests mutate them.
  */
+import { zipSync } from 'fflate';
 import { memoryFiles, type ExternalFileAccess, type ParseOptions } from '../../src/core/network/parse';
 
 const F = 'depth-lens/network@1';
@@ -20,6 +21,29 @@ const tfjs = (layers: unknown[], weights: unknown[] = [], paths = ['w.bin']) => 
   modelTopology: { class_name: 'Sequential', config: { layers } },
   weightsManifest: [{ paths, weights }],
 }, null, 1);
+
+/** A tensor reference of a layer's weights. */
+const tensorRef = (file: string, tensor: string) => ({ file, tensor });
+
+/** A .safetensors file: `header` as given (entries may lie), `data` bytes after it. */
+export function safetensorsBytes(header: unknown, data = new Uint8Array(0), headerLength?: number): Uint8Array {
+  const json = new TextEncoder().encode(JSON.stringify(header));
+  const out = new Uint8Array(8 + json.length + data.length);
+  new DataView(out.buffer).setUint32(0, headerLength ?? json.length, true);
+  out.set(json, 8);
+  out.set(data, 8 + json.length);
+  return out;
+}
+
+/** A 2×2 F32 matrix "w" and an F32 vector "b" of length 2. */
+const smallModel = safetensorsBytes({ w: { dtype: 'F32', shape: [2, 2], data_offsets: [0, 16] }, b: { dtype: 'F32', shape: [2], data_offsets: [16, 24] } }, new Uint8Array(24));
+
+/** A pickle ({"w": os.system("true")}) as the data.pkl of a PyTorch-style ZIP archive. */
+function hostilePt(): Uint8Array {
+  const enc = (s: string) => { const b = new TextEncoder().encode(s); return [0x58, b.length & 0xff, 0, 0, 0, ...b]; };
+  const pickle = new Uint8Array([0x80, 2, 0x7d, ...enc('w'), ...new TextEncoder().encode('cos\nsystem\n'), ...enc('true'), 0x85, 0x52, 0x73, 0x2e]);
+  return zipSync({ 'm/data.pkl': [pickle, { level: 0 }] });
+}
 
 export interface CorpusEntry {
   readonly name: string;
@@ -63,6 +87,15 @@ export const CORPUS: readonly CorpusEntry[] = [
   { code: 'tfjs-unsupported', name: 'Conv2D', text: tfjs([{ class_name: 'Conv2D', config: { name: 'c' } }]), options: { files: memoryFiles({ 'w.bin': new Uint8Array(0) }) } },
   { code: 'tfjs-weights', name: 'no kernel', text: tfjs([{ class_name: 'Dense', config: { name: 'd', units: 1 } }]), options: { files: memoryFiles({ 'w.bin': new Uint8Array(0) }) } },
   { code: 'tfjs-skipped-layer', name: 'Dropout', text: tfjs([{ class_name: 'Dropout', config: { name: 'drop' } }]), options: { files: memoryFiles({ 'w.bin': new Uint8Array(0) }) } },
+  { code: 'model-truncated', name: 'header longer than file', text: net([dense(tensorRef('m.safetensors', 'w'))]), options: { files: memoryFiles({ 'm.safetensors': safetensorsBytes({}, undefined, 1000) }) } },
+  { code: 'model-corrupt', name: 'header not JSON', text: net([dense(tensorRef('m.safetensors', 'w'))]), options: { files: memoryFiles({ 'm.safetensors': new Uint8Array([2, 0, 0, 0, 0, 0, 0, 0, 0x7b, 0x78]) }) } },
+  { code: 'model-unsupported', name: 'TorchScript', text: net([dense(tensorRef('m.pt', 'w'))]), options: { files: memoryFiles({ 'm.pt': zipSync({ 'm/constants.pkl': new Uint8Array(1) }) }) } },
+  { code: 'model-refused', name: 'os.system pickle', text: net([dense(tensorRef('m.pt', 'w'))]), options: { files: memoryFiles({ 'm.pt': hostilePt() }) } },
+  { code: 'model-legacy', name: 'pre-1.6 torch.save', text: net([dense(tensorRef('m.pt', 'w'))]), options: { files: memoryFiles({ 'm.pt': new Uint8Array([0x80, 2, 0x8a, 10]) }) } },
+  { code: 'model-too-large', name: 'width 100001', text: net([dense(tensorRef('m.safetensors', 'w'))]), options: { files: memoryFiles({ 'm.safetensors': safetensorsBytes({ w: { dtype: 'U8', shape: [1, 100001], data_offsets: [0, 100001] } }, new Uint8Array(100001)) }) } },
+  { code: 'tensor-missing', name: 'typo in tensor name', text: net([dense(tensorRef('m.safetensors', 'W'))]), options: { files: memoryFiles({ 'm.safetensors': smallModel }) } },
+  { code: 'tensor-shape', name: 'a vector as weights', text: net([dense(tensorRef('m.safetensors', 'b'))]), options: { files: memoryFiles({ 'm.safetensors': smallModel }) } },
+  { code: 'tensor-dtype', name: 'float8 tensor', text: net([dense(tensorRef('m.safetensors', 'w'))]), options: { files: memoryFiles({ 'm.safetensors': safetensorsBytes({ w: { dtype: 'F8_E4M3', shape: [2, 2], data_offsets: [0, 4] } }, new Uint8Array(4)) }) } },
   { code: 'empty-network', name: 'no layers', text: net([]) },
   { code: 'last-layer-relu', name: 'scalar relu output', text: net([dense([[1, 1]], [0], 'relu')]) },
   { code: 'too-many-problems', name: '2000 unknown layers', text: net(Array.from({ length: 2000 }, () => ({ type: 'x' }))) },

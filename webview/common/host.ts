@@ -3,7 +3,7 @@
  * worker with the panel's document), document announcements, and persisted state.
  */
 import { RequestClient, RpcError, type CancellationLike, type RequestOptions } from '../../src/shared/rpc';
-import type { AnalysisName, HostToWebview, PanelDocumentInfo, ParamsOf, ResultOf, ShippedDocument, WebviewToHost } from '../../src/shared/protocol';
+import type { AnalysisName, CheckpointPanel, HostToWebview, PanelDocumentInfo, ParamsOf, ResultOf, ShippedDocument, WebviewToHost } from '../../src/shared/protocol';
 import { banner, setDocumentOpener } from './ui';
 
 interface VsCodeApi<S> {
@@ -125,6 +125,16 @@ export class HostConnection<S extends PanelState> {
 
   revealLine(line: number): void {
     this.api.postMessage({ type: 'revealLine', line });
+  }
+
+  /** The checkpoint viewer: open an analysis panel on its model. */
+  openPanel(panel: CheckpointPanel): void {
+    this.api.postMessage({ type: 'openPanel', panel });
+  }
+
+  /** The checkpoint viewer: write a network file that references its tensors. */
+  createNetworkFile(): void {
+    this.api.postMessage({ type: 'createNetworkFile' });
   }
 
   /** Opens the extension's README at the section with this anchor (GitHub-style heading slug). */

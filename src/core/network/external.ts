@@ -2,17 +2,25 @@
  * External weights: a matrix or vector stored as raw little-endian float32/float64 in a file beside
  * the network document, so big networks do not need 100 MB of JSON.
  *   {"file": "w.bin", "dtype": "float32", "shape": [out, in], "offset": 0, "order": "row-major"}
+ * or a named tensor of a checkpoint (safetensors, PyTorch, NumPy, ONNX: src/core/formats/reference.ts)
+ *   {"file": "model.safetensors", "tensor": "layers.3.weight", "transpose": false}
  *
  * Network files come from untrusted repositories (the extension supports untrusted workspaces), so a
  * path may only name a regular file inside the network file's folder: absolute paths, "..", symbolic
  * links that lead out, directories, devices and FIFOs are refused before anything is read, the
  * length is checked against the file's size, and only the byte range a reference needs is read.
+ * Each file is opened once per parse (one snapshot): its size and kind come from the open handle, its
+ * folder check from the opened file's real path, and every read from that handle, so a file swapped
+ * or grown after the check is never the one read.
  * The file system is injected (FileSystemLike) so this stays pure; src/worker/nodeFiles.ts is Node's.
  */
 import type { Node } from 'jsonc-parser';
 import type { DenseMatrix } from '../linalg/dense';
 import { LIMITS } from './limits';
 import type { EntryContext } from './entry';
+import { readTensorReference } from '../formats/reference';
+import type { ModelIndex } from '../formats/model';
+import type { FormatError } from '../formats/source';
 
 // ------------------------------------------------------------------------------------------------
 // file access
@@ -27,6 +35,17 @@ export interface FileInfo {
   readonly id?: string;
 }
 
+/** A file opened once: what it is, where it really is, and reads from that same handle. */
+export interface OpenedFile {
+  /** from the open handle (fstat), not from the path */
+  readonly info: FileInfo;
+  /** the opened file's path with every symbolic link resolved */
+  readonly realPath: string;
+  /** exactly `length` bytes from byte `offset`; throws when the file ends first */
+  read(offset: number, length: number): Uint8Array;
+  close(): void;
+}
+
 /** The few file-system calls external weights need (absolute paths). */
 export interface FileSystemLike {
   /** what is at `path` (symbolic links followed); undefined when nothing is; throws when it cannot be examined */
@@ -35,6 +54,11 @@ export interface FileSystemLike {
   read(path: string, offset: number, length: number): Uint8Array;
   /** `path` with every symbolic link resolved */
   realpath(path: string): string;
+  /**
+   * Open `path` for reading without blocking (a FIFO must not hang the reader): undefined when nothing
+   * is there. File systems without it (in-memory ones of tests) are read by path.
+   */
+  open?(path: string): OpenedFile | undefined;
 }
 
 /** What a reference found, decided before any byte is read. */
@@ -50,6 +74,8 @@ export interface ExternalFileAccess {
   stat(relativePath: string): ExternalFileStat;
   /** bytes [offset, offset + length) of a file stat() called a regular file; throws when that fails */
   read(relativePath: string, offset: number, length: number): Uint8Array;
+  /** release what stat() opened (files kept open for reads); optional */
+  close?(): void;
 }
 
 function errorMessage(e: unknown): string {
@@ -59,11 +85,14 @@ function errorMessage(e: unknown): string {
 /**
  * The files inside one folder (the network file's). Follows symbolic links only while they stay
  * inside the folder, and records what it saw of every path so a cache can tell when it changed.
+ * With a file system that opens files, each file is opened once and kept open until close().
  */
 export class FolderFiles implements ExternalFileAccess {
   /** absolute path → signature (kind, size, mtime, identity) when it was examined */
   readonly examined = new Map<string, string>();
   private realFolder?: string;
+  /** relative path → the open file every read of it uses */
+  private readonly opened = new Map<string, OpenedFile>();
 
   constructor(readonly folder: string, private readonly fs: FileSystemLike) {}
 
@@ -72,6 +101,7 @@ export class FolderFiles implements ExternalFileAccess {
   }
 
   stat(relativePath: string): ExternalFileStat {
+    if (this.fs.open) return this.openOnce(relativePath);
     const full = this.path(relativePath);
     let info: FileInfo | undefined;
     try {
@@ -89,13 +119,61 @@ export class FolderFiles implements ExternalFileAccess {
     } catch (e) {
       return { kind: 'unreadable', message: errorMessage(e) };
     }
-    if (info.kind !== 'file') return { kind: 'not-file', what: info.kind === 'other' ? 'not a regular file' : `a ${info.kind}` };
-    return { kind: 'file', size: info.size };
+    return fileStat(info);
+  }
+
+  /** open, then judge the handle: its fstat for kind and size, its real path for the folder check */
+  private openOnce(relativePath: string): ExternalFileStat {
+    const full = this.path(relativePath);
+    const had = this.opened.get(relativePath);
+    if (had) return fileStat(had.info);
+    let file: OpenedFile | undefined;
+    try {
+      file = this.fs.open!(full);
+    } catch (e) {
+      this.examined.set(full, 'unreadable');
+      return { kind: 'unreadable', message: errorMessage(e) };
+    }
+    if (!file) {
+      this.examined.set(full, signature(undefined));
+      return { kind: 'missing' };
+    }
+    this.examined.set(full, signature(file.info));
+    try {
+      this.realFolder ??= this.fs.realpath(this.folder);
+      if (!isInside(this.realFolder, file.realPath)) {
+        file.close();
+        return { kind: 'outside', target: file.realPath };
+      }
+    } catch (e) {
+      file.close();
+      return { kind: 'unreadable', message: errorMessage(e) };
+    }
+    if (file.info.kind !== 'file') {
+      file.close();
+      return fileStat(file.info);
+    }
+    this.opened.set(relativePath, file);
+    return fileStat(file.info);
   }
 
   read(relativePath: string, offset: number, length: number): Uint8Array {
+    const file = this.opened.get(relativePath);
+    if (file) return file.read(offset, length);
+    if (this.fs.open) throw new Error('the file was not examined before it was read');
     return this.fs.read(this.path(relativePath), offset, length);
   }
+
+  /** Close every file this folder opened (reads after this open them again). */
+  close(): void {
+    for (const f of this.opened.values()) f.close();
+    this.opened.clear();
+  }
+}
+
+function fileStat(info: FileInfo): ExternalFileStat {
+  if (info.kind !== 'file') return { kind: 'not-file', what: info.kind === 'other' ? 'not a regular file' : `a ${info.kind}` };
+  return { kind: 'file', size: info.size };
 }
 
 /** One string that changes when the file is created, deleted, replaced or modified. */
@@ -145,7 +223,7 @@ export function checkRelativePath(path: string): { ok: true; path: string } | { 
 
 /** In-memory files for tests and the browser: a record of relative path → bytes (or a special kind). */
 export function memoryFiles(files: Record<string, Uint8Array | Exclude<FileKind, 'file'> | undefined>): FolderFiles {
-  const at = (p: string) => files[p.replace(/^\/mem\//, '')];
+  const at = (p: string) => { const k = p.replace(/^\/mem\//, ''); return Object.hasOwn(files, k) ? files[k] : undefined; };
   return new FolderFiles('/mem', {
     stat: (p) => {
       const f = at(p);
@@ -168,6 +246,8 @@ export function memoryFiles(files: Record<string, Uint8Array | Exclude<FileKind,
 export class ExternalFiles {
   private readonly stats = new Map<string, ExternalFileStat>();
   private readonly reads = new Map<string, Uint8Array>();
+  /** checkpoints (safetensors, PyTorch, NumPy, ONNX) whose tensors the document references, indexed once per parse */
+  readonly models = new Map<string, ModelIndex | { readonly failed: FormatError }>();
 
   constructor(readonly access: ExternalFileAccess | undefined) {}
 
@@ -187,6 +267,27 @@ export class ExternalFiles {
       this.stats.set(path, s);
     }
     return s;
+  }
+
+  /** note a file a checkpoint refers to (a shard, ONNX external data) so watchers see it too */
+  touch(path: string): void {
+    if (!this.stats.has(path)) this.stat(path);
+  }
+
+  /** A byte range read straight through (tensors of checkpoints: read once, never worth caching). */
+  readUncached(path: string, offset: number, length: number): Uint8Array {
+    const bytes = this.access!.read(path, offset, length);
+    if (bytes.byteLength !== length) throw new Error(`read ${bytes.byteLength} of ${length} bytes`);
+    return bytes;
+  }
+
+  /** Close the files the parse opened (FolderFiles keeps them open between stat and read). */
+  close(): void {
+    try {
+      this.access?.close?.();
+    } catch {
+      // closing a read-only handle cannot lose data
+    }
   }
 
   read(path: string, offset: number, length: number): Uint8Array {
@@ -250,6 +351,7 @@ const ORDERS = ['row-major', 'column-major'] as const;
 export function readExternalArray(node: Node, ctx: EntryContext, what: string, rank: 1 | 2): DenseMatrix | undefined {
   const { reader } = ctx;
   const sink = reader.sink;
+  if (node.children?.some((p) => p.children?.[0]?.value === 'tensor')) return readTensorReference(node, ctx, what, rank);
   const f = reader.fields(node, `${what} (external)`, EXTERNAL_FIELDS);
   const fileNode = reader.require(f, 'file', node, `${what} (external)`);
   const dtypeNode = reader.require(f, 'dtype', node, `${what} (external)`);

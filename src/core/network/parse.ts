@@ -63,6 +63,7 @@ export function parseNetworkText(text: string, options: ParseOptions = {}): Pars
     const msg = e instanceof Error ? e.message : String(e);
     sink.error('internal-error', { offset: 0, length: 0 }, `internal error while reading the network (please report it): ${msg}`);
   }
+  files?.close();
   if (sink.errorCount === 0 && !network) {
     // every path that yields no network reports an error; keep the invariant even if one is missed
     sink.error('internal-error', { offset: 0, length: 0 }, 'internal error: the network could not be built but no error was reported (please report it)');

@@ -15,6 +15,7 @@ import { RpcError } from '../../shared/rpc';
 import type { DocumentSource, HostToWebview, PanelDocumentInfo, RequestMessage, ShippedDocument, WebviewToHost } from '../../shared/protocol';
 import { anchorLine } from './anchors';
 import { renderWebviewHtml } from './html';
+import { CHECKPOINT_VIEW_TYPE } from '../checkpointEditor';
 
 export interface PanelKind {
   /** e.g. 'depthLens.overview' */
@@ -59,15 +60,18 @@ export class AnalysisPanel implements vscode.Disposable {
     /** the editor's document while one is open (VS Code closes it when no editor shows it any more) */
     private document: vscode.TextDocument | undefined,
     private readonly services: PanelServices,
+    /** a checkpoint file the panel follows instead of a text document (no text: the worker reads the file) */
+    private readonly checkpoint?: vscode.Uri,
   ) {
     const { extensionUri } = services;
-    this.uri = document?.uri;
+    this.uri = document?.uri ?? checkpoint;
+    if (checkpoint) this.disk = { text: '', version: 0 };
     panel.webview.options = {
       enableScripts: true,
       localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist'), vscode.Uri.joinPath(extensionUri, 'media')],
     };
     panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'icon.svg');
-    panel.title = document ? `${kind.title}: ${baseName(document.uri)}` : kind.title;
+    panel.title = this.uri ? `${kind.title}: ${baseName(this.uri)}` : kind.title;
     panel.webview.html = renderWebviewHtml(panel.webview, extensionUri, kind.entry, kind.title);
     this.disposables.push(
       this.closed,
@@ -151,6 +155,12 @@ export class AnalysisPanel implements vscode.Disposable {
   private async readDisk(previous: string | undefined): Promise<void> {
     if (!this.uri) return;
     const read = ++this.diskReads;
+    if (this.checkpoint) {
+      // nothing to read here: a new version tells the worker to look at the file again
+      this.disk = { text: '', version: -read };
+      this.announceChange();
+      return;
+    }
     let text: string;
     try {
       text = new TextDecoder('utf-8').decode(await vscode.workspace.fs.readFile(this.uri));
@@ -224,6 +234,10 @@ export class AnalysisPanel implements vscode.Disposable {
 
   private async revealLine(line: number): Promise<void> {
     if (!this.uri) return;
+    if (this.checkpoint) {
+      await vscode.commands.executeCommand('vscode.openWith', this.checkpoint, CHECKPOINT_VIEW_TYPE);
+      return;
+    }
     const doc = this.editorOpen() ? this.document! : await vscode.workspace.openTextDocument(this.uri);
     await vscode.window.showTextDocument(doc, { selection: new vscode.Range(line, 0, line, 0), viewColumn: vscode.ViewColumn.One });
   }

@@ -4,6 +4,7 @@
  */
 import * as vscode from 'vscode';
 import { isNetworkDocument } from '../networkDocuments';
+import { isCheckpointUri } from '../checkpointEditor';
 import { AnalysisPanel, type PanelKind, type PanelServices, type PersistedPanelState } from './analysisPanel';
 
 export class PanelManager implements vscode.Disposable {
@@ -24,6 +25,8 @@ export class PanelManager implements vscode.Disposable {
             else this.adopt(kind, panel, undefined);
             return;
           }
+          // a checkpoint has no text document: the panel follows the file itself
+          if (isCheckpointUri(uri)) { this.adopt(kind, panel, undefined, uri); return; }
           try {
             // the webview gets its own saved state back through getState(); only the document is ours to restore
             const doc = await vscode.workspace.openTextDocument(uri);
@@ -39,6 +42,7 @@ export class PanelManager implements vscode.Disposable {
 
   /** Open (or reveal) the panel of `kind` for a document; returns it for tests and callers. */
   async open(kind: PanelKind, arg?: vscode.Uri): Promise<AnalysisPanel | undefined> {
+    if (arg instanceof vscode.Uri && isCheckpointUri(arg)) return this.openCheckpoint(kind, arg);
     const candidate = arg instanceof vscode.Uri ? await vscode.workspace.openTextDocument(arg) : vscode.window.activeTextEditor?.document;
     const doc = candidate && isNetworkDocument(candidate) ? candidate : undefined;
     if (!doc && kind.needsDocument) {
@@ -55,9 +59,20 @@ export class PanelManager implements vscode.Disposable {
     return this.adopt(kind, panel, doc);
   }
 
-  private adopt(kind: PanelKind, webviewPanel: vscode.WebviewPanel, doc: vscode.TextDocument | undefined): AnalysisPanel {
-    const panel = new AnalysisPanel(kind, webviewPanel, doc, this.services);
-    const key = `${kind.viewType}|${doc?.uri.toString() ?? ''}`;
+  /** A panel on a checkpoint (safetensors, PyTorch, NumPy, ONNX): the worker reads the model from the file. */
+  private openCheckpoint(kind: PanelKind, uri: vscode.Uri): AnalysisPanel {
+    const existing = this.panels.get(`${kind.viewType}|${uri.toString()}`);
+    if (existing) {
+      existing.reveal();
+      return existing;
+    }
+    const panel = vscode.window.createWebviewPanel(kind.viewType, kind.title, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: false }, { enableScripts: true, retainContextWhenHidden: false });
+    return this.adopt(kind, panel, undefined, uri);
+  }
+
+  private adopt(kind: PanelKind, webviewPanel: vscode.WebviewPanel, doc: vscode.TextDocument | undefined, checkpoint?: vscode.Uri): AnalysisPanel {
+    const panel = new AnalysisPanel(kind, webviewPanel, doc, this.services, checkpoint);
+    const key = `${kind.viewType}|${doc?.uri.toString() ?? checkpoint?.toString() ?? ''}`;
     this.panels.set(key, panel);
     panel.onDidClose(() => this.panels.delete(key));
     return panel;

@@ -2,6 +2,7 @@
 import type { AnalysisName } from '../../shared/protocol';
 import type { HandlerTable } from './common';
 import { activationsHandlers } from './activations';
+import { checkpointHandlers } from './checkpoint';
 import { convergenceHandlers } from './convergence';
 import { degeneracyHandlers } from './degeneracy';
 import { overviewHandlers } from './overview';
@@ -15,4 +16,5 @@ export const handlers: HandlerTable<AnalysisName> = {
   ...trainingHandlers,
   ...degeneracyHandlers,
   ...spectrumHandlers,
+  ...checkpointHandlers,
 };

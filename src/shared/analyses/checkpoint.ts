@@ -1,0 +1,60 @@
+/** Params/results of the checkpoint viewer ("Open With → Depth Lens"): tensor table, layer chain, norms. */
+import type { WireDiagnostic } from './overview';
+
+/** One tensor of the checkpoint, before its norm is known. */
+export interface CheckpointTensor {
+  readonly name: string;
+  readonly dtype: string;
+  readonly shape: readonly number[];
+  /** bytes in the file */
+  readonly bytes: number;
+  /** where its bytes are ("bytes 128–640", "archive member m/data/3") */
+  readonly where: string;
+  /** why it cannot be read, when it cannot (e.g. a float8 dtype) */
+  readonly unreadable?: string;
+}
+
+/** One step of the layer chain Depth Lens reads from the file (residual blocks hold their branch). */
+export interface ChainStep {
+  readonly kind: 'dense' | 'residual';
+  /** the node or module it came from */
+  readonly node: string;
+  /** out×in for dense steps, "m→h→m" for blocks */
+  readonly shape: string;
+  readonly activation: 'relu' | 'linear';
+  /** the tensors it reads (dense), with "ᵀ" for transposed ones */
+  readonly tensors?: string;
+  readonly branch?: readonly ChainStep[];
+}
+
+export interface CheckpointResult {
+  /** e.g. "safetensors", "PyTorch checkpoint" */
+  readonly formatName: string;
+  readonly file: string;
+  readonly bytes: number;
+  readonly metadata: readonly (readonly [string, string])[];
+  readonly tensors: readonly CheckpointTensor[];
+  /** the network Depth Lens reads, when it reads one */
+  readonly chain?: readonly ChainStep[];
+  readonly network?: { readonly inputDim: number; readonly outputDim: number; readonly depth: number; readonly parameterCount: number };
+  /** the file's problems and notes (errors say why there is no chain or no table) */
+  readonly diagnostics: readonly WireDiagnostic[];
+}
+
+export interface TensorNormEntry {
+  /** index into CheckpointResult.tensors */
+  readonly index: number;
+  /** ‖·‖₂ (spectral norm of matrices, Euclidean of vectors); absent when the tensor could not be read */
+  readonly norm?: number;
+  readonly error?: string;
+}
+
+/** Partial results of tensorNorms stream these; the final result has them all. */
+export interface TensorNormsResult {
+  readonly norms: readonly TensorNormEntry[];
+}
+
+export interface NetworkFileParams {
+  /** how the network file names the checkpoint (relative to where it is written, '/'-separated) */
+  readonly file: string;
+}
