@@ -232,7 +232,11 @@ export function operatorSpectralNorm(a: LinearOperator, options: OperatorLanczos
     residual = bj * Math.abs(top.lastLeft);
     if (bj <= EPS * theta) return { value: theta, residual: 0, steps: j + 1, converged: true };
     if (residual <= tolerance * theta) return { value: theta, residual, steps: j + 1, converged: true };
-    if (j + 1 === Math.min(m, n) && storeAll) return { value: theta, residual: 0, steps: j + 1, converged: true };
+    if (j + 1 === Math.min(m, n) && storeAll) {
+      // u_1..u_m span R^m (m ≤ n): A = U [B | β_k e_k] [V v_{k+1}]ᵀ, so append β_k as a last column
+      // (a zero α_{k+1}); for m > n, β_k is already zero up to rounding
+      return { value: topSingularValue([...alpha, 0], beta, j + 2).value, residual: 0, steps: j + 1, converged: true };
+    }
     scale(w, 1 / bj);
     uPrev = u;
     v = w;
