@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { Conv2d, type PaddingMode } from '../../src/core/conv/conv2d';
+import { Conv2d, setConvAlgorithm, type PaddingMode } from '../../src/core/conv/conv2d';
 import { foldBatchNorm } from '../../src/core/conv/batchnorm';
 import { hashUniform, tensorSeed } from '../../src/core/conv/hashInit';
 import { circularSingularValues, circularSpectralNorm, convClosedFormNorms, convMinusIdentityNorm, convSpectralNorm, isCircularOnTorus } from '../../src/core/conv/norms';
@@ -255,6 +255,34 @@ test('FFT and Lanczos agree on ‖W‖₂ and ‖W − I‖₂ of random circula
       assertNear(convMinusIdentityNorm(conv, h, w, { method: 'fft' }).value, convMinusIdentityNorm(conv, h, w, { method: 'lanczos' }).value, 1e-10, '‖W − I‖₂');
     }
   }), { seed: 16, numRuns: 200 });
+});
+
+test('Winograd F(4×4, 3×3) and im2col agree on 3×3 stride-1 convs (forward with bias, adjoint), any padding and size', () => {
+  const arb = fc.record({
+    cin: fc.integer({ min: 1, max: 9 }), cout: fc.integer({ min: 1, max: 9 }), pad: fc.integer({ min: 0, max: 2 }),
+    h: fc.integer({ min: 1, max: 13 }), w: fc.integer({ min: 1, max: 13 }), n: fc.integer({ min: 1, max: 3 }),
+    circular: fc.boolean(), seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+  });
+  fc.assert(fc.property(arb, (p) => {
+    if (p.h + 2 * p.pad < 3 || p.w + 2 * p.pad < 3 || (p.circular && (p.pad > p.h || p.pad > p.w))) return;
+    const rng = new Rng(p.seed);
+    const make = () => new Conv2d({
+      inChannels: p.cin, outChannels: p.cout, kernelSize: 3, padding: p.pad, paddingMode: p.circular ? 'circular' : 'zeros',
+      weight: new Rng(p.seed).fillGaussian(new Float64Array(p.cout * p.cin * 9)), bias: new Rng(p.seed + 1).fillGaussian(new Float64Array(p.cout)),
+    });
+    const conv = make();
+    const [ho, wo] = conv.outputSize(p.h, p.w);
+    const x = rng.fillGaussian(new Float64Array(p.n * p.cin * p.h * p.w)), y = rng.fillGaussian(new Float64Array(p.n * p.cout * ho * wo));
+    const fast = [conv.forward(x, p.n, p.h, p.w), conv.adjoint(y, p.n, p.h, p.w)];
+    setConvAlgorithm('im2col');
+    try {
+      const plain = make();
+      assertClose(fast[0], plain.forward(x, p.n, p.h, p.w), 1e-13, 'forward');
+      assertClose(fast[1], plain.adjoint(y, p.n, p.h, p.w), 1e-13, 'adjoint');
+    } finally {
+      setConvAlgorithm('auto');
+    }
+  }), { seed: 17, numRuns: 200 });
 });
 
 // ---------------------------------------------------------------- BatchNorm, pooling, operators
