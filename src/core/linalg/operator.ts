@@ -307,14 +307,35 @@ function checkLength(what: string, label: string, got: number, expected: number)
   if (got !== expected) throw new RangeError(`${label}: ${what} takes a vector of length ${expected}, got ${got}`);
 }
 
+/**
+ * Classical Gram–Schmidt against the basis, repeated only when it removed most of x (the DGKS test,
+ * Daniel, Gragg, Kaufman & Stewart 1976: ‖x_after‖ < ‖x_before‖/√2); in Lanczos the new vector is
+ * nearly orthogonal already, so one pass usually suffices and the cost halves.
+ */
 function reorthogonalize(x: Float64Array, basis: readonly Float64Array[]): void {
+  let before = norm(x);
   for (let pass = 0; pass < 2; pass++) {
     for (const b of basis) {
-      let s = 0;
-      for (let i = 0; i < x.length; i++) s += b[i] * x[i];
-      if (s !== 0) for (let i = 0; i < x.length; i++) x[i] -= s * b[i];
+      const s = dot(b, x);
+      if (s !== 0) axpy(-s, b, x);
     }
+    const after = norm(x);
+    if (after >= Math.SQRT1_2 * before) return;
+    before = after;
   }
+}
+
+function dot(a: Float64Array, b: Float64Array): number {
+  const n = a.length;
+  let s0 = 0, s1 = 0, s2 = 0, s3 = 0, i = 0;
+  for (; i + 3 < n; i += 4) {
+    s0 += a[i] * b[i];
+    s1 += a[i + 1] * b[i + 1];
+    s2 += a[i + 2] * b[i + 2];
+    s3 += a[i + 3] * b[i + 3];
+  }
+  for (; i < n; i++) s0 += a[i] * b[i];
+  return (s0 + s1) + (s2 + s3);
 }
 
 export function norm(x: Float64Array): number {
