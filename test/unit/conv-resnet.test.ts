@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { hashUniform, tensorSeed } from '../../src/core/conv/hashInit';
 import { layerNorms, networkNorms, type ConvLayerNorms } from '../../src/core/conv/blocks';
 import { convSpectralNorm } from '../../src/core/conv/norms';
-import { buildConvNet, convNetParameterCount, convNetShapes, identityRuns, runConvNet, type ConvNet, type GraphOp } from '../../src/core/conv/resnet';
+import { buildConvNet, convNetParameterCount, convNetShapes, identityRuns, NonFiniteActivationError, runConvNet, type ConvNet, type GraphOp } from '../../src/core/conv/resnet';
 import { assertClose, assertNear, binTensors, FIXTURES, fixtureInputs, hashTensors, lookup, readJson, size, type NetworkIndex, type NetworkRecords } from './conv-fixtures';
 
 const cifarIndex = readJson<NetworkIndex>('cifar-resnet', 'index.json');
@@ -185,4 +185,18 @@ test('buildConvNet says what is wrong with a graph, where', () => {
   assert.throws(() => buildConvNet([conv], [2, 32, 32], t), { message: 'conv1: takes 3 channels, gets 2' });
   const block = cifarIndex.graph.find((g) => g.op === 'residual' && g.shortcut)!;
   assert.throws(() => buildConvNet([conv, { ...block, shortcut: null } as GraphOp], [3, 32, 32], t), { message: 'layer2.0: the branch gives 8×16×16 but the identity shortcut gives 4×32×32' });
+});
+
+test('the first ∞ or NaN of a forward pass is located and stops it', () => {
+  const input = fixtureInputs(cifarRecords.inputSeed, [1, 3, 32, 32]);
+  // an infinite weight in the second block's first conv is found there, not later
+  const tensors = new Map(cifarTensors);
+  const w = Float64Array.from(tensors.get('layer1.1.conv1.weight')!.data);
+  w[0] = Infinity;
+  tensors.set('layer1.1.conv1.weight', { data: w, shape: tensors.get('layer1.1.conv1.weight')!.shape });
+  const net = buildConvNet(cifarIndex.graph, cifarIndex.inputShape, lookup(tensors));
+  assert.throws(() => runConvNet(net, input, 1), (e: unknown) => e instanceof NonFiniteActivationError && e.op === 'layer1.1.conv1' && !Number.isFinite(e.value));
+  const bad = input.slice();
+  bad[5] = NaN;
+  assert.throws(() => runConvNet(cifar, bad, 1), { name: 'NonFiniteActivationError', message: 'the input: produced NaN at entry 5 (NCHW order); the forward pass stops here' });
 });

@@ -149,6 +149,7 @@ export interface RunOptions {
 /** The network on a batch of inputs in NCHW order ([batch][C][H][W]). */
 export function runConvNet(net: ConvNet, input: Float64Array, batch: number, options: RunOptions = {}): ConvNetRun {
   const [c0, h0, w0] = net.inputShape;
+  finite('the input', input, 'NCHW');
   if (input.length !== batch * c0 * h0 * w0) throw new RangeError(`runConvNet: the input has ${input.length} numbers, expected ${batch}×${c0}×${h0}×${w0}`);
   convNetShapes(net); // shape errors before any work
   const reluSites: ReluSite[] = [];
@@ -170,6 +171,7 @@ export function runConvNet(net: ConvNet, input: Float64Array, batch: number, opt
       case 'conv2d': {
         const [, h, w] = image();
         x = op.conv.forwardNHWC(x, batch, h, w);
+        finite(op.conv.name, x);
         shape = convShape(op.conv, image());
         if (op.relu) relu(op.reluName ?? `${op.conv.name}.relu`, x, shape);
         break;
@@ -177,6 +179,7 @@ export function runConvNet(net: ConvNet, input: Float64Array, batch: number, opt
       case 'affine2d': {
         const c = op.scale.length;
         for (let i = 0; i < x.length; i++) x[i] = x[i] * op.scale[i % c] + op.shift[i % c];
+        finite(op.name, x);
         if (op.relu) relu(op.reluName ?? `${op.name}.relu`, x, shape);
         break;
       }
@@ -206,6 +209,7 @@ export function runConvNet(net: ConvNet, input: Float64Array, batch: number, opt
       }
       case 'dense': {
         x = denseBatch(op.weights, op.bias, x, batch);
+        finite(op.name, x, 'batch × features');
         shape = [op.weights.rows];
         if (op.relu) relu(op.reluName ?? `${op.name}.relu`, x, shape);
         break;
@@ -216,11 +220,13 @@ export function runConvNet(net: ConvNet, input: Float64Array, batch: number, opt
         for (let j = 0; j < op.branch.length; j++) {
           const step = op.branch[j];
           t = step.conv.forwardNHWC(t, batch, ts[1], ts[2]);
+          finite(step.conv.name, t);
           ts = convShape(step.conv, ts);
           if (j < op.branch.length - 1 && step.relu) relu(step.reluName ?? `${op.name}.relu${j + 1}`, t, ts);
         }
         const s = op.shortcut ? op.shortcut.forwardNHWC(x, batch, h, w) : x;
         for (let i = 0; i < t.length; i++) t[i] += s[i];
+        finite(`${op.name} (branch + shortcut)`, t);
         x = t;
         shape = ts;
         if (op.relu) relu(op.reluName ?? `${op.name}.relu${op.branch.length}`, x, shape);
@@ -230,6 +236,24 @@ export function runConvNet(net: ConvNet, input: Float64Array, batch: number, opt
   }
   const output = shape.length === 3 ? toNchw(x, batch, shape[0], shape[1], shape[2]) : x;
   return { output, outputShape: shape, reluSites, maxPoolSites };
+}
+
+/**
+ * The first ∞ or NaN of a forward pass, located (DESIGN.md: numbers that overflow are findings; nothing
+ * downstream is computed from them — and a ReLU would turn NaN into 0 and hide it).
+ */
+export class NonFiniteActivationError extends RangeError {
+  constructor(readonly op: string, readonly index: number, readonly value: number, order: string) {
+    super(`${op}: produced ${value} at entry ${index} (${order} order); the forward pass stops here`);
+    this.name = 'NonFiniteActivationError';
+  }
+}
+
+function finite(op: string, x: Float64Array, order = 'channels-last'): void {
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i];
+    if (v - v !== 0) throw new NonFiniteActivationError(op, i, v, order);
+  }
 }
 
 function reluInPlace(name: string, x: Float64Array, batch: number, shape: ActivationShape, keep: boolean): ReluSite {
