@@ -1,0 +1,124 @@
+/**
+ * Readers for test/fixtures/conv (written by scripts/make-conv-fixtures.py with torch): the JSON
+ * records, the CIFAR-style ResNet's raw float32 weights, and the hash-generated tensors that both
+ * sides rebuild from a seed (src/core/conv/hashInit.ts).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import assert from 'node:assert/strict';
+import { hashUniform, tensorSeed } from '../../src/core/conv/hashInit';
+import type { GraphOp, TensorLookup } from '../../src/core/conv/resnet';
+
+export const FIXTURES = path.join(__dirname, '..', 'fixtures', 'conv');
+
+export function readJson<T>(...parts: string[]): T {
+  return JSON.parse(fs.readFileSync(path.join(FIXTURES, ...parts), 'utf8')) as T;
+}
+
+export interface TensorRecord {
+  readonly name: string;
+  readonly shape: readonly number[];
+  readonly index: number;
+  readonly center: number;
+  readonly halfWidth: number;
+  readonly offset?: number;
+  readonly bytes?: number;
+}
+
+export const size = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
+
+/** The tensors of `records` rebuilt from the seed, by name. */
+export function hashTensors(seed: number, records: readonly TensorRecord[]): Map<string, { data: Float64Array; shape: readonly number[] }> {
+  const out = new Map<string, { data: Float64Array; shape: readonly number[] }>();
+  for (const r of records) out.set(r.name, { data: hashUniform(tensorSeed(seed, r.index), size(r.shape), r.center, r.halfWidth), shape: r.shape });
+  return out;
+}
+
+/** The tensors of a weights.bin (little-endian float32 at the records' offsets), by name. */
+export function binTensors(file: string, records: readonly TensorRecord[]): Map<string, { data: Float64Array; shape: readonly number[] }> {
+  const bytes = fs.readFileSync(file);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out = new Map<string, { data: Float64Array; shape: readonly number[] }>();
+  for (const r of records) {
+    const n = size(r.shape);
+    assert.equal(r.bytes, 4 * n, `${r.name}: ${r.bytes} bytes for ${n} numbers`);
+    const data = new Float64Array(n);
+    for (let i = 0; i < n; i++) data[i] = view.getFloat32(r.offset! + 4 * i, true);
+    out.set(r.name, { data, shape: r.shape });
+  }
+  return out;
+}
+
+export function lookup(map: Map<string, { data: Float64Array; shape: readonly number[] }>): TensorLookup {
+  return (name) => map.get(name);
+}
+
+/** Inputs as the script makes them: uniform on [−1, 1) from the input seed (tensor 0). */
+export function fixtureInputs(inputSeed: number, shape: readonly number[]): Float64Array {
+  return hashUniform(tensorSeed(inputSeed, 0), size(shape), 0, 1);
+}
+
+/** max |a − b| / max |b| */
+export function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  assert.equal(a.length, b.length, 'lengths differ');
+  let diff = 0, scale = 0;
+  for (let i = 0; i < b.length; i++) {
+    diff = Math.max(diff, Math.abs(a[i] - b[i]));
+    scale = Math.max(scale, Math.abs(b[i]));
+  }
+  return scale === 0 ? diff : diff / scale;
+}
+
+export function assertClose(a: ArrayLike<number>, b: ArrayLike<number>, tolerance: number, what: string): void {
+  const e = relativeError(a, b);
+  assert.ok(e <= tolerance, `${what}: relative error ${e.toExponential(2)} > ${tolerance}`);
+}
+
+export function assertNear(a: number, b: number, tolerance: number, what: string): void {
+  const e = Math.abs(a - b) / Math.max(Math.abs(b), Number.MIN_VALUE);
+  assert.ok(e <= tolerance, `${what}: ${a} vs ${b} (relative ${e.toExponential(2)} > ${tolerance})`);
+}
+
+export interface PowerRecord {
+  readonly value: number;
+  readonly iterations: number;
+  readonly residual: number;
+  readonly startSeed: number;
+  readonly relativeError?: number;
+  readonly gapTop2?: number;
+}
+
+export interface DenseRecord {
+  readonly two: number;
+  readonly twoSecond: number;
+  readonly one: number;
+  readonly inf: number;
+  readonly fro: number;
+  readonly singularValues?: readonly number[];
+}
+
+export interface NormRecord {
+  readonly inShape: readonly [number, number, number];
+  readonly outShape: readonly [number, number, number];
+  readonly power: PowerRecord;
+  readonly dense?: DenseRecord;
+  readonly minusIdentity?: { readonly power: PowerRecord; readonly dense?: DenseRecord };
+}
+
+export interface NetworkRecords {
+  readonly output: number[][];
+  readonly reluSites: Array<{ site: string; shape: number[]; active: number[]; activePerChannel: number[][] }>;
+  readonly blocks: Array<{ block: string; shape: number[]; l2: number[]; sum: number[] }>;
+  readonly maxpool: { shape: number[]; indices: number[] } | null;
+  readonly convs: Array<NormRecord & { name: string; bn: string; biasNorm: number }>;
+  readonly blockNorms: Array<{ block: string; stage: number; identityShortcut: boolean; branchNorms: number[]; product: number; biasTerm: number }>;
+  readonly inputSeed: number;
+  readonly inputShape: readonly number[];
+}
+
+export interface NetworkIndex {
+  readonly seed: number;
+  readonly inputShape: readonly [number, number, number];
+  readonly tensors: readonly TensorRecord[];
+  readonly graph: readonly GraphOp[];
+}
