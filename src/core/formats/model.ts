@@ -7,6 +7,7 @@ import type { DType } from './dtypes';
 import { decodeInto, dtypeSize, fitsFloat32 } from './dtypes';
 import { FormatError, printableName, readRange, type ByteSource } from './source';
 import { readEntry, type ZipEntry } from './zip';
+import { sharedFloat64 } from '../parallel';
 
 export type ModelFormat = 'safetensors' | 'safetensors-index' | 'pytorch' | 'npz' | 'npy' | 'onnx';
 
@@ -177,7 +178,8 @@ export function readTensor(index: ModelIndex, t: TensorInfo, maxBytes = MAX_TENS
   if (t.count * 8 > maxBytes) {
     throw new FormatError('model-too-large', `${index.file}: tensor "${printableName(t.name)}" has ${t.count} values (${t.count * 8} bytes as float64), above the limit of ${maxBytes} bytes for one tensor`);
   }
-  const out = new Float64Array(t.count);
+  // shared memory when the thread pool runs, so its helpers read the weights without a copy
+  const out = sharedFloat64(t.count);
   decodeStored(index, t, out);
   return out;
 }

@@ -17,6 +17,7 @@
 import type { Node } from 'jsonc-parser';
 import type { DenseMatrix } from '../linalg/dense';
 import { LIMITS } from './limits';
+import { sharedFloat64 } from '../parallel';
 import type { EntryContext } from './entry';
 import { readTensorReference } from '../formats/reference';
 import type { ModelIndex } from '../formats/model';
@@ -397,7 +398,8 @@ export function readExternalArray(node: Node, ctx: EntryContext, what: string, r
     return undefined;
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const data = new Float64Array(count);
+  // shared memory when the thread pool runs, so its helpers read the weights without a copy
+  const data = sharedFloat64(count);
   let firstBad = -1;
   for (let i = 0; i < count; i++) {
     const v = size === 4 ? view.getFloat32(4 * i, true) : view.getFloat64(8 * i, true);
