@@ -40,7 +40,7 @@ describe('the packaged .vsix', { timeout: 300_000 }, () => {
     for (const f of ['dist/extension.js', 'dist/worker.js', 'dist/webview/overview.js', 'docs/MATH.md', 'media/screenshots/overview.png']) {
       assert.ok(files.includes(`extension/${f}`), `${f} missing from ${files.join(', ')}`);
     }
-    const stray = files.filter((f) => f.startsWith('extension/') && !/^extension\/(package\.json|readme\.md|changelog\.md|LICENSE\.txt|dist\/(extension|worker|webview\/\w+)\.js|dist\/.*\.(css|ttf)|media\/(screenshots\/)?[^/]+\.(css|svg|png)|schemas\/.*|docs\/.*)$/.test(f));
+    const stray = files.filter((f) => f.startsWith('extension/') && !/^extension\/(package\.json|readme\.md|changelog\.md|LICENSE\.txt|dist\/(extension|worker|worker-main|pool|pool-main|webview\/\w+)\.js|dist\/.*\.(css|ttf)|media\/(screenshots\/)?[^/]+\.(css|svg|png)|schemas\/.*|docs\/.*)$/.test(f));
     assert.deepEqual(stray, [], 'nothing else ships (no dist/cli.js, no source maps)');
   });
 
