@@ -240,9 +240,7 @@ function sequenceNumbers(r: ConvergenceResult): Float64Array {
 }
 
 function fitLabel(name: string, fit: PowerLawFit): string {
-  const d = fit.drift;
-  const drift = d ? `; halves ${fmtExponent(d.pFirst)} → ${fmtExponent(d.pSecond)}${d.reachesOne ? ' (drifting to 1)' : ''}` : '';
-  return `fit ${name}: p = ${fmtExponent(fit.p)} [${fmtExponent(fit.lo)}, ${fmtExponent(fit.hi)}] on ${fit.from}–${fit.to}${drift}`;
+  return `fit ${name}: p = ${fmtExponent(fit.p)} [${fmtExponent(fit.lo)}, ${fmtExponent(fit.hi)}] on ${fit.from}–${fit.to}`;
 }
 
 /** C·k^(−p) over the fit range, null elsewhere (dashed in the plot); undefined when there is no power fit. */
