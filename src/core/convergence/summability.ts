@@ -142,11 +142,14 @@ function basis(u: number, size: number, out: Float64Array): void {
  * Least squares y ≈ X·coef by modified Gram–Schmidt on unit-scaled columns (the log and 1/k columns
  * are nearly collinear with u over a few blocks), with the coefficients' standard errors.
  */
-function leastSquares(us: Float64Array, ys: Float64Array, size: number, model: SummabilityModel): ModelFit | null {
-  const n = ys.length, df = n - size;
+function leastSquares(us: Float64Array, ys0: Float64Array, weights: Float64Array, size: number, model: SummabilityModel): ModelFit | null {
+  const n = ys0.length, df = n - size;
   if (df < 1) return null;
+  // weighted by block length: a block of L layers averages its terms' noise (parity, spikes) over L
+  const sw = Float64Array.from(weights, Math.sqrt);
+  const ys = Float64Array.from(ys0, (y, i) => y * sw[i]);
   const X = new Float64Array(n * size), row = new Float64Array(size);
-  for (let i = 0; i < n; i++) { basis(us[i], size, row); X.set(row, i * size); }
+  for (let i = 0; i < n; i++) { basis(us[i], size, row); for (let j = 0; j < size; j++) X[i * size + j] = row[j] * sw[i]; }
   const scale = new Float64Array(size);
   for (let j = 0; j < size; j++) {
     let s = 0;
@@ -182,7 +185,7 @@ function leastSquares(us: Float64Array, ys: Float64Array, size: number, model: S
   for (let i = 0; i < n; i++) {
     basis(us[i], size, row);
     let fit = 0;
-    for (let j = 0; j < size; j++) fit += (row[j] / scale[j]) * beta[j];
+    for (let j = 0; j < size; j++) fit += (row[j] * sw[i] / scale[j]) * beta[j];
     rss += (ys[i] - fit) ** 2;
   }
   // (XᵀX)⁻¹ = R⁻¹R⁻ᵀ: the diagonal from the rows of R⁻¹
@@ -258,7 +261,16 @@ export function decideSummability(sums: Float64Array, g: BlockGeometry, options:
       tailEstimate: (lastBlock * r) / (1 - r),
       reason: `summable: the last ${usable.length} dyadic block sums (${span(windowFrom, g.last)}) fall faster than k^(−${CLEAR_EXPONENT}): local exponents p = ${shown}, not decreasing` };
   }
-  const fits = MODELS.map((m, i) => leastSquares(us, ys, i + 2, m)).filter((f): f is ModelFit => f !== null);
+  // B_j bounded below: no window block sum smaller than the one before it (the harmonic series, one spike per block)
+  if (usable.length === idx.length && idx.every((b, i) => i === 0 || sums[b] >= sums[idx[i - 1]] * (1 - 1e-12))) {
+    return { ...base, window, status: 'fails', kind: 'bounded-below', model: null, p: NaN, pLo: NaN, pHi: NaN, q: NaN, qLo: NaN, qHi: NaN,
+      reason: `not summable: the last ${idx.length} dyadic block sums (${span(windowFrom, g.last)}) do not shrink (B = ${fmt(sums[idx[0]])} → ${fmt(sums[idx[idx.length - 1]])}): they are bounded below` };
+  }
+  const counts = Float64Array.from(usable, (i) => g.to[i] - g.from[i] + 1);
+  let meanCount = 0;
+  for (const c of counts) meanCount += c / counts.length;
+  const weights = counts.map((c) => c / meanCount);
+  const fits = MODELS.map((m, i) => leastSquares(us, ys, weights, i + 2, m)).filter((f): f is ModelFit => f !== null);
   const chosen = selectModel(fits, ys);
   const t = studentTQuantile(0.5 + confidence / 2, chosen.df);
   const a = chosen.coef[1], aSe = chosen.se[1];
