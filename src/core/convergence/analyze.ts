@@ -15,6 +15,7 @@ import type { MatrixNorm } from '../linalg/norms';
 import type { Network } from '../network/model';
 import type { ConvergenceNorm, ConvergenceParams, ConvergenceResult, OverflowFinding } from '../../shared/analyses/convergence';
 import { recordedDepths as makeRecordedDepths } from './depths';
+import { fitPowerLaw } from './fit';
 import { checkNonDegeneracy } from './nondegeneracy';
 import { buildProbeResult, ConvergenceParamsError, resolveProbes } from './probes';
 import { defaultRun, mixedRunNote, runNotes, widthPreservingRuns } from './runs';
@@ -116,7 +117,7 @@ export function analyzeConvergence(network: Network, params: ConvergenceParams =
   };
   const overflowAt = (name: string): OverflowFinding | null => walk.overflow.find((o) => o.probe === name && o.quantity === 'trajectory') ?? null;
   const probeResults = probes.map((probe, p) => buildProbeResult(probe, walk.probes[p], assembly, overflowAt(probe.name)));
-  const fitMax = buildSeries('max increment', walk.maxInc, seriesOptions, null).fit;
+  const fitMax = fitPowerLaw(walk.maxInc, firstNumber, tailFrom, tailTo, minFitPoints, confidence);
 
   // ── verdicts ──
   const nonDegeneracy = checkNonDegeneracy({

@@ -182,6 +182,8 @@ export class AffineStep {
   readonly m: number;
   readonly identity: number;
   readonly matrix: Float64Array;
+  /** M as a DenseMatrix (made once, not per layer) */
+  readonly matrixView: DenseMatrix;
   readonly vector: Float64Array;
   readonly relu: boolean;
   /** M = 0 or v = 0: skip the product / the bias (W = c·I families, bias-free families) */
@@ -192,6 +194,7 @@ export class AffineStep {
     this.m = family.matrix.rows;
     this.identity = family.identity;
     this.matrix = family.matrix.data;
+    this.matrixView = family.matrix;
     this.vector = family.vector;
     this.relu = family.activation === 'relu';
     this.zeroMatrix = this.matrix.every((v) => v === 0);

@@ -146,11 +146,13 @@ export function walkLayers(setup: WalkSetup, ctx: AnalysisContext): WalkResult {
   let productMode: 'closed-form' | 'explicit' | 'none' = 'none';
   let runProductSkipped: string | null = null;
   if (steps <= 0) runProductSkipped = 'no analysed run';
+  else if (single && familyTermsVanish(single.step, single.terms)) runProductSkipped = 'σ_min of Π W_k not needed: the family\'s ‖W_k − I‖ and ‖b_k‖ tend to 0 by their scale laws, so the necessary condition cannot fail';
   else if (single && single.terms.productClosedForm) productMode = 'closed-form';
   else if (width ** 3 * steps <= RUN_PRODUCT_BUDGET) productMode = 'explicit';
   else runProductSkipped = `σ_min of Π W_k not computed: forming the product costs width³ × layers = ${(width ** 3 * steps).toExponential(1)} multiply-adds, above the budget of ${RUN_PRODUCT_BUDGET.toExponential(0)}`;
   const moduli = productMode === 'closed-form' ? new Float64Array(width) : null;
   let Q: DenseMatrix | null = productMode === 'explicit' ? identityMatrix(width) : null;
+  let productSpare: DenseMatrix | null = null;
   let qLog = 0;
   const productSigma = new Float64Array(sigmaDepths.length).fill(NaN);
   let sigmaAt = 0;
@@ -167,6 +169,8 @@ export function walkLayers(setup: WalkSetup, ctx: AnalysisContext): WalkResult {
     pp: trackPP ? { G: augmentedIdentity(d), logScale: 0, recDiff: new Float64Array(R).fill(NaN), recLogNorm: new Float64Array(R).fill(NaN), plain: Float64Array.from(p.x), forwardResidual: 0 } : null,
   }));
   const windowInc = new Float64Array(P).fill(NaN);
+  /** ‖N_{k−1}(x)‖ per probe (the previous step's output norm), for the bound check */
+  const prevNorm = Float64Array.from(probes, (p) => vectorNorm(p.x, mNorm));
   const ppWindow = new Float64Array(P).fill(NaN);
   const spare: (DenseMatrix | null)[] = probes.map(() => null);
   // block bookkeeping: the start vector N_{from−1} of the current block, per probe
@@ -267,7 +271,10 @@ export function walkLayers(setup: WalkSetup, ctx: AnalysisContext): WalkResult {
       if (moduli && fam) fam.terms.accumulateLogModuli(s, moduli);
       else if (Q) {
         if (isBlock) { Q = null; runProductSkipped = 'σ_min of Π W_k not computed: the run has residual blocks'; productSigma.fill(NaN); } else {
-          Q = fam ? familyTimes(fam.step, s, Q) : matMul((layer as DenseLayer).weights, Q);
+          const next = productSpare && productSpare.data.length === Q.data.length ? productSpare : { rows: width, cols: width, data: new Float64Array(width * width) };
+          if (fam) familyTimesInto(fam.step, s, Q, next); else multiplyInto((layer as DenseLayer).weights, Q, next);
+          productSpare = Q;
+          Q = next;
           qLog += renormalizeSquare(Q);
         }
       }
@@ -320,7 +327,8 @@ export function walkLayers(setup: WalkSetup, ctx: AnalysisContext): WalkResult {
           if (!(pp.forwardResidual >= dev)) pp.forwardResidual = dev; // NaN sticks
         }
       }
-      if (!trajectoryOverflow[p]) {
+      const ny = vectorNorm(y, mNorm);
+      if (!trajectoryOverflow[p] && !Number.isFinite(ny)) {
         for (let c = 0; c < y.length; c++) {
           if (!Number.isFinite(y[c])) {
             trajectoryOverflow[p] = 1;
@@ -340,13 +348,14 @@ export function walkLayers(setup: WalkSetup, ctx: AnalysisContext): WalkResult {
         if (!(maxInc[j] >= inc)) maxInc[j] = inc;
         if (inTail) st.tailLength += inc;
         // ‖N_k − N_{k−1}‖ ≤ w_k‖N_{k−1}‖ + β_k wherever its hypothesis holds (linear step or N_{k−1} ≥ 0): a rigorous check
-        if (sameWidth && boundViolations.length < 3 && Number.isFinite(inc) && (reluLayer[i] === 0 || nonNegative(x))) {
-          const nx = vectorNorm(x, mNorm);
+        if (sameWidth && boundViolations.length < 3 && Number.isFinite(inc) && (reluLayer[i] === 0 || (i > 0 && reluLayer[i - 1] === 1) || nonNegative(x))) {
+          const nx = prevNorm[p];
           const bound = weightTerms[j] * nx + biasTerms[j];
-          if (inc > bound * (1 + 1e-9) + 1e-12 * Math.max(nx, vectorNorm(y, mNorm))) {
+          if (inc > bound * (1 + 1e-9) + 1e-12 * Math.max(nx, ny)) {
             boundViolations.push(`internal check failed at ${probes[p].name}, layer ${k}: ‖N_k − N_{k−1}‖ = ${fmt(inc)} exceeds w_k‖N_{k−1}‖ + β_k = ${fmt(bound)} (MATH.md §A) — a bug in Depth Lens`);
           }
         }
+        prevNorm[p] = ny;
         // dyadic blocks of the run: oscillation within the block, displacement at its end
         if (block < B && k >= blocks.from[block]) {
           const dist = vectorNormOfDiff(y, blockStart[p], mNorm);
@@ -354,6 +363,7 @@ export function walkLayers(setup: WalkSetup, ctx: AnalysisContext): WalkResult {
           if (k === blocks.to[block]) st.displacement[block] = dist;
         }
       }
+      if (!inRun) prevNorm[p] = ny;
       nxt[p] = x.length === outW ? x : new Float64Array(outW);
       cur[p] = y;
     }
@@ -380,6 +390,13 @@ export function walkLayers(setup: WalkSetup, ctx: AnalysisContext): WalkResult {
     normWminusI, normB, s1Term, s2Term, weightTerms, biasTerms, maxInc, reluLayer, denseSteps, residualSteps, methods,
     probes: state, runProduct, runProductSkipped: runProduct ? null : runProductSkipped ?? 'σ_min of Π W_k not computed', overflow, boundViolations,
   };
+}
+
+/** W_k = I + s_k M, b_k = t_k v with s, t → 0 (or M, v = 0): both terms tend to 0 by the family's own law. */
+function familyTermsVanish(step: AffineStep, terms: AffineFamilyTerms): boolean {
+  const f = terms.family;
+  const decays = (zero: boolean, law: { power: number }) => zero || law.power < 0;
+  return step.identity === 1 && decays(step.matrix.every((v) => v === 0), f.weightScale) && decays(step.vector.every((v) => v === 0), f.biasScale);
 }
 
 function nonNegative(x: Float64Array): boolean {
@@ -434,12 +451,24 @@ function minSingular(Q: DenseMatrix): number {
   return sv.length > 0 ? sv[sv.length - 1] : 0;
 }
 
-/** (aI + sM)·Q for an affine family step (one product with M). */
-function familyTimes(step: AffineStep, s: number, Q: DenseMatrix): DenseMatrix {
+/** out = A·Q (square, m×m): the tuned GEMM for wide products, a plain loop into `out` for narrow ones (no allocation per layer). */
+function multiplyInto(A: DenseMatrix, Q: DenseMatrix, out: DenseMatrix): void {
+  const m = Q.rows;
+  if (m > 16) { out.data.set(matMul(A, Q).data); return; }
+  const a = A.data, q = Q.data, o = out.data;
+  o.fill(0);
+  for (let i = 0; i < m; i++) for (let k = 0; k < m; k++) {
+    const aik = a[i * m + k];
+    if (aik === 0) continue;
+    for (let j = 0; j < m; j++) o[i * m + j] += aik * q[k * m + j];
+  }
+}
+
+/** out = (aI + sM)·Q for an affine family step (one product with M). */
+function familyTimesInto(step: AffineStep, s: number, Q: DenseMatrix, out: DenseMatrix): void {
   const m = step.m;
-  const out = s !== 0 ? matMul({ rows: m, cols: m, data: step.matrix }, Q) : { rows: m, cols: m, data: new Float64Array(m * m) };
+  if (s !== 0) multiplyInto(step.matrixView, Q, out); else out.data.fill(0);
   for (let t = 0; t < m * m; t++) out.data[t] = step.identity * Q.data[t] + s * out.data[t];
-  return out;
 }
 
 /** Keep a square product within [1e-100, 1e100]; returns ln of the factor taken out. */
