@@ -65,6 +65,7 @@ export function decidingNumber(d: SummabilityDecision): string {
   if (d.kind === 'overflow') return d.reason.replace(/^cannot decide: /, '');
   if (d.kind === 'too-few') return `${d.window.blocks} block${d.window.blocks === 1 ? '' : 's'}`;
   if (d.kind === 'bertrand') return `p ≈ 1, Bertrand q = ${fmtExponent(d.q)}`;
+  if (!Number.isFinite(d.p)) return d.kind === 'bounded-below' ? 'the block sums do not shrink' : 'no model fitted';
   return `p = ${fmtExponent(d.p)}`;
 }
 
