@@ -120,6 +120,21 @@ test('block decisions: exact power laws keep their answers outside the band, shi
   assert.match(band.reason, /^undecided: p = 1\.010 \[1\.010, 1\.010\] lies within 0\.02 of 1 with no logarithmic factor \(q = 0\): summable only if p stays above 1 beyond the file$/);
 });
 
+test('a transition between two summable power laws bends the blocks like a log factor: never called divergent', () => {
+  // 30·k^−1.8 + k^−1.2: the local exponent falls from 1.8 toward 1.2 — the models may leave it undecided, never "not summable"
+  const d = decide(Float64Array.from({ length: 500 }, (_, j) => 30 * (j + 1) ** -1.8 + (j + 1) ** -1.2));
+  assert.notEqual(d.status, 'fails', d.reason);
+  // the paper's random ResNet in the ∞-norm (S2 terms ‖b₁‖∞‖W₂‖∞ + ‖b₂‖∞ ≈ 11·k^−1.8 + k^−1.2 early): block sums
+  // 1.555, 0.99, 0.6571, 0.48, 0.3558, 0.2774 over the blocks ending at 15…500 — the shifted model would extrapolate them across
+  // p = 1 although the last two blocks fall like k^−1.36; the plain power law decides
+  const g = dyadicBlocks(1, 500);
+  const sums = Float64Array.from([11.05, 5.017, 2.647, 1.555, 0.99, 0.6571, 0.48, 0.3558, 0.2774]);
+  assert.deepEqual(Array.from(g.to), [1, 3, 7, 15, 31, 62, 125, 250, 500]);
+  const r = decideSummability(sums, g);
+  assert.equal(r.status, 'holds', r.reason);
+  assert.match(r.reason, /extrapolation crosses p = 1 against the last blocks' own exponent 1\.36\d; the power model is used/);
+});
+
 test('the display fit\'s t-interval on noisy data equals an independent OLS; 95% intervals cover the true exponent about 95% of the time', () => {
   const rng = new Rng(2024);
   const v = Float64Array.from({ length: 200 }, (_, j) => 3 * (j + 1) ** -1.3 * Math.exp(0.2 * rng.gaussian()));

@@ -272,14 +272,37 @@ export function decideSummability(sums: Float64Array, g: BlockGeometry, options:
   const weights = counts.map((c) => c / meanCount);
   const fits = MODELS.map((m, i) => leastSquares(us, ys, weights, i + 2, m)).filter((f): f is ModelFit => f !== null);
   const chosen = selectModel(fits, ys);
-  const t = studentTQuantile(0.5 + confidence / 2, chosen.df);
-  const a = chosen.coef[1], aSe = chosen.se[1];
-  const q = chosen.coef.length > 2 ? chosen.coef[2] : 0, qSe = chosen.coef.length > 2 ? chosen.se[2] : 0;
-  const aLo = a - t * aSe, aHi = a + t * aSe, qLo = q - t * qSe, qHi = q + t * qSe;
-  const numbers = { p: 1 + a, pLo: 1 + aLo, pHi: 1 + aHi, q, qLo, qHi, model: chosen.model, window };
-  const pText = `p = ${fmtExponent(1 + a)} [${fmtExponent(1 + aLo)}, ${fmtExponent(1 + aHi)}]`;
-  const qText = chosen.coef.length > 2 ? `Bertrand q = ${fmtExponent(q)} [${fmtExponent(qLo)}, ${fmtExponent(qHi)}]` : 'no logarithmic factor (q = 0)';
   const where = `the last ${usable.length} dyadic block sums (${span(windowFrom, g.last)})`;
+  // the observed exponent between the last two blocks: a model whose extrapolation crosses to the other
+  // side of p = 1 (a transition k^−1.8 + k^−1.2 bends the blocks like a log factor) is not believed
+  const lastLocal = local.length > 0 ? local[local.length - 1] : NaN;
+  const candidates = [chosen, ...fits.filter((f) => f !== chosen).sort((x, y) => x.coef.length - y.coef.length)];
+  for (const fit of candidates) {
+    const d = decideWith(fit, confidence, where);
+    const contradicts = d.kind === 'geometric' && lastLocal < 1 - VETO_MARGIN || (d.kind === 'bounded-below' && d.pHi < 1 - BOUNDARY_BAND && lastLocal > 1 + VETO_MARGIN);
+    if (contradicts) continue;
+    const tailEstimate = d.status === 'holds' ? extrapolatedTail(fit, d.pLo - 1, d.qLo, d.kind, us, ys, g, usable[usable.length - 1]) : null;
+    const note = fit === chosen ? '' : ` (the ${chosen.model} model's extrapolation crosses p = 1 against the last blocks' own exponent ${fmtExponent(lastLocal)}; the ${fit.model} model is used)`;
+    return { ...base, ...d, reason: d.reason + note, window, tailEstimate };
+  }
+  return { ...base, window, status: 'inconclusive', kind: 'wide', model: chosen.model, p: 1 + chosen.coef[1], pLo: NaN, pHi: NaN, q: NaN, qLo: NaN, qHi: NaN,
+    reason: `undecided: every model's extrapolation crosses p = 1 against the exponent ${fmtExponent(lastLocal)} of the last two blocks on ${where}` };
+}
+
+/** A model's extrapolation must not cross p = 1 by more than this against the last two blocks' exponent. */
+const VETO_MARGIN = 0.1;
+
+type ModelDecision = Pick<SummabilityDecision, 'status' | 'kind' | 'reason' | 'model' | 'p' | 'pLo' | 'pHi' | 'q' | 'qLo' | 'qHi'>;
+
+/** The decision one fitted model gives (intervals at `confidence`, the bands of the header). */
+function decideWith(fit: ModelFit, confidence: number, where: string): ModelDecision {
+  const t = studentTQuantile(0.5 + confidence / 2, fit.df);
+  const a = fit.coef[1], aSe = fit.se[1];
+  const q = fit.coef.length > 2 ? fit.coef[2] : 0, qSe = fit.coef.length > 2 ? fit.se[2] : 0;
+  const aLo = a - t * aSe, aHi = a + t * aSe, qLo = q - t * qSe, qHi = q + t * qSe;
+  const numbers = { p: 1 + a, pLo: 1 + aLo, pHi: 1 + aHi, q, qLo, qHi, model: fit.model };
+  const pText = `p = ${fmtExponent(1 + a)} [${fmtExponent(1 + aLo)}, ${fmtExponent(1 + aHi)}]`;
+  const qText = fit.coef.length > 2 ? `Bertrand q = ${fmtExponent(q)} [${fmtExponent(qLo)}, ${fmtExponent(qHi)}]` : 'no logarithmic factor (q = 0)';
   let status: VerdictStatus, kind: SummabilityDecision['kind'], reason: string;
   if (aLo > BOUNDARY_BAND) {
     status = 'holds'; kind = 'geometric';
@@ -309,8 +332,7 @@ export function decideSummability(sums: Float64Array, g: BlockGeometry, options:
       reason = `undecided: the intervals straddle the boundary (${pText}; ${qText}) on ${where}`;
     }
   }
-  const tailEstimate = status === 'holds' ? extrapolatedTail(chosen, aLo, qLo, kind, us, ys, g, usable[usable.length - 1]) : null;
-  return { ...base, ...numbers, status, kind, reason, tailEstimate };
+  return { ...numbers, status, kind, reason };
 }
 
 /** The simplest model that no larger model beats by an F-test at 95%. */
