@@ -10,6 +10,9 @@
 import type { PowerLawFit } from '../../shared/analyses/convergence';
 import { studentTQuantile } from './stats';
 
+/** scratch for the logs of one fit (grown on demand, reused: a 10⁵-layer tail allocates once) */
+let scratchX = new Float64Array(0), scratchY = new Float64Array(0);
+
 export const FIT_METHOD = 'OLS of log v on log k over the tail; t-interval for the slope (df = n − 2); exactly-zero terms skipped (display only: summability is decided on dyadic block sums)';
 
 /**
@@ -20,19 +23,21 @@ export const FIT_METHOD = 'OLS of log v on log k over the tail; t-interval for t
 export function fitPowerLaw(values: Float64Array, firstNumber: number, from: number, to: number, minPoints = 8, confidence = 0.95): PowerLawFit {
   if (!(confidence > 0 && confidence < 1)) throw new RangeError(`fitPowerLaw: confidence must be in (0, 1), got ${confidence}`);
   const j0 = Math.max(0, from - firstNumber), j1 = Math.min(values.length - 1, to - firstNumber);
-  // Welford's running means and co-moments: one pass, no arrays, no cancellation at 10⁵ points
-  let n = 0, zeros = 0, nonFinite = 0;
-  let mx = 0, my = 0, cxx = 0, cxy = 0, cyy = 0;
+  // logs into scratch arrays, then centred sums in a second pass over them (no cancellation at 10⁵ points)
+  const size = Math.max(0, j1 - j0 + 1);
+  if (scratchX.length < size) { scratchX = new Float64Array(size); scratchY = new Float64Array(size); }
+  const xs = scratchX, ys = scratchY;
+  let n = 0, zeros = 0, nonFinite = 0, sx = 0, sy = 0;
   for (let j = j0; j <= j1; j++) {
     const v = Math.abs(values[j]);
     if (v === 0) { zeros++; continue; }
     if (!Number.isFinite(v)) { nonFinite++; continue; }
     const x = Math.log(firstNumber + j), y = Math.log(v);
-    n++;
-    const dx = x - mx, dy = y - my;
-    mx += dx / n; my += dy / n;
-    cxx += dx * (x - mx); cxy += dx * (y - my); cyy += dy * (y - my);
+    xs[n] = x; ys[n] = y; sx += x; sy += y; n++;
   }
+  const mx = sx / n, my = sy / n;
+  let cxx = 0, cxy = 0;
+  for (let i = 0; i < n; i++) { const dx = xs[i] - mx, dy = ys[i] - my; cxx += dx * dx; cxy += dx * dy; }
   const need = Math.max(3, minPoints);
   const base = { from, to, points: n, zeros, minPoints: need, confidence, method: FIT_METHOD };
   const none = { ...base, p: NaN, lo: NaN, hi: NaN, logC: NaN, standardError: NaN, residualSd: NaN };
@@ -41,7 +46,8 @@ export function fitPowerLaw(values: Float64Array, firstNumber: number, from: num
   if (n < need) return { kind: 'insufficient', ...none };
   if (!(cxx > 0)) return { kind: 'insufficient', ...none };
   const slope = cxy / cxx;
-  const ssr = Math.max(0, cyy - slope * cxy);
+  let ssr = 0; // residuals summed directly: cyy − slope·cxy cancels to noise on exact power laws
+  for (let i = 0; i < n; i++) { const r = ys[i] - my - slope * (xs[i] - mx); ssr += r * r; }
   const residualSd = Math.sqrt(ssr / (n - 2));
   const se = residualSd / Math.sqrt(cxx);
   const t = studentTQuantile(0.5 + confidence / 2, n - 2);
