@@ -7,6 +7,7 @@
  * the like-for-like comparison. The network is parsed from a real network document, so the family
  * shortcut is exercised exactly as in the editor.
  */
+import { performance } from 'node:perf_hooks';
 import { timeBest, timeStats, runNumpy, type BenchRow, type BenchSuite } from '../harness';
 import { Rng } from '../../src/core/rng';
 import { parseNetworkText } from '../../src/core/network/parse';
@@ -43,6 +44,15 @@ export const suite: BenchSuite = {
       let result = analyzeConvergence(net, { probes: [x], partialProducts: false });
       const t = timeStats(() => { result = analyzeConvergence(net, { probes: [x], partialProducts: false }); }, 7);
       const ours = t.min;
+      // the verdict step alone: from the walk's last checkpoint ('series and verdicts') to the result
+      let verdictStep = Infinity;
+      for (let r = 0; r < 7; r++) {
+        let mark = 0;
+        const ctx = { progress: (_f: number, message?: string) => { if (message === 'convergence: series and verdicts') mark = performance.now(); }, isCancelled: () => false };
+        analyzeConvergence(net, { probes: [x], partialProducts: false }, ctx);
+        verdictStep = Math.min(verdictStep, performance.now() - mark);
+      }
+      rows.push({ name: `family 10⁵ layers, width ${m}: the verdict step alone — block sums, decisions, probes, verdicts (ours only)`, oursMs: verdictStep, note: 'after the streaming pass; best of 7' });
       const flat = R.flat();
       const svd = runNumpy<NumpyOut>('convergence.py', { m, count, R: flat, v, x, mode: 'svd', repeats: 1 });
       const plain = runNumpy<NumpyOut>('convergence.py', { m, count, R: flat, v, x, mode: 'plain', repeats: 7 });

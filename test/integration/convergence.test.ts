@@ -110,7 +110,7 @@ describe('Convergence in the editor', () => {
     assert.match(doc.getText(warning.range), /"count": 60/);
     assert.match(warning.message, /‖b_k‖ \(ℓ2\) = 1\.4142 on layers \d+–62/);
     // warnings only where the theorem applies: the assumption is established at both probes
-    assert.match(warning.message, /Non-degeneracy assumption \(satisfied\): observed: at origin, ones every neuron is active on layers 32–62/);
+    assert.match(warning.message, /Non-degeneracy assumption \(satisfied\): observed: at ones every neuron is active on layers 32–62 \(stability radius 1\), and the linear part keeps rank 2/);
   });
 
   it('does not warn on W_k = I/2, where the necessary condition\'s theorem does not apply', async () => {

@@ -1,6 +1,7 @@
 // UI test of the Convergence panel in the real workbench: opened through the command palette for a
-// convergent and a divergent fixture, it shows verdict cards with the right status and plots with
-// data; screenshots for a human to look at.
+// convergent and a divergent fixture, it shows one line per verdict with the right status, the terms
+// beside their dyadic block sums, and the details folded below; at the default side-by-side width the
+// first screen holds the answer. Screenshots for a human to look at.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
@@ -20,15 +21,22 @@ async function verdictStatuses(view: FrameLocator): Promise<Record<string, strin
   return out;
 }
 
-/** Every plot section has a uPlot canvas drawn from at least `min` points. */
+/** Every plot has a uPlot canvas drawn from at least `min` points (the folded ones are opened first). */
 async function assertPlotsHaveData(view: FrameLocator, min: number): Promise<void> {
+  for (const id of ['details-sums', 'details-increments', 'details-trajectory']) {
+    const folded = view.locator(`[data-testid="${id}"]`);
+    if ((await folded.getAttribute('open')) === null) await folded.locator('.collapsible-header').click();
+  }
+  const blocks = view.locator('[data-testid="plot-blocks"] .line-plot');
+  await blocks.locator('canvas').waitFor({ state: 'visible', timeout: TIMEOUT });
+  assert.ok(Number(await blocks.getAttribute('data-blocks')) >= 3, 'block sums plot');
   for (const id of ['plot-terms', 'plot-sums', 'plot-increments', 'plot-trajectory']) {
     const plot = view.locator(`[data-testid="${id}"] .line-plot`);
     await plot.locator('canvas').waitFor({ state: 'visible', timeout: TIMEOUT });
     const points = Number(await plot.getAttribute('data-points'));
     assert.ok(points >= min, `${id}: ${points} points`);
     const box = await plot.locator('canvas').boundingBox();
-    assert.ok(box && box.width > 300 && box.height > 100, `${id}: canvas ${JSON.stringify(box)}`);
+    assert.ok(box && box.width >= 300 && box.height > 100, `${id}: canvas ${JSON.stringify(box)}`);
   }
 }
 
@@ -51,16 +59,17 @@ async function convergenceLenses(wb: Workbench): Promise<string[]> {
 async function maximizedScreenshots(wb: Workbench, view: FrameLocator, name: string): Promise<void> {
   await wb.runCommand('View: Toggle Maximize Editor Group');
   // the two-column layout applies once the panel is wide; wait until the plots have re-laid out
-  await view.locator('.convergence-layout .column-plots').waitFor();
+  await view.locator('.main-plots').waitFor();
   const plotBox = async () => (await view.locator('[data-testid="plot-terms"] canvas').boundingBox())?.width ?? 0;
   await waitFor('the plots to widen', async () => (await plotBox()) > 500).catch(async (e) => {
     await wb.screenshot(`${name}-not-wide`);
     throw new Error(`${(e as Error).message} (plot width ${await plotBox()})`);
   });
+  await view.locator('[data-testid="verdicts"]').scrollIntoViewIfNeeded();
   const file = await wb.screenshot(name);
   assert.ok(fs.statSync(file).size > 20_000, `screenshot ${file} is suspiciously small`);
   await view.locator('[data-testid="plot-trajectory"]').scrollIntoViewIfNeeded();
-  await wb.screenshot(`${name}-plots`);
+  await wb.screenshot(`${name}-details`);
   await view.locator('[data-testid="verdicts"]').scrollIntoViewIfNeeded();
   await wb.runCommand('View: Toggle Maximize Editor Group');
 }
@@ -80,9 +89,10 @@ describe('Convergence panel', { timeout: 300_000 }, () => {
     assert.deepEqual(statuses, { sufficient: 'holds', necessary: 'holds', pointwise: 'holds' });
     await view.locator('[data-testid="verdict-sufficient-status"]', { hasText: 'holds' }).waitFor();
     await assertPlotsHaveData(view, 50);
-    // both fits (‖W_k − I‖ and ‖b_k‖, p ≈ 2) are drawn over their range
+    // both fits (‖W_k − I‖ and ‖b_k‖, p ≈ 2) are drawn over their range, named in Unicode with their values
     assert.equal(await view.locator('[data-testid="plot-terms"] .line-plot').getAttribute('data-fits'), '2');
-    await view.locator('[data-testid="plot-terms"] .u-legend', { hasText: 'fit W: p = 2.01' }).waitFor();
+    await view.locator('[data-testid="plot-terms"] .u-legend', { hasText: 'fit of ‖Wₖ − I‖₂: p = 2.0' }).waitFor();
+    await view.locator('[data-testid="plot-blocks"] .u-legend', { hasText: 'summable: p = 2.0' }).waitFor();
     await maximizedScreenshots(wb, view, 'convergence-convergent');
   });
 
@@ -99,7 +109,7 @@ describe('Convergence panel', { timeout: 300_000 }, () => {
     assert.equal(statuses.sufficient, 'fails');
     assert.equal(statuses.necessary, 'fails');
     assert.equal(statuses.pointwise, 'fails');
-    await view.locator('[data-testid="verdict-necessary"]', { hasText: 'Non-degeneracy assumption' }).waitFor();
+    await view.locator('[data-testid="card-necessary"]', { hasText: 'Non-degeneracy assumption (satisfied)' }).waitFor({ state: 'attached' });
     await assertPlotsHaveData(view, 50);
     await maximizedScreenshots(wb, view, 'convergence-divergent');
   });
@@ -117,7 +127,37 @@ describe('Convergence panel', { timeout: 300_000 }, () => {
     await view.locator('[data-testid="run-select"] vscode-single-select').click();
     await view.locator('[data-testid="run-select"] vscode-single-select li[role=option]', { hasText: 'run 2: layers 102–106 (width 3)' }).click();
     await summary.filter({ hasText: 'analysed run 2 of 2: layers 102–106 of width 3' }).waitFor({ timeout: TIMEOUT });
-    await view.locator('[data-testid="notes"]', { hasText: 'layers 1–101 come before the analysed run' }).waitFor();
+    await view.locator('[data-testid="notes"]', { hasText: 'layers 1–101 come before the analysed run' }).waitFor({ state: 'attached' });
     await wb.screenshot('convergence-runs');
+  });
+
+  it('answers on the first screen at the side-by-side width: one line per verdict, the terms and the block sums, no TeX, no "--"', async () => {
+    await wb.runCommand('View: Close All Editors');
+    await wb.openFile('convergent.network.json');
+    await convergenceLenses(wb);
+    await wb.runCommand('Depth Lens: Open Convergence');
+    const view = wb.webview();
+    assert.deepEqual(await verdictStatuses(view), { sufficient: 'holds', necessary: 'holds', pointwise: 'holds' });
+    const width = await view.locator('body').evaluate((b) => b.clientWidth);
+    const height = await view.locator('body').evaluate(() => window.innerHeight);
+    await view.locator('[data-testid="plot-blocks"] canvas').waitFor({ state: 'visible', timeout: TIMEOUT });
+    // each verdict is one line with its deciding number
+    for (const id of ['sufficient', 'necessary', 'pointwise']) {
+      const box = (await view.locator(`[data-testid="verdict-${id}"]`).boundingBox())!;
+      assert.ok(box.height < 48, `${id} line is ${box.height}px high at a panel width of ${width}px`);
+    }
+    await view.locator('[data-testid="verdict-sufficient"]', { hasText: /summable \(p = 2\.0\d\d; p = 2\.0\d\d\)/ }).waitFor();
+    // the main plot starts on the first screen; the details are folded below it
+    const terms = (await view.locator('[data-testid="plot-terms"] canvas').boundingBox())!;
+    assert.ok(terms.y < height * 0.6, `terms plot starts at ${terms.y}px of ${height}px`);
+    assert.equal(await view.locator('[data-testid="details-verdicts"]').getAttribute('open'), null);
+    // Unicode, not TeX; legends with values and no "--" placeholders
+    const text = await view.locator('body').innerText();
+    assert.ok(!/_\{|\^\{/.test(text), 'raw TeX in the panel');
+    for (const id of ['plot-terms', 'plot-blocks']) {
+      for (const legend of await view.locator(`[data-testid="${id}"] .u-legend`).allInnerTexts()) assert.ok(!legend.includes('--'), `${id} legend shows a placeholder: ${legend}`);
+    }
+    await wb.screenshot('convergence');
+    assert.ok(width >= 500 && width <= 760, `the panel is ${width}px wide; this test is about the side-by-side width`);
   });
 });

@@ -62,7 +62,7 @@ test('--fail-on diverges exits 1 on the divergent family and 0 on the convergent
   assert.equal(div.exitCode, 1);
   assert.equal(div.stderr, 'depth-lens convergence: --fail-on diverges: sufficient fails, necessary holds, pointwise fails\n');
   assert.match(div.stdout, /^div\.network\.json: 500 layers; analysed layers 1–500, dense, width 2; norm 2 \(vectors ℓ2\)\n/);
-  assert.match(div.stdout, /pointwise: FAILS \(extrapolated\) — N_k\(x\) does not converge at 1 of 1 probes if the tail continues as observed: ones: the increments do not tend to 0/);
+  assert.match(div.stdout, /\npointwise: FAILS \(extrapolated\) — Fails: N_k\(x\) does not settle at 1 of 1 probes \(oscillations do not shrink\)\n {2}N_k\(x\) does not converge at 1 of 1 probes if the tail continues as observed: ones: the oscillations are not summable — the last 6 dyadic block sums \(layers 8–500\) do not shrink \(B = 11\.31 → 353\.6\): they are bounded below, so N_k\(x\) is not Cauchy/);
   assert.equal((await run('div.network.json')).exitCode, 0);
   assert.equal((await run('conv.network.json', '--fail-on', 'diverges')).exitCode, 0);
   assert.equal((await run('conv.network.json', '--fail-on', 'inconclusive')).exitCode, 0);

@@ -100,7 +100,7 @@ test('convergent family: verdicts per depth, extrapolated radius covers the true
   const lim = res.probes[0].limitEstimate;
   const dist = Math.hypot(far[200000][0] - lim.value[0], far[200000][1] - lim.value[1]);
   assert.ok(lim.radius !== null && dist <= lim.radius, `‖N_∞ − N_1000‖ ≈ ${dist} vs radius ${lim.radius}`);
-  assert.match(res.verdicts.sufficient.reason, /Σ‖W_k − I‖₂ over layers 1–1000 = 0\.3757 \(rigorous\)/);
+  assert.match(res.verdicts.sufficient.reason, /Σ‖W_k − I‖₂ over layers 1–1000 = 0\.3757 \(exact over the layers present\); summable: the last 6 dyadic block sums \(layers 16–1000\) decay geometrically, terms ≈ k\^\(−p\) with p = 2\.0\d\d/);
 });
 
 test('divergent W_n = (1 + 1/n) I, b = 0: N_n(1,1) = (n+1)(1,1); sufficient and pointwise fail, necessary holds', () => {
@@ -143,10 +143,11 @@ for (const depth of [16, 20, 200]) {
     // (it used to flip from 'satisfied' at depth 16 to 'violated' at depth 20)
     assert.equal(res.verdicts.necessary.status, 'inconclusive');
     assert.equal(res.verdicts.necessary.assumption.status, 'violated');
-    // log|det(I/2)| = 2·ln(1/2) per tail layer, depth/2 tail layers
-    relClose(res.tailLogAbsDet, depth * Math.log(0.5), 1e-12, 'tail log|det|');
-    relClose(res.verdicts.necessary.numbers.meanLogAbsDet, 2 * Math.log(0.5), 1e-12, 'mean log|det| per layer');
-    assert.match(res.verdicts.necessary.assumption.reason, /^the tail collapses: mean log\|det W_k\| over the \d+ tail layers = -1\.386 per layer \(-0\.6931 per dimension\) < −τ = -0\.01/);
+    // σ_min((I/2)^n) = 2^−n: ln σ_min = n·ln(1/2) at the last layer, from the family's closed form
+    const product = res.verdicts.necessary.evidence.runProduct!;
+    relClose(product.logSigmaMin.at(-1)!, depth * Math.log(0.5), 1e-12, 'ln σ_min of the product');
+    assert.equal(product.shrinkage.status, 'fails');
+    assert.match(res.verdicts.necessary.assumption.reason, new RegExp(`^the run's weight product collapses: ln σ_min\\(W_n···W_first\\) = ${(depth * Math.log(0.5)).toPrecision(4)} at layer ${depth}`));
     assert.match(res.verdicts.necessary.reason, /so the theorem does not apply and the network can still converge/);
     // the layers are still listed (for information), but with 'inconclusive' the editor does not warn
     assert.deepEqual(res.verdicts.necessary.violations.map((v) => [v.quantity, v.start, v.end, v.min]), [['weight', depth / 2, depth - 1, 0.5]]);
@@ -170,7 +171,11 @@ test('closed-form family norms equal the per-layer computation for every norm (a
         relClose(fast.layers.normWminusI[i], slow.layers.normWminusI[i], 1e-12, `${name} ${norm} ‖W_${i + 1} − I‖`);
         relClose(fast.layers.normB[i], slow.layers.normB[i], 1e-13, `${name} ${norm} ‖b_${i + 1}‖`);
       }
-      relClose(fast.tailLogAbsDet, slow.tailLogAbsDet, 1e-10, `${name} ${norm} log|det|`);
+      // σ_min of the run's product: the closed form (normal M) or the explicit family product against the generic explicit product
+      const [rf, rs] = [fast.verdicts.necessary.evidence.runProduct!, slow.verdicts.necessary.evidence.runProduct!];
+      assert.equal(rf.method.startsWith('closed form'), name !== 'nonNormal', `${name}: ${rf.method}`);
+      assert.ok(rs.method.startsWith('explicit'), rs.method);
+      rf.logSigmaMin.forEach((v, i) => assert.ok(Math.abs(v - rs.logSigmaMin[i]) <= 1e-10 * Math.max(1, Math.abs(v)), `${name} ${norm} ln σ_min at depth ${rf.depths[i]}: ${v} vs ${rs.logSigmaMin[i]}`));
       // the structured step a·x + s·(M x) + t·v rounds differently from W_k x + b_k, by a few ulps
       const [xf, xs] = [fast.probes[0].values.at(-1)!, slow.probes[0].values.at(-1)!];
       for (let i = 0; i < 3; i++) assert.ok(Math.abs(xf[i] - xs[i]) <= 1e-13 * Math.max(1, Math.abs(xs[i])), `${name} ${norm} N_60[${i}]: ${xf[i]} vs ${xs[i]}`);

@@ -1,17 +1,18 @@
 /**
- * Convergence panel (issue 5; MATH.md §A, §B): verdict cards for the sufficient condition, the
- * necessary condition and the observed pointwise convergence, each with its theorem, assumptions,
- * basis and deciding numbers; log-log plots of the series terms with their fitted power laws, the
- * partial sums, the increments at the probes and the trajectories N_k(x). All numbers come from the
- * worker; per-layer arrays of deep networks arrive thinned to MAX_POINTS layers.
+ * Convergence panel (MATH.md §A, §B). The first screen is the answer: one line per verdict (icon,
+ * headline with its deciding number), then the series terms with their fitted power laws beside the
+ * dyadic block sums that decided summability. Below, folded: the full verdict cards (reason, theorem,
+ * assumptions, numbers), the partial sums, the increments at the probes, the trajectories N_k(x) and
+ * the notes. All numbers come from the worker; per-layer arrays of deep networks arrive thinned to
+ * MAX_POINTS layers (the block sums never are).
  */
 import { csvRows, toJsonText } from '../common/csv';
 import { Cancellation, HostConnection, RpcError, type PanelState } from '../common/host';
 import { LinePlot, type SeriesSpec } from '../common/linePlot';
 import { onThemeChange, themeColors } from '../common/theme';
-import { banner, button, docLinks, el, formatNumber, Progress, section, select } from '../common/ui';
-import type { ConvergenceNorm, ConvergenceResult, PowerLawFit, Verdict, VerdictStatus } from '../../src/shared/analyses/convergence';
-import { fmtExponent } from '../../src/core/convergence/format';
+import { banner, button, docLinks, el, formatNumber, Progress, select } from '../common/ui';
+import type { ConvergenceNorm, ConvergenceResult, PowerLawFit, SummabilityDecision, Verdict, VerdictStatus } from '../../src/shared/analyses/convergence';
+import { fmt, fmtExponent } from '../../src/core/convergence/format';
 import './convergence.css';
 
 interface ConvergenceState extends PanelState {
@@ -34,8 +35,10 @@ const progress = new Progress();
 const messages = el('div', { class: 'messages' });
 const summaryLine = el('p', { class: 'summary', 'data-testid': 'summary' });
 const notesList = el('ul', { class: 'notes', 'data-testid': 'notes' });
-const cards = el('div', { class: 'cards verdict-cards', 'data-testid': 'verdicts' });
+const cards = el('div', { class: 'cards verdict-cards', 'data-testid': 'verdict-details' });
+const verdictLines = el('ul', { class: 'verdict-lines', 'data-testid': 'verdicts' });
 const termsPlot = new LinePlot(300);
+const blocksPlot = new LinePlot(300);
 const sumsPlot = new LinePlot(240);
 const incrementsPlot = new LinePlot(280);
 const trajectoryPlot = new LinePlot(280);
@@ -67,6 +70,7 @@ cancelButton.hidden = true;
 
 const plots: Array<{ title: string; plot: LinePlot }> = [
   { title: 'Series terms', plot: termsPlot },
+  { title: 'Dyadic block sums', plot: blocksPlot },
   { title: 'Partial sums', plot: sumsPlot },
   { title: 'Increments at the probes', plot: incrementsPlot },
   { title: 'Trajectory', plot: trajectoryPlot },
@@ -88,18 +92,30 @@ app.append(
   progress.element,
   messages,
   summaryLine,
-  notesList,
-  // wide panels: verdicts beside the plots; narrow ones stack them (convergence.css)
-  el('div', { class: 'convergence-layout' },
-    el('div', { class: 'column-verdicts' }, section('Verdicts', cards)),
-    el('div', { class: 'column-plots' },
-      section('Series terms with the fitted power law (log-log)', el('div', { 'data-testid': 'plot-terms' }, termsPlot.element)),
-      section('Partial sums', el('div', { 'data-testid': 'plot-sums' }, sumsPlot.element)),
-      section('Increments ‖N_k(x) − N_{k−1}(x)‖ at the probes', el('div', { 'data-testid': 'plot-increments' }, incrementsPlot.element)),
-      section('Trajectory N_k(x)', probePicker, trajectoryCaption, el('div', { 'data-testid': 'plot-trajectory' }, trajectoryPlot.element)),
-    ),
+  // the answer first: one line per verdict, then the main plots (terms beside their block sums)
+  verdictLines,
+  el('div', { class: 'main-plots' },
+    el('div', { 'data-testid': 'plot-terms' }, termsPlot.element),
+    el('div', { 'data-testid': 'plot-blocks' }, blocksPlot.element),
   ),
+  // details, folded
+  folded('Why: the verdicts in full (reasons, theorems, assumptions, numbers)', 'details-verdicts', cards),
+  folded('Partial sums', 'details-sums', el('div', { 'data-testid': 'plot-sums' }, sumsPlot.element)),
+  folded('Increments ‖Nₖ(x) − Nₖ₋₁(x)‖ at the probes', 'details-increments', el('div', { 'data-testid': 'plot-increments' }, incrementsPlot.element)),
+  folded('Trajectory Nₖ(x)', 'details-trajectory', probePicker, trajectoryCaption, el('div', { 'data-testid': 'plot-trajectory' }, trajectoryPlot.element)),
+  folded('Notes', 'details-notes', notesList),
 );
+
+/** A folded section (vscode-collapsible); plots inside re-measure themselves when it opens. */
+function folded(title: string, testid: string, ...children: Node[]): HTMLElement {
+  const c = document.createElement('vscode-collapsible') as HTMLElement & { open: boolean };
+  c.setAttribute('title', title);
+  c.dataset.testid = testid;
+  c.classList.add('folded');
+  const body = el('div', { class: 'folded-body' }, ...children);
+  c.append(body);
+  return c;
+}
 app.removeAttribute('aria-busy');
 
 async function load(): Promise<void> {
@@ -153,12 +169,19 @@ function render(r: ConvergenceResult): void {
     : `${name}${layers}; analysed${r.runs.length > 1 ? ` run ${r.runIndex + 1} of ${r.runs.length}:` : ''} ${span(seq.first, seq.last)} of width ${seq.width}, ${kind}; ${r.norm}-norm with ${r.vectorNorm} on vectors; fits on ${span(r.tail.from, r.tail.to)}${r.sampled ? `; plots show ${r.sampled.layerNumbers.length} log-spaced layers (each term is the maximum over the layers it stands for)` : ''}.`;
   renderRunPicker(r);
   notesList.replaceChildren(...r.notes.map((n) => el('li', {}, n)));
+  verdictLines.replaceChildren(
+    verdictLine('sufficient', 'Sufficient', r.verdicts.sufficient),
+    verdictLine('necessary', 'Necessary', r.verdicts.necessary),
+    verdictLine('pointwise', 'Pointwise', r.verdicts.pointwise),
+    ...r.consistency.map((c) => el('li', { class: 'verdict-line verdict-bug' }, el('span', { class: 'codicon codicon-bug', 'aria-hidden': 'true' }), c)),
+  );
   cards.replaceChildren(
     verdictCard('sufficient', 'Sufficient condition', r.verdicts.sufficient),
     verdictCard('necessary', 'Necessary condition', r.verdicts.necessary, `Non-degeneracy assumption (${r.verdicts.necessary.assumption.status}): ${r.verdicts.necessary.assumption.reason}`),
     verdictCard('pointwise', 'Pointwise at the probes', r.verdicts.pointwise),
   );
   renderTerms(r);
+  renderBlocks(r);
   renderSums(r);
   renderIncrements(r);
   renderProbePicker(r);
@@ -177,10 +200,17 @@ function numberLabels(kind: ConvergenceResult['kind']): Record<string, string> {
   const [w, b] = kind === 'residual' ? ['S1', 'S2'] : kind === 'mixed' ? ['Σ w_k', 'Σ β_k'] : ['Σ‖W−I‖', 'Σ‖b‖'];
   const [wt, bt] = kind === 'residual' ? ['S1 terms', 'S2 terms'] : kind === 'mixed' ? ['w_k', 'β_k'] : ['‖W_k − I‖', '‖b_k‖'];
   return {
-    sumW: w, sumB: b, pW: `p of ${wt}`, pB: `p of ${bt}`, pIncrement: 'p of increments', threshold: 'threshold τ',
-    minWminusI: `min ${wt} on tail`, minB: `min ${bt} on tail`, tailLogAbsDet: 'log|det| of tail product',
-    meanLogAbsDet: 'mean log|det W_k| per tail layer', divergingProbes: 'probes diverging',
+    sumW: w, sumB: b, pW: `p of ${wt}`, pB: `p of ${bt}`, qW: `Bertrand q of ${wt}`, qB: `Bertrand q of ${bt}`,
+    threshold: 'threshold τ', minWminusI: `min ${wt} on the tail`, minB: `min ${bt} on the tail`,
+    divergingProbes: 'probes diverging', pOscillation: 'p of the oscillations (slowest probe)', qOscillation: 'Bertrand q of the oscillations',
   };
+}
+
+/** An exponent for people: three decimals, "0 (constant)" for a slope of 1e-30, "—" where nothing was fitted. */
+function exponentText(v: number | null | undefined): string {
+  if (v === null || v === undefined || Number.isNaN(v)) return 'not fitted';
+  if (!Number.isFinite(v)) return v > 0 ? '∞ (all 0)' : '−∞';
+  return Math.abs(v) < 5e-4 ? '0 (constant)' : fmtExponent(v);
 }
 
 /** [label, value] rows: p with its interval [lo, hi] on one row, the tail range as "from–to". */
@@ -188,25 +218,36 @@ function numberRows(numbers: Record<string, number | null>, kind: ConvergenceRes
   const labels = numberLabels(kind);
   const rows: Array<[string, string]> = [];
   const used = new Set<string>();
-  const f = (v: number | null | undefined) => formatNumber(v ?? null); // non-finite values arrive as null
+  const f = (v: number | null | undefined) => (v === null || v === undefined || Number.isNaN(v) ? 'n/a' : formatNumber(v));
+  const has = (k: string) => Object.hasOwn(numbers, k);
   for (const key of Object.keys(numbers)) {
     if (used.has(key)) continue;
     const suffix = key.startsWith('p') ? key.slice(1) : undefined;
-    if (suffix && `lo${suffix}` in numbers && `hi${suffix}` in numbers) {
+    if (suffix && has(`lo${suffix}`) && has(`hi${suffix}`)) {
       const [p, lo, hi] = [numbers[key], numbers[`lo${suffix}`], numbers[`hi${suffix}`]];
-      // the webview message is JSON: a non-finite exponent (all-zero tail, too few points) arrives as null
-      const text = p === null && lo === null && hi === null ? 'no power-law fit (see the reason above)' : `${f(p)} [${f(lo)}, ${f(hi)}]`;
-      rows.push([labels[key] ?? key, text]);
+      const fitted = [p, lo, hi].every((v) => v !== null && Number.isFinite(v));
+      rows.push([labels[key] ?? key, fitted ? `${exponentText(p)} [${fmtExponent(lo!)}, ${fmtExponent(hi!)}]` : 'no model fitted (see the reason)']);
       used.add(`lo${suffix}`).add(`hi${suffix}`);
-    } else if (key === 'tailFrom' && 'tailTo' in numbers) {
+    } else if (key === 'tailFrom' && has('tailTo')) {
       rows.push(['tail layers', `${numbers.tailFrom}–${numbers.tailTo}`]);
       used.add('tailTo');
     } else {
-      rows.push([labels[key] ?? key, f(numbers[key])]);
+      rows.push([labels[key] ?? key, /^[pq]/.test(key) ? exponentText(numbers[key]) : f(numbers[key])]);
     }
     used.add(key);
   }
   return rows;
+}
+
+/** One line a person reads at a glance: icon, name, status, the headline with its deciding number. */
+function verdictLine(id: string, title: string, v: Verdict): HTMLElement {
+  const headline = v.headline.replace(/^(Holds|Fails|Inconclusive|Cannot decide|Not applicable): /, '');
+  return el('li', { class: `verdict-line verdict-${v.status}`, 'data-testid': `verdict-${id}`, 'data-status': v.status, title: v.reason },
+    el('span', { class: `codicon codicon-${v.undecidable ? 'warning' : STATUS_ICON[v.status]}`, 'aria-hidden': 'true' }),
+    el('strong', {}, `${title} `),
+    el('span', { class: 'verdict-status', 'data-testid': `verdict-${id}-status` }, v.undecidable ? 'cannot decide' : v.status),
+    el('span', { class: 'verdict-headline' }, ` — ${unicodeLabel(headline)}`),
+  );
 }
 
 function verdictCard(id: string, title: string, v: Verdict, extra?: string): HTMLElement {
@@ -216,14 +257,15 @@ function verdictCard(id: string, title: string, v: Verdict, extra?: string): HTM
   }
   const link = el('a', { href: `#${README_ANCHOR}`, class: 'readme-link', title: `README.md#${README_ANCHOR}` }, 'How this verdict is decided (README)');
   link.addEventListener('click', (e) => { e.preventDefault(); host.openReadme(README_ANCHOR); });
-  return el('article', { class: `card verdict verdict-${v.status}`, 'data-testid': `verdict-${id}`, 'data-status': v.status },
+  return el('article', { class: `card verdict verdict-${v.status}`, 'data-testid': `card-${id}`, 'data-status': v.status },
     el('header', { class: 'verdict-head' },
       el('span', { class: `codicon codicon-${STATUS_ICON[v.status]}`, 'aria-hidden': 'true' }),
       el('span', { class: 'verdict-title' }, title),
-      el('span', { class: 'verdict-status', 'data-testid': `verdict-${id}-status` }, v.status),
+      el('span', { class: 'verdict-status' }, v.status),
     ),
+    el('p', { class: 'headline' }, unicodeLabel(v.headline)),
     el('p', { class: 'basis', title: BASIS_TEXT[v.basis] }, `basis: ${v.basis}`),
-    el('p', { class: 'reason' }, docLinks(v.reason)),
+    el('p', { class: 'reason' }, docLinks(unicodeLabel(v.reason))),
     el('p', { class: 'theorem' }, el('strong', {}, 'Theorem. '), docLinks(v.theorem)),
     el('p', { class: 'assumptions' }, el('strong', {}, 'Assumptions. '), v.assumptions),
     ...(extra ? [el('p', { class: 'assumptions' }, extra)] : []),
@@ -240,9 +282,31 @@ function sequenceNumbers(r: ConvergenceResult): Float64Array {
 }
 
 function fitLabel(name: string, fit: PowerLawFit): string {
-  const d = fit.drift;
-  const drift = d ? `; halves ${fmtExponent(d.pFirst)} → ${fmtExponent(d.pSecond)}${d.reachesOne ? ' (drifting to 1)' : ''}` : '';
-  return `fit ${name}: p = ${fmtExponent(fit.p)} [${fmtExponent(fit.lo)}, ${fmtExponent(fit.hi)}] on ${fit.from}–${fit.to}${drift}`;
+  return `fit of ${name}: p = ${exponentText(fit.p)} [${fmtExponent(fit.lo)}, ${fmtExponent(fit.hi)}], layers ${fit.from}–${fit.to}`;
+}
+
+const SUBSCRIPT: Record<string, string> = Object.assign(Object.create(null) as Record<string, string>, Object.fromEntries(
+  [...'0123456789+−-=()aehijklmnoprstuvx'].map((c, i) => [c, '₀₁₂₃₄₅₆₇₈₉₊₋₋₌₍₎ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ'[i]]),
+));
+
+/** TeX-style subscripts as Unicode for people: W_k → Wₖ, P_{k−1} → Pₖ₋₁, ‖·‖_F → ‖·‖ (Frobenius). */
+function unicodeLabel(text: string): string {
+  const sub = (t: string) => [...t].map((c) => (Object.hasOwn(SUBSCRIPT, c) ? SUBSCRIPT[c] : c)).join('');
+  return text
+    .replace(/‖_F/g, '‖ (Frobenius)')
+    .replace(/\^\{([^}]*)\}/g, (_m, g: string) => `^(${g})`)
+    .replace(/_\{([^}]*)\}/g, (_m, g: string) => sub(g))
+    .replace(/_([0-9]+|[a-z])(?![a-z])/g, (_m, g: string) => sub(g));
+}
+
+/** "summable (p = 2.00)", "not summable (p = 1.000)", "undecided: Bertrand q ≈ 1 (q = 1.02)" */
+function decisionShort(d: SummabilityDecision): string {
+  const what = d.status === 'holds' ? 'summable' : d.status === 'fails' ? 'not summable' : d.kind === 'overflow' ? 'cannot decide (overflow)' : 'undecided';
+  if (d.kind === 'zero-tail') return `${what}: all 0 at the end`;
+  if (d.kind === 'too-few') return `${what}: too few layers`;
+  if (d.kind === 'bertrand') return `${what}: p ≈ 1, Bertrand q = ${exponentText(d.q)}`;
+  if (d.kind === 'bounded-below' && !Number.isFinite(d.p)) return `${what}: blocks do not shrink`;
+  return Number.isFinite(d.p) ? `${what}: p = ${exponentText(d.p)}` : what;
 }
 
 /** C·k^(−p) over the fit range, null elsewhere (dashed in the plot); undefined when there is no power fit. */
@@ -252,10 +316,10 @@ function fitCurve(fit: PowerLawFit, x: ArrayLike<number>): (number | null)[] | u
 }
 
 function termNames(r: ConvergenceResult): [string, string] {
-  const n = r.norm === '2' ? '₂' : r.norm === 'fro' ? '_F' : r.norm === 'inf' ? '_∞' : '₁';
-  if (r.kind === 'residual') return [`S1 term Π_k ‖W^(n,k)‖${n}`, `S2 term Σ_k ‖b^(n,k)‖ Π_{j>k} ‖W^(n,j)‖`];
-  if (r.kind === 'mixed') return [`w_k: ‖W_k − I‖${n} or S1 term`, `β_k: ‖b_k‖ or S2 term`];
-  return [`‖W_k − I‖${n}`, `‖b_k‖ (${r.vectorNorm})`];
+  const n = r.norm === '2' ? '₂' : r.norm === 'fro' ? ' (Frobenius)' : r.norm === 'inf' ? ' (∞-norm)' : '₁';
+  if (r.kind === 'residual') return [`S1 term aₙ = Πₖ ‖W⁽ⁿ·ᵏ⁾‖${n}`, 'S2 term βₙ'];
+  if (r.kind === 'mixed') return [`wₖ: ‖Wₖ − I‖${n} or S1 term`, 'βₖ: ‖bₖ‖ or S2 term'];
+  return [`‖Wₖ − I‖${n}`, `‖bₖ‖ (${r.vectorNorm})`];
 }
 
 function renderTerms(r: ConvergenceResult): void {
@@ -265,28 +329,55 @@ function renderTerms(r: ConvergenceResult): void {
   const w = r.series.weight, b = r.series.bias;
   const few = x.length < 60;
   const series: SeriesSpec[] = [
-    { label: wName, values: w.terms, color: colors[0], points: few },
-    { label: bName, values: b.terms, color: colors[1], points: few },
+    { label: `${wName}: Σ = ${formatNumber(w.sum)}`, values: w.terms, color: colors[0], points: few },
+    { label: `${bName}: Σ = ${formatNumber(b.sum)}`, values: b.terms, color: colors[1], points: few },
   ];
   const wFit = fitCurve(w.fit, x), bFit = fitCurve(b.fit, x);
-  if (wFit) series.push({ label: fitLabel('W', w.fit), values: wFit, dash: true, color: colors[0] });
-  if (bFit) series.push({ label: fitLabel('b', b.fit), values: bFit, dash: true, color: colors[1] });
-  termsPlot.render({ title: `${wName} and ${bName} against k`, xLabel: 'layer k', yLabel: 'term', x, series, logX: true, logY: true });
+  if (wFit) series.push({ label: fitLabel(wName, w.fit), values: wFit, dash: true, color: colors[0] });
+  if (bFit) series.push({ label: fitLabel(bName, b.fit), values: bFit, dash: true, color: colors[1] });
+  termsPlot.render({ title: `Series terms against the layer k (log-log)`, xLabel: 'layer k', yLabel: 'term', x, series, logX: true, logY: true });
   termsPlot.element.dataset.fits = String(Number(!!wFit) + Number(!!bFit));
+}
+
+/**
+ * The dyadic block sums B_j that decided summability (log B_j against j = log₂ of the block's last
+ * layer), for both series and the probes' oscillations; the legend says what each decided.
+ */
+function renderBlocks(r: ConvergenceResult): void {
+  const colors = themeColors().series;
+  const [wName, bName] = termNames(r);
+  const d = r.series.weight.decision;
+  const x = Array.from(d.blocks.to, (k) => Math.log2(k));
+  const series: SeriesSpec[] = [
+    { label: `B of ${wName} — ${decisionShort(d)}`, values: d.blocks.sums, color: colors[0], points: true },
+    { label: `B of ${bName} — ${decisionShort(r.series.bias.decision)}`, values: r.series.bias.decision.blocks.sums, color: colors[1], points: true },
+  ];
+  // the probes' oscillations O_j, the slowest-settling probe first
+  const probes = [...r.probes].sort((a, b) => (a.oscillation.status === b.oscillation.status ? 0 : a.oscillation.status === 'holds' ? 1 : -1));
+  const p = probes[0];
+  if (p && p.oscillation.blocks.sums.length === x.length) {
+    series.push({ label: `oscillation Oⱼ at ${p.name} — ${decisionShort(p.oscillation)}`, values: p.oscillation.blocks.sums, color: colors[2], points: true, dash: true });
+  }
+  const w = d.window;
+  blocksPlot.render({
+    title: `Dyadic block sums B over (n/2, n], (n/4, n/2], …${w.blocks > 0 ? ` — decided on layers ${w.from}–${w.to}` : ''}`,
+    xLabel: 'j = log₂ of the block\'s last layer', yLabel: 'block sum B', x, series, logY: true,
+  });
+  blocksPlot.element.dataset.blocks = String(x.length);
 }
 
 function renderSums(r: ConvergenceResult): void {
   const x = sequenceNumbers(r);
   const colors = themeColors().series;
   sumsPlot.render({
-    title: `${r.series.weight.label} = ${formatNumber(r.series.weight.sum)}, ${r.series.bias.label} = ${formatNumber(r.series.bias.sum)} (over the layers present)`,
+    title: unicodeLabel(`${r.series.weight.label} = ${formatNumber(r.series.weight.sum)}, ${r.series.bias.label} = ${formatNumber(r.series.bias.sum)} (over the layers present)`),
     xLabel: 'layer k',
     yLabel: 'partial sum S(k)',
     x,
     logX: true,
     series: [
-      { label: `partial sums of ${r.series.weight.label}`, values: r.series.weight.partialSums, color: colors[0] },
-      { label: `partial sums of ${r.series.bias.label}`, values: r.series.bias.partialSums, color: colors[1] },
+      { label: unicodeLabel(`partial sums of ${r.series.weight.label.split(' =')[0]} (${formatNumber(r.series.weight.sum)} at the end)`), values: r.series.weight.partialSums, color: colors[0] },
+      { label: unicodeLabel(`partial sums of ${r.series.bias.label.split(' =')[0]} (${formatNumber(r.series.bias.sum)} at the end)`), values: r.series.bias.partialSums, color: colors[1] },
     ],
   });
 }
@@ -306,10 +397,10 @@ function renderIncrements(r: ConvergenceResult): void {
   const curve = fitCurve(fit, x);
   if (curve) series.push({ label: fitLabel('max increment', fit), values: curve, dash: true, color: colors[(r.probes.length) % colors.length] });
   r.probes.forEach((p, i) => {
-    if (p.partialProducts) series.push({ label: `‖P_k − P_{k−1}‖_F (${p.name})`, values: index.map((j) => p.partialProducts!.diffNorms[j]), dash: true, color: colors[i % colors.length] });
+    if (p.partialProducts) series.push({ label: `‖Pₖ − Pₖ₋₁‖ (Frobenius) at ${p.name}`, values: index.map((j) => p.partialProducts!.diffNorms[j]), dash: true, color: colors[i % colors.length] });
   });
   incrementsPlot.render({
-    title: 'max of ‖N_j − N_{j−1}‖ over the layers up to each recorded depth k',
+    title: 'max of ‖Nⱼ − Nⱼ₋₁‖ over the layers up to each recorded depth k',
     xLabel: 'depth k',
     yLabel: 'increment',
     x,
@@ -351,6 +442,15 @@ function renderProbePicker(r: ConvergenceResult): void {
   probePicker.replaceChildren(picker);
 }
 
+/** The limit estimate in words: the theorem's bound (and whether it says anything), the fitted estimate, the observed movement. */
+function limitText(lim: ConvergenceResult['probes'][number]['limitEstimate'], last: number): string {
+  const parts: string[] = [];
+  if (lim.bound !== null) parts.push(`‖N∞(x) − N${last}(x)‖ ≤ ${fmt(lim.bound)} by the theorem with extrapolated series tails${lim.boundInformative === false ? ' — uninformative: 100× or more the observed movement' : ''}`);
+  if (lim.estimate !== null) parts.push(`≈ ${fmt(lim.estimate)} from the fitted oscillations (extrapolated)`);
+  if (Number.isFinite(lim.observedMovement)) parts.push(`moved ${fmt(lim.observedMovement)} over the last half of the layers`);
+  return parts.length > 0 ? parts.join('; ') : 'no limit estimate (neither the series nor the oscillations are summable)';
+}
+
 function renderTrajectory(r: ConvergenceResult): void {
   const p = r.probes[probeIndex];
   if (!p) {
@@ -363,16 +463,16 @@ function renderTrajectory(r: ConvergenceResult): void {
   const colors = themeColors().series;
   const series: SeriesSpec[] = [];
   for (let c = 0; c < shown; c++) {
-    series.push({ label: `N_k(x)_${c + 1}`, values: index.map((j) => (p.values[j].length === width ? p.values[j][c] : null)), color: colors[c % colors.length], points: x.length < 60 });
+    series.push({ label: `Nₖ(x), coordinate ${c + 1}`, values: index.map((j) => (p.values[j].length === width ? p.values[j][c] : null)), color: colors[c % colors.length], points: x.length < 60 });
   }
   const bound = p.tailBound;
   const limit = p.limitEstimate;
-  trajectoryCaption.textContent = `${p.name} = (${Array.from(p.x, (v) => formatNumber(v, 3)).join(', ')})${width > shown ? ` — first ${shown} of ${width} coordinates` : ''}. `
+  trajectoryCaption.textContent = unicodeLabel(`${p.name} = (${Array.from(p.x, (v) => formatNumber(v, 3)).join(', ')})${width > shown ? ` — first ${shown} of ${width} coordinates` : ''}. `
     + `N_${r.sequence.last}(x) = (${Array.from(limit.value.slice(0, shown), (v) => formatNumber(v)).join(', ')}${width > shown ? ', …' : ''})`
-    + (limit.radius !== null ? `; extrapolated ‖N_∞(x) − N_${r.sequence.last}(x)‖ ≤ ${formatNumber(limit.radius)}` : '; no limit estimate: the series are not judged summable')
+    + `; ${limitText(limit, r.sequence.last)}`
     + `. Tail bound: ${bound.formula}, valid from depth ${bound.validFrom}.`
-    + (p.partialProducts ? ` Check against the plain forward pass: ‖P_n x + q_n − N_n(x)‖_∞ = ${formatNumber(p.partialProducts.residual)}, stepped N_k(x) within ${formatNumber(p.partialProducts.forwardResidual)}.` : '');
-  trajectoryPlot.render({ title: `N_k(x) at ${p.name} (log depth axis)`, xLabel: 'depth k', yLabel: 'coordinate', x, series, logX: true });
+    + (p.partialProducts ? ` Check against the plain forward pass: ‖P_n x + q_n − N_n(x)‖_∞ = ${formatNumber(p.partialProducts.residual)}, stepped N_k(x) within ${formatNumber(p.partialProducts.forwardResidual)}.` : ''));
+  trajectoryPlot.render({ title: `Nₖ(x) at ${p.name} (log depth axis)`, xLabel: 'depth k', yLabel: 'coordinate', x, series, logX: true });
 }
 
 // ── export ──

@@ -9,10 +9,13 @@ import { precomputeLayerNorms } from '../../core/linalg/layerNorms';
 import { layerSpan } from '../../core/convergence/runs';
 import { fmt, fmtExponent } from '../../core/convergence/format';
 import type { AnalysisContext } from '../../core/context';
-import type { ConvergenceNorm, ConvergenceResult, PowerLawFit, SeriesSummary, Verdict } from '../../shared/analyses/convergence';
+import type { ConvergenceNorm, ConvergenceResult, PowerLawFit, SeriesSummary, SummabilityDecision, Verdict } from '../../shared/analyses/convergence';
 
 /** Above this depth the JSON `layers` list is sampled at the recorded depths unless --all-layers. */
 export const FULL_LAYER_LIST_MAX = 2000;
+
+/** Exit code of --fail-on when a verdict it needs cannot be decided because a number overflowed float64. */
+export const EXIT_CANNOT_DECIDE = 3;
 
 const HELP = `Usage: depth-lens convergence FILE [--norm 2|1|inf|fro] [--probe x1,x2,...]... [--run N] [--tail-from K]
                              [--fail-on diverges|inconclusive] [--all-layers] [--json]
@@ -20,18 +23,24 @@ const HELP = `Usage: depth-lens convergence FILE [--norm 2|1|inf|fro] [--probe x
 Convergence of the network as depth → ∞ (MATH.md §A; ResNets §B) over one run of width-preserving
 layers (default: the longest; the others are listed): per layer ‖W_k − I‖ and ‖b_k‖ (residual blocks:
 a_n = Π_k ‖W^(n,k)‖ and β_n = Σ_k ‖b^(n,k)‖ Π_{j>k} ‖W^(n,j)‖; a run mixing both adds them up), the
-partial sums, a power-law fit of the tail (terms ≈ C·k^−p, 95% t-interval for p over the second half
-of the run, and the local exponent on each half of that tail: a drift toward 1 leaves summability
-undecided) and three verdicts — sufficient, necessary, pointwise — each holds / fails / inconclusive
-with the deciding numbers, the theorem and its assumptions. Sums over the layers present are exact;
-anything about the infinite series is extrapolated from the fit and labelled so.
+partial sums, and whether each series is summable — decided on its dyadic block sums B_j over
+(n/2, n], (n/4, n/2], … (zeros included) on the scale k^−p (ln k)^−q: summable iff p > 1, or p = 1 and
+q > 1; within 0.02 of p = 1 the Bertrand exponent q decides and q within 0.15 of 1 stays undecided.
+Three verdicts — sufficient, necessary, pointwise — each holds / fails / inconclusive with a one-line
+headline, the deciding numbers, the theorem and its assumptions. Sums over the layers present are
+exact; anything about the infinite series is extrapolated and labelled so. A power-law fit of the tail
+(terms ≈ C·k^−p over the second half of the run) is shown for reference.
 
 At every probe (the file's probes, --probe, or the input domain's centre and corners): N_k(x) at a
 log-spaced set of about 200 depths including the last (all depths when there are fewer), the
 increments ‖N_k − N_{k−1}‖ in the vector norm (max over the skipped layers between two listed depths),
-the limit estimate and the tail bound ‖N_∞ − N_n‖ ≤ (Π_{k>n}(1 + w_k) − 1)·(‖N_n‖ + T_β) + T_β
-(rigorous over the layers present; "extrapolated" with the fitted tails added), and when affordable
-the partial products P_k (‖P_k − P_{k−1}‖ in the Frobenius norm) checked against the plain forward pass.
+whether N_k(x) is Cauchy (its oscillation over each dyadic block, decided like the series), the tail
+bound ‖N_∞ − N_n‖ ≤ (Π_{k>n}(1 + w_k) − 1)·(‖N_n‖ + T_β) + T_β (rigorous over the layers present), the
+limit estimate — the theorem's bound with the series tails extrapolated, beside an estimate from the
+fitted oscillations, and whether the bound is informative (not ≥ 100× the observed movement) — and when
+affordable the partial products P_k (‖P_k − P_{k−1}‖ in the Frobenius norm, ln ‖P_k‖ where it leaves
+float64), the stability radius and σ_min(P_n) for the necessary condition's non-degeneracy assumption.
+A number that overflows float64 is reported with its layer; nothing is computed from it.
 
 Options:
   --norm N          matrix norm for ‖W − I‖: 2 (default, spectral), 1, inf, fro; vectors use ℓ2, ℓ1, ℓ∞, ℓ2
@@ -39,7 +48,9 @@ Options:
   --run N           analyse the N-th width-preserving run of layers (1-based, as listed in the notes)
   --tail-from K     first layer number of the tail fits (default: the second half of the run)
   --fail-on WHAT    diverges: exit 1 when the pointwise verdict fails, or the necessary condition fails
-                    (which it does only with its non-degeneracy assumption established);
+                    (which it does only with its non-degeneracy assumption established); never when
+                    the sufficient condition holds. Exit ${EXIT_CANNOT_DECIDE} when the answer cannot be decided because a
+                    number overflowed float64 (the message names the layer).
                     inconclusive: also exit 1 unless the sufficient or the pointwise verdict holds.
                     A failing sufficient condition alone never counts as diverging (W_k = I/2 converges).
                     Default: always exit 0
@@ -49,7 +60,8 @@ Options:
   --max-size-mb N   refuse files larger than N MB
   --help            show this help
 
-Exit codes: 0 ok, 1 file error, internal error or --fail-on triggered, 2 usage error.
+Exit codes: 0 ok, 1 file error, internal error or --fail-on triggered, 2 usage error,
+${EXIT_CANNOT_DECIDE} --fail-on cannot decide (a number overflowed float64).
 `;
 
 const NORMS: readonly ConvergenceNorm[] = ['2', '1', 'inf', 'fro'];
@@ -72,13 +84,27 @@ function exponentJson(fit: PowerLawFit) {
   return {
     p: fit.p, lo: fit.lo, hi: fit.hi, kind: fit.kind, from: fit.from, to: fit.to, points: fit.points, zeros: fit.zeros, minPoints: fit.minPoints,
     logC: fit.logC, confidence: fit.confidence, method: fit.method,
-    // crossing is Infinity when the exponent moves away from 1 (null in JSON): say so beside it
-    drift: fit.drift && { ...fit.drift, crossingFinite: Number.isFinite(fit.drift.crossing) },
+  };
+}
+
+/** The summability decision with its blocks as rows (JSON has no typed arrays). */
+export function decisionJson(d: SummabilityDecision) {
+  return {
+    status: d.status, kind: d.kind, reason: d.reason, model: d.model,
+    p: d.p, pLo: d.pLo, pHi: d.pHi, q: d.q, qLo: d.qLo, qHi: d.qHi, tailEstimate: d.tailEstimate, window: d.window, bands: d.bands,
+    blocks: Array.from(d.blocks.from, (from, i) => ({ from, to: d.blocks.to[i], sum: d.blocks.sums[i] })),
   };
 }
 
 function seriesJson(s: SeriesSummary) {
-  return { label: s.label, sum: s.sum, tailExponent: exponentJson(s.fit), summable: s.summable, extrapolatedTail: s.extrapolatedTail };
+  return { label: s.label, sum: s.sum, summable: s.summable, decision: decisionJson(s.decision), extrapolatedTail: s.extrapolatedTail, overflow: s.overflow, tailExponent: exponentJson(s.fit) };
+}
+
+/** Why a per-layer value is null in --json: not defined for the layer, or not a finite float64. */
+function missing(v: number, notApplicable: string): string | undefined {
+  if (Number.isNaN(v)) return notApplicable;
+  if (!Number.isFinite(v)) return `overflow (${v > 0 ? '+' : '−'}∞)`;
+  return undefined;
 }
 
 /** How the two series are made of the run's steps (printed with the series). */
@@ -108,13 +134,19 @@ export function convergenceJson(file: string, r: ConvergenceResult, allLayers: b
   const layers = indices.map((i) => {
     const residual = !Number.isNaN(r.layers.s1Term[i]);
     const nWI = r.layers.normWminusI[i], nB = r.layers.normB[i];
+    const unavailable: Record<string, string> = Object.create(null);
+    const why = (key: string, v: number, na: string) => { const m = missing(v, na); if (m) unavailable[key] = m; };
+    if (residual) { why('s1Term', r.layers.s1Term[i], 'not applicable'); why('s2Term', r.layers.s2Term[i], 'not applicable'); } else {
+      why('normWminusI', nWI, 'not applicable: W is not square'); why('normB', nB, 'not applicable');
+    }
     return {
       index: i,
       layer: i + 1,
       kind: residual ? 'residual' : 'dense',
-      normWminusI: Number.isNaN(nWI) ? null : nWI,
-      normB: Number.isNaN(nB) ? null : nB,
+      normWminusI: Number.isFinite(nWI) ? nWI : null,
+      normB: Number.isFinite(nB) ? nB : null,
       ...(residual ? { s1Term: r.layers.s1Term[i], s2Term: r.layers.s2Term[i] } : {}),
+      ...(Object.keys(unavailable).length > 0 ? { unavailable: { ...unavailable } } : {}),
     };
   });
   const { weight, bias, parts } = r.series;
@@ -153,8 +185,8 @@ export function convergenceJson(file: string, r: ConvergenceResult, allLayers: b
       pointwise: verdictJson(r.verdicts.pointwise),
     },
     maxIncrement: { tailExponent: exponentJson(r.maxIncrement.fit) },
-    tailLogAbsDet: r.tailLogAbsDet,
-    tailDenseLayers: r.tailDenseLayers,
+    overflow: r.overflow,
+    consistency: r.consistency,
     depthsRule: r.recordedDepths.length === r.sequence.last + 1 ? 'every depth 0..last' : 'log-spaced depths from 0 to the last (about 200), plus the start of the sequence',
     probes: r.probes.map((p) => ({
       name: p.name,
@@ -166,6 +198,8 @@ export function convergenceJson(file: string, r: ConvergenceResult, allLayers: b
       increments: p.increments,
       incrementsRule: `at each listed depth k: max of ‖N_j − N_{j−1}‖ (${r.vectorNorm}) over j in (previous listed depth, k]; null at depth 0`,
       incrementExponent: exponentJson(p.incrementFit),
+      oscillation: decisionJson(p.oscillation),
+      windowPath: p.windowPath,
       limitEstimate: p.limitEstimate,
       tailBound: p.tailBound,
       tailPath: p.tailPath,
@@ -176,6 +210,8 @@ export function convergenceJson(file: string, r: ConvergenceResult, allLayers: b
         forwardResidual: p.partialProducts.forwardResidual,
         diffNorms: p.partialProducts.diffNorms,
         norms: p.partialProducts.norms,
+        logNorms: p.partialProducts.logNorms,
+        logScale: p.partialProducts.logScale,
         finalP: { rows: p.partialProducts.final.rows, cols: p.partialProducts.final.cols, data: p.partialProducts.final.data },
         finalQ: p.partialProducts.finalOffset,
       },
@@ -189,14 +225,22 @@ function fitLine(f: PowerLawFit): string {
   const layers = layerSpan(f.from, f.to);
   if (f.kind === 'zero') return `all ${f.zeros} terms on ${layers} are exactly 0`;
   if (f.kind === 'insufficient') return `no tail fit (${f.points} positive and ${f.zeros} zero terms on ${layers}; at least ${f.minPoints} needed)`;
-  const drift = f.drift ? `; halves ${fmtExponent(f.drift.pFirst)} → ${fmtExponent(f.drift.pSecond)}${f.drift.reachesOne ? ', drifting toward 1' : ''}` : '';
-  return `tail p = ${fmtExponent(f.p)} [${fmtExponent(f.lo)}, ${fmtExponent(f.hi)}] on ${layers}${drift}`;
+  return `power-law fit p = ${fmtExponent(f.p)} [${fmtExponent(f.lo)}, ${fmtExponent(f.hi)}] on ${layers}`;
 }
 
 function vec(x: ArrayLike<number>): string {
   const a = Array.from(x);
   const shown = a.slice(0, 6).map(fmt).join(', ');
   return `(${shown}${a.length > 6 ? `, … ${a.length - 6} more` : ''})`;
+}
+
+/** "‖N_∞ − N_n‖ ≤ 2.1 (theorem, extrapolated tails) · ≈ 0.3 (fitted) · moved 0.15 over the last half" */
+export function limitText(lim: ConvergenceResult['probes'][number]['limitEstimate'], last: number): string {
+  const parts: string[] = [];
+  if (lim.bound !== null) parts.push(`‖N_∞ − N_${last}‖ ≤ ${fmt(lim.bound)} by the theorem with extrapolated series tails${lim.boundInformative === false ? ' (uninformative: ≥ 100× the observed movement)' : ''}`);
+  if (lim.estimate !== null) parts.push(`≈ ${fmt(lim.estimate)} from the fitted oscillations (extrapolated)`);
+  if (Number.isFinite(lim.observedMovement)) parts.push(`moved ${fmt(lim.observedMovement)} over the last half of the layers`);
+  return parts.length > 0 ? parts.join('; ') : 'no limit estimate';
 }
 
 function textReport(file: string, r: ConvergenceResult): string {
@@ -212,18 +256,16 @@ function textReport(file: string, r: ConvergenceResult): string {
   lines.push(`${file}: ${layerCount}; analysed ${run}${layerSpan(r.sequence.first, r.sequence.last)}, ${kind}, width ${r.sequence.width}; norm ${r.norm} (vectors ${r.vectorNorm})`);
   lines.push(`  terms: ${termsRule(r)}`);
   for (const s of [r.series.weight, r.series.bias]) {
-    lines.push(`  ${s.label} = ${fmt(s.sum)} (layers present); ${fitLine(s.fit)} ⇒ ${s.summable === 'holds' ? 'summable' : s.summable === 'fails' ? 'not summable' : 'undecided'}`);
+    lines.push(`  ${s.label} = ${fmt(s.sum)} (layers present); ${s.decision.reason} (${fitLine(s.fit)})`);
   }
   const v = r.verdicts;
-  const card = (name: string, x: Verdict) => `${name}: ${x.status.toUpperCase()} (${x.basis}) — ${x.reason}`;
+  const card = (name: string, x: Verdict) => `${name}: ${x.status.toUpperCase()} (${x.basis}) — ${x.headline}\n  ${x.reason}`;
   lines.push(card('sufficient', v.sufficient), card('necessary', v.necessary), `  non-degeneracy assumption: ${v.necessary.assumption.status} — ${v.necessary.assumption.reason}`);
   for (const viol of v.necessary.violations) lines.push(`  ${viol.quantity === 'weight' ? '‖W_k − I‖' : '‖b_k‖'} ≥ ${fmt(viol.threshold)} on ${layerSpan(viol.start + 1, viol.end + 1)} (min ${fmt(viol.min)})`);
   lines.push(card('pointwise', v.pointwise));
   const last = r.recordedDepths[r.recordedDepths.length - 1];
   for (const p of r.probes) {
-    const lim = p.limitEstimate;
-    lines.push(`  probe ${p.name} x = ${vec(p.x)}: N_${last}(x) = ${vec(lim.value)}; ` +
-      (lim.radius !== null ? `‖N_∞ − N_${last}‖ ≤ ${fmt(lim.radius)} (extrapolated)` : 'no limit radius (series not judged summable)') +
+    lines.push(`  probe ${p.name} x = ${vec(p.x)}: N_${last}(x) = ${vec(p.limitEstimate.value)}; ${limitText(p.limitEstimate, last)}` +
       (p.partialProducts ? `; against the plain forward pass ‖P x + q − N(x)‖_∞ = ${fmt(p.partialProducts.residual)}` : ''));
   }
   for (const n of r.notes) lines.push(`note: ${n}`);
@@ -278,14 +320,31 @@ export const convergenceCommand: CliCommand = {
       throw new Error(`internal error in the convergence analysis: ${(e as Error).message}`, { cause: e });
     }
     const { sufficient, necessary, pointwise } = result.verdicts;
-    const diverges = pointwise.status === 'fails' || necessary.status === 'fails';
-    const converges = !diverges && (sufficient.status === 'holds' || pointwise.status === 'holds');
-    const failed = failOn === 'diverges' ? diverges : failOn === 'inconclusive' ? !converges : false;
+    const gate = failOn ? failOnExit(result, failOn) : { exitCode: 0, why: '' };
     const stdout = values.json ? toJson(convergenceJson(file, result, values['all-layers'] ?? false)) + '\n' : textReport(file, result);
     return {
       stdout,
-      stderr: failed ? `depth-lens convergence: --fail-on ${failOn}: sufficient ${sufficient.status}, necessary ${necessary.status}, pointwise ${pointwise.status}\n` : undefined,
-      exitCode: failed ? 1 : 0,
+      stderr: gate.exitCode !== 0 ? `depth-lens convergence: --fail-on ${failOn}: sufficient ${sufficient.status}, necessary ${necessary.status}, pointwise ${pointwise.status}${gate.why}\n` : undefined,
+      exitCode: gate.exitCode,
     };
   },
 };
+
+/**
+ * The exit code of --fail-on: 1 when the network visibly diverges (pointwise or necessary fails — never
+ * with the sufficient condition holding, which proves convergence), EXIT_CANNOT_DECIDE when the verdict
+ * the gate needs was withheld because a number overflowed float64, 0 otherwise; 'inconclusive' also
+ * exits 1 unless convergence is shown (sufficient or pointwise holds).
+ */
+export function failOnExit(r: ConvergenceResult, failOn: 'diverges' | 'inconclusive'): { exitCode: number; why: string } {
+  const { sufficient, necessary, pointwise } = r.verdicts;
+  if (sufficient.status === 'holds') return { exitCode: 0, why: '' };
+  if (pointwise.status === 'fails' || necessary.status === 'fails') return { exitCode: 1, why: '' };
+  if (pointwise.status === 'holds') return { exitCode: 0, why: '' };
+  const overflow = [sufficient, necessary, pointwise].some((v) => v.undecidable === 'overflow');
+  if (overflow) {
+    const o = r.overflow[0];
+    return { exitCode: EXIT_CANNOT_DECIDE, why: ` — cannot decide: overflows float64 at layer ${o ? `${o.layer} (${o.detail})` : '?'}` };
+  }
+  return { exitCode: failOn === 'inconclusive' ? 1 : 0, why: '' };
+}

@@ -61,10 +61,42 @@ export function residualForward(block: ResidualBlock, x: Float64Array, out: Floa
   return { inactive, pattern: { pres, activations } };
 }
 
+/**
+ * The faces of a probe's activation domain met so far (MATH.md §A, stability radius): for every ReLU
+ * neuron, |pre-activation| / ‖its gradient in x‖₂, the gradient being the row of W_k P_{k−1}. P is
+ * carried as e^logScale·P̂, so the radius is kept as a logarithm and never over- or underflows.
+ */
+export interface FaceTracker {
+  /** input dimension: the first d columns of G are P̂ */
+  readonly d: number;
+  /** ln of the scale of P̂ (P = e^logScale·P̂) before this step */
+  logScale: number;
+  /** ln of the smallest radius so far (+Infinity: no face yet; −Infinity: on a face) */
+  minLogRadius: number;
+}
+
+/** Record the faces of one layer: row i of `rows` (first d columns) is the gradient of pre[i] in x, up to e^logScale. */
+function trackFaces(rows: Float64Array, c: number, i: number, pre: number, faces: FaceTracker): void {
+  let s = 0;
+  const o = i * c;
+  for (let j = 0; j < faces.d; j++) { const v = rows[o + j]; s += v * v; }
+  if (s === 0) return; // constant on the domain: not a face
+  if (!Number.isFinite(s)) { // the row overflowed its own scale: rescale before squaring
+    let m = 0;
+    for (let j = 0; j < faces.d; j++) m = Math.max(m, Math.abs(rows[o + j]));
+    s = 0;
+    for (let j = 0; j < faces.d; j++) { const v = rows[o + j] / m; s += v * v; }
+    s = Math.log(m) * 2 + Math.log(s);
+  } else s = Math.log(s);
+  const r = Math.log(Math.abs(pre)) - 0.5 * s - faces.logScale;
+  if (r < faces.minLogRadius || Number.isNaN(r)) faces.minLogRadius = r;
+}
+
 /** G ↦ mask ∘ (W G + b e_lastᵀ): the step of the augmented affine map through one dense layer. */
-function pushDense(W: DenseMatrix, b: Float64Array, G: DenseMatrix, pre: Float64Array, activation: Activation): DenseMatrix {
+function pushDense(W: DenseMatrix, b: Float64Array, G: DenseMatrix, pre: Float64Array, activation: Activation, faces?: FaceTracker): DenseMatrix {
   const out = matMul(W, G);
   const c = out.cols, last = c - 1;
+  if (faces && activation === 'relu') for (let i = 0; i < out.rows; i++) trackFaces(out.data, c, i, pre[i], faces);
   for (let i = 0; i < out.rows; i++) {
     if (activation === 'relu' && !(pre[i] > 0)) out.data.fill(0, i * c, (i + 1) * c);
     else out.data[i * c + last] += b[i];
@@ -73,8 +105,23 @@ function pushDense(W: DenseMatrix, b: Float64Array, G: DenseMatrix, pre: Float64
 }
 
 /** Push the augmented affine map G = [P | q] through a dense layer on the pattern `pre`. */
-export function pushAffineDense(layer: DenseLayer, G: DenseMatrix, pre: Float64Array): DenseMatrix {
-  return pushDense(layer.weights, layer.bias, G, pre, layer.activation);
+export function pushAffineDense(layer: DenseLayer, G: DenseMatrix, pre: Float64Array, faces?: FaceTracker): DenseMatrix {
+  return pushDense(layer.weights, layer.bias, G, pre, layer.activation, faces);
+}
+
+/**
+ * Keep P̂ (the first d columns of G) within [1e-100, 1e100] by moving its scale into the returned
+ * log: P = e^L·P̂ never overflows or underflows however long the run (the offset column q is real-scaled).
+ * Returns the ln of the factor taken out (0 when none).
+ */
+export function renormalizeLinearPart(G: DenseMatrix): number {
+  const c = G.cols, d = c - 1;
+  let m = 0;
+  for (let i = 0; i < G.rows; i++) for (let j = 0; j < d; j++) { const v = Math.abs(G.data[i * c + j]); if (v > m) m = v; }
+  if (m === 0 || (m >= 1e-100 && m <= 1e100) || !Number.isFinite(m)) return 0;
+  const f = 1 / m;
+  for (let i = 0; i < G.rows; i++) for (let j = 0; j < d; j++) G.data[i * c + j] *= f;
+  return Math.log(m);
 }
 
 /** Through a residual block: G ↦ D_n (G + R), R = the branch applied on its pattern (no shortcut in the affine column beyond b). */
@@ -135,6 +182,8 @@ export class AffineStep {
   readonly m: number;
   readonly identity: number;
   readonly matrix: Float64Array;
+  /** M as a DenseMatrix (made once, not per layer) */
+  readonly matrixView: DenseMatrix;
   readonly vector: Float64Array;
   readonly relu: boolean;
   /** M = 0 or v = 0: skip the product / the bias (W = c·I families, bias-free families) */
@@ -145,6 +194,7 @@ export class AffineStep {
     this.m = family.matrix.rows;
     this.identity = family.identity;
     this.matrix = family.matrix.data;
+    this.matrixView = family.matrix;
     this.vector = family.vector;
     this.relu = family.activation === 'relu';
     this.zeroMatrix = this.matrix.every((v) => v === 0);
@@ -172,13 +222,15 @@ export class AffineStep {
    * out = mask ∘ (a·G + s·(M G) + t·v e_lastᵀ) for the augmented map G = [P | q] (m × c), on the
    * pattern of `pre` (from forward at the same probe). `out` must not alias G.
    */
-  push(s: number, t: number, G: DenseMatrix, pre: Float64Array, out: DenseMatrix): void {
+  push(s: number, t: number, G: DenseMatrix, pre: Float64Array, out: DenseMatrix, faces?: FaceTracker): void {
     const m = this.m, c = G.cols, a = this.identity, M = this.matrix, v = this.vector;
     const g = G.data, o = out.data;
     const useM = !this.zeroMatrix && s !== 0;
     for (let i = 0; i < m; i++) {
       const row = i * c;
-      if (this.relu && !(pre[i] > 0)) { o.fill(0, row, row + c); continue; }
+      const masked = this.relu && !(pre[i] > 0);
+      // a masked row is still a face of the domain: its gradient is needed when faces are tracked
+      if (masked && !faces) { o.fill(0, row, row + c); continue; }
       for (let col = 0; col < c; col++) o[row + col] = a * g[row + col];
       if (useM) {
         const off = i * m;
@@ -189,6 +241,8 @@ export class AffineStep {
           for (let col = 0; col < c; col++) o[row + col] += mij * g[gj + col];
         }
       }
+      if (faces && this.relu) trackFaces(o, c, i, pre[i], faces);
+      if (masked) { o.fill(0, row, row + c); continue; }
       o[row + c - 1] += t * v[i];
     }
   }

@@ -1,5 +1,5 @@
 /**
- * Per-layer terms of the convergence series: ‖W_k − I‖, ‖b_k‖, log|det W_k| for dense layers and
+ * Per-layer terms of the convergence series: ‖W_k − I‖ and ‖b_k‖ for dense layers and
  * a_n, β_n (MATH.md §B) for residual blocks — with exact closed-form shortcuts for affine families
  * W_k = a·I + s_W(k)·M, b_k = s_b(k)·v, so a 10⁵-layer family costs O(m) per layer, not an SVD.
  *
@@ -11,8 +11,9 @@
  *   so ‖cI + sM‖₂ = max_i |c + s·λ_i|, with M's eigenvalues computed once.
  * - '2' with M not normal and a ≠ 1: no shortcut — W_k − I is materialised and its SVD taken
  *   (honest but O(m³) per layer).
- * - log|det(aI + sM)| = Σ_i log|a + s·λ_i(M)| from M's eigenvalues (computed once per family).
  * - ‖b_k‖ = |s_b(k)|·‖v‖.
+ * - M normal: the W_k commute and share M's orthonormal eigenvectors, so the singular values of the
+ *   run's product Π_k W_k are Π_k |a + s_k·λ_i| — σ_min of the product in O(m) per layer (log form).
  */
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import type { DenseMatrix } from '../linalg/dense';
@@ -49,51 +50,29 @@ export function spectralNorm2x2(a: number, b: number, c: number, d: number): num
   return scale * Math.sqrt((f + disc) / 2);
 }
 
-/** log|det A| by LU with partial pivoting (A square; destroys `work`, which must hold a copy of A). */
-export function logAbsDet(work: Float64Array, n: number): number {
-  let sum = 0;
-  for (let col = 0; col < n; col++) {
-    let piv = col, best = Math.abs(work[col * n + col]);
-    for (let r = col + 1; r < n; r++) { const v = Math.abs(work[r * n + col]); if (v > best) { best = v; piv = r; } }
-    if (best === 0) return -Infinity;
-    if (piv !== col) for (let j = 0; j < n; j++) { const t = work[col * n + j]; work[col * n + j] = work[piv * n + j]; work[piv * n + j] = t; }
-    const d = work[col * n + col];
-    sum += Math.log(Math.abs(d));
-    for (let r = col + 1; r < n; r++) {
-      const f = work[r * n + col] / d;
-      if (f === 0) continue;
-      for (let j = col + 1; j < n; j++) work[r * n + j] -= f * work[col * n + j];
-    }
-  }
-  return sum;
-}
-
 export function scaleAt(law: ScaleLaw, k: number): number {
   return Math.pow(k + law.offset, law.power);
 }
 
 export interface DenseTerms {
+  /** NaN when W is not square (not applicable) */
   normWminusI: number;
   normB: number;
-  logAbsDet: number;
 }
 
 /** Generic dense layer: W − I materialised in `work` (length ≥ m², reused across layers). */
-export function denseTerms(layer: DenseLayer, norm: MatrixNorm, work: Float64Array, withDet: boolean, ctx?: AnalysisContext): DenseTerms {
+export function denseTerms(layer: DenseLayer, norm: MatrixNorm, work: Float64Array, ctx?: AnalysisContext): DenseTerms {
   const { rows, cols, data } = layer.weights;
-  if (rows !== cols) return { normWminusI: NaN, normB: vectorNorm(layer.bias, norm), logAbsDet: NaN };
+  if (rows !== cols) return { normWminusI: NaN, normB: vectorNorm(layer.bias, norm) };
+  // perf: ‖W − I‖₂ computed beforehand for the whole network, in parallel (linalg/layerNorms.ts), when the caller did
+  const cached = norm === '2' ? cachedNormWminusI(layer.weights) : undefined;
+  if (cached !== undefined) return { normWminusI: cached, normB: vectorNorm(layer.bias, norm) };
   const n = rows;
   const w = work.subarray(0, n * n);
   w.set(data);
   for (let i = 0; i < n; i++) w[i * n + i] -= 1;
-  // perf: ‖W − I‖₂ computed beforehand for the whole network, in parallel (linalg/layerNorms.ts), when the caller did
-  const normWminusI = (norm === '2' ? cachedNormWminusI(layer.weights) : undefined) ?? matrixNormOf({ rows: n, cols: n, data: w }, norm, ctx);
-  let det = NaN;
-  if (withDet) {
-    w.set(data);
-    det = logAbsDet(w, n);
-  }
-  return { normWminusI, normB: vectorNorm(layer.bias, norm), logAbsDet: det };
+  const normWminusI = matrixNormOf({ rows: n, cols: n, data: w }, norm, ctx);
+  return { normWminusI, normB: vectorNorm(layer.bias, norm) };
 }
 
 export interface ResidualTerms {
@@ -134,6 +113,7 @@ export class AffineFamilyTerms {
   private readonly offFro2: number;
   private readonly eigRe: Float64Array;
   private readonly eigIm: Float64Array;
+  private readonly normal: boolean;
   /** '2'-norm shortcut available (a = 1, or M normal) */
   private readonly spectralShortcut: boolean;
 
@@ -161,7 +141,7 @@ export class AffineFamilyTerms {
     this.offFro2 = offFro2;
     const { re, im } = eigenvalues(M);
     this.eigRe = re; this.eigIm = im;
-    const normal = isNormal(M);
+    const normal = (this.normal = isNormal(M));
     this.spectralShortcut = this.c === 0 || normal;
     if (this.c === 0) this.method = `closed form: ‖W_k − I‖ = |s_W(k)|·‖M‖ (a = 1), ‖b_k‖ = |s_b(k)|·‖v‖`;
     else if (norm !== '2') this.method = `closed form in O(m) per layer from the diagonal and off-diagonal sums of M`;
@@ -175,36 +155,27 @@ export class AffineFamilyTerms {
   }
 
   /** Terms of family-local layer j (1..count). `work` is used only without a closed form. */
-  termsAt(j: number, withDet: boolean, work: Float64Array): DenseTerms {
-    return this.termsAtScales(scaleAt(this.family.weightScale, j), scaleAt(this.family.biasScale, j), withDet, work);
+  termsAt(j: number, work: Float64Array): DenseTerms {
+    return { normWminusI: this.normWminusI(scaleAt(this.family.weightScale, j), work), normB: this.normB(scaleAt(this.family.biasScale, j)) };
   }
 
-  /** The same for the scales s = s_W(k), t = s_b(k) already at hand. */
-  termsAtScales(s: number, t: number, withDet: boolean, work: Float64Array): DenseTerms {
-    return { normWminusI: this.normWminusI(s, work), normB: this.normB(t), logAbsDet: withDet ? this.logAbsDetAt(s) : NaN };
+  /** M is normal: σ_min of the run's product has the closed form of accumulateLogModuli. */
+  get productClosedForm(): boolean {
+    return this.normal;
+  }
+
+  /** acc[i] += ln|a + s·λ_i| for the weight scale s (the product's singular values for normal M). */
+  accumulateLogModuli(s: number, acc: Float64Array): void {
+    const a = this.family.identity, re = this.eigRe, im = this.eigIm;
+    for (let i = 0; i < this.m; i++) {
+      const x = a + s * re[i], y = s * im[i];
+      acc[i] += 0.5 * Math.log(x * x + y * y);
+    }
   }
 
   /** ‖b_k‖ = |t|·‖v‖ for the bias scale t = s_b(k). */
   normB(t: number): number {
     return this.normV === 0 ? 0 : Math.abs(t) * this.normV;
-  }
-
-  /**
-   * log|det(aI + sM)| = Σ_i log|a + s·λ_i|: the squared moduli are multiplied in batches (one log
-   * per batch, flushed before the product could leave [1e-150, 1e150]) — a 10⁵-layer family would
-   * otherwise spend most of its time in Math.log.
-   */
-  logAbsDetAt(s: number): number {
-    const a = this.family.identity, re = this.eigRe, im = this.eigIm;
-    let logSq = 0, prod = 1;
-    for (let i = 0; i < this.m; i++) {
-      const x = a + s * re[i], y = s * im[i];
-      const sq = x * x + y * y;
-      if (!(sq > 1e-150 && sq < 1e150)) { logSq += Math.log(sq); continue; } // tiny, huge or 0 (→ −∞)
-      prod *= sq;
-      if (!(prod > 1e-150 && prod < 1e150)) { logSq += Math.log(prod); prod = 1; }
-    }
-    return 0.5 * (logSq + Math.log(prod));
   }
 
   /** ‖W_k − I‖ = ‖(a − 1)I + s·M‖ for the weight scale s = s_W(k); `work` (m²) only without a closed form. */

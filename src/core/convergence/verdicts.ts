@@ -1,79 +1,81 @@
 /**
- * The three verdicts of the convergence analysis (holds / fails / inconclusive), each with the
- * deciding numbers, the theorem it rests on and its assumptions. Rules (documented for users):
+ * The three verdicts of the convergence analysis (holds / fails / inconclusive), each with a one-line
+ * headline, the deciding numbers, the theorem it rests on and its assumptions (MATH.md §A, §B):
  *
- * - summability of a series of terms (fit.ts): the t-interval for the tail exponent p lies above 1
- *   (holds) or at or below 1 (fails; p = 1 within 1e-9 is the harmonic case), and the local exponent
- *   does not drift toward 1 between the two halves of the tail in a way that would reach 1 before
- *   k = n³; otherwise undecided. Exactly-zero tails are summable when they have enough points.
- * - sufficient (MATH.md §A: Σ‖W_k − I‖ < ∞ and Σ‖b_k‖ < ∞; §B: S1, S2 < ∞): holds when both series
- *   are summable, fails when one is not, else inconclusive. Basis: extrapolated.
- * - necessary (§A: convergence ⇒ W_k → I and b_k → 0, under non-degeneracy): per quantity over the
- *   tail "→ 0" when exactly 0 or the decay exponent's interval is above 0.1, "does not → 0" when every
- *   tail term is ≥ τ and the interval lies below 0.1. 'fails' only when a quantity does not → 0 AND
- *   the non-degeneracy assumption is established (some probe has every neuron active on the tail,
- *   and the tail does not collapse: mean log|det W_k| per layer and dimension ≥ −τ); with the
- *   assumption violated or unknown the theorem does not apply and the verdict is inconclusive.
- * - pointwise (at the probes): holds when the max-over-probes increments are summable; fails when at
- *   some probe the increments do not tend to 0, or are not summable and add up (net displacement over
- *   the tail ≥ half the path length); else inconclusive. Basis: extrapolated for holds and fails.
+ * - sufficient: Σ w_k < ∞ and Σ β_k < ∞ (dense: ‖W_k − I‖, ‖b_k‖; ResNets: S1, S2), each decided on
+ *   its dyadic block sums (summability.ts). Basis: extrapolated.
+ * - necessary: convergence on an open set ⇒ W_k → I and b_k → 0, under non-degeneracy. 'fails' only
+ *   when a term stays ≥ τ without decaying AND the assumption is established (nondegeneracy.ts).
+ * - pointwise: what the probes show. N_k(x) is Cauchy iff its block oscillations O_j tend to 0; Σ O_j
+ *   < ∞ ⇒ holds. 'fails' when O_j do not shrink, or are not summable while the block displacements
+ *   add up. When the sufficient condition holds, its theorem covers every x: pointwise then holds
+ *   (implied) whatever the finite trajectories look like, and can never fail.
+ *
+ * The mathematics rules out some combinations (sufficient holds with necessary or pointwise failing);
+ * `consistencyProblems` reports any such result as a bug in Depth Lens.
  */
 import type { LayerGroup } from '../network/model';
-import { summability } from './fit';
 import { fmt, fmtExponent } from './format';
+import type { Assumption } from './nondegeneracy';
 import type {
-  ConvergenceResult, LayerRangeReport, NecessaryVerdict, PowerLawFit, SeriesSummary, Verdict, VerdictStatus,
+  ConvergenceResult, LayerRangeReport, NecessaryVerdict, PowerLawFit, SeriesSummary, SummabilityDecision, Verdict, VerdictStatus,
 } from '../../shared/analyses/convergence';
 
-export type ConvergenceBase = Omit<ConvergenceResult, 'verdicts'>;
+export type ConvergenceBase = Omit<ConvergenceResult, 'verdicts' | 'consistency'>;
 
 /** decay exponents below this count as "not decaying" (and above it as decaying to 0) */
 export const DECAY_EXPONENT = 0.1;
-/** non-summable increments "add up" when the net displacement is at least this fraction of the path length */
+/** non-summable block displacements "add up" when the net displacement is at least this fraction of their sum */
 export const COHERENT_FRACTION = 0.5;
 
 interface VerdictInputs {
-  /** τ: the necessary condition's threshold, also the per-layer collapse rate of the non-degeneracy check */
   readonly threshold: number;
   readonly groups: readonly LayerGroup[];
   readonly weightTerms: Float64Array;
   readonly biasTerms: Float64Array;
-  /** per probe: min of ‖N_k − N_{k−1}‖ over the tail */
-  readonly tailMinIncrement: Float64Array;
+  readonly assumption: Assumption & { evidence: NecessaryVerdict['evidence'] };
 }
 
 export function buildVerdicts(base: ConvergenceBase, inputs: VerdictInputs): ConvergenceResult['verdicts'] {
-  return {
-    sufficient: sufficientVerdict(base),
-    necessary: necessaryVerdict(base, inputs),
-    pointwise: pointwiseVerdict(base, inputs),
-  };
+  const sufficient = sufficientVerdict(base);
+  return { sufficient, necessary: necessaryVerdict(base, inputs), pointwise: pointwiseVerdict(base, sufficient) };
+}
+
+/**
+ * Combinations the mathematics rules out: each is a bug in Depth Lens, never a finding about the
+ * network (sufficient holds ⇒ w_k → 0 and every N_k(x) converges).
+ */
+export function consistencyProblems(v: ConvergenceResult['verdicts']): string[] {
+  const out: string[] = [];
+  if (v.sufficient.status === 'holds' && v.pointwise.status === 'fails') out.push('internal inconsistency (a bug in Depth Lens): the sufficient condition holds but the pointwise verdict fails');
+  if (v.sufficient.status === 'holds' && v.necessary.status === 'fails') out.push('internal inconsistency (a bug in Depth Lens): the sufficient condition holds (so w_k → 0) but the necessary condition fails');
+  return out;
 }
 
 export function fitText(fit: PowerLawFit): string {
   const layers = fit.from === fit.to ? `layer ${fit.from}` : `layers ${fit.from}–${fit.to}`;
   if (fit.kind === 'zero') return `all ${fit.zeros} terms on ${layers} are exactly 0`;
   if (fit.kind === 'insufficient') return `too few terms on ${layers} to fit a tail (${fit.points} positive, ${fit.zeros} zero; a fit needs at least ${Math.max(3, fit.minPoints)})`;
-  return `terms ≈ C·k^(−p), p = ${fmtExponent(fit.p)}, ${Math.round(fit.confidence * 100)}% interval [${fmtExponent(fit.lo)}, ${fmtExponent(fit.hi)}] (fit on ${layers}, ${fit.points} points)${driftText(fit)}`;
+  return `terms ≈ C·k^(−p), p = ${fmtExponent(fit.p)}, ${Math.round(fit.confidence * 100)}% interval [${fmtExponent(fit.lo)}, ${fmtExponent(fit.hi)}] (fit on ${layers}, ${fit.points} points)`;
 }
 
-function driftText(fit: PowerLawFit): string {
-  const d = fit.drift;
-  if (!d) return '; drift not checked (too few points per half)';
-  const halves = `local exponent ${fmtExponent(d.pFirst)} on the first half of the tail, ${fmtExponent(d.pSecond)} on the second`;
-  if (d.reachesOne) return `; ${halves}: it drifts toward 1 and, continued in log k, reaches 1 near layer ${fmt(d.crossing)} — one power law does not describe this tail`;
-  if (d.towardOne) return `; ${halves} (moving toward 1, but too slowly to reach it before layer ${fit.to}³ = ${fmt(Math.pow(fit.to, 3))})`;
-  return `; ${halves}`;
+/** "p = 2.00" / "Bertrand q = 0.98" / "all 0": the number that decided, for headlines. */
+export function decidingNumber(d: SummabilityDecision): string {
+  if (d.kind === 'zero-tail') return 'exactly 0 at the end';
+  if (d.kind === 'overflow') return d.reason.replace(/^cannot decide: /, '');
+  if (d.kind === 'too-few') return `${d.window.blocks} block${d.window.blocks === 1 ? '' : 's'}`;
+  if (d.kind === 'bertrand') return `p ≈ 1, Bertrand q = ${fmtExponent(d.q)}`;
+  if (!Number.isFinite(d.p)) return d.kind === 'bounded-below' ? 'the block sums do not shrink' : 'no model fitted';
+  return `p = ${fmtExponent(d.p)}`;
 }
 
 function seriesText(s: SeriesSummary, first: number, last: number): string {
-  const verdict = s.summable === 'holds' ? 'summable' : s.summable === 'fails' ? 'not summable' : 'undecided';
-  const ext = s.extrapolatedTail !== null ? `; extrapolated tail beyond layer ${last} ≤ ${fmt(s.extrapolatedTail)}` : '';
-  return `${s.label} over layers ${first}–${last} = ${fmt(s.sum)} (rigorous); ${fitText(s.fit)} ⇒ ${verdict}${ext}`;
+  const ext = s.extrapolatedTail !== null ? `; extrapolated tail beyond layer ${last} ≈ ${fmt(s.extrapolatedTail)}` : '';
+  return `${s.label} over layers ${first}–${last} = ${fmt(s.sum)} (exact over the layers present); ${s.decision.reason}${ext}`;
 }
 
-function seriesStatus(s: SeriesSummary): VerdictStatus {
-  return s.summable;
+function seriesName(s: SeriesSummary): string {
+  return s.label.split(' =')[0];
 }
 
 function sufficientVerdict(b: ConvergenceBase): Verdict {
@@ -88,32 +90,48 @@ function sufficientVerdict(b: ConvergenceBase): Verdict {
   const assumptions =
     `Fixed width ${b.sequence.width} on layers ${first}–${last}; ReLU or linear layers, so N_{k−1} ≥ 0 after the first ReLU layer; ` +
     `operator norm ${b.norm} with the ${b.vectorNorm} vector norm. A file has finitely many layers, so its sums are always finite: ` +
-    'whether the infinite series converge is extrapolated from a power-law fit of the tail (t-interval for the exponent); ' +
-    'summable only when the whole interval is above 1 and the local exponent does not drift toward 1 between the two halves of the tail.';
+    'whether the infinite series converge is decided on dyadic block sums B_j (zeros included) on the scale k^(−p)(ln k)^(−q) — ' +
+    'summable iff p > 1, or p = 1 and q > 1; within 0.02 of p = 1 the Bertrand exponent q decides, and q within 0.15 of 1 stays undecided.';
   const numbers: Record<string, number> = {
-    sumW: weight.sum, sumB: bias.sum, pW: weight.fit.p, loW: weight.fit.lo, hiW: weight.fit.hi,
-    pB: bias.fit.p, loB: bias.fit.lo, hiB: bias.fit.hi, tailFrom: b.tail.from, tailTo: b.tail.to,
+    sumW: weight.sum, sumB: bias.sum, pW: weight.decision.p, loW: weight.decision.pLo, hiW: weight.decision.pHi,
+    qW: weight.decision.q, pB: bias.decision.p, loB: bias.decision.pLo, hiB: bias.decision.pHi, qB: bias.decision.q,
   };
-  if (b.kind === 'none') return { status: 'inconclusive', reason: 'No width-preserving layers: there is no depth sequence.', theorem, assumptions, basis: 'observed', numbers };
-  const sw = seriesStatus(weight), sb = seriesStatus(bias);
+  if (b.kind === 'none') return { status: 'inconclusive', headline: 'Inconclusive: no width-preserving layers to analyse', reason: 'No width-preserving layers: there is no depth sequence.', theorem, assumptions, basis: 'observed', numbers };
+  const overflow = weight.overflow ?? bias.overflow;
+  if (overflow) {
+    return {
+      status: 'inconclusive', undecidable: 'overflow', theorem, assumptions, basis: 'observed', numbers,
+      headline: `Cannot decide: overflows float64 at layer ${overflow.layer}`,
+      reason: `Cannot decide: ${overflow.detail} overflows float64 at layer ${overflow.layer}; no sum, fit or bound is drawn from it.`,
+    };
+  }
+  const sw = weight.summable, sb = bias.summable;
   const status: VerdictStatus = sw === 'holds' && sb === 'holds' ? 'holds' : sw === 'fails' || sb === 'fails' ? 'fails' : 'inconclusive';
+  const [wn, bn] = [seriesName(weight), seriesName(bias)];
+  let headline: string;
+  if (status === 'holds') headline = `Holds: ${wn} and ${bn} are summable (${decidingNumber(weight.decision)}; ${decidingNumber(bias.decision)})`;
+  else if (status === 'fails') {
+    const f = sw === 'fails' ? weight : bias;
+    headline = `Fails: ${seriesName(f)} is not summable (${decidingNumber(f.decision)})`;
+  } else {
+    const u = sw !== 'holds' ? weight : bias;
+    headline = `Inconclusive: ${seriesName(u)} — ${u.decision.kind === 'bertrand' ? `Bertrand q ≈ 1 (q = ${fmtExponent(u.decision.q)})` : u.decision.reason.replace(/^undecided: /, '')}`;
+  }
   const lead = status === 'holds'
-    ? 'Both series look summable if the fitted power laws continue beyond the file.'
+    ? 'Both series are summable if the block sums keep shrinking as they do at the end of the file; then N_k(x) converges for every x.'
     : status === 'fails'
       ? 'The sufficient condition fails (this alone does not mean the network diverges — see the pointwise verdict).'
-      : 'The tail data cannot decide whether both series are summable.';
-  return {
-    status, theorem, assumptions, basis: 'extrapolated', numbers,
-    reason: `${lead} ${seriesText(weight, first, last)}. ${seriesText(bias, first, last)}.`,
-  };
+      : 'The block sums cannot decide whether both series are summable.';
+  return { status, headline, theorem, assumptions, basis: 'extrapolated', numbers, reason: `${lead} ${seriesText(weight, first, last)}. ${seriesText(bias, first, last)}.` };
 }
 
 type Tendency = 'zero' | 'not-zero' | 'unknown';
 
-function tendency(terms: Float64Array, fit: PowerLawFit, firstNumber: number, threshold: number): { t: Tendency; min: number } {
+/** Does the term tend to 0? zero: all 0, or decaying (fitted exponent above 0.1); not-zero: ≥ τ on the whole tail without decay. */
+function tendency(terms: Float64Array, fit: PowerLawFit, decision: SummabilityDecision, firstNumber: number, threshold: number): { t: Tendency; min: number } {
   let min = Infinity;
   for (let k = fit.from; k <= fit.to; k++) { const v = terms[k - firstNumber]; if (v < min) min = v; }
-  if (fit.kind === 'zero') return { t: 'zero', min: 0 };
+  if (fit.kind === 'zero' || decision.kind === 'zero-tail' || decision.status === 'holds') return { t: 'zero', min: fit.kind === 'zero' ? 0 : min };
   if (fit.kind === 'power' && fit.lo > DECAY_EXPONENT) return { t: 'zero', min };
   if (fit.kind === 'power' && fit.hi < DECAY_EXPONENT && min >= threshold) return { t: 'not-zero', min };
   return { t: 'unknown', min };
@@ -127,7 +145,7 @@ function violationRanges(quantity: 'weight' | 'bias', terms: Float64Array, first
     if (!(terms[k - firstNumber] >= threshold)) { k++; continue; }
     let end = k, min = Infinity, max = -Infinity;
     while (end <= to && terms[end - firstNumber] >= threshold) { const v = terms[end - firstNumber]; min = Math.min(min, v); max = Math.max(max, v); end++; }
-    const start = k - 1, last = end - 2; // 0-based indices
+    const start = k - 1, last = end - 2;
     const touched: number[] = [];
     groups.forEach((g, gi) => { if (g.start <= last && g.start + g.count - 1 >= start) touched.push(gi); });
     out.push({ quantity, start, end: last, groups: touched, min, max, threshold });
@@ -137,109 +155,124 @@ function violationRanges(quantity: 'weight' | 'bias', terms: Float64Array, first
 }
 
 function necessaryVerdict(b: ConvergenceBase, inp: VerdictInputs): NecessaryVerdict {
-  const theorem = 'MATH.md §A (paper statement, hypotheses derived): if N_k(x) converges on an open set and the network is non-degenerate there, then W_k → I and b_k → 0.';
+  const theorem = 'MATH.md §A (paper statement, hypotheses derived): if N_k(x) converges on an open set U on which the network is non-degenerate, then W_k → I and b_k → 0.';
   const assumptions =
-    'Non-degeneracy — a clean sufficient set: on an open set all neurons are eventually active (J_k = I) and the limit of W_n···W_1 is nonsingular. ' +
+    'Non-degeneracy, for the network\'s linear part: on U every neuron is eventually active (J_k = I) and the linear part P_n of N_n on U (width × input dimension) tends to a matrix of rank = width. ' +
     'Without it the condition is not necessary: W_k = I/2, b_k = 0 converges to 0 although W_k does not tend to I. ' +
-    `Judged here on the tail (layers ${b.tail.from}–${b.tail.to}) with threshold τ = ${fmt(inp.threshold)}: a term "does not tend to 0" when it stays ≥ τ and decays slower than k^(−${DECAY_EXPONENT}). ` +
-    `The assumption counts as established when some probe has every neuron active on the tail and the tail does not collapse (mean log|det W_k| per layer and dimension ≥ −τ); ` +
-    'only then can a term that does not tend to 0 mean "fails".';
-  const numbers: Record<string, number> = { threshold: inp.threshold, tailLogAbsDet: b.tailLogAbsDet, tailFrom: b.tail.from, tailTo: b.tail.to };
+    `Checked at the probes: every neuron active on the tail (layers ${b.tail.from}–${b.tail.to}) and a positive stability radius give U; σ_width(P_n) at the dyadic block ends says whether the rank is kept (its per-block shrinkage must be summable), and σ_min(Π W_k) of the run's weights must not collapse. ` +
+    `A term "does not tend to 0" when it stays ≥ τ = ${fmt(inp.threshold)} on the tail and decays slower than k^(−${DECAY_EXPONENT}); only with the assumption established does that mean "fails".`;
+  const numbers: Record<string, number> = { threshold: inp.threshold, tailFrom: b.tail.from, tailTo: b.tail.to };
+  const assumption = { status: inp.assumption.status, reason: inp.assumption.reason };
+  const evidence = inp.assumption.evidence;
   if (b.kind !== 'dense') {
     const { weight, bias } = b.series;
     const reason = b.kind === 'none'
       ? 'No width-preserving layers: there is no depth sequence.'
-      : `MATH.md gives no necessary condition for residual blocks (§B states only a sufficient one); observed for information: ${weight.label.split(' =')[0]} terms: ${fitText(weight.fit)}; ${bias.label.split(' =')[0]} terms: ${fitText(bias.fit)}.`;
+      : `MATH.md gives no necessary condition for residual blocks (§B states only a sufficient one); observed for information: ${seriesName(weight)} terms: ${fitText(weight.fit)}; ${seriesName(bias)} terms: ${fitText(bias.fit)}.`;
     return {
-      status: 'inconclusive', reason, theorem, assumptions, basis: 'observed', numbers,
-      assumption: { status: 'unknown', reason: 'not applicable to residual blocks' }, violations: [],
+      status: 'inconclusive', headline: b.kind === 'none' ? 'Inconclusive: no width-preserving layers to analyse' : 'Not applicable: MATH.md gives no necessary condition for residual blocks',
+      reason, theorem, assumptions, basis: 'observed', numbers,
+      assumption: { status: 'unknown', reason: 'not applicable to residual blocks' }, evidence, violations: [],
     };
   }
   const first = b.sequence.first;
-  const wFit = b.series.weight.fit, bFit = b.series.bias.fit;
-  const tw = tendency(inp.weightTerms, wFit, first, inp.threshold);
-  const tb = tendency(inp.biasTerms, bFit, first, inp.threshold);
-  numbers.minWminusI = tw.min; numbers.minB = tb.min; numbers.pW = wFit.p; numbers.pB = bFit.p;
-
-  // the non-degeneracy assumption, as far as the data shows it — judged per layer, so the verdict does
-  // not depend on how many layers the file happens to have
-  const m = b.sequence.width;
-  const perLayer = b.tailDenseLayers > 0 ? b.tailLogAbsDet / b.tailDenseLayers : NaN;
-  numbers.meanLogAbsDet = perLayer;
-  const rate = `mean log|det W_k| over the ${b.tailDenseLayers} tail layers = ${fmt(perLayer)} per layer (${fmt(perLayer / m)} per dimension)`;
-  const allActive = b.probes.filter((p) => p.tailLayersWithInactiveNeurons === 0);
-  let assumption: NecessaryVerdict['assumption'];
-  if (b.tailLogAbsDet === -Infinity) {
-    assumption = { status: 'violated', reason: 'a tail layer is singular (det W_k = 0), so the limit of W_n···W_1 is singular' };
-  } else if (!(perLayer / m >= -inp.threshold)) {
-    assumption = { status: 'violated', reason: `the tail collapses: ${rate} < −τ = ${fmt(-inp.threshold)}, so |det(W_n···W_${b.tail.from})| shrinks geometrically and the limit of the product is singular` };
-  } else if (allActive.length > 0) {
-    assumption = { status: 'satisfied', reason: `observed: at ${allActive.map((p) => p.name).join(', ')} every neuron is active on layers ${b.tail.from}–${b.tail.to}, and the tail does not collapse (${rate} ≥ −τ)` };
-  } else {
-    assumption = { status: 'unknown', reason: `the tail does not collapse (${rate} ≥ −τ), but every probe has inactive neurons on the tail, so "all neurons eventually active on an open set" is not observed` };
+  const { weight, bias } = b.series;
+  if (weight.overflow ?? bias.overflow) {
+    const o = (weight.overflow ?? bias.overflow)!;
+    return { status: 'inconclusive', undecidable: 'overflow', headline: `Cannot decide: overflows float64 at layer ${o.layer}`, reason: `Cannot decide: ${o.detail} overflows float64 at layer ${o.layer}.`, theorem, assumptions, basis: 'observed', numbers, assumption, evidence, violations: [] };
   }
-
+  const tw = tendency(inp.weightTerms, weight.fit, weight.decision, first, inp.threshold);
+  const tb = tendency(inp.biasTerms, bias.fit, bias.decision, first, inp.threshold);
+  numbers.minWminusI = tw.min; numbers.minB = tb.min; numbers.pW = weight.fit.p; numbers.pB = bias.fit.p;
   const notZero = tw.t === 'not-zero' || tb.t === 'not-zero';
   const status: VerdictStatus = tw.t === 'zero' && tb.t === 'zero' ? 'holds' : notZero && assumption.status === 'satisfied' ? 'fails' : 'inconclusive';
   const violations = [
     ...(tw.t === 'not-zero' ? violationRanges('weight', inp.weightTerms, first, b.tail.from, b.tail.to, inp.threshold, inp.groups) : []),
     ...(tb.t === 'not-zero' ? violationRanges('bias', inp.biasTerms, first, b.tail.from, b.tail.to, inp.threshold, inp.groups) : []),
   ];
-  const part = (name: string, t: { t: Tendency; min: number }, fit: PowerLawFit) =>
-    t.t === 'zero' ? `${name} → 0 (${fitText(fit)})`
-      : t.t === 'not-zero' ? `${name} does not tend to 0: ≥ ${fmt(t.min)} ≥ τ on every tail layer and ${fitText(fit)}`
-        : `${name}: cannot tell (min on the tail ${fmt(t.min)}; ${fitText(fit)})`;
-  let reason = `${part('‖W_k − I‖', tw, wFit)}; ${part('‖b_k‖', tb, bFit)}.`;
+  const part = (name: string, t: { t: Tendency; min: number }, s: SeriesSummary) =>
+    t.t === 'zero' ? `${name} → 0 (${s.decision.status === 'holds' ? s.decision.reason.replace(/^summable: /, 'summable, ') : fitText(s.fit)})`
+      : t.t === 'not-zero' ? `${name} does not tend to 0: ≥ ${fmt(t.min)} ≥ τ on every tail layer and ${fitText(s.fit)}`
+        : `${name}: cannot tell (min on the tail ${fmt(t.min)}; ${fitText(s.fit)})`;
+  let reason = `${part('‖W_k − I‖', tw, weight)}; ${part('‖b_k‖', tb, bias)}.`;
+  let headline: string;
+  const stuck = tw.t === 'not-zero' ? `‖W_k − I‖ ≥ ${fmt(tw.min)}` : `‖b_k‖ ≥ ${fmt(tb.min)}`;
   if (status === 'fails') {
-    reason += ' The non-degeneracy assumption is established on the tail, so the theorem applies: convergence on an open set around those probes is not expected.';
+    reason += ` The non-degeneracy assumption is established (${assumption.reason}), so the theorem applies: convergence on an open set around those probes is not expected.`;
+    headline = `Fails: ${stuck} on the whole tail, with non-degeneracy established`;
   } else if (notZero) {
     reason += assumption.status === 'violated'
       ? ` This does not decide anything: the non-degeneracy assumption is violated (${assumption.reason}), so the theorem does not apply and the network can still converge (as W_k = I/2 does, to 0).`
       : ` This does not decide anything: the non-degeneracy assumption could not be established (${assumption.reason}), so the theorem may not apply.`;
+    headline = `Inconclusive: ${stuck}, but non-degeneracy is ${assumption.status === 'violated' ? 'violated' : 'not established'}`;
   } else if (status === 'holds') {
     reason += ' This is consistent with convergence but does not prove it (see the sufficient condition).';
+    headline = 'Holds: W_k → I and b_k → 0';
+  } else {
+    headline = 'Inconclusive: cannot tell whether W_k → I and b_k → 0';
   }
-  return { status, reason, theorem, assumptions, basis: status === 'inconclusive' ? 'observed' : 'extrapolated', numbers, assumption, violations };
+  return { status, headline, reason, theorem, assumptions, basis: status === 'inconclusive' ? 'observed' : 'extrapolated', numbers, assumption, evidence, violations };
 }
 
-function pointwiseVerdict(b: ConvergenceBase, inp: VerdictInputs): Verdict {
-  const theorem = 'Observation, not a theorem: N_k(x) converges iff it is a Cauchy sequence; Σ_k ‖N_k − N_{k−1}‖ < ∞ suffices. ' +
-    'Increments that do not tend to 0, or that are not summable and add up rather than cancel, mean divergence.';
+function pointwiseVerdict(b: ConvergenceBase, sufficient: Verdict): Verdict {
+  const theorem = 'Observation, not a theorem: N_k(x) converges iff it is a Cauchy sequence, i.e. iff its oscillation O_j = max over the j-th dyadic block of ‖N_k − N_{block start − 1}‖ tends to 0; Σ_j O_j < ∞ suffices, even when the increments cancel.';
   const assumptions =
     `Only the probes (${b.probes.length}) and the layers present (${b.sequence.first}–${b.sequence.last}) are seen. ` +
-    'Summability of the increments is extrapolated from a power-law fit of the max-over-probes increment on the tail (same rule as the series: interval above 1, no drift toward 1). ' +
-    `Divergence is reported at a probe whose increments do not decay (exponent interval below ${DECAY_EXPONENT}), or are not summable (interval at or below 1) while adding up: ` +
-    `the net displacement over the tail is at least ${COHERENT_FRACTION} of the path length Σ‖N_k − N_{k−1}‖. Growth of ‖N_k‖ over the layers present is not taken as divergence.`;
-  const fit = b.maxIncrement.fit;
-  const numbers: Record<string, number> = { pIncrement: fit.p, loIncrement: fit.lo, hiIncrement: fit.hi, tailFrom: b.tail.from, tailTo: b.tail.to };
-  if (b.kind === 'none') return { status: 'inconclusive', reason: 'No width-preserving layers: there is no depth sequence.', theorem, assumptions, basis: 'observed', numbers };
-
-  const diverging: string[] = [], cancelling: string[] = [];
-  b.probes.forEach((p, i) => {
-    const f = p.incrementFit;
-    const lastNorm = p.norms[p.norms.length - 1];
-    const { length, displacement } = p.tailPath;
-    if (f.kind === 'power' && f.hi < DECAY_EXPONENT && !f.drift?.reachesOne && inp.tailMinIncrement[i] >= 1e-12 * Math.max(1, lastNorm)) {
-      diverging.push(`${p.name}: the increments do not tend to 0 (≥ ${fmt(inp.tailMinIncrement[i])} on every tail layer; p = ${fmtExponent(f.p)}, interval [${fmtExponent(f.lo)}, ${fmtExponent(f.hi)}]), ‖N_${b.sequence.last}‖ = ${fmt(lastNorm)}`);
-    } else if (summability(f) === 'fails') {
-      const text = `${p.name}: the increments are not summable (${fitText(f)}); over the tail they ${displacement >= COHERENT_FRACTION * length ? 'add up' : 'largely cancel'} (net displacement ${fmt(displacement)} of path length ${fmt(length)})`;
-      (displacement >= COHERENT_FRACTION * length ? diverging : cancelling).push(text);
+    'The oscillations O_j are decided like the series (dyadic blocks, Bertrand scale at the boundary). ' +
+    `Divergence is reported at a probe whose O_j do not shrink, or are not summable while the block displacements add up (net displacement ≥ ${COHERENT_FRACTION} of their sum). ` +
+    'When the sufficient condition holds, its theorem covers every input, so this verdict then holds whatever the finite trajectories show.';
+  const numbers: Record<string, number> = { tailFrom: b.tail.from, tailTo: b.tail.to };
+  if (b.kind === 'none') return { status: 'inconclusive', headline: 'Inconclusive: no width-preserving layers to analyse', reason: 'No width-preserving layers: there is no depth sequence.', theorem, assumptions, basis: 'observed', numbers };
+  const diverging: string[] = [], converging: string[] = [], open: string[] = [], overflowed: string[] = [];
+  let firstOverflow = Infinity;
+  let worstP = Infinity, worstQ = NaN;
+  for (const p of b.probes) {
+    const o = p.oscillation;
+    if (o.kind === 'overflow') {
+      overflowed.push(`${p.name}: ${o.reason.replace(/^cannot decide: /, '')}`);
+      const m = /layer (\d+)/.exec(o.reason);
+      if (m) firstOverflow = Math.min(firstOverflow, Number(m[1]));
+      continue;
     }
-  });
-  let status: VerdictStatus, reason: string;
-  const radii = b.probes.map((p) => p.limitEstimate.radius).filter((r): r is number => r !== null);
-  if (diverging.length > 0) {
-    status = 'fails';
-    reason = `N_k(x) does not converge at ${diverging.length} of ${b.probes.length} probes if the tail continues as observed: ${diverging.join('; ')}.`;
-  } else if (summability(fit) === 'holds') {
-    status = 'holds';
-    reason = `At all ${b.probes.length} probes the increments ‖N_k − N_{k−1}‖ decay summably: max over probes ${fitText(fit)}; N_k(x) converges if this continues.` +
-      (radii.length === b.probes.length ? ` Extrapolated ‖N_∞(x) − N_${b.sequence.last}(x)‖ ≤ ${fmt(Math.max(...radii))} at every probe (from the tail bound with fitted series tails).` : '');
-  } else {
-    status = 'inconclusive';
-    reason = `The increments at the probes neither visibly diverge nor decay summably: max over probes ${fitText(fit)}.` +
-      (cancelling.length > 0 ? ` Not summable but not adding up either: ${cancelling.join('; ')}.` : '');
+    if (Number.isFinite(o.p) && o.p < worstP) { worstP = o.p; worstQ = o.q; }
+    const { length, displacement } = p.windowPath;
+    const coherent = displacement >= COHERENT_FRACTION * length;
+    if (o.status === 'holds') converging.push(`${p.name}: ${o.reason}`);
+    else if (o.status === 'fails' && (o.kind === 'bounded-below' || coherent)) {
+      diverging.push(`${p.name}: ${o.reason.replace(/^not summable: /, 'the oscillations are not summable — ')}${o.kind === 'bounded-below' ? ', so N_k(x) is not Cauchy' : `, and they add up (net displacement ${fmt(displacement)} of ${fmt(length)})`}`);
+    } else open.push(`${p.name}: ${o.reason}${o.status === 'fails' ? ` but the block displacements largely cancel (net ${fmt(displacement)} of ${fmt(length)})` : ''}`);
   }
   numbers.divergingProbes = diverging.length;
-  return { status, reason, theorem, assumptions, basis: status === 'inconclusive' ? 'observed' : 'extrapolated', numbers };
+  numbers.pOscillation = worstP;
+  numbers.qOscillation = worstQ;
+  const P = b.probes.length;
+  let status: VerdictStatus, reason: string, headline: string, basis: Verdict['basis'] = 'extrapolated';
+  let undecidable: 'overflow' | undefined;
+  const radii = b.probes.map((p) => p.limitEstimate.estimate).filter((r): r is number => r !== null);
+  const estimateText = radii.length === P && P > 0 ? ` Extrapolated ‖N_∞(x) − N_${b.sequence.last}(x)‖ ≈ ${fmt(Math.max(...radii))} at most (the fitted oscillations beyond the file).` : '';
+  if (sufficient.status === 'holds') {
+    status = 'holds';
+    headline = 'Holds: implied by the sufficient condition at every input';
+    const own = diverging.length > 0
+      ? ` The trajectories have not settled within the file — ${diverging.join('; ')} — which the theorem allows: ‖N_k‖ may grow up to e^{Σw}(‖x‖ + Σβ) before it settles.`
+      : converging.length === P ? ` The probes agree: ${converging.join('; ')}.` : open.length > 0 ? ` At the probes alone: ${open.join('; ')}.` : '';
+    reason = `The sufficient condition holds, so N_k(x) converges at every x if its series tails continue as extrapolated.${own}${overflowed.length > 0 ? ` Not followed to the end: ${overflowed.join('; ')}.` : ''}${estimateText}`;
+  } else if (diverging.length > 0) {
+    status = 'fails';
+    headline = `Fails: N_k(x) does not settle at ${diverging.length} of ${P} probes (${b.probes.find((p) => diverging[0].startsWith(p.name + ':'))?.oscillation.kind === 'bounded-below' ? 'oscillations do not shrink' : 'not summable, adding up'})`;
+    reason = `N_k(x) does not converge at ${diverging.length} of ${P} probes if the tail continues as observed: ${diverging.join('; ')}.`;
+  } else if (overflowed.length > 0) {
+    status = 'inconclusive'; basis = 'observed'; undecidable = 'overflow';
+    headline = `Cannot decide: overflows float64 at layer ${firstOverflow}`;
+    reason = `Cannot decide: ${overflowed.join('; ')}; nothing is drawn from the values after that.${converging.length + open.length > 0 ? ` Other probes: ${[...converging, ...open].join('; ')}.` : ''}`;
+  } else if (converging.length === P && P > 0) {
+    status = 'holds';
+    headline = `Holds: N_k(x) settles at all ${P} probes (oscillations summable, ${Number.isFinite(worstP) ? `p = ${fmtExponent(worstP)}` : 'exactly 0 at the end'})`;
+    reason = `At all ${P} probes N_k(x) is Cauchy if the tail continues as observed: ${converging.join('; ')}.${estimateText}`;
+  } else {
+    status = 'inconclusive'; basis = 'observed';
+    headline = `Inconclusive: the probes neither settle nor visibly diverge${open.length > 0 && /Bertrand q ≈ 1/.test(open[0]) ? ' (Bertrand q ≈ 1)' : ''}`;
+    reason = `The trajectories at the probes neither visibly diverge nor settle: ${open.join('; ')}.${converging.length > 0 ? ` Settling: ${converging.join('; ')}.` : ''}`;
+  }
+  return { status, headline, reason, theorem, assumptions, basis, numbers, ...(undecidable ? { undecidable } : {}) };
 }

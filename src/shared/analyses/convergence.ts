@@ -58,20 +58,24 @@ export interface ConvergenceParams {
   readonly maxPoints?: number;
 }
 
-/** Least-squares fit log v_k ≈ log C − p log k over the layers from..to (1-based layer numbers). */
+/**
+ * Least-squares fit log v_k ≈ log C − p log k over the layers from..to (1-based layer numbers). A
+ * display (the dashed line in the plots) and the necessary condition's "tends to 0" rule; summability
+ * is decided by SummabilityDecision on dyadic block sums.
+ */
 export interface PowerLawFit {
   /**
    * 'power': a fit was made; 'zero': every term in the range is exactly 0 and there are at least
-   * minPoints of them (summable, p = Infinity); 'insufficient': fewer than minPoints positive terms,
-   * or an all-zero range shorter than minPoints (p, lo, hi are NaN).
+   * minPoints of them (p = Infinity); 'insufficient': fewer than minPoints positive terms, an
+   * all-zero range shorter than minPoints, or a non-finite term (p, lo, hi are NaN).
    */
   readonly kind: 'power' | 'zero' | 'insufficient';
   readonly from: number;
   readonly to: number;
-  /** positive terms used in the fit; exactly-zero terms are skipped (they only help summability) */
+  /** positive terms used in the fit; exactly-zero terms are skipped */
   readonly points: number;
   readonly zeros: number;
-  /** the fewest points (zeros included for an all-zero tail) a fit needs before it may decide anything */
+  /** the fewest points (zeros included for an all-zero tail) a fit needs */
   readonly minPoints: number;
   /** decay exponent: v_k ≈ C·k^(−p) */
   readonly p: number;
@@ -84,26 +88,58 @@ export interface PowerLawFit {
   readonly standardError: number;
   readonly residualSd: number;
   readonly method: string;
+}
+
+/** The model of the block values ln(B/H) ≈ c − (p − 1)u − q ln u (+ d/k) that decided (summability.ts). */
+export type SummabilityModel = 'power' | 'power×log' | 'power×log+shift';
+
+/**
+ * Is Σ v_k < ∞? Decided on the dyadic block sums B over (n/2, n], (n/4, n/2], … (zeros included) on
+ * the scale v_k = k^(−p)(ln k)^(−q): summable iff p > 1, or p = 1 and q > 1 (MATH.md §A). Bands:
+ * |p − 1| ≤ bands.boundary is the boundary, where q decides; |q − 1| ≤ bands.bertrand stays undecided.
+ */
+export interface SummabilityDecision {
+  readonly status: VerdictStatus;
   /**
-   * The same fit on each half of the fitted points (null when a half has fewer than 3): a tail whose
-   * local exponent moves toward 1 is not described by one power law (e.g. 1/(k log k): p drifts down
-   * to 1 and Σ diverges), whatever the t-interval says.
+   * what decided: 'zero-tail' (every term 0 at the end), 'geometric' (p clear of 1), 'bertrand'
+   * (p ≈ 1 and q decided, or q ≈ 1 left undecided), 'bounded-below' (the blocks do not shrink),
+   * 'boundary' (p within the band without a log factor), 'wide' (intervals straddle), 'too-few',
+   * 'overflow' (a term is not a finite float64)
    */
-  readonly drift: {
-    readonly pFirst: number;
-    readonly pSecond: number;
-    /** pSecond − pFirst */
-    readonly change: number;
-    readonly standardError: number;
-    /** |change| beyond its t-interval (and beyond rounding, 1e-9) */
-    readonly significant: boolean;
-    /** significant and moving toward 1 */
-    readonly towardOne: boolean;
-    /** the layer number where the local exponent, continued linearly in log k, reaches 1 (Infinity if it moves away) */
-    readonly crossing: number;
-    /** towardOne and crossing ≤ (last layer of the fit)³: summability is then not decided */
-    readonly reachesOne: boolean;
-  } | null;
+  readonly kind: 'zero-tail' | 'too-few' | 'geometric' | 'bertrand' | 'bounded-below' | 'boundary' | 'wide' | 'overflow';
+  /** one sentence, starting with "summable", "not summable" or "undecided" (or "cannot decide") */
+  readonly reason: string;
+  /** every block (increasing layer numbers): its first and last layer and B = Σ v_k */
+  readonly blocks: { readonly from: Float64Array; readonly to: Float64Array; readonly sums: Float64Array };
+  /** the blocks the decision looked at (the last ones, from layer 3 on) */
+  readonly window: { readonly from: number; readonly to: number; readonly blocks: number };
+  readonly model: SummabilityModel | null;
+  /** power exponent p (terms ≈ k^(−p)) with its interval; NaN when no model was fitted */
+  readonly p: number;
+  readonly pLo: number;
+  readonly pHi: number;
+  /** Bertrand exponent q (the factor (ln k)^(−q)); 0 with a zero-width interval for the 'power' model */
+  readonly q: number;
+  readonly qLo: number;
+  readonly qHi: number;
+  /** Σ_{k > n} v_k extrapolated from the model at the conservative ends of its intervals (holds only; 0 for a zero tail) */
+  readonly tailEstimate: number | null;
+  readonly bands: { readonly boundary: number; readonly bertrand: number };
+}
+
+/**
+ * The first number that is not a finite float64, located. Everything downstream of it is withheld
+ * ("overflows float64 at layer k"), never computed from it.
+ */
+export interface OverflowFinding {
+  /** 1-based layer number */
+  readonly layer: number;
+  /** what overflowed: 'terms' (‖W_k − I‖, ‖b_k‖, S1/S2 terms), 'trajectory' (N_k(x)), 'offset' (q_k of the affine map) */
+  readonly quantity: 'terms' | 'trajectory' | 'offset';
+  /** e.g. "‖W_k − I‖₂ = ∞" or "N_k(x) at probe a, coordinate 2 = ∞" */
+  readonly detail: string;
+  /** the probe, for trajectory and offset */
+  readonly probe?: string;
 }
 
 /** One series Σ_k v_k over the analysed sequence (Σ‖W_k − I‖, Σ‖b_k‖, S1, S2). */
@@ -116,14 +152,16 @@ export interface SeriesSummary {
   readonly partialSums: Float64Array;
   /** the sum over the layers present (rigorous) */
   readonly sum: number;
+  /** the power-law fit of the tail (second half of the run): display only */
   readonly fit: PowerLawFit;
-  /** the tail says summable (holds), not summable (fails), or cannot tell (inconclusive) */
+  /** summable? = decision.status */
   readonly summable: VerdictStatus;
-  /**
-   * Σ_{k > last} v_k estimated from the fit when summable (basis 'extrapolated'; 0 for a 'zero'
-   * fit), else null. Uses the interval's lower end of p, anchored at max(fit(last), v_last).
-   */
+  /** the decision on the dyadic block sums, with its reason and numbers */
+  readonly decision: SummabilityDecision;
+  /** = decision.tailEstimate: Σ_{k > last} v_k extrapolated (null unless summable; 0 for an all-zero tail) */
   readonly extrapolatedTail: number | null;
+  /** the first term that is not a finite float64 (the decision is then withheld), or null */
+  readonly overflow: OverflowFinding | null;
 }
 
 /** A run of consecutive layers (0-based layer indices, inclusive) and the groups it touches. */
@@ -150,13 +188,54 @@ export interface Verdict {
   readonly basis: Basis;
   /** the deciding numbers by name (for cards and CodeLens text) */
   readonly numbers: Record<string, number>;
+  /** the verdict in one line a person reads at a glance, with its deciding number ("Holds: … p = 2.00") */
+  readonly headline: string;
+  /** set when the verdict could not be decided because a number overflowed float64 (see result.overflow) */
+  readonly undecidable?: 'overflow';
 }
 
 export interface NecessaryVerdict extends Verdict {
   /** the non-degeneracy assumption: without it the necessary condition is not necessary */
   readonly assumption: { readonly status: 'satisfied' | 'violated' | 'unknown'; readonly reason: string };
+  /** what the assumption was checked on */
+  readonly evidence: NonDegeneracyEvidence;
   /** tail layers where ‖W_k − I‖ (or ‖b_k‖) stays ≥ threshold (for warnings in the editor) */
   readonly violations: LayerRangeReport[];
+}
+
+/**
+ * The non-degeneracy assumption of the necessary condition, checked for what it says (MATH.md §A): on
+ * an open set U every neuron is eventually active, and the network's linear part P_n on U (width ×
+ * input dim) tends to a matrix of rank m = width. Checked at the probes — all neurons active on the
+ * tail and a positive stability radius give U — by the smallest singular value σ_m(P_n) at the dyadic
+ * block ends of the tail, and on the run's weights by σ_min(Π W_k); both in log form. σ shrinking
+ * without bound (its per-block shrinkage not summable) violates the assumption.
+ */
+export interface NonDegeneracyEvidence {
+  readonly inputDim: number;
+  readonly width: number;
+  /** σ_min of W_k···W_first (the run's weights alone) at depths; null when not computed (see skipped) */
+  readonly runProduct: {
+    readonly method: string;
+    readonly depths: Float64Array;
+    /** ln σ_min at each depth (−Infinity: singular) */
+    readonly logSigmaMin: Float64Array;
+    /** summability of the per-block shrinkage max(0, ln σ(start) − ln σ(end)): holds ⇔ σ_min stays away from 0 */
+    readonly shrinkage: SummabilityDecision;
+  } | null;
+  /** why runProduct is null (cost, residual blocks…), or null */
+  readonly runProductSkipped: string | null;
+  readonly probes: ReadonlyArray<{
+    readonly name: string;
+    /** every ReLU neuron active at every tail layer */
+    readonly allActiveOnTail: boolean;
+    /** ln of the distance from the probe to the nearest face of its activation domain (+Infinity: no face; NaN: not computed) */
+    readonly logStabilityRadius: number;
+    /** σ_m(P_k) (ln) at the block ends of the tail; empty when the partial products were not tracked */
+    readonly depths: Float64Array;
+    readonly logSigma: Float64Array;
+    readonly shrinkage: SummabilityDecision | null;
+  }>;
 }
 
 export interface PartialProductTrace {
@@ -166,11 +245,15 @@ export interface PartialProductTrace {
   readonly matrixNorm: 'Frobenius';
   /** at recordedDepths: max of ‖P_j − P_{j−1}‖_F over the window (previous recorded depth, k]; NaN at 0 */
   readonly diffNorms: Float64Array;
-  /** ‖P_k‖_F at recordedDepths */
+  /** ‖P_k‖_F at recordedDepths (may be ±Infinity/0 beyond float64: see logNorms) */
   readonly norms: Float64Array;
-  /** P_n and q_n at the last depth (N_n(x) = P_n x + q_n on x's activation domain) */
+  /** ln ‖P_k‖_F at recordedDepths: right where ‖P_k‖_F itself over- or underflows (P is carried as e^L·P̂) */
+  readonly logNorms: Float64Array;
+  /** P_n = e^logScale·final and q_n at the last depth (N_n(x) = P_n x + q_n on x's activation domain) */
   readonly final: { readonly rows: number; readonly cols: number; readonly data: Float64Array };
   readonly finalOffset: Float64Array;
+  /** P_n = e^logScale · final.data (0 unless P_n left [1e-100, 1e100] on the way) */
+  readonly logScale: number;
   /**
    * ‖P_n x + q_n − N_n(x)‖_∞ with N_n(x) from the plain forward pass (network/forward.ts, on the
    * layers as the network generates them — independent of the analysis' own stepping; MATH.md §A)
@@ -205,8 +288,30 @@ export interface ProbeResult {
   /** number of tail layers at which some ReLU neuron is inactive at this probe */
   readonly tailLayersWithInactiveNeurons: number;
   readonly partialProducts: PartialProductTrace | null;
-  /** N_∞(x) ≈ N_n(x) with an extrapolated radius (null when the series are not judged summable) */
-  readonly limitEstimate: { readonly value: Float64Array; readonly radius: number | null; readonly basis: 'extrapolated' };
+  /**
+   * O_j = max_{k in block j} ‖N_k − N_{start_j − 1}‖ over the dyadic blocks of the run, and its
+   * summability: Σ O_j < ∞ ⇒ N_k(x) is Cauchy (converges, even when the increments cancel); O_j
+   * bounded below ⇒ it is not.
+   */
+  readonly oscillation: SummabilityDecision;
+  /** over the decision window's blocks: Σ ‖N_end − N_{start−1}‖ and the net displacement (equal when they add up) */
+  readonly windowPath: { readonly length: number; readonly displacement: number };
+  /**
+   * N_∞(x) ≈ N_n(x). `bound`: the theorem's bound (MATH.md §A) with the series tails extrapolated
+   * (null unless the sufficient condition holds); `estimate`: Σ of the fitted block oscillations
+   * beyond n (extrapolated; null unless they are summable); `observedMovement` = ‖N_n − N_⌊n/2⌋‖;
+   * `boundInformative` false when the bound is ≥ 100× the larger of the estimate and the observed
+   * movement. `radius` = bound (kept for older readers).
+   */
+  readonly limitEstimate: {
+    readonly value: Float64Array;
+    readonly radius: number | null;
+    readonly bound: number | null;
+    readonly estimate: number | null;
+    readonly observedMovement: number;
+    readonly boundInformative: boolean | null;
+    readonly basis: 'extrapolated';
+  };
   readonly tailBound: TailBound;
 }
 
@@ -295,12 +400,16 @@ export interface ConvergenceResult {
   /** depths k (0 … depth) at which probe values are stored: all when depth+1 ≤ recordedDepthCount, else log-spaced */
   readonly recordedDepths: Float64Array;
   readonly probes: ProbeResult[];
-  /** max over probes of ‖N_k − N_{k−1}‖ per step of the sequence (index as series terms) and its fit */
+  /** max over probes of ‖N_k − N_{k−1}‖ per step of the sequence (index as series terms) and its fit (display) */
   readonly maxIncrement: { readonly values: Float64Array; readonly fit: PowerLawFit };
-  /** Σ log|det W_k| over the tail (dense square layers; NaN when the tail has none) */
-  readonly tailLogAbsDet: number;
-  /** dense layers in the tail (the count behind tailLogAbsDet) */
-  readonly tailDenseLayers: number;
+  /** the first non-finite number of each kind (terms, a trajectory, an offset); empty when none */
+  readonly overflow: OverflowFinding[];
+  /**
+   * Conflicts between the verdicts that the mathematics rules out (sufficient holds with necessary or
+   * pointwise failing, an increment above the theorem's bound): each one is a bug in Depth Lens and
+   * is also in `notes`. Empty in a correct run.
+   */
+  readonly consistency: string[];
   readonly verdicts: {
     readonly sufficient: Verdict;
     readonly necessary: NecessaryVerdict;
