@@ -11,6 +11,7 @@
  * pre-activation is a·x + s_k·(M x) + t_k·v, and G moves the same way — one product with the fixed
  * M per step and nothing allocated.
  */
+import { WasmKernels } from '../kernels/wasm';
 import { matMul, matVec, type DenseMatrix } from '../linalg/dense';
 import type { Activation, DenseLayer, FamilyInfo, ResidualBlock } from '../network/model';
 
@@ -177,6 +178,17 @@ function matVecRows4(M: Float64Array, x: Float64Array, m: number, out: Float64Ar
   }
 }
 
+/** below this width the copies in and out of WebAssembly memory cost more than the SIMD product saves */
+const SIMD_MIN_WIDTH = 16;
+
+function simdMatrix(matrix: Float64Array, m: number): { kernels: WasmKernels; M: Float64Array; x: Float64Array; y: Float64Array } | undefined {
+  const kernels = WasmKernels.acquire();
+  const views = kernels?.arrays([m * m, m, m]);
+  if (!kernels || !views) return undefined;
+  views[0].set(matrix);
+  return { kernels, M: views[0], x: views[1], y: views[2] };
+}
+
 /** The fixed parts of an affine family W_k = a·I + s_k·M, b_k = t_k·v, for stepping without W_k. */
 export class AffineStep {
   readonly m: number;
@@ -189,6 +201,12 @@ export class AffineStep {
   /** M = 0 or v = 0: skip the product / the bias (W = c·I families, bias-free families) */
   private readonly zeroMatrix: boolean;
   private readonly zeroVector: boolean;
+  /**
+   * M x by the SIMD kernel (kernels.wat `dots`) with M copied into its memory once: a family steps
+   * 10⁵ times per probe, so the copy is paid once and the product runs ~3× the scalar loop at width
+   * 64. The instance is this step's own (never handed back; dropped with the step).
+   */
+  private readonly simd: { kernels: WasmKernels; M: Float64Array; x: Float64Array; y: Float64Array } | undefined;
 
   constructor(family: Extract<FamilyInfo, { kind: 'affine' }>) {
     this.m = family.matrix.rows;
@@ -199,13 +217,23 @@ export class AffineStep {
     this.relu = family.activation === 'relu';
     this.zeroMatrix = this.matrix.every((v) => v === 0);
     this.zeroVector = this.vector.every((v) => v === 0);
+    this.simd = this.m >= SIMD_MIN_WIDTH && !this.zeroMatrix ? simdMatrix(this.matrix, this.m) : undefined;
+  }
+
+  /** out = M x */
+  private matVec(x: Float64Array, out: Float64Array): void {
+    const k = this.simd;
+    if (!k) return matVecRows4(this.matrix, x, this.m, out);
+    k.x.set(x);
+    k.kernels.dots(k.M, this.m, this.m, k.x, k.y);
+    out.set(k.y);
   }
 
   /** pre = a·x + s·(M x) + t·v, out = σ(pre); returns the number of inactive ReLU units (pre ≤ 0). */
   forward(s: number, t: number, x: Float64Array, pre: Float64Array, out: Float64Array): number {
     const m = this.m, a = this.identity, v = this.vector;
     const useM = !this.zeroMatrix && s !== 0, useV = !this.zeroVector && t !== 0;
-    if (useM) matVecRows4(this.matrix, x, m, pre); // pre holds M x until overwritten row by row below
+    if (useM) this.matVec(x, pre); // pre holds M x until overwritten row by row below
     let inactive = 0;
     for (let i = 0; i < m; i++) {
       let y = a * x[i];
