@@ -111,8 +111,8 @@ export class AffineFamilyTerms {
   private readonly offAbsCol: Float64Array;
   private readonly offAbsRow: Float64Array;
   private readonly offFro2: number;
-  private readonly eigRe: Float64Array;
-  private readonly eigIm: Float64Array;
+  /** M's eigenvalues, made on first use: a = 1 families whose terms vanish never need them (~70 ms at width 64) */
+  private eig: { re: Float64Array; im: Float64Array } | undefined;
   private readonly normal: boolean;
   /** '2'-norm shortcut available (a = 1, or M normal) */
   private readonly spectralShortcut: boolean;
@@ -139,14 +139,16 @@ export class AffineFamilyTerms {
       }
     }
     this.offFro2 = offFro2;
-    const { re, im } = eigenvalues(M);
-    this.eigRe = re; this.eigIm = im;
     const normal = (this.normal = isNormal(M));
     this.spectralShortcut = this.c === 0 || normal;
     if (this.c === 0) this.method = `closed form: ‖W_k − I‖ = |s_W(k)|·‖M‖ (a = 1), ‖b_k‖ = |s_b(k)|·‖v‖`;
     else if (norm !== '2') this.method = `closed form in O(m) per layer from the diagonal and off-diagonal sums of M`;
     else if (normal) this.method = `closed form: M is normal, ‖(a−1)I + s·M‖₂ = max_i |a − 1 + s·λ_i(M)|`;
     else this.method = `SVD per layer (M is not normal and a ≠ 1: no closed form for the 2-norm)`;
+  }
+
+  private eigenvalues(): { re: Float64Array; im: Float64Array } {
+    return (this.eig ??= eigenvalues(this.family.matrix));
   }
 
   /** Whether the per-layer terms are O(m) (true) or need a materialised W_k (false). */
@@ -166,7 +168,7 @@ export class AffineFamilyTerms {
 
   /** acc[i] += ln|a + s·λ_i| for the weight scale s (the product's singular values for normal M). */
   accumulateLogModuli(s: number, acc: Float64Array): void {
-    const a = this.family.identity, re = this.eigRe, im = this.eigIm;
+    const a = this.family.identity, { re, im } = this.eigenvalues();
     for (let i = 0; i < this.m; i++) {
       const x = a + s * re[i], y = s * im[i];
       acc[i] += 0.5 * Math.log(x * x + y * y);
@@ -196,12 +198,13 @@ export class AffineFamilyTerms {
       }
       case '2': {
         if (this.spectralShortcut) {
+          const { re, im } = this.eigenvalues();
           let best = 0;
-          for (let i = 0; i < m; i++) { const x = c + s * this.eigRe[i], y = s * this.eigIm[i]; best = Math.max(best, x * x + y * y); }
+          for (let i = 0; i < m; i++) { const x = c + s * re[i], y = s * im[i]; best = Math.max(best, x * x + y * y); }
           if (Number.isFinite(best)) return Math.sqrt(best);
           // squares overflowed: the same maximum without them
           best = 0;
-          for (let i = 0; i < m; i++) best = Math.max(best, Math.hypot(c + s * this.eigRe[i], s * this.eigIm[i]));
+          for (let i = 0; i < m; i++) best = Math.max(best, Math.hypot(c + s * re[i], s * im[i]));
           return best;
         }
         const w = work.subarray(0, m * m);
