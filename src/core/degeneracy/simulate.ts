@@ -65,32 +65,6 @@ function checkTrials(trials: number, fn: string): void {
   if (!Number.isInteger(trials) || trials < 1) throw new RangeError(`${fn}: trials must be a positive integer, got ${trials}`);
 }
 
-const TWO_POW_M31 = 1 / 2147483648;
-
-/**
- * Fill out[0..count) with iid N(0,1) from `rng`, in pairs by the polar (Marsaglia) form of Box–Muller:
- * both values of each pair are used, and no trigonometric function is evaluated.
- */
-export function fillGaussianPairs(rng: Rng, out: Float64Array, count = out.length): void {
-  rng.fillPolarPairs(out, count);
-}
-
-/** The plain form of fillGaussianPairs (the reference Rng.fillPolarPairs is tested against: same bits). */
-export function fillGaussianPairsReference(rng: Rng, out: Float64Array, count = out.length): void {
-  let i = 0;
-  while (i < count) {
-    // 32 random bits per coordinate are plenty here (q's resolution 2^-62 bounds |g| by ~9.3) and
-    // halve the generator calls compared with 53-bit uniforms
-    const x = rng.nextUint32() * TWO_POW_M31 - 1;
-    const y = rng.nextUint32() * TWO_POW_M31 - 1;
-    const q = x * x + y * y;
-    if (q >= 1 || q === 0) continue;
-    const f = Math.sqrt((-2 * Math.log(q)) / q);
-    out[i++] = x * f;
-    if (i < count) out[i++] = y * f;
-  }
-}
-
 /**
  * sin²θ at or below this (θ ≲ 9e-16) is θ = 0 to float64 precision when a and b are computed
  * separately: exactly parallel vectors (e.g. the same single positive coordinate) leave a rounding
@@ -194,7 +168,7 @@ function chainPath(rng: Rng, widths: readonly number[], theta0: number, out: Flo
       continue;
     }
     const n = widths[l];
-    fillGaussianPairs(rng, g, 2 * n);
+    rng.fillNormal(g, 2 * n);
     // 1 − cos θ without cancellation (for cos θ ≤ 0 the direct form has none)
     const oneMinusC = c > 0 ? (s * s) / (1 + c) : 1 - c;
     let aa = 0, bb = 0, ae = 0;
@@ -247,7 +221,7 @@ function networkPath(rng: Rng, widths: readonly number[], theta0: number, out: F
     if (dead) { out[idx] = NaN; continue; }
     let aa = 0, bb = 0, ab = 0;
     for (let i = 0; i < m; i++) {
-      fillGaussianPairs(rng, row, k);
+      rng.fillNormal(row, k);
       let sa = 0, sb = 0;
       for (let j = 0; j < k; j++) {
         const w = row[j];

@@ -1,0 +1,84 @@
+/**
+ * Rng.fillNormal, the ziggurat (Marsaglia & Tsang 2000; Doornik's ZIGNOR, 2005) the Monte Carlo draws
+ * its Gaussians from: the table's geometry, then the distribution of a seeded sample against the
+ * normal law (moments, tail frequencies, Kolmogorov–Smirnov), then reproducibility by seed.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Rng, ZIG_R, ZIG_X } from '../../src/core/rng';
+
+const f = (x: number) => Math.exp(-0.5 * x * x);
+
+test('the ziggurat table: X[1] = R, X[128] = 0, decreasing, every block of the same area V = 9.91256303526217e-3 (Doornik 2005)', () => {
+  assert.equal(ZIG_X[1], ZIG_R);
+  assert.equal(ZIG_X[128], 0);
+  for (let j = 1; j < 128; j++) assert.ok(ZIG_X[j + 1] < ZIG_X[j], `X[${j + 1}] < X[${j}]`);
+  const V = 9.91256303526217e-3;
+  // block j ≥ 1 is the rectangle [0, X[j]] × [f(X[j]), f(X[j+1])]
+  for (let j = 1; j < 128; j++) {
+    const area = ZIG_X[j] * (f(ZIG_X[j + 1]) - f(ZIG_X[j]));
+    assert.ok(Math.abs(area - V) < 1e-10, `block ${j}: area ${area}`);
+  }
+  // the base block: the rectangle [0, R] × [0, f(R)] plus the tail ∫_R^∞ f = √(π/2)·erfc(R/√2) is V too
+  const tail = 7.22044943208245e-4; // Python: math.sqrt(math.pi/2) * math.erfc(3.442619855899 / math.sqrt(2))
+  assert.ok(Math.abs(ZIG_R * f(ZIG_R) + tail - V) < 1e-12);
+  assert.ok(Math.abs(ZIG_X[0] * f(ZIG_R) - V) < 1e-15, 'X[0] = V/f(R)');
+});
+
+/** Φ(x) by the Abramowitz–Stegun 7.1.26 erf (|error| ≤ 1.5e-7, far below the KS bound used) */
+function normalCdf(x: number): number {
+  const z = Math.abs(x) / Math.SQRT2;
+  const t = 1 / (1 + 0.3275911 * z);
+  const erf = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-z * z);
+  return x >= 0 ? 0.5 * (1 + erf) : 0.5 * (1 - erf);
+}
+
+test('2·10⁶ seeded draws follow N(0, 1): mean, variance, kurtosis, the frequencies beyond 1, 2 and R, and the KS distance', () => {
+  const n = 2_000_000;
+  const z = new Float64Array(n);
+  const rng = new Rng(20261205);
+  // in chunks of the Monte Carlo's sizes (2n = 512 for the chain), odd counts included
+  for (let at = 0; at < n;) {
+    const c = Math.min(at % 3 === 0 ? 512 : 257, n - at);
+    rng.fillNormal(z.subarray(at, at + c), c);
+    at += c;
+  }
+  let s1 = 0, s2 = 0, s4 = 0, beyond1 = 0, beyond2 = 0, beyondR = 0;
+  for (const v of z) {
+    assert.ok(Number.isFinite(v));
+    s1 += v; s2 += v * v; s4 += v ** 4;
+    const a = Math.abs(v);
+    if (a > 1) beyond1++;
+    if (a > 2) beyond2++;
+    if (a > ZIG_R) beyondR++;
+  }
+  const mean = s1 / n, variance = s2 / n - mean * mean, kurtosis = s4 / n;
+  // standard errors: mean 1/√n, E z² 2/√n·(1/√2)… (Var z² = 2), E z⁴ (Var z⁴ = 96)
+  assert.ok(Math.abs(mean) < 4 / Math.sqrt(n), `mean ${mean}`);
+  assert.ok(Math.abs(variance - 1) < 4 * Math.sqrt(2 / n), `variance ${variance}`);
+  assert.ok(Math.abs(kurtosis - 3) < 4 * Math.sqrt(96 / n), `E z⁴ ${kurtosis}`);
+  // two-sided tail probabilities 2(1 − Φ(t)): 0.31731, 0.045500, and beyond R (the tail sampler) erfc(R/√2) = 5.7611e-4
+  for (const [count, p, what] of [[beyond1, 0.3173105078629141, '1'], [beyond2, 0.04550026389635842, '2'], [beyondR, 5.761085123916405e-4, 'R']] as const) {
+    const se = Math.sqrt(p * (1 - p) / n);
+    assert.ok(Math.abs(count / n - p) < 4.5 * se, `P(|z| > ${what}) = ${count / n}, expected ${p} ± ${se}`);
+  }
+  // Kolmogorov–Smirnov on a 200 000-draw subsample: D < 1.95/√m (the 0.1 % critical value)
+  const m = 200_000;
+  const sorted = Float64Array.from(z.subarray(0, m)).sort();
+  let D = 0;
+  for (let i = 0; i < m; i++) {
+    const F = normalCdf(sorted[i]);
+    D = Math.max(D, (i + 1) / m - F, F - i / m);
+  }
+  assert.ok(D < 1.95 / Math.sqrt(m), `KS distance ${D}`);
+});
+
+test('fillNormal is reproducible by seed and fills exactly count entries; another seed gives another sample', () => {
+  const a = new Float64Array(1000), b = new Float64Array(1000), c = new Float64Array(1000).fill(7);
+  new Rng(3).fillNormal(a, 1000);
+  new Rng(3).fillNormal(b, 1000);
+  assert.deepEqual(a, b);
+  new Rng(4).fillNormal(c, 999);
+  assert.equal(c[999], 7, 'the entry past count is untouched');
+  assert.notDeepEqual(Array.from(c.subarray(0, 10)), Array.from(a.subarray(0, 10)));
+});
