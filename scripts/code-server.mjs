@@ -10,6 +10,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { scaled } from './slowness.mjs';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const CHROMIUM_PATH = '/usr/bin/chromium';
@@ -118,7 +119,7 @@ export function workbenchUrl(server, { folder, extensionDevelopmentPath, extensi
  *                                             extensionTestsPath and for the codeAutomation* hooks
  * @param {Record<string, unknown>} [options.settings] extra user settings
  * @param {boolean} [options.echo]             print code-server's output as it comes (default: only on failure)
- * @param {number} [options.startTimeoutMs]    default 60 s
+ * @param {number} [options.startTimeoutMs]    default 60 s × the slowness factor (scripts/slowness.mjs)
  * @param {Record<string, string>} [options.env] extra environment (reaches the extension host)
  * @param {boolean} [options.keepFiles]        keep the per-run folder (logs) after stop()
  */
@@ -174,6 +175,9 @@ export async function startCodeServer(options = {}) {
 
   // detached: own process group, so stop() can take down code-server and every child it spawned
   const proc = spawn(install.node, argv, { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  // its process group, for a runner that must end it after killing the process that started it
+  // (test/ui/run.mjs at its hard timeout)
+  fs.writeFileSync(path.join(baseDir, 'code-server.pid'), String(proc.pid));
   let output = '';
   const onData = (chunk) => {
     const text = chunk.toString();
@@ -198,7 +202,7 @@ export async function startCodeServer(options = {}) {
     if (!options.keepFiles) fs.rmSync(baseDir, { recursive: true, force: true, maxRetries: 3 });
   };
 
-  const timeoutMs = options.startTimeoutMs ?? 60_000;
+  const timeoutMs = options.startTimeoutMs ?? scaled(60_000);
   try {
     await new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`code-server did not report "HTTP server listening" within ${timeoutMs / 1000} s`)), timeoutMs);

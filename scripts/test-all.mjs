@@ -5,16 +5,25 @@
 // (tests counted one by one; a failed build/typecheck/lint/setup step counts as one failure).
 // Exit code 0 only when everything passed.
 //
-// Env: DEPTH_LENS_SKIP=lint,ui (comma list of layer names to skip, for local iteration only).
+// The slowness factor (scripts/slowness.mjs) is measured once here and passed on in
+// DEPTH_LENS_SLOWNESS: the integration and UI layers scale every timeout and wait by it. A layer
+// stopped at its hard timeout still counts the tests it finished (its runner prints them) and the
+// summary names the test it was in.
+//
+// Env: DEPTH_LENS_SKIP=lint,ui (comma list of layer names to skip, for local iteration only),
+//      DEPTH_LENS_SLOWNESS=<factor> (skip the measurement).
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { slownessFactor } from './slowness.mjs';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 const skip = new Set((process.env.DEPTH_LENS_SKIP ?? '').split(',').map((s) => s.trim()).filter(Boolean));
 const startedAt = Date.now();
+// measured before anything else runs, so the suite's own load does not count; children inherit it
+const factor = slownessFactor({ log: (m) => console.log(`[test-all] ${m}`) });
 
 /** Runs a command, streaming its output while keeping a copy of stdout for counting. */
 function run(cmd, args) {
@@ -83,6 +92,9 @@ async function layer(name, runStep, counter) {
     failed = code === 0 ? 0 : 1;
     status = code === 0 ? 'ok' : `FAILED (exit code ${code})`;
   }
+  // the runners name the test a hard timeout stopped them in
+  const stoppedIn = /hard timeout.*while running: (.*)$/m.exec(output)?.[1];
+  if (stoppedIn) status += ` (hard timeout in: ${stoppedIn})`;
   layers.push({ name, status: `${status} in ${seconds.toFixed(1)} s`, passed, failed });
   return code === 0 && failed === 0;
 }
@@ -110,7 +122,7 @@ if (built && setUp) {
 
 const passed = layers.reduce((sum, l) => sum + l.passed, 0);
 const failed = layers.reduce((sum, l) => sum + l.failed, 0);
-console.log(`\n=== summary (${((Date.now() - startedAt) / 1000).toFixed(1)} s) ===`);
+console.log(`\n=== summary (${((Date.now() - startedAt) / 1000).toFixed(1)} s, slowness factor ${factor}) ===`);
 for (const l of layers) console.log(`${l.name.padEnd(12)} ${l.status}`);
 console.log(`${passed} passed, ${failed} failed`);
 process.exitCode = failed === 0 ? 0 : 1;

@@ -10,6 +10,12 @@
  * and after MAX_CRASHES_IN_A_ROW the lane stops restarting until "Restart Analysis Worker"; the user
  * gets one message per run of crashes, not one per request. Every request carries the document, the
  * current settings and a shared cancellation flag; everything is disposed with the extension.
+ *
+ * Work nobody waits for is dropped: a cancelled request still queued is answered by the worker at
+ * once (it checks the flag before starting), and a cancelled request still running ABANDON_AFTER_MS
+ * after its cancel — an analysis slow to notice the flag — costs the lane its thread: the worker is
+ * terminated and a fresh one takes over the requests still wanted, so a new request never waits
+ * behind a cancelled one. (A panel cancels its requests when it closes or its file changes.)
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -62,12 +68,20 @@ interface Envelope {
 }
 
 interface LaneState {
+  /** replaced when a cancelled request would not stop (see abandon) */
   worker: Worker;
   client: RequestClient<Envelope>;
   cancelFlags: Map<number, Int32Array>;
+  /** requests posted and not answered yet, oldest first: the first is the one the worker is running */
+  outstanding: Map<number, HostToWorker>;
+  /** when each outstanding request was cancelled (Date.now() ms) */
+  cancelledAt: Map<number, number>;
   /** the worker's last 'error' event (e.g. "Cannot find module"), for the crash message */
   lastError?: string;
 }
+
+/** How long a cancelled request may keep its lane's worker busy before the worker is replaced. */
+export const ABANDON_AFTER_MS = 250;
 
 interface CrashRecord {
   /** exits since the last reply from this lane */
@@ -91,6 +105,7 @@ export class WorkerClient implements vscode.Disposable {
   private disposed = false;
   private crashCount = 0;
   private messagesShown = 0;
+  private abandonedCount = 0;
   private readonly restarted = new vscode.EventEmitter<void>();
   /** fires after "Restart Analysis Worker": panels and diagnostics ask again */
   readonly onDidRestart = this.restarted.event;
@@ -119,8 +134,10 @@ export class WorkerClient implements vscode.Disposable {
   }
 
   /** Worker threads running now, crashes seen and crash messages shown (for tests). */
-  get stats(): { running: number; crashes: number; messagesShown: number } {
-    return { running: this.lanes.size, crashes: this.crashCount, messagesShown: this.messagesShown };
+  get stats(): { running: number; crashes: number; messagesShown: number; abandoned: number; outstanding: Partial<Record<Lane, number>> } {
+    const outstanding: Partial<Record<Lane, number>> = {};
+    for (const [lane, s] of this.lanes) outstanding[lane] = s.outstanding.size;
+    return { running: this.lanes.size, crashes: this.crashCount, messagesShown: this.messagesShown, abandoned: this.abandonedCount, outstanding };
   }
 
   /** Number of worker threads running now (for tests). */
@@ -155,35 +172,60 @@ export class WorkerClient implements vscode.Disposable {
       this.tell(`Depth Lens: ${paused}.`);
       throw new RpcError('worker-unavailable', paused);
     }
-    const worker = new Worker(file, { name: `depth-lens-${lane}`, workerData: { testHooks: this.options.testHooks === true } });
     const cancelFlags = new Map<number, Int32Array>();
-    const client = new RequestClient<Envelope>(
+    const outstanding = new Map<number, HostToWorker>();
+    const cancelledAt = new Map<number, number>();
+    // the client outlives a replaced worker: it always posts to the lane's current one
+    const client: RequestClient<Envelope> = new RequestClient<Envelope>(
       (message, { document, settings }) => {
         const cancelFlag = new SharedArrayBuffer(4);
         cancelFlags.set(message.id, new Int32Array(cancelFlag));
         const out: HostToWorker = { ...message, document, settings, cancelFlag };
-        worker.postMessage(out);
+        outstanding.set(message.id, out);
+        state.worker.postMessage(out);
       },
       (id) => {
         const flag = cancelFlags.get(id);
         if (flag) Atomics.store(flag, 0, 1);
         cancelFlags.delete(id);
+        if (outstanding.has(id)) {
+          cancelledAt.set(id, Date.now());
+          setTimeout(() => this.abandonIfStuck(lane, state), ABANDON_AFTER_MS).unref?.();
+        }
       },
     );
-    const state: LaneState = { worker, client, cancelFlags };
+    const state: LaneState = { worker: this.spawn(lane, file), client, cancelFlags, outstanding, cancelledAt };
+    this.wire(lane, state, state.worker);
+    this.lanes.set(lane, state);
+    this.log.info(`${lane} analysis worker started (${file})`);
+    return state;
+  }
+
+  private spawn(lane: Lane, file: string): Worker {
+    return new Worker(file, { name: `depth-lens-${lane}`, workerData: { testHooks: this.options.testHooks === true } });
+  }
+
+  /** Replies, errors and the exit of `worker`, while it is the lane's current worker. */
+  private wire(lane: Lane, state: LaneState, worker: Worker): void {
+    const { client, cancelFlags, outstanding, cancelledAt } = state;
     worker.on('message', (msg: WorkerToHost) => {
+      if (state.worker !== worker) return; // a replaced worker's late words
       if (msg.type !== 'progress') {
         cancelFlags.delete(msg.replyTo);
+        outstanding.delete(msg.replyTo);
+        cancelledAt.delete(msg.replyTo);
         this.crashes.delete(lane); // it answers: the run of crashes is over
       }
       client.handle(msg);
     });
     worker.on('error', (err) => {
+      if (state.worker !== worker) return;
       state.lastError = err.message;
       this.log.error(`${lane} analysis worker failed: ${err.stack ?? err.message}`);
     });
     worker.on('exit', (code) => {
-      if (this.lanes.get(lane)?.worker !== worker) return; // terminated on purpose (restart, dispose)
+      // terminated on purpose (restart, dispose, a replaced worker)
+      if (this.lanes.get(lane) !== state || state.worker !== worker) return;
       this.lanes.delete(lane);
       const inARow = (this.crashes.get(lane)?.inARow ?? 0) + 1;
       const backoff = restartDelayMs(inARow, this.options.restartBackoffMs);
@@ -200,9 +242,44 @@ export class WorkerClient implements vscode.Disposable {
       // one message per run of crashes: a worker that keeps failing must not stack up warnings
       if (inARow === 1) this.tell(`Depth Lens: the analysis worker stopped unexpectedly (exit code ${code}${why}) and restarts on the next request. Details are in the "Depth Lens" output.`);
     });
-    this.lanes.set(lane, state);
-    this.log.info(`${lane} analysis worker started (${file})`);
-    return state;
+  }
+
+  /**
+   * The lane's worker is still running a request cancelled ABANDON_AFTER_MS ago: terminate it and
+   * hand the requests still wanted, in their order, to a fresh worker (same ids, same cancel flags).
+   */
+  private abandonIfStuck(lane: Lane, state: LaneState): void {
+    if (this.disposed || this.lanes.get(lane) !== state) return;
+    const head = state.outstanding.keys().next();
+    if (head.done) return;
+    const cancelled = state.cancelledAt.get(head.value);
+    if (cancelled === undefined) return; // the worker moved on to wanted work
+    const waited = Date.now() - cancelled;
+    if (waited < ABANDON_AFTER_MS) {
+      setTimeout(() => this.abandonIfStuck(lane, state), ABANDON_AFTER_MS - waited).unref?.();
+      return;
+    }
+    const file = path.join(this.extensionPath, 'dist', 'worker.js');
+    const old = state.worker;
+    let fresh: Worker;
+    try {
+      fresh = this.spawn(lane, file);
+    } catch (e) {
+      this.log.warn(`${lane} analysis worker: could not start a replacement for a cancelled run (${(e as Error).message}); waiting for it instead`);
+      return;
+    }
+    state.worker = fresh;
+    this.wire(lane, state, fresh);
+    void old.terminate();
+    this.abandonedCount++;
+    const still = [...state.outstanding].filter(([id]) => !state.cancelledAt.has(id));
+    state.outstanding.clear();
+    state.cancelledAt.clear();
+    for (const [id, message] of still) {
+      state.outstanding.set(id, message);
+      fresh.postMessage(message);
+    }
+    this.log.info(`${lane} analysis worker replaced: a cancelled request was still running ${waited} ms after its cancel; ${still.length} waiting request(s) moved to the new worker`);
   }
 
   private tell(message: string): void {
@@ -218,6 +295,17 @@ export class WorkerClient implements vscode.Disposable {
     if (!this.options.testHooks) throw new Error('crashOnNextRequest is available in extension test mode only');
     const state = this.lanes.get(lane) ?? this.start(lane);
     const message: HostToWorker = { type: 'test-crash-on-next-request', exitCode };
+    state.worker.postMessage(message);
+  }
+
+  /**
+   * Test hook (extension test mode only): the lane's next request first computes for `ms` without
+   * looking at its cancellation flag, like an analysis slow to notice a cancel.
+   */
+  stallNextRequest(lane: Lane, ms: number): void {
+    if (!this.options.testHooks) throw new Error('stallNextRequest is available in extension test mode only');
+    const state = this.lanes.get(lane) ?? this.start(lane);
+    const message: HostToWorker = { type: 'test-stall-next-request', ms };
     state.worker.postMessage(message);
   }
 

@@ -166,8 +166,18 @@ export interface CrashOnNextRequestMessage {
   readonly exitCode: number;
 }
 
+/**
+ * Test builds only (same guard as above): the next request first computes for `ms` without looking at
+ * its cancellation flag — a stand-in for an analysis that is slow to notice a cancel, so the suite can
+ * check that such work is abandoned and never delays the requests after it.
+ */
+export interface StallNextRequestMessage {
+  readonly type: 'test-stall-next-request';
+  readonly ms: number;
+}
+
 /** host → worker */
-export type HostToWorker = WorkerRequestMessage | CrashOnNextRequestMessage;
+export type HostToWorker = WorkerRequestMessage | CrashOnNextRequestMessage | StallNextRequestMessage;
 /** worker → host */
 export type WorkerToHost = ResponseMessage | ErrorMessage | ProgressMessage;
 

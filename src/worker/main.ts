@@ -53,14 +53,25 @@ function run<K extends AnalysisName>(analysis: K, input: HandlerInput<K>): Resul
 /** Test hook, honoured only when the host started this worker in extension test mode. */
 const testHooks = (workerData as { testHooks?: boolean } | null)?.testHooks === true;
 let crashOnNextRequest: number | undefined;
+let stallNextRequestMs = 0;
 
 port.on('message', (msg: HostToWorker) => {
   if (msg.type === 'test-crash-on-next-request') {
     if (testHooks) crashOnNextRequest = msg.exitCode;
     return;
   }
+  if (msg.type === 'test-stall-next-request') {
+    if (testHooks) stallNextRequestMs = msg.ms;
+    return;
+  }
   if (msg.type !== 'request') return;
   if (crashOnNextRequest !== undefined) process.exit(crashOnNextRequest);
+  if (stallNextRequestMs > 0) {
+    // busy, deaf to the cancel flag, like a long loop without a cancellation check
+    const until = Date.now() + stallNextRequestMs;
+    stallNextRequestMs = 0;
+    while (Date.now() < until) { /* spin */ }
+  }
   const ctx = contextFor(msg.id, msg.cancelFlag);
   try {
     if (ctx.isCancelled()) throw new CancelledError();

@@ -4,8 +4,20 @@ import type { DepthLensApi } from '../../src/extension';
 
 export const EXTENSION_ID = 'depth-lens.depth-lens';
 
-/** Polls `condition` until it holds; no fixed sleeps. */
-export async function waitFor<T>(what: string, condition: () => T | undefined | null | false | Promise<T | undefined | null | false>, timeoutMs = 20_000): Promise<T> {
+/**
+ * The slowness factor of this machine (DEPTH_LENS_SLOWNESS, measured by the runner with
+ * scripts/slowness.mjs and passed to the extension host; 1 when run without it), in [1, 6].
+ */
+export const SLOWNESS = Math.min(6, Math.max(1, Number(process.env.DEPTH_LENS_SLOWNESS) || 1));
+
+/** A timeout or latency bound tuned on an idle 2-core machine, scaled to this one. */
+export function scaled(ms: number): number {
+  return Math.round(ms * SLOWNESS);
+}
+
+/** Polls `condition` until it holds; no fixed sleeps. `timeoutMs` is for the reference machine: it is scaled here. */
+export async function waitFor<T>(what: string, condition: () => T | undefined | null | false | Promise<T | undefined | null | false>, nominalTimeoutMs = 20_000): Promise<T> {
+  const timeoutMs = scaled(nominalTimeoutMs);
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await condition();

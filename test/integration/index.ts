@@ -20,6 +20,11 @@ function testFiles(dir: string): string[] {
     .sort();
 }
 
+/** Same as helpers.ts's scaled(); kept here so this entry does not pull in the vscode-importing helpers. */
+function scaled(ms: number): number {
+  return Math.round(ms * Math.min(6, Math.max(1, Number(process.env.DEPTH_LENS_SLOWNESS) || 1)));
+}
+
 export async function run(): Promise<void> {
   const { default: Mocha } = await import('mocha');
   // One formatted string per reporter line, tagged when the code-server runner asks for it: there the
@@ -32,7 +37,9 @@ export async function run(): Promise<void> {
     ui: 'bdd',
     reporter: 'spec',
     color: false, // output travels as plain text through codeAutomationLog / the terminal
-    timeout: 60_000, // the first request may wait for the worker thread to start
+    // the first request may wait for the worker thread to start; scaled by the runner's measured
+    // slowness factor (scripts/slowness.mjs) on a slow or loaded machine
+    timeout: scaled(60_000),
     // DEPTH_LENS_TEST_GREP narrows the run while working on one test
     ...(process.env.DEPTH_LENS_TEST_GREP ? { grep: process.env.DEPTH_LENS_TEST_GREP } : {}),
   });
@@ -40,6 +47,18 @@ export async function run(): Promise<void> {
   if (files.length === 0) throw new Error(`no *.test.js files under ${__dirname}: run scripts/build-tests.mjs`);
   for (const file of files) mocha.addFile(file);
   await mocha.loadFilesAsync();
-  const failures = await new Promise<number>((resolve) => mocha.run(resolve));
+  const failures = await new Promise<number>((resolve) => {
+    const runner = mocha.run(resolve);
+    // Events the code-server runner counts as they happen, so a run it has to stop at its hard
+    // timeout still reports the passes and names the test it was in.
+    const eventTag = process.env.DEPTH_LENS_TEST_EVENT_TAG;
+    if (eventTag) {
+      const emit = (type: string, title: string) => console.log(eventTag + JSON.stringify({ type, title }));
+      runner.on('test', (test) => emit('start', test.fullTitle()));
+      runner.on('pass', (test) => emit('pass', test.fullTitle()));
+      runner.on('fail', (test) => emit('fail', test.fullTitle())); // hooks too: a failed hook fails the run
+      runner.on('pending', (test) => emit('pending', test.fullTitle()));
+    }
+  });
   if (failures > 0) throw new Error(`${failures} integration test${failures === 1 ? '' : 's'} failed`);
 }

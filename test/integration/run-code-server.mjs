@@ -8,12 +8,18 @@
 // Usage: node test/integration/run-code-server.mjs [--extension DIR] [--workspace DIR] [--no-build]
 //   The workspace (default test/fixtures-workspace) is copied into the run's temp folder first, so a
 //   test that edits or saves a file never changes the checked-in fixtures.
-//   exit code = mocha's (0 when every test passed); a hard timeout keeps CI from hanging.
-//   Env: DEPTH_LENS_TEST_GREP (mocha grep), DEPTH_LENS_TEST_TIMEOUT_S (default 300), DEPTH_LENS_VERBOSE=1.
+//   exit code = mocha's (0 when every test passed); a hard timeout keeps CI from hanging (exit 124).
+//   Timeouts scale with the slowness factor of scripts/slowness.mjs, measured here once (or taken from
+//   DEPTH_LENS_SLOWNESS) and passed to the extension host, where the suites scale their waits by it.
+//   Test events stream out as they happen; a run stopped at the hard timeout still prints mocha-style
+//   "N passing" / "N failing" for the tests it finished and names the test it was in.
+//   Env: DEPTH_LENS_TEST_GREP (mocha grep), DEPTH_LENS_TEST_TIMEOUT_S (before scaling, default 300),
+//   DEPTH_LENS_SLOWNESS, DEPTH_LENS_VERBOSE=1.
 import * as path from 'node:path';
 import { format, parseArgs } from 'node:util';
 import { buildIntegrationTests, outDir } from '../../scripts/build-tests.mjs';
 import { launchChromium, repoRoot, startCodeServer } from '../../scripts/code-server.mjs';
+import { slownessFactor } from '../../scripts/slowness.mjs';
 
 const { values: options } = parseArgs({
   options: {
@@ -23,33 +29,57 @@ const { values: options } = parseArgs({
   },
 });
 const verbose = process.env.DEPTH_LENS_VERBOSE === '1';
-const timeoutS = Number(process.env.DEPTH_LENS_TEST_TIMEOUT_S ?? 300);
+const log = (msg) => console.log(`[integration] ${msg}`);
+const factor = slownessFactor({ log });
+const timeoutS = Math.round(Number(process.env.DEPTH_LENS_TEST_TIMEOUT_S ?? 300) * factor);
 const startedAt = Date.now();
 const elapsed = () => `${((Date.now() - startedAt) / 1000).toFixed(1)} s`;
-const log = (msg) => console.log(`[integration] ${msg}`);
 
 if (!options['no-build']) await buildIntegrationTests();
 
 // test/integration/index.ts prefixes mocha's reporter lines with this; the rest is workbench chatter,
 // printed only with DEPTH_LENS_VERBOSE=1 or when the run fails
 const MOCHA_TAG = '\u2063mocha\u2063 ';
+// test/integration/index.ts reports each test's start and end with this tag (JSON after it)
+const EVENT_TAG = '\u2063event\u2063 ';
+const events = { passed: 0, failed: 0, pending: 0, running: undefined, failures: [] };
+function onEvent(json) {
+  let e;
+  try { e = JSON.parse(json); } catch { return; }
+  if (e.type === 'start') events.running = e.title;
+  else if (e.type === 'pass') { events.passed++; events.running = undefined; }
+  else if (e.type === 'fail') { events.failed++; events.failures.push(e.title); events.running = undefined; }
+  else if (e.type === 'pending') events.pending++;
+}
 const workbenchLog = [];
 let server;
 let browser;
 let exitCode;
 const hardTimeout = setTimeout(() => {
-  console.error(`[integration] hard timeout: no result after ${timeoutS} s`);
-  if (server) console.error(`--- code-server output ---\n${server.output()}`);
+  console.error(`[integration] hard timeout: no result after ${timeoutS} s (${(timeoutS / factor).toFixed(0)} s × slowness ${factor}) while running: ${events.running ?? '(no test running)'}`);
+  if (server) console.error(`--- code-server output (last 4000 characters) ---\n${server.output().slice(-4000)}`);
+  if (events.failures.length > 0) console.error(`[integration] failed before the timeout: ${events.failures.join('; ')}`);
+  // mocha's summary in its own words, so scripts/test-all.mjs counts the finished tests; the test
+  // that was running counts as failing
+  console.log(`\n  ${events.passed} passing (stopped at the hard timeout)`);
+  if (events.pending > 0) console.log(`  ${events.pending} pending`);
+  console.log(`  ${events.failed + (events.running ? 1 : 0)} failing`);
   cleanup().finally(() => process.exit(124));
 }, timeoutS * 1000);
 
+/** Closes the browser and stops code-server (which removes its folders), never waiting forever. */
 async function cleanup() {
-  await browser?.close().catch(() => {});
+  const bounded = (promise, ms) => Promise.race([promise, new Promise((resolve) => setTimeout(resolve, ms))]);
+  await bounded(browser?.close().catch(() => {}), 10_000);
   await server?.stop().catch(() => {});
 }
 
 try {
-  server = await startCodeServer({ smokeTestDriver: true, echo: verbose, env: { DEPTH_LENS_TEST_LOG_TAG: MOCHA_TAG } });
+  server = await startCodeServer({
+    smokeTestDriver: true,
+    echo: verbose,
+    env: { DEPTH_LENS_TEST_LOG_TAG: MOCHA_TAG, DEPTH_LENS_TEST_EVENT_TAG: EVENT_TAG, DEPTH_LENS_SLOWNESS: String(factor) },
+  });
   log(`code-server ${server.version} listening on ${server.host}:${server.port} after ${elapsed()}`);
   browser = await launchChromium();
   const page = await browser.newPage();
@@ -58,6 +88,7 @@ try {
     page.exposeFunction('codeAutomationLog', (type, args) => {
       const text = Array.isArray(args) ? format(...args) : String(args);
       if (text.startsWith(MOCHA_TAG)) console.log(text.slice(MOCHA_TAG.length));
+      else if (text.startsWith(EVENT_TAG)) onEvent(text.slice(EVENT_TAG.length));
       else if (verbose) console.error(`[workbench ${type}] ${text}`);
       else workbenchLog.push(`[workbench ${type}] ${text}`);
     });

@@ -6,7 +6,9 @@ import * as vscode from 'vscode';
 const EXTENSION_ID = 'depth-lens.depth-lens'; // publisher.name from package.json
 
 /** Polls `condition` until it holds; no fixed sleeps. */
-async function waitFor<T>(what: string, condition: () => T | undefined | Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+async function waitFor<T>(what: string, condition: () => T | undefined | Promise<T | undefined>, nominalTimeoutMs = 20_000): Promise<T> {
+  // scaled by the runner's slowness factor, like helpers.ts (this suite stays free of imports)
+  const timeoutMs = Math.round(nominalTimeoutMs * Math.min(6, Math.max(1, Number(process.env.DEPTH_LENS_SLOWNESS) || 1)));
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await condition();

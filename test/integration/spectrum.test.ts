@@ -3,13 +3,13 @@
 // "Compare With…" invoked as the explorer invokes it on two selected files (one panel per pair).
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { api, fixture, waitFor } from './helpers';
+import { api, fixture, scaled, waitFor } from './helpers';
 import { documentSource } from '../../src/host/networkDocuments';
 
 const SETTINGS = { maxFileSizeMB: 64, norm: '2' as const };
 
 describe('Spectrum and Compare (extension host)', function () {
-  this.timeout(120_000);
+  this.timeout(scaled(120_000));
 
   it('the worker computes every layer\'s spectrum of a fixture, with "too few eigenvalues" for its small layers', async () => {
     const { worker } = await api();

@@ -3,9 +3,9 @@
 // the region map that selects a new input and recomputes.
 import * as assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Workbench, waitFor } from './harness';
+import { scaled, waitFor, Workbench } from './harness';
 
-describe('Activations panel', { timeout: 300_000 }, () => {
+describe('Activations panel', { timeout: scaled(300_000) }, () => {
   let wb: Workbench;
   before(async () => { wb = await Workbench.open(); });
   after(async () => { await wb?.close(); });
@@ -17,7 +17,7 @@ describe('Activations panel', { timeout: 300_000 }, () => {
       const all = await wb.codeLenses(2).catch(() => [] as string[]);
       const mine = all.filter((t) => /^active \d+\/8 at probe a$/.test(t));
       return mine.length === 2 ? mine : undefined;
-    }, 60_000);
+    }, scaled(60_000));
     // probe a = (0.3, −0.2): 6 of 8 neurons active in layer 1, 3 of 8 in layer 2 (checked
     // independently by test/integration/activations.test.ts)
     assert.deepEqual(lenses, ['active 6/8 at probe a', 'active 3/8 at probe a']);
@@ -27,9 +27,9 @@ describe('Activations panel', { timeout: 300_000 }, () => {
     await wb.runCommand('Depth Lens: Open Activations');
     const view = wb.webview();
     const map = view.locator('[data-testid=region-map]');
-    await map.waitFor({ state: 'visible', timeout: 90_000 });
+    await map.waitFor({ state: 'visible', timeout: scaled(90_000) });
     // the exact partition of this fixture over [−1, 1]² (97 regions, cf. `depth-lens regions`)
-    await waitFor('the region count', async () => (await map.getAttribute('data-regions')) === '97', 90_000);
+    await waitFor('the region count', async () => (await map.getAttribute('data-regions')) === '97', scaled(90_000));
     const colours = await waitFor('region map pixels', () => map.evaluate((c: HTMLCanvasElement) => {
       const ctx = c.getContext('2d');
       if (!ctx || c.width === 0) return 0;
@@ -90,9 +90,9 @@ describe('Activations panel', { timeout: 300_000 }, () => {
     await wb.runCommand('Depth Lens: Open Activations');
     const view = wb.webview();
     const strip = view.locator('[data-testid=segment-strip]');
-    await strip.waitFor({ state: 'visible', timeout: 90_000 });
+    await strip.waitFor({ state: 'visible', timeout: scaled(90_000) });
     // 9 pieces along [−1, 1] (cf. `depth-lens regions` and a numpy scan)
-    await waitFor('the piece count', async () => (await strip.getAttribute('data-pieces')) === '9', 90_000);
+    await waitFor('the piece count', async () => (await strip.getAttribute('data-pieces')) === '9', scaled(90_000));
     assert.match(await view.locator('[data-testid=regions-caption]').innerText(), /The input is 1-D: 9 activation pieces along x ∈ \[-1, 1\] \(the input domain\), exact/);
     await view.locator('[data-testid=segment-graph]').waitFor({ state: 'visible' });
     const colours = await strip.evaluate((c: HTMLCanvasElement) => {

@@ -8,12 +8,12 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { FrameLocator } from 'playwright-core';
 import { repoRoot } from '../../scripts/code-server.mjs';
-import { waitFor, Workbench } from './harness';
+import { scaled, waitFor, Workbench } from './harness';
 
-const TIMEOUT = 60_000;
+const TIMEOUT = scaled(60_000);
 const norms = JSON.parse(fs.readFileSync(path.join(repoRoot, 'test', 'fixtures', 'models', 'outputs.json'), 'utf8'))['trained.norms'] as Record<string, number>;
 
-describe('Checkpoint view', { timeout: 420_000 }, () => {
+describe('Checkpoint view', { timeout: scaled(420_000) }, () => {
   let wb: Workbench;
   before(async () => { wb = await Workbench.open(); });
   after(async () => { await wb?.close(); });
@@ -42,14 +42,14 @@ describe('Checkpoint view', { timeout: 420_000 }, () => {
     await waitFor('Depth Lens among the "Open With…" editors', async () => {
       await item.click({ button: 'right' });
       await wb.page.locator('.context-view .action-label', { hasText: /^Open With\.\.\.$|^Open With…$/ }).first().click({ timeout: TIMEOUT });
-      if (await choice.waitFor({ state: 'visible', timeout: 5_000 }).then(() => true, () => false)) return true;
+      if (await choice.waitFor({ state: 'visible', timeout: scaled(5_000) }).then(() => true, () => false)) return true;
       await wb.page.keyboard.press('Escape');
       return false;
-    }, 120_000);
+    }, scaled(120_000));
     await choice.click({ timeout: TIMEOUT });
     const view = await webviewWith('[data-testid=tensor-table] vscode-table-row');
     const table = view.locator('[data-testid=tensor-table]');
-    await waitFor('every norm', async () => (await table.getAttribute('data-complete')) === 'true', 120_000);
+    await waitFor('every norm', async () => (await table.getAttribute('data-complete')) === 'true', scaled(120_000));
     const rows = table.locator('vscode-table-row');
     assert.equal(await rows.count(), 6);
     const names = ['0.weight', '0.bias', '2.weight', '2.bias', '5.weight', '5.bias'];
@@ -75,7 +75,7 @@ describe('Checkpoint view', { timeout: 420_000 }, () => {
     await view.locator('[data-testid=panel-buttons] vscode-button', { hasText: 'Convergence' }).click();
     await wb.page.locator('.tabs-container .tab', { hasText: 'Convergence: trained.safetensors' }).waitFor({ state: 'visible', timeout: TIMEOUT });
     const panel = await webviewWith('[data-testid="verdict-sufficient"]');
-    await panel.locator('[data-testid="verdict-pointwise"]').waitFor({ state: 'visible', timeout: 120_000 });
+    await panel.locator('[data-testid="verdict-pointwise"]').waitFor({ state: 'visible', timeout: scaled(120_000) });
     await wb.screenshot('checkpoint-convergence');
   });
 });

@@ -6,9 +6,9 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { FrameLocator } from 'playwright-core';
-import { waitFor, Workbench } from './harness';
+import { scaled, waitFor, Workbench } from './harness';
 
-const TIMEOUT = 60_000;
+const TIMEOUT = scaled(60_000);
 
 /** Waits for the three verdict cards and returns their statuses. */
 async function verdictStatuses(view: FrameLocator): Promise<Record<string, string | null>> {
@@ -49,7 +49,7 @@ async function convergenceLenses(wb: Workbench): Promise<string[]> {
   return waitFor('the convergence code lens', async () => {
     const lenses = await wb.codeLenses(3).catch(() => undefined);
     return lenses?.some((t) => t.startsWith('Convergence:')) ? lenses : undefined;
-  }, 150_000);
+  }, scaled(150_000));
 }
 
 /**
@@ -74,7 +74,7 @@ async function maximizedScreenshots(wb: Workbench, view: FrameLocator, name: str
   await wb.runCommand('View: Toggle Maximize Editor Group');
 }
 
-describe('Convergence panel', { timeout: 300_000 }, () => {
+describe('Convergence panel', { timeout: scaled(300_000) }, () => {
   let wb: Workbench;
   before(async () => { wb = await Workbench.open({ viewport: { width: 1500, height: 1000 } }); });
   after(async () => { await wb?.close(); });

@@ -5,13 +5,13 @@
 // test-output/ui/depth-plots*.png.
 import * as assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { canvasPixels, setField, Workbench, waitFor } from './harness';
+import { canvasPixels, scaled, setField, waitFor, Workbench } from './harness';
 
-const RUN_TIMEOUT_MS = 90_000;
+const RUN_TIMEOUT_MS = scaled(90_000);
 
 
 
-describe('Depth plots panel', { timeout: 600_000 }, () => {
+describe('Depth plots panel', { timeout: scaled(600_000) }, () => {
   let wb: Workbench;
   before(async () => { wb = await Workbench.open({ viewport: { width: 1600, height: 1000 } }); });
   after(async () => { await wb?.close(); });
@@ -23,9 +23,9 @@ describe('Depth plots panel', { timeout: 600_000 }, () => {
       await wb.page.keyboard.press('Escape');
       await wb.runCommand('Depth Lens: Open Depth Plots');
     });
-    await wb.page.locator('.tabs-container .tab.active', { hasText: 'Depth plots' }).waitFor({ state: 'visible', timeout: 30_000 });
+    await wb.page.locator('.tabs-container .tab.active', { hasText: 'Depth plots' }).waitFor({ state: 'visible', timeout: scaled(30_000) });
     const view = wb.webview();
-    await view.locator('[data-testid=key-note]').waitFor({ state: 'visible', timeout: 30_000 });
+    await view.locator('[data-testid=key-note]').waitFor({ state: 'visible', timeout: scaled(30_000) });
     assert.match(await view.locator('[data-testid=key-note]').innerText(), /drift ≈ −2\/n and a variance ≈ 8\/n .* collapses exponentially in depth — not like 1\/ℓ/);
     assert.equal(await view.locator('[data-testid=field-widths] input').inputValue(), '256');
     assert.equal(await view.locator('[data-testid=field-depth] input').inputValue(), '32');
@@ -104,10 +104,10 @@ describe('Depth plots panel', { timeout: 600_000 }, () => {
     const view = wb.webview();
     await setField(view, 'field-trials', '300000');
     await view.locator('[data-testid=run]').click();
-    await view.locator('[data-testid=progress]').waitFor({ state: 'visible', timeout: 30_000 });
+    await view.locator('[data-testid=progress]').waitFor({ state: 'visible', timeout: scaled(30_000) });
     await view.locator('[data-testid=stop]').click();
-    await view.locator('[data-testid=messages]', { hasText: 'Stopped.' }).waitFor({ state: 'visible', timeout: 15_000 });
-    await view.locator('[data-testid=progress]').waitFor({ state: 'hidden', timeout: 15_000 });
+    await view.locator('[data-testid=messages]', { hasText: 'Stopped.' }).waitFor({ state: 'visible', timeout: scaled(15_000) });
+    await view.locator('[data-testid=progress]').waitFor({ state: 'hidden', timeout: scaled(15_000) });
     assert.equal(await view.locator('[data-testid=run]').getAttribute('disabled'), null);
     assert.match(await view.locator('[data-testid=summary]').innerText(), /600 chain trials, seed 3/);
   });
@@ -116,13 +116,13 @@ describe('Depth plots panel', { timeout: 600_000 }, () => {
     await wb.runCommand('View: Close All Editors');
     await wb.openFile('angles.network.json');
     await wb.runCommand('Depth Lens: Open Depth Plots');
-    await wb.page.locator('.tabs-container .tab.active', { hasText: 'Depth plots: angles.network.json' }).waitFor({ state: 'visible', timeout: 30_000 });
+    await wb.page.locator('.tabs-container .tab.active', { hasText: 'Depth plots: angles.network.json' }).waitFor({ state: 'visible', timeout: scaled(30_000) });
     const view = wb.webview();
     const section = view.locator('[data-testid=probe-section]');
-    await section.waitFor({ state: 'visible', timeout: 30_000 });
+    await section.waitFor({ state: 'visible', timeout: scaled(30_000) });
     assert.equal(await section.locator('h2').innerText(), 'Probe angles in angles.network.json');
     const plot = view.locator('[data-testid=probe-plot] .line-plot');
-    await waitFor('the probe plot', async () => (await plot.getAttribute('data-points').catch(() => null)) === '25', 60_000);
+    await waitFor('the probe plot', async () => (await plot.getAttribute('data-points').catch(() => null)) === '25', scaled(60_000));
     assert.match(await view.locator('[data-testid=probe-caption]').innerText(), /^Input angle θ₀ = 0\.2915 rad; widths 16, 64×24\./);
     const legend = await view.locator('[data-testid=probe-plot] .u-legend').innerText();
     assert.ok(legend.includes('measured: a vs b'), legend);
@@ -130,7 +130,7 @@ describe('Depth plots panel', { timeout: 600_000 }, () => {
     // the dropdown's rows live in the select's shadow root (the light-DOM vscode-option stays hidden)
     await view.locator('[data-testid=probe-b] vscode-single-select').click();
     await view.locator('[data-testid=probe-b] vscode-single-select li[role=option]', { hasText: /^\s*c\s*$/ }).click();
-    await waitFor('θ₀ = π/2', async () => /^Input angle θ₀ = 1\.571 rad/.test(await view.locator('[data-testid=probe-caption]').innerText()), 30_000);
+    await waitFor('θ₀ = π/2', async () => /^Input angle θ₀ = 1\.571 rad/.test(await view.locator('[data-testid=probe-caption]').innerText()), scaled(30_000));
     assert.ok((await view.locator('[data-testid=probe-plot] .u-legend').innerText()).includes('measured: a vs c'));
     const px = await canvasPixels(view.locator('[data-testid=probe-plot] canvas').first());
     assert.ok(px.drawn > 3000, `probe plot: ${px.drawn} drawn pixels`);

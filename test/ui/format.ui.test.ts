@@ -4,9 +4,9 @@ import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { repoRoot } from '../../scripts/code-server.mjs';
-import { Workbench, waitFor } from './harness';
+import { scaled, waitFor, Workbench } from './harness';
 
-describe('examples in the workbench', { timeout: 240_000 }, () => {
+describe('examples in the workbench', { timeout: scaled(240_000) }, () => {
   let wb: Workbench;
   before(async () => { wb = await Workbench.open({ workspace: path.join(repoRoot, 'examples') }); });
   after(async () => { await wb?.close(); });
@@ -14,13 +14,13 @@ describe('examples in the workbench', { timeout: 240_000 }, () => {
   it('squiggles the deliberate errors and lists them in the Problems panel', async () => {
     const editor = await wb.openFile('errors.network.json');
     const squiggles = editor.locator('.squiggly-error');
-    await waitFor('error squiggles', async () => (await squiggles.count()) >= 3 || undefined, 60_000);
+    await waitFor('error squiggles', async () => (await squiggles.count()) >= 3 || undefined, scaled(60_000));
     await wb.page.keyboard.press('Control+Shift+M'); // View: Problems
     const problems = wb.page.locator('.markers-panel .monaco-list-row');
     await waitFor('7 Depth Lens problems', async () => {
       const texts = await problems.allInnerTexts();
       return texts.filter((t) => t.includes('depth-lens')).length >= 7 || undefined;
-    }, 60_000);
+    }, scaled(60_000));
     const texts = (await problems.allInnerTexts()).join('\n');
     assert.match(texts, /layer 2 expects 3 inputs but layer 1 produces 2/);
     assert.match(texts, /layer 1 weights is ragged: row 2 has 3 entries but row 1 has 2/);

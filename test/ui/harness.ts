@@ -12,12 +12,20 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Browser, FrameLocator, Locator, Page } from 'playwright-core';
 import { type CodeServer, launchChromium, repoRoot, startCodeServer } from '../../scripts/code-server.mjs';
+import { scaled } from '../../scripts/slowness.mjs';
+
+/**
+ * A timeout tuned on an idle 2-core machine, multiplied by the measured slowness factor
+ * (DEPTH_LENS_SLOWNESS, set by test/ui/run.mjs; scripts/slowness.mjs). Every explicit timeout in the
+ * UI tests goes through it; the helpers here scale their own defaults.
+ */
+export { scaled };
 
 export const FIXTURE_WORKSPACE = path.join(repoRoot, 'test', 'fixtures-workspace');
 export const SCREENSHOT_DIR = path.join(repoRoot, 'test-output', 'ui');
 /** Generous: the first workbench load on a 2-core machine parses ~15 MB of JavaScript. */
-export const WORKBENCH_TIMEOUT_MS = 90_000;
-const STEP_TIMEOUT_MS = 30_000;
+export const WORKBENCH_TIMEOUT_MS = scaled(90_000);
+const STEP_TIMEOUT_MS = scaled(30_000);
 
 export interface WorkbenchOptions {
   /** folder to open (a copy of it, made per run); default test/fixtures-workspace */
@@ -50,6 +58,8 @@ export class Workbench {
       await options.beforeOpen?.(server);
       browser = await launchChromium();
       const page = await browser.newPage({ viewport: options.viewport ?? { width: 1400, height: 900 } });
+      // Playwright waits without an explicit timeout (30 s by default) scale too
+      page.setDefaultTimeout(STEP_TIMEOUT_MS);
       const errors: string[] = [];
       page.on('pageerror', (err) => errors.push(err.message));
       page.on('console', (msg) => { if (msg.type() === 'error') errors.push(msg.text()); });
@@ -115,7 +125,7 @@ export class Workbench {
   }
 
   /** Runs a command by its palette title ("Category: Title") through F1. */
-  async runCommand(title: string, timeoutMs = 120_000): Promise<void> {
+  async runCommand(title: string, timeoutMs = scaled(120_000)): Promise<void> {
     const quickInput = this.page.locator('.quick-input-widget');
     const input = quickInput.locator('input');
     const rows = quickInput.locator('.monaco-list-row');
@@ -127,7 +137,7 @@ export class Workbench {
       await input.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
       await input.fill(`>${title}`);
       const listed = await rows.first().filter({ hasText: title })
-        .waitFor({ state: 'visible', timeout: 5_000 }).then(() => true, () => false);
+        .waitFor({ state: 'visible', timeout: scaled(5_000) }).then(() => true, () => false);
       if (listed) break;
       const shown = (await rows.allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim());
       await this.page.keyboard.press('Escape');

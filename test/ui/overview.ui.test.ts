@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { FrameLocator } from 'playwright-core';
-import { canvasPixels, Workbench, waitFor } from './harness';
+import { canvasPixels, scaled, waitFor, Workbench } from './harness';
 
 /** formatNumber of webview/common/ui.ts for numbers in [1e-3, 1e5): 4 significant digits */
 const fmt = (v: number) => Number(v.toPrecision(4)).toString();
@@ -33,10 +33,10 @@ async function firstRowBecomes(view: FrameLocator, expected: string[], what: str
   await waitFor(what, async () => {
     last = (await cells.allInnerTexts().catch(() => [])).map((t) => t.trim());
     return JSON.stringify(last) === JSON.stringify(expected);
-  }, 60_000).catch((e: Error) => { throw new Error(`${e.message}; the first row reads ${last.join(' | ')}`); });
+  }, scaled(60_000)).catch((e: Error) => { throw new Error(`${e.message}; the first row reads ${last.join(' | ')}`); });
 }
 
-describe('Network overview panel', { timeout: 420_000 }, () => {
+describe('Network overview panel', { timeout: scaled(420_000) }, () => {
   let wb: Workbench;
   let workspace: string;
   before(async () => {
@@ -61,7 +61,7 @@ describe('Network overview panel', { timeout: 420_000 }, () => {
     await wb.runCommand('Depth Lens: Open Network Overview');
     const view = wb.webview();
     const rows = view.locator('[data-testid=layer-table] vscode-table-row');
-    await rows.nth(1).waitFor({ state: 'visible', timeout: 60_000 });
+    await rows.nth(1).waitFor({ state: 'visible', timeout: scaled(60_000) });
     assert.equal(await rows.count(), 2);
     const first = (await rows.nth(0).locator('vscode-table-cell').allInnerTexts()).map((t) => t.trim());
     // layer 1: W = [[1,2],[3,4]], b = (0.5, −1): ‖W‖₂² = (30 + √884)/2, ‖W − I‖₂² = (22 + √340)/2, ‖b‖ = √1.25
@@ -129,10 +129,10 @@ describe('Network overview panel', { timeout: 420_000 }, () => {
     await waitFor('a linear y axis', async () => (await view.locator('[data-testid=norm-plot] .line-plot').getAttribute('data-log-y')) === 'false');
     // the command, like a user: the workbench saves its state (the webview's included) before reloading
     await wb.runCommand('Developer: Reload Window');
-    await wb.page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 90_000 });
-    await overviewTab().waitFor({ state: 'visible', timeout: 90_000 });
+    await wb.page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: scaled(90_000) });
+    await overviewTab().waitFor({ state: 'visible', timeout: scaled(90_000) });
     view = wb.webview();
-    await view.locator('[data-testid=layer-table] vscode-table-row').nth(1).waitFor({ state: 'visible', timeout: 90_000 });
+    await view.locator('[data-testid=layer-table] vscode-table-row').nth(1).waitFor({ state: 'visible', timeout: scaled(90_000) });
     const heat = view.locator('.heatmap canvas');
     await waitFor('the restored selection (layer 2)', async () => (await heat.getAttribute('data-rows')) === '1');
     assert.equal(await view.locator('[data-testid=norm-plot] .line-plot').getAttribute('data-log-y'), 'false', 'the restored log-scale choice');
@@ -144,7 +144,7 @@ describe('Network overview panel', { timeout: 420_000 }, () => {
     await overviewTab().click();
     view = wb.webview();
     const plot = view.locator('[data-testid=norm-plot] .line-plot');
-    await view.locator('[data-testid=layer-table] vscode-table-row').nth(1).waitFor({ state: 'visible', timeout: 60_000 });
+    await view.locator('[data-testid=layer-table] vscode-table-row').nth(1).waitFor({ state: 'visible', timeout: scaled(60_000) });
     await waitFor('the plot after show', async () => (await plot.getAttribute('data-log-y').catch(() => null)) !== null);
     assert.equal(await plot.getAttribute('data-log-y'), 'true', 'the log-scale choice made after the reload');
   });
@@ -154,11 +154,11 @@ describe('Network overview panel', { timeout: 420_000 }, () => {
     const links = view.locator('[data-testid=norm-caption] a.doc-link');
     assert.deepEqual((await links.allInnerTexts()).map((t) => t.trim()), ['MATH.md', '§A']);
     await links.nth(1).click();
-    await tab('MATH.md').waitFor({ state: 'visible', timeout: 30_000 });
-    await wb.page.locator('.editor-group-container .view-lines', { hasText: 'A. Activation matrices, activation domains' }).first().waitFor({ state: 'visible', timeout: 30_000 });
+    await tab('MATH.md').waitFor({ state: 'visible', timeout: scaled(30_000) });
+    await wb.page.locator('.editor-group-container .view-lines', { hasText: 'A. Activation matrices, activation domains' }).first().waitFor({ state: 'visible', timeout: scaled(30_000) });
     await tab('MATH.md').click();
     await wb.page.keyboard.press('Control+W'); // View: Close Editor
-    await tab('MATH.md').waitFor({ state: 'detached', timeout: 30_000 });
+    await tab('MATH.md').waitFor({ state: 'detached', timeout: scaled(30_000) });
   });
 
   it('"Restart Analysis Worker" makes the open panel request its numbers again (no error banner left)', async () => {
@@ -167,7 +167,7 @@ describe('Network overview panel', { timeout: 420_000 }, () => {
     await table.evaluate((t: HTMLElement) => { t.dataset.beforeRestart = 'yes'; });
     await wb.runCommand('Depth Lens: Restart Analysis Worker');
     // the panel rendered a new table from a fresh worker run
-    await waitFor('a re-rendered table', async () => (await table.count()) === 1 && (await table.getAttribute('data-before-restart')) === null, 60_000);
+    await waitFor('a re-rendered table', async () => (await table.count()) === 1 && (await table.getAttribute('data-before-restart')) === null, scaled(60_000));
     await firstRowBecomes(view, ['1', 'dense', '2×2', 'relu', fmt(Math.sqrt((30 + Math.sqrt(884)) / 2)), fmt(Math.sqrt((22 + Math.sqrt(340)) / 2)), fmt(Math.sqrt(1.25))], 'the table after the restart');
     assert.equal(await view.locator('.banner-error').count(), 0);
   });
@@ -180,13 +180,13 @@ describe('Network overview panel', { timeout: 420_000 }, () => {
     await wb.page.keyboard.press('Control+G');
     const goTo = wb.page.locator('.quick-input-widget');
     await goTo.locator('input').fill(':5:48'); // Go to Line is quick access with the ':' prefix
-    await goTo.getByText(/line 5.*(column|character) 48/i).first().waitFor({ timeout: 30_000 });
+    await goTo.getByText(/line 5.*(column|character) 48/i).first().waitFor({ timeout: scaled(30_000) });
     await goTo.locator('input').press('Enter');
-    await goTo.waitFor({ state: 'hidden', timeout: 30_000 });
+    await goTo.waitFor({ state: 'hidden', timeout: scaled(30_000) });
     await wb.page.keyboard.press('Shift+ArrowRight');
     await wb.page.keyboard.type('9');
     // (the editor renders spaces as no-break spaces: \s matches both)
-    await wb.activeEditor().locator('.view-lines', { hasText: /\[\[1,\s2\],\s\[3,\s9\]\]/ }).waitFor({ timeout: 30_000 });
+    await wb.activeEditor().locator('.view-lines', { hasText: /\[\[1,\s2\],\s\[3,\s9\]\]/ }).waitFor({ timeout: scaled(30_000) });
     await overviewTab().click();
     // W₁ = [[1,2],[3,9]]: W₁ᵀW₁ = [[10,29],[29,85]] (trace 95, det 9); W₁ − I: Gram [[9,24],[24,68]] (trace 77, det 36)
     const top = (t: number, d: number) => fmt(Math.sqrt((t + Math.sqrt(t * t - 4 * d)) / 2));
@@ -195,11 +195,11 @@ describe('Network overview panel', { timeout: 420_000 }, () => {
     await tab('small.network.json').click();
     await wb.runCommand('File: Revert File');
     await wb.page.keyboard.press('Control+W'); // View: Close Editor
-    await tab('small.network.json').waitFor({ state: 'detached', timeout: 30_000 });
+    await tab('small.network.json').waitFor({ state: 'detached', timeout: scaled(30_000) });
     fs.writeFileSync(path.join(workspace, 'small.network.json'), smallWith('[[3, 0], [0, 3]]'));
     await firstRowBecomes(view, ['1', 'dense', '2×2', 'relu', '3', '2', fmt(Math.sqrt(1.25))], 'the table after the change on disk');
     fs.rmSync(path.join(workspace, 'small.network.json'));
-    await view.locator('[data-testid=document-closed]', { hasText: 'small.network.json was deleted; the panel shows its last results.' }).waitFor({ timeout: 60_000 });
+    await view.locator('[data-testid=document-closed]', { hasText: 'small.network.json was deleted; the panel shows its last results.' }).waitFor({ timeout: scaled(60_000) });
     await firstRowBecomes(view, ['1', 'dense', '2×2', 'relu', '3', '2', fmt(Math.sqrt(1.25))], 'the last results');
     await wb.screenshot('overview-deleted');
   });
@@ -210,7 +210,7 @@ describe('Network overview panel', { timeout: 420_000 }, () => {
     await wb.runCommand('Depth Lens: Open Network Overview');
     const view = wb.webview();
     const heat = view.locator('.heatmap canvas');
-    await waitFor('the 400×400 heatmap', async () => (await heat.getAttribute('data-rows').catch(() => null)) === '400', 90_000);
+    await waitFor('the 400×400 heatmap', async () => (await heat.getAttribute('data-rows').catch(() => null)) === '400', scaled(90_000));
     assert.equal(await heat.getAttribute('data-cols'), '400');
     assert.match(await view.locator('[data-testid=heatmap-title]').innerText(), /^layer 1: W \(400×400\) — hover for values; colour: blue > 0 > red, scaled to max \|w\| = 0\.\d+$/);
     const first = (await view.locator('[data-testid=layer-table] vscode-table-row').first().locator('vscode-table-cell').allInnerTexts()).map((t) => t.trim());
@@ -221,7 +221,7 @@ describe('Network overview panel', { timeout: 420_000 }, () => {
 
   it('squiggles the error in a malformed file', async () => {
     const editor = await wb.openFile('broken.network.json');
-    await editor.locator('.squiggly-error').first().waitFor({ state: 'visible', timeout: 30_000 });
+    await editor.locator('.squiggly-error').first().waitFor({ state: 'visible', timeout: scaled(30_000) });
     await wb.screenshot('broken-squiggle');
   });
 });

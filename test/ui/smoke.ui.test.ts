@@ -3,9 +3,9 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { Workbench } from './harness';
+import { scaled, Workbench } from './harness';
 
-describe('workbench smoke', { timeout: 180_000 }, () => {
+describe('workbench smoke', { timeout: scaled(180_000) }, () => {
   let wb: Workbench;
   before(async () => { wb = await Workbench.open(); });
   after(async () => { await wb?.close(); });

@@ -8,12 +8,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { FrameLocator } from 'playwright-core';
-import { canvasPixels, FIXTURE_WORKSPACE, waitFor, Workbench } from './harness';
+import { canvasPixels, FIXTURE_WORKSPACE, scaled, waitFor, Workbench } from './harness';
 import { parseNetworkText } from '../../src/core/network/parse';
 import { analyzeSpectrum } from '../../src/core/spectrum/analyze';
 import { compareNetworks } from '../../src/core/compare/compare';
 
-const TIMEOUT = 90_000;
+const TIMEOUT = scaled(90_000);
 /** formatNumber of webview/common/ui.ts for numbers in [1e-3, 1e5) */
 const fmt = (v: number, digits = 4) => Number(v.toPrecision(digits)).toString();
 
@@ -35,7 +35,7 @@ async function maximizedScreenshot(wb: Workbench, name: string, ready: () => Pro
   await wb.runCommand('View: Toggle Maximize Editor Group');
 }
 
-describe('Spectrum and Compare panels', { timeout: 600_000 }, () => {
+describe('Spectrum and Compare panels', { timeout: scaled(600_000) }, () => {
   let wb: Workbench;
   before(async () => { wb = await Workbench.open({ viewport: { width: 1400, height: 1150 } }); });
   after(async () => { await wb?.close(); });
@@ -77,13 +77,13 @@ describe('Spectrum and Compare panels', { timeout: 600_000 }, () => {
     const pick = wb.page.locator('.quick-input-widget');
     await wb.page.keyboard.press('F1');
     await pick.locator('input').fill('>Depth Lens: Compare With…');
-    await pick.locator('.monaco-list-row').first().filter({ hasText: 'Compare With…' }).waitFor({ state: 'visible', timeout: 30_000 });
+    await pick.locator('.monaco-list-row').first().filter({ hasText: 'Compare With…' }).waitFor({ state: 'visible', timeout: scaled(30_000) });
     await pick.locator('input').press('Enter');
-    await pick.locator('.monaco-list-row', { hasText: 'compare-finetuned.network.json' }).waitFor({ state: 'visible', timeout: 30_000 });
+    await pick.locator('.monaco-list-row', { hasText: 'compare-finetuned.network.json' }).waitFor({ state: 'visible', timeout: scaled(30_000) });
     assert.equal(await pick.locator('.monaco-list-row', { hasText: 'compare-trained.network.json' }).count(), 0, 'A itself is not offered');
     await pick.locator('input').fill('compare-finetuned');
     await pick.locator('.monaco-list-row', { hasText: 'compare-finetuned.network.json' }).first().click();
-    await wb.page.locator('.tabs-container .tab', { hasText: 'Compare: compare-trained.network.json ↔ compare-finetuned.network.json' }).waitFor({ timeout: 30_000 });
+    await wb.page.locator('.tabs-container .tab', { hasText: 'Compare: compare-trained.network.json ↔ compare-finetuned.network.json' }).waitFor({ timeout: scaled(30_000) });
     const view = wb.webview();
     const rows = view.locator('[data-testid=compare-table] vscode-table-row');
     await rows.nth(3).waitFor({ state: 'visible', timeout: TIMEOUT });
@@ -120,14 +120,27 @@ describe('Spectrum and Compare panels', { timeout: 600_000 }, () => {
 
   it('Compare With… from the explorer context menu on two selected files', async () => {
     await wb.runCommand('View: Close All Editors');
-    await wb.explorerItem('compare-finetuned.network.json').click();
-    await wb.explorerItem('compare-trained.network.json').click({ modifiers: ['Control'] });
-    await wb.explorerItem('compare-trained.network.json').click({ button: 'right' });
+    const finetuned = wb.explorerItem('compare-finetuned.network.json');
+    const trained = wb.explorerItem('compare-trained.network.json');
+    const selected = async (row: typeof trained) => (await row.getAttribute('aria-selected')) === 'true';
+    // On a loaded machine a click can land while the explorer is still taking focus back from the
+    // closed editors, and the Control-click then replaces the selection instead of extending it; with
+    // one file selected the command asks for the second file and no Compare tab opens. So select,
+    // check both rows say aria-selected, and start over when they do not.
+    await waitFor('both files selected in the explorer', async () => {
+      await finetuned.click();
+      if (!await waitFor('the first row selected', () => selected(finetuned), scaled(5_000)).catch(() => false)) return false;
+      await trained.click({ modifiers: ['Control'] });
+      return waitFor('the second row added to the selection', async () => await selected(finetuned) && await selected(trained), scaled(5_000)).catch(() => false);
+    }, scaled(60_000));
+    await trained.click({ button: 'right' });
     const item = wb.page.locator('.context-view .monaco-menu .action-label', { hasText: 'Compare With…' });
-    await item.waitFor({ state: 'visible', timeout: 30_000 });
+    await item.waitFor({ state: 'visible', timeout: scaled(30_000) });
+    // the right-click keeps a selection it falls inside; say so if it did not
+    assert.ok(await selected(finetuned) && await selected(trained), 'the context menu opened on a two-file selection');
     await item.click();
-    const tab = wb.page.locator('.tabs-container .tab', { hasText: /^Compare: compare-(finetuned|trained)\.network\.json ↔ compare-(finetuned|trained)\.network\.json/ });
-    await tab.waitFor({ state: 'visible', timeout: 30_000 });
+    const tab = wb.page.locator('.tabs-container .tab', { hasText: /Compare: compare-(finetuned|trained)\.network\.json ↔ compare-(finetuned|trained)\.network\.json/ });
+    await tab.waitFor({ state: 'visible', timeout: scaled(30_000) });
     const title = await tab.innerText();
     assert.ok(title.includes('compare-finetuned') && title.includes('compare-trained'), title);
     const view = wb.webview();

@@ -7,9 +7,9 @@
 import * as assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { FrameLocator, Locator } from 'playwright-core';
-import { canvasPixels, setField, Workbench, waitFor } from './harness';
+import { canvasPixels, scaled, setField, waitFor, Workbench } from './harness';
 
-const RUN_TIMEOUT_MS = 60_000;
+const RUN_TIMEOUT_MS = scaled(60_000);
 
 /** Number of non-transparent pixels of a canvas. */
 const drawnPixels = async (canvas: Locator) => (await canvasPixels(canvas)).drawn;
@@ -29,16 +29,16 @@ function numberAfter(text: string, label: string): number {
   return Number(m[1].replace('−', '-'));
 }
 
-describe('Training panel', { timeout: 420_000 }, () => {
+describe('Training panel', { timeout: scaled(420_000) }, () => {
   let wb: Workbench;
   before(async () => { wb = await Workbench.open({ viewport: { width: 1600, height: 1000 } }); });
   after(async () => { await wb?.close(); });
 
   it('opens from the command palette without a file and shows both experiments', async () => {
     await wb.runCommand('Depth Lens: Open Training');
-    await wb.page.locator('.tabs-container .tab.active', { hasText: 'Training' }).waitFor({ state: 'visible', timeout: 30_000 });
+    await wb.page.locator('.tabs-container .tab.active', { hasText: 'Training' }).waitFor({ state: 'visible', timeout: scaled(30_000) });
     const view = wb.webview();
-    await view.locator('[data-testid=tab-indicator]').waitFor({ state: 'visible', timeout: 30_000 });
+    await view.locator('[data-testid=tab-indicator]').waitFor({ state: 'visible', timeout: scaled(30_000) });
     assert.equal(await view.locator('[data-testid=tab-indicator]').getAttribute('aria-selected'), 'true');
     assert.equal(await view.locator('[data-testid=tab-mean-field]').innerText(), 'Mean-field limit (§E)');
   });
@@ -98,7 +98,7 @@ describe('Training panel', { timeout: 420_000 }, () => {
     const status = view.locator('[data-testid=indicator-status]');
     await waitFor('the run to stop', async () => /^Stopped after \d+ of 5,000 iterations, d = 2, level N = 1/.test(await status.innerText()), RUN_TIMEOUT_MS);
     const banner = view.locator('[data-testid=indicator-warnings] .banner-warning').first();
-    await banner.waitFor({ state: 'visible', timeout: 10_000 });
+    await banner.waitFor({ state: 'visible', timeout: scaled(10_000) });
     assert.match(await banner.innerText(), /^stopped at iteration \d+: the step would take w from [\d.]+ to -?[\d.]+, outside the construction's range w ≥ 4\/3/);
     await view.locator('[data-testid=indicator-warnings]').scrollIntoViewIfNeeded();
     await wb.screenshot('training-indicator-stopped');
@@ -136,10 +136,10 @@ describe('Training panel', { timeout: 420_000 }, () => {
     await setField(view, 'mf-T', '50');
     await setField(view, 'mf-records', '500');
     await view.locator('[data-testid=run]').click();
-    await view.locator('[data-testid=progress]').waitFor({ state: 'visible', timeout: 30_000 });
+    await view.locator('[data-testid=progress]').waitFor({ state: 'visible', timeout: scaled(30_000) });
     await view.locator('[data-testid=stop]').click();
-    await view.locator('[data-testid=messages]', { hasText: 'Stopped.' }).waitFor({ state: 'visible', timeout: 10_000 });
-    await view.locator('[data-testid=progress]').waitFor({ state: 'hidden', timeout: 10_000 });
+    await view.locator('[data-testid=messages]', { hasText: 'Stopped.' }).waitFor({ state: 'visible', timeout: scaled(10_000) });
+    await view.locator('[data-testid=progress]').waitFor({ state: 'hidden', timeout: scaled(10_000) });
     assert.equal(await view.locator('[data-testid=run]').getAttribute('disabled'), null);
     // the previous result is still on screen
     assert.match(await view.locator('[data-testid=mf-status]').innerText(), /^Done: widths 16, 32, 64, 128/);
@@ -150,10 +150,10 @@ describe('Training panel', { timeout: 420_000 }, () => {
     await wb.runCommand('View: Close All Editors');
     await wb.openFile('training-preset.network.json');
     await wb.runCommand('Depth Lens: Open Training');
-    await wb.page.locator('.tabs-container .tab.active', { hasText: 'Training: training-preset.network.json' }).waitFor({ state: 'visible', timeout: 30_000 });
+    await wb.page.locator('.tabs-container .tab.active', { hasText: 'Training: training-preset.network.json' }).waitFor({ state: 'visible', timeout: scaled(30_000) });
     const view = wb.webview();
     await view.locator('[data-testid=preset-note]', { hasText: 'Preset from the "training" section of training-preset.network.json (also passed to the run: fitFrom)' })
-      .waitFor({ state: 'visible', timeout: 30_000 });
+      .waitFor({ state: 'visible', timeout: scaled(30_000) });
     assert.equal(await view.locator('[data-testid=tab-indicator]').getAttribute('aria-selected'), 'true');
     assert.equal(await view.locator('[data-testid=ind-dim] input').inputValue(), '2');
     assert.equal(await view.locator('[data-testid=ind-level] input').inputValue(), '8');

@@ -8,9 +8,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { readInstall, repoRoot } from '../../scripts/code-server.mjs';
-import { Workbench } from './harness';
+import { scaled, Workbench } from './harness';
 
-describe('the packaged .vsix', { timeout: 300_000 }, () => {
+describe('the packaged .vsix', { timeout: scaled(300_000) }, () => {
   let wb: Workbench;
   let vsix: string;
   let installOutput = '';
@@ -51,7 +51,7 @@ describe('the packaged .vsix', { timeout: 300_000 }, () => {
     assert.ok(lenses.some((t) => t.includes('2 layers · widths 2 (×2), 1 · 9 parameters')), lenses.join(' | '));
     await wb.runCommand('Depth Lens: Open Network Overview');
     const rows = wb.webview().locator('[data-testid=layer-table] vscode-table-row');
-    await rows.nth(1).waitFor({ state: 'visible', timeout: 60_000 });
+    await rows.nth(1).waitFor({ state: 'visible', timeout: scaled(60_000) });
     assert.equal(await rows.count(), 2);
     await wb.screenshot('vsix-overview');
   });
