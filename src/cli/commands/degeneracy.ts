@@ -8,6 +8,8 @@ import { UsageError, toJson, type CliCommand, type CliIo } from '../command';
 import { loadNetworkFile } from '../load';
 import { decimal } from '../numbers';
 import { parseMaxSize } from './check';
+import { analysing, BUDGET_OPTIONS, parseBudget } from './budgetOptions';
+import { DEFAULT_MAX_MEMORY_MB, DEFAULT_MAX_WORK, sci } from '../../core/network/budget';
 import type { AnalysisContext } from '../../core/context';
 import { DEGENERACY_DEFAULTS, MAX_SEED, probeAngles, runDegeneracy } from '../../core/degeneracy/analysis';
 import { DEFAULT_GRID_POINTS, MAX_GRID_POINTS } from '../../core/degeneracy/density';
@@ -54,6 +56,9 @@ Options:
                          budgets still apply
   --probes A,B           with FILE: probe names or 0-based indices (default: the first two non-zero)
   --max-size-mb N        with FILE: refuse larger files
+  --max-work W, --max-memory-mb N
+                         with FILE: the analysis budget (default ${sci(DEFAULT_MAX_WORK)} multiply-adds,
+                         ${DEFAULT_MAX_MEMORY_MB} MB); refused before it starts when the shapes say more
   --json                 print one JSON document
   --help                 show this help
 `;
@@ -232,7 +237,7 @@ export const degeneracyCommand: CliCommand = {
           mode: { type: 'string' }, 'width-convention': { type: 'string' }, 'ks-layers': { type: 'string' },
           'grid-min': { type: 'string' }, 'grid-max': { type: 'string' }, 'grid-points': { type: 'string' },
           'allow-long-runs': { type: 'boolean' },
-          probes: { type: 'string' }, 'max-size-mb': { type: 'string' }, json: { type: 'boolean' },
+          probes: { type: 'string' }, 'max-size-mb': { type: 'string' }, json: { type: 'boolean' }, ...BUDGET_OPTIONS,
         },
       });
     } catch (e) {
@@ -253,10 +258,11 @@ export const degeneracyCommand: CliCommand = {
       const probes = v.probes?.split(',').map((p) => p.trim());
       if (probes && probes.length !== 2) throw new UsageError(`--probes takes two probe names or indices separated by a comma, not '${v.probes}'`);
       const key = (p: string | undefined): string | number | undefined => (p === undefined ? undefined : /^\d+$/.test(p) ? decimal(p) : p);
-      const r = asUsage(() => probeAngles(network, {
+      const budget = parseBudget(v);
+      const r = analysing(file, 'probe angles', () => asUsage(() => probeAngles(network, {
         probeA: key(probes?.[0]), probeB: key(probes?.[1]),
-        widthConvention: convention as WidthConvention | undefined, grid,
-      }, cliContext(io, 'degeneracy')));
+        widthConvention: convention as WidthConvention | undefined, grid, budget,
+      }, cliContext(io, 'degeneracy'))));
       return { stdout: v.json ? toJson({ file, ...r }) + '\n' : formatProbe(file, r), exitCode: 0 };
     }
 
