@@ -165,9 +165,12 @@ function fmt(x: number | null | undefined, digits = 4): string {
 }
 
 function table(header: string[], rows: string[][]): string[] {
-  const w = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const w = header.map((h) => h.length);
+  for (const r of rows) for (let i = 0; i < w.length; i++) if (r[i].length > w[i]) w[i] = r[i].length;
   const line = (cells: string[]) => cells.map((c, i) => c.padStart(w[i])).join('  ');
-  return [line(header), ...rows.map(line)];
+  const out = [line(header)];
+  for (const r of rows) out.push(line(r));
+  return out;
 }
 
 function formatResult(r: DegeneracyResult): string {
@@ -182,10 +185,11 @@ function formatResult(r: DegeneracyResult): string {
     row.mc ? `${fmt(row.mc.mean)} ± ${fmt(row.mc.sd)}` : '—',
     row.mc ? String(row.mc.collapsed + row.mc.dead) : '—',
   ]);
-  out.push(...table(['layer', 'width', 'inf-width', 'theorem', 'approx1', 'predicted mean ± sd', 'mc mean ± sd', 'collapsed'], rows));
+  // loops, not push(...): a row per layer, and networks have up to 10⁷ layers (spread arguments overflow the stack)
+  for (const line of table(['layer', 'width', 'inf-width', 'theorem', 'approx1', 'predicted mean ± sd', 'mc mean ± sd', 'collapsed'], rows)) out.push(line);
   if (r.ks.length) {
     out.push('', 'KS test of the simulated samples against the predicted density:');
-    out.push(...table(['layer', 'D', 'p-value', 'samples'], r.ks.map((k) => [String(k.layer), fmt(k.statistic), k.pValue === null ? '—' : k.pValue.toPrecision(3), String(k.samples)])));
+    for (const line of table(['layer', 'D', 'p-value', 'samples'], r.ks.map((k) => [String(k.layer), fmt(k.statistic), k.pValue === null ? '—' : k.pValue.toPrecision(3), String(k.samples)]))) out.push(line);
     const refused = r.ks.filter((k) => k.reason !== null);
     for (const reason of new Set(refused.map((k) => k.reason))) {
       const at = refused.filter((k) => k.reason === reason).map((k) => k.layer);
@@ -206,7 +210,7 @@ function formatProbe(file: string, r: ProbeAngleResult): string {
     fmt(row.prediction?.infiniteWidth.lnSin2), fmt(row.prediction?.approx1),
     row.prediction ? `${fmt(row.prediction.predicted.mean)} ± ${fmt(row.prediction.predicted.sd)}` : '—',
   ]);
-  out.push(...table(['layer', 'width', 'θ', 'X', 'inf-width', 'approx1', 'predicted mean ± sd'], rows));
+  for (const line of table(['layer', 'width', 'θ', 'X', 'inf-width', 'approx1', 'predicted mean ± sd'], rows)) out.push(line);
   for (const n of r.notes) out.push(`note: ${n}`);
   return out.join('\n') + '\n';
 }

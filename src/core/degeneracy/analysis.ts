@@ -97,7 +97,8 @@ function theoryNotes(theta0: number, steps: number[], pred: PredictedDensity, pr
   if (approx1StartsFromTheorem(theta0)) {
     notes.push(`θ⁰ = ${num(theta0)} > π/2: Approximation 1 is the authors' small-angle law (μ linearised about θ = 0, and ln sin²θ is not monotone above π/2), so its curve starts at layer 1 from Theorem 1's μ(θ⁰, n₁) — as the authors' density prediction does — and follows the law from there (post-ReLU angles are at most π/2)`);
   }
-  const narrowest = Math.min(...steps);
+  let narrowest = Infinity; // a loop, not Math.min(...): one width per layer
+  for (const n of steps) if (n < narrowest) narrowest = n;
   if (narrowest <= NARROW_WIDTH) {
     notes.push(`width ${narrowest} ≤ ${NARROW_WIDTH}: Theorem 1 (and the approximations built on it) holds up to O(1/n²) per layer, which at this width is visible — expect the theory curves and the predicted density to miss the simulation by more than its standard error`);
   }

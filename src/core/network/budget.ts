@@ -95,6 +95,23 @@ export interface LayerRun {
   readonly residual: boolean;
   /** output width of one layer */
   readonly width: number;
+  /**
+   * where the weights come from: held in memory ('explicit'), an affine family (a copy per layer) or
+   * generated from a seed ('generated': random draws, about GENERATION_WORK multiply-adds a weight,
+   * and again on every access — layers above the layer cache's 32 MB are not kept)
+   */
+  readonly source: 'explicit' | 'affine' | 'generated';
+}
+
+/** Multiply-adds one generated random weight costs (a Gaussian or uniform draw, scaled): measured order of magnitude. */
+export const GENERATION_WORK = 20;
+
+/** Work of producing one layer of the run once (0 for layers held in memory). */
+export function generationWork(r: LayerRun): number {
+  if (r.source === 'explicit') return 0;
+  let n = 0;
+  for (const u of r.units) n += u.rows * u.cols;
+  return r.source === 'generated' ? GENERATION_WORK * n : n;
 }
 
 /**
@@ -105,42 +122,43 @@ export function layerRuns(net: Network): LayerRun[] {
   const runs: LayerRun[] = [];
   const push = (r: LayerRun) => {
     const last = runs[runs.length - 1];
-    if (last && last.residual === r.residual && last.width === r.width && sameUnits(last.units, r.units)) runs[runs.length - 1] = { ...last, count: last.count + r.count };
+    if (last && last.residual === r.residual && last.width === r.width && last.source === r.source && sameUnits(last.units, r.units)) runs[runs.length - 1] = { ...last, count: last.count + r.count };
     else runs.push(r);
   };
-  const dense = (k: number): LayerRun => {
+  const dense = (k: number, source: LayerRun['source']): LayerRun => {
     const rows = net.outWidth(k), cols = net.inWidth(k);
-    return { count: 1, units: [{ rows, cols }], residual: false, width: rows };
+    return { count: 1, units: [{ rows, cols }], residual: false, width: rows, source };
   };
   let covered = 0;
   for (const g of net.groups) {
     if (g.start !== covered) break; // groups that do not tile the network: walk it below
     if (g.type === 'family' && g.count > 0) {
-      push({ ...dense(g.start), count: g.count });
+      push({ ...dense(g.start, g.family?.kind === 'affine' ? 'affine' : 'generated'), count: g.count });
     } else if (g.type === 'residual-family' && g.branchWidths) {
       const m = net.inWidth(g.start);
       const units: UnitShape[] = [];
       let cols = m;
       for (const rows of g.branchWidths) { units.push({ rows, cols }); cols = rows; }
-      push({ count: g.count, units, residual: true, width: m });
+      push({ count: g.count, units, residual: true, width: m, source: 'generated' });
     } else {
-      for (let k = g.start; k < g.start + g.count; k++) push(layerRun(net, k, g.type === 'residual' || g.type === 'residual-family'));
+      const source = g.type === 'random' || g.type === 'residual-family' ? 'generated' : 'explicit';
+      for (let k = g.start; k < g.start + g.count; k++) push(layerRun(net, k, g.type === 'residual' || g.type === 'residual-family', source));
     }
     covered = g.start + g.count;
   }
-  for (let k = covered; k < net.depth; k++) push(layerRun(net, k, true));
+  for (let k = covered; k < net.depth; k++) push(layerRun(net, k, true, 'explicit'));
   return runs;
 }
 
-function layerRun(net: Network, k: number, mayBeResidual: boolean): LayerRun {
+function layerRun(net: Network, k: number, mayBeResidual: boolean, source: LayerRun['source']): LayerRun {
   if (mayBeResidual) {
     const layer = net.layer(k);
     if (layer.kind === 'residual') {
-      return { count: 1, units: layer.branch.map((l) => ({ rows: l.weights.rows, cols: l.weights.cols })), residual: true, width: net.outWidth(k) };
+      return { count: 1, units: layer.branch.map((l) => ({ rows: l.weights.rows, cols: l.weights.cols })), residual: true, width: net.outWidth(k), source };
     }
   }
   const rows = net.outWidth(k), cols = net.inWidth(k);
-  return { count: 1, units: [{ rows, cols }], residual: false, width: rows };
+  return { count: 1, units: [{ rows, cols }], residual: false, width: rows, source };
 }
 
 function sameUnits(a: readonly UnitShape[], b: readonly UnitShape[]): boolean {
@@ -182,6 +200,7 @@ export function activationsCost(net: Network, options: { partialProducts?: boole
       if (u.rows > widest) widest = u.rows;
     }
     if (r.residual) work += r.width * d;
+    work += 3 * generationWork(r);
     if (partials) bytes += 8 * r.width * (d + 1) + OBJECT_BYTES;
     return [work, bytes];
   });
@@ -196,7 +215,7 @@ export function forwardCost(net: Network, passes: number, perLayerBytes: number,
   const s = sumOverLayers(layerRuns(net), (r) => {
     let work = 0;
     for (const u of r.units) { work += u.rows * u.cols; if (u.rows > widest) widest = u.rows; }
-    return [work * passes, perLayerBytes];
+    return [work * passes + generationWork(r), perLayerBytes];
   });
   return { work: s.work, bytes: s.bytes + 4 * 8 * widest * passes, detail: `${s.layers} layers × ${passes} ${what}` };
 }
@@ -221,6 +240,7 @@ export function regionsCost(net: Network, planeDim: number): Cost {
   const s = sumOverLayers(layerRuns(net), (r) => {
     let work = 0;
     for (const u of r.units) work += u.rows * u.cols * (planeDim + 1);
+    work += 2 * generationWork(r);
     return [work, 300 * (r.units.length + (r.residual ? 1 : 0))];
   });
   return { work: s.work, bytes: s.bytes, detail: `${s.layers} layers, ${s.units} units, at least one region each` };
@@ -241,6 +261,7 @@ export function convergenceCost(net: Network, probes: number, trackPP: boolean):
       if (u.rows > widest) widest = u.rows;
     }
     if (!r.residual) hasDense = true;
+    work += 2 * generationWork(r);
     // measured: about 100 bytes a layer (series, recorded terms) on a 10⁷-layer family
     return [work, 100];
   });
@@ -285,9 +306,11 @@ export function layerNormsCost(net: Network, layers: readonly number[]): Cost {
   let work = 0, bytes = 0;
   for (const k of layers) {
     const { residual, units } = layerUnitShapes(net, k);
+    const g = groupAt(net, k);
+    const gen = g && (g.type === 'random' || g.type === 'residual-family' || (g.type === 'family' && g.family?.kind !== 'affine')) ? GENERATION_WORK : 1;
     let b = 0;
     for (const u of units) {
-      work += u.rows * u.cols + spectralNormWork(u.rows, u.cols) + (!residual && u.rows === u.cols ? spectralNormWork(u.rows, u.cols) : 0);
+      work += gen * u.rows * u.cols + spectralNormWork(u.rows, u.cols) + (!residual && u.rows === u.cols ? spectralNormWork(u.rows, u.cols) : 0);
       b += 8 * u.rows * u.cols * (!residual && u.rows === u.cols ? 2 : 1);
     }
     if (b > bytes) bytes = b;
