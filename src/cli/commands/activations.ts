@@ -7,7 +7,12 @@ import { toRows } from '../../core/linalg/dense';
 import type { Network } from '../../core/network/model';
 import { analyzeActivations } from '../../core/activation/pointwise';
 import { decimal } from '../numbers';
-import type { UnitActivation } from '../../shared/analyses/activations';
+import type { LayerActivation, UnitActivation } from '../../shared/analyses/activations';
+import { analysing, BUDGET_HELP, BUDGET_OPTIONS, parseBudget } from './budgetOptions';
+import { EXIT_OVERFLOW } from './exitCodes';
+
+/** Text output lists at most this many layer rows (half at each end). */
+const MAX_TEXT_LAYERS = 1000;
 
 const HELP = `Usage: depth-lens activations FILE (--input "x1,x2,..." | --probe NAME) [--json] [--partials]
 
@@ -31,8 +36,24 @@ Options:
                     relativeResidual}, radius, bounded, nearestFace, constantNeurons, onBoundary,
                     partials?}; bounded is false (and radius null) when no neuron bounds the domain
   --max-size-mb N   refuse files larger than N MB
+${BUDGET_HELP}
   --help            show this help
+
+Values beyond float64 are findings, never results: the patterns and the radius are computed with a
+per-layer scale (they are scale-free) and stay exact; N(x), the affine map and every value from the
+first layer whose values leave float64 are withheld — in --json as {"overflow": {layer, log2}} in
+place of the number or array (null keeps meaning "not applicable", e.g. an unbounded radius).
+Networks deeper than ${MAX_TEXT_LAYERS} layers list their first and last ${MAX_TEXT_LAYERS / 2} layers
+(--json lists all).
+
+Exit codes: 0 ok, 1 file error or a budget refused the analysis, 2 usage error, 3 a value overflows
+float64 (one line on stderr names the file and the layer; the values from there on are withheld).
 `;
+
+/** The JSON marker that replaces a value withheld because it overflows float64. */
+export function overflowMarker(o: { layer: number; log2: number }): { overflow: { layer: number; log2: number } } {
+  return { overflow: { layer: o.layer, log2: Math.round(o.log2 * 10) / 10 } };
+}
 
 /**
  * "1, 2.5,-3" → numbers; precise errors for the wrong count or a non-number. `expected` completes
@@ -102,7 +123,7 @@ export const activationsCommand: CliCommand = {
     try {
       parsed = parseArgs({
         args: glueNegativeValues(argv, ['--input']), allowPositionals: true, strict: true,
-        options: { input: { type: 'string' }, probe: { type: 'string' }, json: { type: 'boolean' }, partials: { type: 'boolean' }, 'max-size-mb': { type: 'string' } },
+        options: { input: { type: 'string' }, probe: { type: 'string' }, json: { type: 'boolean' }, partials: { type: 'boolean' }, 'max-size-mb': { type: 'string' }, ...BUDGET_OPTIONS },
       });
     } catch (e) {
       throw new UsageError((e as Error).message);
@@ -112,42 +133,72 @@ export const activationsCommand: CliCommand = {
     const { network: net } = loadNetworkFile(file, io, { maxSizeMB: parseMaxSize(parsed.values['max-size-mb']) });
     const { x, probe } = chooseInput(net, parsed.values.input, parsed.values.probe);
     const partials = !!parsed.values.partials;
-    const r = analyzeActivations(net, x, { partialProducts: partials }, {
+    const budget = parseBudget(parsed.values);
+    const r = analysing(file, 'activations', () => analyzeActivations(net, x, { partialProducts: partials, budget }, {
       progress: (f) => io.progress(`activations: ${Math.round(100 * f)}%`),
       isCancelled: () => false,
-    });
+    }));
+    const o = r.overflow;
+    const exitCode = o ? EXIT_OVERFLOW : 0;
+    const stderr = o ? `${file}: ${o.message}\n` : undefined;
+    // withheld values (NaN: from the overflow on) become the marker, not null
+    const val = <T,>(v: T, withheld: boolean) => (withheld && o ? overflowMarker(o) : v);
+    const gone = (a: ArrayLike<number>) => a.length > 0 && Number.isNaN(a[0]);
     if (parsed.values.json) {
-      const doc = {
-        file, probe, input: r.input, output: r.output,
-        layers: r.layers.map((l) => ({ ...unitJson(l), output: l.output, branch: l.branch?.map(unitJson) })),
-        affine: { A: toRows(r.affine.A), c: r.affine.c, residual: r.affine.residual, relativeResidual: r.affine.relativeResidual },
-        radius: r.radius, bounded: Number.isFinite(r.radius), nearestFace: r.nearestFace?.label ?? null, constantNeurons: r.constantNeurons, onBoundary: r.onBoundary,
-        partials: r.partials?.map((p) => ({ layer: p.layer, P: toRows(p.P), q: p.q })),
+      const layerJson = (l: LayerActivation) => {
+        const u = unitJson(l);
+        return { ...u, preactivation: val(u.preactivation, gone(l.preactivation)), output: val(l.output, gone(l.output)), branch: l.branch?.map((b) => { const bu = unitJson(b); return { ...bu, preactivation: val(bu.preactivation, gone(b.preactivation)) }; }) };
       };
-      return { stdout: toJson(doc) + '\n', exitCode: 0 };
+      const doc = {
+        file, probe, input: r.input, output: val(r.output, !!o),
+        layers: r.layers.map(layerJson),
+        affine: o
+          ? { A: overflowMarker(o), c: overflowMarker(o), residual: overflowMarker(o), relativeResidual: r.affine.relativeResidual }
+          : { A: toRows(r.affine.A), c: r.affine.c, residual: r.affine.residual, relativeResidual: r.affine.relativeResidual },
+        radius: r.radius, bounded: Number.isFinite(r.radius), nearestFace: r.nearestFace?.label ?? null, constantNeurons: r.constantNeurons, onBoundary: r.onBoundary,
+        partials: r.partials?.map((p) => ({ layer: p.layer, P: val(toRows(p.P), gone(p.P.data)), q: val(p.q, gone(p.q)) })),
+        // present only when something overflowed (ordinary documents keep their keys)
+        ...(o ? { overflow: { layer: o.layer, quantity: o.quantity, log2: o.log2, message: o.message } } : {}),
+      };
+      return { stdout: toJson(doc) + '\n', stderr, exitCode };
     }
     const out: string[] = [];
     out.push(`${file}${net.name ? ` — ${net.name}` : ''}`);
     out.push(`x = ${vec(r.input)}${probe ? ` (probe ${probe})` : ''}`);
-    out.push(`N(x) = ${vec(r.output)}`);
+    out.push(o ? `N(x) withheld: ${o.message}` : `N(x) = ${vec(r.output)}`);
     out.push('');
     const rows: string[][] = [];
-    for (const l of r.layers) {
+    const nLayers = r.layers.length, half = MAX_TEXT_LAYERS / 2;
+    for (let li = 0; li < nLayers; li++) {
+      if (nLayers > MAX_TEXT_LAYERS && li === half) {
+        rows.push(['…', `${nLayers - MAX_TEXT_LAYERS} layers not listed (--json lists all)`, '', '', '']);
+        li = nLayers - half;
+      }
+      const l = r.layers[li];
       rows.push([String(l.layer), l.kind === 'outer' ? 'residual out' : l.kind, l.relu ? `${l.active}/${l.width}` : `linear ${l.width}`, l.relu ? String(l.onBoundary) : '—', l.relu ? bits(l.pattern) : '']);
       for (const b of l.branch ?? []) rows.push(['', `  branch ${b.branchLayer}`, b.relu ? `${b.active}/${b.width}` : `linear ${b.width}`, b.relu ? String(b.onBoundary) : '—', b.relu ? bits(b.pattern) : '']);
     }
     const header = ['layer', 'unit', 'active', 'on boundary', 'pattern'];
-    const w = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+    // loops, not Math.max(...)/push(...): a 2·10⁵-layer network has too many rows for spread arguments
+    const w = header.map((h) => h.length);
+    for (const row of rows) for (let i = 0; i < row.length; i++) if (i < 4 && row[i].length > w[i]) w[i] = row[i].length;
     const line = (c: string[]) => c.map((s, i) => s.padEnd(w[i])).join('  ').trimEnd();
-    out.push(line(header), ...rows.map(line), '');
-    out.push(`explicit map on the activation domain: N(x) = A x + c, A is ${r.affine.A.rows}×${r.affine.A.cols}`);
-    if (r.affine.A.rows * r.affine.A.cols <= 48) toRows(r.affine.A).forEach((row, i) => out.push(`  A[${i + 1}] = ${vec(row)}`));
-    out.push(`  c = ${vec(r.affine.c)}`);
-    out.push(`  check: ‖A x + c − N(x)‖ = ${num(r.affine.residual)} (relative ${num(r.affine.relativeResidual)})`);
+    out.push(line(header));
+    for (const row of rows) out.push(line(row));
+    out.push('');
+    if (o) {
+      out.push(`explicit map on the activation domain: withheld — ${o.message}`);
+      out.push(`  check (relative, scale-free): ‖A x + c − N(x)‖ / scale = ${num(r.affine.relativeResidual)}`);
+    } else {
+      out.push(`explicit map on the activation domain: N(x) = A x + c, A is ${r.affine.A.rows}×${r.affine.A.cols}`);
+      if (r.affine.A.rows * r.affine.A.cols <= 48) toRows(r.affine.A).forEach((row, i) => out.push(`  A[${i + 1}] = ${vec(row)}`));
+      out.push(`  c = ${vec(r.affine.c)}`);
+      out.push(`  check: ‖A x + c − N(x)‖ = ${num(r.affine.residual)} (relative ${num(r.affine.relativeResidual)})`);
+    }
     out.push(`stability radius ${Number.isFinite(r.radius) ? num(r.radius) : '∞ — unbounded: no neuron bounds the domain, the map holds on all of R^d'}${r.nearestFace ? ` — nearest face: ${r.nearestFace.label}` : ''}`);
     if (r.constantNeurons) out.push(`${r.constantNeurons} neuron${r.constantNeurons === 1 ? ' is' : 's are'} constant on the domain (zero normal) and bound nothing`);
     if (r.onBoundary) out.push(`warning: ${r.onBoundary} neuron${r.onBoundary === 1 ? ' sits' : 's sit'} on a boundary (|z| ≤ 1e-12·scale): x is on a face, its pattern is a tie`);
-    for (const p of r.partials ?? []) out.push(`P_${p.layer} (${p.P.rows}×${p.P.cols}), q_${p.layer} = ${vec(p.q)}`);
-    return { stdout: out.join('\n') + '\n', exitCode: 0 };
+    for (const p of r.partials ?? []) out.push(gone(p.q) ? `P_${p.layer}, q_${p.layer}: withheld (overflow)` : `P_${p.layer} (${p.P.rows}×${p.P.cols}), q_${p.layer} = ${vec(p.q)}`);
+    return { stdout: out.join('\n') + '\n', stderr, exitCode };
   },
 };

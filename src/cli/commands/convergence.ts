@@ -1,4 +1,8 @@
 /** depth-lens convergence FILE: does N_k(x) converge as depth k → ∞? (MATH.md §A, §B) */
+import { EXIT_OVERFLOW } from './exitCodes';
+import { BUDGET_HELP, BUDGET_OPTIONS, parseBudget } from './budgetOptions';
+import { allocationFailure, BudgetError, checkBudget, convergenceCost } from '../../core/network/budget';
+import { NonFiniteError } from '../../core/network/scaled';
 import { parseArgs } from 'node:util';
 import { UsageError, toJson, type CliCommand, type CliIo } from '../command';
 import { loadNetworkFile } from '../load';
@@ -15,7 +19,7 @@ import type { ConvergenceNorm, ConvergenceResult, PowerLawFit, SeriesSummary, Su
 export const FULL_LAYER_LIST_MAX = 2000;
 
 /** Exit code of --fail-on when a verdict it needs cannot be decided because a number overflowed float64. */
-export const EXIT_CANNOT_DECIDE = 3;
+export const EXIT_CANNOT_DECIDE = EXIT_OVERFLOW;
 
 const HELP = `Usage: depth-lens convergence FILE [--norm 2|1|inf|fro] [--probe x1,x2,...]... [--run N] [--tail-from K]
                              [--fail-on diverges|inconclusive] [--all-layers] [--json]
@@ -58,6 +62,7 @@ Options:
                     listed depths only, "layersSampled": true)
   --json            one JSON document: {file, depth, layers, series, verdicts, probes, …}
   --max-size-mb N   refuse files larger than N MB
+${BUDGET_HELP}
   --help            show this help
 
 Exit codes: 0 ok, 1 file error, internal error or --fail-on triggered, 2 usage error,
@@ -292,6 +297,7 @@ export const convergenceCommand: CliCommand = {
           'all-layers': { type: 'boolean' },
           json: { type: 'boolean' },
           'max-size-mb': { type: 'string' },
+          ...BUDGET_OPTIONS,
         },
       });
     } catch (e) {
@@ -307,16 +313,22 @@ export const convergenceCommand: CliCommand = {
     const tailFrom = positiveIntegerOption('tail-from', values['tail-from'], 'layer number');
     const run = positiveIntegerOption('run', values.run, '(the run number from the notes)');
     const probes = (values.probe ?? []).map(parseProbe);
+    const budget = parseBudget(values);
     const { network } = loadNetworkFile(file, io, { maxSizeMB: parseMaxSize(values['max-size-mb']) });
     const ctx: AnalysisContext = { progress: (_f, m) => { if (m) io.progress(m); }, isCancelled: () => false };
     let result: ConvergenceResult;
     try {
       // perf: every layer's ‖W − I‖₂ first, on all cores (the analysis then looks them up)
+      // (after the budget: the norms of a huge layer are most of the work)
+      checkBudget('convergence', convergenceCost(network, Math.max(1, probes.length || network.input.probes.length), false), budget);
       if (norm === '2') precomputeLayerNorms(network, ctx);
-      result = analyzeConvergence(network, { norm, probes: probes.length ? probes : undefined, tailFrom, run }, ctx);
+      result = analyzeConvergence(network, { norm, probes: probes.length ? probes : undefined, tailFrom, run, budget }, ctx);
     } catch (e) {
-      // only the analysis' parameter errors are usage errors; anything else is an internal error (exit 1)
+      // only the analysis' parameter errors are usage errors; a budget refusal, an allocation failure or
+      // a non-finite weight is one line naming the file; anything else is an internal error (exit 1)
       if (e instanceof ConvergenceParamsError) throw new UsageError(e.message.replace(/^analyzeConvergence: /, ''), { cause: e });
+      const mapped = allocationFailure(e, 'convergence');
+      if (mapped instanceof BudgetError || mapped instanceof NonFiniteError) throw new Error(`${file}: ${mapped.message}`, { cause: e });
       throw new Error(`internal error in the convergence analysis: ${(e as Error).message}`, { cause: e });
     }
     const { sufficient, necessary, pointwise } = result.verdicts;

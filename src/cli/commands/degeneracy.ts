@@ -8,6 +8,8 @@ import { UsageError, toJson, type CliCommand, type CliIo } from '../command';
 import { loadNetworkFile } from '../load';
 import { decimal } from '../numbers';
 import { parseMaxSize } from './check';
+import { analysing, BUDGET_OPTIONS, parseBudget } from './budgetOptions';
+import { DEFAULT_MAX_MEMORY_MB, DEFAULT_MAX_WORK, sci } from '../../core/network/budget';
 import type { AnalysisContext } from '../../core/context';
 import { DEGENERACY_DEFAULTS, MAX_SEED, probeAngles, runDegeneracy } from '../../core/degeneracy/analysis';
 import { DEFAULT_GRID_POINTS, MAX_GRID_POINTS } from '../../core/degeneracy/density';
@@ -54,6 +56,9 @@ Options:
                          budgets still apply
   --probes A,B           with FILE: probe names or 0-based indices (default: the first two non-zero)
   --max-size-mb N        with FILE: refuse larger files
+  --max-work W, --max-memory-mb N
+                         with FILE: the analysis budget (default ${sci(DEFAULT_MAX_WORK)} multiply-adds,
+                         ${DEFAULT_MAX_MEMORY_MB} MB); refused before it starts when the shapes say more
   --json                 print one JSON document
   --help                 show this help
 `;
@@ -160,9 +165,12 @@ function fmt(x: number | null | undefined, digits = 4): string {
 }
 
 function table(header: string[], rows: string[][]): string[] {
-  const w = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const w = header.map((h) => h.length);
+  for (const r of rows) for (let i = 0; i < w.length; i++) if (r[i].length > w[i]) w[i] = r[i].length;
   const line = (cells: string[]) => cells.map((c, i) => c.padStart(w[i])).join('  ');
-  return [line(header), ...rows.map(line)];
+  const out = [line(header)];
+  for (const r of rows) out.push(line(r));
+  return out;
 }
 
 function formatResult(r: DegeneracyResult): string {
@@ -177,10 +185,11 @@ function formatResult(r: DegeneracyResult): string {
     row.mc ? `${fmt(row.mc.mean)} ± ${fmt(row.mc.sd)}` : '—',
     row.mc ? String(row.mc.collapsed + row.mc.dead) : '—',
   ]);
-  out.push(...table(['layer', 'width', 'inf-width', 'theorem', 'approx1', 'predicted mean ± sd', 'mc mean ± sd', 'collapsed'], rows));
+  // loops, not push(...): a row per layer, and networks have up to 10⁷ layers (spread arguments overflow the stack)
+  for (const line of table(['layer', 'width', 'inf-width', 'theorem', 'approx1', 'predicted mean ± sd', 'mc mean ± sd', 'collapsed'], rows)) out.push(line);
   if (r.ks.length) {
     out.push('', 'KS test of the simulated samples against the predicted density:');
-    out.push(...table(['layer', 'D', 'p-value', 'samples'], r.ks.map((k) => [String(k.layer), fmt(k.statistic), k.pValue === null ? '—' : k.pValue.toPrecision(3), String(k.samples)])));
+    for (const line of table(['layer', 'D', 'p-value', 'samples'], r.ks.map((k) => [String(k.layer), fmt(k.statistic), k.pValue === null ? '—' : k.pValue.toPrecision(3), String(k.samples)]))) out.push(line);
     const refused = r.ks.filter((k) => k.reason !== null);
     for (const reason of new Set(refused.map((k) => k.reason))) {
       const at = refused.filter((k) => k.reason === reason).map((k) => k.layer);
@@ -201,7 +210,7 @@ function formatProbe(file: string, r: ProbeAngleResult): string {
     fmt(row.prediction?.infiniteWidth.lnSin2), fmt(row.prediction?.approx1),
     row.prediction ? `${fmt(row.prediction.predicted.mean)} ± ${fmt(row.prediction.predicted.sd)}` : '—',
   ]);
-  out.push(...table(['layer', 'width', 'θ', 'X', 'inf-width', 'approx1', 'predicted mean ± sd'], rows));
+  for (const line of table(['layer', 'width', 'θ', 'X', 'inf-width', 'approx1', 'predicted mean ± sd'], rows)) out.push(line);
   for (const n of r.notes) out.push(`note: ${n}`);
   return out.join('\n') + '\n';
 }
@@ -232,7 +241,7 @@ export const degeneracyCommand: CliCommand = {
           mode: { type: 'string' }, 'width-convention': { type: 'string' }, 'ks-layers': { type: 'string' },
           'grid-min': { type: 'string' }, 'grid-max': { type: 'string' }, 'grid-points': { type: 'string' },
           'allow-long-runs': { type: 'boolean' },
-          probes: { type: 'string' }, 'max-size-mb': { type: 'string' }, json: { type: 'boolean' },
+          probes: { type: 'string' }, 'max-size-mb': { type: 'string' }, json: { type: 'boolean' }, ...BUDGET_OPTIONS,
         },
       });
     } catch (e) {
@@ -253,10 +262,11 @@ export const degeneracyCommand: CliCommand = {
       const probes = v.probes?.split(',').map((p) => p.trim());
       if (probes && probes.length !== 2) throw new UsageError(`--probes takes two probe names or indices separated by a comma, not '${v.probes}'`);
       const key = (p: string | undefined): string | number | undefined => (p === undefined ? undefined : /^\d+$/.test(p) ? decimal(p) : p);
-      const r = asUsage(() => probeAngles(network, {
+      const budget = parseBudget(v);
+      const r = analysing(file, 'probe angles', () => asUsage(() => probeAngles(network, {
         probeA: key(probes?.[0]), probeB: key(probes?.[1]),
-        widthConvention: convention as WidthConvention | undefined, grid,
-      }, cliContext(io, 'degeneracy')));
+        widthConvention: convention as WidthConvention | undefined, grid, budget,
+      }, cliContext(io, 'degeneracy'))));
       return { stdout: v.json ? toJson({ file, ...r }) + '\n' : formatProbe(file, r), exitCode: 0 };
     }
 

@@ -7,6 +7,8 @@ import { minusIdentity, norm2Vec } from '../../core/linalg/dense';
 import { spectralNorm } from '../../core/linalg/norms';
 import type { Layer, Network } from '../../core/network/model';
 import { summarizeNetwork } from '../../core/summary/overview';
+import { BudgetError, checkBudget, groupAt, layerNormsCost, layerUnitShapes } from '../../core/network/budget';
+import { analysing, BUDGET_HELP, BUDGET_OPTIONS, parseBudget } from './budgetOptions';
 
 const HELP = `Usage: depth-lens info FILE [--json] [--all] [--max-size-mb N]
 
@@ -21,6 +23,12 @@ Options:
   --json            print one JSON document {summary, groups, rows}
   --all             list every layer (10⁵-layer families print 10⁵ rows)
   --max-size-mb N   refuse files larger than N MB (default ${DEFAULT_MAX_SIZE_MB})
+${BUDGET_HELP}
+
+Norms are estimated before they are computed: above the budget they are withheld (shown as
+"withheld", in --json null with "normsWithheld" saying why) and the shapes are still listed. A norm
+beyond float64 is shown as "overflow" (in --json {"overflow": true}); null means "not applicable"
+(‖W−I‖ of a non-square W).
   --help            show this help
 `;
 
@@ -37,6 +45,15 @@ export interface InfoRow {
   normW: number;
   normWminusI: number | null;
   normB: number;
+}
+
+/** The row of layer k from its shape alone (norms NaN: not computed), without generating the layer. */
+export function shapeRow(net: Network, k: number, groupType: string): InfoRow {
+  const { residual, units } = layerUnitShapes(net, k);
+  const g = groupAt(net, k);
+  const activation = g?.family?.kind === 'affine' ? g.family.activation : g && (g.type === 'dense' || g.type === 'residual' || g.type === 'tfjs-dense') ? net.layer(k).activation : '·';
+  const shape = residual ? [units[0].cols, ...units.map((u) => u.rows)].join('→') : `${units[0].rows}×${units[0].cols}`;
+  return { layer: k + 1, type: residual ? 'residual' : 'dense', group: groupType, shape, activation, normW: NaN, normWminusI: residual || units[0].rows !== units[0].cols ? null : NaN, normB: NaN };
 }
 
 export function layerRow(net: Network, k: number, groupType: string): InfoRow {
@@ -60,6 +77,8 @@ export function layerRow(net: Network, k: number, groupType: string): InfoRow {
 
 function fmt(x: number | null): string {
   if (x === null) return '—';
+  if (Number.isNaN(x)) return 'withheld';
+  if (!Number.isFinite(x)) return 'overflow';
   if (x === 0) return '0';
   const a = Math.abs(x);
   return a >= 1e-3 && a < 1e5 ? x.toPrecision(6).replace(/\.?0+$/, '') : x.toExponential(4);
@@ -72,7 +91,7 @@ export const infoCommand: CliCommand = {
   run(argv, io) {
     let parsed;
     try {
-      parsed = parseArgs({ args: [...argv], allowPositionals: true, strict: true, options: { json: { type: 'boolean' }, all: { type: 'boolean' }, 'max-size-mb': { type: 'string' } } });
+      parsed = parseArgs({ args: [...argv], allowPositionals: true, strict: true, options: { json: { type: 'boolean' }, all: { type: 'boolean' }, 'max-size-mb': { type: 'string' }, ...BUDGET_OPTIONS } });
     } catch (e) {
       throw new UsageError((e as Error).message);
     }
@@ -82,23 +101,39 @@ export const infoCommand: CliCommand = {
     const summary = summarizeNetwork(net);
     const all = !!parsed.values.all;
     // rows, with the number of layers omitted after each (for the "…" lines)
-    const rows: InfoRow[] = [];
+    const budget = parseBudget(parsed.values);
+    const listed: { k: number; type: string }[] = [];
     const gaps = new Map<number, number>();
     for (const g of net.groups) {
       const summarise = !all && g.count > SUMMARISE_ABOVE;
       for (let j = 0; j < g.count; j++) {
         if (summarise && j === EDGE) {
-          gaps.set(rows.length, g.count - 2 * EDGE);
+          gaps.set(listed.length, g.count - 2 * EDGE);
           j = g.count - EDGE;
         }
-        io.progress(`info: layer ${g.start + j + 1} of ${net.depth}`);
-        rows.push(layerRow(net, g.start + j, g.type));
+        listed.push({ k: g.start + j, type: g.type });
       }
+    }
+    // the norms' cost from the shapes first: a family of width 10⁴ is refused in milliseconds, not hours
+    let normsWithheld: string | null = null;
+    try {
+      checkBudget('the norms', layerNormsCost(net, listed.map((l) => l.k)), budget);
+    } catch (e) {
+      if (!(e instanceof BudgetError)) throw e;
+      normsWithheld = e.message;
+    }
+    const rows: InfoRow[] = [];
+    for (const { k, type } of listed) {
+      io.progress(`info: layer ${k + 1} of ${net.depth}`);
+      rows.push(normsWithheld ? shapeRow(net, k, type) : analysing(file, 'info', () => layerRow(net, k, type)));
     }
     const warnings = diagnostics.filter((d) => d.severity !== 'error').map((d) => `${d.severity}: ${d.message} [${d.code}]`);
     if (parsed.values.json) {
       const groups = net.groups.map((g) => ({ start: g.start + 1, count: g.count, type: g.type, description: g.family?.kind === 'generated' ? g.family.description : g.family?.kind }));
-      return { stdout: toJson({ file, summary, groups, rows, complete: rows.length === net.depth, diagnostics }) + '\n', exitCode: 0 };
+      // null: not applicable (‖W−I‖ of a non-square W) or not computed (normsWithheld); overflow: a marker
+      const norm = (x: number | null) => (x !== null && !Number.isNaN(x) && !Number.isFinite(x) ? { overflow: true } : x);
+      const jsonRows = rows.map((r) => ({ ...r, normW: norm(r.normW), normWminusI: norm(r.normWminusI), normB: norm(r.normB) }));
+      return { stdout: toJson({ file, summary, groups, rows: jsonRows, complete: rows.length === net.depth, ...(normsWithheld ? { normsWithheld } : {}), diagnostics }) + '\n', exitCode: 0 };
     }
     const out: string[] = [];
     out.push(`${file}${net.name ? ` — ${net.name}` : ''}`);
@@ -109,6 +144,7 @@ export const infoCommand: CliCommand = {
     }
     // loops, not push(...)/Math.max(...): --all lists up to 10⁷ rows, too many for spread arguments
     for (const w of warnings) out.push(w);
+    if (normsWithheld) out.push(`norms withheld: ${normsWithheld}`);
     out.push('');
     const header = ['layer', 'type', 'shape', 'act', '‖W‖₂', '‖W−I‖₂', '‖b‖₂'];
     const table = rows.map((r) => [String(r.layer), r.group, r.shape, r.activation, fmt(r.normW), fmt(r.normWminusI), fmt(r.normB)]);

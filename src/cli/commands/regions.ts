@@ -4,6 +4,8 @@ import { UsageError, toJson, type CliCommand } from '../command';
 import { loadNetworkFile } from '../load';
 import { decimal } from '../numbers';
 import { parseMaxSize } from './check';
+import { analysing, BUDGET_HELP, BUDGET_OPTIONS, parseBudget } from './budgetOptions';
+import { EXIT_OVERFLOW } from './exitCodes';
 import { glueNegativeValues, parseVector } from './activations';
 import { toRows } from '../../core/linalg/dense';
 import type { Network } from '../../core/network/model';
@@ -55,6 +57,7 @@ Options:
                      breakpoints (t ∈ (0, 1) along the segment)}; 1-D inputs the same with
                      regions (the pieces) for pieces, and breakpointsX (the breakpoints as x)
   --max-size-mb N    refuse files larger than N MB
+${BUDGET_HELP}
   --help             show this help
 `;
 
@@ -177,7 +180,7 @@ export const regionsCommand: CliCommand = {
           box: { type: 'string' }, plane: { type: 'string' }, probes: { type: 'string' }, polygons: { type: 'boolean' },
           svg: { type: 'string' }, segment: { type: 'string' }, 'max-regions': { type: 'string' }, 'memory-mb': { type: 'string' },
           'max-steps': { type: 'string' },
-          json: { type: 'boolean' }, 'max-size-mb': { type: 'string' },
+          json: { type: 'boolean' }, 'max-size-mb': { type: 'string' }, ...BUDGET_OPTIONS,
         },
       });
     } catch (e) {
@@ -190,11 +193,11 @@ export const regionsCommand: CliCommand = {
     const memoryBudgetMB = v['memory-mb'] !== undefined ? positiveNumber(v['memory-mb'], '--memory-mb') : undefined;
     const maxSteps = v['max-steps'] !== undefined ? positiveInteger(v['max-steps'], '--max-steps') : undefined;
     const { network: net } = loadNetworkFile(file, io, { maxSizeMB: parseMaxSize(v['max-size-mb']) });
-    const limits = { maxPieces: maxRegions, memoryBudgetMB, maxSteps };
+    const limits = { maxPieces: maxRegions, memoryBudgetMB, maxSteps, budget: parseBudget(v) };
     if (v.segment !== undefined) {
       if (v.plane || v.probes || v.box || v.svg || v.polygons) throw new UsageError('--segment cannot be combined with --plane, --probes, --box, --polygons or --svg');
       const [a, b] = parseVectors(v.segment, 2, net.input.dim, '--segment');
-      const r = asUsage(() => segmentPieces(net, a, b, progressCtx(io, 'segment'), limits));
+      const r = asUsage(() => analysing(file, 'regions', () => segmentPieces(net, a, b, progressCtx(io, 'segment'), limits)));
       return segmentOutput(file, net, r, !!v.json, `segment ${coords(a)} → ${coords(b)}`, false);
     }
     if (net.input.dim === 1) {
@@ -208,7 +211,7 @@ export const regionsCommand: CliCommand = {
         seg.from[0] = lo; seg.to[0] = hi;
         why = 'the given box';
       }
-      const r = asUsage(() => segmentPieces(net, seg.from, seg.to, progressCtx(io, 'regions'), limits));
+      const r = asUsage(() => analysing(file, 'regions', () => segmentPieces(net, seg.from, seg.to, progressCtx(io, 'regions'), limits)));
       return segmentOutput(file, net, { ...r, source: v.box !== undefined ? 'given' : seg.source }, !!v.json, `1-D input: pieces along x ∈ [${seg.from[0]}, ${seg.to[0]}] (${why})`, true);
     }
     if (v.plane && v.probes) throw new UsageError('give either --plane or --probes, not both');
@@ -233,7 +236,12 @@ export const regionsCommand: CliCommand = {
     params.polygons = !!v.polygons || v.svg !== undefined;
     params.patterns = !!v.polygons;
     params.inputMaps = !!v.polygons;
-    const result = asUsage(() => slicePartition(net, params, progressCtx(io, 'regions')), params.patterns);
+    params.budget = limits.budget;
+    const result = asUsage(() => analysing(file, 'regions', () => slicePartition(net, params, progressCtx(io, 'regions'))), params.patterns);
+    // a withheld map is an overflow marker in JSON and one line on stderr, with exit 3
+    const o = result.overflow;
+    const stderr = o && v.polygons ? `${file}: ${o.message}\n` : undefined;
+    const exitCode = o && v.polygons ? EXIT_OVERFLOW : 0;
     const notes: string[] = [];
     if (v.svg !== undefined) {
       io.writeFile(v.svg, regionsSvg(result));
@@ -246,10 +254,11 @@ export const regionsCommand: CliCommand = {
         plane: { source: p.source, description: p.description, origin: p.origin, u: p.u, v: p.v, box: p.box },
         regions: result.regions, perDepth: result.perDepth, mergedZeroArea: result.mergedZeroArea,
         patternUnits: result.patternUnits.map((u) => u.label),
-        polygons: v.polygons ? result.polygons!.map((r) => regionJson(r, result)) : undefined,
+        polygons: v.polygons ? result.polygons!.map((r) => { const j = regionJson(r, result); return o ? { ...j, plane: { overflow: { layer: o.layer } } } : j; }) : undefined,
         svg: v.svg,
+        ...(o ? { overflow: o } : {}),
       };
-      return { stdout: toJson(doc) + '\n', exitCode: 0 };
+      return { stdout: toJson(doc) + '\n', stderr, exitCode };
     }
     const out = [
       `${file}${net.name ? ` — ${net.name}` : ''}`,
@@ -265,7 +274,8 @@ export const regionsCommand: CliCommand = {
         out.push(`region ${r.id}  #${j.hash}  area ${r.area.toPrecision(4)}  centroid (${r.centroid.map((c) => c.toPrecision(4)).join(', ')})  ${j.vertices.length} vertices  pattern ${j.pattern}`);
       }
     }
-    out.push(...notes);
-    return { stdout: out.join('\n') + '\n', exitCode: 0 };
+    if (o && v.polygons) out.push(`affine maps withheld: ${o.message}`);
+    for (const n of notes) out.push(n);
+    return { stdout: out.join('\n') + '\n', stderr, exitCode };
   },
 };

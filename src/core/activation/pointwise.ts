@@ -10,10 +10,11 @@
  */
 import { checkpoint, silentContext, type AnalysisContext } from '../context';
 import { matMul, norm2Vec, zeros, type DenseMatrix } from '../linalg/dense';
-import type { DenseLayer, Network } from '../network/model';
-import { forward } from '../network/forward';
+import type { DenseLayer, Layer, Network } from '../network/model';
+import { activationsCost, checkBudget, withAllocationCheck, type AnalysisBudget } from '../network/budget';
+import { applyLayerScaled, forwardScaled, layerShift, type ScaledVector, ldexp, magnitude, maxAbs, scaledBias, shiftDown, unscale } from '../network/scaled';
 import type {
-  ActivationsResult, HalfSpaces, LayerActivation, PartialProduct, UnitActivation, UnitInfo,
+  ActivationOverflow, ActivationsResult, HalfSpaces, LayerActivation, PartialProduct, UnitActivation, UnitInfo,
 } from '../../shared/analyses/activations';
 import { activationUnits, patternLayout, type PatternLayout } from './units';
 
@@ -25,13 +26,20 @@ export interface ActivationOptions {
   readonly partialProducts?: boolean;
   /** keep the domain's half-spaces (default false) */
   readonly halfSpaces?: boolean;
+  /** refuse before any work when the cost estimated from the shapes is above it (default DEFAULT_BUDGET) */
+  readonly budget?: AnalysisBudget;
 }
 
-/** The current representation: values v = N(x) and the affine map v = P x + q (P is width × d). */
+/**
+ * The current representation: values v = N(x) and the affine map v = P x + q (P is width × d), all
+ * three carried as mantissas of v·2^e, P·2^e, q·2^e (core/network/scaled.ts): patterns, normals over
+ * offsets and radii are scale-free, so they stay right where N(x) itself leaves float64.
+ */
 interface State {
   v: Float64Array;
   P: DenseMatrix;
   q: Float64Array;
+  e: number;
 }
 
 interface Collector {
@@ -61,7 +69,7 @@ function checkInput(net: Network, x: ArrayLike<number>, what: string): Float64Ar
  * Records the unit's activation, half-spaces and radius contributions; returns the unit's output state.
  */
 function finishUnit(
-  info: UnitInfo, z: Float64Array, scale: Float64Array, Z: DenseMatrix, z0: Float64Array, col: Collector,
+  info: UnitInfo, z: Float64Array, scale: Float64Array, Z: DenseMatrix, z0: Float64Array, col: Collector, e: number,
 ): { act: UnitActivation; out: State } {
   const m = z.length, d = Z.cols;
   const pattern = new Uint8Array(m);
@@ -71,7 +79,7 @@ function finishUnit(
   if (!info.relu) {
     pattern.fill(1);
     v.set(z);
-    return { act: { ...info, pattern, preactivation: z, active: m, onBoundary: 0 }, out: { v, P: Z, q: z0 } };
+    return { act: { ...info, pattern, preactivation: z, active: m, onBoundary: 0 }, out: { v, P: Z, q: z0, e } };
   }
   const Zd = Z.data;
   for (let i = 0; i < m; i++) {
@@ -98,15 +106,19 @@ function finishUnit(
   col.onBoundary += onBoundary;
   // J Z, J z0: zero the rows of inactive neurons (in place: Z and z0 are ours)
   for (let i = 0; i < m; i++) if (!pattern[i]) { Zd.fill(0, i * d, (i + 1) * d); z0[i] = 0; }
-  return { act: { ...info, pattern, preactivation: z, active, onBoundary }, out: { v, P: Z, q: z0 } };
+  return { act: { ...info, pattern, preactivation: z, active, onBoundary }, out: { v, P: Z, q: z0, e } };
 }
 
-/** z = W u + b with per-row scale max(1, Σ|W_ij u_j| + |b_i|); Z = W P, z0 = W q + b. */
+/**
+ * z = W u + b with per-row scale max(1, Σ|W_ij u_j| + |b_i|); Z = W P, z0 = W q + b — in the state's
+ * scale: b·2^−e, and the floor 1 of the scale is 2^−e.
+ */
 function denseUnit(layer: DenseLayer, s: State): { z: Float64Array; scale: Float64Array; Z: DenseMatrix; z0: Float64Array } {
   const { rows: m, cols: n, data: W } = layer.weights;
   if (n !== s.v.length) throw new RangeError(`layer expects input width ${n}, got ${s.v.length}`);
   const z = new Float64Array(m), scale = new Float64Array(m), z0 = new Float64Array(m);
-  const u = s.v, q = s.q, b = layer.bias;
+  const u = s.v, q = s.q, b = scaledBias(layer.bias, s.e);
+  const floor = s.e === 0 ? 1 : ldexp(1, -s.e);
   for (let i = 0; i < m; i++) {
     let acc = b[i], mag = Math.abs(b[i]), accq = b[i];
     const off = i * n;
@@ -115,7 +127,7 @@ function denseUnit(layer: DenseLayer, s: State): { z: Float64Array; scale: Float
       const t = w * u[j];
       acc += t; mag += Math.abs(t); accq += w * q[j];
     }
-    z[i] = acc; scale[i] = Math.max(1, mag); z0[i] = accq;
+    z[i] = acc; scale[i] = Math.max(floor, mag); z0[i] = accq;
   }
   return { z, scale, Z: matMul(layer.weights, s.P), z0 };
 }
@@ -126,6 +138,39 @@ interface SweepResult {
   readonly final: State;
   readonly partials?: PartialProduct[];
   readonly collector: Collector;
+  readonly watch: OverflowWatch;
+}
+
+/** The first overflow seen by a sweep, and the conversion of mantissas back to plain numbers. */
+class OverflowWatch {
+  finding?: ActivationOverflow;
+  /** v·2^e as numbers; NaN everywhere once anything overflowed (never ∞, never a finite value from one) */
+  plain(v: Float64Array, e: number, layer: number, quantity: ActivationOverflow['quantity']): Float64Array {
+    if (this.finding) return new Float64Array(v.length).fill(NaN);
+    if (e === 0) return v;
+    const out = unscale(v, e);
+    for (let i = 0; i < out.length; i++) {
+      if (Number.isFinite(out[i])) continue;
+      const log2 = Math.log2(maxAbs(v)) + e;
+      const what = quantity === 'affine map' ? `the affine map P_${layer}, q_${layer}` : quantity === 'output' ? `N_${layer}(x)` : 'a pre-activation';
+      this.finding = {
+        layer, quantity, log2,
+        message: `overflows float64 at layer ${layer} (${what} is ${magnitude(log2)}): N(x), the affine map and every value from layer ${layer} on are withheld; the activation patterns and the stability radius are exact (computed with a per-layer scale)`,
+      };
+      return out.fill(NaN);
+    }
+    return out;
+  }
+}
+
+/** Bring the state into range before a layer (new arrays: the old ones may be referenced by results). */
+function rescale(s: State, layer: Layer, layerNo: number): State {
+  const inLog2 = Math.log2(Math.max(maxAbs(s.v), maxAbs(s.P.data), maxAbs(s.q)));
+  const shift = layerShift(layer, inLog2, s.e, layerNo);
+  if (shift === 0) return s;
+  const v = s.v.slice(), P = { rows: s.P.rows, cols: s.P.cols, data: s.P.data.slice() }, q = s.q.slice();
+  shiftDown(v, shift); shiftDown(P.data, shift); shiftDown(q, shift);
+  return { v, P, q, e: s.e + shift };
 }
 
 /** The forward sweep behind analyzeActivations. */
@@ -138,17 +183,21 @@ function activationSweep(net: Network, x: Float64Array, options: ActivationOptio
   };
   const P0 = zeros(d, d);
   for (let i = 0; i < d; i++) P0.data[i * d + i] = 1;
-  let s: State = { v: x.slice(), P: P0, q: new Float64Array(d) };
+  let s: State = { v: x.slice(), P: P0, q: new Float64Array(d), e: 0 };
   const layers: LayerActivation[] = [];
   const partials: PartialProduct[] | undefined = options.partialProducts ?? true ? [] : undefined;
+  const watch = new OverflowWatch();
   let unitPos = 0;
   for (let k = 0; k < net.depth; k++) {
     if ((k & 63) === 0) checkpoint(ctx, k / net.depth, `layer ${k + 1}/${net.depth}`);
     const layer = net.layer(k);
+    s = rescale(s, layer, k + 1);
+    const e = s.e;
     if (layer.kind === 'dense') {
       const { z, scale, Z, z0 } = denseUnit(layer, s);
-      const { act, out } = finishUnit(units[unitPos++], z, scale, Z, z0, col);
-      layers.push({ ...act, output: out.v });
+      const { act, out } = finishUnit(units[unitPos++], z, scale, Z, z0, col, e);
+      const preactivation = watch.plain(act.preactivation, e, k + 1, 'preactivation');
+      layers.push({ ...act, preactivation, output: watch.plain(out.v, e, k + 1, 'output') });
       s = out;
     } else {
       const input = s;
@@ -156,8 +205,8 @@ function activationSweep(net: Network, x: Float64Array, options: ActivationOptio
       let bs = s, lastScale: Float64Array | undefined;
       for (const bl of layer.branch) {
         const { z, scale, Z, z0 } = denseUnit(bl, bs);
-        const { act, out } = finishUnit(units[unitPos++], z, scale, Z, z0, col);
-        branch.push(act);
+        const { act, out } = finishUnit(units[unitPos++], z, scale, Z, z0, col, e);
+        branch.push({ ...act, preactivation: watch.plain(act.preactivation, e, k + 1, 'preactivation') });
         bs = out;
         lastScale = scale;
       }
@@ -165,43 +214,58 @@ function activationSweep(net: Network, x: Float64Array, options: ActivationOptio
       if (bs.v.length !== m) throw new RangeError(`residual block ${k + 1}: branch maps width ${m} to ${bs.v.length}`);
       const z = new Float64Array(m), scale = new Float64Array(m), z0 = new Float64Array(m);
       const Z = zeros(m, d);
+      const floor = e === 0 ? 1 : ldexp(1, -e);
       for (let i = 0; i < m; i++) {
         z[i] = input.v[i] + bs.v[i];
-        scale[i] = Math.max(1, Math.abs(input.v[i]) + (lastScale ? lastScale[i] : Math.abs(bs.v[i])));
+        scale[i] = Math.max(floor, Math.abs(input.v[i]) + (lastScale ? lastScale[i] : Math.abs(bs.v[i])));
         z0[i] = input.q[i] + bs.q[i];
       }
       for (let t = 0; t < Z.data.length; t++) Z.data[t] = input.P.data[t] + bs.P.data[t];
-      const { act, out } = finishUnit(units[unitPos++], z, scale, Z, z0, col);
-      layers.push({ ...act, output: out.v, branch });
+      const { act, out } = finishUnit(units[unitPos++], z, scale, Z, z0, col, e);
+      const preactivation = watch.plain(act.preactivation, e, k + 1, 'preactivation');
+      layers.push({ ...act, preactivation, output: watch.plain(out.v, e, k + 1, 'output'), branch });
       s = out;
     }
-    if (partials) partials.push({ layer: k + 1, P: { rows: s.P.rows, cols: s.P.cols, data: s.P.data.slice() }, q: s.q.slice() });
+    if (partials) {
+      const P = watch.plain(s.P.data === P0.data ? s.P.data.slice() : s.P.data, s.e, k + 1, 'affine map');
+      const q = watch.plain(s.q, s.e, k + 1, 'affine map');
+      partials.push({ layer: k + 1, P: { rows: s.P.rows, cols: s.P.cols, data: P === s.P.data ? P.slice() : P }, q: q === s.q ? q.slice() : q });
+    }
   }
-  return { units, layers, final: s, partials, collector: col };
+  return { units, layers, final: s, partials, collector: col, watch };
 }
 
 /**
  * Everything about the activation domain of x: patterns and pre-activations of every unit, the
  * explicit affine map N = A x + c verified against the plain forward pass, the partial products,
- * the stability radius and (on request) the half-spaces.
+ * the stability radius and (on request) the half-spaces. Values beyond float64 are withheld and
+ * named in `overflow`; the patterns and the radius are exact whatever the magnitudes.
  */
 export function analyzeActivations(net: Network, input: ArrayLike<number>, options: ActivationOptions = {}, ctx: AnalysisContext = silentContext): ActivationsResult {
   const x = checkInput(net, input, 'analyzeActivations');
-  const { units, layers, final, partials, collector: col } = activationSweep(net, x, options, ctx);
-  const output = final.v;
+  checkBudget('activations', activationsCost(net, options), options.budget);
+  const { units, layers, final, partials, collector: col, watch } = withAllocationCheck('activations', () => activationSweep(net, x, options, ctx));
+  // the check in the final state's scale: the reference is the same forward pass, rescaled on its own
+  const e = final.e;
+  const reference = forwardScaled(net, x);
+  const ref = reference.e === e ? reference.v : unscale(reference.v, reference.e - e);
   const A = final.P, c = final.q;
-  const reference = forward(net, x);
-  const diff = new Float64Array(reference.length);
+  const diff = new Float64Array(ref.length);
   for (let i = 0; i < A.rows; i++) {
     let acc = c[i];
     for (let j = 0; j < A.cols; j++) acc += A.data[i * A.cols + j] * x[j];
-    diff[i] = acc - reference[i];
+    diff[i] = acc - ref[i];
   }
-  const residual = norm2Vec(diff);
+  const residualScaled = norm2Vec(diff);
   // relative to the terms whose rounding the residual measures: a zero output (dead network,
   // cancelling terms) must not divide by ~0
-  const scale = Math.max(norm2Vec(reference), norm2Vec(A.data) * norm2Vec(x) + norm2Vec(c));
-  const relativeResidual = residual === 0 ? 0 : residual / scale;
+  const scale = Math.max(norm2Vec(ref), norm2Vec(A.data) * norm2Vec(x) + norm2Vec(c));
+  const relativeResidual = residualScaled === 0 ? 0 : residualScaled / scale;
+  const depth = net.depth;
+  const output = watch.plain(final.v, e, depth, 'output');
+  const Aplain = watch.plain(A.data, e, depth, 'affine map');
+  const cplain = watch.plain(c, e, depth, 'affine map');
+  const residual = watch.finding ? NaN : e === 0 ? residualScaled : ldexp(residualScaled, e);
   let halfSpaces: HalfSpaces | undefined;
   if (col.keepHalfSpaces) {
     const count = col.offsets.length;
@@ -219,9 +283,10 @@ export function analyzeActivations(net: Network, input: ArrayLike<number>, optio
   checkpoint(ctx, 1);
   return {
     input: x, output, units, layers,
-    affine: { A, c, residual, relativeResidual },
+    affine: { A: { rows: A.rows, cols: A.cols, data: Aplain }, c: cplain, residual, relativeResidual },
     partials, radius: col.radius, nearestFace, constantNeurons: col.constantNeurons, onBoundary: col.onBoundary,
     halfSpaces,
+    ...(watch.finding ? { overflow: watch.finding } : {}),
   };
 }
 
@@ -240,31 +305,9 @@ export function packedPattern(net: Network, input: ArrayLike<number>, layout: Pa
     }
     unit++;
   };
-  const dense = (l: DenseLayer, u: Float64Array): Float64Array => {
-    const z = new Float64Array(l.weights.rows);
-    const { cols: n, data: W } = l.weights;
-    for (let i = 0; i < z.length; i++) {
-      let acc = l.bias[i];
-      for (let j = 0; j < n; j++) acc += W[i * n + j] * u[j];
-      z[i] = acc;
-    }
-    record(z, l.activation === 'relu');
-    if (l.activation === 'relu') for (let i = 0; i < z.length; i++) if (!(z[i] > 0)) z[i] = 0;
-    return z;
-  };
-  let v = x;
-  for (let k = 0; k < net.depth; k++) {
-    const layer = net.layer(k);
-    if (layer.kind === 'dense') { v = dense(layer, v); continue; }
-    let u = v;
-    for (const bl of layer.branch) u = dense(bl, u);
-    const z = new Float64Array(v.length);
-    for (let i = 0; i < z.length; i++) z[i] = v[i] + u[i];
-    const relu = layer.activation === 'relu';
-    record(z, relu);
-    if (relu) for (let i = 0; i < z.length; i++) if (!(z[i] > 0)) z[i] = 0;
-    v = z;
-  }
+  // scaled: signs are invariant under the per-layer rescaling, so patterns are right where N(x) overflows
+  let v: ScaledVector = { v: x, e: 0 };
+  for (let k = 0; k < net.depth; k++) v = applyLayerScaled(net.layer(k), v, k + 1, record);
   void unit;
   return out;
 }

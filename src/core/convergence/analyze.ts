@@ -10,6 +10,7 @@
  *
  * A 10⁵-layer family costs O(depth) numbers of memory for the per-layer arrays only.
  */
+import { checkBudget, convergenceCost } from '../network/budget';
 import { checkpoint, silentContext, type AnalysisContext } from '../context';
 import type { MatrixNorm } from '../linalg/norms';
 import type { Network } from '../network/model';
@@ -86,6 +87,9 @@ export function analyzeConvergence(network: Network, params: ConvergenceParams =
   const ppMode = params.partialProducts ?? 'auto';
   const trackPP = ppMode === true || (ppMode === 'auto' && ppCost <= CONVERGENCE_DEFAULTS.partialProductBudget);
   if (!trackPP && ppMode === 'auto') notes.push(`partial products P_k, the stability radius and the check against the plain forward pass skipped: Σ_k (layer width × input width) × (input dim + 1) × probes = ${ppCost.toExponential(2)} multiply-adds exceeds the 'auto' budget of ${CONVERGENCE_DEFAULTS.partialProductBudget.toExponential(0)} (pass partialProducts: true to force)`);
+
+  // ── budget, from the shapes, before anything is allocated ──
+  checkBudget('convergence', convergenceCost(network, probes.length, trackPP), params.budget);
 
   // ── walk ──
   const blocks = dyadicBlocks(firstNumber, Math.max(lastNumber, firstNumber - 1));

@@ -227,7 +227,9 @@ export function walkLayers(setup: WalkSetup, ctx: AnalysisContext): WalkResult {
   record(0);
 
   let pre = new Float64Array(d);
-  const work = new Float64Array(width * width);
+  // the width² scratch of ‖W_k − I‖, allocated only when a dense layer needs it (never for residual runs)
+  let workBuf: Float64Array | undefined;
+  const scratch = (): Float64Array => (workBuf ??= new Float64Array(width * width));
   let gi = 0;
   let workSinceCheck = 0;
   for (let i = 0; i <= last; i++) {
@@ -246,11 +248,11 @@ export function walkLayers(setup: WalkSetup, ctx: AnalysisContext): WalkResult {
       const j = i - groups[gi].start + 1;
       s = scaleAt(fam.terms.family.weightScale, j);
       t = scaleAt(fam.terms.family.biasScale, j);
-      if (inRun) { normWminusI[i] = fam.terms.normWminusI(s, work); normB[i] = fam.terms.normB(t); }
+      if (inRun) { normWminusI[i] = fam.terms.normWminusI(s, scratch()); normB[i] = fam.terms.normB(t); }
     } else {
       layer = network.layer(i);
       if (inRun && layer.kind === 'dense') {
-        const terms = denseTerms(layer, mNorm, work, ctx);
+        const terms = denseTerms(layer, mNorm, scratch(), ctx);
         normWminusI[i] = terms.normWminusI; normB[i] = terms.normB;
       } else if (inRun && layer.kind === 'residual') {
         const terms = residualTerms(layer, mNorm, ctx);

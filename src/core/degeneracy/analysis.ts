@@ -3,7 +3,8 @@
  * analysis, validated params in, a structured-clone-friendly result out (src/shared/analyses/degeneracy.ts).
  */
 import { checkpoint, silentContext, type AnalysisContext } from '../context';
-import { applyLayer } from '../network/forward';
+import { applyLayerScaled, maxAbs, type ScaledVector } from '../network/scaled';
+import { checkBudget, forwardCost } from '../network/budget';
 import type { Network } from '../network/model';
 import type {
   DegeneracyHistogram, DegeneracyKsRow, DegeneracyLayerRow, DegeneracyParams, DegeneracyPrediction, DegeneracyResult,
@@ -96,7 +97,8 @@ function theoryNotes(theta0: number, steps: number[], pred: PredictedDensity, pr
   if (approx1StartsFromTheorem(theta0)) {
     notes.push(`θ⁰ = ${num(theta0)} > π/2: Approximation 1 is the authors' small-angle law (μ linearised about θ = 0, and ln sin²θ is not monotone above π/2), so its curve starts at layer 1 from Theorem 1's μ(θ⁰, n₁) — as the authors' density prediction does — and follows the law from there (post-ReLU angles are at most π/2)`);
   }
-  const narrowest = Math.min(...steps);
+  let narrowest = Infinity; // a loop, not Math.min(...): one width per layer
+  for (const n of steps) if (n < narrowest) narrowest = n;
   if (narrowest <= NARROW_WIDTH) {
     notes.push(`width ${narrowest} ≤ ${NARROW_WIDTH}: Theorem 1 (and the approximations built on it) holds up to O(1/n²) per layer, which at this width is visible — expect the theory curves and the predicted density to miss the simulation by more than its standard error`);
   }
@@ -317,6 +319,14 @@ function findProbe(net: Network, key: string | number): number {
 export function vectorAngle(u: ArrayLike<number>, v: ArrayLike<number>): { theta: number; sin2: number } | null {
   let uu = 0, vv = 0, uv = 0;
   for (let i = 0; i < u.length; i++) { uu += u[i] * u[i]; vv += v[i] * v[i]; uv += u[i] * v[i]; }
+  // the angle is scale-free: vectors whose squares overflow or underflow (probes of size 1e200 or
+  // 1e−200) are normalised by their largest entry first; ordinary vectors keep their exact arithmetic
+  const ok = (t: number) => t > 1e-280 && t < 1e280;
+  if (!(ok(uu) && ok(vv) && ok(uu * vv) && (uv === 0 || ok(Math.abs(uv)))) && (uu !== 0 || maxAbs(u) > 0) && (vv !== 0 || maxAbs(v) > 0)) {
+    const mu = maxAbs(u), mv = maxAbs(v);
+    if (!(mu > 0 && mv > 0 && mu <= Number.MAX_VALUE && mv <= Number.MAX_VALUE)) return null;
+    return vectorAngle(Array.from(u, (t) => t / mu), Array.from(v, (t) => t / mv));
+  }
   if (uu === 0 || vv === 0) return null;
   const k = uv / uu;
   let r = 0;
@@ -333,6 +343,8 @@ export function vectorAngle(u: ArrayLike<number>, v: ArrayLike<number>): { theta
  * (null) from the first layer narrower than 2.
  */
 export function probeAngles(net: Network, params: ProbeAngleParams = {}, ctx: AnalysisContext = silentContext): ProbeAngleResult {
+  // two forward passes and one table row per layer, estimated before any layer is generated
+  checkBudget('probe angles', forwardCost(net, 2, 400, 'probes'), params.budget);
   // an open probe defaults to the first non-zero probe other than the chosen one
   const given = params.probeA !== undefined ? findProbe(net, params.probeA) : undefined;
   const ib = params.probeB !== undefined ? findProbe(net, params.probeB) : defaultProbe(net, given ?? defaultProbe(net, -1));
@@ -341,7 +353,8 @@ export function probeAngles(net: Network, params: ProbeAngleParams = {}, ctx: An
   for (const p of [pa, pb]) {
     if (p.x.every((t) => t === 0)) throw new DegeneracyParamsError(`probe angles: probe '${p.name}' is the zero vector, so the input angle is undefined`);
   }
-  const a0 = vectorAngle(pa.x, pb.x)!;
+  const a0 = vectorAngle(pa.x, pb.x);
+  if (!a0) throw new DegeneracyParamsError(`probe angles: the angle between probes '${pa.name}' and '${pb.name}' is undefined (a probe is not a finite non-zero vector)`);
   const theta0 = a0.theta;
   const widths = [net.input.dim];
   for (let k = 0; k < net.depth; k++) widths.push(net.outWidth(k));
@@ -360,14 +373,15 @@ export function probeAngles(net: Network, params: ProbeAngleParams = {}, ctx: An
   if (theta0 === 0) notes.push('the probes are parallel (angle 0): the prediction is degenerate');
 
   const layers: ProbeAngleLayerRow[] = [];
-  let u: Float64Array = Float64Array.from(pa.x), v: Float64Array = Float64Array.from(pb.x);
+  // each probe carries its own scale 2^e (angles ignore positive scaling): overflow cannot distort them
+  let u: ScaledVector = { v: Float64Array.from(pa.x), e: 0 }, v: ScaledVector = { v: Float64Array.from(pb.x), e: 0 };
   layers.push({ layer: 0, width: widths[0], theta: theta0, lnSin2: Math.log(a0.sin2), prediction: prediction[0] ?? null });
   for (let k = 0; k < net.depth; k++) {
     checkpoint(ctx, k / net.depth, `layer ${k + 1}/${net.depth}`);
     const layer = net.layer(k);
-    u = applyLayer(layer, u);
-    v = applyLayer(layer, v);
-    const ang = vectorAngle(u, v);
+    u = applyLayerScaled(layer, u, k + 1);
+    v = applyLayerScaled(layer, v, k + 1);
+    const ang = vectorAngle(u.v, v.v);
     layers.push({
       layer: k + 1, width: widths[k + 1],
       theta: ang ? ang.theta : null,

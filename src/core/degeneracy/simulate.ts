@@ -136,7 +136,8 @@ function angleChunk(input: AngleChunkInput, chunk: number): void {
   const { widths, theta0, trials, seed, mode, chunkTrials, out } = input;
   const from = chunk * chunkTrials, to = Math.min(trials, from + chunkTrials);
   const x0 = 2 * Math.log(Math.sin(theta0));
-  const maxW = Math.max(...widths);
+  let maxW = 0; // a loop, not Math.max(...): one width per layer
+  for (const n of widths) if (n > maxW) maxW = n;
   const bufA = new Float64Array(maxW), bufB = new Float64Array(maxW);
   if (mode === 'chain') {
     const g = new Float64Array(2 * maxW);

@@ -89,5 +89,13 @@ export function vectorNorm(x: ArrayLike<number>, kind: MatrixNorm = '2'): number
   if (kind === 'inf') { let s = 0; for (let i = 0; i < x.length; i++) s = Math.max(s, Math.abs(x[i])); return s; }
   let s = 0;
   for (let i = 0; i < x.length; i++) s += x[i] * x[i];
-  return Math.sqrt(s);
+  if (s >= 1e-290 && s <= Number.MAX_VALUE) return Math.sqrt(s);
+  // the squares overflowed or underflowed (entries near 1e±154 and beyond): the same norm scaled by
+  // the largest entry, so ‖(1e308, 1e308)‖ is 1.41e308, not ∞ (ordinary vectors never get here)
+  let scale = 0;
+  for (let i = 0; i < x.length; i++) { const a = Math.abs(x[i]); if (a > scale || a !== a) scale = a; }
+  if (scale === 0 || !(scale <= Number.MAX_VALUE)) return scale;
+  s = 0;
+  for (let i = 0; i < x.length; i++) { const t = x[i] / scale; s += t * t; }
+  return scale * Math.sqrt(s);
 }

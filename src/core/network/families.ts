@@ -436,6 +436,7 @@ export function parseResidualFamilyEntry(node: Node, ctx: EntryContext, what: st
     layer: (j) => cache.get(j, () => residualFamilyBlock(j + 1, m, hidden, K, alpha, clip, seed, activation)),
     group: {
       count, type: 'residual-family', source: range(node),
+      branchWidths: K === 1 ? [m] : [...Array<number>(K - 1).fill(hidden), m],
       family: { kind: 'generated', description: `${count} residual blocks ${m}→${hidden}→${m} (K = ${K}), weights U[−1,1] clipped (${clip}) ÷ n^${((1 + alpha) / K).toPrecision(3)}, biases ÷ n^${(1 + alpha).toPrecision(3)} (seed ${seed})` },
     },
   };

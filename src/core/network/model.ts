@@ -71,6 +71,11 @@ export interface LayerGroup {
   /** the layer node in the source document (for CodeLens and diagnostics) */
   readonly source?: SourceRange;
   readonly family?: FamilyInfo;
+  /**
+   * generated residual groups: the output widths of one block's branch layers (the last is the block
+   * width), so costs can be estimated from shapes without generating a block
+   */
+  readonly branchWidths?: readonly number[];
 }
 
 export interface Probe {

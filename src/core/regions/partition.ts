@@ -28,6 +28,8 @@ import { activationUnits, patternLayout } from '../activation/units';
 import { hashColor, hashWords } from '../activation/pattern';
 import { affineMapForPattern } from '../activation/pointwise';
 import { resolvePlane } from './plane';
+import { checkBudget, regionsCost, type AnalysisBudget } from '../network/budget';
+import { layerShift, ldexp, magnitude, maxAbs, scaledBias, shiftDown, unscale } from '../network/scaled';
 import { DEFAULT_MAX_REGIONS, DEFAULT_MAX_STEPS, DEFAULT_MEMORY_BUDGET_MB, Meter, newWork, PieceLimits, remainingSteps, type PartitionWork } from './limits';
 
 const LINE_TOL = 1e-10;
@@ -191,12 +193,12 @@ function splitByUnit(verts: number[], Z: Float64Array, z0: Float64Array, m: numb
   return pieces;
 }
 
-/** Z = W P, z0 = W q + b for a cell (P: n × 2). */
-function denseAffine(l: DenseLayer, P: Float64Array, q: Float64Array): { Z: Float64Array; z0: Float64Array } {
+/** Z = W P, z0 = W q + b for a cell (P: n × 2); `bias` is b in the cells' scale (b·2^−e). */
+function denseAffine(l: DenseLayer, P: Float64Array, q: Float64Array, bias: Float64Array = l.bias): { Z: Float64Array; z0: Float64Array } {
   const { rows: m, cols: n, data: W } = l.weights;
   const Z = new Float64Array(2 * m), z0 = new Float64Array(m);
   for (let i = 0; i < m; i++) {
-    let a = 0, b = 0, c = l.bias[i];
+    let a = 0, b = 0, c = bias[i];
     const off = i * n;
     for (let j = 0; j < n; j++) {
       const w = W[off + j];
@@ -221,11 +223,14 @@ export interface PartitionOptions {
   readonly maxSteps?: number;
   /** filled with the work done as the partition runs (also when it throws) */
   readonly work?: PartitionWork;
+  /** the analysis budget, checked from the shapes before anything is allocated */
+  readonly budget?: AnalysisBudget;
 }
 
 /** The exact partition of `plane` (see the module comment). */
 export function partitionPlane(net: Network, plane: SlicePlane, options: PartitionOptions = {}, ctx: AnalysisContext = silentContext): RegionsResult {
   const d = net.input.dim;
+  checkBudget('regions', regionsCost(net, 2), options.budget);
   const units = activationUnits(net);
   const layout = patternLayout(units);
   const wantPolygons = options.polygons ?? true;
@@ -239,12 +244,14 @@ export function partitionPlane(net: Network, plane: SlicePlane, options: Partiti
   const unitNoun = units.length === net.depth ? 'layers' : 'units (layers, branch layers and outer σ of residual blocks)';
   const stepsFrom = remainingSteps(units, d, LINE_STEPS, CELL_STEPS);
   const meter = new Meter(ctx, options.work ?? newWork());
-  const [smin, smax, tmin, tmax] = plane.box;
-  // input of the network on the plane: x = [u v] (s, t)ᵀ + o
-  const P0 = new Float64Array(2 * d);
-  for (let j = 0; j < d; j++) { P0[2 * j] = plane.u[j]; P0[2 * j + 1] = plane.v[j]; }
+  // input of the network on the plane: x = [u v] (s, t)ᵀ + o — on a rescaled slice when the box
+  // or the plane is too large (or small) for float64 areas and line offsets (see sliceFrame)
+  const frame = sliceFrame(plane);
+  const { box: [smin, smax, tmin, tmax], P0, q0 } = frame;
+  /** the cells' maps are mantissas: the true P, q are P·2^e, q·2^e (core/network/scaled.ts) */
+  let e = frame.e;
   let cells: Cell[] = [{
-    verts: [smin, tmin, smax, tmin, smax, tmax, smin, tmax], P: P0, q: Float64Array.from(plane.origin),
+    verts: [smin, tmin, smax, tmin, smax, tmax, smin, tmax], P: P0, q: q0,
     hash: FNV_OFFSET, pattern: keepPatterns ? new Uint32Array(layout.words) : undefined,
   }];
   const perDepth: number[] = [];
@@ -314,13 +321,20 @@ export function partitionPlane(net: Network, plane: SlicePlane, options: Partiti
 
   for (let k = 0; k < net.depth; k++) {
     const layer = net.layer(k);
+    // one exponent for all cells: lines are sign-invariant under a common positive scale
+    let big = 0;
+    for (const c of cells) { const m = Math.max(maxAbs(c.P), maxAbs(c.q)); if (m > big) big = m; }
+    const shift = layerShift(layer, Math.log2(big), e, k + 1);
+    if (shift !== 0) { for (const c of cells) { shiftDown(c.P, shift); shiftDown(c.q, shift); } e += shift; }
     if (layer.kind === 'dense') {
-      applyUnit(layer.activation === 'relu', layer.weights.rows, (c) => denseAffine(layer, c.P, c.q), () => undefined, layer.weights.cols);
+      const bias = scaledBias(layer.bias, e);
+      applyUnit(layer.activation === 'relu', layer.weights.rows, (c) => denseAffine(layer, c.P, c.q, bias), () => undefined, layer.weights.cols);
     } else {
       // remember the block input's map on every cell; pieces inherit it
       for (const c of cells) { c.blockP = c.P; c.blockQ = c.q; }
       for (const bl of layer.branch) {
-        applyUnit(bl.activation === 'relu', bl.weights.rows, (c) => denseAffine(bl, c.P, c.q), (parent, child) => { child.blockP = parent.blockP; child.blockQ = parent.blockQ; }, bl.weights.cols);
+        const bias = scaledBias(bl.bias, e);
+        applyUnit(bl.activation === 'relu', bl.weights.rows, (c) => denseAffine(bl, c.P, c.q, bias), (parent, child) => { child.blockP = parent.blockP; child.blockQ = parent.blockQ; }, bl.weights.cols);
       }
       const width = net.outWidth(k);
       applyUnit(layer.activation === 'relu', width, (c) => {
@@ -336,12 +350,27 @@ export function partitionPlane(net: Network, plane: SlicePlane, options: Partiti
   }
 
   let polygons: Region[] | undefined;
+  let overflow: RegionsResult['overflow'];
+  if (wantPolygons && (e !== 0 || frame.scaled)) {
+    // maps back to plain numbers; the first one beyond float64 withholds every map (NaN), never ∞
+    for (const c of cells) {
+      const P = unscale(c.P, e), q = unscale(c.q, e);
+      if (!overflow && (!P.every(Number.isFinite) || !q.every(Number.isFinite))) {
+        const log2 = Math.log2(Math.max(maxAbs(c.P), maxAbs(c.q))) + e;
+        overflow = { layer: net.depth, message: `the regions' affine maps overflow float64 (${magnitude(log2)}): they are withheld; the partition and the count are exact (computed on a rescaled slice)` };
+      }
+      c.P = P; c.q = q;
+      if (frame.scaled) c.verts = frame.unmap(c.verts);
+    }
+    if (overflow) for (const c of cells) { c.P.fill(NaN); c.q.fill(NaN); }
+  }
   if (wantPolygons) {
     const outDim = net.outputDim;
     // 2-D inputs: the input map follows from the plane map by inverting (s, t) ↦ o + s u + t v;
     // otherwise it is rebuilt from the pattern (one forward recursion per region)
     const planeInverse = d === 2 ? invertPlane(plane) : undefined;
-    const wantInput = options.inputMaps ?? true;
+    // maps from values beyond float64 are not numbers: withheld with the plane maps
+    const wantInput = (options.inputMaps ?? true) && !overflow && e === 0;
     // the recursion multiplies every unit's matrix into a width × d map: stepsFrom with n·d per entry
     const recursionCost = wantInput && !planeInverse ? d * stepsFrom[0] : 0;
     polygons = cells.map((c, id) => {
@@ -364,7 +393,39 @@ export function partitionPlane(net: Network, plane: SlicePlane, options: Partiti
   return {
     plane, regions: cells.length, perDepth, patternUnits: layout.units, patternWords: layout.words,
     mergedZeroArea: merged, polygons,
+    ...(overflow ? { overflow } : {}),
   };
+}
+
+/**
+ * The slice in coordinates float64 can carry: when the box or the plane vectors are huge or tiny
+ * (a box [−1e308, 1e308]² has areas of 1e616 and offsets that overflow), the box is mapped to
+ * [−1, 1]² (s = cs + hs·s′) and the plane's vectors scaled by 2^−e. Lines, cells and their count are
+ * unchanged by both; `unmap` brings vertices back. Ordinary slices are used as given (scaled false, e = 0).
+ */
+function sliceFrame(plane: SlicePlane): { box: [number, number, number, number]; P0: Float64Array; q0: Float64Array; e: number; scaled: boolean; unmap: (v: number[]) => number[] } {
+  const [smin, smax, tmin, tmax] = plane.box;
+  const d = plane.u.length;
+  const big = Math.max(Math.abs(smin), Math.abs(smax), Math.abs(tmin), Math.abs(tmax));
+  const hs = smax / 2 - smin / 2, ht = tmax / 2 - tmin / 2;
+  const vec = Math.max(maxAbs(plane.u), maxAbs(plane.v), maxAbs(plane.origin));
+  const ordinary = big < 1e100 && hs > 1e-100 && ht > 1e-100 && vec < 1e100 && big * vec < 1e150;
+  if (ordinary) {
+    const P0 = new Float64Array(2 * d);
+    for (let j = 0; j < d; j++) { P0[2 * j] = plane.u[j]; P0[2 * j + 1] = plane.v[j]; }
+    return { box: [smin, smax, tmin, tmax], P0, q0: Float64Array.from(plane.origin), e: 0, scaled: false, unmap: (v) => v };
+  }
+  const cs = smin / 2 + smax / 2, ct = tmin / 2 + tmax / 2;
+  // x = (o + cs·u + ct·v) + s′·(hs·u) + t′·(ht·v), all divided by 2^e
+  const e = Math.max(0, Math.ceil(Math.log2(Math.max(big, Math.abs(hs), Math.abs(ht))) + Math.log2(Math.max(vec, Number.MIN_VALUE))) + 2);
+  const hsS = ldexp(hs, -e), htS = ldexp(ht, -e), csS = ldexp(cs, -e), ctS = ldexp(ct, -e);
+  const P0 = new Float64Array(2 * d), q0 = new Float64Array(d);
+  for (let j = 0; j < d; j++) {
+    P0[2 * j] = hsS * plane.u[j]; P0[2 * j + 1] = htS * plane.v[j];
+    q0[j] = ldexp(plane.origin[j], -e) + csS * plane.u[j] + ctS * plane.v[j];
+  }
+  const unmap = (v: number[]) => v.map((x, i) => (i % 2 === 0 ? cs + hs * x : ct + ht * x));
+  return { box: [-1, 1, -1, 1], P0, q0, e, scaled: true, unmap };
 }
 
 interface PlaneInverse { inv: [number, number, number, number]; origin: Float64Array }
@@ -392,5 +453,5 @@ function composeInverse(Ap: Float64Array, cp: Float64Array, outDim: number, pi: 
 /** Resolve the plane from params (see resolvePlane) and partition it. */
 export function slicePartition(net: Network, params: RegionsParams = {}, ctx: AnalysisContext = silentContext, work?: PartitionWork): RegionsResult {
   const plane = resolvePlane(net, params);
-  return partitionPlane(net, plane, { polygons: params.polygons, patterns: params.patterns, inputMaps: params.inputMaps, maxRegions: params.maxRegions, memoryBudgetMB: params.memoryBudgetMB, maxSteps: params.maxSteps, work }, ctx);
+  return partitionPlane(net, plane, { polygons: params.polygons, patterns: params.patterns, inputMaps: params.inputMaps, maxRegions: params.maxRegions, memoryBudgetMB: params.memoryBudgetMB, maxSteps: params.maxSteps, work, budget: params.budget }, ctx);
 }

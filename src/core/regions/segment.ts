@@ -4,6 +4,7 @@
  * pre-activation (an affine function of t on the interval); the pieces tile [0, 1].
  * The piece cap, the memory budget and cancellation are checked per interval (limits.ts).
  */
+import { checkBudget, regionsCost } from '../network/budget';
 import { silentContext, type AnalysisContext } from '../context';
 import type { DenseLayer, Network } from '../network/model';
 import type { SegmentParams, SegmentResult } from '../../shared/analyses/activations';
@@ -70,7 +71,7 @@ export function segmentPieces(net: Network, from: ArrayLike<number>, to: ArrayLi
 
 /** Pieces along the params' segment, or along the default segment of a 1-D input (defaultSegment). */
 export function segmentFromParams(net: Network, params: SegmentParams, ctx: AnalysisContext = silentContext, work?: PartitionWork): SegmentResult {
-  const options = { details: params.details, maxPieces: params.maxPieces, memoryBudgetMB: params.memoryBudgetMB, maxSteps: params.maxSteps, work };
+  const options = { details: params.details, maxPieces: params.maxPieces, memoryBudgetMB: params.memoryBudgetMB, maxSteps: params.maxSteps, work, budget: params.budget };
   if (params.from === undefined && params.to === undefined) {
     const s = defaultSegment(net);
     return piecesAlong(net, s.from, s.to, s.source, ctx, options);
@@ -82,6 +83,7 @@ export function segmentFromParams(net: Network, params: SegmentParams, ctx: Anal
 function piecesAlong(net: Network, from: Float64Array, to: Float64Array, source: SegmentResult['source'], ctx: AnalysisContext, options: SegmentOptions): SegmentResult {
   const d = net.input.dim;
   if (from.length !== d || to.length !== d) throw new RangeError(`segmentPieces: endpoints have lengths ${from.length} and ${to.length}, network expects ${d}`);
+  checkBudget('regions', regionsCost(net, 1), options.budget);
   const units = activationUnits(net);
   const limits = new PieceLimits(
     { many: 'pieces', where: 'the segment', shrink: 'shorten the segment', raise: 'maxPieces' },

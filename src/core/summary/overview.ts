@@ -3,6 +3,7 @@ import { minusIdentity, norm2Vec, type DenseMatrix } from '../linalg/dense';
 import { spectralNorm } from '../linalg/norms';
 import type { Layer, Network } from '../network/model';
 import { checkpoint, silentContext, type AnalysisContext } from '../context';
+import { checkBudget, layerNormsCost, type AnalysisBudget } from '../network/budget';
 import type { GroupSummary, NetworkSummary, OverviewLayerRow, OverviewResult } from '../../shared/analyses/overview';
 
 /** A run of `count` consecutive equal widths. */
@@ -96,8 +97,10 @@ function denseRow(index: number, type: 'dense' | 'residual', shape: string, acti
   };
 }
 
-export function overviewRows(net: Network, maxRows = 400, ctx: AnalysisContext = silentContext): OverviewResult {
+export function overviewRows(net: Network, maxRows = 400, ctx: AnalysisContext = silentContext, budget?: AnalysisBudget): OverviewResult {
   const indices = sampleLayerIndices(net.depth, maxRows);
+  // from the shapes, before any layer is generated: a family of width 10⁴ is refused at once
+  checkBudget('the overview norms', layerNormsCost(net, indices), budget);
   const rows: OverviewLayerRow[] = [];
   indices.forEach((k, n) => {
     checkpoint(ctx, n / indices.length, `layer ${k + 1} of ${net.depth}`);

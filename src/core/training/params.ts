@@ -94,10 +94,10 @@ export function listLimit(name: string, length: number, max: number): void {
   if (length > max) throw new TrainingParamError(name, `${name} lists ${length} values, above the limit of ${max}`, 'size-limit');
 }
 
-/** Short scientific notation for messages: 1.2e13. */
-export function sci(x: number): string {
-  return x.toExponential(1).replace('e+', 'e');
-}
+// one notation and one unit (a multiply-add or update of 1–2 ns) for every budget: the analyses'
+// budgets (core/network/budget.ts) generalise this run budget to memory and to every analysis
+export { sci } from '../network/budget';
+import { sci } from '../network/budget';
 
 /** Refuses a run whose estimated work exceeds the budget; `what` says where the work comes from. */
 export function checkWork(work: number, budget: number, what: string, lower: string): void {

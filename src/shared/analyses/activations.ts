@@ -8,6 +8,7 @@
  * Layer numbers are 1-based, as users count (a residual block counts as one layer).
  */
 import type { WireMatrix } from '../protocol';
+import type { AnalysisBudget } from './budget';
 
 /** {rows, cols, data} row-major — structurally the core's DenseMatrix. */
 type DenseMatrix = WireMatrix;
@@ -109,8 +110,26 @@ export interface NearestFace {
   readonly label: string;
 }
 
+/**
+ * A value that leaves float64 at x (MATH.md: numbers that overflow are findings, never results). The
+ * patterns, the radius and the half-spaces are scale-free and stay exact (the sweep carries a per-layer
+ * scale 2^e); the values named here, and every later one, are withheld: NaN in the arrays, never ∞ or
+ * a finite number computed from one.
+ */
+export interface ActivationOverflow {
+  /** 1-based layer where a value first leaves float64 */
+  readonly layer: number;
+  /** which value: the layer's output N_k(x) (or pre-activation), or its affine map (P_k, q_k) */
+  readonly quantity: 'output' | 'preactivation' | 'affine map';
+  /** log2 of the largest magnitude there (e.g. 3321.9 for 10^1000) */
+  readonly log2: number;
+  /** one sentence: "N_308(x) overflows float64 at layer 308 (about 10^308): …" */
+  readonly message: string;
+}
+
 export interface ActivationsResult {
   readonly input: Float64Array;
+  /** N(x); NaN entries when it overflows float64 (see `overflow`) */
   readonly output: Float64Array;
   /** every unit in network order (dense layers, branch layers, outer units) */
   readonly units: readonly UnitInfo[];
@@ -128,6 +147,8 @@ export interface ActivationsResult {
   /** total onBoundary over all ReLU units (constant neurons excluded) */
   readonly onBoundary: number;
   readonly halfSpaces?: HalfSpaces;
+  /** the first value beyond float64 (absent when every value is a float64 number) */
+  readonly overflow?: ActivationOverflow;
 }
 
 /** The plane x = origin + s·u + t·v, (s, t) ∈ [smin, smax] × [tmin, tmax]. */
@@ -174,6 +195,8 @@ export interface RegionsParams {
    * vertex tested against a line, about 10 ns)
    */
   readonly maxSteps?: number;
+  /** the analysis budget (default: depthLens.analysis.maxWork / maxMemoryMB defaults), checked before any work */
+  readonly budget?: AnalysisBudget;
 }
 
 export interface Region {
@@ -217,6 +240,11 @@ export interface RegionsResult {
    */
   readonly mergedZeroArea: number;
   readonly polygons?: readonly Region[];
+  /**
+   * the regions' affine maps leave float64 (the partition, computed on a rescaled slice with a
+   * per-layer scale, and the count stay exact): the maps are NaN and the input maps absent
+   */
+  readonly overflow?: { readonly layer: number; readonly message: string };
 }
 
 /** Exact count of linear pieces of t ↦ N(from + t (to − from)), t ∈ [0, 1]. */
@@ -232,6 +260,8 @@ export interface SegmentParams {
   readonly memoryBudgetMB?: number;
   /** stop with a RangeError as soon as the pieces certainly need more steps (default 10¹⁰, see RegionsParams) */
   readonly maxSteps?: number;
+  /** the analysis budget, checked before any work */
+  readonly budget?: AnalysisBudget;
 }
 
 /** Every piece of a segment: parallel arrays over the pieces, in order along the segment. */

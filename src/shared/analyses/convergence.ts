@@ -12,6 +12,7 @@
  * - `layer number` k = i + 1 is 1-based: N_k(x) is the output after k layers, W_k is layer k.
  *   Power-law fits use k as the abscissa. Depth 0 means the input, N_0(x) = x.
  */
+import type { AnalysisBudget } from './budget';
 
 export type ConvergenceNorm = '2' | '1' | 'inf' | 'fro';
 export type VerdictStatus = 'holds' | 'fails' | 'inconclusive';
@@ -56,6 +57,8 @@ export interface ConvergenceParams {
    * layers (see ConvergenceResult.sampled). Sums, fits and verdicts are always from every layer.
    */
   readonly maxPoints?: number;
+  /** the analysis budget (multiply-adds, memory), checked from the shapes before any work */
+  readonly budget?: AnalysisBudget;
 }
 
 /**

@@ -5,6 +5,7 @@
  * `toJson` turns the typed arrays into arrays). Unavailable numbers are `null`, never NaN.
  * Layer ℓ = 0 is the input; X = ln sin²θ is the plotted quantity.
  */
+import type { AnalysisBudget } from './budget';
 
 export type DegeneracyMode = 'chain' | 'network';
 
@@ -171,6 +172,8 @@ export interface ProbeAngleParams {
   readonly probeB?: string | number;
   readonly widthConvention?: WidthConvention;
   readonly grid?: DensityGridParams;
+  /** refuse before any work when the cost estimated from the shapes is above it (default: DEFAULT_BUDGET) */
+  readonly budget?: AnalysisBudget;
 }
 
 /** What a random He-initialised bias-free ReLU network of the same widths predicts at one layer. */
