@@ -11,6 +11,7 @@ import { DiagnosticSink, type NetworkDiagnostic } from './diagnostics';
 import { JsonReader, listOf } from './json';
 import { parseJsonTree } from './jsonTree';
 import { compactWhitespace } from './compact';
+import { wideEncoding } from './encoding';
 import { LIMITS, sizeAboveLimit } from './limits';
 import type { DenseMatrix } from '../linalg/dense';
 import type { Activation, DenseLayer, InputSpec, Network, Probe } from './model';
@@ -110,6 +111,13 @@ function parseInto(text: string, options: ParseOptions, files: ExternalFiles, si
     sink.error('file-too-large', { offset: 0, length: Math.min(1, text.length) },
       `${options.fileName ?? 'the file'} is ${sizeAboveLimit(utf8Length(text), options.maxBytes)}; ` +
       'raise the setting depthLens.maxFileSizeMB (CLI: --max-size-mb), or store the weights in an external binary file');
+    return undefined;
+  }
+  // UTF-16/32 read as UTF-8 (an editor that did not recognise it): NULs between the first characters
+  const head = [text.charCodeAt(0), text.charCodeAt(1), text.charCodeAt(2), text.charCodeAt(3)].slice(0, Math.min(4, text.length));
+  const wide = head.includes(0) ? wideEncoding(head) : undefined;
+  if (wide) {
+    sink.error('file-encoding', { offset: 0, length: 1 }, `${options.fileName ?? 'the file'} is ${wide}, not UTF-8; save it as UTF-8`);
     return undefined;
   }
   const parsed = parseJson(text);
