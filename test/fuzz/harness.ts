@@ -181,7 +181,7 @@ export async function runCase(seed: Seed, m: Mutation, analysis: number): Promis
   }
   const [name, ...options] = argv;
   const cmd = commands.find((c) => c.name === name)!;
-  let out = '', exitCode: number;
+  let out: string, exitCode: number;
   try {
     const r = await cmd.run([seed.name, ...options], memoryIo(files));
     out = `${r.stdout}\n${r.stderr ?? ''}`;
