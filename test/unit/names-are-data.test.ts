@@ -18,6 +18,7 @@ const ROOT = path.join(__dirname, '..', '..');
 const ALLOWED = new Map<string, string>([
   ['src/core/network/external.ts files[k]', 'memoryFiles (tests, browser): guarded by Object.hasOwn(files, k)'],
   ['src/core/training/spec.ts own[key]', 'guarded by Object.hasOwn(own, key)'],
+  ['src/host/panels/messages.ts o[key]', 'own(): guarded by Object.hasOwn(o, key)'],
   ['src/core/training/spec.ts params[key]', 'key is an own key of TRAINING_FIELDS (checked just before)'],
   ['src/core/training/spec.ts rates[k]', 'k is one of RATE_KEYS (checked just before)'],
   ['src/core/training/spec.ts params[head]', 'paths come from our own rules, never from the file'],
