@@ -12,6 +12,7 @@ import { FolderFiles, type FileInfo, type FileSystemLike, type OpenedFile } from
 import { DEFAULT_MAX_FILE_SIZE_MB, sizeAboveLimit } from '../core/network/limits';
 import { parseNetworkText, positionMapper, type NetworkDiagnostic } from '../core/network/parse';
 import { modelFormatOf } from '../core/formats/open';
+import { decodeNetworkBytes, type DecodedText } from '../core/network/encoding';
 import { modelNetwork } from '../core/formats/network';
 import { openCheckpoint } from '../core/formats/checkpoint';
 import type { ModelIndex } from '../core/formats/model';
@@ -113,7 +114,9 @@ export function parseNetworkFile(file: string, io: CliIo, options: LoadOptions =
     let text: string;
     try {
       // the bytes are only referenced inside readText, so they can be freed while the text is parsed
-      text = readText(handle, info.size);
+      const decoded = readText(handle, info.size, file);
+      if (decoded.diagnostic) return { text: decoded.text, diagnostics: [decoded.diagnostic] };
+      text = decoded.text;
     } catch (e) {
       return unreadable(`cannot read ${file}: ${(e as Error).message}`);
     }
@@ -136,9 +139,9 @@ function parseCheckpoint(file: string, fsys: FileSystemLike): LoadedFile {
   }
 }
 
-/** The file decoded as UTF-8 (its bytes unreachable once this returns). */
-function readText(handle: { read: (offset: number, length: number) => Uint8Array }, size: number): string {
-  return new TextDecoder('utf-8').decode(handle.read(0, size));
+/** The file decoded as UTF-8 the way the extension's panels decode it (its bytes unreachable once this returns). */
+function readText(handle: { read: (offset: number, length: number) => Uint8Array }, size: number, file: string): DecodedText {
+  return decodeNetworkBytes(handle.read(0, size), file);
 }
 
 /**

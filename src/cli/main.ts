@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import { UsageError, type CliIo } from './command';
 import { commands } from './commands/index';
 import { nodeFileSystem } from '../worker/nodeFiles';
+import { escapeJson, escapeName, escapeTerminal } from './escape';
 import { installThreadPool } from '../worker/pool';
 import packageJson from '../../package.json';
 
@@ -28,15 +29,17 @@ export async function main(argv: readonly string[], io: CliIo): Promise<{ stdout
   if (!name || name === '--help' || name === '-h' || name === 'help') return { stdout: topHelp() + '\n', stderr: '', exitCode: name ? 0 : 2 };
   if (name === '--version') return { stdout: VERSION + '\n', stderr: '', exitCode: 0 };
   const cmd = commands.find((c) => c.name === name);
-  if (!cmd) return { stdout: '', stderr: `depth-lens: unknown command '${name}'. Run 'depth-lens --help' for the list.\n`, exitCode: 2 };
+  if (!cmd) return { stdout: '', stderr: `depth-lens: unknown command '${escapeName(name)}'. Run 'depth-lens --help' for the list.\n`, exitCode: 2 };
   if (rest.includes('--help') || rest.includes('-h')) return { stdout: cmd.help.trimEnd() + '\n', stderr: '', exitCode: 0 };
+  // everything printed passes through the terminal escapes: names from files are data, never control sequences
+  const json = rest.includes('--json');
   try {
     const r = await cmd.run(rest, io);
-    return { stdout: r.stdout, stderr: r.stderr ?? '', exitCode: r.exitCode };
+    return { stdout: json ? escapeJson(r.stdout) : escapeTerminal(r.stdout), stderr: escapeTerminal(r.stderr ?? ''), exitCode: r.exitCode };
   } catch (e) {
-    if (e instanceof UsageError) return { stdout: '', stderr: `depth-lens ${name}: ${e.message}\n`, exitCode: 2 };
+    if (e instanceof UsageError) return { stdout: '', stderr: escapeTerminal(`depth-lens ${name}: ${e.message}\n`), exitCode: 2 };
     const msg = e instanceof Error ? e.message : String(e);
-    return { stdout: '', stderr: `depth-lens ${name}: ${msg}\n`, exitCode: 1 };
+    return { stdout: '', stderr: escapeTerminal(`depth-lens ${name}: ${msg}\n`), exitCode: 1 };
   }
 }
 
@@ -50,7 +53,7 @@ export class ProgressLine {
 
   show(message: string): void {
     if (!this.stream.isTTY) return;
-    this.stream.write(`\r${message}\x1b[K`);
+    this.stream.write(`\r${escapeName(message)}\x1b[K`);
     this.shown = true;
   }
 

@@ -13,6 +13,7 @@ import type { CheckpointPanel, DocumentSource, HostToWebview, PanelDocumentInfo,
 import { COMMANDS } from './commands';
 import type { Config } from './config';
 import { renderWebviewHtml } from './panels/html';
+import { checkWebviewMessage } from './panels/messages';
 import type { WorkerClient } from './workerClient';
 
 export const CHECKPOINT_VIEW_TYPE = 'depthLens.checkpoint';
@@ -67,7 +68,11 @@ export class CheckpointView implements vscode.Disposable {
       watcher.onDidChange(changed),
       watcher.onDidCreate(changed),
       watcher.onDidDelete(() => this.post({ type: 'documentClosed', message: `${baseName(uri)} was deleted; the view shows its last contents.` })),
-      panel.webview.onDidReceiveMessage((m: WebviewToHost) => this.onMessage(m)),
+      panel.webview.onDidReceiveMessage((m: unknown) => {
+        const checked = checkWebviewMessage(m);
+        if (checked.ok) this.onMessage(checked.message);
+        else services.log.warn(`checkpoint view: dropped a message from the webview: ${checked.reason}`);
+      }),
       panel.onDidChangeViewState((e) => { if (e.webviewPanel.active) onFocus(this); }),
       panel.onDidDispose(() => this.dispose()),
     );

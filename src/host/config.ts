@@ -1,7 +1,9 @@
 /** Every Depth Lens setting, read in one place with types and defaults (package.json declares them). */
 import * as vscode from 'vscode';
 import type { AnalysisSettings } from '../shared/protocol';
-import { DEFAULT_MAX_FILE_SIZE_MB } from '../core/network/limits';
+import { effectiveLimit, LIMIT_SETTINGS } from './trustedSettings';
+
+export { effectiveLimit, LIMIT_SETTINGS } from './trustedSettings';
 
 export type NormChoice = AnalysisSettings['norm'];
 
@@ -18,10 +20,17 @@ export class Config {
     return this.section.get<boolean>('diagnostics.convergenceWarnings', true);
   }
 
+  /**
+   * A size or work limit: clamped to its range, and in an untrusted workspace taken from the user's
+   * settings only (the workspace's own settings cannot raise it; trustedSettings.ts).
+   */
+  limit(key: keyof typeof LIMIT_SETTINGS): number {
+    return effectiveLimit(this.section.inspect(key), vscode.workspace.isTrusted, LIMIT_SETTINGS[key]);
+  }
+
   /** files larger than this are refused with a diagnostic that names this setting */
   get maxFileSizeMB(): number {
-    const v = this.section.get<number>('maxFileSizeMB', DEFAULT_MAX_FILE_SIZE_MB);
-    return Number.isFinite(v) && v > 0 ? v : DEFAULT_MAX_FILE_SIZE_MB;
+    return this.limit('maxFileSizeMB');
   }
 
   get norm(): NormChoice {
@@ -32,7 +41,7 @@ export class Config {
   /** delay after the last edit before re-analysing */
   get debounceMs(): number {
     const v = this.section.get<number>('analysis.debounceMs', 400);
-    return Number.isFinite(v) && v >= 0 ? v : 400;
+    return Number.isFinite(v) && v >= 0 ? Math.min(v, 10_000) : 400;
   }
 
   get analysisSettings(): AnalysisSettings {
@@ -41,8 +50,12 @@ export class Config {
 
   /** fires when any depthLens.* setting changes */
   static onDidChange(listener: () => void): vscode.Disposable {
-    return vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration('depthLens')) listener();
-    });
+    return vscode.Disposable.from(
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('depthLens')) listener();
+      }),
+      // trusting the workspace lets its own limit settings count
+      vscode.workspace.onDidGrantWorkspaceTrust(listener),
+    );
   }
 }

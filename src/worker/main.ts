@@ -45,7 +45,8 @@ function errorCode(e: unknown): ErrorCode {
 
 /** The handler of `analysis`, typed by its name (undefined for a name this build does not know). */
 function run<K extends AnalysisName>(analysis: K, input: HandlerInput<K>): ResultOf<K> {
-  const handler: Handler<K> | undefined = handlers[analysis];
+  // the name comes from a message: "constructor" must not find Object.prototype.constructor
+  const handler: Handler<K> | undefined = Object.hasOwn(handlers, analysis) ? handlers[analysis] : undefined;
   if (!handler) throw new BadParamsError(`unknown analysis '${String(analysis)}'`);
   return handler(input);
 }

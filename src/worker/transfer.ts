@@ -77,7 +77,11 @@ export function packForTransfer<T>(value: T): { value: T; transfer: ArrayBuffer[
     }
     const out: Record<string, unknown> = {};
     seen.set(v, out);
-    for (const [k, x] of Object.entries(v as Record<string, unknown>)) out[k] = copy(x, depth + 1);
+    for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+      // an own "__proto__" key (JSON.parse makes them) stays a key instead of replacing the prototype
+      if (k === '__proto__') Object.defineProperty(out, k, { value: copy(x, depth + 1), enumerable: true, writable: true, configurable: true });
+      else out[k] = copy(x, depth + 1);
+    }
     return out;
   };
   return { value: copy(value, 0) as T, transfer };

@@ -50,6 +50,9 @@ test('the codes actually emitted = DIAGNOSTIC_CODES = the README table = the doc
   for (const e of CORPUS) for (const d of parseNetworkText(e.text, e.options).diagnostics) emitted.add(d.code);
   const io = { readFile: () => { throw new Error('ENOENT'); }, writeFile: () => undefined, progress: () => undefined };
   for (const d of parseNetworkFile('missing.network.json', io).diagnostics) emitted.add(d.code);
+  // bytes that are not UTF-8 (src/core/network/encoding.ts, used by the CLI and the panels)
+  const utf16 = { ...io, readFile: () => new Uint8Array([0xff, 0xfe, 0x7b, 0x00, 0x7d, 0x00]) };
+  for (const d of parseNetworkFile('utf16.network.json', utf16).diagnostics) emitted.add(d.code);
   // checkpoints opened as networks: an architecture Depth Lens cannot analyse, and bare weights read as a chain
   const disk = nodeIo(new ProgressLine({ isTTY: false, write: () => true }));
   for (const f of ['unsupported.onnx', 'mlp.safetensors']) {

@@ -24,6 +24,7 @@ export interface NetworkDiagnostic {
 export const DIAGNOSTIC_CODES = {
   'json-syntax': 'The file is not valid JSON (comments and trailing commas are not allowed).',
   'file-too-large': 'The file exceeds the size limit (setting depthLens.maxFileSizeMB, CLI --max-size-mb).',
+  'file-encoding': 'The file is not UTF-8: UTF-16 or UTF-32 (save it as UTF-8), or bytes that are not valid UTF-8 (located at the first one).',
   'file-unreadable': 'The network file itself cannot be read (missing, a directory, no permission); CLI only.',
   'unknown-format': 'The "format" field is missing or names a format Depth Lens does not read.',
   'missing-field': 'A required property is missing.',

@@ -67,6 +67,141 @@ function isDelimiter(c: number): boolean {
 /** Why the fast path gave up (tests only): the caller falls back to jsonc-parser either way. */
 class NotStrictJson extends Error {}
 
+/** Nesting deeper than the limit, found while checking a lazy item. */
+class Nesting extends Error {
+  constructor(readonly offset: number) { super('nesting'); }
+}
+
+/**
+ * Array items (a layer, a row of a small matrix) up to this many characters are checked when the
+ * document is read but get their nodes only when someone reads them: a file of 2·10⁵ small layers
+ * is 2·10⁵ LazyNodes, not 5·10⁶ nodes, and the nodes made while reading one layer die young.
+ */
+const LAZY_MAX_CHARS = 64 * 1024;
+
+/** Materialised children of the most recently read lazy items (stable identity while one is read). */
+const recentlyRead = new Map<LazyNode, Node[]>();
+const RECENT_MAX = 16;
+
+/** An object or array (strict JSON, already checked) whose children are made on first read. */
+export class LazyNode implements Node {
+  constructor(private readonly text: string, readonly type: 'object' | 'array', readonly offset: number, readonly length: number, public parent: Node | undefined) {}
+
+  get children(): Node[] {
+    const hit = recentlyRead.get(this);
+    if (hit) {
+      recentlyRead.delete(this);
+      recentlyRead.set(this, hit);
+      return hit;
+    }
+    const built = new TreeBuilder(this.text, Infinity, true, this.offset, this.offset + this.length).document().root!;
+    const children = built.children ?? [];
+    for (const c of children) (c as OpenNode).parent = this;
+    if (recentlyRead.size >= RECENT_MAX) recentlyRead.delete(recentlyRead.keys().next().value!);
+    recentlyRead.set(this, children);
+    return children;
+  }
+}
+
+/**
+ * End of the strict-JSON object or array at `i` (after its closing bracket), or −1 when it does not
+ * end before `limit`. Throws NotStrictJson on anything jsonc-parser would report, and Nesting when
+ * it nests more than `levels` deep (it is itself level 1). The same grammar as TreeBuilder.
+ */
+function skipValue(text: string, i: number, limit: number, levels: number): number {
+  const closers: number[] = [];
+  for (;;) {
+    // a value is expected here (keys were read with the ',' or '{' before them)
+    while (i < limit && isSpace(text.charCodeAt(i))) i++;
+    if (i >= limit) return -1;
+    let c = text.charCodeAt(i);
+    {
+      if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+        if (closers.length >= levels) throw new Nesting(i);
+        closers.push(c === OPEN_BRACE ? CLOSE_BRACE : CLOSE_BRACKET);
+        i++;
+        while (i < limit && isSpace(text.charCodeAt(i))) i++;
+        if (i >= limit) return -1;
+        c = text.charCodeAt(i);
+        if (c === closers[closers.length - 1]) { closers.pop(); i++; }
+        else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) throw new NotStrictJson('mismatched bracket');
+        else {
+          if (closers[closers.length - 1] === CLOSE_BRACE) {
+            i = skipKey(text, i, limit);
+            if (i < 0) return -1;
+          }
+          continue;
+        }
+      } else if (c === QUOTE) {
+        i = skipString(text, i, limit);
+        if (i < 0) return -1;
+      } else if (c === MINUS || (c >= 0x30 && c <= 0x39)) {
+        const end = numberEnd(text, i);
+        if (end < 0) throw new NotStrictJson('malformed number');
+        if (end >= limit) return -1;
+        i = end;
+      } else {
+        const word = c === 0x74 ? 'true' : c === 0x66 ? 'false' : c === 0x6e ? 'null' : undefined;
+        if (!word || !text.startsWith(word, i)) throw new NotStrictJson('unexpected character');
+        i += word.length;
+        if (i > limit) return -1;
+      }
+    }
+    // after a value: ',' or closing brackets
+    for (;;) {
+      if (closers.length === 0) return i;
+      while (i < limit && isSpace(text.charCodeAt(i))) i++;
+      if (i >= limit) return -1;
+      c = text.charCodeAt(i);
+      const close = closers[closers.length - 1];
+      if (c === COMMA) {
+        i++;
+        if (close === CLOSE_BRACE) {
+          while (i < limit && isSpace(text.charCodeAt(i))) i++;
+          i = skipKey(text, i, limit);
+          if (i < 0) return -1;
+        }
+        break;
+      }
+      if (c !== close) throw new NotStrictJson('expected , or a closing bracket');
+      closers.pop();
+      i++;
+    }
+  }
+}
+
+/** `"key" :` at i → the offset after the colon; −1 past `limit`. */
+function skipKey(text: string, i: number, limit: number): number {
+  if (i >= limit) return -1;
+  if (text.charCodeAt(i) !== QUOTE) throw new NotStrictJson('expected a property name');
+  i = skipString(text, i, limit);
+  if (i < 0) return -1;
+  while (i < limit && isSpace(text.charCodeAt(i))) i++;
+  if (i >= limit) return -1;
+  if (text.charCodeAt(i) !== COLON) throw new NotStrictJson('expected :');
+  return i + 1;
+}
+
+const ESCAPES = new Set([0x22, 0x5c, 0x2f, 0x62, 0x66, 0x6e, 0x72, 0x74]); // " \\ / b f n r t
+
+/** The string at i (its opening quote) → offset after its closing quote; −1 past `limit`. */
+function skipString(text: string, i: number, limit: number): number {
+  for (i++; ; i++) {
+    if (i >= limit) return -1;
+    const c = text.charCodeAt(i);
+    if (c === QUOTE) return i + 1;
+    if (c < 0x20) throw new NotStrictJson('control character in a string');
+    if (c === BACKSLASH) {
+      const e = text.charCodeAt(i + 1);
+      if (e === 0x75 /* u */) {
+        if (!/^[0-9a-fA-F]{4}$/.test(text.substr(i + 2, 4))) throw new NotStrictJson('bad escape');
+        i += 5;
+      } else if (ESCAPES.has(e)) i++;
+      else throw new NotStrictJson('bad escape');
+    }
+  }
+}
+
 const SPACE = 0x20, TAB = 0x09, LF = 0x0a, CR = 0x0d;
 const QUOTE = 0x22, BACKSLASH = 0x5c, COMMA = 0x2c, COLON = 0x3a, MINUS = 0x2d;
 const OPEN_BRACKET = 0x5b, CLOSE_BRACKET = 0x5d, OPEN_BRACE = 0x7b, CLOSE_BRACE = 0x7d;
@@ -93,6 +228,7 @@ export function parseJsonTree(text: string, maxNesting: number): JsonTreeResult 
   try {
     return new TreeBuilder(text, maxNesting).document();
   } catch (e) {
+    if (e instanceof Nesting) return { nesting: e.offset };
     if (e instanceof NotStrictJson) return undefined;
     throw e;
   }
@@ -101,7 +237,9 @@ export function parseJsonTree(text: string, maxNesting: number): JsonTreeResult 
 class TreeBuilder {
   private pos = 0;
 
-  constructor(private readonly text: string, private readonly maxNesting: number) {}
+  constructor(private readonly text: string, private readonly maxNesting: number, private readonly lazy = true, start = 0, private readonly end = text.length) {
+    this.pos = start;
+  }
 
   document(): JsonTreeResult {
     const text = this.text;
@@ -119,6 +257,8 @@ class TreeBuilder {
       if (c === OPEN_BRACE || c === OPEN_BRACKET) {
         if (stack.length >= this.maxNesting) return { nesting: this.pos };
         if (c === OPEN_BRACKET) value = this.numberArray(parentNode);
+        // an array's small items (layers, rows): checked now, their nodes made when read
+        if (!value && this.lazy && parent && !parent.property) value = this.lazyItem(parentNode!, stack.length);
         if (!value) {
           const node = { type: c === OPEN_BRACE ? 'object' : 'array', offset: this.pos, length: -1, parent: parentNode, children: [] as Node[] } as OpenNode;
           if (parent) this.attach(parent, node);
@@ -145,10 +285,23 @@ class TreeBuilder {
       else root = value;
       if (!this.afterValue(stack, value)) break;
     }
-    this.skipSpace();
-    if (this.pos !== text.length) throw new NotStrictJson('text after the document');
+    if (this.end === text.length) this.skipSpace();
+    if (this.pos !== this.end) throw new NotStrictJson('text after the document');
     if (root) delete (root as OpenNode).parent;
     return { root };
+  }
+
+  /**
+   * `{` or `[` at pos, an item of an array: when the value ends within LAZY_MAX_CHARS and is strict
+   * JSON nested within the limit, a LazyNode for it (pos after it); undefined (pos unchanged) when
+   * it is longer. A nesting violation inside it throws Nesting with its offset.
+   */
+  private lazyItem(parent: Node, depth: number): Node | undefined {
+    const start = this.pos;
+    const end = skipValue(this.text, start, Math.min(this.text.length, start + LAZY_MAX_CHARS), this.maxNesting - depth);
+    if (end < 0) return undefined;
+    this.pos = end;
+    return new LazyNode(this.text, this.text.charCodeAt(start) === OPEN_BRACE ? 'object' : 'array', start, end - start, parent);
   }
 
   /**

@@ -10,6 +10,8 @@ import { createScanner, parseTree, printParseErrorCode, type Node, type ParseErr
 import { DiagnosticSink, type NetworkDiagnostic } from './diagnostics';
 import { JsonReader, listOf } from './json';
 import { parseJsonTree } from './jsonTree';
+import { compactWhitespace } from './compact';
+import { wideEncoding } from './encoding';
 import { LIMITS, sizeAboveLimit } from './limits';
 import type { DenseMatrix } from '../linalg/dense';
 import type { Activation, DenseLayer, InputSpec, Network, Probe } from './model';
@@ -111,6 +113,13 @@ function parseInto(text: string, options: ParseOptions, files: ExternalFiles, si
       'raise the setting depthLens.maxFileSizeMB (CLI: --max-size-mb), or store the weights in an external binary file');
     return undefined;
   }
+  // UTF-16/32 read as UTF-8 (an editor that did not recognise it): NULs between the first characters
+  const head = [text.charCodeAt(0), text.charCodeAt(1), text.charCodeAt(2), text.charCodeAt(3)].slice(0, Math.min(4, text.length));
+  const wide = head.includes(0) ? wideEncoding(head) : undefined;
+  if (wide) {
+    sink.error('file-encoding', { offset: 0, length: 1 }, `${options.fileName ?? 'the file'} is ${wide}, not UTF-8; save it as UTF-8`);
+    return undefined;
+  }
   const parsed = parseJson(text);
   if (parsed.nesting !== undefined) {
     sink.error('size-limit', { offset: parsed.nesting, length: 1 }, `the JSON nests arrays and objects more than ${LIMITS.maxNesting} levels deep here; a network file needs fewer than 10`);
@@ -169,14 +178,36 @@ function parseJson(text: string): { root?: Node; errors: SyntaxErrors; nesting?:
   const errors = new SyntaxErrors();
   const fast = parseJsonTree(text, LIMITS.maxNesting);
   if (fast) return { root: fast.root, errors, nesting: fast.nesting };
-  try {
+  // the documented nesting limit, checked before jsonc-parser (which recurses) ever sees the text
+  const deep = deepNesting(text, LIMITS.maxNesting);
+  if (deep !== undefined) return { errors, nesting: deep };
+  const compact = compactWhitespace(text);
+  if (!compact) {
     // parseTree only ever calls errors.push
-    const root = parseTree(text, errors as unknown as ParseError[], JSON_OPTIONS);
-    return { root, errors };
-  } catch (e) {
-    if (!(e instanceof RangeError)) throw e;
-    // "Maximum call stack size exceeded": say where the nesting passes the limit
-    return { errors, nesting: deepNesting(text, LIMITS.maxNesting) ?? 0 };
+    return { root: parseTree(text, errors as unknown as ParseError[], JSON_OPTIONS), errors };
+  }
+  const map = compact.original;
+  const mapped = {
+    push: (e: ParseError) => {
+      const offset = map(e.offset);
+      return errors.push({ error: e.error, offset, length: map(e.offset + e.length) - offset });
+    },
+  };
+  const root = parseTree(compact.text, mapped as unknown as ParseError[], JSON_OPTIONS);
+  if (root) remapTree(root, map);
+  return { root, errors };
+}
+
+/** Node offsets of a tree parsed from a compacted text → offsets in the original text. */
+function remapTree(root: Node, map: (offset: number) => number): void {
+  const stack: Node[] = [root];
+  while (stack.length) {
+    const n = stack.pop()! as { -readonly [K in keyof Node]: Node[K] };
+    const end = map(n.offset + n.length);
+    n.offset = map(n.offset);
+    n.length = end - n.offset;
+    if (n.colonOffset !== undefined) n.colonOffset = map(n.colonOffset);
+    if (n.children) for (const c of n.children) stack.push(c);
   }
 }
 

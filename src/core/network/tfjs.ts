@@ -33,9 +33,21 @@ interface StoredWeight {
 }
 
 const SKIPPED = ['InputLayer', 'Dropout', 'GaussianDropout', 'AlphaDropout', 'GaussianNoise'];
-const TF_ACTIVATIONS: Record<string, Activation> = { relu: 'relu', linear: 'linear' };
+/** names from the file are looked up in Maps: "constructor" or "__proto__" is a name, not a prototype member */
+const TF_ACTIVATIONS: ReadonlyMap<string, Activation> = new Map([['relu', 'relu'], ['linear', 'linear']]);
+/** TensorFlow.js's other activations (tfjs-layers activations.ts): real, but not importable */
+const OTHER_TF_ACTIVATIONS: ReadonlySet<string> = new Set(['elu', 'exponential', 'gelu', 'gelu_new', 'hard_sigmoid', 'leaky_relu', 'mish', 'relu6', 'selu', 'sigmoid', 'softmax', 'softplus', 'softsign', 'swish', 'tanh', 'log_softmax']);
 /** ReLU layer options and the values at which the layer is a plain max(x, 0) */
-const RELU_DEFAULTS: Record<string, number | null> = { max_value: null, negative_slope: 0, threshold: 0 };
+const RELU_DEFAULTS: ReadonlyMap<string, number | null> = new Map([['max_value', null], ['negative_slope', 0], ['threshold', 0]]);
+
+/** An activation Depth Lens cannot import: a TF.js one it does not support, or a name TF.js does not have. */
+function reportActivation(reader: JsonReader, node: Node, label: string, act: string | undefined): void {
+  if (act !== undefined && !OTHER_TF_ACTIVATIONS.has(act)) {
+    reader.sink.error('unknown-activation', node, `${label} has unknown activation ${JSON.stringify(act.length > 40 ? act.slice(0, 39) + '…' : act)}; Depth Lens supports "relu" and "linear"`);
+    return;
+  }
+  reader.sink.error('tfjs-unsupported', node, `${label} has activation ${act === undefined ? describeNode(node) : `"${act}"`}; Depth Lens supports "relu" and "linear"`);
+}
 
 export function parseTfjsModel(root: Node, reader: JsonReader, files: ExternalFiles): Network | undefined {
   const sink = reader.sink;
@@ -135,7 +147,7 @@ export function parseTfjsModel(root: Node, reader: JsonReader, files: ExternalFi
 function foldActivation(ln: Node, cls: string, cfg: Node | undefined, label: string, layers: DenseLayer[], lastDense: number | 'failed' | undefined, reader: JsonReader): boolean {
   const sink = reader.sink;
   if (cls === 'ReLU') {
-    for (const [key, dflt] of Object.entries(RELU_DEFAULTS)) {
+    for (const [key, dflt] of RELU_DEFAULTS) {
       const n = get(cfg, key);
       if (!n || n.value === dflt || (n.type === 'null' && dflt === null)) continue;
       sink.error('tfjs-unsupported', n, `${label} has ${key} ${reader.text.substr(n.offset, Math.min(n.length, 40))}; Depth Lens imports a ReLU layer only as max(x, 0) (max_value null, negative_slope 0, threshold 0)`);
@@ -144,9 +156,9 @@ function foldActivation(ln: Node, cls: string, cfg: Node | undefined, label: str
   }
   const actNode = cls === 'ReLU' ? undefined : get(cfg, 'activation');
   const act = cls === 'ReLU' ? 'relu' : str(actNode);
-  const mapped = act === undefined ? undefined : TF_ACTIVATIONS[act];
+  const mapped = act === undefined ? undefined : TF_ACTIVATIONS.get(act);
   if (!mapped) {
-    sink.error('tfjs-unsupported', actNode ?? ln, `${label} has activation ${act === undefined ? describeNode(actNode ?? ln) : `"${act}"`}; Depth Lens supports "relu" and "linear"`);
+    reportActivation(reader, actNode ?? ln, label, act);
     return false;
   }
   if (mapped === 'linear' || lastDense === 'failed') return true;
@@ -170,9 +182,9 @@ function importDense(ln: Node, cfg: Node | undefined, name: string, label: strin
   let ok = !unitsNode || units !== undefined;
   const actNode = get(cfg, 'activation');
   const actName = actNode ? str(actNode) : 'linear';
-  const activation = actName === undefined ? undefined : TF_ACTIVATIONS[actName];
+  const activation = actName === undefined ? undefined : TF_ACTIVATIONS.get(actName);
   if (!activation) {
-    sink.error('tfjs-unsupported', actNode ?? ln, `${label} has activation ${actName === undefined ? describeNode(actNode!) : `"${actName}"`}; Depth Lens supports "relu" and "linear"`);
+    reportActivation(reader, actNode ?? ln, label, actName);
     ok = false;
   }
   const useBias = get(cfg, 'use_bias')?.value !== false;

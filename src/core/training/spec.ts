@@ -60,10 +60,11 @@ export function validateTrainingSection(node: Node, reader: JsonReader): Trainin
   const nodes = new Map<string, Node>();
   for (const [key, valueNode] of fields) {
     if (key === 'experiment') continue;
-    const kind = own[key];
+    // a name from the file: "constructor" must not find Object.prototype.constructor
+    const kind = Object.hasOwn(own, key) ? own[key] : undefined;
     if (!kind) {
       // keys of no experiment already have reader.fields' warning
-      const other = TRAINING_EXPERIMENTS.find((e) => e !== experiment && key in TRAINING_FIELDS[e]);
+      const other = TRAINING_EXPERIMENTS.find((e) => e !== experiment && Object.hasOwn(TRAINING_FIELDS[e], key));
       const keyNode = valueNode.parent?.children?.[0] ?? valueNode;
       if (other) sink.warning('unknown-field', keyNode, `"training" has "${key}", a parameter of the "${other}" experiment; the "${experiment}" experiment ignores it`);
       continue;

@@ -10,7 +10,9 @@ import * as vscode from 'vscode';
 import { RpcError } from '../../shared/rpc';
 import type { DocumentSource, HostToWebview, PanelDocumentInfo, RequestMessage, ShippedDocument, WebviewToHost } from '../../shared/protocol';
 import type { PanelServices } from '../panels/analysisPanel';
-import { baseName, SHIPPED_DOCUMENTS } from '../panels/analysisPanel';
+import { baseName } from '../panels/analysisPanel';
+import { checkWebviewMessage, SHIPPED_DOCUMENT_FILES } from '../panels/messages';
+import { readNetworkSnapshot } from '../snapshot';
 import { anchorLine } from '../panels/anchors';
 import { renderWebviewHtml } from '../panels/html';
 import { COMPARE_PANEL } from '../panels/kinds';
@@ -51,7 +53,11 @@ export class ComparePanel implements vscode.Disposable {
     this.disposables.push(
       this.closed,
       panel.onDidDispose(() => this.dispose()),
-      panel.webview.onDidReceiveMessage((m: WebviewToHost) => this.onMessage(m)),
+      panel.webview.onDidReceiveMessage((m: unknown) => {
+        const checked = checkWebviewMessage(m);
+        if (checked.ok) this.onMessage(checked.message);
+        else services.log.warn(`Compare: dropped a message from the webview: ${checked.reason}`);
+      }),
       vscode.workspace.onDidChangeTextDocument((e) => { if (follows(e.document.uri)) this.announceChange(); }),
       vscode.workspace.onDidCloseTextDocument((d) => { if (follows(d.uri)) this.announceChange(); }),
     );
@@ -94,12 +100,10 @@ export class ComparePanel implements vscode.Disposable {
     const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString() && !d.isClosed);
     const fsPath = uri.scheme === 'file' ? uri.fsPath : undefined;
     if (open) return { uri: uri.toString(), fsPath, version: open.version, text: open.getText() };
-    const limitMB = this.services.config.maxFileSizeMB;
-    const stat = await vscode.workspace.fs.stat(uri);
-    if (stat.size > limitMB * 1024 * 1024) {
-      throw new RpcError('invalid-document', `${baseName(uri)} is ${(stat.size / 1024 / 1024).toFixed(1)} MB, above the limit of ${limitMB} MB (setting depthLens.maxFileSizeMB)`);
-    }
-    const text = new TextDecoder('utf-8').decode(await vscode.workspace.fs.readFile(uri));
+    // one snapshot: the size checked on the opened file before reading, decoded as the CLI decodes (snapshot.ts)
+    const snapshot = await readNetworkSnapshot(uri, this.services.config.maxFileSizeMB, baseName(uri));
+    if (!snapshot.ok) throw new RpcError('invalid-document', snapshot.message);
+    const text = snapshot.text;
     const key = uri.toString();
     const last = this.disk.get(key);
     // snapshots from disk get negative versions (never an editor's); the same text keeps its version, so the worker's parse cache hits
@@ -154,7 +158,8 @@ export class ComparePanel implements vscode.Disposable {
   }
 
   private async openShippedDocument(which: ShippedDocument, anchor: string): Promise<void> {
-    const file = SHIPPED_DOCUMENTS[which];
+    const file = SHIPPED_DOCUMENT_FILES.get(which);
+    if (!file) return;
     const doc = await vscode.workspace.openTextDocument(vscode.Uri.joinPath(this.services.extensionUri, ...file.split('/')));
     const lines = Array.from({ length: doc.lineCount }, (_, i) => doc.lineAt(i).text);
     const line = anchorLine(lines, anchor);

@@ -16,6 +16,8 @@ import type { DocumentSource, HostToWebview, PanelDocumentInfo, RequestMessage, 
 import { anchorLine } from './anchors';
 import { renderWebviewHtml } from './html';
 import { CHECKPOINT_VIEW_TYPE } from '../checkpointEditor';
+import { checkWebviewMessage, SHIPPED_DOCUMENT_FILES } from './messages';
+import { readNetworkSnapshot } from '../snapshot';
 
 export interface PanelKind {
   /** e.g. 'depthLens.overview' */
@@ -76,7 +78,11 @@ export class AnalysisPanel implements vscode.Disposable {
     this.disposables.push(
       this.closed,
       panel.onDidDispose(() => this.dispose()),
-      panel.webview.onDidReceiveMessage((m: WebviewToHost) => this.onMessage(m)),
+      panel.webview.onDidReceiveMessage((m: unknown) => {
+        const checked = checkWebviewMessage(m);
+        if (checked.ok) this.onMessage(checked.message);
+        else services.log.warn(`${kind.title}: dropped a message from the webview: ${checked.reason}`);
+      }),
       vscode.workspace.onDidChangeTextDocument((e) => {
         if (!this.follows(e.document.uri)) return;
         this.document = e.document;
@@ -163,7 +169,13 @@ export class AnalysisPanel implements vscode.Disposable {
     }
     let text: string;
     try {
-      text = new TextDecoder('utf-8').decode(await vscode.workspace.fs.readFile(this.uri));
+      // size checked before any byte is read, decoded as the CLI decodes (snapshot.ts)
+      const snapshot = await readNetworkSnapshot(this.uri, this.services.config.maxFileSizeMB, baseName(this.uri));
+      if (!snapshot.ok) {
+        if (read === this.diskReads && !this.editorOpen()) this.post({ type: 'documentClosed', message: `${snapshot.message}; the panel shows its last results.` });
+        return;
+      }
+      text = snapshot.text;
     } catch {
       if (read === this.diskReads && !this.editorOpen()) this.post({ type: 'documentClosed', message: `${baseName(this.uri)} can no longer be read; the panel shows its last results.` });
       return;
@@ -244,7 +256,8 @@ export class AnalysisPanel implements vscode.Disposable {
 
   /** README.md or docs/MATH.md in the editor beside the panel, at the section `anchor`. */
   private async openShippedDocument(which: ShippedDocument, anchor: string): Promise<void> {
-    const file = SHIPPED_DOCUMENTS[which];
+    const file = SHIPPED_DOCUMENT_FILES.get(which);
+    if (!file) return;
     const doc = await vscode.workspace.openTextDocument(vscode.Uri.joinPath(this.services.extensionUri, ...file.split('/')));
     const lines = Array.from({ length: doc.lineCount }, (_, i) => doc.lineAt(i).text);
     const line = anchorLine(lines, anchor);
@@ -275,7 +288,7 @@ export class AnalysisPanel implements vscode.Disposable {
 }
 
 /** The documents a panel can open, relative to the extension folder (both ship in the .vsix). */
-export const SHIPPED_DOCUMENTS: Readonly<Record<ShippedDocument, string>> = { readme: 'README.md', math: 'docs/MATH.md' };
+export { SHIPPED_DOCUMENT_FILES } from './messages';
 
 export function baseName(uri: vscode.Uri): string {
   return uri.path.slice(uri.path.lastIndexOf('/') + 1);
