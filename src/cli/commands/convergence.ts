@@ -1,6 +1,7 @@
 /** depth-lens convergence FILE: does N_k(x) converge as depth k → ∞? (MATH.md §A, §B) */
 import { parseArgs } from 'node:util';
 import { UsageError, toJson, type CliCommand, type CliIo } from '../command';
+import { refuseConvModel } from '../convModel';
 import { loadNetworkFile } from '../load';
 import { parseMaxSize } from './check';
 import { decimal } from '../numbers';
@@ -307,6 +308,7 @@ export const convergenceCommand: CliCommand = {
     const tailFrom = positiveIntegerOption('tail-from', values['tail-from'], 'layer number');
     const run = positiveIntegerOption('run', values.run, '(the run number from the notes)');
     const probes = (values.probe ?? []).map(parseProbe);
+    refuseConvModel('convergence', file, io);
     const { network } = loadNetworkFile(file, io, { maxSizeMB: parseMaxSize(values['max-size-mb']) });
     const ctx: AnalysisContext = { progress: (_f, m) => { if (m) io.progress(m); }, isCancelled: () => false };
     let result: ConvergenceResult;

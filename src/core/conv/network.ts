@@ -16,6 +16,11 @@ export interface ConvNetwork {
   readonly name?: string;
   /** how the file was read (BatchNorm folds, an architecture inferred from keys) */
   readonly notes: readonly string[];
+  /**
+   * parameters as the file stores them (conv and linear weights and biases, BatchNorm γ and β; not
+   * running statistics): PyTorch's count. Folding BatchNorm changes the net's own count.
+   */
+  readonly fileParameterCount?: number;
 }
 
 export type AnyNetwork = { readonly kind: 'dense'; readonly network: Network } | ConvNetwork;

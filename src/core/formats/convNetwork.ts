@@ -4,7 +4,7 @@
  * reading each tensor it uses once — BatchNorm folded into the conv before it, with a note.
  */
 import type { ConvNetwork } from '../conv/network';
-import { buildConvNet, type TensorLookup } from '../conv/resnet';
+import { buildConvNet, type GraphOp, type TensorLookup } from '../conv/resnet';
 import { LIMITS } from '../network/limits';
 import type { NetworkDiagnostic } from '../network/diagnostics';
 import { readTensor, type Architecture, type ModelIndex } from './model';
@@ -95,10 +95,28 @@ export function modelConvNetwork(index: ModelIndex, options: { readonly inputSha
     const net = buildConvNet(arch.graph, inputShape, tensorLookup(index, arch));
     for (const n of net.notes) diagnostics.push(diagnostic('model-conv', 'information', n));
     const name = index.metadata.get('graph') ?? index.metadata.get('module');
-    return { network: { kind: 'conv', net, name, notes: [...arch.notes, ...net.notes] }, architecture: arch, diagnostics };
+    return { network: { kind: 'conv', net, name, notes: [...arch.notes, ...net.notes], fileParameterCount: graphParameterCount(index, arch) }, architecture: arch, diagnostics };
   } catch (e) {
     if (e instanceof FormatError) return { architecture: arch, diagnostics: [...diagnostics, diagnostic(e.code, 'error', e.message)] };
     if (e instanceof RangeError) return { architecture: arch, diagnostics: [...diagnostics, diagnostic('model-architecture', 'error', `${index.file}: ${e.message}`)] };
     throw e;
   }
+}
+
+/** PyTorch's parameter count of the graph: weights and biases of convs, BatchNorms (γ, β) and linear layers. */
+export function graphParameterCount(index: ModelIndex, arch: ConvArchitecture): number {
+  const count = (name: string | null): number => {
+    if (name === null) return 0;
+    const source = arch.derived?.get(name)?.source ?? name;
+    return index.byName.get(source)?.count ?? 0;
+  };
+  const walk = (ops: readonly GraphOp[]): number => ops.reduce((s, g) => {
+    switch (g.op) {
+      case 'conv2d': case 'linear': return s + count(g.weight) + count(g.bias);
+      case 'batchnorm2d': return s + count(g.weight) + count(g.bias);
+      case 'residual': return s + walk(g.branch) + walk(g.shortcut ?? []);
+      default: return s;
+    }
+  }, 0);
+  return walk(arch.graph);
 }
