@@ -9,7 +9,9 @@ import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { Matrix, SingularValueDecomposition } from 'ml-matrix';
 import { main } from '../../src/cli/main';
-import { firstConvOp } from '../../src/cli/convModel';
+import { firstConvOp, loadConvModel } from '../../src/cli/convModel';
+import { convInfoRows } from '../../src/cli/convReport';
+import { convChainNorms, convChainSteps } from '../../src/worker/handlers/checkpoint';
 import { Conv2d } from '../../src/core/conv/conv2d';
 import { hashUniform } from '../../src/core/conv/hashInit';
 import { conv2dOperator } from '../../src/core/conv/operators';
@@ -64,22 +66,38 @@ test('info on the CIFAR ResNet (.onnx and .pt): layers, shapes, strides, paramet
   }
 });
 
-test('info norms: ‖W‖₂ of every conv on its input equals torch’s dense σ₁, blocks give Π_k ‖W^(n,k)‖₂', async () => {
-  const r = await main(['info', path.join(CIFAR, 'cifar-resnet.pt'), '--json'], diskIo);
-  assert.equal(r.exitCode, 0, r.stderr);
-  const doc = JSON.parse(r.stdout) as { rows: Array<{ layer: string; type: string; normW: number; normWminusI: number | null }> };
-  const convRows = doc.rows.filter((x) => x.type === 'conv2d');
-  // records.convs: stem, then each block's branch convs and shortcut, as info lists them
-  assert.equal(convRows.length, cifarRecords.convs.length);
-  convRows.forEach((x, i) => assertNear(x.normW, cifarRecords.convs[i].dense!.two, 1e-8, `conv ${x.layer}`));
-  const blocks = doc.rows.filter((x) => x.type === 'residual');
+test('info norms: ‖W‖₂ of every conv on its input equals torch’s dense σ₁, blocks give Π_k ‖W^(n,k)‖₂', () => {
+  const loaded = loadConvModel(path.join(CIFAR, 'cifar-resnet.pt'), diskIo)!;
+  // the stem and the first two blocks (all 51 convs take minutes on a loaded machine; they are the same code)
+  const net = { ...loaded.network.net, ops: loaded.network.net.ops.slice(0, 3) };
+  const rows = convInfoRows({ ...loaded.network, net }, diskIo, true);
+  const convRows = rows.filter((x) => x.type === 'conv2d');
+  // records.convs: stem, then each block's branch convs and shortcut, in the order info lists them
+  assert.equal(convRows.length, 5);
+  convRows.forEach((x, i) => assertNear(x.normW!, cifarRecords.convs[i].dense!.two, 1e-8, `conv ${x.layer}`));
   // torch's blockNorms come from its power iteration, which stalls between near-paired σ₁, σ₂ (docs/conv-layers.md): the dense σ₁ is the reference
+  const blocks = rows.filter((x) => x.type === 'residual');
+  assert.deepEqual(blocks.map((b) => b.layer), ['2', '3']);
   for (const b of blocks) {
-    const branch = doc.rows.filter((x) => x.layer.startsWith(`${b.layer}.`) && !x.layer.endsWith('.s'));
-    assert.equal(branch.length, 2);
-    assertNear(b.normW, branch[0].normW * branch[1].normW, 1e-15, `block ${b.layer}`);
+    const branch = rows.filter((x) => x.layer.startsWith(`${b.layer}.`));
+    assertNear(b.normW!, branch[0].normW! * branch[1].normW!, 1e-15, `block ${b.layer}`);
+    assertNear(b.normW!, cifarRecords.blockNorms[Number(b.layer) - 2].product, 1e-5, `block ${b.layer} vs torch's power iteration`);
+    // ‖W − I‖₂ for the shape-preserving branch convs
+    for (const c of branch) assert.ok(c.normWminusI! > 0);
   }
-  assert.equal(blocks.length, cifarRecords.blockNorms.length);
+  assert.equal(convRows[0].normWminusI, null, 'the stem maps 3 channels to 4: no W − I');
+});
+
+test('info text on a small conv model: its one conv’s ‖W‖₂ equals the dense SVD of its operator', async () => {
+  const r = await main(['info', path.join(MODELS, 'conv.onnx')], diskIo);
+  assert.equal(r.exitCode, 0, r.stderr);
+  const lines = r.stdout.split('\n');
+  assert.equal(lines[1], 'convolutional network: input 1×4×4, output 1, 3 layers (0 residual blocks, 0 with identity shortcut), 29 parameters');
+  assert.match(r.stdout, /\n1 +conv2d +0 +1×4×4 +2×2×2 +2×1×3×3, stride 1, pad 0, bias +relu +20 +[0-9.]+ +—\n/);
+  const json = JSON.parse((await main(['info', path.join(MODELS, 'conv.onnx'), '--json'], diskIo)).stdout) as { rows: Array<{ normW: number }> };
+  const op = loadConvModel(path.join(MODELS, 'conv.onnx'), diskIo)!.network.net.ops[0];
+  assert.ok(op.kind === 'conv2d');
+  assertNear(json.rows[0].normW, denseSingularValues(op.conv, 4, 4)[0], 1e-10, '‖W‖₂ of the folded conv');
 });
 
 test('spectrum on a conv model: top-k singular values of each conv on its input', async () => {
@@ -113,4 +131,27 @@ test('analyses that take dense networks refuse conv models by name, with exit co
   const bad = await main(['info', file, '--input-shape', '3,32'], diskIo);
   assert.equal(bad.exitCode, 2);
   assert.equal(bad.stderr, "depth-lens info: --input-shape: the input shape must be C,H,W (three positive integers), not '3,32'\n");
+});
+
+test('checkpoint viewer (worker side): a conv model’s layer chain with blocks, shortcuts and streamed operator norms', () => {
+  const loaded = loadConvModel(path.join(CIFAR, 'cifar-resnet.onnx'), diskIo)!;
+  const steps = convChainSteps(loaded.network);
+  assert.equal(steps.length, 30);
+  assert.deepEqual({ ...steps[0] }, { kind: 'conv2d', node: 'conv1', label: '1', shape: '4×32×32', input: '3×32×32', detail: '4×3×3×3, stride 1, pad 1, bias', activation: 'relu' });
+  const proj = steps[9];
+  assert.equal(proj.kind, 'residual');
+  assert.deepEqual(proj.branch!.map((b) => b.label), ['10.1', '10.2']);
+  assert.equal(proj.shortcut!.node, 'layer2.0.downsample.0');
+  assert.equal(steps[1].shortcut, undefined);
+  assert.deepEqual(steps.slice(-3).map((s) => s.kind), ['avgpool2d', 'flatten', 'dense']);
+  // norms of the stem and the first block, streamed one by one, the block's product after its last conv
+  const net = { ...loaded.network, net: { ...loaded.network.net, ops: loaded.network.net.ops.slice(0, 2) } };
+  const seen: string[] = [];
+  const norms = convChainNorms(net, { progress: () => undefined, isCancelled: () => false }, (n) => seen.push(n.label));
+  assert.deepEqual(seen, ['1', '2.1', '2.2', '2']);
+  assertNear(norms[3].norm, norms[1].norm * norms[2].norm, 1e-15, 'Π');
+  assertNear(norms[0].norm, cifarRecords.convs[0].dense!.two, 1e-6, 'stem ‖W‖₂ (float32 fold in the .onnx)');
+  assert.equal(norms[0].minusIdentity, undefined);
+  assert.ok(norms[1].minusIdentity! > 0);
+  assert.throws(() => convChainNorms(net, { progress: () => undefined, isCancelled: () => true }, () => undefined), { name: 'CancelledError' });
 });
