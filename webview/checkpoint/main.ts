@@ -52,9 +52,41 @@ function bytesText(n: number): string {
   return `${(n / 1024 ** 3).toFixed(2)} GB`;
 }
 
+/** Operator-norm cells of a conv network's steps, by label (filled in as the worker computes them). */
+let chainNormCells = new Map<string, HTMLElement>();
+/** labels of residual blocks (their norm is a product) */
+const blockLabels = new Set<string>();
+
+/** A conv network's step: kind, input → output, kernel/stride/padding, activation, name, and its norms (filled later). */
+function renderConvStep(s: ChainStep): HTMLElement {
+  const norm = el('span', { class: 'chain-norm', 'data-testid': `chain-norm-${s.label ?? ''}`, title: s.kind === 'residual' ? 'Π_k ‖W^(n,k)‖₂ over the branch convs (BatchNorm folded), each an operator on its input' : '‖W‖₂ as an operator on the input [C, H, W] (Lanczos); ‖W − I‖₂ where the conv maps its input space to itself' }, s.kind === 'conv2d' || s.kind === 'residual' ? '…' : '');
+  if (s.label !== undefined && (s.kind === 'conv2d' || s.kind === 'residual')) chainNormCells.set(s.label, norm);
+  if (s.label !== undefined && s.kind === 'residual') blockLabels.add(s.label);
+  const item = el('li', { class: `chain-step chain-${s.kind}`, 'data-label': s.label ?? '' },
+    el('span', { class: 'chain-kind' }, s.kind), ' ',
+    el('span', { class: 'chain-shape' }, `${s.input ?? ''} → ${s.shape}`), ' ',
+    el('span', { class: 'chain-detail' }, s.detail ?? ''), ' ',
+    el('span', { class: 'chain-act' }, s.activation === 'relu' ? 'ReLU' : 'linear'), ' ',
+    el('span', { class: 'chain-node' }, s.node), ' ',
+    norm);
+  if (s.branch || s.shortcut) {
+    const inner = el('ol', { class: 'chain-list' });
+    for (const b of s.branch ?? []) inner.append(renderConvStep(b));
+    if (s.shortcut) {
+      const sc = renderConvStep(s.shortcut);
+      sc.classList.add('chain-shortcut');
+      sc.prepend(el('span', { class: 'chain-kind' }, 'shortcut'), ' ');
+      inner.append(sc);
+    }
+    item.append(inner);
+  }
+  return item;
+}
+
 function renderChain(steps: readonly ChainStep[]): HTMLElement {
   const list = el('ol', { class: 'chain-list' });
   for (const s of steps) {
+    if (s.label !== undefined) { list.append(renderConvStep(s)); continue; }
     // spaces between the parts, so copied text reads as it looks
     const item = el('li', { class: `chain-step chain-${s.kind}` },
       el('span', { class: 'chain-kind' }, s.kind === 'dense' ? 'dense' : 'residual'), ' ',
@@ -70,8 +102,11 @@ function renderChain(steps: readonly ChainStep[]): HTMLElement {
 function render(r: CheckpointResult): void {
   title.textContent = r.file;
   const tensorCount = r.tensors.length;
+  const c = r.convNetwork;
   summary.textContent = `${r.formatName}, ${bytesText(r.bytes)}, ${tensorCount} tensor${tensorCount === 1 ? '' : 's'}` +
-    (r.network ? ` — read as a network of ${r.network.depth} layer${r.network.depth === 1 ? '' : 's'}, ${r.network.inputDim} → ${r.network.outputDim}, ${r.network.parameterCount.toLocaleString('en-US')} parameters` : ' — no network Depth Lens can analyse');
+    (r.network ? ` — read as a network of ${r.network.depth} layer${r.network.depth === 1 ? '' : 's'}, ${r.network.inputDim} → ${r.network.outputDim}, ${r.network.parameterCount.toLocaleString('en-US')} parameters`
+      : c ? ` — read as a convolutional network of ${c.layers} layers (${c.residualBlocks} residual blocks), ${c.inputShape.join('×')} → ${c.outputShape.join('×')}, ${c.parameterCount.toLocaleString('en-US')} parameters; the analysis panels take dense networks only so far`
+        : ' — no network Depth Lens can analyse');
   messages.replaceChildren(...r.diagnostics.map((d) => {
     const b = banner(d.severity === 'error' ? 'error' : 'info', d.message);
     b.dataset.code = d.code;
@@ -88,11 +123,19 @@ function render(r: CheckpointResult): void {
   ], r.tensors));
   normCells = [...tableHost.querySelectorAll('vscode-table-row')].map((row) => row.children[4] as HTMLElement);
   normCells.forEach((c, i) => { c.dataset.testid = `norm-${i}`; });
+  chainNormCells = new Map();
+  blockLabels.clear();
   chainHost.replaceChildren(r.chain && r.chain.length > 0 ? renderChain(r.chain) : el('p', { class: 'caption' }, 'Depth Lens reads no layer chain from this file (the messages above say why).'));
   metadataHost.replaceChildren(...r.metadata.flatMap(([k, v]) => [el('dt', {}, k), el('dd', {}, v)]));
 }
 
 function applyNorms(n: TensorNormsResult): void {
+  for (const c of n.chainNorms ?? []) {
+    const cell = chainNormCells.get(c.label);
+    if (!cell) continue;
+    cell.textContent = `${blockLabels.has(c.label) ? 'Π ‖W‖₂ = ' : '‖W‖₂ = '}${formatNumber(c.norm, 6)}${c.minusIdentity !== undefined ? `, ‖W − I‖₂ = ${formatNumber(c.minusIdentity, 6)}` : ''}`;
+    cell.classList.add('done');
+  }
   for (const e of n.norms) {
     const cell = normCells[e.index];
     if (!cell) continue;
@@ -124,7 +167,7 @@ async function load(): Promise<void> {
     tableHost.dataset.complete = 'true';
   } catch (e) {
     if (e instanceof RpcError && e.code === 'cancelled') {
-      for (const c of normCells) if (!c.classList.contains('done')) c.textContent = 'stopped';
+      for (const c of [...normCells, ...chainNormCells.values()]) if (!c.classList.contains('done')) c.textContent = 'stopped';
       return;
     }
     messages.append(banner('error', (e as Error).message));

@@ -1,6 +1,7 @@
 /** depth-lens activations FILE --input x: activation patterns, the explicit affine map and the stability radius at one input. */
 import { parseArgs } from 'node:util';
 import { UsageError, toJson, type CliCommand } from '../command';
+import { refuseConvModel } from '../convModel';
 import { loadNetworkFile } from '../load';
 import { parseMaxSize } from './check';
 import { toRows } from '../../core/linalg/dense';
@@ -130,6 +131,7 @@ export const activationsCommand: CliCommand = {
     }
     if (parsed.positionals.length !== 1) throw new UsageError('give exactly one FILE');
     const file = parsed.positionals[0];
+    refuseConvModel('activations', file, io);
     const { network: net } = loadNetworkFile(file, io, { maxSizeMB: parseMaxSize(parsed.values['max-size-mb']) });
     const { x, probe } = chooseInput(net, parsed.values.input, parsed.values.probe);
     const partials = !!parsed.values.partials;

@@ -1,6 +1,7 @@
 /** depth-lens compare A B: how two networks (checkpoints) differ, layer by layer, in convergence and in their region maps. */
 import { parseArgs } from 'node:util';
 import { UsageError, toJson, type CliCommand, type CliIo } from '../command';
+import { refuseConvModel } from '../convModel';
 import { loadNetworkFile, DEFAULT_MAX_SIZE_MB } from '../load';
 import { parseMaxSize } from './check';
 import { decimal } from '../numbers';
@@ -149,6 +150,8 @@ export const compareCommand: CliCommand = {
       box: parseBox(v.box),
       maxRegions: positiveInteger('max-regions', v['max-regions']),
     };
+    refuseConvModel('compare', fileA, io);
+    refuseConvModel('compare', fileB, io);
     const a = loadNetworkFile(fileA, io, { maxSizeMB }).network;
     const b = loadNetworkFile(fileB, io, { maxSizeMB }).network;
     let result: CompareResult;

@@ -5,6 +5,7 @@ import { allocationFailure, BudgetError, checkBudget, convergenceCost } from '..
 import { NonFiniteError } from '../../core/network/scaled';
 import { parseArgs } from 'node:util';
 import { UsageError, toJson, type CliCommand, type CliIo } from '../command';
+import { refuseConvModel } from '../convModel';
 import { loadNetworkFile } from '../load';
 import { parseMaxSize } from './check';
 import { decimal } from '../numbers';
@@ -314,6 +315,7 @@ export const convergenceCommand: CliCommand = {
     const run = positiveIntegerOption('run', values.run, '(the run number from the notes)');
     const probes = (values.probe ?? []).map(parseProbe);
     const budget = parseBudget(values);
+    refuseConvModel('convergence', file, io);
     const { network } = loadNetworkFile(file, io, { maxSizeMB: parseMaxSize(values['max-size-mb']) });
     const ctx: AnalysisContext = { progress: (_f, m) => { if (m) io.progress(m); }, isCancelled: () => false };
     let result: ConvergenceResult;

@@ -5,6 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { UsageError, toJson, type CliCommand, type CliIo } from '../command';
+import { refuseConvModel } from '../convModel';
 import { loadNetworkFile } from '../load';
 import { decimal } from '../numbers';
 import { parseMaxSize } from './check';
@@ -258,6 +259,7 @@ export const degeneracyCommand: CliCommand = {
       for (const opt of ['widths', 'theta0', 'trials', 'seed', 'mode', 'ks-layers', 'allow-long-runs'] as const) {
         if (v[opt] !== undefined) throw new UsageError(`--${opt} does not apply to a network FILE (its widths and probes decide)`);
       }
+      refuseConvModel('degeneracy', file, io);
       const { network } = loadNetworkFile(file, io, { maxSizeMB: parseMaxSize(v['max-size-mb']) });
       const probes = v.probes?.split(',').map((p) => p.trim());
       if (probes && probes.length !== 2) throw new UsageError(`--probes takes two probe names or indices separated by a comma, not '${v.probes}'`);

@@ -2,6 +2,8 @@
 import { parseArgs } from 'node:util';
 import { UsageError, toJson, type CliCommand } from '../command';
 import { loadNetworkFile, DEFAULT_MAX_SIZE_MB } from '../load';
+import { loadConvModel, parseInputShapeOption } from '../convModel';
+import { convInfoReport } from '../convReport';
 import { parseMaxSize } from './check';
 import { minusIdentity, norm2Vec } from '../../core/linalg/dense';
 import { spectralNorm } from '../../core/linalg/norms';
@@ -10,19 +12,25 @@ import { summarizeNetwork } from '../../core/summary/overview';
 import { BudgetError, checkBudget, groupAt, layerNormsCost, layerUnitShapes } from '../../core/network/budget';
 import { analysing, BUDGET_HELP, BUDGET_OPTIONS, parseBudget } from './budgetOptions';
 
-const HELP = `Usage: depth-lens info FILE [--json] [--all] [--max-size-mb N]
+const HELP = `Usage: depth-lens info FILE [--json] [--all] [--max-size-mb N] [--input-shape C,H,W] [--no-norms]
 
 Print a network's input, depth, widths and parameter count, and one row per layer:
   layer (1-based), type, shape (out×in; residual blocks in→hidden→out), activation,
   ‖W‖₂ (spectral norm), ‖W−I‖₂ (square W only), ‖b‖₂.
 For a residual block ‖W‖₂ is the product of its branch layers' spectral norms (the bound used in
 MATH.md §B) and ‖b‖₂ the ℓ2 norm of all its branch biases together.
+Convolutional models (.onnx on an image input, torchvision ResNet state_dicts): one row per layer
+with its input and output [C, H, W], kernel, stride, padding and parameters; ‖W‖₂ of every conv as an
+operator on its input (Lanczos; the FFT for circular padding), ‖W − I‖₂ where the conv maps a space to
+itself, and for residual blocks Π over their branch convs (BatchNorm folded into the convs).
 Groups longer than ${'10'} layers (families) show their first and last 3 layers unless --all is given.
 
 Options:
   --json            print one JSON document {summary, groups, rows}
   --all             list every layer (10⁵-layer families print 10⁵ rows)
   --max-size-mb N   refuse files larger than N MB (default ${DEFAULT_MAX_SIZE_MB})
+  --input-shape C,H,W  conv models: the input size (default: the file's, or the one a state_dict implies)
+  --no-norms        conv models: list the layers without computing their operator norms
 ${BUDGET_HELP}
 
 Norms are estimated before they are computed: above the budget they are withheld (shown as
@@ -91,12 +99,14 @@ export const infoCommand: CliCommand = {
   run(argv, io) {
     let parsed;
     try {
-      parsed = parseArgs({ args: [...argv], allowPositionals: true, strict: true, options: { json: { type: 'boolean' }, all: { type: 'boolean' }, 'max-size-mb': { type: 'string' }, ...BUDGET_OPTIONS } });
+      parsed = parseArgs({ args: [...argv], allowPositionals: true, strict: true, options: { json: { type: 'boolean' }, all: { type: 'boolean' }, 'max-size-mb': { type: 'string' }, 'input-shape': { type: 'string' }, 'no-norms': { type: 'boolean' }, ...BUDGET_OPTIONS } });
     } catch (e) {
       throw new UsageError((e as Error).message);
     }
     if (parsed.positionals.length !== 1) throw new UsageError('give exactly one FILE');
     const file = parsed.positionals[0];
+    const conv = loadConvModel(file, io, parseInputShapeOption(parsed.values['input-shape']));
+    if (conv) return { stdout: convInfoReport(file, conv.network, conv.diagnostics, io, { json: !!parsed.values.json, norms: !parsed.values['no-norms'] }), exitCode: 0 };
     const { network: net, diagnostics } = loadNetworkFile(file, io, { maxSizeMB: parseMaxSize(parsed.values['max-size-mb']) });
     const summary = summarizeNetwork(net);
     const all = !!parsed.values.all;

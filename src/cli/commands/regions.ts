@@ -1,6 +1,7 @@
 /** depth-lens regions FILE: the exact activation-region partition of a 2-D slice (or pieces along a segment). */
 import { parseArgs } from 'node:util';
 import { UsageError, toJson, type CliCommand } from '../command';
+import { refuseConvModel } from '../convModel';
 import { loadNetworkFile } from '../load';
 import { decimal } from '../numbers';
 import { parseMaxSize } from './check';
@@ -192,6 +193,7 @@ export const regionsCommand: CliCommand = {
     const maxRegions = v['max-regions'] !== undefined ? positiveInteger(v['max-regions'], '--max-regions') : undefined;
     const memoryBudgetMB = v['memory-mb'] !== undefined ? positiveNumber(v['memory-mb'], '--memory-mb') : undefined;
     const maxSteps = v['max-steps'] !== undefined ? positiveInteger(v['max-steps'], '--max-steps') : undefined;
+    refuseConvModel('regions', file, io);
     const { network: net } = loadNetworkFile(file, io, { maxSizeMB: parseMaxSize(v['max-size-mb']) });
     const limits = { maxPieces: maxRegions, memoryBudgetMB, maxSteps, budget: parseBudget(v) };
     if (v.segment !== undefined) {

@@ -2,6 +2,11 @@
 import { parseArgs } from 'node:util';
 import { UsageError, toJson, type CliCommand, type CliIo } from '../command';
 import { loadNetworkFile, DEFAULT_MAX_SIZE_MB } from '../load';
+import { loadConvModel, parseInputShapeOption } from '../convModel';
+import { convSpectrumReport } from '../convReport';
+
+/** conv layers: top k singular values by default (each Lanczos step is two convolutions) */
+const CONV_TOP_K = 10;
 import { parseMaxSize } from './check';
 import { decimal } from '../numbers';
 import type { AnalysisContext } from '../../core/context';
@@ -25,6 +30,11 @@ The weight spectrum of every layer (residual blocks: of every branch layer):
                WeightWatcher's method), ± its standard error (α − 1)/√n, the KS distance and n, the number
                of tail eigenvalues. Layers with fewer than ${MIN_EIGENVALUES} positive eigenvalues say "too few eigenvalues";
                tails of fewer than ${MIN_TAIL} are never chosen.
+Convolutional models (.onnx on an image input, torchvision ResNet state_dicts): every conv as an
+operator on its actual input [C, H, W], never its kernel reshaped: the top k singular values (default
+${'10'}) by Golub–Kahan–Lanczos with residual bounds, and σ(W − I) for convs that map a space to itself;
+circular convs that tile the torus get their exact spectrum from the per-frequency matrices (FFT).
+--layers takes the labels of \`depth-lens info\` (3.1) or conv names; --input-shape C,H,W sets the input.
 Networks deeper than --max-layers are sampled at log-spaced layers (the first and the last included).
 
 Options:
@@ -122,7 +132,7 @@ export const spectrumCommand: CliCommand = {
         args: [...argv], allowPositionals: true, strict: true,
         options: {
           json: { type: 'boolean' }, values: { type: 'boolean' }, layers: { type: 'string' }, 'max-layers': { type: 'string' },
-          'full-svd-max-flops': { type: 'string' }, 'top-k': { type: 'string' }, 'max-size-mb': { type: 'string' },
+          'full-svd-max-flops': { type: 'string' }, 'top-k': { type: 'string' }, 'max-size-mb': { type: 'string' }, 'input-shape': { type: 'string' },
         },
       });
     } catch (e) {
@@ -131,6 +141,11 @@ export const spectrumCommand: CliCommand = {
     if (parsed.positionals.length !== 1) throw new UsageError('give exactly one FILE');
     const file = parsed.positionals[0];
     const v = parsed.values;
+    const conv = loadConvModel(file, io, parseInputShapeOption(v['input-shape']));
+    if (conv) {
+      const layers = v.layers?.split(',').map((t) => t.trim());
+      return { stdout: convSpectrumReport(file, conv.network, io, { json: !!v.json, topK: positive('top-k', v['top-k'], true) ?? CONV_TOP_K, layers, values: !!v.values }), exitCode: 0 };
+    }
     const params = {
       layers: parseLayers(v.layers),
       maxLayers: positive('max-layers', v['max-layers'], true),

@@ -7,6 +7,7 @@
  */
 import { parseArgs } from 'node:util';
 import { toJson, UsageError, type CliCommand, type CliIo, type CliResult } from '../command';
+import { refuseConvModel } from '../convModel';
 import { formatDiagnostics, loadNetworkFile } from '../load';
 import { decimal } from '../numbers';
 import { parseMaxSize } from './check';
@@ -124,6 +125,7 @@ function fileSection(positionals: readonly string[], experiment: TrainingSpec['e
   if (positionals.length > 1) throw new UsageError(`expected at most one FILE, got ${positionals.length}: ${positionals.join(' ')}`);
   const file = positionals[0];
   if (file === undefined) return {};
+  refuseConvModel('train', file, io);
   const { text } = loadNetworkFile(file, io, { maxSizeMB: parseMaxSize(maxSize) });
   const { spec, diagnostics } = readTrainingSection(text);
   if (!spec) {

@@ -3,6 +3,7 @@
  * nothing is read until a tensor is asked for), the architecture when the file carries one (ONNX
  * graphs, pickled torch.nn modules), and notes. One tensor is read at a time, by byte range.
  */
+import type { GraphOp } from '../conv/resnet';
 import type { DType } from './dtypes';
 import { decodeInto, dtypeSize, fitsFloat32 } from './dtypes';
 import { FormatError, printableName, readRange, type ByteSource } from './source';
@@ -63,8 +64,20 @@ export type Architecture =
   | { readonly kind: 'graph'; readonly ops: readonly ArchitectureOp[]; readonly inputDim?: number; readonly notes: readonly string[] }
   /** the file has an architecture Depth Lens cannot analyse: every unsupported op/module by name and node */
   | { readonly kind: 'unsupported'; readonly message: string; readonly items: readonly { readonly op: string; readonly node: string }[] }
+  /**
+   * a convolutional network (issue 14): the layer graph of src/core/conv/resnet.ts, whose tensor names
+   * are this file's tensors or `derived` ones (a stored tensor transposed and/or scaled)
+   */
+  | { readonly kind: 'conv'; readonly graph: readonly GraphOp[]; readonly inputShape?: readonly [number, number, number]; readonly notes: readonly string[]; readonly derived?: ReadonlyMap<string, DerivedTensor> }
   /** bare weights: no architecture in the file */
   | { readonly kind: 'none' };
+
+/** A tensor the conv graph uses that is a stored one transposed (2-D) and/or scaled (ONNX Gemm's transB, alpha, beta). */
+export interface DerivedTensor {
+  readonly source: string;
+  readonly transpose: boolean;
+  readonly scale: number;
+}
 
 export interface ModelIndex {
   readonly format: ModelFormat;

@@ -8,6 +8,7 @@ import type { NetworkDiagnostic } from '../network/diagnostics';
 import { LIMITS } from '../network/limits';
 import { explicitNetwork, type DenseLayer, type Layer, type LayerGroup, type Network } from '../network/model';
 import { inferChain } from './chain';
+import { convArchitectureOf } from './convNetwork';
 import { readTensor, type ArchitectureOp, type ModelIndex } from './model';
 import { FormatError, printableName, type FormatErrorCode } from './source';
 
@@ -24,6 +25,9 @@ export function architectureOf(index: ModelIndex): ModelArchitecture | { readonl
   const a = index.architecture;
   if (a.kind === 'graph') return { ops: a.ops, inputDim: a.inputDim };
   if (a.kind === 'unsupported') return { error: { code: 'model-architecture', message: a.message } };
+  if (convArchitectureOf(index)) {
+    return { error: { code: 'model-architecture', message: `${index.file} is a convolutional network: \`depth-lens info\`, \`depth-lens spectrum\` and the checkpoint viewer read it; the other analyses take dense networks only so far` } };
+  }
   const chain = inferChain(index);
   return chain.ok ? { ops: chain.ops, note: chain.note } : { error: { code: 'model-architecture', message: chain.message } };
 }

@@ -11,12 +11,13 @@
  * derived from the one graph input, and each operator maps through OPS (a Map from op_type to what it
  * computes): Gemm (alpha, beta, transA, transB), MatMul, Add (of a bias, or of two branches: a
  * residual block), Relu, Identity, Dropout, Flatten, Constant. Operators Depth Lens cannot analyse yet
- * are collected and listed by op type and node in one diagnostic. Conv, BatchNormalization and pooling
- * (issue 14) are added as entries of OPS producing new ArchitectureOp kinds.
+ * are collected and listed by op type and node in one diagnostic. Graphs on an image input ([N, C, H, W])
+ * are convolutional networks, read by onnxConv.ts.
  */
 import { onnx } from './onnx/onnx.pb';
 import { decodeInto, elementCount, dtypeSize, type DType } from './dtypes';
 import { type Architecture, type ArchitectureOp, type ModelIndex, type TensorInfo } from './model';
+import { convGraphArchitecture, imageInput } from './onnxConv';
 import { FormatError, printableName, readRange, type ByteSource, type SiblingFiles } from './source';
 
 /** Protobuf caps messages at 2 GiB; the file is read whole, so this is also its memory cost. */
@@ -328,7 +329,9 @@ export function readOnnx(source: ByteSource, siblings?: SiblingFiles): ModelInde
     add(constantOf(init, name, `${file}: initializer "${printableName(name)}"`));
   }
   if ((graph.sparseInitializer ?? []).length > 0) throw new FormatError('model-unsupported', `${file} has sparse initializers, which Depth Lens does not read`);
-  const architecture = graphArchitecture(graph, new Map(byName), add, constantOf, file);
+  // image inputs ([N, C, H, W]) are convolutional networks (onnxConv.ts); flat ones dense
+  const image = imageInput(graph, new Set(byName.keys()));
+  const architecture = image ? convGraphArchitecture(graph, byName, image, file) : graphArchitecture(graph, new Map(byName), add, constantOf, file);
   const metadata = new Map<string, string>();
   if (model.producerName) metadata.set('producer', `${model.producerName} ${model.producerVersion ?? ''}`.trim());
   metadata.set('opset', (model.opsetImport ?? []).map((o) => `${o.domain || 'ai.onnx'} ${o.version}`).join(', '));

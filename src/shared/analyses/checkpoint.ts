@@ -16,7 +16,8 @@ export interface CheckpointTensor {
 
 /** One step of the layer chain Depth Lens reads from the file (residual blocks hold their branch). */
 export interface ChainStep {
-  readonly kind: 'dense' | 'residual';
+  /** dense and residual steps of dense networks; the others (and residual blocks of convs) of conv networks */
+  readonly kind: 'dense' | 'residual' | 'conv2d' | 'affine2d' | 'maxpool2d' | 'avgpool2d' | 'flatten';
   /** the node or module it came from */
   readonly node: string;
   /** out×in for dense steps, "m→h→m" for blocks */
@@ -25,6 +26,23 @@ export interface ChainStep {
   /** the tensors it reads (dense), with "ᵀ" for transposed ones */
   readonly tensors?: string;
   readonly branch?: readonly ChainStep[];
+  /** conv networks: the step's label in `depth-lens info` ("3", "3.1", "3.s"), which ChainNorm entries refer to */
+  readonly label?: string;
+  /** conv networks: the step's input [C, H, W] ("64×56×56") */
+  readonly input?: string;
+  /** conv networks: kernel, stride, padding … ("64×64×3×3, stride 1, pad 1") */
+  readonly detail?: string;
+  /** conv networks: the shortcut's step (a projection), when the block has one */
+  readonly shortcut?: ChainStep;
+}
+
+/** An operator norm of a conv network's step, computed after the tensor norms (streamed with them). */
+export interface ChainNorm {
+  readonly label: string;
+  /** ‖W‖₂ on the step's input; for residual blocks Π_k ‖W^(n,k)‖₂ over the branch */
+  readonly norm: number;
+  /** ‖W − I‖₂ when the conv maps its input space to itself */
+  readonly minusIdentity?: number;
 }
 
 export interface CheckpointResult {
@@ -37,6 +55,8 @@ export interface CheckpointResult {
   /** the network Depth Lens reads, when it reads one */
   readonly chain?: readonly ChainStep[];
   readonly network?: { readonly inputDim: number; readonly outputDim: number; readonly depth: number; readonly parameterCount: number };
+  /** a convolutional network: its input and output shapes (the chain lists its layers; the analysis panels take dense networks only so far) */
+  readonly convNetwork?: { readonly inputShape: readonly number[]; readonly outputShape: readonly number[]; readonly layers: number; readonly residualBlocks: number; readonly parameterCount: number };
   /** the file's problems and notes (errors say why there is no chain or no table) */
   readonly diagnostics: readonly WireDiagnostic[];
 }
@@ -52,6 +72,8 @@ export interface TensorNormEntry {
 /** Partial results of tensorNorms stream these; the final result has them all. */
 export interface TensorNormsResult {
   readonly norms: readonly TensorNormEntry[];
+  /** conv networks: each conv's and each block's operator norms, after the tensors' */
+  readonly chainNorms?: readonly ChainNorm[];
 }
 
 export interface NetworkFileParams {

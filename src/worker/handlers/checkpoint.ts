@@ -9,7 +9,12 @@ import { FORMAT_NAMES, type ArchitectureOp, type ModelIndex } from '../../core/f
 import { modelNetwork } from '../../core/formats/network';
 import { networkFileText } from '../../core/formats/networkFile';
 import { tensorNorms, tensorRows } from '../../core/formats/norms';
-import type { ChainStep, CheckpointResult, TensorNormEntry } from '../../shared/analyses/checkpoint';
+import type { ChainNorm, ChainStep, CheckpointResult, TensorNormEntry } from '../../shared/analyses/checkpoint';
+import { CancelledError, type AnalysisContext } from '../../core/context';
+import { layerNorms } from '../../core/conv/blocks';
+import { convLayerEntries, type ConvLayerEntry, type ConvNetwork } from '../../core/conv/network';
+import { convNetParameterCount, convNetShapes } from '../../core/conv/resnet';
+import { modelConvNetwork } from '../../core/formats/convNetwork';
 import type { WireDiagnostic } from '../../shared/analyses/overview';
 import { nodeFileSystem } from '../nodeFiles';
 import type { ParsedDocument } from '../documents';
@@ -59,19 +64,76 @@ export function chainSteps(index: ModelIndex, ops: readonly ArchitectureOp[]): C
   return steps;
 }
 
+/** A conv network's layers as the viewer lists them: top-level steps, blocks holding their branch and shortcut. */
+export function convChainSteps(network: ConvNetwork): ChainStep[] {
+  const entries = convLayerEntries(network.net);
+  const step = (e: ConvLayerEntry): ChainStep => ({
+    kind: e.kind, node: e.name, label: e.label, shape: e.outShape.join('×'), input: e.inShape.join('×'), detail: e.detail, activation: e.activation,
+  });
+  const out: ChainStep[] = [];
+  for (const e of entries) {
+    if (e.parent !== undefined) continue;
+    if (e.kind !== 'residual') { out.push(step(e)); continue; }
+    const branch = entries.filter((b) => b.parent === e.op && !b.label.endsWith('.s')).map(step);
+    const sc = entries.find((b) => b.parent === e.op && b.label.endsWith('.s'));
+    out.push({ ...step(e), branch, shortcut: sc && step(sc) });
+  }
+  return out;
+}
+
+/** Operator norms of every conv on its input and Π over each block's branch, one conv at a time (cancellable). */
+export function convChainNorms(network: ConvNetwork, ctx: AnalysisContext, onNorm: (n: ChainNorm, done: number, total: number) => void): ChainNorm[] {
+  const entries = convLayerEntries(network.net).filter((e) => e.conv);
+  const out: ChainNorm[] = [];
+  const product = new Map<string, number>();
+  entries.forEach((e, i) => {
+    if (ctx.isCancelled()) throw new CancelledError();
+    const n = layerNorms(e.conv!, e.inShape as readonly [number, number, number], { tolerance: CHAIN_NORM_TOLERANCE, ctx });
+    const entry: ChainNorm = { label: e.label, norm: n.spectral.value, minusIdentity: n.minusIdentity?.value };
+    out.push(entry);
+    onNorm(entry, i + 1, entries.length);
+    const block = e.label.includes('.') && !e.label.endsWith('.s') ? e.label.slice(0, e.label.indexOf('.')) : undefined;
+    if (block !== undefined) product.set(block, (product.get(block) ?? 1) * n.spectral.value);
+    // the block's product is complete once its last branch conv is done
+    const next = entries[i + 1];
+    if (block !== undefined && !(next && next.label.startsWith(`${block}.`) && !next.label.endsWith('.s'))) {
+      const b: ChainNorm = { label: block, norm: product.get(block)! };
+      out.push(b);
+      onNorm(b, i + 1, entries.length);
+    }
+  });
+  return out;
+}
+
+/** The viewer shows six digits. */
+const CHAIN_NORM_TOLERANCE = 1e-10;
+
 export const checkpointHandlers: HandlerTable<'checkpoint' | 'tensorNorms' | 'networkFileText'> = {
   checkpoint: ({ doc }) => withCheckpoint(doc, ({ index }) => {
-    const result = modelNetwork(index);
-    const diagnostics: WireDiagnostic[] = result.diagnostics.map((d) => ({ code: d.code, severity: d.severity, message: d.message, range: { start: at0, end: at0 } }));
-    const net = result.network;
+    // a conv model is listed with its layers; every other file goes to the dense reader
+    const conv = modelConvNetwork(index);
+    const dense = conv ? undefined : modelNetwork(index);
+    const diagnostics: WireDiagnostic[] = (conv ?? dense)!.diagnostics.map((d) => ({ code: d.code, severity: d.severity, message: d.message, range: { start: at0, end: at0 } }));
+    const net = dense?.network;
+    const cn = conv?.network;
+    let convNetwork: CheckpointResult['convNetwork'];
+    if (cn) {
+      const shapes = convNetShapes(cn.net);
+      convNetwork = {
+        inputShape: cn.net.inputShape, outputShape: shapes[shapes.length - 1], layers: cn.net.ops.length,
+        residualBlocks: cn.net.ops.filter((op) => op.kind === 'residual').length, parameterCount: cn.fileParameterCount ?? convNetParameterCount(cn.net),
+      };
+    }
+    const denseChain = dense?.architecture ? chainSteps(index, dense.architecture.ops) : undefined;
     const r: CheckpointResult = {
       formatName: FORMAT_NAMES.get(index.format) ?? index.format,
       file: index.file,
       bytes: index.sources.get('')?.size ?? 0,
       metadata: [...index.metadata],
       tensors: tensorRows(index),
-      chain: result.architecture ? chainSteps(index, result.architecture.ops) : undefined,
+      chain: cn ? convChainSteps(cn) : denseChain,
       network: net ? { inputDim: net.input.dim, outputDim: net.outputDim, depth: net.depth, parameterCount: net.parameterCount } : undefined,
+      convNetwork,
       diagnostics,
     };
     return r;
@@ -81,6 +143,9 @@ export const checkpointHandlers: HandlerTable<'checkpoint' | 'tensorNorms' | 'ne
     const all: TensorNormEntry[] = [];
     let pending: TensorNormEntry[] = [];
     let last = 0;
+    // a conv network's operator norms follow the tensors': the bar gives them the larger share
+    const conv = modelConvNetwork(index)?.network;
+    const share = conv ? 0.3 : 1;
     tensorNorms(index, ctx, (n, done, total) => {
       const entry: TensorNormEntry = { index: done - 1, norm: n.norm, error: n.error };
       all.push(entry);
@@ -88,12 +153,16 @@ export const checkpointHandlers: HandlerTable<'checkpoint' | 'tensorNorms' | 'ne
       const now = Date.now();
       // one message per 100 ms, not one per tensor (a model can have 10⁴ tensors)
       if (now - last >= 100 || done === total) {
-        partial({ norms: pending }, done / total, `‖·‖₂ of ${done} of ${total} tensors`);
+        partial({ norms: pending }, share * done / total, `‖·‖₂ of ${done} of ${total} tensors`);
         pending = [];
         last = now;
       }
     });
-    return { norms: all };
+    if (!conv) return { norms: all };
+    const chainNorms = convChainNorms(conv, ctx, (n, done, total) => {
+      partial({ norms: [], chainNorms: [n] }, share + (1 - share) * done / total, `operator norms: ${done} of ${total} convolutions`);
+    });
+    return { norms: all, chainNorms };
   }),
 
   networkFileText: ({ doc, params }) => withCheckpoint(doc, ({ index }) => {
