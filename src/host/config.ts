@@ -45,7 +45,11 @@ export class Config {
   }
 
   get analysisSettings(): AnalysisSettings {
-    return { maxFileSizeMB: this.maxFileSizeMB, norm: this.norm };
+    return {
+      maxFileSizeMB: this.maxFileSizeMB,
+      norm: this.norm,
+      budget: { maxWork: this.limit('analysis.maxWork'), maxMemoryMB: this.limit('analysis.maxMemoryMB') },
+    };
   }
 
   /** fires when any depthLens.* setting changes */

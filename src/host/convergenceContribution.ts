@@ -11,6 +11,7 @@ import type { ContributionServices, DocumentContribution } from './contributions
 import type { DocumentState } from './diagnostics';
 import { documentSource } from './networkDocuments';
 import { RunCache } from './runCache';
+import { RpcError } from '../shared/rpc';
 import type { ConvergenceResult, LayerRangeReport, VerdictStatus } from '../shared/analyses/convergence';
 import type { GroupSummary } from '../shared/analyses/overview';
 
@@ -19,6 +20,18 @@ export const CONVERGENCE_DIAGNOSTIC_CODE = 'convergence-necessary-fails';
 const LENS_MAX_POINTS = 1000;
 /** Per-group lenses stop where the base provider stops. */
 const MAX_GROUP_LENSES = 200;
+
+/**
+ * The lens title of a budget refusal (core/network/budget.ts checkBudget's message), e.g.
+ * "Convergence not analysed: needs about 1.0e7 multiply-adds, above depthLens.analysis.maxWork (1.0e6)";
+ * undefined for any other error.
+ */
+export function budgetRefusal(message: string): string | undefined {
+  const m = /needs about (.+?) \(.*\), above the budget of (\S+?)( MB)?;/.exec(message);
+  if (!m) return undefined;
+  const setting = m[3] ? 'depthLens.analysis.maxMemoryMB' : 'depthLens.analysis.maxWork';
+  return `Convergence not analysed: needs about ${m[1]}, above ${setting} (${m[2]}${m[3] ?? ''})`;
+}
 
 /** "0.8214" / "3.4e-9": 5 significant digits, exponent form outside [1e-3, 1e5). */
 export function formatValue(v: number): string {
@@ -45,9 +58,9 @@ export class ConvergenceContribution implements DocumentContribution {
 
   /** The shared run for this document version (started now if there is none). */
   resultFor(doc: vscode.TextDocument): Promise<ConvergenceResult> {
-    const norm = this.services.config.norm;
-    return this.runs.get(doc.uri.toString(), `${doc.version}|${norm}`, (token) =>
-      this.services.worker.request('convergence', documentSource(doc), { maxPoints: LENS_MAX_POINTS }, this.services.config.analysisSettings, { token }));
+    const settings = this.services.config.analysisSettings;
+    return this.runs.get(doc.uri.toString(), `${doc.version}|${settings.norm}|${settings.budget?.maxWork}|${settings.budget?.maxMemoryMB}`, (token) =>
+      this.services.worker.request('convergence', documentSource(doc), { maxPoints: LENS_MAX_POINTS }, settings, { token }));
   }
 
   invalidate(uri: vscode.Uri): void {
@@ -59,9 +72,17 @@ export class ConvergenceContribution implements DocumentContribution {
   }
 
   async lenses(doc: vscode.TextDocument, state: DocumentState, token: vscode.CancellationToken): Promise<vscode.CodeLens[]> {
-    const r = await this.resultFor(doc);
-    if (token.isCancellationRequested) return [];
     const top = new vscode.Range(0, 0, 0, 0);
+    let r: ConvergenceResult;
+    try {
+      r = await this.resultFor(doc);
+    } catch (e) {
+      // refused by depthLens.analysis.maxWork / maxMemoryMB before any work: say so where the verdict would be
+      const refusal = e instanceof RpcError && e.code === 'bad-params' ? budgetRefusal(e.message) : undefined;
+      if (!refusal) throw e;
+      return [new vscode.CodeLens(top, { title: refusal, tooltip: (e as RpcError).message, command: 'workbench.action.openSettings', arguments: ['depthLens.analysis'] })];
+    }
+    if (token.isCancellationRequested) return [];
     const lenses = [
       new vscode.CodeLens(top, { title: networkLensTitle(r), tooltip: `${r.verdicts.sufficient.reason}\n\n${r.verdicts.sufficient.theorem}`, command: '' }),
       new vscode.CodeLens(top, { title: 'Open convergence', tooltip: 'Plots, fits and verdicts of the convergence analysis', command: COMMANDS.openConvergence, arguments: [doc.uri] }),

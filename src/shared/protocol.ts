@@ -6,6 +6,7 @@
  * exactly one `response` or `error` carrying `replyTo`, and may stream `progress` before that.
  * No imports from vscode, DOM or Node here: all three runtimes compile this file.
  */
+import type { AnalysisBudget } from './analyses/budget';
 import type {
   LayerMatrixParams, LayerMatrixResult, OverviewParams, OverviewResult, ValidateResult,
 } from './analyses/overview';
@@ -90,6 +91,8 @@ export type ResultOf<K extends AnalysisName> = AnalysisMap[K]['result'];
 export interface AnalysisSettings {
   readonly maxFileSizeMB: number;
   readonly norm: '2' | '1' | 'inf' | 'fro';
+  /** depthLens.analysis.maxWork / maxMemoryMB: the budget of every analysis whose params do not name one */
+  readonly budget?: AnalysisBudget;
 }
 
 /** One analysis with its params: a union over AnalysisMap, so `analysis` and `params` always match. */

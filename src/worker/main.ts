@@ -5,7 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { CancelledError, type AnalysisContext } from '../core/context';
-import { isCancelled, type AnalysisName, type ErrorCode, type HostToWorker, type ResultOf, type WorkerToHost } from '../shared/protocol';
+import { isCancelled, type AnalysisName, type AnalysisSettings, type ErrorCode, type HostToWorker, type ResultOf, type WorkerToHost } from '../shared/protocol';
 import { parsedDocument } from './documents';
 import { BadParamsError, InvalidDocumentError, type Handler, type HandlerInput } from './handlers/common';
 import { handlers } from './handlers/index';
@@ -51,6 +51,15 @@ function run<K extends AnalysisName>(analysis: K, input: HandlerInput<K>): Resul
   return handler(input);
 }
 
+/** Analyses whose params take a `budget` (core/network/budget.ts); `activations` reads settings.budget itself. */
+const BUDGETED: ReadonlySet<AnalysisName> = new Set<AnalysisName>(['convergence', 'regions', 'segment', 'probeAngles']);
+
+/** The settings' budget for a budgeted analysis whose params name none (the CLI passes --max-work in params). */
+function withSettingsBudget<P>(analysis: AnalysisName, params: P, settings: AnalysisSettings): P {
+  if (!settings.budget || !BUDGETED.has(analysis) || params === null || typeof params !== 'object' || Array.isArray(params) || Object.hasOwn(params, 'budget')) return params;
+  return { ...params, budget: settings.budget };
+}
+
 /** Test hook, honoured only when the host started this worker in extension test mode. */
 const testHooks = (workerData as { testHooks?: boolean } | null)?.testHooks === true;
 let crashOnNextRequest: number | undefined;
@@ -81,7 +90,7 @@ port.on('message', (msg: HostToWorker) => {
       const packed = packForTransfer(value);
       post({ type: 'progress', replyTo: msg.id, fraction, message, partial: packed.value }, packed.transfer);
     };
-    const result = run(msg.analysis, { doc, params: msg.params, settings: msg.settings, ctx, partial });
+    const result = run(msg.analysis, { doc, params: withSettingsBudget(msg.analysis, msg.params, msg.settings), settings: msg.settings, ctx, partial });
     const packed = packForTransfer(result);
     post({ type: 'response', replyTo: msg.id, result: packed.value }, packed.transfer);
   } catch (e) {

@@ -33,6 +33,8 @@ test('package.json: limited support in untrusted workspaces, the limit settings 
   assert.equal(caps.supported, 'limited');
   assert.deepEqual([...caps.restrictedConfigurations].sort(), ['depthLens.analysis.maxMemoryMB', 'depthLens.analysis.maxWork', 'depthLens.maxFileSizeMB']);
   const props = Object.assign({}, ...packageJson.contributes.configuration.map((c: { properties: object }) => c.properties)) as Record<string, { default?: number; minimum?: number; maximum?: number }>;
-  const s = props['depthLens.maxFileSizeMB'];
-  assert.deepEqual([s.default, s.minimum, s.maximum], [size.fallback, size.min, size.max]);
+  for (const [key, spec] of Object.entries(LIMIT_SETTINGS)) {
+    const s = props[`depthLens.${key}`];
+    assert.deepEqual([s.default, s.minimum, s.maximum], [spec.fallback, spec.min, spec.max], key);
+  }
 });

@@ -105,7 +105,7 @@ function checkLimits(maxPieces: unknown, name: string, params: { memoryBudgetMB?
 }
 
 export const activationsHandlers: HandlerTable<'activations' | 'regions' | 'segment' | 'regionGrid'> = {
-  activations: ({ doc, params, ctx }) => {
+  activations: ({ doc, params, settings, ctx }) => {
     const net = networkOf(doc);
     const x = activationInput(net, params.input, params.probe);
     const { neurons, partialNumbers } = activationSizes(net);
@@ -119,7 +119,7 @@ export const activationsHandlers: HandlerTable<'activations' | 'regions' | 'segm
     if (params.halfSpaces && neurons * net.input.dim > MAX_HALF_SPACE_NUMBERS) {
       throw new BadParamsError(`the domain's half-spaces need ${(neurons * net.input.dim).toLocaleString('en-US')} numbers (limit ${MAX_HALF_SPACE_NUMBERS.toLocaleString('en-US')}); request with halfSpaces: false`);
     }
-    return analyzeActivations(net, x, { partialProducts, halfSpaces: params.halfSpaces ?? false }, ctx);
+    return analyzeActivations(net, x, { partialProducts, halfSpaces: params.halfSpaces ?? false, budget: settings.budget }, ctx);
   },
 
   regions: ({ doc, params, ctx }) => {
