@@ -7,6 +7,8 @@ import { analyzeConvergence, ConvergenceParamsError } from '../../core/convergen
 import type { Network } from '../../core/network/model';
 import { precomputeLayerNorms } from '../../core/linalg/layerNorms';
 import type { ConvergenceResult, SeriesSummary } from '../../shared/analyses/convergence';
+import { allocationFailure, BudgetError, checkBudget, convergenceCost } from '../../core/network/budget';
+import { NonFiniteError } from '../../core/network/scaled';
 import { BadParamsError, networkOf, type HandlerTable } from './common';
 
 /** Group boundaries are kept exactly only while there are few groups (CodeLens stops at 200 too). */
@@ -21,6 +23,9 @@ export const convergenceHandlers: HandlerTable<'convergence'> = {
     }
     let result: ConvergenceResult;
     try {
+      // the budget before the norms: on a huge layer they are most of the work (as the CLI does)
+      const probes = Math.max(1, core.probes?.length || network.input.probes.length);
+      checkBudget('convergence', convergenceCost(network, probes, false), core.budget);
       // perf: every layer's ‖W − I‖₂ first, on all cores (the analysis then looks them up)
       if ((params.norm ?? settings.norm) === '2') precomputeLayerNorms(network, ctx);
       result = analyzeConvergence(network, { ...core, norm: params.norm ?? settings.norm }, ctx);
@@ -28,6 +33,9 @@ export const convergenceHandlers: HandlerTable<'convergence'> = {
       // only the core's own parameter errors are the caller's fault; any other RangeError (a typed
       // array out of bounds…) is a bug and must not be reported as "bad params"
       if (e instanceof ConvergenceParamsError) throw new BadParamsError(e.message.replace(/^analyzeConvergence: /, ''), { cause: e });
+      // a refusal by the budget, a failed allocation or a value beyond float64: the message says what to change
+      const mapped = allocationFailure(e, 'convergence');
+      if (mapped instanceof BudgetError || mapped instanceof NonFiniteError) throw new BadParamsError(mapped.message, { cause: e });
       if (e instanceof RangeError || e instanceof TypeError) throw new Error(`internal error in the convergence analysis: ${e.message}`, { cause: e });
       throw e;
     }
