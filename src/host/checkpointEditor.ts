@@ -23,6 +23,16 @@ export function isCheckpointUri(uri: vscode.Uri): boolean {
   return uri.scheme === 'file' && modelFormatOf(uri.path) !== undefined;
 }
 
+/**
+ * A checkpoint as a document for the worker: no text (the worker opens the file by its path and reads
+ * tensors by offset); the version is the file's modification time and size, so an overwritten
+ * checkpoint is parsed again and an unchanged one hits the worker's cache.
+ */
+export async function checkpointSource(uri: vscode.Uri): Promise<DocumentSource> {
+  const stat = await vscode.workspace.fs.stat(uri);
+  return { uri: uri.toString(), fsPath: uri.fsPath, version: -(Math.floor(stat.mtime) * 1024 + (stat.size % 1024)), text: '' };
+}
+
 export interface CheckpointServices {
   readonly extensionUri: vscode.Uri;
   readonly worker: WorkerClient;

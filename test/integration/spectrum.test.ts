@@ -5,6 +5,7 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { api, fixture, scaled, waitFor } from './helpers';
 import { documentSource } from '../../src/host/networkDocuments';
+import { checkpointSource } from '../../src/host/checkpointEditor';
 
 const SETTINGS = { maxFileSizeMB: 64, norm: '2' as const };
 
@@ -44,5 +45,19 @@ describe('Spectrum and Compare (extension host)', function () {
     assert.equal(compare.openPanels.length, 1);
     for (const p of [...compare.openPanels]) p.dispose();
     assert.equal(compare.openPanels.length, 0);
+  });
+  it('compares across formats: a network file referencing mlp.safetensors\'s tensors with the checkpoint itself is identical', async () => {
+    const { worker, compare } = await api();
+    const ref = fixture('checkpoints/mlp-ref.network.json'), st = fixture('checkpoints/mlp.safetensors');
+    const doc = await vscode.workspace.openTextDocument(ref);
+    const r = await worker.request('compare', documentSource(doc), { other: await checkpointSource(st) }, SETTINGS);
+    // the bare safetensors file is read as dense → ReLU → … → dense (linear last): the reference file says the same
+    assert.equal(r.identical, true);
+    assert.deepEqual(r.layers.map((l) => `${l.diffNorm}`), ['0', '0', '0']);
+    // from the explorer: the pair opens one panel, the checkpoint without the "not a network file" warning
+    await vscode.commands.executeCommand('depthLens.compareWith', ref, [ref, st]);
+    await waitFor('the cross-format compare panel', () => compare.openPanels.length === 1);
+    assert.equal(compare.openPanels[0].panel.title, 'Compare: mlp-ref.network.json ↔ mlp.safetensors');
+    for (const p of [...compare.openPanels]) p.dispose();
   });
 });

@@ -3,23 +3,25 @@
  * - from the explorer's context menu on two selected network files: compares them (the first
  *   selected is A);
  * - on one file (explorer, or the active editor from the command palette): asks for the second in a
- *   quick pick of the workspace's network files (with "Browse…" for any other file).
+ *   quick pick of the workspace's network files and checkpoints (with "Browse…" for any other file).
+ * Either side may be a checkpoint (safetensors, PyTorch, NumPy, ONNX): the worker reads it in place.
  * One panel per ordered pair; panels come back after a window reload (serializer).
  */
 import * as vscode from 'vscode';
 import { COMMANDS } from '../commands';
+import { isCheckpointUri } from '../checkpointEditor';
 import { isNetworkDocument } from '../networkDocuments';
 import type { PanelServices } from '../panels/analysisPanel';
 import { baseName } from '../panels/analysisPanel';
 import { COMPARE_PANEL } from '../panels/kinds';
 import { ComparePanel, type CompareState } from './comparePanel';
 
-/** The files the quick pick offers (the formats Depth Lens reads as network files). */
-export const NETWORK_FILE_GLOB = '**/{*.network.json,model.json}';
+/** The files the quick pick offers (the formats Depth Lens reads as network files, checkpoints included). */
+export const NETWORK_FILE_GLOB = '**/{*.network.json,model.json,*.safetensors,*.safetensors.index.json,*.pt,*.pth,*.npz,*.npy,*.onnx}';
 const MAX_PICK_FILES = 500;
 
 function isNetworkPath(uri: vscode.Uri): boolean {
-  return uri.path.endsWith('.network.json') || uri.path.endsWith('/model.json');
+  return uri.path.endsWith('.network.json') || uri.path.endsWith('/model.json') || isCheckpointUri(uri);
 }
 
 export class CompareContribution implements vscode.Disposable {
@@ -66,10 +68,10 @@ export class CompareContribution implements vscode.Disposable {
     type Item = vscode.QuickPickItem & { uri?: vscode.Uri };
     const items: Item[] = files.map((uri) => ({ label: baseName(uri), description: vscode.workspace.asRelativePath(vscode.Uri.joinPath(uri, '..')), uri }));
     items.push({ label: '$(folder-opened) Browse…', description: 'any file on disk' });
-    const chosen = await vscode.window.showQuickPick(items, { title, placeHolder: 'a *.network.json file (or a TF.js model.json)', matchOnDescription: true });
+    const chosen = await vscode.window.showQuickPick(items, { title, placeHolder: 'a *.network.json file, a TF.js model.json, or a checkpoint (.safetensors, .pt, .npz, .onnx …)', matchOnDescription: true });
     if (!chosen) return undefined;
     if (chosen.uri) return chosen.uri;
-    const picked = await vscode.window.showOpenDialog({ title, canSelectMany: false, openLabel: 'Compare', filters: { 'Network files': ['json'] } });
+    const picked = await vscode.window.showOpenDialog({ title, canSelectMany: false, openLabel: 'Compare', filters: { 'Network files and checkpoints': ['json', 'safetensors', 'pt', 'pth', 'npz', 'npy', 'onnx'] } });
     return picked?.[0];
   }
 
@@ -83,7 +85,7 @@ export class CompareContribution implements vscode.Disposable {
     }
     if (!isNetworkPath(a) || !isNetworkPath(b)) {
       const other = !isNetworkPath(a) ? a : b;
-      void vscode.window.showWarningMessage(`Depth Lens: ${baseName(other)} is not a *.network.json or model.json file; comparing it anyway (it must be a network file Depth Lens can read).`);
+      void vscode.window.showWarningMessage(`Depth Lens: ${baseName(other)} is not a *.network.json, model.json or checkpoint file; comparing it anyway (it must be a network file Depth Lens can read).`);
     }
     const panel = vscode.window.createWebviewPanel(COMPARE_PANEL.viewType, COMPARE_PANEL.title, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: false }, { enableScripts: true, retainContextWhenHidden: false });
     return this.adopt(panel, a, b);

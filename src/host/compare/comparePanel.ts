@@ -6,6 +6,7 @@
  * of either file is announced (debounced) and the webview asks again. The webview keeps both URIs in
  * its state, so the serializer restores the panel after a window reload.
  */
+import { checkpointSource, isCheckpointUri } from '../checkpointEditor';
 import * as vscode from 'vscode';
 import { RpcError } from '../../shared/rpc';
 import type { DocumentSource, HostToWebview, PanelDocumentInfo, RequestMessage, ShippedDocument, WebviewToHost } from '../../shared/protocol';
@@ -97,6 +98,8 @@ export class ComparePanel implements vscode.Disposable {
 
   /** The file's current text: an open editor's, else the file on disk (refused above the size limit before reading). */
   private async source(uri: vscode.Uri): Promise<DocumentSource> {
+    // a checkpoint is read by the worker from its path, tensor by tensor; its version follows the file on disk
+    if (isCheckpointUri(uri)) return checkpointSource(uri);
     const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString() && !d.isClosed);
     const fsPath = uri.scheme === 'file' ? uri.fsPath : undefined;
     if (open) return { uri: uri.toString(), fsPath, version: open.version, text: open.getText() };
