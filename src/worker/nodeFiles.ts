@@ -34,8 +34,8 @@ function isAbsent(e: unknown): boolean {
 const OPEN_FLAGS = fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0) | (fs.constants.O_NOCTTY ?? 0);
 
 /** exactly `length` bytes at `offset` of an open file */
-export function readFully(fd: number, offset: number, length: number): Uint8Array {
-  const out = new Uint8Array(length);
+export function readFully(fd: number, offset: number, length: number, into?: Uint8Array): Uint8Array {
+  const out = into && into.length >= length ? into.subarray(0, length) : new Uint8Array(length);
   let got = 0;
   while (got < length) {
     const n = fs.readSync(fd, out, got, length - got, offset + got);
@@ -111,9 +111,9 @@ export const nodeFileSystem: FileSystemLike = {
       return {
         info: infoOf(st),
         realPath,
-        read: (offset, length) => {
+        read: (offset, length, into) => {
           if (!open) throw new Error('the file was closed');
-          return readFully(fd, offset, length);
+          return readFully(fd, offset, length, into);
         },
         close: () => {
           if (!open) return;

@@ -95,3 +95,37 @@ test('Lanczos at the convergence tolerance 1e-10: the certified bound holds, and
   for (let i = 0; i < n; i++) { let t = 0; for (let j = 0; j < n; j++) t += a.data[i * n + j] * y[j]; s += t * t; }
   assert.ok(Math.abs(Math.sqrt(s) - exact) <= 1e-9 * exact, `‖A y‖ = ${Math.sqrt(s)} vs σ_max ${exact}`);
 });
+
+test('gram32 on float32 A = gram on A widened to float64, bit for bit (odd/even lengths, partial blocks); Lanczos gives the same bits either way', () => {
+  const rng = new Rng(47);
+  for (const [m, n] of SHAPES) {
+    const k = WasmKernels.acquire()!;
+    try {
+      const [a, v, w, t] = k.arrays([Math.ceil(m * n / 2), n, n, 4])!;
+      const A32 = new Float32Array(a.buffer, a.byteOffset, m * n);
+      const g = rng.fillGaussian(new Float64Array(m * n));
+      for (let i = 0; i < g.length; i++) A32[i] = g[i];
+      A32[0] = 3e38; A32[A32.length - 1] = -1e-38; // float32's extremes widen exactly
+      rng.fillGaussian(v);
+      k.gram32(A32, m, n, v, w, t);
+      const ws = new Float64Array(n);
+      gramScalar(Float64Array.from(A32), m, n, v, ws);
+      sameBits(w, ws, `gram32 ${m}×${n}`);
+      // the scalar loop reads float32 storage by index: the same numbers again
+      const ws32 = new Float64Array(n);
+      gramScalar(A32, m, n, v, ws32);
+      sameBits(ws32, ws, `gramScalar on float32 ${m}×${n}`);
+    } finally {
+      k.release();
+    }
+  }
+  const m = 70, n = 90;
+  const A32 = new Float32Array(m * n);
+  const g = new Rng(53).fillGaussian(new Float64Array(m * n));
+  for (let i = 0; i < g.length; i++) A32[i] = g[i];
+  const wide = lanczosSpectralNorm({ rows: m, cols: n, data: Float64Array.from(A32) });
+  const narrow = lanczosSpectralNorm({ rows: m, cols: n, data: A32 as unknown as Float64Array });
+  assert.ok(Object.is(narrow.value, wide.value), `${narrow.value} vs ${wide.value}`);
+  assert.equal(narrow.steps, wide.steps);
+  assert.ok(Math.abs(wide.value - svdSpectralNorm({ rows: m, cols: n, data: Float64Array.from(A32) })) <= 1e-10 * wide.value);
+});

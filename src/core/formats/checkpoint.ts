@@ -44,7 +44,7 @@ export function openCheckpoint(path: string, fs: FileSystemLike, format: ModelFo
       if (!opened) return fail('file-unreadable', `cannot read ${path}: no such file`);
       files.examined.set(path, `${opened.info.kind}:${opened.info.size}:${opened.info.mtimeMs}:${opened.info.id ?? ''}`);
       if (opened.info.kind !== 'file') { opened.close(); return fail('file-unreadable', `cannot read ${path}: it is a ${opened.info.kind}, not a regular file`); }
-      source = { name: base, size: opened.info.size, read: (o, l) => opened.read(o, l) };
+      source = { name: base, size: opened.info.size, read: (o, l, into) => opened.read(o, l, into) };
       closeTop = () => opened.close();
     } else {
       const info = fs.stat(path);

@@ -169,9 +169,12 @@ function decodeStored(index: ModelIndex, t: TensorInfo, out: Float64Array | Floa
       throw new FormatError('model-truncated', `${source.name}: tensor "${printableName(t.name)}" (${t.where}) needs bytes ${loc.offset}–${end} but the file has ${source.size} bytes (truncated, or the header lies)`);
     }
     const per = Math.max(1, Math.floor(READ_CHUNK / size));
+    // one chunk buffer for the whole tensor: a fresh one per piece would leave a tensor's size of
+    // garbage behind before the collector runs (measured: +64 MB peak on a 128 MB tensor)
+    const chunk = new Uint8Array(Math.min(per, t.count) * size);
     for (let at = 0; at < t.count; at += per) {
       const n = Math.min(per, t.count - at);
-      const bytes = readRange(source, loc.offset + at * size, n * size, `tensor "${printableName(t.name)}" (${t.where})`);
+      const bytes = readRange(source, loc.offset + at * size, n * size, `tensor "${printableName(t.name)}" (${t.where})`, chunk);
       decodeInto(bytes, t.dtype, n, out.subarray(at, at + n), t.bigEndian);
     }
     return;
@@ -213,6 +216,18 @@ export function readTensorCompact(index: ModelIndex, t: TensorInfo, scratch?: Ar
   const out = narrow ? new Float32Array(buffer, 0, t.count) : new Float64Array(buffer, 0, t.count);
   decodeStored(index, t, out);
   return out;
+}
+
+/**
+ * readTensorCompact into the caller's array (`out`: t.count numbers, Float32Array exactly when
+ * `fitsFloat32(t.dtype)`) — e.g. straight into WebAssembly memory for Lanczos, with no copy between.
+ */
+export function readTensorInto(index: ModelIndex, t: TensorInfo, out: Float32Array | Float64Array): void {
+  if (compactBytes(t) > MAX_TENSOR_BYTES) {
+    throw new FormatError('model-too-large', `${index.file}: tensor "${printableName(t.name)}" has ${t.count} values, above the limit of ${MAX_TENSOR_BYTES} bytes for one tensor`);
+  }
+  if (out.length !== t.count || (out instanceof Float32Array) !== fitsFloat32(t.dtype)) throw new RangeError(`readTensorInto: ${t.count} values of ${t.dtype} do not fit the given array`);
+  decodeStored(index, t, out);
 }
 
 /** Bytes readTensorCompact needs for `t`: 4 per value for float32-exact types, else 8. */

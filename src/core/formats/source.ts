@@ -9,8 +9,11 @@ export interface ByteSource {
   /** the file as messages name it (relative to the network file's folder, or the path given) */
   readonly name: string;
   readonly size: number;
-  /** exactly `length` bytes from `offset` (the caller checked the range against `size`) */
-  read(offset: number, length: number): Uint8Array;
+  /**
+   * exactly `length` bytes from `offset` (the caller checked the range against `size`); a file may
+   * read them into `into` (at least `length` bytes, reused chunk after chunk) instead of a new array
+   */
+  read(offset: number, length: number, into?: Uint8Array): Uint8Array;
 }
 
 /** The files beside a checkpoint (shards of a sharded safetensors model, ONNX external data). */
@@ -69,14 +72,14 @@ export function bytesSource(name: string, bytes: Uint8Array): ByteSource {
  * Read [offset, offset + length) of `source`, or a 'model-truncated' error naming `what` when that
  * range lies past the end (a header that lies about offsets, a cut-off download).
  */
-export function readRange(source: ByteSource, offset: number, length: number, what: string): Uint8Array {
+export function readRange(source: ByteSource, offset: number, length: number, what: string, into?: Uint8Array): Uint8Array {
   if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0) {
     throw new FormatError('model-corrupt', `${source.name}: ${what} has an invalid byte range (offset ${offset}, length ${length})`);
   }
   if (offset + length > source.size) {
     throw new FormatError('model-truncated', `${source.name}: ${what} needs bytes ${offset}–${offset + length} but the file has ${source.size} bytes (truncated, or the header lies)`);
   }
-  return source.read(offset, length);
+  return source.read(offset, length, into);
 }
 
 /** Names and keys from files in messages: control characters escaped, long ones cut. */

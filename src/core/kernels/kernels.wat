@@ -303,6 +303,135 @@
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $rows))))
 
+;; The same w = Aᵀ(A v) with A stored as float32 (a checkpoint's tensor kept in its own precision:
+;; half the memory and half the bytes streamed per pass). Each float32 pair is widened to f64x2
+;; (exact; f64x2.promote_low_f32x4 of a 64-bit load, written out at each use: V8 does not inline
+;; small wasm functions here, and a call per load made this 3× slower) before the same multiplies
+;; and adds as `gram`, so gram32(A) = gram(A as float64) bit for bit.
+
+  ;; out[0..3] = float32 rows r, r+stride, … (stride in bytes) dotted with x (n float64)
+  (func $dot4f32 (param $r i32) (param $stride i32) (param $x i32) (param $n i32) (param $out i32)
+    (local $p i32) (local $q i32) (local $end i32) (local $r1 i32) (local $r2 i32) (local $r3 i32) (local $v v128)
+    (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128) (local $last f64)
+    (local.set $r1 (i32.add (local.get $r) (local.get $stride)))
+    (local.set $r2 (i32.add (local.get $r1) (local.get $stride)))
+    (local.set $r3 (i32.add (local.get $r2) (local.get $stride)))
+    (local.set $end (i32.shl (i32.shr_u (local.get $n) (i32.const 1)) (i32.const 4)))
+    (block $done
+      (loop $pairs
+        (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
+        (local.set $v (v128.load (i32.add (local.get $x) (local.get $p))))
+        (local.set $s0 (f64x2.add (local.get $s0) (f64x2.mul (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $r) (local.get $q)))) (local.get $v))))
+        (local.set $s1 (f64x2.add (local.get $s1) (f64x2.mul (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $r1) (local.get $q)))) (local.get $v))))
+        (local.set $s2 (f64x2.add (local.get $s2) (f64x2.mul (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $r2) (local.get $q)))) (local.get $v))))
+        (local.set $s3 (f64x2.add (local.get $s3) (f64x2.mul (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $r3) (local.get $q)))) (local.get $v))))
+        (local.set $p (i32.add (local.get $p) (i32.const 16)))
+        (local.set $q (i32.add (local.get $q) (i32.const 8)))
+        (br $pairs)))
+    (f64.store (local.get $out) (f64.add (f64x2.extract_lane 0 (local.get $s0)) (f64x2.extract_lane 1 (local.get $s0))))
+    (f64.store offset=8 (local.get $out) (f64.add (f64x2.extract_lane 0 (local.get $s1)) (f64x2.extract_lane 1 (local.get $s1))))
+    (f64.store offset=16 (local.get $out) (f64.add (f64x2.extract_lane 0 (local.get $s2)) (f64x2.extract_lane 1 (local.get $s2))))
+    (f64.store offset=24 (local.get $out) (f64.add (f64x2.extract_lane 0 (local.get $s3)) (f64x2.extract_lane 1 (local.get $s3))))
+    (if (i32.and (local.get $n) (i32.const 1))
+      (then
+        (local.set $last (f64.load (i32.add (local.get $x) (local.get $end))))
+        (f64.store (local.get $out) (f64.add (f64.load (local.get $out)) (f64.mul (f64.promote_f32 (f32.load (i32.add (local.get $r) (local.get $q)))) (local.get $last))))
+        (f64.store offset=8 (local.get $out) (f64.add (f64.load offset=8 (local.get $out)) (f64.mul (f64.promote_f32 (f32.load (i32.add (local.get $r1) (local.get $q)))) (local.get $last))))
+        (f64.store offset=16 (local.get $out) (f64.add (f64.load offset=16 (local.get $out)) (f64.mul (f64.promote_f32 (f32.load (i32.add (local.get $r2) (local.get $q)))) (local.get $last))))
+        (f64.store offset=24 (local.get $out) (f64.add (f64.load offset=24 (local.get $out)) (f64.mul (f64.promote_f32 (f32.load (i32.add (local.get $r3) (local.get $q)))) (local.get $last)))))))
+
+  ;; float32 row r dotted with x
+  (func $dot1f32 (param $r i32) (param $x i32) (param $n i32) (result f64)
+    (local $p i32) (local $q i32) (local $end i32) (local $s v128) (local $t f64)
+    (local.set $end (i32.shl (i32.shr_u (local.get $n) (i32.const 1)) (i32.const 4)))
+    (block $done
+      (loop $pairs
+        (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
+        (local.set $s (f64x2.add (local.get $s) (f64x2.mul (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $r) (local.get $q)))) (v128.load (i32.add (local.get $x) (local.get $p))))))
+        (local.set $p (i32.add (local.get $p) (i32.const 16)))
+        (local.set $q (i32.add (local.get $q) (i32.const 8)))
+        (br $pairs)))
+    (local.set $t (f64.add (f64x2.extract_lane 0 (local.get $s)) (f64x2.extract_lane 1 (local.get $s))))
+    (if (i32.and (local.get $n) (i32.const 1))
+      (then (local.set $t (f64.add (local.get $t) (f64.mul (f64.promote_f32 (f32.load (i32.add (local.get $r) (local.get $q)))) (f64.load (i32.add (local.get $x) (local.get $end))))))))
+    (local.get $t))
+
+  ;; y_j ← (((y_j + t0·r0_j) + t1·r1_j) + t2·r2_j) + t3·r3_j, float32 rows `stride` bytes apart
+  (func $axpy4f32 (param $r i32) (param $stride i32) (param $tp i32) (param $n i32) (param $y i32)
+    (local $p i32) (local $q i32) (local $end i32) (local $r1 i32) (local $r2 i32) (local $r3 i32) (local $v v128)
+    (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)
+    (local.set $r1 (i32.add (local.get $r) (local.get $stride)))
+    (local.set $r2 (i32.add (local.get $r1) (local.get $stride)))
+    (local.set $r3 (i32.add (local.get $r2) (local.get $stride)))
+    (local.set $t0 (v128.load64_splat (local.get $tp)))
+    (local.set $t1 (v128.load64_splat offset=8 (local.get $tp)))
+    (local.set $t2 (v128.load64_splat offset=16 (local.get $tp)))
+    (local.set $t3 (v128.load64_splat offset=24 (local.get $tp)))
+    (local.set $end (i32.shl (i32.shr_u (local.get $n) (i32.const 1)) (i32.const 4)))
+    (block $done
+      (loop $pairs
+        (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
+        (local.set $v (v128.load (i32.add (local.get $y) (local.get $p))))
+        (local.set $v (f64x2.add (local.get $v) (f64x2.mul (local.get $t0) (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $r) (local.get $q)))))))
+        (local.set $v (f64x2.add (local.get $v) (f64x2.mul (local.get $t1) (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $r1) (local.get $q)))))))
+        (local.set $v (f64x2.add (local.get $v) (f64x2.mul (local.get $t2) (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $r2) (local.get $q)))))))
+        (local.set $v (f64x2.add (local.get $v) (f64x2.mul (local.get $t3) (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $r3) (local.get $q)))))))
+        (v128.store (i32.add (local.get $y) (local.get $p)) (local.get $v))
+        (local.set $p (i32.add (local.get $p) (i32.const 16)))
+        (local.set $q (i32.add (local.get $q) (i32.const 8)))
+        (br $pairs)))
+    (if (i32.and (local.get $n) (i32.const 1))
+      (then
+        (f64.store (i32.add (local.get $y) (local.get $end))
+          (f64.add (f64.add (f64.add (f64.add (f64.load (i32.add (local.get $y) (local.get $end)))
+            (f64.mul (f64x2.extract_lane 0 (local.get $t0)) (f64.promote_f32 (f32.load (i32.add (local.get $r) (local.get $q))))))
+            (f64.mul (f64x2.extract_lane 0 (local.get $t1)) (f64.promote_f32 (f32.load (i32.add (local.get $r1) (local.get $q))))))
+            (f64.mul (f64x2.extract_lane 0 (local.get $t2)) (f64.promote_f32 (f32.load (i32.add (local.get $r2) (local.get $q))))))
+            (f64.mul (f64x2.extract_lane 0 (local.get $t3)) (f64.promote_f32 (f32.load (i32.add (local.get $r3) (local.get $q))))))))))
+
+  ;; y_j ← y_j + t·r_j, float32 row r
+  (func $axpy1f32 (param $r i32) (param $t f64) (param $n i32) (param $y i32)
+    (local $p i32) (local $q i32) (local $end i32) (local $tv v128)
+    (local.set $tv (f64x2.splat (local.get $t)))
+    (local.set $end (i32.shl (i32.shr_u (local.get $n) (i32.const 1)) (i32.const 4)))
+    (block $done
+      (loop $pairs
+        (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
+        (v128.store (i32.add (local.get $y) (local.get $p))
+          (f64x2.add (v128.load (i32.add (local.get $y) (local.get $p))) (f64x2.mul (local.get $tv) (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $r) (local.get $q)))))))
+        (local.set $p (i32.add (local.get $p) (i32.const 16)))
+        (local.set $q (i32.add (local.get $q) (i32.const 8)))
+        (br $pairs)))
+    (if (i32.and (local.get $n) (i32.const 1))
+      (then (f64.store (i32.add (local.get $y) (local.get $end))
+        (f64.add (f64.load (i32.add (local.get $y) (local.get $end))) (f64.mul (local.get $t) (f64.promote_f32 (f32.load (i32.add (local.get $r) (local.get $q))))))))))
+
+  ;; gram32: w = Aᵀ(A v) for float32 A [m][n] row-major (v, w, t float64), as `gram`
+  (func $gram32 (export "gram32") (param $a i32) (param $m i32) (param $n i32) (param $v i32) (param $w i32) (param $t i32)
+    (local $i i32) (local $row i32) (local $rowBytes i32) (local $p i32) (local $wEnd i32)
+    (local.set $rowBytes (i32.shl (local.get $n) (i32.const 2)))
+    (local.set $wEnd (i32.add (local.get $w) (i32.shl (local.get $n) (i32.const 3))))
+    (local.set $p (local.get $w))
+    (block $zeroed (loop $zero
+      (br_if $zeroed (i32.ge_u (local.get $p) (local.get $wEnd)))
+      (f64.store (local.get $p) (f64.const 0))
+      (local.set $p (i32.add (local.get $p) (i32.const 8)))
+      (br $zero)))
+    (local.set $row (local.get $a))
+    (block $blocksDone (loop $blocks
+      (br_if $blocksDone (i32.gt_s (i32.add (local.get $i) (i32.const 4)) (local.get $m)))
+      (call $dot4f32 (local.get $row) (local.get $rowBytes) (local.get $v) (local.get $n) (local.get $t))
+      (call $axpy4f32 (local.get $row) (local.get $rowBytes) (local.get $t) (local.get $n) (local.get $w))
+      (local.set $row (i32.add (local.get $row) (i32.shl (local.get $rowBytes) (i32.const 2))))
+      (local.set $i (i32.add (local.get $i) (i32.const 4)))
+      (br $blocks)))
+    (block $rowsDone (loop $rows
+      (br_if $rowsDone (i32.ge_s (local.get $i) (local.get $m)))
+      (call $axpy1f32 (local.get $row) (call $dot1f32 (local.get $row) (local.get $v) (local.get $n)) (local.get $n) (local.get $w))
+      (local.set $row (i32.add (local.get $row) (local.get $rowBytes)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $rows))))
+
   ;; dots: c[r] = B_r · x for the first k rows of B ([k][n] row-major)
   (func $dots (export "dots") (param $b i32) (param $k i32) (param $n i32) (param $x i32) (param $c i32)
     (local $i i32) (local $row i32) (local $rowBytes i32)

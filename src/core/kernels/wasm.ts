@@ -18,6 +18,7 @@ interface KernelExports {
   relu(z: number, count: number): void;
   reluBits(z: number, rows: number, m: number, bits: number): void;
   gram(a: number, m: number, n: number, v: number, w: number, t: number): void;
+  gram32(a: number, m: number, n: number, v: number, w: number, t: number): void;
   dots(b: number, k: number, n: number, x: number, c: number): void;
   combine(b: number, k: number, n: number, c: number, y: number): void;
 }
@@ -146,6 +147,18 @@ export class WasmKernels {
     this.exports.gram(A.byteOffset, m, n, v.byteOffset, w.byteOffset, t.byteOffset);
   }
 
+  /**
+   * The same product with A stored as float32 (kernels.wat `gram32`): each value widened exactly, so
+   * the result is gram's on A converted to float64, bit for bit. A is a Float32Array over a view from `arrays`.
+   */
+  gram32(A: Float32Array, m: number, n: number, v: Float64Array, w: Float64Array, t: Float64Array): void {
+    this.inMemory(A, m * n);
+    this.inMemory(v, n);
+    this.inMemory(w, n);
+    this.inMemory(t, 4);
+    this.exports.gram32(A.byteOffset, m, n, v.byteOffset, w.byteOffset, t.byteOffset);
+  }
+
   /** c[r] = B_r · x for the first k rows of B [k][n] (kernels.wat `dots`; = dotsScalar). */
   dots(B: Float64Array, k: number, n: number, x: Float64Array, c: Float64Array): void {
     this.inMemory(B, k * n);
@@ -168,7 +181,7 @@ export class WasmKernels {
   }
 
   /** the kernels write in place: a view must lie in this memory and hold what they touch */
-  private inMemory(view: Float64Array | Uint32Array, count: number): void {
+  private inMemory(view: Float64Array | Float32Array | Uint32Array, count: number): void {
     if (view.buffer !== this.exports.memory.buffer) throw new Error('WasmKernels: array is not a view from arrays() (or memory grew since)');
     if (view.length < count) throw new RangeError(`WasmKernels: array of ${view.length} numbers, the kernel touches ${count}`);
   }

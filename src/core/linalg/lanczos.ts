@@ -64,58 +64,71 @@ const WARM_NOISE = 2 ** -10;
 const FIRST_CAPACITY = 64;
 
 export function lanczosSpectralNorm(a: DenseMatrix, options: LanczosOptions = {}): LanczosResult {
-  const { rows: m, cols: n, data } = a;
-  const tolerance = options.tolerance ?? DEFAULT_TOLERANCE;
-  // AᵀA is n×n of rank ≤ m: its Krylov spaces have dimension ≤ min(n, m + 1)
-  const kmax = Math.min(n, m + 1);
-  const space = LanczosSpace.create(data, m, n, Math.min(kmax, FIRST_CAPACITY));
+  const space = LanczosSpace.create(a.data, a.rows, a.cols, lanczosCapacity(a.rows, a.cols));
   try {
-    const rng = new Rng(options.seed ?? DEFAULT_SEED);
-    const start = rng.fillGaussian(new Float64Array(n));
-    if (options.start && options.start.length === n) {
-      const r = WARM_NOISE / norm(start), s = 1 / norm(options.start);
-      if (Number.isFinite(s)) for (let i = 0; i < n; i++) start[i] = s * options.start[i] + r * start[i];
-    }
-    scale(start, 1 / norm(start));
-    space.V.set(start, 0);
-    const alpha: number[] = [];
-    const beta: number[] = [];
-    let theta2 = 0, rho = Infinity, s: Float64Array = new Float64Array(1);
-    let steps = 0, exact = false;
-    for (let j = 0; j < kmax; j++) {
-      if (options.ctx?.isCancelled()) throw new CancelledError();
-      steps = j + 1;
-      // w = AᵀA v_j; α_j = v_j · w; then w orthogonal to v_0..v_j (which removes α_j v_j and β_{j−1} v_{j−1})
-      space.gram(j);
-      space.dots(j + 1);
-      alpha.push(space.c[j]);
-      reorthogonalize(space, j + 1);
-      const bj = norm(space.w);
-      const top = topEigenpair(alpha, beta, j + 1);
-      theta2 = top.value;
-      s = top.vector;
-      rho = bj * Math.abs(s[j]);
-      if (bj <= INVARIANT * theta2 || j + 1 === kmax) { exact = true; rho = bj <= INVARIANT * theta2 ? 0 : rho; break; }
-      const theta = Math.sqrt(theta2);
-      if (rho / theta <= tolerance * theta) break;
-      beta.push(bj);
-      if (j + 1 === space.capacity) space.grow(Math.min(kmax, space.capacity * 2));
-      const w = space.w;
-      const inv = 1 / bj;
-      const next = space.V.subarray((j + 1) * n, (j + 2) * n);
-      for (let i = 0; i < n; i++) next[i] = w[i] * inv;
-    }
-    const theta = Math.sqrt(Math.max(0, theta2));
-    // the top Ritz vector y = V_k s (unit up to rounding), for warm starts
-    space.w.fill(0);
-    space.c.set(s.subarray(0, steps));
-    space.combine(steps);
-    const vector = space.w.slice();
-    scale(vector, 1 / norm(vector));
-    return { value: theta, residual: exact ? 0 : theta > 0 ? rho / theta : 0, steps, exact, vector };
+    return lanczosOnSpace(space, options);
   } finally {
     space.release();
   }
+}
+
+/** The basis rows a Lanczos run on an m×n matrix starts with (LanczosSpace.allocate's `capacity`). */
+export function lanczosCapacity(m: number, n: number): number {
+  return Math.min(n, m + 1, FIRST_CAPACITY);
+}
+
+/**
+ * lanczosSpectralNorm on a space whose A the caller filled (LanczosSpace.allocate: a tensor decoded
+ * straight into WebAssembly memory, float32 kept as float32). The caller releases the space.
+ */
+export function lanczosOnSpace(space: LanczosSpace, options: LanczosOptions = {}): LanczosResult {
+  const { m, n } = space;
+  const tolerance = options.tolerance ?? DEFAULT_TOLERANCE;
+  // AᵀA is n×n of rank ≤ m: its Krylov spaces have dimension ≤ min(n, m + 1)
+  const kmax = Math.min(n, m + 1);
+  const rng = new Rng(options.seed ?? DEFAULT_SEED);
+  const start = rng.fillGaussian(new Float64Array(n));
+  if (options.start && options.start.length === n) {
+    const r = WARM_NOISE / norm(start), s = 1 / norm(options.start);
+    if (Number.isFinite(s)) for (let i = 0; i < n; i++) start[i] = s * options.start[i] + r * start[i];
+  }
+  scale(start, 1 / norm(start));
+  space.V.set(start, 0);
+  const alpha: number[] = [];
+  const beta: number[] = [];
+  let theta2 = 0, rho = Infinity, s: Float64Array = new Float64Array(1);
+  let steps = 0, exact = false;
+  for (let j = 0; j < kmax; j++) {
+    if (options.ctx?.isCancelled()) throw new CancelledError();
+    steps = j + 1;
+    // w = AᵀA v_j; α_j = v_j · w; then w orthogonal to v_0..v_j (which removes α_j v_j and β_{j−1} v_{j−1})
+    space.gram(j);
+    space.dots(j + 1);
+    alpha.push(space.c[j]);
+    reorthogonalize(space, j + 1);
+    const bj = norm(space.w);
+    const top = topEigenpair(alpha, beta, j + 1);
+    theta2 = top.value;
+    s = top.vector;
+    rho = bj * Math.abs(s[j]);
+    if (bj <= INVARIANT * theta2 || j + 1 === kmax) { exact = true; rho = bj <= INVARIANT * theta2 ? 0 : rho; break; }
+    const theta = Math.sqrt(theta2);
+    if (rho / theta <= tolerance * theta) break;
+    beta.push(bj);
+    if (j + 1 === space.capacity) space.grow(Math.min(kmax, space.capacity * 2));
+    const w = space.w;
+    const inv = 1 / bj;
+    const next = space.V.subarray((j + 1) * n, (j + 2) * n);
+    for (let i = 0; i < n; i++) next[i] = w[i] * inv;
+  }
+  const theta = Math.sqrt(Math.max(0, theta2));
+  // the top Ritz vector y = V_k s (unit up to rounding), for warm starts
+  space.w.fill(0);
+  space.c.set(s.subarray(0, steps));
+  space.combine(steps);
+  const vector = space.w.slice();
+  scale(vector, 1 / norm(vector));
+  return { value: theta, residual: exact ? 0 : theta > 0 ? rho / theta : 0, steps, exact, vector };
 }
 
 /** Classical Gram–Schmidt twice: w ← w − Σ_r (v_r · w) v_r over the first k basis rows. */

@@ -11,7 +11,7 @@
 import { WasmKernels } from '../kernels/wasm';
 
 /** B_r · x for row r of B ([·][n] row-major): the kernels' two-lane order. */
-export function dotScalar(B: Float64Array, r: number, n: number, x: Float64Array): number {
+export function dotScalar(B: Float64Array | Float32Array, r: number, n: number, x: Float64Array): number {
   const off = r * n;
   let s0 = 0, s1 = 0, j = 0;
   for (; j + 1 < n; j += 2) {
@@ -24,7 +24,7 @@ export function dotScalar(B: Float64Array, r: number, n: number, x: Float64Array
 }
 
 /** w = Aᵀ(A v), A [m][n]: per row, its dot product with v, then the row scaled into w. */
-export function gramScalar(A: Float64Array, m: number, n: number, v: Float64Array, w: Float64Array): void {
+export function gramScalar(A: Float64Array | Float32Array, m: number, n: number, v: Float64Array, w: Float64Array): void {
   w.fill(0, 0, n);
   for (let i = 0; i < m; i++) {
     const t = dotScalar(A, i, n, v);
@@ -48,31 +48,49 @@ export function combineScalar(B: Float64Array, k: number, n: number, c: Float64A
 
 /**
  * Working memory of one Lanczos run on A [m][n]: A, a basis V of up to `capacity` rows of length n,
- * a work vector w and coefficients c — in WebAssembly memory when the kernels are available.
+ * a work vector w and coefficients c — in WebAssembly memory when the kernels are available. A may
+ * be float32 (a checkpoint's tensor in its own precision: half the memory, the same results as its
+ * float64 copy).
  */
 export class LanczosSpace {
-  A!: Float64Array;
+  A!: Float64Array | Float32Array;
   V!: Float64Array;
   w!: Float64Array;
   c!: Float64Array;
   private t!: Float64Array;
 
-  private constructor(readonly m: number, readonly n: number, public capacity: number, private readonly kernels: WasmKernels | undefined) {}
+  private constructor(
+    readonly m: number,
+    readonly n: number,
+    public capacity: number,
+    private readonly kernels: WasmKernels | undefined,
+    private readonly f32: boolean,
+    /** whether release() hands the kernels back (false: the caller lent them for several runs) */
+    private readonly ownsKernels: boolean,
+  ) {}
 
   /** A copied in; undefined only if memory for it cannot be had. */
-  static create(a: Float64Array, m: number, n: number, capacity: number): LanczosSpace {
-    const kernels = WasmKernels.acquire();
-    const space = new LanczosSpace(m, n, capacity, kernels);
-    if (!space.layout(capacity)) {
-      // no room in WebAssembly memory (4 GiB): plain arrays and the scalar loops
-      kernels?.release();
-      const plain = new LanczosSpace(m, n, capacity, undefined);
-      plain.layout(capacity);
-      plain.A.set(a);
-      return plain;
-    }
+  static create(a: Float64Array | Float32Array, m: number, n: number, capacity: number): LanczosSpace {
+    const space = LanczosSpace.allocate(m, n, capacity, a instanceof Float32Array);
     space.A.set(a);
     return space;
+  }
+
+  /**
+   * Room for A (float32 or float64) for the caller to fill — a tensor decoded straight into it, with
+   * no copy in between — on `kernels` when given (kept by the caller: release() does not hand them
+   * back), else on an instance of its own.
+   */
+  static allocate(m: number, n: number, capacity: number, f32: boolean, kernels?: WasmKernels): LanczosSpace {
+    const owns = kernels === undefined;
+    const k = kernels ?? WasmKernels.acquire();
+    const space = new LanczosSpace(m, n, capacity, k, f32, owns);
+    if (space.layout(capacity)) return space;
+    // no room in WebAssembly memory (4 GiB): plain arrays and the scalar loops
+    if (owns) k?.release();
+    const plain = new LanczosSpace(m, n, capacity, undefined, f32, true);
+    plain.layout(capacity);
+    return plain;
   }
 
   /** Whether the WebAssembly kernels do the products. */
@@ -93,8 +111,9 @@ export class LanczosSpace {
   /** w = Aᵀ(A V_row) */
   gram(row: number): void {
     const v = this.V.subarray(row * this.n, (row + 1) * this.n);
-    if (this.kernels) this.kernels.gram(this.A, this.m, this.n, v, this.w, this.t);
-    else gramScalar(this.A, this.m, this.n, v, this.w);
+    if (!this.kernels) gramScalar(this.A, this.m, this.n, v, this.w);
+    else if (this.A instanceof Float32Array) this.kernels.gram32(this.A, this.m, this.n, v, this.w, this.t);
+    else this.kernels.gram(this.A, this.m, this.n, v, this.w, this.t);
   }
 
   /** c[r] = V_r · w for r < k */
@@ -110,13 +129,13 @@ export class LanczosSpace {
   }
 
   release(): void {
-    this.kernels?.release();
+    if (this.ownsKernels) this.kernels?.release();
   }
 
   private layout(capacity: number): boolean {
     const { m, n } = this;
     if (!this.kernels) {
-      this.A ??= new Float64Array(m * n);
+      this.A ??= this.f32 ? new Float32Array(m * n) : new Float64Array(m * n);
       this.V = new Float64Array(capacity * n);
       this.w = new Float64Array(n);
       this.c = new Float64Array(capacity);
@@ -124,9 +143,11 @@ export class LanczosSpace {
       return true;
     }
     // A first and V second: growing V keeps both in place (linear memory only grows)
-    const views = this.kernels.arrays([m * n, capacity * n, n, capacity, 4]);
+    const views = this.kernels.arrays([this.f32 ? Math.ceil(m * n / 2) : m * n, capacity * n, n, capacity, 4]);
     if (!views) return false;
-    [this.A, this.V, this.w, this.c, this.t] = views;
+    const [a, V, w, c, t] = views;
+    this.A = this.f32 ? new Float32Array(a.buffer, a.byteOffset, m * n) : a;
+    [this.V, this.w, this.c, this.t] = [V, w, c, t];
     return true;
   }
 }

@@ -42,8 +42,8 @@ export interface OpenedFile {
   readonly info: FileInfo;
   /** the opened file's path with every symbolic link resolved */
   readonly realPath: string;
-  /** exactly `length` bytes from byte `offset`; throws when the file ends first */
-  read(offset: number, length: number): Uint8Array;
+  /** exactly `length` bytes from byte `offset` (into `into` when given); throws when the file ends first */
+  read(offset: number, length: number, into?: Uint8Array): Uint8Array;
   close(): void;
 }
 
