@@ -91,7 +91,7 @@ describe('Convergence panel', { timeout: scaled(300_000) }, () => {
     await assertPlotsHaveData(view, 50);
     // both fits (‖W_k − I‖ and ‖b_k‖, p ≈ 2) are drawn over their range, named in Unicode with their values
     assert.equal(await view.locator('[data-testid="plot-terms"] .line-plot').getAttribute('data-fits'), '2');
-    await view.locator('[data-testid="plot-terms"] .u-legend', { hasText: 'fit of ‖Wₖ − I‖₂: p = 2.0' }).waitFor();
+    await view.locator('[data-testid="plot-terms"] .u-legend', { hasText: 'fit of ‖Wₖ − I‖₂ (p = 2.0' }).waitFor();
     await view.locator('[data-testid="plot-blocks"] .u-legend', { hasText: 'summable: p = 2.0' }).waitFor();
     await maximizedScreenshots(wb, view, 'convergence-convergent');
   });

@@ -12,7 +12,7 @@ import { LinePlot, type SeriesSpec } from '../common/linePlot';
 import { onThemeChange, themeColors } from '../common/theme';
 import { banner, button, docLinks, el, formatNumber, Progress, select } from '../common/ui';
 import type { ConvergenceNorm, ConvergenceResult, PowerLawFit, SummabilityDecision, Verdict, VerdictStatus } from '../../src/shared/analyses/convergence';
-import { fmt, fmtExponent } from '../../src/core/convergence/format';
+import { exponentText, exponentWithInterval, fmt } from '../../src/core/convergence/format';
 import './convergence.css';
 
 interface ConvergenceState extends PanelState {
@@ -206,13 +206,6 @@ function numberLabels(kind: ConvergenceResult['kind']): Record<string, string> {
   };
 }
 
-/** An exponent for people: three decimals, "0 (constant)" for a slope of 1e-30, "—" where nothing was fitted. */
-function exponentText(v: number | null | undefined): string {
-  if (v === null || v === undefined || Number.isNaN(v)) return 'not fitted';
-  if (!Number.isFinite(v)) return v > 0 ? '∞ (all 0)' : '−∞';
-  return Math.abs(v) < 5e-4 ? '0 (constant)' : fmtExponent(v);
-}
-
 /** [label, value] rows: p with its interval [lo, hi] on one row, the tail range as "from–to". */
 function numberRows(numbers: Record<string, number | null>, kind: ConvergenceResult['kind']): Array<[string, string]> {
   const labels = numberLabels(kind);
@@ -225,14 +218,14 @@ function numberRows(numbers: Record<string, number | null>, kind: ConvergenceRes
     const suffix = key.startsWith('p') ? key.slice(1) : undefined;
     if (suffix && has(`lo${suffix}`) && has(`hi${suffix}`)) {
       const [p, lo, hi] = [numbers[key], numbers[`lo${suffix}`], numbers[`hi${suffix}`]];
-      const fitted = [p, lo, hi].every((v) => v !== null && Number.isFinite(v));
-      rows.push([labels[key] ?? key, fitted ? `${exponentText(p)} [${fmtExponent(lo!)}, ${fmtExponent(hi!)}]` : 'no model fitted (see the reason)']);
+      const text = exponentWithInterval(p ?? NaN, lo ?? NaN, hi ?? NaN);
+      rows.push([labels[key] ?? key, text === 'not fitted' ? 'no model fitted (see the reason)' : text]);
       used.add(`lo${suffix}`).add(`hi${suffix}`);
     } else if (key === 'tailFrom' && has('tailTo')) {
       rows.push(['tail layers', `${numbers.tailFrom}–${numbers.tailTo}`]);
       used.add('tailTo');
     } else {
-      rows.push([labels[key] ?? key, /^[pq]/.test(key) ? exponentText(numbers[key]) : f(numbers[key])]);
+      rows.push([labels[key] ?? key, /^[pq]/.test(key) ? exponentText(numbers[key] ?? NaN) : f(numbers[key])]);
     }
     used.add(key);
   }
@@ -282,7 +275,7 @@ function sequenceNumbers(r: ConvergenceResult): Float64Array {
 }
 
 function fitLabel(name: string, fit: PowerLawFit): string {
-  return `fit of ${name}: p = ${exponentText(fit.p)} [${fmtExponent(fit.lo)}, ${fmtExponent(fit.hi)}], layers ${fit.from}–${fit.to}`;
+  return `fit of ${name} (p = ${exponentWithInterval(fit.p, fit.lo, fit.hi)}, layers ${fit.from}–${fit.to})`;
 }
 
 const SUBSCRIPT: Record<string, string> = Object.assign(Object.create(null) as Record<string, string>, Object.fromEntries(
@@ -329,8 +322,8 @@ function renderTerms(r: ConvergenceResult): void {
   const w = r.series.weight, b = r.series.bias;
   const few = x.length < 60;
   const series: SeriesSpec[] = [
-    { label: `${wName}: Σ = ${formatNumber(w.sum)}`, values: w.terms, color: colors[0], points: few },
-    { label: `${bName}: Σ = ${formatNumber(b.sum)}`, values: b.terms, color: colors[1], points: few },
+    { label: `${wName} (Σ = ${formatNumber(w.sum)})`, values: w.terms, color: colors[0], points: few },
+    { label: `${bName} (Σ = ${formatNumber(b.sum)})`, values: b.terms, color: colors[1], points: few },
   ];
   const wFit = fitCurve(w.fit, x), bFit = fitCurve(b.fit, x);
   if (wFit) series.push({ label: fitLabel(wName, w.fit), values: wFit, dash: true, color: colors[0] });
@@ -349,14 +342,14 @@ function renderBlocks(r: ConvergenceResult): void {
   const d = r.series.weight.decision;
   const x = Array.from(d.blocks.to, (k) => Math.log2(k));
   const series: SeriesSpec[] = [
-    { label: `B of ${wName} — ${decisionShort(d)}`, values: d.blocks.sums, color: colors[0], points: true },
-    { label: `B of ${bName} — ${decisionShort(r.series.bias.decision)}`, values: r.series.bias.decision.blocks.sums, color: colors[1], points: true },
+    { label: `B of ${wName} (${decisionShort(d)})`, values: d.blocks.sums, color: colors[0], points: true },
+    { label: `B of ${bName} (${decisionShort(r.series.bias.decision)})`, values: r.series.bias.decision.blocks.sums, color: colors[1], points: true },
   ];
   // the probes' oscillations O_j, the slowest-settling probe first
   const probes = [...r.probes].sort((a, b) => (a.oscillation.status === b.oscillation.status ? 0 : a.oscillation.status === 'holds' ? 1 : -1));
   const p = probes[0];
   if (p && p.oscillation.blocks.sums.length === x.length) {
-    series.push({ label: `oscillation Oⱼ at ${p.name} — ${decisionShort(p.oscillation)}`, values: p.oscillation.blocks.sums, color: colors[2], points: true, dash: true });
+    series.push({ label: `oscillation Oⱼ at ${p.name} (${decisionShort(p.oscillation)})`, values: p.oscillation.blocks.sums, color: colors[2], points: true, dash: true });
   }
   const w = d.window;
   blocksPlot.render({
