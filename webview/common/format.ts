@@ -19,3 +19,19 @@ export function legendValue(values: ArrayLike<number | null | undefined>, idx: n
   const v = i >= 0 && i < values.length ? values[i] : undefined;
   return v === null || v === undefined || !Number.isFinite(v) ? '' : formatNumber(v);
 }
+
+const SUBSCRIPT: Record<string, string> = Object.assign(Object.create(null) as Record<string, string>, Object.fromEntries(
+  [...'0123456789+−-=()aehijklmnoprstuvxβ'].map((c, i) => [c, [...'₀₁₂₃₄₅₆₇₈₉₊₋₋₌₍₎ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓᵦ'][i]]),
+));
+
+/** TeX-style subscripts as Unicode for people: W_k → Wₖ, P_{k−1} → Pₖ₋₁, T_β → Tᵦ, ‖·‖_F → ‖·‖ (Frobenius), ‖·‖_∞ → ‖·‖∞. */
+export function unicodeLabel(text: string): string {
+  const sub = (t: string) => [...t].map((c) => (Object.hasOwn(SUBSCRIPT, c) ? SUBSCRIPT[c] : c)).join('');
+  return text
+    .replace(/‖_F/g, '‖ (Frobenius)')
+    .replace(/\^\{([^}]*)\}/g, (_m, g: string) => `^(${g})`)
+    .replace(/_\{([^}]*)\}/g, (_m, g: string) => sub(g))
+    .replace(/_([0-9]+|[a-zβ])(?![a-z])/g, (_m, g: string) => sub(g))
+    // no subscript ∞ in Unicode: ‖v‖_∞ → ‖v‖∞
+    .replace(/_∞/g, '∞');
+}

@@ -11,6 +11,7 @@ import { Cancellation, HostConnection, RpcError, type PanelState } from '../comm
 import { LinePlot, type SeriesSpec } from '../common/linePlot';
 import { onThemeChange, themeColors } from '../common/theme';
 import { banner, button, docLinks, el, formatNumber, Progress, select } from '../common/ui';
+import { unicodeLabel } from '../common/format';
 import type { ConvergenceNorm, ConvergenceResult, PowerLawFit, SummabilityDecision, Verdict, VerdictStatus } from '../../src/shared/analyses/convergence';
 import { exponentText, exponentWithInterval, fmt } from '../../src/core/convergence/format';
 import './convergence.css';
@@ -177,7 +178,8 @@ function render(r: ConvergenceResult): void {
   );
   cards.replaceChildren(
     verdictCard('sufficient', 'Sufficient condition', r.verdicts.sufficient),
-    verdictCard('necessary', 'Necessary condition', r.verdicts.necessary, `Non-degeneracy assumption (${r.verdicts.necessary.assumption.status}): ${r.verdicts.necessary.assumption.reason}`),
+    // its p of the terms are the power-law fits': shown with their intervals (a constant tail reads as one)
+    verdictCard('necessary', 'Necessary condition', r.verdicts.necessary, `Non-degeneracy assumption (${r.verdicts.necessary.assumption.status}): ${r.verdicts.necessary.assumption.reason}`, { pW: r.series.weight.fit, pB: r.series.bias.fit }),
     verdictCard('pointwise', 'Pointwise at the probes', r.verdicts.pointwise),
   );
   renderTerms(r);
@@ -207,7 +209,7 @@ function numberLabels(kind: ConvergenceResult['kind']): Record<string, string> {
 }
 
 /** [label, value] rows: p with its interval [lo, hi] on one row, the tail range as "from–to". */
-function numberRows(numbers: Record<string, number | null>, kind: ConvergenceResult['kind']): Array<[string, string]> {
+function numberRows(numbers: Record<string, number | null>, kind: ConvergenceResult['kind'], fits: Record<string, PowerLawFit> = {}): Array<[string, string]> {
   const labels = numberLabels(kind);
   const rows: Array<[string, string]> = [];
   const used = new Set<string>();
@@ -225,7 +227,10 @@ function numberRows(numbers: Record<string, number | null>, kind: ConvergenceRes
       rows.push(['tail layers', `${numbers.tailFrom}–${numbers.tailTo}`]);
       used.add('tailTo');
     } else {
-      rows.push([labels[key] ?? key, /^[pq]/.test(key) ? exponentText(numbers[key] ?? NaN) : f(numbers[key])]);
+      const fit = Object.hasOwn(fits, key) ? fits[key] : undefined;
+      const value = numbers[key] ?? NaN;
+      rows.push([labels[key] ?? key, fit && Object.is(fit.p, value) ? exponentWithInterval(fit.p, fit.lo, fit.hi)
+        : /^[pq]/.test(key) ? exponentText(value) : f(numbers[key])]);
     }
     used.add(key);
   }
@@ -243,10 +248,10 @@ function verdictLine(id: string, title: string, v: Verdict): HTMLElement {
   );
 }
 
-function verdictCard(id: string, title: string, v: Verdict, extra?: string): HTMLElement {
+function verdictCard(id: string, title: string, v: Verdict, extra?: string, fits?: Record<string, PowerLawFit>): HTMLElement {
   const numbers = el('dl', { class: 'numbers' });
-  for (const [label, value] of numberRows(v.numbers as Record<string, number | null>, result?.kind ?? 'dense')) {
-    numbers.append(el('dt', {}, label), el('dd', {}, value));
+  for (const [label, value] of numberRows(v.numbers as Record<string, number | null>, result?.kind ?? 'dense', fits)) {
+    numbers.append(el('dt', {}, unicodeLabel(label)), el('dd', {}, value));
   }
   const link = el('a', { href: `#${README_ANCHOR}`, class: 'readme-link', title: `README.md#${README_ANCHOR}` }, 'How this verdict is decided (README)');
   link.addEventListener('click', (e) => { e.preventDefault(); host.openReadme(README_ANCHOR); });
@@ -276,20 +281,6 @@ function sequenceNumbers(r: ConvergenceResult): Float64Array {
 
 function fitLabel(name: string, fit: PowerLawFit): string {
   return `fit of ${name} (p = ${exponentWithInterval(fit.p, fit.lo, fit.hi)}, layers ${fit.from}–${fit.to})`;
-}
-
-const SUBSCRIPT: Record<string, string> = Object.assign(Object.create(null) as Record<string, string>, Object.fromEntries(
-  [...'0123456789+−-=()aehijklmnoprstuvx'].map((c, i) => [c, '₀₁₂₃₄₅₆₇₈₉₊₋₋₌₍₎ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ'[i]]),
-));
-
-/** TeX-style subscripts as Unicode for people: W_k → Wₖ, P_{k−1} → Pₖ₋₁, ‖·‖_F → ‖·‖ (Frobenius). */
-function unicodeLabel(text: string): string {
-  const sub = (t: string) => [...t].map((c) => (Object.hasOwn(SUBSCRIPT, c) ? SUBSCRIPT[c] : c)).join('');
-  return text
-    .replace(/‖_F/g, '‖ (Frobenius)')
-    .replace(/\^\{([^}]*)\}/g, (_m, g: string) => `^(${g})`)
-    .replace(/_\{([^}]*)\}/g, (_m, g: string) => sub(g))
-    .replace(/_([0-9]+|[a-z])(?![a-z])/g, (_m, g: string) => sub(g));
 }
 
 /** "summable (p = 2.00)", "not summable (p = 1.000)", "undecided: Bertrand q ≈ 1 (q = 1.02)" */

@@ -1,13 +1,13 @@
 /**
- * The shared plot helpers' colours and legend values (webview/common/theme.ts, format.ts): series are
- * drawn in the theme's chart palette at full alpha — VS Code's default --vscode-charts-orange is the
- * find-match background #EA5C0055, a third opaque, which made every second series faint (issue 15) —
- * and a legend cell reads the value at the cursor or at the last x, never "--".
+ * The shared plot helpers (webview/common/theme.ts, format.ts): series are drawn in the theme's chart
+ * palette at full alpha — VS Code's default --vscode-charts-orange is the find-match background
+ * #EA5C0055, a third opaque, which made every second series faint (issue 15) — a legend cell reads
+ * the value at the cursor or at the last x, never "--", and labels are Unicode, not TeX.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { opaqueColor, parseColor, themeColors } from '../../webview/common/theme';
-import { formatNumber, legendValue } from '../../webview/common/format';
+import { formatNumber, legendValue, unicodeLabel } from '../../webview/common/format';
 
 test('opaqueColor drops the alpha of every CSS colour form and keeps the channels', () => {
   assert.equal(opaqueColor('#EA5C0055'), '#ea5c00');
@@ -64,4 +64,19 @@ test('legend values: at the cursor, else at the last x; a gap shows nothing, nev
 
 test('formatNumber: four significant digits, exponents outside [0.001, 1e5)', () => {
   assert.deepEqual([0, 1 / 3, -2048.5, 123456, 0.0001234, null].map((v) => formatNumber(v)), ['0', '0.3333', '-2049', '1.235e+5', '1.234e-4', '—']);
+});
+
+test('labels in Unicode, not TeX: the strings the panels showed raw (issue 15)', () => {
+  assert.equal(unicodeLabel('‖P_k − P_{k−1}‖_F'), '‖Pₖ − Pₖ₋₁‖ (Frobenius)');
+  assert.equal(unicodeLabel('Σ‖W_k − I‖₂ and Σ‖b_k‖'), 'Σ‖Wₖ − I‖₂ and Σ‖bₖ‖');
+  assert.equal(unicodeLabel('N_{100000}(x)'), 'N₁₀₀₀₀₀(x)');
+  assert.equal(unicodeLabel('(‖N_n‖ + T_β) + T_β'), '(‖Nₙ‖ + Tᵦ) + Tᵦ');
+  assert.equal(unicodeLabel('‖P_n x + q_n − N_n(x)‖_∞'), '‖Pₙ x + qₙ − Nₙ(x)‖∞');
+  assert.equal(unicodeLabel('C·k^{−p}'), 'C·k^(−p)');
+  // words with underscores stay: only a single letter or digits after "_" are a subscript
+  assert.equal(unicodeLabel('max_steps and layer_norm'), 'max_steps and layer_norm');
+  // no TeX left in any of them
+  for (const t of ['‖P_k − P_{k−1}‖_F', 'sup_{k>n} ‖N_k − N_n‖ ≤ (Π_{k>n}(1 + w_k) − 1)·(‖N_n‖ + T_β) + T_β']) {
+    assert.ok(!/_\{|\^\{|_[a-zβ∞0-9](?![a-z])/.test(unicodeLabel(t)), unicodeLabel(t));
+  }
 });
