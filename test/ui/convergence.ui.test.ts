@@ -110,6 +110,11 @@ describe('Convergence panel', { timeout: scaled(300_000) }, () => {
     assert.equal(statuses.necessary, 'fails');
     assert.equal(statuses.pointwise, 'fails');
     await view.locator('[data-testid="card-necessary"]', { hasText: 'Non-degeneracy assumption (satisfied)' }).waitFor({ state: 'attached' });
+    // ‖b_k‖ = √2 on every layer: its fitted exponent (a least-squares slope of -1.25e-30) reads as a constant tail
+    const necessary = view.locator('[data-testid="card-necessary"] dl.numbers');
+    const pB = (await necessary.textContent()) ?? '';
+    assert.match(pB, /p of ‖bₖ‖\s*0 \(constant tail\)/);
+    assert.ok(!/e-\d\d/.test(pB), `an exponent of round-off size in the card: ${pB}`);
     await assertPlotsHaveData(view, 50);
     await maximizedScreenshots(wb, view, 'convergence-divergent');
   });
