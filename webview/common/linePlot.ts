@@ -76,7 +76,8 @@ export class LinePlot {
     spec.series.forEach((s, i) => {
       const color = opaqueColor(s.color ?? colors.series[i % colors.series.length]);
       data.push(Array.from(s.values, (v) => clean(v, spec.logY)));
-      // 2 CSS px: a 1.5-px line is antialiased over two pixel rows and never reaches its own colour
+      // 2 CSS px, not 1.5: more of each line is its own colour, less an antialiased blend (470 vs 290
+      // pixels of exactly the series colour on the Convergence terms plot)
       series.push({ label: s.label, stroke: color, width: 2, dash: Array.isArray(s.dash) ? s.dash : s.dash ? [6, 4] : undefined, points: { show: !!s.points, size: 6 }, spanGaps: false, value });
       if (s.band) {
         const lowerIdx = data.length;
