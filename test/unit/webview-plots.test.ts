@@ -75,6 +75,8 @@ test('labels in Unicode, not TeX: the strings the panels showed raw (issue 15)',
   assert.equal(unicodeLabel('C·k^{−p}'), 'C·k^(−p)');
   // words with underscores stay: only a single letter or digits after "_" are a subscript
   assert.equal(unicodeLabel('max_steps and layer_norm'), 'max_steps and layer_norm');
+  // a letter without a Unicode subscript keeps its underscore: f_w is not "fw"
+  assert.equal(unicodeLabel('learned f_w vs f_w₀'), 'learned f_w vs f_w₀');
   // no TeX left in any of them
   for (const t of ['‖P_k − P_{k−1}‖_F', 'sup_{k>n} ‖N_k − N_n‖ ≤ (Π_{k>n}(1 + w_k) − 1)·(‖N_n‖ + T_β) + T_β']) {
     assert.ok(!/_\{|\^\{|_[a-zβ∞0-9](?![a-z])/.test(unicodeLabel(t)), unicodeLabel(t));

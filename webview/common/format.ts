@@ -31,7 +31,8 @@ export function unicodeLabel(text: string): string {
     .replace(/‖_F/g, '‖ (Frobenius)')
     .replace(/\^\{([^}]*)\}/g, (_m, g: string) => `^(${g})`)
     .replace(/_\{([^}]*)\}/g, (_m, g: string) => sub(g))
-    .replace(/_([0-9]+|[a-zβ])(?![a-z])/g, (_m, g: string) => sub(g))
+    // a letter with no subscript form (f_w, W_A) stays as it is rather than lose its underscore
+    .replace(/_([0-9]+|[a-zβ])(?![a-z])/g, (m, g: string) => ([...g].every((c) => Object.hasOwn(SUBSCRIPT, c)) ? sub(g) : m))
     // no subscript ∞ in Unicode: ‖v‖_∞ → ‖v‖∞
     .replace(/_∞/g, '∞');
 }
