@@ -91,7 +91,7 @@ describe('Convergence panel', { timeout: scaled(300_000) }, () => {
     await assertPlotsHaveData(view, 50);
     // both fits (‖W_k − I‖ and ‖b_k‖, p ≈ 2) are drawn over their range, named in Unicode with their values
     assert.equal(await view.locator('[data-testid="plot-terms"] .line-plot').getAttribute('data-fits'), '2');
-    await view.locator('[data-testid="plot-terms"] .u-legend', { hasText: 'fit of ‖Wₖ − I‖₂: p = 2.0' }).waitFor();
+    await view.locator('[data-testid="plot-terms"] .u-legend', { hasText: 'fit of ‖Wₖ − I‖₂ (p = 2.0' }).waitFor();
     await view.locator('[data-testid="plot-blocks"] .u-legend', { hasText: 'summable: p = 2.0' }).waitFor();
     await maximizedScreenshots(wb, view, 'convergence-convergent');
   });
@@ -110,6 +110,11 @@ describe('Convergence panel', { timeout: scaled(300_000) }, () => {
     assert.equal(statuses.necessary, 'fails');
     assert.equal(statuses.pointwise, 'fails');
     await view.locator('[data-testid="card-necessary"]', { hasText: 'Non-degeneracy assumption (satisfied)' }).waitFor({ state: 'attached' });
+    // ‖b_k‖ = √2 on every layer: its fitted exponent (a least-squares slope of -1.25e-30) reads as a constant tail
+    const necessary = view.locator('[data-testid="card-necessary"] dl.numbers');
+    const pB = (await necessary.textContent()) ?? '';
+    assert.match(pB, /p of ‖bₖ‖\s*0 \(constant tail\)/);
+    assert.ok(!/e-\d\d/.test(pB), `an exponent of round-off size in the card: ${pB}`);
     await assertPlotsHaveData(view, 50);
     await maximizedScreenshots(wb, view, 'convergence-divergent');
   });

@@ -1,17 +1,21 @@
 /**
  * uPlot line plots with theme colours, a log-scale toggle, resize-to-container and PNG/CSV export.
- * Series may carry a band (lower/upper arrays) drawn as a translucent fill.
+ * Series may carry a band (lower/upper arrays) drawn as a translucent fill; lines are drawn in the
+ * palette's colours at full alpha. The legend shows each series' value at the cursor, or at the last
+ * x when the cursor is elsewhere.
  */
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
+import './linePlot.css';
 import { csvCell } from './csv';
-import { themeColors } from './theme';
+import { legendValue } from './format';
+import { opaqueColor, themeColors } from './theme';
 
 export interface SeriesSpec {
   label: string;
   values: ArrayLike<number | null>;
-  /** dashed for theory curves, solid for measured data */
-  dash?: boolean;
+  /** dashed for theory curves, solid for measured data; a pattern [on, off] to tell curves apart that lie on top of each other */
+  dash?: boolean | number[];
   /** mark every data point (for short series); the line is drawn too */
   points?: boolean;
   band?: { lower: ArrayLike<number | null>; upper: ArrayLike<number | null> };
@@ -64,13 +68,17 @@ export class LinePlot {
     const colors = themeColors();
     const clean = (v: number | null, log: boolean | undefined) => (v === null || !Number.isFinite(v) || (log && v <= 0) ? null : v);
     const data: (number | null)[][] = [Array.from(spec.x, (v) => Number(v))];
-    const series: uPlot.Series[] = [{ label: spec.xLabel }];
+    // the value under the cursor, or at the last x: never uPlot's "--" placeholder
+    const value = (u: uPlot, _v: unknown, sidx: number, idx: number | null) => legendValue(u.data[sidx] as ArrayLike<number | null>, idx);
+    const series: uPlot.Series[] = [{ label: spec.xLabel, value }];
     const bands: uPlot.Band[] = [];
     const bandEdges: number[] = []; // series indices of band edges: drawn as a fill, not listed in the legend
     spec.series.forEach((s, i) => {
-      const color = s.color ?? colors.series[i % colors.series.length];
+      const color = opaqueColor(s.color ?? colors.series[i % colors.series.length]);
       data.push(Array.from(s.values, (v) => clean(v, spec.logY)));
-      series.push({ label: s.label, stroke: color, width: 1.5, dash: s.dash ? [6, 4] : undefined, points: { show: !!s.points, size: 6 }, spanGaps: false });
+      // 2 CSS px, not 1.5: more of each line is its own colour, less an antialiased blend (470 vs 290
+      // pixels of exactly the series colour on the Convergence terms plot)
+      series.push({ label: s.label, stroke: color, width: 2, dash: Array.isArray(s.dash) ? s.dash : s.dash ? [6, 4] : undefined, points: { show: !!s.points, size: 6 }, spanGaps: false, value });
       if (s.band) {
         const lowerIdx = data.length;
         bandEdges.push(lowerIdx, lowerIdx + 1);

@@ -210,10 +210,4 @@ export function docLinks(text: string): DocumentFragment {
   return out;
 }
 
-export function formatNumber(v: number | null | undefined, digits = 4): string {
-  if (v === null || v === undefined) return '—';
-  if (!Number.isFinite(v)) return String(v);
-  if (v === 0) return '0';
-  const a = Math.abs(v);
-  return a >= 1e-3 && a < 1e5 ? Number(v.toPrecision(digits)).toString() : v.toExponential(digits - 1);
-}
+export { formatNumber } from './format';

@@ -11,8 +11,9 @@ import { Cancellation, HostConnection, RpcError, type PanelState } from '../comm
 import { LinePlot, type SeriesSpec } from '../common/linePlot';
 import { onThemeChange, themeColors } from '../common/theme';
 import { banner, button, docLinks, el, formatNumber, Progress, select } from '../common/ui';
+import { unicodeLabel } from '../common/format';
 import type { ConvergenceNorm, ConvergenceResult, PowerLawFit, SummabilityDecision, Verdict, VerdictStatus } from '../../src/shared/analyses/convergence';
-import { fmt, fmtExponent } from '../../src/core/convergence/format';
+import { exponentText, exponentWithInterval, fmt } from '../../src/core/convergence/format';
 import './convergence.css';
 
 interface ConvergenceState extends PanelState {
@@ -177,7 +178,8 @@ function render(r: ConvergenceResult): void {
   );
   cards.replaceChildren(
     verdictCard('sufficient', 'Sufficient condition', r.verdicts.sufficient),
-    verdictCard('necessary', 'Necessary condition', r.verdicts.necessary, `Non-degeneracy assumption (${r.verdicts.necessary.assumption.status}): ${r.verdicts.necessary.assumption.reason}`),
+    // its p of the terms are the power-law fits': shown with their intervals (a constant tail reads as one)
+    verdictCard('necessary', 'Necessary condition', r.verdicts.necessary, `Non-degeneracy assumption (${r.verdicts.necessary.assumption.status}): ${r.verdicts.necessary.assumption.reason}`, { pW: r.series.weight.fit, pB: r.series.bias.fit }),
     verdictCard('pointwise', 'Pointwise at the probes', r.verdicts.pointwise),
   );
   renderTerms(r);
@@ -206,15 +208,8 @@ function numberLabels(kind: ConvergenceResult['kind']): Record<string, string> {
   };
 }
 
-/** An exponent for people: three decimals, "0 (constant)" for a slope of 1e-30, "—" where nothing was fitted. */
-function exponentText(v: number | null | undefined): string {
-  if (v === null || v === undefined || Number.isNaN(v)) return 'not fitted';
-  if (!Number.isFinite(v)) return v > 0 ? '∞ (all 0)' : '−∞';
-  return Math.abs(v) < 5e-4 ? '0 (constant)' : fmtExponent(v);
-}
-
 /** [label, value] rows: p with its interval [lo, hi] on one row, the tail range as "from–to". */
-function numberRows(numbers: Record<string, number | null>, kind: ConvergenceResult['kind']): Array<[string, string]> {
+function numberRows(numbers: Record<string, number | null>, kind: ConvergenceResult['kind'], fits: Record<string, PowerLawFit> = {}): Array<[string, string]> {
   const labels = numberLabels(kind);
   const rows: Array<[string, string]> = [];
   const used = new Set<string>();
@@ -225,14 +220,17 @@ function numberRows(numbers: Record<string, number | null>, kind: ConvergenceRes
     const suffix = key.startsWith('p') ? key.slice(1) : undefined;
     if (suffix && has(`lo${suffix}`) && has(`hi${suffix}`)) {
       const [p, lo, hi] = [numbers[key], numbers[`lo${suffix}`], numbers[`hi${suffix}`]];
-      const fitted = [p, lo, hi].every((v) => v !== null && Number.isFinite(v));
-      rows.push([labels[key] ?? key, fitted ? `${exponentText(p)} [${fmtExponent(lo!)}, ${fmtExponent(hi!)}]` : 'no model fitted (see the reason)']);
+      const text = exponentWithInterval(p ?? NaN, lo ?? NaN, hi ?? NaN);
+      rows.push([labels[key] ?? key, text === 'not fitted' ? 'no model fitted (see the reason)' : text]);
       used.add(`lo${suffix}`).add(`hi${suffix}`);
     } else if (key === 'tailFrom' && has('tailTo')) {
       rows.push(['tail layers', `${numbers.tailFrom}–${numbers.tailTo}`]);
       used.add('tailTo');
     } else {
-      rows.push([labels[key] ?? key, /^[pq]/.test(key) ? exponentText(numbers[key]) : f(numbers[key])]);
+      const fit = Object.hasOwn(fits, key) ? fits[key] : undefined;
+      const value = numbers[key] ?? NaN;
+      rows.push([labels[key] ?? key, fit && Object.is(fit.p, value) ? exponentWithInterval(fit.p, fit.lo, fit.hi)
+        : /^[pq]/.test(key) ? exponentText(value) : f(numbers[key])]);
     }
     used.add(key);
   }
@@ -250,10 +248,10 @@ function verdictLine(id: string, title: string, v: Verdict): HTMLElement {
   );
 }
 
-function verdictCard(id: string, title: string, v: Verdict, extra?: string): HTMLElement {
+function verdictCard(id: string, title: string, v: Verdict, extra?: string, fits?: Record<string, PowerLawFit>): HTMLElement {
   const numbers = el('dl', { class: 'numbers' });
-  for (const [label, value] of numberRows(v.numbers as Record<string, number | null>, result?.kind ?? 'dense')) {
-    numbers.append(el('dt', {}, label), el('dd', {}, value));
+  for (const [label, value] of numberRows(v.numbers as Record<string, number | null>, result?.kind ?? 'dense', fits)) {
+    numbers.append(el('dt', {}, unicodeLabel(label)), el('dd', {}, value));
   }
   const link = el('a', { href: `#${README_ANCHOR}`, class: 'readme-link', title: `README.md#${README_ANCHOR}` }, 'How this verdict is decided (README)');
   link.addEventListener('click', (e) => { e.preventDefault(); host.openReadme(README_ANCHOR); });
@@ -282,21 +280,7 @@ function sequenceNumbers(r: ConvergenceResult): Float64Array {
 }
 
 function fitLabel(name: string, fit: PowerLawFit): string {
-  return `fit of ${name}: p = ${exponentText(fit.p)} [${fmtExponent(fit.lo)}, ${fmtExponent(fit.hi)}], layers ${fit.from}–${fit.to}`;
-}
-
-const SUBSCRIPT: Record<string, string> = Object.assign(Object.create(null) as Record<string, string>, Object.fromEntries(
-  [...'0123456789+−-=()aehijklmnoprstuvx'].map((c, i) => [c, '₀₁₂₃₄₅₆₇₈₉₊₋₋₌₍₎ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ'[i]]),
-));
-
-/** TeX-style subscripts as Unicode for people: W_k → Wₖ, P_{k−1} → Pₖ₋₁, ‖·‖_F → ‖·‖ (Frobenius). */
-function unicodeLabel(text: string): string {
-  const sub = (t: string) => [...t].map((c) => (Object.hasOwn(SUBSCRIPT, c) ? SUBSCRIPT[c] : c)).join('');
-  return text
-    .replace(/‖_F/g, '‖ (Frobenius)')
-    .replace(/\^\{([^}]*)\}/g, (_m, g: string) => `^(${g})`)
-    .replace(/_\{([^}]*)\}/g, (_m, g: string) => sub(g))
-    .replace(/_([0-9]+|[a-z])(?![a-z])/g, (_m, g: string) => sub(g));
+  return `fit of ${name} (p = ${exponentWithInterval(fit.p, fit.lo, fit.hi)}, layers ${fit.from}–${fit.to})`;
 }
 
 /** "summable (p = 2.00)", "not summable (p = 1.000)", "undecided: Bertrand q ≈ 1 (q = 1.02)" */
@@ -329,8 +313,8 @@ function renderTerms(r: ConvergenceResult): void {
   const w = r.series.weight, b = r.series.bias;
   const few = x.length < 60;
   const series: SeriesSpec[] = [
-    { label: `${wName}: Σ = ${formatNumber(w.sum)}`, values: w.terms, color: colors[0], points: few },
-    { label: `${bName}: Σ = ${formatNumber(b.sum)}`, values: b.terms, color: colors[1], points: few },
+    { label: `${wName} (Σ = ${formatNumber(w.sum)})`, values: w.terms, color: colors[0], points: few },
+    { label: `${bName} (Σ = ${formatNumber(b.sum)})`, values: b.terms, color: colors[1], points: few },
   ];
   const wFit = fitCurve(w.fit, x), bFit = fitCurve(b.fit, x);
   if (wFit) series.push({ label: fitLabel(wName, w.fit), values: wFit, dash: true, color: colors[0] });
@@ -349,14 +333,14 @@ function renderBlocks(r: ConvergenceResult): void {
   const d = r.series.weight.decision;
   const x = Array.from(d.blocks.to, (k) => Math.log2(k));
   const series: SeriesSpec[] = [
-    { label: `B of ${wName} — ${decisionShort(d)}`, values: d.blocks.sums, color: colors[0], points: true },
-    { label: `B of ${bName} — ${decisionShort(r.series.bias.decision)}`, values: r.series.bias.decision.blocks.sums, color: colors[1], points: true },
+    { label: `B of ${wName} (${decisionShort(d)})`, values: d.blocks.sums, color: colors[0], points: true },
+    { label: `B of ${bName} (${decisionShort(r.series.bias.decision)})`, values: r.series.bias.decision.blocks.sums, color: colors[1], points: true },
   ];
   // the probes' oscillations O_j, the slowest-settling probe first
   const probes = [...r.probes].sort((a, b) => (a.oscillation.status === b.oscillation.status ? 0 : a.oscillation.status === 'holds' ? 1 : -1));
   const p = probes[0];
   if (p && p.oscillation.blocks.sums.length === x.length) {
-    series.push({ label: `oscillation Oⱼ at ${p.name} — ${decisionShort(p.oscillation)}`, values: p.oscillation.blocks.sums, color: colors[2], points: true, dash: true });
+    series.push({ label: `oscillation Oⱼ at ${p.name} (${decisionShort(p.oscillation)})`, values: p.oscillation.blocks.sums, color: colors[2], points: true, dash: true });
   }
   const w = d.window;
   blocksPlot.render({

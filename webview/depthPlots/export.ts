@@ -8,8 +8,8 @@ import { themeColors } from '../common/theme';
 export interface LegendEntry {
   readonly label: string;
   readonly color: string;
-  /** dashed line = theory, solid = simulation / measurement */
-  readonly dashed: boolean;
+  /** dashed line = theory, solid = simulation / measurement; a pattern [on, off] in CSS px */
+  readonly dashed: boolean | readonly number[];
 }
 
 export interface ExportFigure {
@@ -53,7 +53,7 @@ export function composePng(figures: readonly ExportFigure[]): string | undefined
       for (const entry of f.legend) {
         ctx.strokeStyle = entry.color;
         ctx.lineWidth = 2 * scale;
-        ctx.setLineDash(entry.dashed ? [5 * scale, 3 * scale] : []);
+        ctx.setLineDash(Array.isArray(entry.dashed) ? entry.dashed.map((v: number) => v * scale) : entry.dashed ? [5 * scale, 3 * scale] : []);
         ctx.beginPath();
         ctx.moveTo(x, ly + 6 * scale);
         ctx.lineTo(x + 22 * scale, ly + 6 * scale);

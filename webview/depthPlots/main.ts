@@ -70,7 +70,7 @@ const controls = el('div', { class: 'controls', 'data-testid': 'controls' },
   field('widthConvention', select('width convention', [
     { value: 'measured', label: 'n of the measured layer' },
     { value: 'input', label: 'n of the step\'s input (paper)' },
-  ], form.widthConvention, saveForm), 'width the theory uses for the step into layer ℓ: n_ℓ, where the new angle is measured (exact for the chain), or n_{ℓ−1} (the authors\' labelling). Identical for equal widths; simulations always use the true widths.'),
+  ], form.widthConvention, saveForm), 'width the theory uses for the step into layer ℓ: the width of layer ℓ, where the new angle is measured (exact for the chain), or of layer ℓ − 1 (the authors\' labelling). Identical for equal widths; simulations always use the true widths.'),
 );
 
 function readForm(): void {
@@ -210,6 +210,9 @@ const SERIES_COLORS = () => {
   return { mc: c[0], approx1: c[1], theorem: c[2], infinite: c[4], predicted: c[3] };
 };
 
+/** the dash pattern of the Theorem 1 curve (the other theory curves are dashed [6, 4]) */
+const THEOREM_DOTS = [2, 4];
+
 function finite(v: number | null | undefined): number | null {
   return v === null || v === undefined || !Number.isFinite(v) ? null : v;
 }
@@ -230,8 +233,9 @@ function depthSeries(r: DegeneracyResult): { series: SeriesSpec[]; legend: Legen
   }
   series.push({ label: 'theory: infinite width', values: rows.map((x) => finite(x.infiniteWidth.lnSin2)), dash: true, color: colors.infinite });
   series.push({ label: 'theory: Approximation 1 (finite n)', values: rows.map((x) => finite(x.approx1)), dash: true, color: colors.approx1 });
-  series.push({ label: 'theory: Theorem 1 iterated (finite n)', values: rows.map((x) => finite(x.theoremIterate)), dash: true, color: colors.theorem });
-  return { series, legend: series.map((s) => ({ label: s.label, color: s.color!, dashed: !!s.dash })) };
+  // dotted: it runs on top of Approximation 1 (they differ by ~0.01), whose dashes show between the dots
+  series.push({ label: 'theory: Theorem 1 iterated (finite n)', values: rows.map((x) => finite(x.theoremIterate)), dash: THEOREM_DOTS, color: colors.theorem });
+  return { series, legend: series.map((s) => ({ label: s.label, color: s.color!, dashed: s.dash ?? false })) };
 }
 
 let depthLegend: LegendEntry[] = [];
@@ -245,7 +249,7 @@ function render(r: DegeneracyResult, seconds: number): void {
   depthLegend = legend;
   depthPlot.render({ title: 'ln sin²θ against depth', xLabel: 'layer ℓ', yLabel: 'ln sin²θ', x: r.layers.map((x) => x.layer), series });
   depthCaption.textContent = r.trials > 0
-    ? `Solid with shaded band: simulation (mean ± 1 sd of ln sin²θ across the ${r.trials.toLocaleString('en-US')} trials). Dashed: theory — the deterministic infinite-width recursion cos θ' = [sin θ + (π − θ) cos θ]/π, and the finite-width predictions Approximation 1 (X' = X − (2/3π)θ − ρ(n), a small-angle law${r.theta0 > Math.PI / 2 ? '; from θ₀ > π/2 it starts at layer 1 from μ(θ₀, n₁)' : ''}) and Theorem 1's mean μ(θ, n) iterated. Width for the step into layer ℓ: ${r.widthConvention === 'measured' ? 'n_ℓ (measured layer)' : 'n_{ℓ−1} (step input, paper)'}.`
+    ? `Solid with shaded band: simulation (mean ± 1 sd of ln sin²θ across the ${r.trials.toLocaleString('en-US')} trials). Dashed: theory — the deterministic infinite-width recursion cos θ' = [sin θ + (π − θ) cos θ]/π, and the finite-width predictions Approximation 1 (X' = X − (2/3π)θ − ρ(n), a small-angle law${r.theta0 > Math.PI / 2 ? '; from θ₀ > π/2 it starts at layer 1 from μ(θ₀, n₁)' : ''}) and Theorem 1's mean μ(θ, n) iterated. Theorem 1 dotted (it runs on top of Approximation 1). Width for the step into layer ℓ: ${r.widthConvention === 'measured' ? 'the width of layer ℓ (measured layer)' : 'the width of layer ℓ − 1 (step input, paper)'}.`
     : 'Theory only (trials = 0). Dashed: the infinite-width recursion, Approximation 1 and Theorem 1 iterated.';
   const notes = r.notes.map((n) => banner('info', n));
   messages.replaceChildren(...notes);
@@ -503,7 +507,7 @@ function renderProbes(r: ProbeAngleResult): void {
     { label: 'theory: infinite width', values: pred((p) => p.infiniteWidth.lnSin2), dash: true, color: colors.infinite },
     { label: 'theory: Approximation 1', values: pred((p) => p.approx1), dash: true, color: colors.approx1 },
   ];
-  probeLegend = series.map((s) => ({ label: s.label, color: s.color!, dashed: !!s.dash }));
+  probeLegend = series.map((s) => ({ label: s.label, color: s.color!, dashed: s.dash ?? false }));
   probePlot.element.hidden = false;
   probePlot.render({ title: `ln sin²θ between ${r.probes[0]} and ${r.probes[1]}`, xLabel: 'layer ℓ', yLabel: 'ln sin²θ', x: rows.map((x) => x.layer), series });
   const last = rows[rows.length - 1];

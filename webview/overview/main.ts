@@ -50,7 +50,7 @@ app.append(
   summaryLine,
   section('Layers', tableHost),
   section('Norms against depth', el('div', { 'data-testid': 'norm-plot' }, plot.element),
-    el('p', { class: 'caption', 'data-testid': 'norm-caption' }, docLinks('Σ‖W_k − I‖ < ∞ and Σ‖b_k‖ < ∞ imply that N_k(x) converges as depth k → ∞ (MATH.md §A): ‖W_k − I‖ and ‖b_k‖ falling faster than 1/k is the picture to look for.'))),
+    el('p', { class: 'caption', 'data-testid': 'norm-caption' }, docLinks('Σ‖Wₖ − I‖ < ∞ and Σ‖bₖ‖ < ∞ imply that Nₖ(x) converges as depth k → ∞ (MATH.md §A): ‖Wₖ − I‖ and ‖bₖ‖ falling faster than 1/k is the picture to look for.'))),
   section('Weight matrix', heatmapTitle, heatmap.element),
 );
 app.removeAttribute('aria-busy');
@@ -96,9 +96,9 @@ function render(r: OverviewResult): void {
     logX: r.summary.depth > 50,
     logY,
     series: [
-      { label: '‖W_k‖₂', values: r.rows.map((row) => row.normW), points: r.rows.length < 40 },
-      { label: '‖W_k − I‖₂', values: r.rows.map((row) => row.normWminusI), points: r.rows.length < 40 },
-      { label: '‖b_k‖₂', values: r.rows.map((row) => row.normB), points: r.rows.length < 40 },
+      { label: '‖Wₖ‖₂', values: r.rows.map((row) => row.normW), points: r.rows.length < 40 },
+      { label: '‖Wₖ − I‖₂', values: r.rows.map((row) => row.normWminusI), points: r.rows.length < 40 },
+      { label: '‖bₖ‖₂', values: r.rows.map((row) => row.normB), points: r.rows.length < 40 },
     ],
   });
   const selected = host.state?.selectedLayer;

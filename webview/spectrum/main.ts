@@ -146,9 +146,9 @@ function showLayer(s: LayerSpectrum): void {
     }],
   });
   const k = s.singularValues.length;
-  const series: SeriesSpec[] = [{ label: 'σ_i(W)', values: s.singularValues, points: k < 40 }];
-  if (s.minusIdentity) series.push({ label: 'σ_i(W − I)', values: padded(s.minusIdentity.singularValues, k), points: k < 40 });
-  values.render({ title: 'Singular values, descending', xLabel: 'i', yLabel: 'σ_i', x: Array.from({ length: k }, (_, i) => i + 1), logY, series });
+  const series: SeriesSpec[] = [{ label: 'σᵢ(W)', values: s.singularValues, points: k < 40 }];
+  if (s.minusIdentity) series.push({ label: 'σᵢ(W − I)', values: padded(s.minusIdentity.singularValues, k), points: k < 40 });
+  values.render({ title: 'Singular values, descending', xLabel: 'i', yLabel: 'σᵢ', x: Array.from({ length: k }, (_, i) => i + 1), logY, series });
   methodNote.textContent = `σ(W): ${s.method.description}.${s.minusIdentity ? ` σ(W − I): ${s.minusIdentity.method.description}.` : ''}`;
 }
 

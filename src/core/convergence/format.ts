@@ -21,3 +21,29 @@ export function fmtExponent(p: number): string {
   const s = p.toFixed(3);
   return s === '-0.000' ? '0.000' : s;
 }
+
+/**
+ * One exponent for people (a Bertrand q, a block-sum p): three decimals; "∞ (all terms 0)" for the
+ * +∞ of an all-zero tail, "not fitted" for NaN.
+ */
+export function exponentText(p: number): string {
+  if (Number.isNaN(p)) return 'not fitted';
+  if (p === Infinity) return '∞ (all terms 0)';
+  return fmtExponent(p);
+}
+
+/**
+ * A fitted exponent with its confidence interval, for people: "1.142 [1.109, 1.176]". An interval
+ * narrower than the three decimals shown is not printed as "[2.014, 2.014]" but as "2.014 ± < 0.001";
+ * a zero slope fitted exactly (constant terms: p = −6.5e−30 in [−6.8e−16, 6.8e−16]) reads
+ * "0 (constant tail)"; an all-zero tail (p = +∞) "— (all terms 0)"; a missing fit "not fitted".
+ */
+export function exponentWithInterval(p: number, lo: number, hi: number): string {
+  if (p === Infinity) return '— (all terms 0)';
+  if ([p, lo, hi].some(Number.isNaN)) return 'not fitted';
+  if (![p, lo, hi].every(Number.isFinite)) return `${fmtExponent(p)} [${fmtExponent(lo)}, ${fmtExponent(hi)}]`;
+  const narrow = Math.abs(hi - lo) < 1e-3;
+  if (narrow && Math.abs(p) < 5e-4) return '0 (constant tail)';
+  if (narrow) return `${fmtExponent(p)} ± < 0.001`;
+  return `${fmtExponent(p)} [${fmtExponent(lo)}, ${fmtExponent(hi)}]`;
+}
