@@ -179,6 +179,12 @@ describe('One source of each diagnostic', () => {
     const family = (list?.items ?? []).find((i) => (typeof i.label === 'string' ? i.label : i.label.label) === '"family"');
     const doc1 = family?.documentation;
     assert.match(String(typeof doc1 === 'string' ? doc1 : doc1?.value), /depth family W_k = a·I \+ \(k\+o\)\^p·M/, 'the value\'s description comes with it');
+    // property names inside the family layer: its own (chosen by the schema's `if` on "type"), not a dense layer's
+    const familyOpen = doc.positionAt(text.lastIndexOf('{', text.indexOf('"type": "family"')) + 1);
+    const keys = await vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', uri, familyOpen);
+    const keyLabels = (keys?.items ?? []).map((i) => (typeof i.label === 'string' ? i.label : i.label.label).replace(/"/g, ''));
+    for (const k of ['width', 'bias', 'seed']) assert.ok(keyLabels.includes(k), `completion offers the family's "${k}": ${keyLabels.join(', ')}`);
+    assert.ok(!keyLabels.includes('widths') && !keyLabels.includes('branchLayers'), `no property of another layer type: ${keyLabels.join(', ')}`);
 
     // the same content naming the specification schema ($schema wins over the contribution): the JSON
     // service validates network files here and would repeat 3 problems — the issue's 10, found by `repeated`
