@@ -1,18 +1,22 @@
 #!/usr/bin/env node
 // `npm start`: builds Depth Lens, installs the test VS Code when missing, and serves a real VS Code
 // (code-server) on http://127.0.0.1:$PORT (default 8080) with the extension loaded from this checkout
-// on examples/. Open the printed URL in a browser; Ctrl-C stops everything.
+// on a fresh copy of examples/ in the OS temp directory (scripts/playground.mjs): the workbench saves
+// on its own, and exploring must never edit the repository. Open the printed URL in a browser;
+// Ctrl-C stops everything.
 //
-// Usage: npm start [-- --port 8081] [-- --folder path/to/folder]   (PORT in the environment works too)
+// Usage: npm start [-- --port 8081] [-- --folder path/to/folder]   (PORT in the environment works too;
+// --folder opens that folder itself, no copy)
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { repoRoot, startCodeServer } from './code-server.mjs';
+import { preparePlayground } from './playground.mjs';
 
 const { values: options } = parseArgs({
   options: {
     port: { type: 'string', default: process.env.PORT ?? '8080' },
-    folder: { type: 'string', default: path.join(repoRoot, 'examples') },
+    folder: { type: 'string' },
     'no-build': { type: 'boolean', default: false },
   },
 });
@@ -36,7 +40,19 @@ function step(what, cmd, args) {
 if (!options['no-build']) step('building', process.platform === 'win32' ? 'npm.cmd' : 'npm', ['run', 'build']);
 step('checking the test VS Code', process.execPath, [path.join(repoRoot, 'scripts', 'setup-test-vscode.mjs')]);
 
-const folder = path.resolve(options.folder);
+let folder;
+if (options.folder !== undefined) {
+  folder = path.resolve(options.folder);
+  console.log(`[start] opening ${folder} itself (--folder): edits there are saved there`);
+} else {
+  try {
+    folder = preparePlayground();
+  } catch (e) {
+    console.error(`[start] cannot prepare the playground: ${e instanceof Error ? e.message : e}`);
+    process.exit(1);
+  }
+  console.log(`[start] playground: a fresh copy of examples/ at ${folder}\n[start] (edits there never touch the repository; the next \`npm start\` copies examples/ afresh)`);
+}
 // VS Code 1.139 honours the payload's extensionDevelopmentPath only with the smoke-test driver on
 const server = await startCodeServer({ port, smokeTestDriver: true, echo: process.env.DEPTH_LENS_VERBOSE === '1' });
 const url = server.url({ folder, extensionDevelopmentPath: repoRoot });
@@ -47,6 +63,7 @@ console.log(`
   ${url}
 
 [start] after changing the code: \`npm run build\` (or \`npm run watch\`), then reload the browser tab.
+[start] the workspace is ${folder}
 [start] Ctrl-C stops the server.`);
 
 let stopping = false;
