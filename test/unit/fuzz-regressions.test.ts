@@ -1,0 +1,65 @@
+/**
+ * Bugs the fuzz layer found, each kept with the input that showed it (minimised) and the case that
+ * found it (seed, case index, mutation), replayed through the harness.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spectralNorm, svdSpectralNorm } from '../../src/core/linalg/norms';
+import { runCase, SEEDS } from '../fuzz/harness';
+import { commands } from '../../src/cli/commands/index';
+
+const relErr = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
+
+// a 5×5 block of compare-trained's layer 2 (rounded to two digits); np.linalg.norm(B, 2) = 0.6455737982359478
+const B = [[-0.11, 0.14, 0.08, 0.14, -0.13], [0.072, 0.045, -0.11, -0.055, -0.19], [-0.047, 0.015, -0.1, -0.16, 0.077], [0.3, -0.28, -0.23, -0.13, 0.1], [-0.11, -0.064, 0.36, 0.1, -0.15]];
+const B_NORM = 0.6455737982359478;
+
+function blockDiagonal(corner: number, scale: number): { rows: number; cols: number; data: Float64Array } {
+  const data = new Float64Array(36);
+  data[0] = corner;
+  for (let i = 0; i < 5; i++) for (let j = 0; j < 5; j++) data[(i + 1) * 6 + j + 1] = B[i][j] * scale;
+  return { rows: 6, cols: 6, data };
+}
+
+test('fuzz seed 17 case 647: a 1e308 weight beside ordinary ones no longer hangs the spectral norm (ml-matrix SVD on subnormals); ‖W‖₂ = 1e308', () => {
+  // once rescaled by 1e308 the ordinary block is subnormal, where ml-matrix's QR sweep never converged
+  assert.equal(spectralNorm(blockDiagonal(1e308, 1)), 1e308);
+  assert.equal(svdSpectralNorm(blockDiagonal(1e308, 1)), 1e308);
+  // the same with the block itself ordinary: diag(1, B) has ‖·‖₂ = max(1, ‖B‖₂) = 1
+  assert.equal(spectralNorm(blockDiagonal(1, 1)), 1);
+});
+
+test('spectral norm of a matrix whose entries are all subnormal: ‖1e-308·B‖₂ = 1e-308·‖B‖₂ (to the precision subnormals keep)', () => {
+  const data = new Float64Array(25);
+  for (let i = 0; i < 5; i++) for (let j = 0; j < 5; j++) data[i * 5 + j] = B[i][j] * 1e-308;
+  const m = { rows: 5, cols: 5, data };
+  // subnormals near 1e-309 carry about 15 significant bits fewer than normal numbers: relative 1e-12 is their precision
+  assert.ok(relErr(spectralNorm(m), B_NORM * 1e-308) < 1e-12, String(spectralNorm(m)));
+  assert.ok(relErr(svdSpectralNorm(m), B_NORM * 1e-308) < 1e-12, String(svdSpectralNorm(m)));
+});
+
+test('svdSpectralNorm keeps ordinary matrices exact (the power-of-two scaling is exact) and maps 0, ∞ and NaN through', () => {
+  const ordinary = { rows: 5, cols: 5, data: Float64Array.from(B.flat()) };
+  assert.ok(relErr(svdSpectralNorm(ordinary), B_NORM) < 1e-14, String(svdSpectralNorm(ordinary)));
+  assert.equal(svdSpectralNorm({ rows: 2, cols: 2, data: new Float64Array(4) }), 0);
+  assert.equal(svdSpectralNorm({ rows: 2, cols: 2, data: Float64Array.from([1, Infinity, 0, 1]) }), Infinity);
+  assert.ok(Number.isNaN(svdSpectralNorm({ rows: 2, cols: 2, data: Float64Array.from([1, NaN, 0, 1]) })));
+});
+
+test('fuzz seed 17 case 647 replayed: `info` on compare-trained with its 199th number replaced by 1e308 finishes and reports ‖W‖₂ = 1e308 for layer 2', async () => {
+  const seed = SEEDS.find((s) => s.name === 'compare-trained.network.json');
+  assert.ok(seed);
+  // the harness's property (no crash, no internal error, exit 0/1/2) on the case that hung
+  const r = await runCase(seed, { kind: 'number', nth: 198, token: 0 }, 1);
+  assert.deepEqual(r, { command: 'info', exitCode: 0 });
+  // and the value itself, from `info --json` on the same text
+  const text = new TextDecoder().decode(seed.bytes);
+  const numbers = [...text.matchAll(/-?\d+(\.\d+)?([eE][-+]?\d+)?/g)];
+  const m = numbers[198];
+  const hostile = new TextEncoder().encode(text.slice(0, m.index) + '1e308' + text.slice(m.index + m[0].length));
+  const info = commands.find((c) => c.name === 'info')!;
+  const out = await info.run(['n.network.json', '--json'], { readFile: () => hostile, writeFile: () => undefined, progress: () => undefined });
+  const rows = (JSON.parse(out.stdout) as { rows: { layer: number; normW: number | null }[] }).rows;
+  assert.equal(rows.find((row) => row.layer === 2)?.normW, 1e308);
+});
+
