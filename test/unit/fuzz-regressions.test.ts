@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { spectralNorm, svdSpectralNorm } from '../../src/core/linalg/norms';
 import { runCase, SEEDS } from '../fuzz/harness';
 import { commands } from '../../src/cli/commands/index';
+import { parseNetworkText } from '../../src/core/network/parse';
 
 const relErr = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
 
@@ -63,3 +64,29 @@ test('fuzz seed 17 case 647 replayed: `info` on compare-trained with its 199th n
   assert.equal(rows.find((row) => row.layer === 2)?.normW, 1e308);
 });
 
+// ── fuzz seed 17, case 810: an unterminated string hid 10⁵ nested brackets from the nesting check ──
+
+const DEEP = 100_000;
+const deep = '['.repeat(DEEP) + ']'.repeat(DEEP);
+const NESTING_MESSAGE = 'the JSON nests arrays and objects more than 1000 levels deep here; a network file needs fewer than 10';
+
+for (const [what, prefix] of [
+  ['a string left open at a line break (jsonc-parser ends it there)', '{"format": "depth-lens/network@1", "input": {"dim": "\n}, "layers": '],
+  ['a quote inside a block comment', '{/* " */ "layers": '],
+  ['a quote inside a line comment', '// "\n{"layers": '],
+] as const) {
+  test(`fuzz seed 17 case 810: ${DEEP} nested arrays after ${what} → one size-limit error at the 1001st bracket, not a stack overflow`, () => {
+    const text = `${prefix}${deep}}`;
+    const r = parseNetworkText(text);
+    assert.equal(r.network, undefined);
+    // the document's own `{` is level 1, so the 1000th `[` is the first too deep
+    assert.deepEqual(r.diagnostics.map((d) => [d.code, d.offset, d.message]), [['size-limit', text.indexOf('[') + 999, NESTING_MESSAGE]]);
+  });
+}
+
+test('brackets inside a closed string are still not nesting', () => {
+  const text = `{"format": "depth-lens/network@1", "name": "${'['.repeat(DEEP)}", "input": {"dim": 1}, "layers": [{"type": "dense", "weights": [[2]], "bias": [0], "activation": "relu"}]}`;
+  const r = parseNetworkText(text);
+  assert.deepEqual(r.diagnostics.filter((d) => d.severity === 'error'), []);
+  assert.equal(r.network?.depth, 1);
+});
