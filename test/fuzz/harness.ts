@@ -165,7 +165,10 @@ export interface CaseResult {
 /** A failure of the property, with what to replay. */
 export class FuzzFailure extends Error {}
 
-const ENGINE_ERROR = /is not a function|is not iterable|Cannot read propert|Cannot set propert|undefined is not|Maximum call stack|Invalid (typed )?array length|Array buffer allocation failed|out of memory|internal error|Invalid string length|is not defined|\n\s+at /i;
+const ENGINE_ERROR = /is not a function|is not iterable|Cannot read propert|Cannot set propert|undefined is not|Maximum call stack|Invalid (typed )?array length|Array buffer allocation failed|out of memory|internal error|Invalid string length|is not defined/i;
+/** A stack frame (`    at f (file:1:2)` or `    at file:1:2`): case-sensitive, so a report line "  At all 5 probes" is not one. */
+const STACK_FRAME = /\n\s+at (?:\S+ \()?[^\s()]+:\d+:\d+\)?/;
+const engineError = (s: string) => ENGINE_ERROR.test(s) || STACK_FRAME.test(s);
 
 /** Run one case: `seed` mutated by `m`, then `analysis` (an index into ANALYSES). Throws FuzzFailure on a bug. */
 export async function runCase(seed: Seed, m: Mutation, analysis: number): Promise<CaseResult> {
@@ -192,12 +195,12 @@ export async function runCase(seed: Seed, m: Mutation, analysis: number): Promis
     const message = String(err?.message ?? e);
     // loadNetworkFile's documented error: the file's located diagnostics, one per line
     const located = err instanceof Error && err.constructor === Error && new RegExp(`^${escapeRe(seed.name)} has \\d+ errors?:\\n`).test(message);
-    if (!located || ENGINE_ERROR.test(message)) throw new FuzzFailure(`${name} threw ${err?.constructor?.name}: ${escapeTerminal(message).slice(0, 600)}\n${err?.stack ?? ''}`);
+    if (!located || engineError(message)) throw new FuzzFailure(`${name} threw ${err?.constructor?.name}: ${escapeTerminal(message).slice(0, 600)}\n${err?.stack ?? ''}`);
     for (const line of message.split('\n').slice(1)) assertLocated(line, seed.name, name);
     return { command: name, exitCode: 1 };
   }
   if (![0, 1, 2].includes(exitCode)) throw new FuzzFailure(`${name} exited ${exitCode}`);
-  if (ENGINE_ERROR.test(out)) throw new FuzzFailure(`${name} printed an internal or engine error:\n${escapeTerminal(out).slice(0, 600)}`);
+  if (engineError(out)) throw new FuzzFailure(`${name} printed an internal or engine error:\n${escapeTerminal(out).slice(0, 600)}`);
   if (name === 'check' && !options.includes('--json')) {
     for (const line of out.split('\n')) if (line.startsWith(`${seed.name}:`) && !/^\S+: ok — /.test(line) && !/^\S+: \d+ errors?/.test(line)) assertLocated(line, seed.name, name);
   }

@@ -90,3 +90,10 @@ test('brackets inside a closed string are still not nesting', () => {
   assert.deepEqual(r.diagnostics.filter((d) => d.severity === 'error'), []);
   assert.equal(r.network?.depth, 1);
 });
+
+test('fuzz seed 17 case 1570 (a harness false positive): a report line "  At all 5 probes" is not a stack frame; convergence on a family whose weights have an unknown key passes', async () => {
+  // the mutated text: "base" renamed to "../x.bin", so the family has only a (warned) unknown key and M = 0
+  const text = '{"format": "depth-lens/network@1", "input": {"dim": 2}, "layers": [{"type": "family", "count": 10, "weights": {"../x.bin": [[1e+308, 0], [0, 1]], "scale": {"offset": 0, "power": 1}}, "activation": "linear"}]}';
+  const seed = { name: 'corpus.network.json', bytes: new TextEncoder().encode(text), siblings: new Map<string, Uint8Array>() };
+  assert.deepEqual(await runCase(seed, { kind: 'none' }, 4), { command: 'convergence', exitCode: 0 });
+});
