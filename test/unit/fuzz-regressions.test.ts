@@ -8,6 +8,8 @@ import { spectralNorm, svdSpectralNorm } from '../../src/core/linalg/norms';
 import { runCase, SEEDS } from '../fuzz/harness';
 import { commands } from '../../src/cli/commands/index';
 import { parseNetworkText } from '../../src/core/network/parse';
+import { layerSpectrum } from '../../src/core/spectrum/layer';
+import { Rng } from '../../src/core/rng';
 
 const relErr = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
 
@@ -96,4 +98,25 @@ test('fuzz seed 17 case 1570 (a harness false positive): a report line "  At all
   const text = '{"format": "depth-lens/network@1", "input": {"dim": 2}, "layers": [{"type": "family", "count": 10, "weights": {"../x.bin": [[1e+308, 0], [0, 1]], "scale": {"offset": 0, "power": 1}}, "activation": "linear"}]}';
   const seed = { name: 'corpus.network.json', bytes: new TextEncoder().encode(text), siblings: new Map<string, Uint8Array>() };
   assert.deepEqual(await runCase(seed, { kind: 'none' }, 4), { command: 'convergence', exitCode: 0 });
+});
+
+test('fuzz seed 17 case 2625: the spectrum of a layer whose σ² overflows float64 (entries ~2^600 ≈ 4e180) is the scale-free fit of W/2^k, not a RangeError; the Marchenko–Pastur law is withheld', () => {
+  const rng = new Rng(7);
+  const n = 24;
+  const data = Float64Array.from({ length: n * n }, () => rng.gaussian());
+  const ref = { layer: 1, label: 'layer 1', rows: n, cols: n };
+  const small = layerSpectrum(ref, { kind: 'dense', matrix: { rows: n, cols: n, data } }, { minusIdentity: false });
+  const big = layerSpectrum(ref, { kind: 'dense', matrix: { rows: n, cols: n, data: data.map((v) => v * 2 ** 600) } }, { minusIdentity: false });
+  assert.equal(small.powerLaw.status, 'fitted');
+  assert.equal(big.powerLaw.status, 'fitted');
+  // α, its error, KS and the tail are invariant under W → 2^600·W; the λ-sized values scale by 2^1200 (beyond float64: ∞)
+  assert.ok(relErr(big.powerLaw.alpha, small.powerLaw.alpha) < 1e-12, `${big.powerLaw.alpha} vs ${small.powerLaw.alpha}`);
+  assert.ok(relErr(big.powerLaw.ks, small.powerLaw.ks) < 1e-12);
+  assert.equal(big.powerLaw.tailCount, small.powerLaw.tailCount);
+  assert.ok(relErr(big.stableRank, small.stableRank) < 1e-12, `${big.stableRank} vs ${small.stableRank}`);
+  assert.ok(relErr(big.spectralNorm, small.spectralNorm * 2 ** 600) < 1e-12);
+  assert.equal(big.powerLaw.xmax, Infinity);
+  assert.match(big.powerLaw.message, /because σ² overflows float64 \(σ₁ = /);
+  assert.notEqual(small.marchenkoPastur, null);
+  assert.equal(big.marchenkoPastur, null);
 });

@@ -104,13 +104,14 @@ export function operatorValues(op: SpectralOperator, options: LayerSpectrumOptio
   };
 }
 
-function entryMoments(op: SpectralOperator): { mean: number; variance: number; frobeniusSquared: number } {
+/** Mean, variance and Σw² of the entries of W/scale. */
+function entryMoments(op: SpectralOperator, scale = 1): { mean: number; variance: number; frobeniusSquared: number } {
   const mats = op.kind === 'dense' ? [op.matrix] : op.blocks;
   let count = 0, sum = 0, sq = 0;
-  for (const m of mats) for (let i = 0; i < m.data.length; i++) { sum += m.data[i]; sq += m.data[i] * m.data[i]; count++; }
+  for (const m of mats) for (let i = 0; i < m.data.length; i++) { const w = m.data[i] / scale; sum += w; sq += w * w; count++; }
   const mean = count ? sum / count : 0;
   let dev = 0;
-  for (const m of mats) for (let i = 0; i < m.data.length; i++) { const d = m.data[i] - mean; dev += d * d; }
+  for (const m of mats) for (let i = 0; i < m.data.length; i++) { const d = m.data[i] / scale - mean; dev += d * d; }
   return { mean, variance: count ? dev / count : 0, frobeniusSquared: sq };
 }
 
@@ -127,13 +128,19 @@ export function layerSpectrum(ref: SpectrumItemRef, op: SpectralOperator, option
   const minusOp = wantMinus ? minusIdentityOf(op) : undefined;
   const split = minusOp ? 0.5 : 1;
   const { values, method } = operatorValues(op, options, (f) => options.onProgress?.(f * split));
-  const moments = entryMoments(op);
   const spectralNorm = values.length ? values[0] : 0;
-  const stableRank = spectralNorm > 0 ? moments.frobeniusSquared / (spectralNorm * spectralNorm) : 0;
-  const eigen = Float64Array.from(values, (s) => s * s);
+  // σ² and Σw² overflow float64 from σ₁ ≈ 1.3e154 on: the stable rank and the power-law fit are
+  // scale-free, so they are computed on W/c (c a power of two, exact); the Marchenko–Pastur law,
+  // whose edges are σ²-sized, is withheld there (fuzz seed 17: a 1e200 weight threw a RangeError)
+  const overflowing = !(spectralNorm < 1e150) && spectralNorm <= Number.MAX_VALUE;
+  const exponent = overflowing ? Math.floor(Math.log2(spectralNorm)) : 0;
+  const c = 2 ** exponent;
+  const moments = entryMoments(op, c);
+  const stableRank = spectralNorm > 0 ? moments.frobeniusSquared / ((spectralNorm / c) * (spectralNorm / c)) : 0;
+  const eigen = Float64Array.from(values, (s) => (s / c) * (s / c));
 
   let marchenkoPastur_: MarchenkoPasturSummary | null = null;
-  if (op.kind === 'dense' && shape.rows > 0 && shape.cols > 0) {
+  if (op.kind === 'dense' && shape.rows > 0 && shape.cols > 0 && !overflowing) {
     const law = marchenkoPastur(shape.rows, shape.cols, moments.variance);
     let above = 0, below = 0;
     for (const l of eigen) {
@@ -143,7 +150,10 @@ export function layerSpectrum(ref: SpectrumItemRef, op: SpectralOperator, option
     marchenkoPastur_ = { rows: law.rows, cols: law.cols, variance: law.variance, ratio: law.ratio, lambdaMinus: law.lambdaMinus, lambdaPlus: law.lambdaPlus, above, below };
   }
 
-  const fit = fitPowerLaw(eigen);
+  const scaledFit = fitPowerLaw(eigen);
+  const fit = overflowing
+    ? { ...scaledFit, xmin: scaledFit.xmin * c * c, xmax: scaledFit.xmax * c * c, message: `${scaledFit.message.replace(/λ ≥ ([^)]+)\)/, (_, x: string) => `λ ≥ ${x}·2^${2 * exponent})`)}; fitted on the eigenvalues of (W/2^${exponent})ᵀ(W/2^${exponent}) because σ² overflows float64 (σ₁ = ${spectralNorm.toPrecision(4)})` }
+    : scaledFit;
   const partial = method.kind === 'top-k';
   const powerLaw = {
     ...fit,
@@ -168,11 +178,11 @@ export function layerSpectrum(ref: SpectrumItemRef, op: SpectralOperator, option
     method,
     singularValues: values,
     spectralNorm,
-    frobeniusSquared: moments.frobeniusSquared,
+    frobeniusSquared: moments.frobeniusSquared * c * c,
     stableRank,
     minusIdentity,
     ...(minusIdentityNote ? { minusIdentityNote } : {}),
-    mean: moments.mean,
+    mean: moments.mean * c,
     marchenkoPastur: marchenkoPastur_,
     powerLaw,
   };
