@@ -120,3 +120,10 @@ test('fuzz seed 17 case 2625: the spectrum of a layer whose σ² overflows float
   assert.notEqual(small.marchenkoPastur, null);
   assert.equal(big.marchenkoPastur, null);
 });
+
+test('fuzz seed 17 case 3040: exit 3 ("cannot decide", overflows float64) is a documented outcome when stderr names the file and the layer', async () => {
+  const seed = SEEDS.find((s) => s.name === 'divergent-bias.network.json');
+  assert.ok(seed);
+  // its 120th number → 1e308: the pre-activations of layer 2 overflow
+  assert.deepEqual(await runCase(seed, { kind: 'number', nth: 119, token: 0 }, 2), { command: 'activations', exitCode: 3 });
+});
