@@ -9,6 +9,7 @@ import { runCase, SEEDS } from '../fuzz/harness';
 import { commands } from '../../src/cli/commands/index';
 import { parseNetworkText } from '../../src/core/network/parse';
 import { layerSpectrum } from '../../src/core/spectrum/layer';
+import { singularValues } from '../../src/core/spectrum/svd';
 import { Rng } from '../../src/core/rng';
 
 const relErr = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
@@ -126,4 +127,18 @@ test('fuzz seed 17 case 3040: exit 3 ("cannot decide", overflows float64) is a d
   assert.ok(seed);
   // its 120th number → 1e308: the pre-activations of layer 2 overflow
   assert.deepEqual(await runCase(seed, { kind: 'number', nth: 119, token: 0 }, 2), { command: 'activations', exitCode: 3 });
+});
+
+test('fuzz seed 17 cases 6337, 13263: one-sided Jacobi converges on a matrix with a ±1e308 entry beside ordinary ones (it gave up after 60 sweeps); both SVD paths agree', () => {
+  const m = { rows: 3, cols: 2, data: Float64Array.from([-1e308, 0.5, 0.3, 0.2, 0.1, 0.4]) };
+  // σ₁ = 1e308 to the last bit (the other entries change it by ~1e-309 relative); σ₂ ≈ 0.45 is below
+  // ε·σ₁, which no normwise-stable float64 SVD resolves: both paths give 0
+  assert.deepEqual([...singularValues(m, { algorithm: 'jacobi' })], [1e308, 0]);
+  assert.deepEqual([...singularValues(m, { algorithm: 'householder' })], [1e308, 0]);
+});
+
+test('fuzz seed 17 case 12143 (a harness false positive): a model-corrupt message quoting header bytes with a CR is located once escaped, as the CLI prints it', async () => {
+  const seed = SEEDS.find((s) => s.name === 'mlp.f16.safetensors');
+  assert.ok(seed);
+  assert.deepEqual(await runCase(seed, { kind: 'lie', at: 313, value: 218694728, wide: false }, 4), { command: 'convergence', exitCode: 1 });
 });
