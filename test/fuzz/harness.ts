@@ -199,7 +199,8 @@ export async function runCase(seed: Seed, m: Mutation, analysis: number): Promis
     // loadNetworkFile's documented error: the file's located diagnostics, one per line
     const located = err instanceof Error && err.constructor === Error && new RegExp(`^${escapeRe(seed.name)} has \\d+ errors?:\\n`).test(message);
     if (!located || engineError(message)) throw new FuzzFailure(`${name} threw ${err?.constructor?.name}: ${escapeTerminal(message).slice(0, 600)}\n${err?.stack ?? ''}`);
-    for (const line of message.split('\n').slice(1)) assertLocated(line, seed.name, name);
+    // as src/cli/main.ts prints it: control characters from the file (a CR in a quoted header) escaped
+    for (const line of escapeTerminal(message).split('\n').slice(1)) assertLocated(line, seed.name, name);
     return { command: name, exitCode: 1 };
   }
   // 3 is the documented "cannot decide" exit (src/cli/commands/exitCodes.ts): a value overflowed float64,
@@ -210,7 +211,7 @@ export async function runCase(seed: Seed, m: Mutation, analysis: number): Promis
   if (![0, 1, 2, EXIT_OVERFLOW].includes(exitCode)) throw new FuzzFailure(`${name} exited ${exitCode}`);
   if (engineError(out)) throw new FuzzFailure(`${name} printed an internal or engine error:\n${escapeTerminal(out).slice(0, 600)}`);
   if (name === 'check' && !options.includes('--json')) {
-    for (const line of out.split('\n')) if (line.startsWith(`${seed.name}:`) && !/^\S+: ok — /.test(line) && !/^\S+: \d+ errors?/.test(line)) assertLocated(line, seed.name, name);
+    for (const line of escapeTerminal(out).split('\n')) if (line.startsWith(`${seed.name}:`) && !/^\S+: ok — /.test(line) && !/^\S+: \d+ errors?/.test(line)) assertLocated(line, seed.name, name);
   }
   return { command: name, exitCode };
 }
