@@ -101,7 +101,7 @@ test('fuzz seed 17 case 1570 (a harness false positive): a report line "  At all
   assert.deepEqual(await runCase(seed, { kind: 'none' }, 4), { command: 'convergence', exitCode: 0 });
 });
 
-test('fuzz seed 17 case 2625: the spectrum of a layer whose σ² overflows float64 (entries ~2^600 ≈ 4e180) is the scale-free fit of W/2^k, not a RangeError; the Marchenko–Pastur law is withheld', () => {
+test('fuzz seed 17 case 2625: the spectrum of a layer whose σ² overflows (entries ~2^600 ≈ 4e180) or underflows float64 is the scale-free fit of W/2^k, not a RangeError; the Marchenko–Pastur law is withheld', () => {
   const rng = new Rng(7);
   const n = 24;
   const data = Float64Array.from({ length: n * n }, () => rng.gaussian());
@@ -120,6 +120,25 @@ test('fuzz seed 17 case 2625: the spectrum of a layer whose σ² overflows float
   assert.match(big.powerLaw.message, /because σ² overflows float64 \(σ₁ = /);
   assert.notEqual(small.marchenkoPastur, null);
   assert.equal(big.marchenkoPastur, null);
+  // and the other way: entries ~2^-600 ≈ 2.4e-181, whose squares underflow to 0
+  const tiny = layerSpectrum(ref, { kind: 'dense', matrix: { rows: n, cols: n, data: data.map((v) => v * 2 ** -600) } }, { minusIdentity: false });
+  assert.equal(tiny.powerLaw.status, 'fitted');
+  assert.ok(relErr(tiny.powerLaw.alpha, small.powerLaw.alpha) < 1e-12, `${tiny.powerLaw.alpha} vs ${small.powerLaw.alpha}`);
+  assert.ok(relErr(tiny.stableRank, small.stableRank) < 1e-12);
+  assert.equal(tiny.powerLaw.xmax, 0);
+  assert.match(tiny.powerLaw.message, /because σ² underflows float64 \(σ₁ = /);
+  assert.equal(tiny.marchenkoPastur, null);
+  // the top-k (Lanczos) path, for layers above the full-SVD budget: the same top singular values, scaled
+  const topK = { minusIdentity: false, fullSvdMaxFlops: 1, topK: 4 };
+  const smallTop = layerSpectrum(ref, { kind: 'dense', matrix: { rows: n, cols: n, data } }, topK);
+  for (const [factor, other] of [[2 ** 600, big], [2 ** -600, tiny]] as const) {
+    const r = layerSpectrum(ref, { kind: 'dense', matrix: { rows: n, cols: n, data: data.map((v) => v * factor) } }, topK);
+    assert.equal(r.method.kind, 'top-k');
+    assert.equal(r.singularValues.length, 4);
+    r.singularValues.forEach((v, i) => assert.ok(relErr(v, smallTop.singularValues[i] * factor) < 1e-10, `σ${i + 1} ${v} vs ${smallTop.singularValues[i] * factor}`));
+    assert.ok(relErr(r.spectralNorm, other.spectralNorm) < 1e-12);
+    assert.equal(r.marchenkoPastur, null);
+  }
 });
 
 test('fuzz seed 17 case 3040: exit 3 ("cannot decide", overflows float64) is a documented outcome when stderr names the file and the layer', async () => {
