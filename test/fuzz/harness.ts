@@ -7,7 +7,8 @@
  *
  * The property of every case: no exception escapes but a usage error or the located list of a file's
  * errors; no "internal error", no engine error (TypeError, call stack, invalid array length); every
- * diagnostic line `check` prints is located (`file:line:col: severity: message [code]`); exit 0, 1 or 2.
+ * diagnostic line `check` prints is located (`file:line:col: severity: message [code]`); exit 0, 1 or 2,
+ * or 3 ("cannot decide": overflows float64) with its one stderr line naming the file and the layer.
  * Used by test/unit/fuzz.test.ts (a seeded slice) and scripts/fuzz.ts (`npm run fuzz`, ≥ 10⁵ cases).
  */
 import * as fs from 'node:fs';
@@ -16,6 +17,7 @@ import fc from 'fast-check';
 import { commands } from '../../src/cli/commands/index';
 import { UsageError, type CliIo } from '../../src/cli/command';
 import { escapeTerminal } from '../../src/cli/escape';
+import { EXIT_OVERFLOW } from '../../src/cli/commands/exitCodes';
 import { parseNetworkText } from '../../src/core/network/parse';
 import { decodeNetworkBytes } from '../../src/core/network/encoding';
 import { CORPUS } from '../unit/network-corpus';
@@ -165,7 +167,10 @@ export interface CaseResult {
 /** A failure of the property, with what to replay. */
 export class FuzzFailure extends Error {}
 
-const ENGINE_ERROR = /is not a function|is not iterable|Cannot read propert|Cannot set propert|undefined is not|Maximum call stack|Invalid (typed )?array length|Array buffer allocation failed|out of memory|internal error|Invalid string length|is not defined|\n\s+at /i;
+const ENGINE_ERROR = /is not a function|is not iterable|Cannot read propert|Cannot set propert|undefined is not|Maximum call stack|Invalid (typed )?array length|Array buffer allocation failed|out of memory|internal error|Invalid string length|is not defined/i;
+/** A stack frame (`    at f (file:1:2)` or `    at file:1:2`): case-sensitive, so a report line "  At all 5 probes" is not one. */
+const STACK_FRAME = /\n\s+at (?:\S+ \()?[^\s()]+:\d+:\d+\)?/;
+const engineError = (s: string) => ENGINE_ERROR.test(s) || STACK_FRAME.test(s);
 
 /** Run one case: `seed` mutated by `m`, then `analysis` (an index into ANALYSES). Throws FuzzFailure on a bug. */
 export async function runCase(seed: Seed, m: Mutation, analysis: number): Promise<CaseResult> {
@@ -181,10 +186,11 @@ export async function runCase(seed: Seed, m: Mutation, analysis: number): Promis
   }
   const [name, ...options] = argv;
   const cmd = commands.find((c) => c.name === name)!;
-  let out: string, exitCode: number;
+  let out: string, stderr: string, exitCode: number;
   try {
     const r = await cmd.run([seed.name, ...options], memoryIo(files));
-    out = `${r.stdout}\n${r.stderr ?? ''}`;
+    stderr = r.stderr ?? '';
+    out = `${r.stdout}\n${stderr}`;
     exitCode = r.exitCode;
   } catch (e) {
     if (e instanceof UsageError) return { command: name, exitCode: 2 };
@@ -192,14 +198,20 @@ export async function runCase(seed: Seed, m: Mutation, analysis: number): Promis
     const message = String(err?.message ?? e);
     // loadNetworkFile's documented error: the file's located diagnostics, one per line
     const located = err instanceof Error && err.constructor === Error && new RegExp(`^${escapeRe(seed.name)} has \\d+ errors?:\\n`).test(message);
-    if (!located || ENGINE_ERROR.test(message)) throw new FuzzFailure(`${name} threw ${err?.constructor?.name}: ${escapeTerminal(message).slice(0, 600)}\n${err?.stack ?? ''}`);
-    for (const line of message.split('\n').slice(1)) assertLocated(line, seed.name, name);
+    if (!located || engineError(message)) throw new FuzzFailure(`${name} threw ${err?.constructor?.name}: ${escapeTerminal(message).slice(0, 600)}\n${err?.stack ?? ''}`);
+    // as src/cli/main.ts prints it: control characters from the file (a CR in a quoted header) escaped
+    for (const line of escapeTerminal(message).split('\n').slice(1)) assertLocated(line, seed.name, name);
     return { command: name, exitCode: 1 };
   }
-  if (![0, 1, 2].includes(exitCode)) throw new FuzzFailure(`${name} exited ${exitCode}`);
-  if (ENGINE_ERROR.test(out)) throw new FuzzFailure(`${name} printed an internal or engine error:\n${escapeTerminal(out).slice(0, 600)}`);
+  // 3 is the documented "cannot decide" exit (src/cli/commands/exitCodes.ts): a value overflowed float64,
+  // the answer is withheld, and stderr's one line names the file and the layer
+  if (exitCode === EXIT_OVERFLOW && !new RegExp(`^${escapeRe(seed.name)}: .*overflows float64 .*layer \\d+`).test(stderr)) {
+    throw new FuzzFailure(`${name} exited ${exitCode} without the overflow line on stderr: ${escapeTerminal(stderr).slice(0, 300)}`);
+  }
+  if (![0, 1, 2, EXIT_OVERFLOW].includes(exitCode)) throw new FuzzFailure(`${name} exited ${exitCode}`);
+  if (engineError(out)) throw new FuzzFailure(`${name} printed an internal or engine error:\n${escapeTerminal(out).slice(0, 600)}`);
   if (name === 'check' && !options.includes('--json')) {
-    for (const line of out.split('\n')) if (line.startsWith(`${seed.name}:`) && !/^\S+: ok — /.test(line) && !/^\S+: \d+ errors?/.test(line)) assertLocated(line, seed.name, name);
+    for (const line of escapeTerminal(out).split('\n')) if (line.startsWith(`${seed.name}:`) && !/^\S+: ok — /.test(line) && !/^\S+: \d+ errors?/.test(line)) assertLocated(line, seed.name, name);
   }
   return { command: name, exitCode };
 }

@@ -38,12 +38,31 @@ export function spectralNorm(m: DenseMatrix, ctx?: AnalysisContext): number {
   return lanczosSpectralNorm(m, { ctx }).value;
 }
 
-/** The largest singular value from ml-matrix's full SVD (no singular vectors). */
+/**
+ * Entries below this fraction of the largest are zeroed before ml-matrix's SVD. Its QR sweep has no
+ * iteration limit and tests convergence against Number.MIN_VALUE, so a block of subnormal entries
+ * (what 1e308 beside ordinary weights becomes once rescaled) never converges: the fuzz layer's seed 17
+ * hung `info` for ever. Dropping them moves σ₁ ≥ max|a_ij| by at most ‖E‖_F ≤ √(mn)·ε²·max|a_ij|,
+ * far below rounding.
+ */
+const SVD_NEGLIGIBLE = Number.EPSILON * Number.EPSILON;
+
+/** The largest singular value from ml-matrix's full SVD (no singular vectors), on the matrix scaled by a power of two near its largest entry. */
 export function svdSpectralNorm(m: DenseMatrix): number {
+  let maxAbs = 0;
+  for (let i = 0; i < m.data.length; i++) { const a = Math.abs(m.data[i]); if (a > maxAbs || a !== a) maxAbs = a; }
+  if (maxAbs === 0 || !(maxAbs <= Number.MAX_VALUE)) return maxAbs;
+  // a power of two, so the scaling itself is exact
+  const scale = 2 ** Math.floor(Math.log2(maxAbs));
   const mat = new Matrix(m.rows, m.cols);
-  for (let i = 0; i < m.rows; i++) for (let j = 0; j < m.cols; j++) mat.set(i, j, m.data[i * m.cols + j]);
+  for (let i = 0; i < m.rows; i++) {
+    for (let j = 0; j < m.cols; j++) {
+      const v = m.data[i * m.cols + j] / scale;
+      mat.set(i, j, Math.abs(v) < SVD_NEGLIGIBLE ? 0 : v);
+    }
+  }
   const svd = new SingularValueDecomposition(mat, { computeLeftSingularVectors: false, computeRightSingularVectors: false, autoTranspose: true });
-  return svd.norm2;
+  return scale * svd.norm2;
 }
 
 export function frobeniusNorm(m: DenseMatrix): number {

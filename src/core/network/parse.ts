@@ -211,17 +211,30 @@ function remapTree(root: Node, map: (offset: number) => number): void {
   }
 }
 
-/** Offset of the bracket where arrays/objects first nest deeper than `limit` (strings skipped), if they do. */
+/**
+ * Offset of the bracket where arrays/objects first nest deeper than `limit`, if they do. Strings and
+ * comments are skipped exactly as jsonc-parser's scanner skips them (a string ends at its closing
+ * quote or at a line break; `//` to the line's end, `/* *\/` to its close): a bracket it would read
+ * must be counted here, or an unterminated string hides a deep nest from this check and jsonc-parser
+ * recurses past the stack (fuzz seed 17, case 810).
+ */
 export function deepNesting(text: string, limit: number): number | undefined {
   let depth = 0;
-  for (let i = 0; i < text.length; i++) {
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i);
     if (c === 34 /* " */) {
-      for (i++; i < text.length; i++) {
+      for (i++; i < n; i++) {
         const d = text.charCodeAt(i);
         if (d === 92 /* \ */) i++;
         else if (d === 34) break;
+        else if (d === 10 || d === 13) { i--; break; }
       }
+    } else if (c === 47 /* / */ && text.charCodeAt(i + 1) === 47) {
+      while (i + 1 < n && text.charCodeAt(i + 1) !== 10 && text.charCodeAt(i + 1) !== 13) i++;
+    } else if (c === 47 && text.charCodeAt(i + 1) === 42 /* * */) {
+      const end = text.indexOf('*/', i + 2);
+      i = end < 0 ? n : end + 1;
     } else if (c === 91 /* [ */ || c === 123 /* { */) {
       if (++depth > limit) return i;
     } else if (c === 93 /* ] */ || c === 125 /* } */) {

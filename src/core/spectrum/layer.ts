@@ -53,6 +53,20 @@ export function fullSvdFlops(op: SpectralOperator): number {
   return f;
 }
 
+/**
+ * `m` / scale with scale a power of two near its largest entry when that is beyond 1e±120, entries
+ * below 2^-966 then zeroed (as singularValues does before a full SVD): Lanczos's products of a 1e308
+ * matrix would overflow (fuzz: a 64×64 layer with a 1e308 weight threw from the Marchenko–Pastur law).
+ */
+function withinRange(m: DenseMatrix): { matrix: DenseMatrix; scale: number } {
+  let maxAbs = 0;
+  for (let i = 0; i < m.data.length; i++) { const a = Math.abs(m.data[i]); if (a > maxAbs) maxAbs = a; }
+  if (maxAbs === 0 || !(maxAbs <= Number.MAX_VALUE) || (maxAbs >= 1e-120 && maxAbs <= 1e120)) return { matrix: m, scale: 1 };
+  const scale = 2 ** Math.floor(Math.log2(maxAbs));
+  const data = m.data.map((v) => { const w = v / scale; return Math.abs(w) < 2 ** -966 ? 0 : w; });
+  return { matrix: { rows: m.rows, cols: m.cols, data }, scale };
+}
+
 /** Singular values of one matrix within the budget, and how they were obtained. */
 function matrixValues(m: DenseMatrix, options: LayerSpectrumOptions, onProgress?: (f: number) => void): { values: Float64Array; method: SpectrumMethod } {
   const total = Math.min(m.rows, m.cols);
@@ -70,9 +84,10 @@ function matrixValues(m: DenseMatrix, options: LayerSpectrumOptions, onProgress?
     };
   }
   const k = Math.min(total, options.topK ?? DEFAULT_TOP_K);
-  const r = topSingularValues(m, k, { ctx: options.ctx, onProgress });
+  const { matrix, scale } = withinRange(m);
+  const r = topSingularValues(matrix, k, { ctx: options.ctx, onProgress });
   return {
-    values: r.values,
+    values: scale === 1 ? r.values : r.values.map((v) => v * scale),
     method: {
       kind: 'top-k', algorithm: 'lanczos', computed: r.values.length, total,
       description: `top ${r.values.length} of ${total} singular values by Lanczos bidiagonalization (a full SVD of ${m.rows}×${m.cols} needs ${fmtFlops(flops)} flops, above the budget of ${fmtFlops(budget)})`,
@@ -104,13 +119,14 @@ export function operatorValues(op: SpectralOperator, options: LayerSpectrumOptio
   };
 }
 
-function entryMoments(op: SpectralOperator): { mean: number; variance: number; frobeniusSquared: number } {
+/** Mean, variance and Σw² of the entries of W/scale. */
+function entryMoments(op: SpectralOperator, scale = 1): { mean: number; variance: number; frobeniusSquared: number } {
   const mats = op.kind === 'dense' ? [op.matrix] : op.blocks;
   let count = 0, sum = 0, sq = 0;
-  for (const m of mats) for (let i = 0; i < m.data.length; i++) { sum += m.data[i]; sq += m.data[i] * m.data[i]; count++; }
+  for (const m of mats) for (let i = 0; i < m.data.length; i++) { const w = m.data[i] / scale; sum += w; sq += w * w; count++; }
   const mean = count ? sum / count : 0;
   let dev = 0;
-  for (const m of mats) for (let i = 0; i < m.data.length; i++) { const d = m.data[i] - mean; dev += d * d; }
+  for (const m of mats) for (let i = 0; i < m.data.length; i++) { const d = m.data[i] / scale - mean; dev += d * d; }
   return { mean, variance: count ? dev / count : 0, frobeniusSquared: sq };
 }
 
@@ -127,13 +143,20 @@ export function layerSpectrum(ref: SpectrumItemRef, op: SpectralOperator, option
   const minusOp = wantMinus ? minusIdentityOf(op) : undefined;
   const split = minusOp ? 0.5 : 1;
   const { values, method } = operatorValues(op, options, (f) => options.onProgress?.(f * split));
-  const moments = entryMoments(op);
   const spectralNorm = values.length ? values[0] : 0;
-  const stableRank = spectralNorm > 0 ? moments.frobeniusSquared / (spectralNorm * spectralNorm) : 0;
-  const eigen = Float64Array.from(values, (s) => s * s);
+  // σ² and Σw² overflow float64 from σ₁ ≈ 1.3e154 on (and underflow below ~1e-154): the stable rank
+  // and the power-law fit are scale-free, so they are computed on W/c (c a power of two, exact); the
+  // Marchenko–Pastur law, whose edges are σ²-sized, is withheld there (fuzz seed 17: a 1e200 weight
+  // threw a RangeError)
+  const outOfRange = spectralNorm > 0 && spectralNorm <= Number.MAX_VALUE && (spectralNorm >= 1e150 || spectralNorm < 1e-140);
+  const exponent = outOfRange ? Math.floor(Math.log2(spectralNorm)) : 0;
+  const c = 2 ** exponent;
+  const moments = entryMoments(op, c);
+  const stableRank = spectralNorm > 0 ? moments.frobeniusSquared / ((spectralNorm / c) * (spectralNorm / c)) : 0;
+  const eigen = Float64Array.from(values, (s) => (s / c) * (s / c));
 
   let marchenkoPastur_: MarchenkoPasturSummary | null = null;
-  if (op.kind === 'dense' && shape.rows > 0 && shape.cols > 0) {
+  if (op.kind === 'dense' && shape.rows > 0 && shape.cols > 0 && !outOfRange) {
     const law = marchenkoPastur(shape.rows, shape.cols, moments.variance);
     let above = 0, below = 0;
     for (const l of eigen) {
@@ -143,7 +166,10 @@ export function layerSpectrum(ref: SpectrumItemRef, op: SpectralOperator, option
     marchenkoPastur_ = { rows: law.rows, cols: law.cols, variance: law.variance, ratio: law.ratio, lambdaMinus: law.lambdaMinus, lambdaPlus: law.lambdaPlus, above, below };
   }
 
-  const fit = fitPowerLaw(eigen);
+  const scaledFit = fitPowerLaw(eigen);
+  const fit = outOfRange
+    ? { ...scaledFit, xmin: scaledFit.xmin * c * c, xmax: scaledFit.xmax * c * c, message: `${scaledFit.message.replace(/λ ≥ ([^)]+)\)/, (_, x: string) => `λ ≥ ${x}·2^${2 * exponent})`)}; fitted on the eigenvalues of (W/2^${exponent})ᵀ(W/2^${exponent}) because σ² ${spectralNorm >= 1 ? 'overflows' : 'underflows'} float64 (σ₁ = ${spectralNorm.toPrecision(4)})` }
+    : scaledFit;
   const partial = method.kind === 'top-k';
   const powerLaw = {
     ...fit,
@@ -168,11 +194,11 @@ export function layerSpectrum(ref: SpectrumItemRef, op: SpectralOperator, option
     method,
     singularValues: values,
     spectralNorm,
-    frobeniusSquared: moments.frobeniusSquared,
+    frobeniusSquared: moments.frobeniusSquared * c * c,
     stableRank,
     minusIdentity,
     ...(minusIdentityNote ? { minusIdentityNote } : {}),
-    mean: moments.mean,
+    mean: moments.mean * c,
     marchenkoPastur: marchenkoPastur_,
     powerLaw,
   };

@@ -79,6 +79,10 @@ export function singularValues(m: DenseMatrix, options: SingularValueOptions = {
   const mm = tall ? rows : cols, nn = tall ? cols : rows;
   const scale = maxAbs > SAFE_MAX || maxAbs < SAFE_MIN ? maxAbs : 1;
   if (scale !== 1) for (let i = 0; i < work.length; i++) work[i] /= scale;
+  // below the safe minimum (what ordinary entries beside a 1e308 become once rescaled) squares and
+  // products underflow and a rotation can no longer act: zero them, a change of at most √(mn)·TINY,
+  // far below the SVD's own error ε·σ₁ (fuzz seed 17: Jacobi never converged on such a matrix)
+  for (let i = 0; i < work.length; i++) if (Math.abs(work[i]) < TINY) work[i] = 0;
   const values = chosenAlgorithm(rows, cols, options.algorithm) === 'jacobi'
     ? jacobiTall(work, mm, nn, options)
     : householderTall(work, mm, nn, options);
@@ -412,9 +416,11 @@ function jacobiTall(a: Float64Array, m: number, n: number, options: SingularValu
           gamma += x * y;
         }
         if (gamma === 0 || Math.abs(gamma) <= tol * Math.sqrt(alpha * beta)) continue;
-        converged = false;
         const zeta = (beta - alpha) / (2 * gamma);
         const t = (zeta >= 0 ? 1 : -1) / (Math.abs(zeta) + Math.sqrt(1 + zeta * zeta));
+        // a rotation by 0 (ζ overflowed: the pair is as orthogonal as float64 can make it) changes nothing
+        if (t === 0) continue;
+        converged = false;
         const c = 1 / Math.sqrt(1 + t * t), s = c * t;
         for (let i = 0; i < m; i++) {
           const x = cols[op + i], y = cols[oq + i];
