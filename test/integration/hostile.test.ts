@@ -1,7 +1,8 @@
 // Hostile files in the real extension host (issue 17): each gets its located diagnostic in Problems
 // with the validator's code and message, the worker stays alive and answers a normal request right
-// after them, nothing is ever written to them, and the extension host's event loop never lags 100 ms.  The files are test/fixtures-workspace/hostile/*
-// (small enough to commit; `depth-lens check` gives the same lines, quoted below 1-based).
+// after them, nothing is ever written to them, and the extension host's event loop never lags 100 ms.
+// The files are test/fixtures-workspace/hostile/* (small enough to commit; `depth-lens check` gives
+// the same lines, quoted below 1-based).
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
