@@ -18,6 +18,7 @@ import { onnx } from './onnx/onnx.pb';
 import { decodeInto, elementCount, dtypeSize, type DType } from './dtypes';
 import { type Architecture, type ArchitectureOp, type ModelIndex, type TensorInfo } from './model';
 import { convGraphArchitecture, imageInput } from './onnxConv';
+import { refusalOf, unsupportedGraph, type UnsupportedOp } from './onnxGraph';
 import { FormatError, printableName, readRange, type ByteSource, type SiblingFiles } from './source';
 
 /** Protobuf caps messages at 2 GiB; the file is read whole, so this is also its memory cost. */
@@ -224,7 +225,7 @@ function graphArchitecture(graph: onnx.GraphProto.$Properties, tensors: Map<stri
   const values = new Map<string, Sym>();
   for (const name of tensors.keys()) values.set(name, { kind: 'const', tensor: name });
   const acts: Act[] = [];
-  const unsupported: { op: string; node: string }[] = [];
+  const unsupported: UnsupportedOp[] = [];
   // the network input: the one graph input that is not an initializer
   const inputs = (graph.input ?? []).filter((v) => !tensors.has(v.name ?? ''));
   let inputDim: number | undefined;
@@ -266,7 +267,6 @@ function graphArchitecture(graph: onnx.GraphProto.$Properties, tensors: Map<stri
       setOutputs({ kind: 'unknown' });
       return;
     }
-    let listed = false;
     const w: GraphWalk = {
       acts, tensors, node,
       input: (k) => { const name = n.input?.[k]; return name ? values.get(name) ?? { kind: 'unknown' } : undefined; },
@@ -274,24 +274,13 @@ function graphArchitecture(graph: onnx.GraphProto.$Properties, tensors: Map<stri
       attrInt: (name, dflt) => { const a = attrs.get(name); return a?.i !== undefined && a.i !== null ? Number(a.i) : dflt; },
       constant: (t) => { addTensor(t); tensors.set(t.name, t); return { kind: 'const', tensor: t.name }; },
       act: (a) => { acts.push(a); return { kind: 'act', id: acts.length - 1 }; },
-      unsupported: (why) => {
-        // an op on values that are already unknown (downstream of an unsupported node) is not listed again
-        const anyUnknown = (n.input ?? []).some((name) => name && values.get(name)?.kind === 'unknown');
-        if (!anyUnknown && !listed) { unsupported.push({ op: `${opType} (${why})`, node }); listed = true; }
-        return { kind: 'unknown' };
-      },
+      unsupported: refusalOf(unsupported, opType, node, () => (n.input ?? []).some((name) => name && values.get(name)?.kind === 'unknown')),
     };
     setOutputs(handler(w));
   });
   const outputs = graph.output ?? [];
-  if (outputs.length !== 1) unsupported.push({ op: `${outputs.length} graph outputs`, node: outputs.map((v) => printableName(v.name ?? '')).join(', ') || '(none)' });
-  if (unsupported.length > 0) {
-    const list = unsupported.map((u) => `${printableName(u.op)} (node ${printableName(u.node)})`).join(', ');
-    return {
-      kind: 'unsupported', items: unsupported,
-      message: `${file}: operators Depth Lens cannot analyse yet: ${list}. Depth Lens reads graphs of Gemm, MatMul, Add (bias or residual), Relu, Identity, Dropout, Flatten and Constant on one flat input`,
-    };
-  }
+  const refused = unsupportedGraph(file, outputs, unsupported, 'Depth Lens reads graphs of Gemm, MatMul, Add (bias or residual), Relu, Identity, Dropout, Flatten and Constant on one flat input');
+  if (refused) return refused;
   const out = values.get(outputs[0].name ?? '');
   if (!isAct(out)) return { kind: 'unsupported', items: [{ op: 'output', node: printableName(outputs[0].name ?? '') }], message: `${file}: the graph output ${printableName(outputs[0].name ?? '')} is not computed from the input` };
   const ops = linearize(acts, out.id, 0);

@@ -10,6 +10,7 @@ import type { onnx } from './onnx/onnx.pb';
 import type { GraphOp } from '../conv/resnet';
 import type { Architecture, DerivedTensor, TensorInfo } from './model';
 import { printableName } from './source';
+import { refusalOf, unsupportedGraph, type UnsupportedOp } from './onnxGraph';
 
 /** An activation value: one op on one earlier value, an Add of two, or the graph input. */
 type CAct =
@@ -227,7 +228,7 @@ export function convGraphArchitecture(graph: onnx.GraphProto.$Properties, tensor
   for (const name of tensors.keys()) values.set(name, { kind: 'const', tensor: name });
   const acts: CAct[] = [{ op: 'input' }];
   values.set(input.name, { kind: 'act', id: 0 });
-  const unsupported: { op: string; node: string }[] = [];
+  const unsupported: UnsupportedOp[] = [];
   const derived = new Map<string, DerivedTensor>();
   const notes: string[] = [];
   (graph.node ?? []).forEach((n, i) => {
@@ -243,7 +244,6 @@ export function convGraphArchitecture(graph: onnx.GraphProto.$Properties, tensor
       setOutputs({ kind: 'unknown' });
       return;
     }
-    let listed = false;
     const w: Walk = {
       node, name: moduleName(node), acts,
       input: (k) => { const name = n.input?.[k]; return name ? values.get(name) ?? { kind: 'unknown' } : undefined; },
@@ -259,23 +259,13 @@ export function convGraphArchitecture(graph: onnx.GraphProto.$Properties, tensor
         derived.set(name, { source, transpose, scale });
         return name;
       },
-      unsupported: (why) => {
-        const anyUnknown = (n.input ?? []).some((name) => name && values.get(name)?.kind === 'unknown');
-        if (!anyUnknown && !listed) { unsupported.push({ op: `${opType} (${why})`, node }); listed = true; }
-        return { kind: 'unknown' };
-      },
+      unsupported: refusalOf(unsupported, opType, node, () => (n.input ?? []).some((name) => name && values.get(name)?.kind === 'unknown')),
     };
     setOutputs(handler(w));
   });
   const outputs = graph.output ?? [];
-  if (outputs.length !== 1) unsupported.push({ op: `${outputs.length} graph outputs`, node: outputs.map((v) => printableName(v.name ?? '')).join(', ') || '(none)' });
-  if (unsupported.length > 0) {
-    const list = unsupported.map((u) => `${printableName(u.op)} (node ${printableName(u.node)})`).join(', ');
-    return {
-      kind: 'unsupported', items: unsupported,
-      message: `${file}: operators Depth Lens cannot analyse yet: ${list}. On image inputs Depth Lens reads graphs of Conv, BatchNormalization, Relu, MaxPool, AveragePool, GlobalAveragePool, Flatten, Gemm, MatMul, Add (bias or residual), Identity and Dropout`,
-    };
-  }
+  const refused = unsupportedGraph(file, outputs, unsupported, 'On image inputs Depth Lens reads graphs of Conv, BatchNormalization, Relu, MaxPool, AveragePool, GlobalAveragePool, Flatten, Gemm, MatMul, Add (bias or residual), Identity and Dropout');
+  if (refused) return refused;
   const out = values.get(outputs[0].name ?? '');
   if (!isAct(out)) return { kind: 'unsupported', items: [{ op: 'output', node: printableName(outputs[0].name ?? '') }], message: `${file}: the graph output ${printableName(outputs[0].name ?? '')} is not computed from the input` };
   const g = linearize(acts, out.id, 0);
