@@ -25,7 +25,7 @@ export interface LimitSpec {
 
 export const LIMIT_SETTINGS = {
   maxFileSizeMB: { fallback: DEFAULT_MAX_FILE_SIZE_MB, min: 1, max: 1024 },
-  'analysis.maxWork': { fallback: 1e10, min: 1e6, max: 1e14 },
+  'analysis.maxWork': { fallback: 1e11, min: 1e6, max: 1e14 },
   'analysis.maxMemoryMB': { fallback: 1024, min: 16, max: 65536 },
 } as const satisfies Record<string, LimitSpec>;
 

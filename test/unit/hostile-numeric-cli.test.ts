@@ -100,7 +100,7 @@ test('budgets: 10⁷-layer activations and width-10⁴ norms are refused or with
   assert.match(info.stdout, /^1 +family +10000×10000 +· +withheld +withheld +withheld$/m);
   const c = run('convergence', wide);
   assert.equal(c.status, 1);
-  assert.match(c.stderr, /convergence needs about .* multiply-adds \(10 layers of width up to 10000, 1 probe\), above the budget of 1\.0e10; raise it with --max-work/);
+  assert.match(c.stderr, /convergence needs about .* multiply-adds \(10 layers of width up to 10000, 1 probe\), above the budget of 1\.0e11; raise it with --max-work/);
   // a usage error for a budget beyond the maximum
   const big = run('activations', deep, '--max-work', '1e20');
   assert.equal(big.status, 2);

@@ -207,6 +207,19 @@ test('budgets: a residual family of width 10⁵ is refused (its width × input-d
   assert.doesNotThrow(() => analyzeConvergence(net, { partialProducts: false }));
 });
 
+test('budgets: an affine family costs its forward steps, not a Lanczos norm a layer (10⁵ layers of width 64 run in under a second)', () => {
+  const M = Array.from({ length: 64 }, (_, i) => Array.from({ length: 64 }, (_, j) => (i === j ? 0.5 : 0.01 * Math.sin(i + 2 * j))));
+  const text = JSON.stringify({
+    format: 'depth-lens/network@1', input: { dim: 64 },
+    layers: [{ type: 'family', count: 100000, weights: { identity: 1, matrix: M, scale: { offset: 1, power: -2 } }, activation: 'relu' }],
+  });
+  const net = parseNetworkText(text).network!;
+  const cost = convergenceCost(net, 3, false);
+  // per layer 3 probes × 64² multiply-adds and the 2·64² of making W_k; once: ‖M‖₂ by Lanczos and M's eigenvalues (10·64³)
+  assert.equal(cost.work, 100000 * (3 * 64 * 64 + 2 * 64 * 64) + (100 * 2 * 64 * 64 + 10 * 64 ** 3));
+  assert.ok(cost.work < DEFAULT_BUDGET.maxWork);
+});
+
 test('budgets: norms of a family of width 10⁴ are refused from the shapes (info/overview ran past 130 s)', () => {
   const net = hostile('family-wide-1e4.network.json');
   const cost = layerNormsCost(net, [0, 9]);

@@ -8,8 +8,8 @@ import { NonFiniteError } from '../../core/network/scaled';
 export const BUDGET_OPTIONS = { 'max-work': { type: 'string' }, 'max-memory-mb': { type: 'string' } } as const;
 
 /** Help lines for the two options. */
-export const BUDGET_HELP = `  --max-work W      refuse analyses estimated above W multiply-adds (default ${sci(DEFAULT_MAX_WORK)}, about ten
-                    seconds; at most ${sci(MAX_MAX_WORK)}); the estimate comes from the shapes, before any work
+export const BUDGET_HELP = `  --max-work W      refuse analyses estimated above W multiply-adds (default ${sci(DEFAULT_MAX_WORK)}, seconds
+                    in the SIMD kernels; at most ${sci(MAX_MAX_WORK)}); the estimate comes from the shapes, before any work
   --max-memory-mb N refuse analyses estimated to keep more than N MB (default ${DEFAULT_MAX_MEMORY_MB}, at most ${MAX_MAX_MEMORY_MB})`;
 
 function bounded(text: string | undefined, option: string, dflt: number, max: number): number {
