@@ -182,8 +182,8 @@ describe('Convergence in the editor', () => {
     try {
       await settings.update('analysis.maxWork', 1e6, vscode.ConfigurationTarget.Workspace);
       const refused = await waitFor('the budget lens', async () => (await codeLensTitles(uri)).find((t) => t.startsWith('Convergence not analysed')), 60_000);
-      // the cost is the core's estimate from the shapes (CLI: "needs about 1.0e7 multiply-adds" on this file)
-      assert.equal(refused, 'Convergence not analysed: needs about 1.0e7 multiply-adds, above depthLens.analysis.maxWork (1.0e6)');
+      // the cost is the core's estimate from the shapes (CLI: "needs about 2.0e6 multiply-adds" on this file)
+      assert.equal(refused, 'Convergence not analysed: needs about 2.0e6 multiply-adds, above depthLens.analysis.maxWork (1.0e6)');
       const lens = (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri, 100)).find((l) => l.command?.title === refused);
       assert.equal(lens?.command?.command, 'workbench.action.openSettings');
       // the worker's own budget, not the host's: a direct request with the same settings is refused with the core's message
@@ -191,7 +191,7 @@ describe('Convergence in the editor', () => {
       const doc = await vscode.workspace.openTextDocument(uri);
       const source = { uri: doc.uri.toString(), version: doc.version, text: doc.getText(), fsPath: doc.uri.fsPath };
       await assert.rejects(worker.request('convergence', source, {}, { maxFileSizeMB: 64, norm: '2', budget: { maxWork: 1e6, maxMemoryMB: 1024 } }),
-        /convergence needs about 1\.0e7 multiply-adds \(100003 layers of width up to 2, 3 probes\), above the budget of 1\.0e6/);
+        /convergence needs about 2\.0e6 multiply-adds \(100003 layers of width up to 2, 3 probes\), above the budget of 1\.0e6/);
     } finally {
       await settings.update('analysis.maxWork', before, vscode.ConfigurationTarget.Workspace);
     }
