@@ -132,14 +132,18 @@ export class Workbench {
     const deadline = Date.now() + timeoutMs;
     // An open palette does not refresh when the extension registers its commands a moment later
     // (activation runs after the workbench shows), so reopen it until the command is listed first.
+    // The palette can also close again under the keyboard (focus taken by a notification or a panel
+    // that finished loading: seen as "element is inert", then "not visible"), so a fill that does not
+    // take is retried with a freshly opened palette rather than waited on.
     for (;;) {
       await this.page.keyboard.press('F1');
-      await input.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
-      await input.fill(`>${title}`);
-      const listed = await rows.first().filter({ hasText: title })
+      const typed = await input.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS })
+        .then(() => input.fill(`>${title}`, { timeout: scaled(5_000) }))
+        .then(() => true, () => false);
+      const listed = typed && await rows.first().filter({ hasText: title })
         .waitFor({ state: 'visible', timeout: scaled(5_000) }).then(() => true, () => false);
       if (listed) break;
-      const shown = (await rows.allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim());
+      const shown = typed ? (await rows.allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim()) : ['(the palette closed before the title was typed)'];
       await this.page.keyboard.press('Escape');
       if (Date.now() > deadline) {
         throw new Error(`command "${title}" is not the first palette entry after ${timeoutMs} ms; the palette shows: ${shown.length > 0 ? shown.join(' | ') : '(no entries)'}`);
