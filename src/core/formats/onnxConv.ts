@@ -70,6 +70,17 @@ function symmetricPads(w: Walk): [number, number] | string {
   return [p[0], p[1]];
 }
 
+/** What MaxPool and AveragePool share: an activation input, a 2-D kernel_shape and symmetric pads — or the refusal. */
+function poolWindow(w: Walk): { id: number; kernelSize: [number, number]; padding: [number, number] } | Sym {
+  const x = w.input(0);
+  if (!isAct(x)) return w.unsupported('its input is not the network\'s activation');
+  const ks = w.ints('kernel_shape');
+  if (!ks || ks.length !== 2) return w.unsupported('kernel_shape is not 2-D');
+  const pads = symmetricPads(w);
+  if (typeof pads === 'string') return w.unsupported(pads);
+  return { id: x.id, kernelSize: [ks[0], ks[1]], padding: pads };
+}
+
 const OPS = new Map<string, (w: Walk) => Sym>([
   ['Conv', (w) => {
     const x = w.input(0), W = w.input(1), B = w.input(2);
@@ -101,25 +112,17 @@ const OPS = new Map<string, (w: Walk) => Sym>([
     return isAct(x) ? w.step(x.id, { op: 'relu', name: w.name }) : w.unsupported('its input is not the network\'s activation');
   }],
   ['MaxPool', (w) => {
-    const x = w.input(0);
-    if (!isAct(x)) return w.unsupported('its input is not the network\'s activation');
-    const ks = w.ints('kernel_shape');
-    if (!ks || ks.length !== 2) return w.unsupported('kernel_shape is not 2-D');
-    const pads = symmetricPads(w);
-    if (typeof pads === 'string') return w.unsupported(pads);
-    return w.step(x.id, { op: 'maxpool2d', name: w.name, kernelSize: [ks[0], ks[1]], stride: pair(w.ints('strides'), 1), padding: pads, dilation: pair(w.ints('dilations'), 1), ceilMode: w.int('ceil_mode', 0) === 1 });
+    const p = poolWindow(w);
+    if ('kind' in p) return p;
+    return w.step(p.id, { op: 'maxpool2d', name: w.name, kernelSize: p.kernelSize, stride: pair(w.ints('strides'), 1), padding: p.padding, dilation: pair(w.ints('dilations'), 1), ceilMode: w.int('ceil_mode', 0) === 1 });
   }],
   ['AveragePool', (w) => {
-    const x = w.input(0);
-    if (!isAct(x)) return w.unsupported('its input is not the network\'s activation');
-    const ks = w.ints('kernel_shape');
-    if (!ks || ks.length !== 2) return w.unsupported('kernel_shape is not 2-D');
-    const pads = symmetricPads(w);
-    if (typeof pads === 'string') return w.unsupported(pads);
+    const p = poolWindow(w);
+    if ('kind' in p) return p;
     const dil = w.ints('dilations');
     if (dil && dil.some((d) => d !== 1)) return w.unsupported('dilations ≠ 1');
     // ONNX's count_include_pad defaults to 0 (PyTorch's to True; its exporter writes the attribute)
-    return w.step(x.id, { op: 'avgpool2d', name: w.name, kernelSize: [ks[0], ks[1]], stride: pair(w.ints('strides'), 1), padding: pads, ceilMode: w.int('ceil_mode', 0) === 1, countIncludePad: w.int('count_include_pad', 0) === 1 });
+    return w.step(p.id, { op: 'avgpool2d', name: w.name, kernelSize: p.kernelSize, stride: pair(w.ints('strides'), 1), padding: p.padding, ceilMode: w.int('ceil_mode', 0) === 1, countIncludePad: w.int('count_include_pad', 0) === 1 });
   }],
   ['GlobalAveragePool', (w) => {
     const x = w.input(0);
