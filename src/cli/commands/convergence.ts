@@ -1,7 +1,7 @@
 /** depth-lens convergence FILE: does N_k(x) converge as depth k → ∞? (MATH.md §A, §B) */
 import { EXIT_OVERFLOW } from './exitCodes';
 import { BUDGET_HELP, BUDGET_OPTIONS, parseBudget } from './budgetOptions';
-import { allocationFailure, BudgetError, checkBudget, convergenceCost } from '../../core/network/budget';
+import { allocationFailure, BudgetError } from '../../core/network/budget';
 import { NonFiniteError } from '../../core/network/scaled';
 import { parseArgs } from 'node:util';
 import { UsageError, toJson, type CliCommand, type CliIo } from '../command';
@@ -9,7 +9,7 @@ import { refuseConvModel } from '../convModel';
 import { loadNetworkFile } from '../load';
 import { parseMaxSize } from './check';
 import { decimal } from '../numbers';
-import { analyzeConvergence, ConvergenceParamsError } from '../../core/convergence/analyze';
+import { analyzeConvergence, checkConvergenceBudget, ConvergenceParamsError } from '../../core/convergence/analyze';
 import { precomputeLayerNorms } from '../../core/linalg/layerNorms';
 import { layerSpan } from '../../core/convergence/runs';
 import { fmt, fmtExponent } from '../../core/convergence/format';
@@ -322,7 +322,7 @@ export const convergenceCommand: CliCommand = {
     try {
       // perf: every layer's ‖W − I‖₂ first, on all cores (the analysis then looks them up)
       // (after the budget: the norms of a huge layer are most of the work)
-      checkBudget('convergence', convergenceCost(network, Math.max(1, probes.length || network.input.probes.length), false), budget);
+      checkConvergenceBudget(network, probes.length, budget);
       if (norm === '2') precomputeLayerNorms(network, ctx);
       result = analyzeConvergence(network, { norm, probes: probes.length ? probes : undefined, tailFrom, run, budget }, ctx);
     } catch (e) {

@@ -10,7 +10,7 @@
  *
  * A 10⁵-layer family costs O(depth) numbers of memory for the per-layer arrays only.
  */
-import { checkBudget, convergenceCost } from '../network/budget';
+import { checkBudget, convergenceCost, type AnalysisBudget } from '../network/budget';
 import { checkpoint, silentContext, type AnalysisContext } from '../context';
 import type { MatrixNorm } from '../linalg/norms';
 import type { Network } from '../network/model';
@@ -38,6 +38,14 @@ export const CONVERGENCE_DEFAULTS = {
 };
 
 const NORMS: readonly ConvergenceNorm[] = ['2', '1', 'inf', 'fro'];
+
+/**
+ * The budget check callers make before precomputing the per-layer norms (most of the work on wide
+ * layers), from the shapes alone: the given probes, else the file's, else one.
+ */
+export function checkConvergenceBudget(network: Network, probes: number, budget?: AnalysisBudget): void {
+  checkBudget('convergence', convergenceCost(network, Math.max(1, probes || network.input.probes.length), false), budget);
+}
 
 /** Run the whole convergence analysis. Throws ConvergenceParamsError for bad params, CancelledError when cancelled. */
 export function analyzeConvergence(network: Network, params: ConvergenceParams = {}, ctx: AnalysisContext = silentContext): ConvergenceResult {

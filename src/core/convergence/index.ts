@@ -1,5 +1,5 @@
 /** Convergence diagnostics as depth → ∞ (MATH.md §A, §B). */
-export { analyzeConvergence, resolveProbes, tailBound, CONVERGENCE_DEFAULTS, ConvergenceParamsError } from './analyze';
+export { analyzeConvergence, checkConvergenceBudget, resolveProbes, tailBound, CONVERGENCE_DEFAULTS, ConvergenceParamsError } from './analyze';
 export { fitPowerLaw, FIT_METHOD } from './fit';
 export { studentTQuantile, studentTCdf, fQuantile, fCdf } from './stats';
 export { decideSummability, dyadicBlocks, blockSums, trailingZeros, BOUNDARY_BAND, BERTRAND_BAND, HARMONIC_TOLERANCE } from './summability';

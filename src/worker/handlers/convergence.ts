@@ -3,11 +3,11 @@
  * per-layer arrays of a deep network (10⁵ layers ≈ 800 KB per array) are thinned here to about
  * `params.maxPoints` log-spaced layers, keeping every layer a CodeLens or a fit boundary refers to.
  */
-import { analyzeConvergence, ConvergenceParamsError } from '../../core/convergence';
+import { analyzeConvergence, checkConvergenceBudget, ConvergenceParamsError } from '../../core/convergence';
 import type { Network } from '../../core/network/model';
 import { precomputeLayerNorms } from '../../core/linalg/layerNorms';
 import type { ConvergenceResult, SeriesSummary } from '../../shared/analyses/convergence';
-import { allocationFailure, BudgetError, checkBudget, convergenceCost } from '../../core/network/budget';
+import { allocationFailure, BudgetError } from '../../core/network/budget';
 import { NonFiniteError } from '../../core/network/scaled';
 import { BadParamsError, networkOf, type HandlerTable } from './common';
 
@@ -24,8 +24,7 @@ export const convergenceHandlers: HandlerTable<'convergence'> = {
     let result: ConvergenceResult;
     try {
       // the budget before the norms: on a huge layer they are most of the work (as the CLI does)
-      const probes = Math.max(1, core.probes?.length || network.input.probes.length);
-      checkBudget('convergence', convergenceCost(network, probes, false), core.budget);
+      checkConvergenceBudget(network, core.probes?.length ?? 0, core.budget);
       // perf: every layer's ‖W − I‖₂ first, on all cores (the analysis then looks them up)
       if ((params.norm ?? settings.norm) === '2') precomputeLayerNorms(network, ctx);
       result = analyzeConvergence(network, { ...core, norm: params.norm ?? settings.norm }, ctx);
