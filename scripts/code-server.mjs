@@ -118,6 +118,9 @@ export function workbenchUrl(server, { folder, extensionDevelopmentPath, extensi
  *                                             needs it for the payload's extensionDevelopmentPath and
  *                                             extensionTestsPath and for the codeAutomation* hooks
  * @param {Record<string, unknown>} [options.settings] extra user settings
+ * @param {boolean} [options.workspaceTrust]   turn VS Code's workspace trust on (default off): with no
+ *                                             startup prompt, a folder opened for the first time stays
+ *                                             untrusted (Restricted Mode), as a downloaded repository would
  * @param {boolean} [options.echo]             print code-server's output as it comes (default: only on failure)
  * @param {number} [options.startTimeoutMs]    default 60 s × the slowness factor (scripts/slowness.mjs)
  * @param {Record<string, string>} [options.env] extra environment (reaches the extension host)
@@ -141,7 +144,11 @@ export async function startCodeServer(options = {}) {
   fs.mkdirSync(path.join(dirs.userData, 'User'), { recursive: true });
   fs.writeFileSync(
     path.join(dirs.userData, 'User', 'settings.json'),
-    JSON.stringify({ ...DEFAULT_USER_SETTINGS, ...options.settings }, null, 2) + '\n',
+    JSON.stringify({
+      ...DEFAULT_USER_SETTINGS,
+      ...(options.workspaceTrust ? { 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'never', 'security.workspace.trust.banner': 'never' } : {}),
+      ...options.settings,
+    }, null, 2) + '\n',
   );
 
   const argv = [
@@ -150,7 +157,7 @@ export async function startCodeServer(options = {}) {
     '--bind-addr', `${host}:${port}`,
     '--disable-telemetry',
     '--disable-update-check',
-    '--disable-workspace-trust',
+    ...(options.workspaceTrust ? [] : ['--disable-workspace-trust']),
     '--disable-getting-started-override',
     '--user-data-dir', dirs.userData,
     '--extensions-dir', dirs.extensions,

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm test`: every check, in order — build, typecheck, lint, unit tests, setup of the test VS Code,
-// integration tests (mocha in the extension host), UI tests (Playwright on the workbench).
+// integration tests (mocha in the extension host; again in an untrusted workspace), UI tests (Playwright on the workbench).
 // Prints one summary line per layer and, as the very last line, `N passed, N failed` over all layers
 // (tests counted one by one; a failed build/typecheck/lint/setup step counts as one failure).
 // Exit code 0 only when everything passed.
@@ -111,10 +111,13 @@ await layer('unit', () => run(npm, ['run', 'test:unit']), nodeTestCounts);
 const setUp = await layer('setup', () => run(process.execPath, ['scripts/setup-test-vscode.mjs']));
 if (built && setUp) {
   await layer('integration', () => run(process.execPath, ['test/integration/run-code-server.mjs']), mochaCounts);
+  // a second launch: workspace trust on, a folder opened untrusted (Restricted Mode)
+  await layer('untrusted', () => run(process.execPath, ['test/integration/run-code-server.mjs', '--untrusted', '--no-build']), mochaCounts);
   await layer('ui', () => run(process.execPath, ['test/ui/run.mjs']), nodeTestCounts);
 } else {
   const reason = built ? 'setup of the test VS Code failed' : 'build failed';
   notRun('integration', reason);
+  notRun('untrusted', reason);
   notRun('ui', reason);
   // the missing layers must show as failures, not as a smaller green total
   layers.at(-1).failed = 1;

@@ -43,7 +43,9 @@ export async function run(): Promise<void> {
     // DEPTH_LENS_TEST_GREP narrows the run while working on one test
     ...(process.env.DEPTH_LENS_TEST_GREP ? { grep: process.env.DEPTH_LENS_TEST_GREP } : {}),
   });
-  const files = testFiles(__dirname);
+  // the Restricted Mode suite needs its own launch (run-code-server.mjs --untrusted) and runs only there
+  const untrusted = process.env.DEPTH_LENS_INTEGRATION_MODE === 'untrusted';
+  const files = testFiles(__dirname).filter((f) => path.basename(f) === 'untrusted.test.js' ? untrusted : !untrusted);
   if (files.length === 0) throw new Error(`no *.test.js files under ${__dirname}: run scripts/build-tests.mjs`);
   for (const file of files) mocha.addFile(file);
   await mocha.loadFilesAsync();

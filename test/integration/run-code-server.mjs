@@ -5,7 +5,9 @@
 // in the payload; with `enable-smoke-test-driver` the workbench hands the extension host's output to
 // window.codeAutomationLog and the result to window.codeAutomationExit(code), exposed here by Playwright.
 //
-// Usage: node test/integration/run-code-server.mjs [--extension DIR] [--workspace DIR] [--no-build]
+// Usage: node test/integration/run-code-server.mjs [--extension DIR] [--workspace DIR] [--no-build] [--untrusted]
+//   --untrusted: workspace trust on, test/fixtures-untrusted opened untrusted (Restricted Mode) with
+//   low user limits, and only test/integration/untrusted.test.ts run.
 //   The workspace (default test/fixtures-workspace) is copied into the run's temp folder first, so a
 //   test that edits or saves a file never changes the checked-in fixtures.
 //   exit code = mocha's (0 when every test passed); a hard timeout keeps CI from hanging (exit 124).
@@ -26,8 +28,13 @@ const { values: options } = parseArgs({
     extension: { type: 'string', default: repoRoot },
     workspace: { type: 'string', default: path.join(repoRoot, 'test', 'fixtures-workspace') },
     'no-build': { type: 'boolean', default: false },
+    untrusted: { type: 'boolean', default: false },
   },
 });
+const untrusted = options.untrusted;
+// the folder's own settings ask for the maxima; these user settings must be the ones that count
+const UNTRUSTED_USER_SETTINGS = { 'depthLens.analysis.maxWork': 1e6, 'depthLens.maxFileSizeMB': 1 };
+const workspace = untrusted && options.workspace === path.join(repoRoot, 'test', 'fixtures-workspace') ? path.join(repoRoot, 'test', 'fixtures-untrusted') : options.workspace;
 const verbose = process.env.DEPTH_LENS_VERBOSE === '1';
 const log = (msg) => console.log(`[integration] ${msg}`);
 const factor = slownessFactor({ log });
@@ -78,7 +85,9 @@ try {
   server = await startCodeServer({
     smokeTestDriver: true,
     echo: verbose,
-    env: { DEPTH_LENS_TEST_LOG_TAG: MOCHA_TAG, DEPTH_LENS_TEST_EVENT_TAG: EVENT_TAG, DEPTH_LENS_SLOWNESS: String(factor) },
+    workspaceTrust: untrusted,
+    settings: untrusted ? UNTRUSTED_USER_SETTINGS : {},
+    env: { DEPTH_LENS_TEST_LOG_TAG: MOCHA_TAG, DEPTH_LENS_TEST_EVENT_TAG: EVENT_TAG, DEPTH_LENS_SLOWNESS: String(factor), ...(untrusted ? { DEPTH_LENS_INTEGRATION_MODE: 'untrusted' } : {}) },
   });
   log(`code-server ${server.version} listening on ${server.host}:${server.port} after ${elapsed()}`);
   browser = await launchChromium();
@@ -97,7 +106,7 @@ try {
   if (verbose) page.on('console', (msg) => console.error(`[browser ${msg.type()}] ${msg.text()}`));
   page.on('pageerror', (err) => console.error(`[browser pageerror] ${err.message}`));
   const url = server.url({
-    folder: server.copyIntoRun(options.workspace),
+    folder: server.copyIntoRun(workspace),
     extensionDevelopmentPath: options.extension,
     extensionTestsPath: path.join(outDir, 'index.js'),
   });
