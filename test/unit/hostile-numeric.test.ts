@@ -243,3 +243,13 @@ test('allocation failures become budget messages naming the control', () => {
   const other = new RangeError('layer index 3 out of range 0..2');
   assert.equal(allocationFailure(other, 'x'), other);
 });
+
+test('convergence on weights of 1e308: a series whose finite terms sum past float64 says it overflows, never "= ∞ (exact …)"', () => {
+  // test/fixtures-workspace/hostile/overflow.network.json: ‖W_k − I‖₂ ≈ 1e308 on each of 3 layers
+  const w = (a: number, b: number) => [[a, 0], [0, b]];
+  const net = net2([dense(w(1e308, 1e308), [0, 0]), dense(w(1e308, 1e308), [0, 0]), dense(w(1e308, 1), [0, 0], 'linear')]);
+  const r = analyzeConvergence(net, { norm: '2' });
+  assert.equal(r.series.weight.sum, Infinity);
+  assert.match(r.verdicts.sufficient.reason, /Σ‖W_k − I‖₂ over layers 1–3 overflows float64 \(above 1\.8e308\); undecided/);
+  assert.doesNotMatch(r.verdicts.sufficient.reason, /= ∞/);
+});

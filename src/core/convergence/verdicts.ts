@@ -71,7 +71,9 @@ export function decidingNumber(d: SummabilityDecision): string {
 
 function seriesText(s: SeriesSummary, first: number, last: number): string {
   const ext = s.extrapolatedTail !== null ? `; extrapolated tail beyond layer ${last} ≈ ${fmt(s.extrapolatedTail)}` : '';
-  return `${s.label} over layers ${first}–${last} = ${fmt(s.sum)} (exact over the layers present); ${s.decision.reason}${ext}`;
+  // finite terms whose sum leaves float64 have no exact sum to print: say so instead of "∞"
+  const sum = Number.isFinite(s.sum) ? `= ${fmt(s.sum)} (exact over the layers present)` : 'overflows float64 (above 1.8e308)';
+  return `${s.label} over layers ${first}–${last} ${sum}; ${s.decision.reason}${ext}`;
 }
 
 function seriesName(s: SeriesSummary): string {

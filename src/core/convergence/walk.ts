@@ -24,6 +24,11 @@ import {
 } from './stepper';
 import { fmt } from './format';
 
+/** What a value that left float64 is, in words: it has no number to print ("= ∞" would read as a value). */
+function beyondFloat64(v: number): string {
+  return Number.isNaN(v) ? 'is undefined in float64 (∞ − ∞ or 0·∞ on the way)' : `overflows float64 (|value| above 1.8e308)`;
+}
+
 /** layers between progress/cancellation checks, and the multiply-adds (≈ width² per layer) that force one sooner */
 const CHECKPOINT_EVERY = 512;
 const CHECKPOINT_WORK = 2e7;
@@ -266,7 +271,7 @@ export function walkLayers(setup: WalkSetup, ctx: AnalysisContext): WalkResult {
       if (!isBlock) { weightTerms[j] = normWminusI[i]; biasTerms[j] = normB[i]; denseSteps++; } else { weightTerms[j] = s1Term[i]; biasTerms[j] = s2Term[i]; residualSteps++; }
       if (!termsOverflow && !(Number.isFinite(weightTerms[j]) && Number.isFinite(biasTerms[j]))) {
         termsOverflow = true;
-        const which = !Number.isFinite(weightTerms[j]) ? (isBlock ? `the S1 term a_${k} = ${fmt(weightTerms[j])}` : `‖W_${k} − I‖${sub} = ${fmt(weightTerms[j])}`) : (isBlock ? `the S2 term β_${k} = ${fmt(biasTerms[j])}` : `‖b_${k}‖ = ${fmt(biasTerms[j])}`);
+        const which = !Number.isFinite(weightTerms[j]) ? (isBlock ? `the S1 term a_${k} ${beyondFloat64(weightTerms[j])}` : `‖W_${k} − I‖${sub} ${beyondFloat64(weightTerms[j])}`) : (isBlock ? `the S2 term β_${k} ${beyondFloat64(biasTerms[j])}` : `‖b_${k}‖ ${beyondFloat64(biasTerms[j])}`);
         overflow.push({ layer: k, quantity: 'terms', detail: which });
       }
       // the run's weight product
@@ -320,7 +325,7 @@ export function walkLayers(setup: WalkSetup, ctx: AnalysisContext): WalkResult {
           const c = pp.G.cols;
           for (let row = 0; row < pp.G.rows; row++) {
             const v = pp.G.data[row * c + c - 1];
-            if (!Number.isFinite(v)) { offsetOverflow[p] = 1; overflow.push({ layer: k, quantity: 'offset', probe: probes[p].name, detail: `the offset q_${k} of the affine map at ${probes[p].name}, coordinate ${row + 1} = ${fmt(v)}` }); break; }
+            if (!Number.isFinite(v)) { offsetOverflow[p] = 1; overflow.push({ layer: k, quantity: 'offset', probe: probes[p].name, detail: `the offset q_${k} of the affine map at ${probes[p].name}, coordinate ${row + 1} ${beyondFloat64(v)}` }); break; }
           }
         }
         if (plainLayer) {
@@ -334,7 +339,7 @@ export function walkLayers(setup: WalkSetup, ctx: AnalysisContext): WalkResult {
         for (let c = 0; c < y.length; c++) {
           if (!Number.isFinite(y[c])) {
             trajectoryOverflow[p] = 1;
-            overflow.push({ layer: k, quantity: 'trajectory', probe: probes[p].name, detail: `N_${k}(x) at ${probes[p].name}, coordinate ${c + 1} = ${fmt(y[c])}` });
+            overflow.push({ layer: k, quantity: 'trajectory', probe: probes[p].name, detail: `N_${k}(x) at ${probes[p].name}, coordinate ${c + 1} ${beyondFloat64(y[c])}` });
             break;
           }
         }

@@ -139,7 +139,7 @@ export interface OverflowFinding {
   readonly layer: number;
   /** what overflowed: 'terms' (‖W_k − I‖, ‖b_k‖, S1/S2 terms), 'trajectory' (N_k(x)), 'offset' (q_k of the affine map) */
   readonly quantity: 'terms' | 'trajectory' | 'offset';
-  /** e.g. "‖W_k − I‖₂ = ∞" or "N_k(x) at probe a, coordinate 2 = ∞" */
+  /** e.g. "‖W_k − I‖₂ overflows float64 (|value| above 1.8e308)" or "N_k(x) at probe a, coordinate 2 overflows float64 (…)" */
   readonly detail: string;
   /** the probe, for trajectory and offset */
   readonly probe?: string;
