@@ -415,7 +415,9 @@ function renderActivations(r: ActivationsResult): void {
   let active = 0, total = 0;
   for (const u of relu) { active += u.active; total += u.width; }
   const where = host.state?.probe !== undefined ? `probe ${host.state.probe}` : host.state?.input ? 'the chosen point' : r.input.every((v) => v === 0) ? 'the origin (no probes in the file)' : 'the domain centre (no probes in the file)';
-  inputSummary.textContent = `At ${where}: x = ${vec(r.input)} · N(x) = ${vec(r.output)} · ${active} of ${total} ReLU neurons active${r.onBoundary > 0 ? ` · ${r.onBoundary} on a boundary (|z| ≤ 1e-12·scale: the pattern there is a tie)` : ''}`;
+  // a value beyond float64 is a finding: N(x) is withheld (the arrays hold NaN there), never printed
+  const output = r.overflow ? `N(x) withheld (${r.overflow.message})` : `N(x) = ${vec(r.output)}`;
+  inputSummary.textContent = `At ${where}: x = ${vec(r.input)} · ${output} · ${active} of ${total} ReLU neurons active${r.onBoundary > 0 ? ` · ${r.onBoundary} on a boundary (|z| ≤ 1e-12·scale: the pattern there is a tie)` : ''}`;
   renderPattern(r, relu);
   renderAffine(r);
   renderUnitSelect(r);
@@ -445,6 +447,14 @@ function renderPattern(r: ActivationsResult, relu: UnitActivation[]): void {
 }
 
 function renderAffine(r: ActivationsResult): void {
+  renderRadius(r);
+  if (r.overflow) {
+    // A and c overflow with N(x) (or before it): no table, no check drawn from NaN
+    residualLine.className = 'check check-bad';
+    residualLine.textContent = `The explicit map N(x) = A x + c on this domain is withheld: ${r.overflow.message}`;
+    affineHost.replaceChildren();
+    return;
+  }
   const { A, c, residual, relativeResidual } = r.affine;
   const ok = relativeResidual <= 1e-9;
   residualLine.className = `check ${ok ? 'check-ok' : 'check-bad'}`;
@@ -474,6 +484,10 @@ function renderAffine(r: ActivationsResult): void {
     h.setData({ rows: A.rows, cols, data }, `affine map [A | c], ${A.rows}×${cols}`);
     affineHost.replaceChildren(el('p', { class: 'caption' }, `[A | c] (${A.rows}×${cols}; last column c); hover for values.`), h.element);
   }
+}
+
+/** The radius and the half-spaces are scale-free: exact even where the values overflow. */
+function renderRadius(r: ActivationsResult): void {
   const face = r.nearestFace ? ` — nearest face: ${r.nearestFace.label} (its pre-activation reaches 0 at that distance)` : '';
   const constant = r.constantNeurons > 0 ? ` ${r.constantNeurons} neuron${r.constantNeurons === 1 ? ' has' : 's have'} a pre-activation that is constant on the domain and bound${r.constantNeurons === 1 ? 's' : ''} nothing.` : '';
   radiusLine.textContent = Number.isFinite(r.radius)

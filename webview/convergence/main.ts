@@ -451,11 +451,18 @@ function renderTrajectory(r: ConvergenceResult): void {
   }
   const bound = p.tailBound;
   const limit = p.limitEstimate;
+  // a trajectory that left float64 is a finding: its values from there on are withheld, never printed
+  const overflow = r.overflow.find((o) => o.probe === p.name && (o.quantity === 'trajectory' || o.quantity === 'offset'));
+  const end = overflow
+    ? `N_${r.sequence.last}(x) withheld: overflows float64 at layer ${overflow.layer} (${overflow.detail})`
+    : `N_${r.sequence.last}(x) = (${Array.from(limit.value.slice(0, shown), (v) => formatNumber(v)).join(', ')}${width > shown ? ', …' : ''})`
+      + `; ${limitText(limit, r.sequence.last)}`;
+  const check = p.partialProducts && Number.isFinite(p.partialProducts.residual) && Number.isFinite(p.partialProducts.forwardResidual)
+    ? ` Check against the plain forward pass: ‖P_n x + q_n − N_n(x)‖_∞ = ${formatNumber(p.partialProducts.residual)}, stepped N_k(x) within ${formatNumber(p.partialProducts.forwardResidual)}.` : '';
   trajectoryCaption.textContent = unicodeLabel(`${p.name} = (${Array.from(p.x, (v) => formatNumber(v, 3)).join(', ')})${width > shown ? ` — first ${shown} of ${width} coordinates` : ''}. `
-    + `N_${r.sequence.last}(x) = (${Array.from(limit.value.slice(0, shown), (v) => formatNumber(v)).join(', ')}${width > shown ? ', …' : ''})`
-    + `; ${limitText(limit, r.sequence.last)}`
+    + end
     + `. Tail bound: ${bound.formula}, valid from depth ${bound.validFrom}.`
-    + (p.partialProducts ? ` Check against the plain forward pass: ‖P_n x + q_n − N_n(x)‖_∞ = ${formatNumber(p.partialProducts.residual)}, stepped N_k(x) within ${formatNumber(p.partialProducts.forwardResidual)}.` : ''));
+    + check);
   trajectoryPlot.render({ title: `Nₖ(x) at ${p.name} (log depth axis)`, xLabel: 'depth k', yLabel: 'coordinate', x, series, logX: true });
 }
 
