@@ -5,6 +5,7 @@
  * x when the cursor is elsewhere.
  */
 import uPlot from 'uplot';
+import { safeRange } from './range';
 import 'uplot/dist/uPlot.min.css';
 import './linePlot.css';
 import { csvCell } from './csv';
@@ -96,6 +97,7 @@ export class LinePlot {
       // layer numbers, widths, iterations: no ticks at layer 1.2
       ...(integer && !log ? { incrs: INTEGER_INCREMENTS } : {}),
     });
+    const hugeY = data.slice(1).some((col) => col.some((v) => v !== null && Math.abs(v) > 1e300));
     const integerX = data[0].length > 0 && data[0].every((v) => v !== null && Number.isInteger(v));
     const opts: uPlot.Options = {
       title: spec.title,
@@ -103,7 +105,11 @@ export class LinePlot {
       height: this.height,
       series,
       bands,
-      scales: { x: { time: false, distr: spec.logX ? 3 : 1 }, y: { distr: spec.logY ? 3 : 1 } },
+      scales: {
+        x: { time: false, distr: spec.logX ? 3 : 1 },
+        // uPlot's own y range overflows to ∞ for values near 1e308 (and then draws nothing)
+        y: { distr: spec.logY ? 3 : 1, ...(hugeY ? { range: (_u: uPlot, min: number | null, max: number | null) => safeRange(min, max, !!spec.logY) } : {}) },
+      },
       axes: [axis(spec.xLabel, spec.logX, integerX), axis(spec.yLabel, spec.logY)],
       legend: { show: true },
       cursor: { drag: { x: true, y: false } },
