@@ -108,7 +108,7 @@ export interface NormRecord {
 export interface NetworkRecords {
   readonly output: number[][];
   readonly reluSites: Array<{ site: string; shape: number[]; active: number[]; activePerChannel: number[][] }>;
-  readonly blocks: Array<{ block: string; shape: number[]; l2: number[]; sum: number[] }>;
+  readonly blocks: Array<{ block: string; shape: number[]; l2: number[]; sum: number[]; /** ‖x_n − x_{n−1}‖ (identity-shortcut blocks), null otherwise */ increment: number[] | null }>;
   readonly maxpool: { shape: number[]; indices: number[] } | null;
   readonly convs: Array<NormRecord & { name: string; bn: string; biasNorm: number }>;
   readonly blockNorms: Array<{ block: string; stage: number; identityShortcut: boolean; branchNorms: number[]; product: number; biasTerm: number }>;
