@@ -175,3 +175,24 @@ test('help of both commands describes the conv forms and the conv JSON', async (
   const a = await main(['activations', '--help'], diskIo);
   assert.match(a.stdout, /depth-lens activations MODEL\.onnx\|\.pt \[--input FILE \| --seed N \[--count K\]\] \[--patterns\] \[--json\]/);
 });
+
+test('conv models: a probe whose forward pass leaves float64 exits 3 naming the layer; a net without identity blocks has no run', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'depth-lens-conv-'));
+  try {
+    const huge = path.join(dir, 'huge.json');
+    fs.writeFileSync(huge, JSON.stringify(new Array(3072).fill(1e308)));
+    for (const cmd of ['activations', 'convergence']) {
+      const r = await main([cmd, PT, '--input', huge], diskIo);
+      assert.equal(r.exitCode, 3, `${cmd}: ${r.stderr}`);
+      assert.equal(r.stdout, '');
+      assert.equal(r.stderr, `${PT}: conv1: produced NaN at entry 0 (channels-last order); the forward pass stops here\n`);
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  const none = await main(['convergence', path.join(MODELS, 'conv.onnx'), '--json'], diskIo);
+  assert.equal(none.exitCode, 0, none.stderr);
+  const doc = JSON.parse(none.stdout) as ConvergenceDoc;
+  assert.deepEqual(doc.runs, []);
+  assert.deepEqual(doc.notes, ['no residual block with an identity shortcut: nothing to analyse (a projection block ends a run)']);
+});
