@@ -4,6 +4,7 @@
 Run with Debian's python3-torch 1.13 and python3-torchvision 0.14:
 
     /usr/bin/python3 scripts/make-conv-fixtures.py            # writes test/fixtures/conv/
+    /usr/bin/python3 scripts/make-conv-fixtures.py --forward-only   # only the forward records (seconds)
 
 What it writes (all numbers are float64 computed by torch in double precision):
 
@@ -20,7 +21,8 @@ What it writes (all numbers are float64 computed by torch in double precision):
   no archive or pickle reader: the unit tests of the conv layers must not depend on the format
   readers they will later be checked against. Also ``cifar-resnet.onnx`` (torch.onnx.export, opset
   13; the exporter folds BatchNorm into Conv in eval mode) and ``cifar-resnet.pt`` (zip state_dict),
-  for the format readers. ``records.json``: torch's outputs on fixed inputs, active counts per ReLU,
+  for the format readers. ``records.json``: torch's outputs on fixed inputs, active counts per ReLU, block outputs and the
+  increments ‖x_n − x_{n−1}‖ of the identity-shortcut blocks,
   per-conv operator norms (power iteration with conv2d / conv_transpose2d, checked against the dense
   matrix's exact value), per-block products Π_k ‖W^(n,k)‖.
 * ``resnet18/records.json``: the same records for torchvision's ResNet-18 (1000-class head) on 3×32×32
@@ -343,8 +345,8 @@ def fused(conv, bn):
     return fuse_conv_bn_eval(conv.eval(), bn.eval())
 
 
-def network_records(model, inputs, seed):
-    """torch's outputs, ReLU active counts (in call order), block outputs and operator norms."""
+def forward_records(model, inputs):
+    """torch's outputs, ReLU active counts (in call order), block outputs and increments, max-pool winners."""
     model.eval()
     sites = []
 
@@ -368,9 +370,11 @@ def network_records(model, inputs, seed):
                 calls["n"] += 1
             handles.append(block.relu.register_forward_hook(block_relu))
 
-            def block_out(_m, _i, out, name=name):
+            def block_out(_m, _i, out, name=name, identity=block.downsample is None):
                 blocks.append({"block": name, "shape": list(out.shape[1:]), "l2": [float(out[b].norm()) for b in range(out.shape[0])],
-                               "sum": [float(out[b].sum()) for b in range(out.shape[0])]})
+                               "sum": [float(out[b].sum()) for b in range(out.shape[0])],
+                               # ‖x_n − x_{n−1}‖ (identity-shortcut blocks: input and output have one shape)
+                               "increment": [float((out[b] - _i[0][b]).norm()) for b in range(out.shape[0])] if identity else None})
             handles.append(block.register_forward_hook(block_out))
     pool_indices = None
     if hasattr(model, "maxpool"):
@@ -383,6 +387,12 @@ def network_records(model, inputs, seed):
     output = model(inputs)
     for h in handles:
         h.remove()
+    return {"output": output.tolist(), "reluSites": sites, "blocks": blocks, "maxpool": pool_indices}
+
+
+def network_records(model, inputs, seed):
+    """forward_records, and every conv's operator norms with the blocks' products."""
+    forward = forward_records(model, inputs)
 
     # shapes of every conv's input, from a second pass with pre-hooks
     in_shapes = {}
@@ -426,10 +436,7 @@ def network_records(model, inputs, seed):
                 "biasTerm": w1["biasNorm"] * n2 + w2["biasNorm"],
             })
     return {
-        "output": output.tolist(),
-        "reluSites": sites,
-        "blocks": blocks,
-        "maxpool": pool_indices,
+        **forward,
         "convs": convs,
         "blockNorms": block_norms,
     }
@@ -566,7 +573,25 @@ def dump(path, obj):
         f.write("\n")
 
 
+def refresh_forward():
+    """--forward-only: recompute forward_records (outputs, ReLU counts, block outputs and increments,
+    max-pool winners) of both networks into their existing records.json, leaving the operator norms —
+    minutes of power iteration — as they are. A full run writes the same numbers."""
+    for stem, make, seed in (("cifar-resnet", CifarResNet, CIFAR_SEED), ("resnet18", torchvision.models.resnet18, RESNET18_SEED)):
+        path = os.path.join(ROOT, stem, "records.json")
+        with open(path) as f:
+            records = json.load(f)
+        model = make().double().eval()
+        hash_init(model, seed)
+        records.update(forward_records(model, make_inputs(2, (3, 32, 32))))
+        dump(path, records)
+        print(f"{stem}: forward records refreshed", file=sys.stderr)
+
+
 def main():
+    if "--forward-only" in sys.argv[1:]:
+        refresh_forward()
+        return
     os.makedirs(ROOT, exist_ok=True)
     print("single-layer cases…", file=sys.stderr)
     dump(os.path.join(ROOT, "cases.json"), {"generator": "scripts/make-conv-fixtures.py", "versions": versions(),

@@ -108,7 +108,7 @@ export interface NormRecord {
 export interface NetworkRecords {
   readonly output: number[][];
   readonly reluSites: Array<{ site: string; shape: number[]; active: number[]; activePerChannel: number[][] }>;
-  readonly blocks: Array<{ block: string; shape: number[]; l2: number[]; sum: number[] }>;
+  readonly blocks: Array<{ block: string; shape: number[]; l2: number[]; sum: number[]; /** ‖x_n − x_{n−1}‖ (identity-shortcut blocks), null otherwise */ increment: number[] | null }>;
   readonly maxpool: { shape: number[]; indices: number[] } | null;
   readonly convs: Array<NormRecord & { name: string; bn: string; biasNorm: number }>;
   readonly blockNorms: Array<{ block: string; stage: number; identityShortcut: boolean; branchNorms: number[]; product: number; biasTerm: number }>;
@@ -121,4 +121,20 @@ export interface NetworkIndex {
   readonly inputShape: readonly [number, number, number];
   readonly tensors: readonly TensorRecord[];
   readonly graph: readonly GraphOp[];
+}
+
+/** A NumPy .npy file of float32 or float64 values (version 1.0 header). */
+export function npyBytes(values: ArrayLike<number>, shape: readonly number[], dtype: '<f4' | '<f8' = '<f8'): Uint8Array {
+  let header = `{'descr': '${dtype}', 'fortran_order': False, 'shape': (${shape.join(', ')}${shape.length === 1 ? ',' : ''}), }`;
+  while ((10 + header.length + 1) % 64 !== 0) header += ' ';
+  header += '\n';
+  const size = dtype === '<f4' ? 4 : 8;
+  const out = new Uint8Array(10 + header.length + size * values.length);
+  out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, header.length & 0xff, header.length >> 8]);
+  out.set(new TextEncoder().encode(header), 10);
+  const view = new DataView(out.buffer, 10 + header.length);
+  for (let i = 0; i < values.length; i++) {
+    if (size === 4) view.setFloat32(4 * i, values[i], true); else view.setFloat64(8 * i, values[i], true);
+  }
+  return out;
 }

@@ -1,7 +1,8 @@
 /** depth-lens activations FILE --input x: activation patterns, the explicit affine map and the stability radius at one input. */
 import { parseArgs } from 'node:util';
 import { UsageError, toJson, type CliCommand } from '../command';
-import { refuseConvModel } from '../convModel';
+import { loadConvModel, parseInputShapeOption } from '../convModel';
+import { IMAGE_OPTIONS, imageOptionsHelp, readImages, refuseDenseOptions, runConvActivations } from '../convAnalyses';
 import { loadNetworkFile } from '../load';
 import { parseMaxSize } from './check';
 import { toRows } from '../../core/linalg/dense';
@@ -46,6 +47,20 @@ first layer whose values leave float64 are withheld — in --json as {"overflow"
 place of the number or array (null keeps meaning "not applicable", e.g. an unbounded radius).
 Networks deeper than ${MAX_TEXT_LAYERS} layers list their first and last ${MAX_TEXT_LAYERS / 2} layers
 (--json lists all).
+
+Convolutional models (.onnx graphs on an image input, torchvision ResNet state_dicts):
+  depth-lens activations MODEL.onnx|.pt [--input FILE | --seed N [--count K]] [--patterns] [--json]
+one forward pass of the images; at every ReLU site (the stem, each block's inner ReLU and its ReLU
+after the addition, …) the active units (value > 0, ties at 0 inactive — torch's (out > 0)) per
+image, in total and per channel, and the channels with no active unit; at every max-pool site the
+input units that win at least one window (the pooling's pattern: the others are switched off); the
+network's output per image. Default: one seeded image.
+${imageOptionsHelp(1)}
+  --patterns        also the 0/1 pattern of every site (--json: per image and channel a string of H·W
+                    digits, row by row)
+--json on a conv model: {file, kind: "conv", network, inputShape, images, outputShape, output (per
+image), sitesRule, sites: [{site, kind, op, shape, units, active, fraction, channelFraction (per image
+and channel), deadChannels, pattern?}]}. --probe and --partials apply to dense networks only.
 
 Exit codes: 0 ok, 1 file error or a budget refused the analysis, 2 usage error, 3 a value overflows
 float64 (one line on stderr names the file and the layer; the values from there on are withheld).
@@ -124,16 +139,25 @@ export const activationsCommand: CliCommand = {
     try {
       parsed = parseArgs({
         args: glueNegativeValues(argv, ['--input']), allowPositionals: true, strict: true,
-        options: { input: { type: 'string' }, probe: { type: 'string' }, json: { type: 'boolean' }, partials: { type: 'boolean' }, 'max-size-mb': { type: 'string' }, ...BUDGET_OPTIONS },
+        options: { ...IMAGE_OPTIONS, probe: { type: 'string' }, json: { type: 'boolean' }, partials: { type: 'boolean' }, patterns: { type: 'boolean' }, 'max-size-mb': { type: 'string' }, ...BUDGET_OPTIONS },
       });
     } catch (e) {
       throw new UsageError((e as Error).message);
     }
     if (parsed.positionals.length !== 1) throw new UsageError('give exactly one FILE');
     const file = parsed.positionals[0];
-    refuseConvModel('activations', file, io);
+    const v = parsed.values;
+    const conv = loadConvModel(file, io, parseInputShapeOption(v['input-shape']));
+    if (conv) {
+      refuseDenseOptions('activations', v, [['probe', 'inputs are images: --input FILE or --seed N'], ['partials', 'the affine map of an image is 10⁵ columns wide']]);
+      const budget = parseBudget(v);
+      const images = readImages(io, conv.network.net.inputShape, v, 1);
+      return runConvActivations(file, conv.network, images, { json: !!v.json, patterns: !!v.patterns, budget });
+    }
+    if ((v.input?.length ?? 0) > 1) throw new UsageError('--input is given more than once; a dense network takes one input "x1,x2,..."');
+    for (const o of ['seed', 'count', 'patterns'] as const) if (v[o] !== undefined) throw new UsageError(`--${o} applies to convolutional models (input images)`);
     const { network: net } = loadNetworkFile(file, io, { maxSizeMB: parseMaxSize(parsed.values['max-size-mb']) });
-    const { x, probe } = chooseInput(net, parsed.values.input, parsed.values.probe);
+    const { x, probe } = chooseInput(net, v.input?.[0], v.probe);
     const partials = !!parsed.values.partials;
     const budget = parseBudget(parsed.values);
     const r = analysing(file, 'activations', () => analyzeActivations(net, x, { partialProducts: partials, budget }, {

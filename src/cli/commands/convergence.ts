@@ -5,7 +5,9 @@ import { allocationFailure, BudgetError } from '../../core/network/budget';
 import { NonFiniteError } from '../../core/network/scaled';
 import { parseArgs } from 'node:util';
 import { UsageError, toJson, type CliCommand, type CliIo } from '../command';
-import { refuseConvModel } from '../convModel';
+import { loadConvModel, parseInputShapeOption } from '../convModel';
+import { decisionJson } from '../decisionJson';
+import { IMAGE_OPTIONS, imageOptionsHelp, readImages, refuseDenseOptions, runConvConvergence } from '../convAnalyses';
 import { loadNetworkFile } from '../load';
 import { parseMaxSize } from './check';
 import { decimal } from '../numbers';
@@ -14,10 +16,14 @@ import { precomputeLayerNorms } from '../../core/linalg/layerNorms';
 import { layerSpan } from '../../core/convergence/runs';
 import { fmt, fmtExponent } from '../../core/convergence/format';
 import type { AnalysisContext } from '../../core/context';
-import type { ConvergenceNorm, ConvergenceResult, PowerLawFit, SeriesSummary, SummabilityDecision, Verdict } from '../../shared/analyses/convergence';
+export { decisionJson };
+import type { ConvergenceNorm, ConvergenceResult, PowerLawFit, SeriesSummary, Verdict } from '../../shared/analyses/convergence';
 
 /** Above this depth the JSON `layers` list is sampled at the recorded depths unless --all-layers. */
 export const FULL_LAYER_LIST_MAX = 2000;
+
+/** Probe images of a conv model by default (seeded). */
+export const CONV_PROBES = 4;
 
 /** Exit code of --fail-on when a verdict it needs cannot be decided because a number overflowed float64. */
 export const EXIT_CANNOT_DECIDE = EXIT_OVERFLOW;
@@ -66,8 +72,29 @@ Options:
 ${BUDGET_HELP}
   --help            show this help
 
+Convolutional models (.onnx graphs on an image input, torchvision ResNet state_dicts; MATH.md §B):
+  depth-lens convergence MODEL.onnx|.pt [--input FILE]... [--seed N] [--count K] [--json]
+every run of identity-shortcut blocks (a stage: a projection block ends it) is analysed. Per block n of
+a run: ‖W^(n,k)‖₂ of each branch conv (BatchNorm folded) as an operator on its input [C, H, W] (Lanczos,
+relative residual ≤ 1e-10; exact FFT spectrum for circular convs), ‖b^(n,k)‖ of its bias as a C×H×W
+tensor, a_n = Π_k ‖W^(n,k)‖₂, β_n = Σ_k ‖b^(n,k)‖ Π_{j>k} ‖W^(n,j)‖₂, the partial sums S1, S2, the
+ratios a_n/a_{n−1}, and at every probe image ‖x_{n−1}‖, the increment ‖x_n − x_{n−1}‖ and the bound
+a_n‖x_{n−1}‖ + β_n it must stay under when x_{n−1} ≥ 0 (checked, per probe). Summability is decided on
+dyadic block sums as for dense runs; a stage of a few blocks cannot decide it and says so ("cannot
+decide from 8 blocks"). Probes: ${CONV_PROBES} seeded images unless --input or --seed/--count.
+${imageOptionsHelp(CONV_PROBES)}
+--json on a conv model: {file, kind: "conv", network, inputShape, probes, normRule, termsRule, boundRule,
+runs: [{index, stage, shape, blocks, S1, S2, sufficient {status, reason}, s1Decision, s2Decision,
+boundHolds, maxBoundRatio, termTrend, terms: [{block, n, op, shape, branch: [{name, norm, residual,
+method, steps, biasNorm}], a, beta, S1, S2, aRatio, betaRatio, probes: {inputNorm, increment, bound,
+boundHolds, inputNonNegative} (one entry per probe)}]}], notes}. --probe, --run, --tail-from,
+--all-layers, --fail-on and --norm other than 2 apply to dense networks only (usage error).
+The budget (--max-work) is checked from the shapes before any norm: ‖W‖₂ of each branch conv at about
+250 Lanczos steps plus the probes' forward pass.
+
 Exit codes: 0 ok, 1 file error, internal error or --fail-on triggered, 2 usage error,
-${EXIT_CANNOT_DECIDE} --fail-on cannot decide (a number overflowed float64).
+${EXIT_CANNOT_DECIDE} --fail-on cannot decide (a number overflowed float64); conv models: ${EXIT_CANNOT_DECIDE} when a probe's forward
+pass leaves float64 (the message names the layer).
 `;
 
 const NORMS: readonly ConvergenceNorm[] = ['2', '1', 'inf', 'fro'];
@@ -93,14 +120,6 @@ function exponentJson(fit: PowerLawFit) {
   };
 }
 
-/** The summability decision with its blocks as rows (JSON has no typed arrays). */
-export function decisionJson(d: SummabilityDecision) {
-  return {
-    status: d.status, kind: d.kind, reason: d.reason, model: d.model,
-    p: d.p, pLo: d.pLo, pHi: d.pHi, q: d.q, qLo: d.qLo, qHi: d.qHi, tailEstimate: d.tailEstimate, window: d.window, bands: d.bands,
-    blocks: Array.from(d.blocks.from, (from, i) => ({ from, to: d.blocks.to[i], sum: d.blocks.sums[i] })),
-  };
-}
 
 function seriesJson(s: SeriesSummary) {
   return { label: s.label, sum: s.sum, summable: s.summable, decision: decisionJson(s.decision), extrapolatedTail: s.extrapolatedTail, overflow: s.overflow, tailExponent: exponentJson(s.fit) };
@@ -298,6 +317,7 @@ export const convergenceCommand: CliCommand = {
           'all-layers': { type: 'boolean' },
           json: { type: 'boolean' },
           'max-size-mb': { type: 'string' },
+          ...IMAGE_OPTIONS,
           ...BUDGET_OPTIONS,
         },
       });
@@ -307,6 +327,23 @@ export const convergenceCommand: CliCommand = {
     const { values, positionals } = parsed;
     if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'missing FILE' : `expected one FILE, got ${positionals.length}`);
     const file = positionals[0];
+    const conv = loadConvModel(file, io, parseInputShapeOption(values['input-shape']));
+    if (conv) {
+      refuseDenseOptions('convergence', values, [
+        ['probe', 'probes are images: --input FILE or --seed N'],
+        ['run', 'every run of identity-shortcut blocks is reported'],
+        ['tail-from', 'no tail fit on a few blocks per stage'],
+        ['all-layers', 'every block is listed'],
+        ['fail-on', 'their verdicts are about each stage\'s sufficient condition only'],
+      ]);
+      if (values.norm !== undefined && values.norm !== '2') throw new UsageError(`--norm ${values.norm}: convolutional models use the operator 2-norm (Lanczos on the conv as an operator)`);
+      const budget = parseBudget(values);
+      const images = readImages(io, conv.network.net.inputShape, values, CONV_PROBES);
+      return runConvConvergence(file, conv.network, images, io, { json: values.json ?? false, budget });
+    }
+    for (const o of ['input', 'seed', 'count'] as const) {
+      if (values[o] !== undefined) throw new UsageError(`--${o} applies to convolutional models (probe images); dense networks take --probe x1,x2,...`);
+    }
     const norm = (values.norm ?? '2') as ConvergenceNorm;
     if (!NORMS.includes(norm)) throw new UsageError(`--norm must be one of 2, 1, inf, fro, not '${values.norm}'`);
     const failOn = values['fail-on'];
@@ -315,7 +352,6 @@ export const convergenceCommand: CliCommand = {
     const run = positiveIntegerOption('run', values.run, '(the run number from the notes)');
     const probes = (values.probe ?? []).map(parseProbe);
     const budget = parseBudget(values);
-    refuseConvModel('convergence', file, io);
     const { network } = loadNetworkFile(file, io, { maxSizeMB: parseMaxSize(values['max-size-mb']) });
     const ctx: AnalysisContext = { progress: (_f, m) => { if (m) io.progress(m); }, isCancelled: () => false };
     let result: ConvergenceResult;

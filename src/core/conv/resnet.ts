@@ -144,6 +144,11 @@ export interface RunOptions {
   /** keep every ReLU pattern (1 byte per unit and input) */
   readonly patterns?: boolean;
   readonly ctx?: AnalysisContext;
+  /**
+   * called after every residual block (op index k) with its input x_{n−1} and output x_n, both
+   * channels-last ([batch][H][W][C]: each sample's numbers contiguous); the arrays must not be changed
+   */
+  readonly onResidual?: (k: number, input: Float64Array, output: Float64Array) => void;
 }
 
 /** The network on a batch of inputs in NCHW order ([batch][C][H][W]). */
@@ -227,9 +232,11 @@ export function runConvNet(net: ConvNet, input: Float64Array, batch: number, opt
         const s = op.shortcut ? op.shortcut.forwardNHWC(x, batch, h, w) : x;
         for (let i = 0; i < t.length; i++) t[i] += s[i];
         finite(`${op.name} (branch + shortcut)`, t);
+        const before = x;
         x = t;
         shape = ts;
         if (op.relu) relu(op.reluName ?? `${op.name}.relu${op.branch.length}`, x, shape);
+        options.onResidual?.(k, before, x);
         break;
       }
     }

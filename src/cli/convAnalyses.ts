@@ -1,0 +1,243 @@
+/**
+ * `depth-lens convergence` and `depth-lens activations` on a convolutional model (issue 14): the
+ * options both take for input images (--input FILE, --seed N, --count K), the conv reports in text and
+ * JSON, and the refusal of the dense-only options by name.
+ */
+import { toJson, UsageError, type CliIo, type CliResult } from './command';
+import { decimal } from './numbers';
+import { analysing } from './commands/budgetOptions';
+import { EXIT_OVERFLOW } from './commands/exitCodes';
+import { decisionJson } from './decisionJson';
+import type { AnalysisBudget } from '../core/network/budget';
+import type { ConvNetwork } from '../core/conv/network';
+import { NonFiniteActivationError } from '../core/conv/resnet';
+import { concatImages, DEFAULT_IMAGE_SEED, ImageInputError, imagesFromFile, seededImages, type ImageBatch } from '../core/conv/images';
+import { analyzeConvConvergence, BOUND_SLACK } from '../core/conv/convergence';
+import { analyzeConvActivations, type ConvActivationsResult } from '../core/conv/activations';
+import type { ConvConvergenceResult, ConvRunResult } from '../shared/analyses/convConvergence';
+import { fmt } from '../core/convergence/format';
+
+/** Images at most per run (a forward pass keeps each op's activations for every image). */
+export const MAX_IMAGES = 256;
+
+/** Help lines of the image options. */
+export function imageOptionsHelp(defaultCount: number): string {
+  return `  --input FILE      input images (repeatable): a NumPy .npy array or JSON numbers (nested lists or flat),
+                    C×H×W or N×C×H×W, read in row-major (PyTorch NCHW) order; each image is one input
+  --seed N          images uniform on [−1, 1) from seed N (the counter-based hash the fixtures share with
+                    torch; default seed ${DEFAULT_IMAGE_SEED}, whose first two images are the fixtures' inputs)
+  --count K         how many seeded images (default ${defaultCount}, at most ${MAX_IMAGES})
+  --input-shape C,H,W  the input shape when the model's file does not fix it`;
+}
+
+export const IMAGE_OPTIONS = {
+  input: { type: 'string', multiple: true },
+  seed: { type: 'string' },
+  count: { type: 'string' },
+  'input-shape': { type: 'string' },
+} as const;
+
+function integerOption(name: string, text: string, lo: number, hi: number): number {
+  const v = decimal(text);
+  if (!Number.isInteger(v) || v < lo || v > hi) throw new UsageError(`--${name} must be an integer in ${lo}..${hi}, not '${text}'`);
+  return v;
+}
+
+/** The images of --input FILE… or --seed/--count (the default: `defaultCount` seeded images). */
+export function readImages(io: CliIo, shape: readonly [number, number, number], values: { input?: string[]; seed?: string; count?: string }, defaultCount: number): ImageBatch {
+  const files = values.input ?? [];
+  if (files.length > 0 && (values.seed !== undefined || values.count !== undefined)) throw new UsageError('give either --input FILE or --seed N (with --count K), not both');
+  if (files.length === 0) {
+    const seed = values.seed === undefined ? DEFAULT_IMAGE_SEED : integerOption('seed', values.seed, 0, 0xffffffff);
+    const count = values.count === undefined ? defaultCount : integerOption('count', values.count, 1, MAX_IMAGES);
+    return seededImages(seed, count, shape);
+  }
+  const batches = files.map((f) => {
+    let bytes: Uint8Array;
+    try {
+      bytes = io.readFile(f);
+    } catch (e) {
+      throw new Error(`--input: cannot read ${f}: ${(e as Error).message}`, { cause: e });
+    }
+    try {
+      return imagesFromFile(f, bytes, shape);
+    } catch (e) {
+      if (e instanceof ImageInputError) throw new Error(`--input ${e.message}`, { cause: e });
+      throw new Error(`--input ${f}: ${(e as Error).message}`, { cause: e });
+    }
+  });
+  const all = concatImages(batches);
+  if (all.count > MAX_IMAGES) throw new UsageError(`--input: ${all.count} images, at most ${MAX_IMAGES} per run`);
+  return all;
+}
+
+/** Dense-only options given for a conv model: a usage error naming them. */
+export function refuseDenseOptions(command: string, given: Record<string, unknown>, options: ReadonlyArray<readonly [string, string]>): void {
+  for (const [name, why] of options) {
+    if (given[name] !== undefined) throw new UsageError(`--${name} does not apply to convolutional models (${why}); \`depth-lens ${command} --help\` lists their options`);
+  }
+}
+
+/** A forward pass that left float64: exit 3 with the message on stderr (nothing computed from it). */
+function overflowResult(file: string, e: NonFiniteActivationError): CliResult {
+  return { stdout: '', stderr: `${file}: ${e.message}\n`, exitCode: EXIT_OVERFLOW };
+}
+
+// ---------------------------------------------------------------- convergence
+
+const shape = (s: readonly number[]) => s.join('×');
+const ratio = (x: number | null) => (x === null ? '—' : fmt(x));
+
+/** The JSON document of `depth-lens convergence --json` on a conv model. */
+export function convConvergenceJson(file: string, network: ConvNetwork, r: ConvConvergenceResult) {
+  return {
+    file,
+    kind: 'conv',
+    network: network.name ?? null,
+    inputShape: r.inputShape,
+    probes: r.probes,
+    normRule: r.normRule,
+    termsRule: 'a_n = Π_k ‖W^(n,k)‖₂ (S1 term), β_n = Σ_k ‖b^(n,k)‖ Π_{j>k} ‖W^(n,j)‖₂ (S2 term); n numbers the blocks of a run from 1',
+    boundRule: `at each probe: ‖x_n − x_{n−1}‖₂ ≤ a_n‖x_{n−1}‖₂ + β_n, which holds when x_{n−1} ≥ 0 (MATH.md §B); checked up to ${BOUND_SLACK} relative (the norms are Lanczos estimates)`,
+    runs: r.runs.map((run) => ({
+      index: run.index, stage: run.stage, shape: run.shape, blocks: run.blocks.length,
+      S1: run.S1, S2: run.S2,
+      sufficient: run.sufficient,
+      s1Decision: decisionJson(run.s1Decision),
+      s2Decision: decisionJson(run.s2Decision),
+      boundHolds: run.boundHolds, maxBoundRatio: run.maxBoundRatio, termTrend: run.termTrend,
+      terms: run.blocks.map((b) => ({
+        block: b.block, n: b.n, op: b.op, shape: b.shape, branch: b.branch,
+        a: b.a, beta: b.beta, S1: b.S1, S2: b.S2, aRatio: b.aRatio, betaRatio: b.betaRatio,
+        probes: b.probes,
+      })),
+    })),
+    notes: r.notes,
+  };
+}
+
+function runText(run: ConvRunResult, probes: number): string[] {
+  const lines: string[] = [];
+  const n = run.blocks.length;
+  lines.push(`run ${run.index} (${run.stage}): ${n} identity block${n === 1 ? '' : 's'} on ${shape(run.shape)}`);
+  const width = Math.max(...run.blocks.map((b) => b.branch.length));
+  const header = ['block', ...Array.from({ length: width }, (_, k) => `‖W${k + 1}‖₂`), 'a_n', 'β_n', 'S1', 'S2', 'a_n/a_n−1', 'max ‖x_n−x_n−1‖', 'max incr/bound'];
+  const rows = run.blocks.map((b) => {
+    let inc = 0, rat = 0;
+    b.probes.increment.forEach((d, p) => { inc = Math.max(inc, d); if (b.probes.bound[p] > 0) rat = Math.max(rat, d / b.probes.bound[p]); });
+    return [b.block, ...Array.from({ length: width }, (_, k) => (b.branch[k] ? fmt(b.branch[k].norm) : '')), fmt(b.a), fmt(b.beta), fmt(b.S1), fmt(b.S2), ratio(b.aRatio), fmt(inc), fmt(rat)];
+  });
+  const w = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (c: string[]) => '  ' + c.map((s, i) => (i === 0 ? s.padEnd(w[i]) : s.padStart(w[i]))).join('  ');
+  lines.push(line(header));
+  for (const r of rows) lines.push(line(r));
+  lines.push(`  S1 = ${fmt(run.S1)}, S2 = ${fmt(run.S2)} (exact over the ${n} block${n === 1 ? '' : 's'} present)${run.termTrend !== null ? `; a_${n}/a_1 = ${fmt(run.termTrend)}` : ''}`);
+  lines.push(`  sufficient (S1 < ∞ and S2 < ∞): ${run.sufficient.status.toUpperCase()} — ${run.sufficient.reason}`);
+  lines.push(`  bound ‖x_n − x_{n−1}‖ ≤ a_n‖x_{n−1}‖ + β_n: ${run.boundHolds ? 'holds' : 'VIOLATED'} at ${probes} probe${probes === 1 ? '' : 's'} × ${n} block${n === 1 ? '' : 's'} (observed; largest increment/bound ${fmt(run.maxBoundRatio)})`);
+  return lines;
+}
+
+export function convConvergenceText(file: string, network: ConvNetwork, r: ConvConvergenceResult): string {
+  const out: string[] = [];
+  out.push(`${file}${network.name ? ` — ${network.name}` : ''}: convolutional network, input ${shape(r.inputShape)}; ${r.runs.length} run${r.runs.length === 1 ? '' : 's'} of identity-shortcut blocks; ${r.probes.length} probe${r.probes.length === 1 ? '' : 's'} (${r.probes.length <= 3 ? r.probes.join(', ') : `${r.probes[0]} … ${r.probes[r.probes.length - 1]}`})`);
+  out.push('  terms: a_n = Π_k ‖W^(n,k)‖₂ (S1 term), β_n = Σ_k ‖b^(n,k)‖ Π_{j>k} ‖W^(n,j)‖₂ (S2 term), MATH.md §B');
+  for (const run of r.runs) { out.push(''); out.push(...runText(run, r.probes.length)); }
+  out.push('');
+  out.push(`norms: ${r.normRule}`);
+  for (const n of r.notes) out.push(`note: ${n}`);
+  return out.join('\n') + '\n';
+}
+
+export function runConvConvergence(file: string, network: ConvNetwork, images: ImageBatch, io: CliIo, options: { json: boolean; budget: AnalysisBudget }): CliResult {
+  let r: ConvConvergenceResult;
+  try {
+    r = analysing(file, 'convergence', () => analyzeConvConvergence(network.net, { images, budget: options.budget }, {
+      progress: (_f, m) => { if (m) io.progress(m); },
+      isCancelled: () => false,
+    }));
+  } catch (e) {
+    if (e instanceof NonFiniteActivationError) return overflowResult(file, e);
+    throw e;
+  }
+  return { stdout: options.json ? toJson(convConvergenceJson(file, network, r)) + '\n' : convConvergenceText(file, network, r), exitCode: 0 };
+}
+
+// ---------------------------------------------------------------- activations
+
+const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+
+/** "0110…" per channel: the channel's pattern as rows of its H×W plane, concatenated. */
+function channelBits(pattern: Uint8Array, image: number, c: number, plane: number): string[] {
+  const out: string[] = [];
+  for (let ch = 0; ch < c; ch++) {
+    const at = (image * c + ch) * plane;
+    let s = '';
+    for (let i = 0; i < plane; i++) s += pattern[at + i] ? '1' : '0';
+    out.push(s);
+  }
+  return out;
+}
+
+export function convActivationsJson(file: string, network: ConvNetwork, r: ConvActivationsResult) {
+  const per = r.output.length / r.images.length;
+  return {
+    file,
+    kind: 'conv',
+    network: network.name ?? null,
+    inputShape: r.inputShape,
+    images: r.images,
+    outputShape: r.outputShape,
+    output: r.images.map((_, i) => Array.from(r.output.subarray(i * per, (i + 1) * per))),
+    sitesRule: 'relu: units with value > 0 (ties at 0 inactive, as torch); maxpool: input units that win at least one window; channelFraction[image][channel] = active units of the channel / its H·W',
+    sites: r.sites.map((s) => {
+      const channels = s.shape.length === 3 ? s.shape[0] : 1;
+      const plane = s.units / channels;
+      return {
+        site: s.site, kind: s.kind, op: s.op + 1, shape: s.shape, units: s.units,
+        active: s.active, fraction: s.fraction, channelFraction: s.channelFraction, deadChannels: s.deadChannels,
+        ...(s.pattern ? { pattern: r.images.map((_, i) => channelBits(s.pattern!, i, channels, plane)) } : {}),
+      };
+    }),
+  };
+}
+
+export function convActivationsText(file: string, network: ConvNetwork, r: ConvActivationsResult): string {
+  const out: string[] = [];
+  const n = r.images.length;
+  out.push(`${file}${network.name ? ` — ${network.name}` : ''}: convolutional network, input ${shape(r.inputShape)}, output ${shape(r.outputShape)}; ${n} image${n === 1 ? '' : 's'}`);
+  const per = r.output.length / n;
+  r.images.forEach((name, i) => {
+    const y = r.output.subarray(i * per, (i + 1) * per);
+    let arg = 0;
+    for (let j = 1; j < y.length; j++) if (y[j] > y[arg]) arg = j;
+    const shown = Array.from(y.subarray(0, 8), (v) => fmt(v)).join(', ');
+    out.push(`  ${name}: output [${shown}${y.length > 8 ? `, … (${y.length})` : ''}]${y.length > 1 ? `; largest at index ${arg} (${fmt(y[arg])})` : ''}`);
+  });
+  out.push('');
+  const shownImages = Math.min(n, 4);
+  const header = ['layer', 'site', 'kind', 'shape', ...Array.from({ length: shownImages }, (_, i) => (n === 1 ? 'active' : `active #${i + 1}`)), 'channels active (min–max)', 'dead channels'];
+  const rows = r.sites.map((s) => {
+    let lo = Infinity, hi = -Infinity, dead = 0;
+    for (const row of s.channelFraction) for (const f of row) { lo = Math.min(lo, f); hi = Math.max(hi, f); }
+    for (const d of s.deadChannels) dead = Math.max(dead, d);
+    return [String(s.op + 1), s.site, s.kind, shape(s.shape), ...s.active.slice(0, shownImages).map((a, i) => `${a}/${s.units} (${pct(s.fraction[i])})`), `${pct(lo)}–${pct(hi)}`, String(dead)];
+  });
+  const w = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+  const line = (c: string[]) => c.map((s, i) => (i >= 4 ? s.padStart(w[i]) : s.padEnd(w[i]))).join('  ').trimEnd();
+  out.push(line(header));
+  for (const row of rows) out.push(line(row));
+  out.push('');
+  out.push(`relu: units > 0 (ties at 0 count as inactive); maxpool: input units that win at least one window. "channels active": the range over channels${n > 1 ? ' and images' : ''} of a channel's active fraction; "dead channels": channels with no active unit (most over the images).${n > shownImages ? ` The table shows the first ${shownImages} images; --json has all ${n}.` : ''}`);
+  return out.join('\n') + '\n';
+}
+
+export function runConvActivations(file: string, network: ConvNetwork, images: ImageBatch, options: { json: boolean; patterns: boolean; budget: AnalysisBudget }): CliResult {
+  let r: ConvActivationsResult;
+  try {
+    r = analysing(file, 'activations', () => analyzeConvActivations(network.net, images, { patterns: options.patterns, budget: options.budget }));
+  } catch (e) {
+    if (e instanceof NonFiniteActivationError) return overflowResult(file, e);
+    throw e;
+  }
+  return { stdout: options.json ? toJson(convActivationsJson(file, network, r)) + '\n' : convActivationsText(file, network, r), exitCode: 0 };
+}
