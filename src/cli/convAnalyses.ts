@@ -73,8 +73,9 @@ export function readImages(io: CliIo, shape: readonly [number, number, number], 
 
 /** Dense-only options given for a conv model: a usage error naming them. */
 export function refuseDenseOptions(command: string, given: Record<string, unknown>, options: ReadonlyArray<readonly [string, string]>): void {
+  const values = new Map(Object.entries(given)); // names are data (test/unit/names-are-data.test.ts)
   for (const [name, why] of options) {
-    if (given[name] !== undefined) throw new UsageError(`--${name} does not apply to convolutional models (${why}); \`depth-lens ${command} --help\` lists their options`);
+    if (values.get(name) !== undefined) throw new UsageError(`--${name} does not apply to convolutional models (${why}); \`depth-lens ${command} --help\` lists their options`);
   }
 }
 
