@@ -2,7 +2,7 @@
  * The exact region map of a 2-D slice on one canvas: every activation region's polygon filled in
  * its stable colour (from the pattern hash) with thin borders, the selected input marked, axes with
  * the box bounds. The map takes the width its row gives it (ResizeObserver, redrawn at the device
- * pixel ratio) up to 80 % of the window's height. Thousands of polygons cost one path each. When the partition was capped the map
+ * pixel ratio) up to 85 % of the window's height. Thousands of polygons cost one path each. When the partition was capped the map
  * falls back to a pixel grid of pattern hashes (same colours). Hover finds the region under the
  * mouse (bounding boxes first, then a convex point test); click reports the (s, t) point.
  */
@@ -124,7 +124,8 @@ export class RegionMap {
     if (!box) return;
     const spanS = box.smax - box.smin, spanT = box.tmax - box.tmin;
     this.lastWidth = this.element.clientWidth;
-    const maxH = Math.max(MIN_SIDE, Math.round(window.innerHeight * 0.8) - MARGIN.top - MARGIN.bottom);
+    // up to most of the window's height, so a maximised panel shows the whole map without scrolling
+    const maxH = Math.max(MIN_SIDE, Math.round(window.innerHeight * 0.85) - MARGIN.top - MARGIN.bottom);
     const available = Math.max(MIN_SIDE, (this.lastWidth || 520) - MARGIN.left - MARGIN.right);
     // keep the box's aspect ratio (equal scales on both axes) within the width and the height cap
     const scale = Math.min(available / spanS, maxH / spanT);
