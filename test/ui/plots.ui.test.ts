@@ -172,6 +172,35 @@ describe('Plots you can read at a glance', { timeout: scaled(600_000) }, () => {
     await wb.screenshot('plots-convergence-first-screen');
   });
 
+  it('Compare: the largest change and each verdict of A and B on the first screen', async () => {
+    await wb.runCommand('View: Close All Editors');
+    await wb.openFile('compare-trained.network.json');
+    // the command opens a quick pick of its own (see spectrum.ui.test.ts)
+    const pick = wb.page.locator('.quick-input-widget');
+    await wb.page.keyboard.press('F1');
+    await pick.locator('input').fill('>Depth Lens: Compare With…');
+    await pick.locator('.monaco-list-row').first().filter({ hasText: 'Compare With…' }).waitFor({ state: 'visible', timeout: scaled(30_000) });
+    await pick.locator('input').press('Enter');
+    await pick.locator('.monaco-list-row', { hasText: 'compare-finetuned.network.json' }).waitFor({ state: 'visible', timeout: scaled(30_000) });
+    await pick.locator('input').fill('compare-finetuned');
+    await pick.locator('.monaco-list-row', { hasText: 'compare-finetuned.network.json' }).first().click();
+    const view = wb.webview();
+    const lines = ['change', 'sufficient', 'necessary', 'pointwise'];
+    await view.locator('[data-testid=glance-pointwise]').waitFor({ state: 'visible', timeout: TIMEOUT });
+    const screen = await view.locator('body').evaluate(() => ({ width: document.body.clientWidth, height: window.innerHeight, scrolled: window.scrollY }));
+    assert.equal(screen.scrolled, 0);
+    for (const id of lines) {
+      const line = view.locator(`[data-testid=glance-${id}]`);
+      const r = await line.evaluate((e) => { const b = e.getBoundingClientRect(); return { top: b.top, bottom: b.bottom, right: b.right }; });
+      assert.ok(r.top >= 0 && r.bottom <= screen.height && r.right <= screen.width + 1, `${id} line at ${JSON.stringify(r)} in ${screen.width}×${screen.height}`);
+      assert.ok((await line.locator('.codicon').count()) >= 1, `${id} line has no icon`);
+    }
+    // the deciding numbers: the largest change, and the series sums of A and B
+    assert.match(await view.locator('[data-testid=glance-change]').innerText(), /largest change layer \d: ‖W_A − W_B‖₂ = \d\.\d+ \(relative \d\.\d+\)/);
+    assert.match(await view.locator('[data-testid=glance-sufficient]').innerText(), /A (holds|fails|inconclusive)\s*→\s*B (holds|fails|inconclusive)\s*— Σ‖W − I‖ [\d.e-]+ → [\d.e-]+, Σ‖b‖ [\d.e-]+ → [\d.e-]+/);
+    await wb.screenshot('plots-compare-first-screen');
+  });
+
   it('Training opens without empty sections and with Export disabled until a run has data', async () => {
     await wb.runCommand('View: Close All Editors');
     await wb.runCommand('Depth Lens: Open Training');
