@@ -38,17 +38,27 @@ export class PatternSummary {
   show(units: UnitActivation[]): void {
     if (units.length !== this.units.length) this.selected = 0;
     this.units = units;
+    this.select(this.selected);
+  }
+
+  /** The plot with the selected unit marked (a second series that is one point). */
+  private renderPlot(): void {
+    const units = this.units;
     const step = Math.max(1, Math.ceil(units.length / MAX_POINTS));
-    const shown = units.map((_, i) => i).filter((i) => i % step === 0 || i === units.length - 1);
+    // every k-th unit of a very deep network, the last, and the selected one
+    const shown = units.map((_, i) => i).filter((i) => i % step === 0 || i === units.length - 1 || i === this.selected);
+    const fraction = (i: number) => units[i].active / Math.max(1, units[i].width);
     this.plot.render({
       title: `Active fraction per ReLU unit (${units.length.toLocaleString('en-US')} units${step > 1 ? `, every ${step}th plotted` : ''}) — click a point to see that unit's pattern`,
       xLabel: 'ReLU unit (network order)',
       yLabel: 'active fraction',
       x: shown.map((i) => i + 1),
       logX: units.length > 2000,
-      series: [{ label: 'active / width', values: shown.map((i) => units[i].active / Math.max(1, units[i].width)), points: shown.length <= 200 }],
+      series: [
+        { label: 'active / width', values: shown.map(fraction), points: shown.length <= 200 },
+        { label: `unit ${this.selected + 1}`, values: shown.map((i) => (i === this.selected ? fraction(i) : null)), points: true },
+      ],
     });
-    this.select(this.selected);
   }
 
   select(index: number): void {
@@ -59,6 +69,7 @@ export class PatternSummary {
     if (t) t.value = String(this.selected + 1);
     this.caption.textContent = `Unit ${this.selected + 1} of ${this.units.length} (${u.label}): ${u.active}/${u.width} neurons active${u.onBoundary > 0 ? `, ${u.onBoundary} on a boundary` : ''}. Filled = active.`;
     this.drill.setData({ rows: 1, cols: u.width, data: Float64Array.from(u.pattern) }, `activation pattern of ${u.label}`);
+    this.renderPlot();
   }
 
   draw(): void {
