@@ -54,7 +54,7 @@ describe('Plots you can read at a glance', { timeout: scaled(600_000) }, () => {
       assert.equal(t[0], 1, `${axis} ticks ${t.join(' ')}`);
       assert.ok(t[t.length - 1] >= 300 && t[t.length - 1] <= 400 && t.length >= 4, `${axis} ticks ${t.join(' ')}`);
     }
-    assert.equal(await view.locator('[data-testid=heatmap-range]').innerText(), 'out 1–400 × in 1–400 — drag a rectangle or use the wheel to zoom');
+    assert.equal(await view.locator('[data-testid=heatmap-range]').innerText(), 'out 1–400 × in 1–400 — drag a rectangle, turn the wheel or press + to zoom');
 
     // a maximised panel: the heatmap grows with it
     await wb.runCommand('View: Toggle Maximize Editor Group');
@@ -76,7 +76,7 @@ describe('Plots you can read at a glance', { timeout: scaled(600_000) }, () => {
       const [a, b] = await range(heat, axis);
       assert.ok(Math.abs(a - 41) <= 1 && Math.abs(b - 120) <= 1, `${axis}s ${a}–${b} after the drag`);
     }
-    assert.match(await view.locator('[data-testid=heatmap-range]').innerText(), /^out \d+–\d+ of 400 × in \d+–\d+ of 400 — double-click to see all$/);
+    assert.match(await view.locator('[data-testid=heatmap-range]').innerText(), /^out \d+–\d+ of 400 × in \d+–\d+ of 400 — double-click \(or 0\) to see all$/);
     const zoomedTicks = await ticks(view, 'x');
     assert.ok(zoomedTicks[0] >= 40 && zoomedTicks[zoomedTicks.length - 1] <= 121, `ticks after the zoom: ${zoomedTicks.join(' ')}`);
     // hover: the entry under the pointer is inside the zoomed window
@@ -95,6 +95,15 @@ describe('Plots you can read at a glance', { timeout: scaled(600_000) }, () => {
     // double-click shows the whole matrix again
     await heat.dblclick({ position: { x: box.width / 2, y: box.height / 2 } });
     await waitFor('the whole matrix', async () => (await heat.getAttribute('data-row-range')) === '1-400' && (await heat.getAttribute('data-col-range')) === '1-400');
+    // the keyboard: + zooms in about the centre, → pans the columns, 0 shows all again
+    await heat.focus();
+    await wb.page.keyboard.press('+');
+    await waitFor('the keyboard zoom', async () => (await heat.getAttribute('data-col-range')) === '41-360');
+    await wb.page.keyboard.press('ArrowRight');
+    await waitFor('the pan', async () => (await heat.getAttribute('data-col-range')) === '73-392');
+    assert.equal(await heat.getAttribute('data-row-range'), '41-360');
+    await wb.page.keyboard.press('0');
+    await waitFor('the whole matrix again', async () => (await heat.getAttribute('data-col-range')) === '1-400');
     await wb.runCommand('View: Toggle Maximize Editor Group');
     await waitFor('the heatmap to narrow', async () => ((await heat.boundingBox())?.width ?? 0) < narrow + 20);
   });

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  canvasSize, clampWindow, colorbarStops, fullWindow, indexStep, indexTicks, tickBudget, windowText, zoomAbout, zoomToFractions,
+  canvasSize, clampWindow, colorbarStops, fullWindow, indexStep, indexTicks, panWindow, tickBudget, widthChanged, windowText, zoomAbout, zoomToFractions,
 } from '../../webview/common/heatmapView';
 
 test('clampWindow keeps at least one index inside the axis', () => {
@@ -95,4 +95,21 @@ test('the canvas takes the width it has; cells square up to the height cap; stri
 test('windowText says which part of the matrix is shown', () => {
   assert.equal(windowText('rows', fullWindow(64), 64), 'rows 1–64');
   assert.equal(windowText('in', { start: 2, end: 10 }, 64), 'in 3–10 of 64');
+});
+
+test('a resize redraws on any narrowing, but not on the widening a vanishing scrollbar makes', () => {
+  assert.equal(widthChanged(-1, 600), true);
+  assert.equal(widthChanged(600, 586), true);
+  // the scrollbar went away again: not a new size worth a redraw (it would bring the scrollbar back)
+  assert.equal(widthChanged(586, 600), false);
+  assert.equal(widthChanged(600, 1100), true);
+  assert.equal(widthChanged(600, 0), true);
+});
+
+test('the arrow keys pan by a tenth of the window, at least one index, never off the axis', () => {
+  assert.deepEqual(panWindow({ start: 40, end: 120 }, 1, 400), { start: 48, end: 128 });
+  assert.deepEqual(panWindow({ start: 40, end: 120 }, -1, 400), { start: 32, end: 112 });
+  assert.deepEqual(panWindow({ start: 3, end: 5 }, 1, 10), { start: 4, end: 6 });
+  assert.deepEqual(panWindow({ start: 0, end: 5 }, -1, 10), { start: 0, end: 5 });
+  assert.deepEqual(panWindow({ start: 6, end: 10 }, 1, 10), { start: 6, end: 10 });
 });

@@ -10,6 +10,7 @@ import { hashRgb } from '../../src/core/activation/pattern';
 import type { Region, RegionGridResult, SlicePlane } from '../../src/shared/analyses/activations';
 import { themeColors } from '../common/theme';
 import { HoverCanvas, sizeCanvas } from '../common/canvas';
+import { widthChanged } from '../common/heatmapView';
 
 /** Room for tick labels around the plot area, in CSS pixels. */
 const MARGIN = { left: 48, right: 12, top: 10, bottom: 34 };
@@ -51,7 +52,7 @@ export class RegionMap {
       if (p) this.onPick(p[0], p[1]);
     });
     new ResizeObserver(() => {
-      if (this.element.clientWidth !== this.lastWidth && this.plane) this.draw();
+      if (this.plane && widthChanged(this.lastWidth, this.element.clientWidth)) this.draw();
     }).observe(this.element);
   }
 

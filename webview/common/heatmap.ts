@@ -11,7 +11,7 @@ import { parseColor, themeColors } from './theme';
 import { HoverCanvas } from './canvas';
 import { formatNumber } from './format';
 import {
-  canvasSize, clampWindow, colorbarStops, fullWindow, indexTicks, tickBudget, windowText, zoomAbout, zoomToFractions,
+  canvasSize, clampWindow, colorbarStops, fullWindow, indexTicks, panWindow, tickBudget, widthChanged, windowText, zoomAbout, zoomToFractions,
   type HeatmapScale, type IndexWindow,
 } from './heatmapView';
 
@@ -95,10 +95,13 @@ export class Heatmap {
     this.canvas.addEventListener('pointerup', (e) => this.onUp(e));
     this.canvas.addEventListener('dblclick', () => this.resetZoom());
     this.canvas.addEventListener('wheel', (e) => this.onWheel(e), { passive: false });
+    // the keyboard does what the mouse does: + and − zoom about the centre, arrows pan, 0 shows all
+    this.canvas.tabIndex = 0;
+    this.canvas.setAttribute('aria-keyshortcuts', '+ - 0 ArrowLeft ArrowRight ArrowUp ArrowDown');
+    this.canvas.addEventListener('keydown', (e) => this.onKey(e));
     // redraw when the panel (or the section holding the map) changes width; height follows from it
     new ResizeObserver(() => {
-      const w = this.element.clientWidth;
-      if (w !== this.lastWidth && this.data) this.draw();
+      if (this.data && widthChanged(this.lastWidth, this.element.clientWidth)) this.draw();
     }).observe(this.element);
   }
 
@@ -179,7 +182,7 @@ export class Heatmap {
     this.canvas.dataset.rowRange = `${rw.start + 1}-${rw.end}`;
     this.canvas.dataset.colRange = `${cw.start + 1}-${cw.end}`;
     this.info.textContent = `${windowText(this.options.rowLabel ?? 'rows', rw, d.rows)} × ${windowText(this.options.colLabel ?? 'columns', cw, d.cols)}`
-      + (zoomed ? ' — double-click to see all' : ' — drag a rectangle or use the wheel to zoom');
+      + (zoomed ? ' — double-click (or 0) to see all' : ' — drag a rectangle, turn the wheel or press + to zoom');
   }
 
   /** One pixel per entry in the theme's colours. */
@@ -280,6 +283,23 @@ export class Heatmap {
     this.rowsShown = zoomAbout(this.rowsShown, f.y, factor, d.rows);
     this.colsShown = zoomAbout(this.colsShown, f.x, factor, d.cols);
     this.draw();
+  }
+
+  private onKey(e: KeyboardEvent): void {
+    const d = this.data;
+    if (!d) return;
+    const rows = this.rowsShown, cols = this.colsShown;
+    switch (e.key) {
+      case '+': case '=': this.zoomTo(zoomAbout(rows, 0.5, WHEEL_IN, d.rows), zoomAbout(cols, 0.5, WHEEL_IN, d.cols)); break;
+      case '-': case '_': this.zoomTo(zoomAbout(rows, 0.5, 1 / WHEEL_IN, d.rows), zoomAbout(cols, 0.5, 1 / WHEEL_IN, d.cols)); break;
+      case '0': case 'Escape': this.resetZoom(); break;
+      case 'ArrowLeft': this.zoomTo(rows, panWindow(cols, -1, d.cols)); break;
+      case 'ArrowRight': this.zoomTo(rows, panWindow(cols, 1, d.cols)); break;
+      case 'ArrowUp': this.zoomTo(panWindow(rows, -1, d.rows), cols); break;
+      case 'ArrowDown': this.zoomTo(panWindow(rows, 1, d.rows), cols); break;
+      default: return;
+    }
+    e.preventDefault();
   }
 
   private onMove(e: MouseEvent): void {

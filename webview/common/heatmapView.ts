@@ -64,6 +64,13 @@ export function zoomAbout(w: IndexWindow, at: number, factor: number, n: number)
   return clampWindow({ start: Math.round(anchor - f * next), end: Math.round(anchor - f * next) + next }, n);
 }
 
+/** The window moved by `steps` tenths of its length (at least one index), kept inside the axis. */
+export function panWindow(w: IndexWindow, steps: number, n: number): IndexWindow {
+  const len = w.end - w.start;
+  const delta = Math.sign(steps) * Math.max(1, Math.round((Math.abs(steps) * len) / 10));
+  return clampWindow({ start: w.start + delta, end: w.end + delta }, n);
+}
+
 /** A round step (1, 2, 5, 10, 20, …) giving at most `maxTicks` ticks over `count` indices. */
 export function indexStep(count: number, maxTicks: number): number {
   const raw = count / Math.max(1, maxTicks);
@@ -123,4 +130,13 @@ export function canvasSize(available: number, rows: number, cols: number, minHei
 /** "rows 3–10 of 64" */
 export function windowText(name: string, w: IndexWindow, n: number): string {
   return w.start === 0 && w.end === n ? `${name} 1–${n}` : `${name} ${w.start + 1}–${w.end} of ${n}`;
+}
+
+/**
+ * Any narrowing, or a widening by more than a scrollbar: a redraw that makes the page tall enough for
+ * a scrollbar narrows it, the smaller redraw removes the scrollbar again, and that widening must not
+ * start the cycle over.
+ */
+export function widthChanged(last: number, now: number): boolean {
+  return now < last || now - last > 20;
 }
