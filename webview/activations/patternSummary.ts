@@ -32,6 +32,8 @@ export class PatternSummary {
       el('div', { 'data-testid': 'pattern-fraction-plot' }, this.plot.element),
       el('div', { class: 'input-row' }, this.unitField),
       this.caption, this.drill.element);
+    // shown by the panel once a deep pattern has arrived
+    this.element.hidden = true;
   }
 
   /** The units in network order; keeps the selected unit when the count is unchanged. */
