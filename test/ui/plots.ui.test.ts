@@ -234,3 +234,32 @@ describe('Plots you can read at a glance', { timeout: scaled(600_000) }, () => {
     await view.locator('[data-testid=tab-indicator]').click();
   });
 });
+
+describe('Heatmap colours in the dark theme', { timeout: scaled(300_000) }, () => {
+  let wb: Workbench;
+  before(async () => { wb = await Workbench.open({ viewport: { width: 1500, height: 1000 }, settings: { 'workbench.colorTheme': 'Default Dark Modern' } }); });
+  after(async () => { await wb?.close(); });
+
+  it('the largest weight is drawn in the theme\'s chart blue, the colour bar runs from chart red to chart blue', async () => {
+    await wb.openFile('small.network.json');
+    await wb.runCommand('Depth Lens: Open Network Overview');
+    const view = wb.webview();
+    const heat = view.locator('.heatmap canvas');
+    await waitFor('the 2×2 heatmap', async () => (await heat.getAttribute('data-rows').catch(() => null)) === '2', TIMEOUT);
+    await view.locator('.heatmap').evaluate((e) => e.scrollIntoView({ block: 'end' }));
+    // W = [[1, 2], [3, 4]]: w₂₂ = 4 = max |w| is the full positive colour
+    const seen = await heat.evaluate((c: HTMLCanvasElement) => {
+      const d = c.getContext('2d')!.getImageData(Math.floor(c.width * 0.75), Math.floor(c.height * 0.75), 1, 1).data;
+      const css = getComputedStyle(document.body);
+      return { pixel: [d[0], d[1], d[2]], blue: css.getPropertyValue('--vscode-charts-blue').trim(), red: css.getPropertyValue('--vscode-charts-red').trim() };
+    });
+    const hex = (h: string) => [1, 3, 5].map((i) => parseInt(h.slice(i, i + 2), 16));
+    assert.match(seen.blue, /^#[0-9a-f]{6}/i, `charts-blue is ${seen.blue}`);
+    assert.deepEqual(seen.pixel, hex(seen.blue), `w₂₂ drawn as rgb(${seen.pixel.join(', ')}), the theme's chart blue is ${seen.blue}`);
+    const ramp = await view.locator('.heatmap-colorbar-ramp').evaluate((e) => getComputedStyle(e).backgroundImage);
+    const rgb = (h: string) => `rgb(${hex(h).join(', ')})`;
+    assert.ok(ramp.includes(rgb(seen.blue)) && ramp.includes(rgb(seen.red)), `colour bar ${ramp}`);
+    assert.deepEqual((await view.locator('[data-testid=heatmap-colorbar] .heatmap-tick').allInnerTexts()).map((t) => t.trim()), ['4', '0', '-4']);
+    await wb.screenshot('plots-heatmap-dark');
+  });
+});
