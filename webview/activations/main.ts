@@ -17,7 +17,8 @@ import type {
   ActivationsResult, Region, RegionGridResult, RegionsResult, SegmentResult, UnitActivation,
 } from '../../src/shared/analyses/activations';
 import type { WireMatrix } from '../../src/shared/protocol';
-import { RegionMap } from './regionMap';
+import { PatternSummary } from './patternSummary';
+import { planeCoordinates, RegionMap } from './regionMap';
 import { SegmentStrip } from './segmentStrip';
 import './activations.css';
 
@@ -35,8 +36,8 @@ const MAX_REGIONS = 20_000;
 /** Steps the panel waits for (about 10 ns each: 15 s); deep networks refuse as soon as they would need more. */
 const MAX_STEPS = 1.5e9;
 const GRID_SIDE = 400;
-/** Rows of the pattern heatmap beyond which units are sampled evenly. */
-const MAX_PATTERN_ROWS = 600;
+/** Beyond this many ReLU units a heatmap row would be a few pixels: the active fraction per unit is plotted instead, with drill-down. */
+const MAX_PATTERN_ROWS = 64;
 /** The affine map is a table up to this many entries, a heatmap beyond. */
 const MAX_TABLE_ENTRIES = 64;
 /** Above this many units the unit selector is a number field instead of a list. */
@@ -70,16 +71,17 @@ segmentStrip.element.hidden = true;
 graphHost.hidden = true;
 
 // ---- pattern, affine map, products --------------------------------------------------------------
-const pattern = new Heatmap({ scale: 'binary', rowLabel: 'row', colLabel: 'neuron', maxWidth: 720, maxHeight: 360, format: (v) => (v > 0 ? 'active' : v === 0 ? 'inactive' : '— (unit is narrower)') });
+const pattern = new Heatmap({ scale: 'binary', rowLabel: 'unit', colLabel: 'neuron', maxHeight: 360, format: (v) => (v > 0 ? 'active' : v === 0 ? 'inactive' : '— (unit is narrower)') });
 pattern.canvas.setAttribute('data-testid', 'pattern-heatmap');
+const patternSummary = new PatternSummary();
 const patternCaption = el('p', { class: 'caption', 'data-testid': 'pattern-caption' });
 const residualLine = el('p', { class: 'check', 'data-testid': 'affine-residual' });
 const affineHost = el('div', { class: 'affine-host', 'data-testid': 'affine-map' });
 const radiusLine = el('p', { class: 'summary', 'data-testid': 'radius' });
 const unitHost = el('div', { class: 'field-host' });
-const jHeat = new Heatmap({ scale: 'binary', rowLabel: 'i', colLabel: 'j', maxWidth: 260, maxHeight: 260, format: (v) => String(v) });
-const jwHeat = new Heatmap({ scale: 'diverging', rowLabel: 'out', colLabel: 'in', maxWidth: 360, maxHeight: 260 });
-const pHeat = new Heatmap({ scale: 'diverging', rowLabel: 'neuron', colLabel: 'input', maxWidth: 260, maxHeight: 260 });
+const jHeat = new Heatmap({ scale: 'binary', rowLabel: 'i', colLabel: 'j', maxHeight: 300, format: (v) => String(v) });
+const jwHeat = new Heatmap({ scale: 'diverging', rowLabel: 'out', colLabel: 'in', maxHeight: 300 });
+const pHeat = new Heatmap({ scale: 'diverging', rowLabel: 'neuron', colLabel: 'input', maxHeight: 300 });
 const jCaption = el('p', { class: 'caption' });
 const jwCaption = el('p', { class: 'caption', 'data-testid': 'jw-caption' });
 const pCaption = el('p', { class: 'caption', 'data-testid': 'p-caption' });
@@ -111,7 +113,7 @@ app.append(
   messages,
   section('Input', el('div', { class: 'input-row' }, probeHost, inputField), inputSummary),
   regionsSection,
-  section('Activation pattern J(x)', patternCaption, pattern.element),
+  section('Activation pattern J(x)', patternCaption, patternSummary.element, pattern.element),
   section('Explicit affine map on the activation domain', residualLine, affineHost, radiusLine),
   section('Layer products',
     el('div', { class: 'input-row' }, unitHost),
@@ -422,27 +424,35 @@ function renderActivations(r: ActivationsResult): void {
   renderAffine(r);
   renderUnitSelect(r);
   void renderProducts(r);
-  const plane = regions?.plane ?? grid?.plane;
-  regionMap.setMarker(plane ? planeCoordinates(plane, r.input) : undefined);
+  regionMap.setInput(r.input);
   if (segment) segmentStrip.setMarker(r.input[0]);
   renderRegionsCaption();
 }
 
 function renderPattern(r: ActivationsResult, relu: UnitActivation[]): void {
+  patternSummary.element.hidden = relu.length <= MAX_PATTERN_ROWS;
   if (relu.length === 0) {
     patternCaption.textContent = 'The network has no ReLU units: the map is affine everywhere.';
     showHeat(pattern, undefined);
     return;
   }
-  const step = Math.max(1, Math.ceil(relu.length / MAX_PATTERN_ROWS));
-  const rows = relu.filter((_, i) => i % step === 0);
+  const residual = r.layers.some((l) => l.branch);
+  const order = residual ? 'units in order: per residual block its branch units, then its outer unit σ(x + r)' : 'units in order: layers';
+  if (relu.length > MAX_PATTERN_ROWS) {
+    // deep: one row per unit would be a strip of hairlines; the summary says more
+    showHeat(pattern, undefined);
+    let active = 0, total = 0;
+    for (const u of relu) { active += u.active; total += u.width; }
+    patternCaption.textContent = `${relu.length.toLocaleString('en-US')} ReLU units (${order}); ${formatNumber(active / Math.max(1, total))} of all neurons active. The plot shows each unit's active fraction; click it (or type a unit number) to see that unit's pattern.`;
+    patternSummary.show(relu);
+    return;
+  }
+  const rows = relu;
   const cols = Math.max(...rows.map((u) => u.width));
   const data = new Float64Array(rows.length * cols).fill(-1);
   rows.forEach((u, i) => { for (let j = 0; j < u.width; j++) data[i * cols + j] = u.pattern[j]; });
-  const residual = r.layers.some((l) => l.branch);
-  const order = residual ? 'rows: per residual block its branch units, then its outer unit σ(x + r)' : 'rows: layers';
   const labels = rows.length <= 12 ? ` (${rows.map((u) => u.label).join(', ')})` : ` (${rows[0].label} … ${rows[rows.length - 1].label})`;
-  patternCaption.textContent = `${rows.length} ReLU unit${rows.length === 1 ? '' : 's'} × ${cols} neurons; filled = active (pre-activation > 0). ${order}${labels}${step > 1 ? `; every ${step}th of ${relu.length} units shown` : ''}. Hover for the unit row and neuron.`;
+  patternCaption.textContent = `${rows.length} ReLU unit${rows.length === 1 ? '' : 's'} × ${cols} neurons; filled = active (pre-activation > 0). ${order}${labels}. Hover for the unit and neuron; drag or wheel to zoom.`;
   showHeat(pattern, { rows: rows.length, cols, data }, `activation pattern: ${rows.length} units × ${cols} neurons`);
 }
 
@@ -480,7 +490,7 @@ function renderAffine(r: ActivationsResult): void {
       data.set(A.data.subarray(i * A.cols, (i + 1) * A.cols), i * cols);
       data[i * cols + A.cols] = c[i];
     }
-    const h = new Heatmap({ scale: 'diverging', rowLabel: 'output', colLabel: 'input (last column: c)', maxWidth: 640, maxHeight: 320 });
+    const h = new Heatmap({ scale: 'diverging', rowLabel: 'output', colLabel: 'input (last column: c)', maxHeight: 320 });
     h.setData({ rows: A.rows, cols, data }, `affine map [A | c], ${A.rows}×${cols}`);
     affineHost.replaceChildren(el('p', { class: 'caption' }, `[A | c] (${A.rows}×${cols}; last column c); hover for values.`), h.element);
   }
@@ -569,22 +579,6 @@ function maxAbs(a: ArrayLike<number>): number {
   let m = 0;
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]));
   return m;
-}
-
-/** (s, t) of x on the plane when x lies on it (least squares; undefined when it is off the plane). */
-function planeCoordinates(plane: { origin: Float64Array; u: Float64Array; v: Float64Array }, x: ArrayLike<number>): [number, number] | undefined {
-  let uu = 0, uv = 0, vv = 0, ur = 0, vr = 0, rr = 0;
-  for (let i = 0; i < x.length; i++) {
-    const r = x[i] - plane.origin[i];
-    uu += plane.u[i] ** 2; vv += plane.v[i] ** 2; uv += plane.u[i] * plane.v[i];
-    ur += plane.u[i] * r; vr += plane.v[i] * r; rr += r * r;
-  }
-  const det = uu * vv - uv * uv;
-  if (det === 0) return undefined;
-  const s = (ur * vv - vr * uv) / det, t = (vr * uu - ur * uv) / det;
-  let off = 0;
-  for (let i = 0; i < x.length; i++) off += (x[i] - plane.origin[i] - s * plane.u[i] - t * plane.v[i]) ** 2;
-  return off <= 1e-18 * Math.max(1, rr) ? [s, t] : undefined;
 }
 
 function renderRegionsCaption(): void {
@@ -709,7 +703,7 @@ function exportJson(): void {
 host.onDocument(() => { void loadDocument(); });
 onThemeChange(() => {
   regionMap.draw();
-  pattern.draw(); jHeat.draw(); jwHeat.draw(); pHeat.draw();
+  pattern.draw(); patternSummary.draw(); jHeat.draw(); jwHeat.draw(); pHeat.draw();
   segmentStrip.draw();
   if (regions) renderPerDepth(regions.perDepth, 'regions');
   if (segment) { renderPerDepth(segment.perDepth, 'pieces'); renderGraph(segment); }

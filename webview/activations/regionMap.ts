@@ -1,7 +1,8 @@
 /**
  * The exact region map of a 2-D slice on one canvas: every activation region's polygon filled in
  * its stable colour (from the pattern hash) with thin borders, the selected input marked, axes with
- * the box bounds. Thousands of polygons cost one path each. When the partition was capped the map
+ * the box bounds. The map takes the width its row gives it (ResizeObserver, redrawn at the device
+ * pixel ratio) up to 85 % of the window's height. Thousands of polygons cost one path each. When the partition was capped the map
  * falls back to a pixel grid of pattern hashes (same colours). Hover finds the region under the
  * mouse (bounding boxes first, then a convex point test); click reports the (s, t) point.
  */
@@ -9,10 +10,14 @@ import { hashRgb } from '../../src/core/activation/pattern';
 import type { Region, RegionGridResult, SlicePlane } from '../../src/shared/analyses/activations';
 import { themeColors } from '../common/theme';
 import { HoverCanvas, sizeCanvas } from '../common/canvas';
+import { widthChanged } from '../common/heatmapView';
 
 /** Room for tick labels around the plot area, in CSS pixels. */
 const MARGIN = { left: 48, right: 12, top: 10, bottom: 34 };
-const MAX_SIDE = 520;
+/** Smallest side of the plot area, in CSS pixels. */
+const MIN_SIDE = 240;
+/** Radius of the ring around the selected input, in CSS pixels. */
+const RING = 9;
 
 interface Box { smin: number; smax: number; tmin: number; tmax: number }
 
@@ -26,6 +31,9 @@ export class RegionMap {
   private bounds = new Float64Array(0);
   private grid: RegionGridResult | undefined;
   private marker: [number, number] | undefined;
+  /** the selected input in input coordinates; the marker is where it falls on the plane */
+  private input: ArrayLike<number> | undefined;
+  private lastWidth = -1;
   private hovered: Region | undefined;
   private plotW = 0;
   private plotH = 0;
@@ -43,6 +51,9 @@ export class RegionMap {
       const p = this.toPlane(e);
       if (p) this.onPick(p[0], p[1]);
     });
+    new ResizeObserver(() => {
+      if (this.plane && widthChanged(this.lastWidth, this.element.clientWidth)) this.draw();
+    }).observe(this.element);
   }
 
   get box(): Box | undefined {
@@ -53,6 +64,7 @@ export class RegionMap {
 
   setRegions(plane: SlicePlane, regions: readonly Region[]): void {
     this.plane = plane;
+    this.marker = this.input ? planeCoordinates(plane, this.input) : undefined;
     this.regions = regions;
     this.grid = undefined;
     this.bounds = new Float64Array(4 * regions.length);
@@ -71,6 +83,7 @@ export class RegionMap {
 
   setGrid(grid: RegionGridResult): void {
     this.plane = grid.plane;
+    this.marker = this.input ? planeCoordinates(grid.plane, this.input) : undefined;
     this.regions = [];
     this.bounds = new Float64Array(0);
     this.grid = grid;
@@ -87,8 +100,13 @@ export class RegionMap {
     this.canvas.height = 0;
   }
 
-  setMarker(st: [number, number] | undefined): void {
-    this.marker = st;
+  /**
+   * The selected input: marked with a ring where it lies on the plane (now, or when the map arrives
+   * after the input's analysis), not marked when it is off the plane.
+   */
+  setInput(x: ArrayLike<number> | undefined): void {
+    this.input = x;
+    this.marker = x && this.plane ? planeCoordinates(this.plane, x) : undefined;
     this.draw();
   }
 
@@ -106,9 +124,12 @@ export class RegionMap {
     const box = this.box;
     if (!box) return;
     const spanS = box.smax - box.smin, spanT = box.tmax - box.tmin;
-    const available = Math.max(240, Math.min(MAX_SIDE, (this.element.parentElement?.clientWidth ?? MAX_SIDE) - MARGIN.left - MARGIN.right));
-    // keep the box's aspect ratio (equal scales on both axes) within a MAX_SIDE square
-    const scale = Math.min(available / spanS, MAX_SIDE / spanT);
+    this.lastWidth = this.element.clientWidth;
+    // up to most of the window's height, so a maximised panel shows the whole map without scrolling
+    const maxH = Math.max(MIN_SIDE, Math.round(window.innerHeight * 0.85) - MARGIN.top - MARGIN.bottom);
+    const available = Math.max(MIN_SIDE, (this.lastWidth || 520) - MARGIN.left - MARGIN.right);
+    // keep the box's aspect ratio (equal scales on both axes) within the width and the height cap
+    const scale = Math.min(available / spanS, maxH / spanT);
     this.plotW = Math.max(1, Math.round(spanS * scale));
     this.plotH = Math.max(1, Math.round(spanT * scale));
     const cssW = this.plotW + MARGIN.left + MARGIN.right, cssH = this.plotH + MARGIN.top + MARGIN.bottom;
@@ -148,17 +169,20 @@ export class RegionMap {
       }
     }
     this.drawAxes(ctx, box, X, Y, colors.foreground, colors.grid);
+    this.canvas.dataset.marker = this.marker ? this.marker.map((v) => tickLabel(v, 4)).join(',') : '';
     if (this.marker) {
+      // a white ring on a black halo reads on every region colour and both themes
       const [mx, my] = [X(this.marker[0]), Y(this.marker[1])];
-      ctx.lineWidth = 3;
+      ctx.lineWidth = 5;
       ctx.strokeStyle = '#000';
-      ctx.beginPath(); ctx.arc(mx, my, 6, 0, 2 * Math.PI); ctx.stroke();
-      ctx.lineWidth = 1.5;
+      ctx.beginPath(); ctx.arc(mx, my, RING, 0, 2 * Math.PI); ctx.stroke();
+      ctx.lineWidth = 2.5;
       ctx.strokeStyle = '#fff';
-      ctx.beginPath(); ctx.arc(mx, my, 6, 0, 2 * Math.PI); ctx.stroke();
+      ctx.beginPath(); ctx.arc(mx, my, RING, 0, 2 * Math.PI); ctx.stroke();
+      ctx.lineWidth = 1.5;
       ctx.beginPath();
-      ctx.moveTo(mx - 10, my); ctx.lineTo(mx - 3, my); ctx.moveTo(mx + 3, my); ctx.lineTo(mx + 10, my);
-      ctx.moveTo(mx, my - 10); ctx.lineTo(mx, my - 3); ctx.moveTo(mx, my + 3); ctx.lineTo(mx, my + 10);
+      ctx.moveTo(mx - RING - 5, my); ctx.lineTo(mx - 3, my); ctx.moveTo(mx + 3, my); ctx.lineTo(mx + RING + 5, my);
+      ctx.moveTo(mx, my - RING - 5); ctx.lineTo(mx, my - 3); ctx.moveTo(mx, my + 3); ctx.lineTo(mx, my + RING + 5);
       ctx.stroke();
     }
   }
@@ -232,6 +256,22 @@ export class RegionMap {
     const where = `(${tickLabel(p[0], 4)}, ${tickLabel(p[1], 4)})`;
     this.view.showTip(e, r ? `${where}\n${this.describe(r)}` : `${where}\nclick to analyse this point`);
   }
+}
+
+/** (s, t) of x on the plane when x lies on it (least squares; undefined when it is off the plane). */
+export function planeCoordinates(plane: { origin: ArrayLike<number>; u: ArrayLike<number>; v: ArrayLike<number> }, x: ArrayLike<number>): [number, number] | undefined {
+  let uu = 0, uv = 0, vv = 0, ur = 0, vr = 0, rr = 0;
+  for (let i = 0; i < x.length; i++) {
+    const r = x[i] - plane.origin[i];
+    uu += plane.u[i] ** 2; vv += plane.v[i] ** 2; uv += plane.u[i] * plane.v[i];
+    ur += plane.u[i] * r; vr += plane.v[i] * r; rr += r * r;
+  }
+  const det = uu * vv - uv * uv;
+  if (det === 0) return undefined;
+  const s = (ur * vv - vr * uv) / det, t = (vr * uu - ur * uv) / det;
+  let off = 0;
+  for (let i = 0; i < x.length; i++) off += (x[i] - plane.origin[i] - s * plane.u[i] - t * plane.v[i]) ** 2;
+  return off <= 1e-18 * Math.max(1, rr) ? [s, t] : undefined;
 }
 
 /** Point in a counter-clockwise convex polygon (boundary included, with a small tolerance). */

@@ -41,6 +41,7 @@ export class LinePlot {
   private plot: uPlot | undefined;
   private spec: PlotSpec | undefined;
   private readonly resizeObserver: ResizeObserver;
+  private pick: ((x: number) => void) | undefined;
 
   constructor(private readonly height = 280) {
     this.element = document.createElement('div');
@@ -49,6 +50,19 @@ export class LinePlot {
       if (this.plot) this.plot.setSize({ width: this.width(), height: this.height });
     });
     this.resizeObserver.observe(this.element);
+    // a click (not a drag-zoom) on the plot area picks the x under the cursor
+    this.element.addEventListener('click', (e) => {
+      const u = this.plot, idx = u?.cursor.idx;
+      if (!this.pick || !u || idx === null || idx === undefined || !(e.target as Element).closest('.u-over')) return;
+      const x = u.data[0][idx];
+      if (typeof x === 'number') this.pick(x);
+    });
+  }
+
+  /** Calls `onPick` with the x value of the data point nearest the cursor when the plot area is clicked. */
+  onPick(onPick: (x: number) => void): void {
+    this.pick = onPick;
+    this.element.classList.add('pickable');
   }
 
   private width(): number {

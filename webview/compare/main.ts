@@ -27,6 +27,8 @@ const progress = new Progress();
 const messages = el('div', { class: 'messages' });
 const sides = el('div', { class: 'compare-sides', 'data-testid': 'compare-sides' });
 const identicalNote = el('div', { 'data-testid': 'identical' });
+/** The answer first: the largest change and each verdict of A and B, one line each (details below). */
+const glance = el('ul', { class: 'verdict-lines', 'data-testid': 'glance' });
 const matchingHost = el('div', { 'data-testid': 'matching' });
 const notesList = el('ul', { class: 'notes', 'data-testid': 'notes' });
 const tableHost = el('div', { class: 'table-host', 'data-testid': 'compare-table' });
@@ -62,6 +64,7 @@ app.append(
   messages,
   sides,
   identicalNote,
+  glance,
   section('Matching layers', matchingHost, notesList),
   section('Weight changes per layer', tableHost, el('div', { 'data-testid': 'change-plot' }, changePlot.element)),
   section('ESDs of the selected pair', esdTitle, el('div', { 'data-testid': 'compare-esd' }, esd.element)),
@@ -139,6 +142,7 @@ function render(r: CompareResult): void {
       ],
     });
   }
+  renderGlance(r);
   renderConvergence(r);
   renderRegions(r);
   if (r.layers[index]) void loadSpectra(r.layers[index]);
@@ -154,6 +158,40 @@ function verdictCell(v: VerdictDigest | undefined, side: string): HTMLElement {
     el('div', { class: 'verdict-head' }, icon, el('span', { class: 'verdict-title' }, side), el('span', { class: 'verdict-status' }, v.status)),
     el('p', {}, docLinks(v.reason)),
     el('p', { class: 'basis' }, `basis: ${v.basis}`));
+}
+
+function statusIcon(status: string | undefined): HTMLElement {
+  return el('span', { class: `codicon codicon-${status ? STATUS_ICON[status] ?? 'question' : 'dash'}`, 'aria-hidden': 'true' });
+}
+
+/** "holds → fails": A's and B's status, each with its icon. */
+function statusPair(a: VerdictDigest | undefined, b: VerdictDigest | undefined): HTMLElement[] {
+  return [
+    el('span', { class: `glance-side verdict-${a?.status ?? 'none'}` }, statusIcon(a?.status), ` A ${a?.status ?? 'not analysed'}`),
+    el('span', { class: 'glance-arrow' }, ' → '),
+    el('span', { class: `glance-side verdict-${b?.status ?? 'none'}` }, statusIcon(b?.status), ` B ${b?.status ?? 'not analysed'}`),
+  ];
+}
+
+function renderGlance(r: CompareResult): void {
+  const lines: HTMLElement[] = [];
+  const largest = r.layers.reduce<LayerChange | undefined>((m, l) => (!m || l.diffNorm > m.diffNorm ? l : m), undefined);
+  lines.push(el('li', { class: 'verdict-line', 'data-testid': 'glance-change' },
+    el('span', { class: `codicon codicon-${r.identical ? 'pass' : 'diff'}`, 'aria-hidden': 'true' }),
+    el('strong', {}, 'Weights '),
+    r.identical ? 'identical in every compared number'
+      : largest ? `largest change ${largest.label}: ‖W_A − W_B‖₂ = ${formatNumber(largest.diffNorm)} (relative ${formatNumber(largest.relativeChange)})` : 'no matched pair'));
+  const c = r.convergence;
+  if (c) {
+    const sums = c.a && c.b ? ` — Σ‖W − I‖ ${formatNumber(c.a.series.weight.sum)} → ${formatNumber(c.b.series.weight.sum)}, Σ‖b‖ ${formatNumber(c.a.series.bias.sum)} → ${formatNumber(c.b.series.bias.sum)}` : '';
+    for (const name of ['sufficient', 'necessary', 'pointwise'] as const) {
+      const a = c.a?.verdicts[name], b = c.b?.verdicts[name];
+      lines.push(el('li', { class: `verdict-line verdict-${a?.status === b?.status ? a?.status ?? 'none' : 'changed'}`, 'data-testid': `glance-${name}`, title: [a && `A: ${a.reason}`, b && `B: ${b.reason}`].filter(Boolean).join('\n') },
+        el('strong', {}, `${name[0].toUpperCase()}${name.slice(1)} `), ...statusPair(a, b),
+        el('span', { class: 'verdict-number' }, name === 'sufficient' ? sums : '')));
+    }
+  }
+  glance.replaceChildren(...lines);
 }
 
 function renderConvergence(r: CompareResult): void {

@@ -171,9 +171,9 @@ function render(r: ConvergenceResult): void {
   renderRunPicker(r);
   notesList.replaceChildren(...r.notes.map((n) => el('li', {}, n)));
   verdictLines.replaceChildren(
-    verdictLine('sufficient', 'Sufficient', r.verdicts.sufficient),
-    verdictLine('necessary', 'Necessary', r.verdicts.necessary),
-    verdictLine('pointwise', 'Pointwise', r.verdicts.pointwise),
+    verdictLine('sufficient', 'Sufficient', r.verdicts.sufficient, r.kind),
+    verdictLine('necessary', 'Necessary', r.verdicts.necessary, r.kind),
+    verdictLine('pointwise', 'Pointwise', r.verdicts.pointwise, r.kind),
     ...r.consistency.map((c) => el('li', { class: 'verdict-line verdict-bug' }, el('span', { class: 'codicon codicon-bug', 'aria-hidden': 'true' }), c)),
   );
   cards.replaceChildren(
@@ -237,14 +237,34 @@ function numberRows(numbers: Record<string, number | null>, kind: ConvergenceRes
   return rows;
 }
 
+/**
+ * The number that decided a verdict whose headline has none ("W_k → I and b_k → 0", "implied by the
+ * sufficient condition"): the first of these keys the verdict carries.
+ */
+const DECIDING_KEYS: Record<string, readonly string[]> = {
+  sufficient: ['sumW', 'sumB'],
+  necessary: ['minWminusI', 'minB'],
+  pointwise: ['pOscillation', 'divergingProbes'],
+};
+
+function decidingNumber(id: string, v: Verdict, kind: ConvergenceResult['kind']): string {
+  const numbers = v.numbers as Record<string, number | null>;
+  const key = (DECIDING_KEYS[id] ?? []).find((k) => Object.hasOwn(numbers, k) && Number.isFinite(numbers[k] ?? NaN));
+  if (!key) return '';
+  const value = numbers[key] as number;
+  return ` (${unicodeLabel(numberLabels(kind)[key] ?? key)} ${/^[pq]/.test(key) ? exponentText(value) : formatNumber(value)})`;
+}
+
 /** One line a person reads at a glance: icon, name, status, the headline with its deciding number. */
-function verdictLine(id: string, title: string, v: Verdict): HTMLElement {
+function verdictLine(id: string, title: string, v: Verdict, kind: ConvergenceResult['kind']): HTMLElement {
   const headline = v.headline.replace(/^(Holds|Fails|Inconclusive|Cannot decide|Not applicable): /, '');
+  // "→ 0" is a limit, not a number
+  const number = /\d/.test(headline.replace(/→ 0/g, '')) ? '' : decidingNumber(id, v, kind);
   return el('li', { class: `verdict-line verdict-${v.status}`, 'data-testid': `verdict-${id}`, 'data-status': v.status, title: v.reason },
     el('span', { class: `codicon codicon-${v.undecidable ? 'warning' : STATUS_ICON[v.status]}`, 'aria-hidden': 'true' }),
     el('strong', {}, `${title} `),
     el('span', { class: 'verdict-status', 'data-testid': `verdict-${id}-status` }, v.undecidable ? 'cannot decide' : v.status),
-    el('span', { class: 'verdict-headline' }, ` — ${unicodeLabel(headline)}`),
+    el('span', { class: 'verdict-headline' }, ` — ${unicodeLabel(headline)}`, el('span', { class: 'verdict-number', 'data-testid': `verdict-${id}-number` }, number)),
   );
 }
 

@@ -22,7 +22,8 @@ const messages = el('div', { class: 'messages' });
 const summaryLine = el('p', { class: 'summary', 'data-testid': 'summary' });
 const tableHost = el('div', { class: 'table-host', 'data-testid': 'layer-table' });
 const plot = new LinePlot(300);
-const heatmap = new Heatmap({ scale: 'diverging', rowLabel: 'out', colLabel: 'in', maxWidth: 640, maxHeight: 420 });
+// fills the section's width (ResizeObserver), up to 70 % of the window's height
+const heatmap = new Heatmap({ scale: 'diverging', rowLabel: 'out', colLabel: 'in' });
 const heatmapTitle = el('p', { class: 'caption', 'data-testid': 'heatmap-title' }, 'Select a layer in the table to see its weights.');
 let result: OverviewResult | undefined;
 let running: Cancellation | undefined;

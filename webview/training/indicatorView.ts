@@ -30,8 +30,8 @@ export class IndicatorView {
   private readonly functionHost = el('div', { 'data-testid': 'indicator-function' });
   private readonly functionCaption = el('p', { class: 'caption' });
   private readonly curvePlot = new LinePlot(260);
-  private readonly learnedMap = new Heatmap({ scale: 'sequential', rowLabel: 'x₂ row', colLabel: 'x₁ column', maxWidth: 250, maxHeight: 250, format: (v) => v.toPrecision(4) });
-  private readonly targetMap = new Heatmap({ scale: 'sequential', rowLabel: 'x₂ row', colLabel: 'x₁ column', maxWidth: 250, maxHeight: 250, format: (v) => v.toFixed(0) });
+  private readonly learnedMap = new Heatmap({ scale: 'sequential', rowLabel: 'x₂ row', colLabel: 'x₁ column', maxHeight: 420, format: (v) => v.toPrecision(4) });
+  private readonly targetMap = new Heatmap({ scale: 'sequential', rowLabel: 'x₂ row', colLabel: 'x₁ column', maxHeight: 420, format: (v) => v.toFixed(0) });
   private result: IndicatorResult | undefined;
   private probeLogY: boolean;
   private readonly probeToggle: HTMLElement & { checked?: boolean };

@@ -97,15 +97,24 @@ const stopButton = button('Stop', () => stop(), { secondary: true, icon: 'debug-
 stopButton.dataset.testid = 'stop';
 stopButton.setAttribute('disabled', '');
 
+// Export waits for data: disabled (and the empty plot sections hidden) until a run has drawn something
+const exportButtons = [
+  button('Export PNG', () => exportPng(), { secondary: true, icon: 'file-media', title: 'the plots of the selected experiment' }),
+  button('Export CSV', () => exportCsv(), { secondary: true, icon: 'table', title: 'the curves of the selected experiment' }),
+  button('Export JSON', () => exportJson(), { secondary: true, icon: 'json', title: 'the result of the selected experiment' }),
+];
+exportButtons.forEach((b, i) => { b.dataset.testid = ['export-png', 'export-csv', 'export-json'][i]; });
+const emptyNotes: Record<Experiment, HTMLElement> = {
+  indicator: el('p', { class: 'empty-note', 'data-testid': 'indicator-empty' }, 'No run yet: set the parameters and press Run; the loss, the steepness, the probe errors and the learned function appear here as the run goes.'),
+  meanField: el('p', { class: 'empty-note', 'data-testid': 'mf-empty' }, 'No run yet: set the parameters and press Run; the trajectories per width, their spread and the losses appear here as the run goes.'),
+};
+panes.indicator.append(emptyNotes.indicator);
+panes.meanField.append(emptyNotes.meanField);
+
 app.append(
   el('header', { class: 'panel-header' },
     el('h1', {}, 'Training dynamics'),
-    el('div', { class: 'toolbar' },
-      runButton, stopButton,
-      button('Export PNG', () => exportPng(), { secondary: true, icon: 'file-media' }),
-      button('Export CSV', () => exportCsv(), { secondary: true, icon: 'table' }),
-      button('Export JSON', () => exportJson(), { secondary: true, icon: 'json' }),
-    ),
+    el('div', { class: 'toolbar' }, runButton, stopButton, ...exportButtons),
   ),
   el('div', { class: 'tabs', role: 'tablist', 'aria-label': 'experiment' }, tabs.indicator, tabs.meanField),
   presetNote,
@@ -125,11 +134,38 @@ function selectExperiment(which: Experiment): void {
     panes[key].hidden = key !== which;
   }
   document.body.dataset.experiment = which;
+  updateEmpty();
+}
+
+/** Hides the plot sections of an experiment that has no result yet, and enables Export only with data. */
+function updateEmpty(): void {
+  const has: Record<Experiment, boolean> = { indicator: !!indicatorView.current, meanField: !!meanFieldView.current };
+  indicatorView.element.hidden = !has.indicator;
+  meanFieldView.element.hidden = !has.meanField;
+  emptyNotes.indicator.hidden = has.indicator;
+  emptyNotes.meanField.hidden = has.meanField;
+  for (const b of exportButtons) {
+    if (has[experiment]) b.removeAttribute('disabled');
+    else b.setAttribute('disabled', '');
+  }
+}
+
+/** Shows a (partial or final) result: the sections first, so the plots measure their width. */
+function showIndicator(r: IndicatorResult): void {
+  indicatorView.element.hidden = false;
+  indicatorView.show(r);
+  updateEmpty();
+}
+
+function showMeanField(r: MeanFieldResult): void {
+  meanFieldView.element.hidden = false;
+  meanFieldView.show(r);
+  updateEmpty();
 }
 
 // ─── runs ───────────────────────────────────────────────────────────────────────────────────────
-const indicatorDraw = new Throttle<IndicatorResult>((r) => indicatorView.show(r));
-const meanFieldDraw = new Throttle<MeanFieldResult>((r) => meanFieldView.show(r));
+const indicatorDraw = new Throttle<IndicatorResult>((r) => showIndicator(r));
+const meanFieldDraw = new Throttle<MeanFieldResult>((r) => showMeanField(r));
 
 function setRunning(on: boolean): void {
   if (on) { runButton.setAttribute('disabled', ''); stopButton.removeAttribute('disabled'); }
@@ -161,7 +197,7 @@ async function run(): Promise<void> {
         onProgress: (f, m, partial) => { progress.update(f, m); if (partial) indicatorDraw.push(partial as IndicatorResult); },
       });
       indicatorDraw.cancel();
-      indicatorView.show(r);
+      showIndicator(r);
       host.patchState({ indicatorResult: r });
     } else {
       const p = { ...(host.state?.meanFieldExtra ?? {}), ...params } as MeanFieldParams;
@@ -171,7 +207,7 @@ async function run(): Promise<void> {
         onProgress: (f, m, partial) => { progress.update(f, m); if (partial) meanFieldDraw.push(partial as MeanFieldResult); },
       });
       meanFieldDraw.cancel();
-      meanFieldView.show(r);
+      showMeanField(r);
       host.patchState({ meanFieldResult: r });
     }
     messages.replaceChildren(el('p', { class: 'caption', 'data-testid': 'run-time' }, `Finished in ${((performance.now() - started) / 1000).toFixed(1)} s.`));
@@ -264,8 +300,8 @@ host.onDocument((doc, state, changed) => {
     // restored after a reload: controls, tab and the last results
     if (state.indicator) indicatorForm.set(state.indicator);
     if (state.meanField) meanFieldForm.set(state.meanField);
-    if (state.indicatorResult && !indicatorView.current) indicatorView.show(state.indicatorResult);
-    if (state.meanFieldResult && !meanFieldView.current) meanFieldView.show(state.meanFieldResult);
+    if (state.indicatorResult && !indicatorView.current) showIndicator(state.indicatorResult);
+    if (state.meanFieldResult && !meanFieldView.current) showMeanField(state.meanFieldResult);
     if (state.experiment) selectExperiment(state.experiment);
   }
   if (doc) void loadPreset(doc.fileName);
