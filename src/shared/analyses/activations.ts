@@ -101,6 +101,29 @@ export interface ActivationsParams {
   readonly partialProducts?: boolean;
   /** include the domain's half-spaces (default false; count × inputDim numbers) */
   readonly halfSpaces?: boolean;
+  /**
+   * deeper networks keep only this many layers in `layers`, `units` and `partials` (evenly spaced, the
+   * first and the last included) and describe every layer in `summary`; the panel's pattern view is a
+   * sample anyway, and 10⁵ full layers would cost seconds to send and draw (default: every layer)
+   */
+  readonly maxLayers?: number;
+  /** the analysis budget for this run (default: the settings'), e.g. raised from a panel's control */
+  readonly budget?: AnalysisBudget;
+}
+
+/**
+ * Every layer's activity at x in a few numbers (length = layers described): the compact pattern view
+ * of a deep network. Streamed while the sweep runs (partial results carry the next slice, `from` on).
+ */
+export interface ActivationSummary {
+  /** layers of the network */
+  readonly depth: number;
+  /** 1-based layer of the first entry */
+  readonly from: number;
+  /** active ReLU neurons per layer (residual blocks: branch and outer units together) */
+  readonly active: Int32Array;
+  /** ReLU neurons per layer (0: a linear layer) */
+  readonly relu: Int32Array;
 }
 
 export interface NearestFace {
@@ -149,6 +172,13 @@ export interface ActivationsResult {
   readonly halfSpaces?: HalfSpaces;
   /** the first value beyond float64 (absent when every value is a float64 number) */
   readonly overflow?: ActivationOverflow;
+  /** every layer's activity (from 1), with `maxLayers` */
+  readonly summary?: ActivationSummary;
+  /**
+   * set when `layers`, `units` and `partials` are a sample of the network's `depth` layers
+   * (`maxLayers`); `nearestFace.unit` then indexes the sampled `units`, −1 when its unit is not kept
+   */
+  readonly sampled?: { readonly depth: number };
 }
 
 /** The plane x = origin + s·u + t·v, (s, t) ∈ [smin, smax] × [tmin, tmax]. */
