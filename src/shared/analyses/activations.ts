@@ -227,6 +227,12 @@ export interface RegionsParams {
   readonly maxSteps?: number;
   /** the analysis budget (default: depthLens.analysis.maxWork / maxMemoryMB defaults), checked before any work */
   readonly budget?: AnalysisBudget;
+  /**
+   * instead of refusing when maxSteps, maxRegions or the memory budget would be crossed, return the
+   * exact partition of the layers before (RegionsResult.depth says how many): a deep network's map
+   * of its first layers, in the time the caller allows
+   */
+  readonly prefix?: boolean;
 }
 
 export interface Region {
@@ -275,6 +281,13 @@ export interface RegionsResult {
    * per-layer scale, and the count stay exact): the maps are NaN and the input maps absent
    */
   readonly overflow?: { readonly layer: number; readonly message: string };
+  /**
+   * with `prefix`, when a limit stopped the partition: it is the exact partition of the first `depth`
+   * layers (`perDepth` has that many entries; the maps are those of N_depth; no patterns)
+   */
+  readonly depth?: number;
+  /** why it stopped there (the limit and the numbers) */
+  readonly stopped?: string;
 }
 
 /** Exact count of linear pieces of t ↦ N(from + t (to − from)), t ∈ [0, 1]. */
