@@ -137,19 +137,28 @@ export function table<R>(columns: Column<R>[], rows: readonly R[], onSelect?: (r
   return t;
 }
 
-/** An indeterminate/determinate progress bar with a message; hidden when idle. */
+/**
+ * An indeterminate/determinate progress bar with a message and, for runs that can be stopped, a
+ * Cancel button (`start(message, onCancel)`); hidden when idle.
+ */
 export class Progress {
   readonly element = el('div', { class: 'progress', role: 'status', 'aria-live': 'polite' });
   private readonly bar = document.createElement('vscode-progress-bar') as HTMLElement & { value?: number; indeterminate?: boolean };
   private readonly label = el('span', { class: 'progress-label' });
+  private onCancel: (() => void) | undefined;
+  private readonly cancelButton = button('Cancel', () => { const c = this.onCancel; this.done(); c?.(); }, { secondary: true, icon: 'close', title: 'stop this run in the analysis worker' });
   constructor() {
-    this.element.append(this.bar, this.label);
+    this.cancelButton.dataset.testid = 'cancel';
+    this.cancelButton.hidden = true;
+    this.element.append(this.bar, this.label, this.cancelButton);
     this.element.hidden = true;
   }
-  start(message: string): void {
+  start(message: string, onCancel?: () => void): void {
     this.element.hidden = false;
     this.bar.indeterminate = true;
     this.label.textContent = message;
+    this.onCancel = onCancel;
+    this.cancelButton.hidden = !onCancel;
   }
   update(fraction: number, message?: string): void {
     this.element.hidden = false;
@@ -159,6 +168,8 @@ export class Progress {
   }
   done(): void {
     this.element.hidden = true;
+    this.onCancel = undefined;
+    this.cancelButton.hidden = true;
   }
 }
 
