@@ -19,15 +19,12 @@ export function evenLayerSample(depth: number, max: number): number[] {
   return out;
 }
 
-/** Active and ReLU neuron counts of one layer (a residual block: its branch units and its outer unit). */
+/**
+ * Active and ReLU neuron counts of one layer's own unit (a residual block: its outer σ(x + r), as the
+ * editor's lenses count it); 0 and 0 for a linear layer.
+ */
 export function layerActivity(l: LayerActivation): { active: number; relu: number } {
-  let active = 0, relu = 0;
-  for (const u of [...(l.branch ?? []), l]) {
-    if (!u.relu) continue;
-    active += u.active;
-    relu += u.width;
-  }
-  return { active, relu };
+  return l.relu ? { active: l.active, relu: l.width } : { active: 0, relu: 0 };
 }
 
 /** Collects per-layer counts in order; `slice()` hands out what came since the last slice. */

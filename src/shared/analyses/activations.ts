@@ -120,9 +120,9 @@ export interface ActivationSummary {
   readonly depth: number;
   /** 1-based layer of the first entry */
   readonly from: number;
-  /** active ReLU neurons per layer (residual blocks: branch and outer units together) */
+  /** active neurons of each layer's own unit (residual blocks: the outer σ(x + r); the branch units are not counted) */
   readonly active: Int32Array;
-  /** ReLU neurons per layer (0: a linear layer) */
+  /** neurons of each layer's own unit when it is ReLU (0: a linear layer) */
   readonly relu: Int32Array;
 }
 
