@@ -141,6 +141,17 @@ export interface ErrorMessage {
   readonly replyTo: number;
   readonly code: ErrorCode;
   readonly message: string;
+  /** set when the analysis budget refused the run: what it needs, so a panel can offer the budget as a control */
+  readonly budget?: BudgetRefusal;
+}
+
+/** An analysis refused by its budget (core/network/budget.ts BudgetError), in numbers. */
+export interface BudgetRefusal {
+  readonly resource: 'work' | 'memory';
+  /** multiply-adds (work) or bytes (memory) the run needs, estimated from the shapes */
+  readonly needed: number;
+  /** the budget it was checked against */
+  readonly limits: AnalysisBudget;
 }
 
 export interface ProgressMessage {

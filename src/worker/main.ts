@@ -5,6 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { CancelledError, type AnalysisContext } from '../core/context';
+import { BudgetError } from '../core/network/budget';
 import { isCancelled, type AnalysisName, type AnalysisSettings, type ErrorCode, type HostToWorker, type ResultOf, type WorkerToHost } from '../shared/protocol';
 import { parsedDocument } from './documents';
 import { BadParamsError, InvalidDocumentError, type Handler, type HandlerInput } from './handlers/common';
@@ -96,6 +97,8 @@ port.on('message', (msg: HostToWorker) => {
   } catch (e) {
     const code = errorCode(e);
     const message = e instanceof Error ? e.message : String(e);
-    post({ type: 'error', replyTo: msg.id, code, message: code === 'internal' ? `internal error: ${message}` : message });
+    // a refusal by the budget carries its numbers: the panel offers the budget as a control
+    const budget = e instanceof BudgetError && e.limits && Number.isFinite(e.needed) ? { resource: e.resource, needed: e.needed, limits: e.limits } : undefined;
+    post({ type: 'error', replyTo: msg.id, code, message: code === 'internal' ? `internal error: ${message}` : message, ...(budget ? { budget } : {}) });
   }
 });

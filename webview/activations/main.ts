@@ -12,7 +12,8 @@ import { extent } from '../common/extent';
 import { Heatmap } from '../common/heatmap';
 import { LinePlot } from '../common/linePlot';
 import { onThemeChange } from '../common/theme';
-import { banner, button, el, formatNumber, Progress, section, select, textField } from '../common/ui';
+import { banner, budgetButton, button, el, formatNumber, Progress, section, select, textField } from '../common/ui';
+import type { AnalysisBudget } from '../../src/shared/analyses/budget';
 import type {
   ActivationsResult, Region, RegionGridResult, RegionsResult, SegmentResult, UnitActivation,
 } from '../../src/shared/analyses/activations';
@@ -114,6 +115,9 @@ let depth = 0;
 /** the deep map's step budget: PREFIX_STEPS, raised by the panel's button */
 let prefixSteps = PREFIX_STEPS;
 const activity = new ActivityCollector();
+/** budgets raised from the panel after a refusal (undefined: the settings') */
+let activationBudget: AnalysisBudget | undefined;
+let regionBudget: AnalysisBudget | undefined;
 let activityFrame = 0;
 let partialsAllowed = true;
 let activationRun: Cancellation | undefined;
@@ -202,12 +206,12 @@ async function loadActivations(): Promise<void> {
   try {
     let r: ActivationsResult;
     try {
-      r = await host.request('activations', { ...currentParams(), partialProducts: partialsAllowed, maxLayers: MAX_PATTERN_ROWS }, { token, onProgress });
+      r = await host.request('activations', { ...currentParams(), partialProducts: partialsAllowed, maxLayers: MAX_PATTERN_ROWS, budget: activationBudget }, { token, onProgress });
     } catch (e) {
       // very deep networks: the partial products would not fit in one reply; go without them
       if (!(e instanceof RpcError && e.code === 'bad-params' && /partialProducts: false/.test(e.message)) || token.isCancellationRequested) throw e;
       partialsAllowed = false;
-      r = await host.request('activations', { ...currentParams(), partialProducts: false, maxLayers: MAX_PATTERN_ROWS }, { token, onProgress });
+      r = await host.request('activations', { ...currentParams(), partialProducts: false, maxLayers: MAX_PATTERN_ROWS, budget: activationBudget }, { token, onProgress });
     }
     if (token.isCancellationRequested) return;
     activations = r;
@@ -219,6 +223,9 @@ async function loadActivations(): Promise<void> {
     if (isCancelled(e)) return;
     const b = banner('error', (e as Error).message);
     b.classList.add('activation-error');
+    // refused by the budget: the budget as a control
+    const raise = e instanceof RpcError && e.budget ? budgetButton(e.budget, (budget) => { activationBudget = budget; void loadActivations(); }) : undefined;
+    if (raise) b.append(' ', raise);
     messages.querySelectorAll('.activation-error').forEach((n) => n.remove());
     messages.append(b);
   } finally {
@@ -276,7 +283,7 @@ async function loadRegions(): Promise<void> {
     const options = { token, onProgress: (f: number, m?: string) => regionProgress.update(f, m) };
     // input-space maps are free for 2-D inputs; otherwise each costs a forward recursion per region,
     // and the hover shows the map on the plane instead
-    const request = { maxRegions: MAX_REGIONS, maxSteps: MAX_STEPS, inputMaps: inputDim === 2 };
+    const request = { maxRegions: MAX_REGIONS, maxSteps: MAX_STEPS, inputMaps: inputDim === 2, ...(regionBudget ? { budget: regionBudget } : {}) };
     let r: RegionsResult;
     try {
       r = await host.request('regions', request, options);
@@ -324,6 +331,8 @@ async function loadRegions(): Promise<void> {
     regionMap.clear();
     perDepthPlot.element.hidden = true;
     regionsCaption.textContent = `No region map: ${message}`;
+    const raise = e instanceof RpcError && e.budget ? budgetButton(e.budget, (budget) => { regionBudget = budget; void loadRegions(); }) : undefined;
+    if (raise) regionsCaption.append(' ', raise);
   } finally {
     if (regionRun === token) regionProgress.done();
   }
@@ -338,7 +347,7 @@ async function loadPrefixRegions(token: Cancellation): Promise<void> {
   raise?.remove();
   try {
     regionProgress.start(`Partitioning the slice layer by layer, within ${prefixSteps.toExponential(0).replace('e+', 'e')} steps…`, () => cancelled(token, 'regions-cancelled', loadRegions));
-    const r = await host.request('regions', { maxRegions: MAX_REGIONS, maxSteps: prefixSteps, inputMaps: inputDim === 2, patterns: false, prefix: true },
+    const r = await host.request('regions', { maxRegions: MAX_REGIONS, maxSteps: prefixSteps, inputMaps: inputDim === 2, patterns: false, prefix: true, ...(regionBudget ? { budget: regionBudget } : {}) },
       { token, onProgress: (f, m) => regionProgress.update(f, m) });
     if (token.isCancellationRequested) return;
     regions = r;
@@ -352,6 +361,8 @@ async function loadPrefixRegions(token: Cancellation): Promise<void> {
     regionMap.clear();
     perDepthPlot.element.hidden = true;
     regionsCaption.textContent = `No region map: ${(e as Error).message}`;
+    const raise = e instanceof RpcError && e.budget ? budgetButton(e.budget, (budget) => { regionBudget = budget; void loadRegions(); }) : undefined;
+    if (raise) regionsCaption.append(' ', raise);
   } finally {
     if (regionRun === token) regionProgress.done();
   }

@@ -20,6 +20,10 @@ import '@vscode-elements/elements/dist/vscode-divider/index.js';
 import '@vscode-elements/elements/dist/vscode-collapsible/index.js';
 import '@vscode-elements/elements/dist/vscode-badge/index.js';
 
+import { raisedBudget, sci } from '../../src/core/network/budget';
+import type { AnalysisBudget } from '../../src/shared/analyses/budget';
+import type { BudgetRefusal } from '../../src/shared/protocol';
+
 type Child = Node | string;
 
 export function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
@@ -171,6 +175,19 @@ export class Progress {
     this.onCancel = undefined;
     this.cancelButton.hidden = true;
   }
+}
+
+/**
+ * The budget as a control: after a refusal by the analysis budget, a button that runs again with the
+ * budget the run needs (raisedBudget); undefined when even the ceiling would not do.
+ */
+export function budgetButton(refusal: BudgetRefusal, run: (budget: AnalysisBudget) => void): HTMLElement | undefined {
+  const next = raisedBudget(refusal);
+  if (!next) return undefined;
+  const what = refusal.resource === 'work' ? `${sci(next.maxWork)} multiply-adds` : `${next.maxMemoryMB.toLocaleString('en-US')} MB`;
+  const b = button(`Run with a higher budget (${what})`, () => run(next), { secondary: true, icon: 'debug-continue', title: 'for this panel only; the settings depthLens.analysis.maxWork / maxMemoryMB stay as they are' });
+  b.dataset.testid = 'raise-budget';
+  return b;
 }
 
 /** A banner for errors (e.g. the file does not parse); mentions of MATH.md sections become links. */

@@ -256,7 +256,8 @@ export class AnalysisPanel implements vscode.Disposable {
       const code = e instanceof RpcError ? e.code : 'internal';
       const message = e instanceof Error ? e.message : String(e);
       if (code === 'internal') this.services.log.error(`${m.analysis} failed: ${message}`);
-      this.post({ type: 'error', replyTo: m.id, code, message });
+      const budget = e instanceof RpcError ? e.budget : undefined;
+      this.post({ type: 'error', replyTo: m.id, code, message, ...(budget ? { budget } : {}) });
     } finally {
       if (this.inFlight.get(m.id)?.cts === cts) this.inFlight.delete(m.id);
       cts.dispose();
