@@ -113,6 +113,8 @@ export class WorkerClient implements vscode.Disposable {
   private crashCount = 0;
   private messagesShown = 0;
   private abandonedCount = 0;
+  /** set while a panel's analyses run on the `analysis` lane: the `editor` lane's runs wait (worker/yield.ts) */
+  private readonly yieldFlag = new Int32Array(new SharedArrayBuffer(4));
   private readonly restarted = new vscode.EventEmitter<void>();
   /** fires after "Restart Analysis Worker": panels and diagnostics ask again */
   readonly onDidRestart = this.restarted.event;
@@ -187,9 +189,10 @@ export class WorkerClient implements vscode.Disposable {
       (message, { document, settings }) => {
         const cancelFlag = new SharedArrayBuffer(4);
         cancelFlags.set(message.id, new Int32Array(cancelFlag));
-        const out: HostToWorker = { ...message, document, settings, cancelFlag };
+        const out: HostToWorker = { ...message, document, settings, cancelFlag, ...(lane === 'editor' ? { yieldFlag: this.yieldFlag.buffer as SharedArrayBuffer } : {}) };
         outstanding.set(message.id, out);
         state.worker.postMessage(out);
+        this.updateYield();
       },
       (id) => {
         const flag = cancelFlags.get(id);
@@ -199,6 +202,7 @@ export class WorkerClient implements vscode.Disposable {
           cancelledAt.set(id, Date.now());
           setTimeout(() => this.abandonIfStuck(lane, state), ABANDON_AFTER_MS).unref?.();
         }
+        this.updateYield();
       },
     );
     const state: LaneState = { worker: this.spawn(lane, file), client, cancelFlags, outstanding, cancelledAt };
@@ -222,6 +226,7 @@ export class WorkerClient implements vscode.Disposable {
         outstanding.delete(msg.replyTo);
         cancelledAt.delete(msg.replyTo);
         this.crashes.delete(lane); // it answers: the run of crashes is over
+        this.updateYield();
       }
       client.handle(msg);
     });
@@ -234,6 +239,7 @@ export class WorkerClient implements vscode.Disposable {
       // terminated on purpose (restart, dispose, a replaced worker)
       if (this.lanes.get(lane) !== state || state.worker !== worker) return;
       this.lanes.delete(lane);
+      this.updateYield();
       const inARow = (this.crashes.get(lane)?.inARow ?? 0) + 1;
       const backoff = restartDelayMs(inARow, this.options.restartBackoffMs);
       const paused = inARow >= MAX_CRASHES_IN_A_ROW
@@ -286,7 +292,19 @@ export class WorkerClient implements vscode.Disposable {
       state.outstanding.set(id, message);
       fresh.postMessage(message);
     }
+    this.updateYield();
     this.log.info(`${lane} analysis worker replaced: a cancelled request was still running ${waited} ms after its cancel; ${still.length} waiting request(s) moved to the new worker`);
+  }
+
+  /** The editor lane yields while the analysis lane runs requests someone still waits for. */
+  private updateYield(): void {
+    const a = this.lanes.get('analysis');
+    let busy = false;
+    if (a) for (const id of a.outstanding.keys()) if (!a.cancelledAt.has(id)) { busy = true; break; }
+    const next = busy ? 1 : 0;
+    if (Atomics.load(this.yieldFlag, 0) === next) return;
+    Atomics.store(this.yieldFlag, 0, next);
+    if (!busy) Atomics.notify(this.yieldFlag, 0);
   }
 
   private tell(message: string): void {
@@ -320,6 +338,7 @@ export class WorkerClient implements vscode.Disposable {
   async restart(): Promise<void> {
     const states = [...this.lanes.values()];
     this.lanes.clear();
+    this.updateYield();
     this.crashes.clear();
     for (const s of states) s.client.rejectAll('worker-exited', 'the analysis worker was restarted');
     await Promise.all(states.map((s) => s.worker.terminate()));
@@ -333,6 +352,7 @@ export class WorkerClient implements vscode.Disposable {
       void s.worker.terminate();
     }
     this.lanes.clear();
+    this.updateYield();
     this.restarted.dispose();
   }
 }

@@ -121,6 +121,11 @@ export type WorkerRequestMessage = RequestMessage & {
   readonly settings: AnalysisSettings;
   /** Int32Array(1) over a SharedArrayBuffer; the host stores 1 to cancel (read with Atomics) */
   readonly cancelFlag: SharedArrayBuffer;
+  /**
+   * background runs only (the editor's lens runs): Int32Array(1) the host sets to 1 while a panel's
+   * analyses run; the run then waits at its checkpoints (worker/yield.ts), leaving the CPU to the panel
+   */
+  readonly yieldFlag?: SharedArrayBuffer;
 };
 
 export interface ResponseMessage {

@@ -12,6 +12,7 @@ import { BadParamsError, InvalidDocumentError, type Handler, type HandlerInput }
 import { handlers } from './handlers/index';
 import { packForTransfer } from './transfer';
 import { installThreadPool } from './pool';
+import { Yielder } from './yield';
 
 const PROGRESS_INTERVAL_MS = 100;
 
@@ -24,10 +25,12 @@ function post(message: WorkerToHost, transfer: ArrayBuffer[] = []): void {
   port.postMessage(message, transfer);
 }
 
-function contextFor(id: number, cancelFlag: SharedArrayBuffer): AnalysisContext {
+function contextFor(id: number, cancelFlag: SharedArrayBuffer, yieldFlag: SharedArrayBuffer | undefined): AnalysisContext {
   let last = 0;
+  const yielder = yieldFlag ? new Yielder(new Int32Array(yieldFlag), () => isCancelled(cancelFlag)) : undefined;
   return {
-    isCancelled: () => isCancelled(cancelFlag),
+    // every checkpoint of a background run is where it yields to a panel's run
+    isCancelled: () => { yielder?.yieldIfAsked(); return isCancelled(cancelFlag); },
     progress: (fraction, message) => {
       const now = Date.now();
       if (now - last < PROGRESS_INTERVAL_MS) return;
@@ -83,7 +86,7 @@ port.on('message', (msg: HostToWorker) => {
     stallNextRequestMs = 0;
     while (Date.now() < until) { /* spin */ }
   }
-  const ctx = contextFor(msg.id, msg.cancelFlag);
+  const ctx = contextFor(msg.id, msg.cancelFlag, msg.yieldFlag);
   try {
     if (ctx.isCancelled()) throw new CancelledError();
     const doc = msg.document ? parsedDocument(msg.document, msg.settings) : undefined;
