@@ -384,7 +384,7 @@ async function loadSegment(token: Cancellation): Promise<void> {
   regionMap.clear();
   regionMap.element.hidden = true;
   try {
-    regionProgress.start('Splitting the input domain into activation pieces in the analysis worker…');
+    regionProgress.start('Splitting the input domain into activation pieces in the analysis worker…', () => cancelled(token, 'regions-cancelled', loadRegions));
     const r = await host.request('segment', { details: true, maxPieces: MAX_REGIONS, maxSteps: MAX_STEPS }, { token, onProgress: (f, m) => regionProgress.update(f, m) });
     if (token.isCancellationRequested) return;
     segment = r;
