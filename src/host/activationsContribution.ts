@@ -10,11 +10,16 @@ import type { ContributionServices, DocumentContribution } from './contributions
 import type { DocumentState } from './diagnostics';
 import { documentSource } from './networkDocuments';
 import { RunCache } from './runCache';
-import type { ActivationsResult, LayerActivation } from '../shared/analyses/activations';
+import type { ActivationsResult, ActivationSummary, LayerActivation } from '../shared/analyses/activations';
 import type { GroupSummary } from '../shared/analyses/overview';
 
 /** Per-group lenses stop where the base provider stops. */
 const MAX_GROUP_LENSES = 200;
+/**
+ * Deeper files send every layer's counts in the result's summary and only a sample of the layers in
+ * full: 10⁵ full layers are a 28 MB reply that costs the extension host's thread ~250 ms to receive.
+ */
+const LENS_MAX_LAYERS = 2000;
 
 /** "0.25" / "1e-7": short coordinates for lens titles. */
 function coordinate(v: number): string {
@@ -47,6 +52,7 @@ function reluLayers(r: ActivationsResult, g: GroupSummary): LayerActivation[] {
  * group has no ReLU layer (an affine output layer).
  */
 export function groupActivationTitle(r: ActivationsResult, g: GroupSummary, where: string): string | undefined {
+  if (r.summary) return summaryTitle(r.summary, g, where);
   const layers = reluLayers(r, g);
   if (layers.length === 0) return undefined;
   if (layers.length === 1) {
@@ -63,8 +69,41 @@ export function groupActivationTitle(r: ActivationsResult, g: GroupSummary, wher
   return `active ${active}/${width} at ${where} (layers ${layers[0].layer}–${layers[layers.length - 1].layer})`;
 }
 
+/** groupActivationTitle from the summary of a deep file (every layer's own-unit counts). */
+function summaryTitle(s: ActivationSummary, g: GroupSummary, where: string): string | undefined {
+  let lo = Infinity, hi = -Infinity, wlo = Infinity, whi = -Infinity, first = 0, last = 0, n = 0;
+  const end = Math.min(g.start + g.count, s.from - 1 + s.active.length);
+  for (let k = g.start; k < end; k++) {
+    const i = k - (s.from - 1);
+    if (i < 0 || s.relu[i] === 0) continue;
+    lo = Math.min(lo, s.active[i]); hi = Math.max(hi, s.active[i]);
+    wlo = Math.min(wlo, s.relu[i]); whi = Math.max(whi, s.relu[i]);
+    if (n === 0) first = k + 1;
+    last = k + 1;
+    n++;
+  }
+  if (n === 0) return undefined;
+  if (n === 1) return `active ${lo}/${wlo} at ${where}${g.count > 1 ? ` (layer ${first})` : ''}`;
+  const active = lo === hi ? String(lo) : `${lo}–${hi}`;
+  const width = wlo === whi ? String(wlo) : `${wlo}–${whi}`;
+  return `active ${active}/${width} at ${where} (layers ${first}–${last})`;
+}
+
 /** Tooltip: the per-layer counts (up to a few), branch counts of residual blocks, boundary ties. */
 function groupTooltip(r: ActivationsResult, g: GroupSummary): string {
+  if (r.summary) {
+    // a deep file: the first layers of the group from the summary (no branch detail)
+    const s = r.summary;
+    const lines: string[] = [];
+    let more = 0;
+    for (let k = g.start; k < Math.min(g.start + g.count, s.active.length); k++) {
+      if (s.relu[k] === 0) continue;
+      if (lines.length < 12) lines.push(`layer ${k + 1}: ${s.active[k]}/${s.relu[k]} active`);
+      else more++;
+    }
+    if (more > 0) lines.push(`… ${more.toLocaleString('en-US')} more layers`);
+    return `Active ReLU neurons (pre-activation > 0) of J_k(x):\n${lines.join('\n')}\n\nClick to open the Activations panel.`;
+  }
   const layers = reluLayers(r, g);
   const lines = layers.slice(0, 12).map((l) => {
     const branch = (l.branch ?? []).filter((b) => b.relu).map((b) => `branch ${b.branchLayer}: ${b.active}/${b.width}`);
@@ -85,9 +124,10 @@ export class ActivationsContribution implements DocumentContribution {
 
   /** The shared run for this document version and probe (started now if there is none). */
   resultFor(doc: vscode.TextDocument, probe: string | undefined): Promise<ActivationsResult> {
-    const params = probe !== undefined ? { probe, partialProducts: false } : { partialProducts: false };
+    const params = probe !== undefined ? { probe, partialProducts: false, maxLayers: LENS_MAX_LAYERS } : { partialProducts: false, maxLayers: LENS_MAX_LAYERS };
     return this.runs.get(doc.uri.toString(), `${doc.version}|${probe ?? ''}`, (token) =>
-      this.services.worker.request('activations', documentSource(doc), params, this.services.config.analysisSettings, { token }));
+      // its own lane: a panel opened from the file never waits behind the lens run (workerClient.ts)
+      this.services.worker.request('activations', documentSource(doc), params, this.services.config.analysisSettings, { token, lane: 'editor' }));
   }
 
   invalidate(uri: vscode.Uri): void {

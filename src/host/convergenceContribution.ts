@@ -60,7 +60,8 @@ export class ConvergenceContribution implements DocumentContribution {
   resultFor(doc: vscode.TextDocument): Promise<ConvergenceResult> {
     const settings = this.services.config.analysisSettings;
     return this.runs.get(doc.uri.toString(), `${doc.version}|${settings.norm}|${settings.budget?.maxWork}|${settings.budget?.maxMemoryMB}`, (token) =>
-      this.services.worker.request('convergence', documentSource(doc), { maxPoints: LENS_MAX_POINTS }, settings, { token }));
+      // its own lane: a panel opened from the file never waits behind the lens run (workerClient.ts)
+      this.services.worker.request('convergence', documentSource(doc), { maxPoints: LENS_MAX_POINTS }, settings, { token, lane: 'editor' }));
   }
 
   invalidate(uri: vscode.Uri): void {

@@ -1,11 +1,15 @@
 /**
- * The host's side of the analysis workers. Three lanes, each its own worker thread created on first
+ * The host's side of the analysis workers. Four lanes, each its own worker thread created on first
  * use, so slow work never queues in front of fast work:
  *   `interactive` — parsing, diagnostics and the summary behind the base code lenses, layer matrices:
  *                   must answer while the user types;
  *   `analysis`    — the per-document analyses behind panels and contributed lenses (overview norms,
  *                   convergence, activation patterns): may take a second or two on big files;
- *   `batch`       — Monte Carlo, training runs, region partitions: may take many seconds.
+ *   `batch`       — Monte Carlo, training runs, region partitions: may take many seconds;
+ *   `editor`      — the contributed lenses' runs (activations, convergence) when a file opens or
+ *                   changes: on a deep file they take seconds, and a panel opened from the file must
+ *                   not queue behind them (measured on the 10⁵-layer family: the Activations panel's
+ *                   first result 11 s instead of 1.2 s with the lens runs in front of it).
  * A worker that exits is restarted on the next request. Crashes in a row back off (1 s, 2 s, 4 s, …)
  * and after MAX_CRASHES_IN_A_ROW the lane stops restarting until "Restart Analysis Worker"; the user
  * gets one message per run of crashes, not one per request. Every request carries the document, the
@@ -24,7 +28,10 @@ import * as vscode from 'vscode';
 import { RequestClient, RpcError, type CancellationLike, type RequestOptions } from '../shared/rpc';
 import type { AnalysisName, AnalysisRequest, AnalysisSettings, DocumentSource, HostToWorker, ParamsOf, ResultOf, WorkerToHost } from '../shared/protocol';
 
-export type Lane = 'interactive' | 'analysis' | 'batch';
+export type Lane = 'interactive' | 'analysis' | 'batch' | 'editor';
+
+/** A request's options; `lane` overrides the analysis's own lane (the editor's lens runs use 'editor'). */
+export type WorkerRequestOptions = RequestOptions & { readonly lane?: Lane };
 
 /** Every analysis names its lane (a new analysis must choose one). */
 const LANES: Readonly<Record<AnalysisName, Lane>> = {
@@ -106,6 +113,8 @@ export class WorkerClient implements vscode.Disposable {
   private crashCount = 0;
   private messagesShown = 0;
   private abandonedCount = 0;
+  /** set while a panel's analyses run on the `analysis` lane: the `editor` lane's runs wait (worker/yield.ts) */
+  private readonly yieldFlag = new Int32Array(new SharedArrayBuffer(4));
   private readonly restarted = new vscode.EventEmitter<void>();
   /** fires after "Restart Analysis Worker": panels and diagnostics ask again */
   readonly onDidRestart = this.restarted.event;
@@ -121,9 +130,9 @@ export class WorkerClient implements vscode.Disposable {
     document: DocumentSource | undefined,
     params: ParamsOf<K>,
     settings: AnalysisSettings,
-    options: RequestOptions = {},
+    options: WorkerRequestOptions = {},
   ): Promise<ResultOf<K>> {
-    const { client } = await this.ready(laneOf(analysis), options.token);
+    const { client } = await this.ready(options.lane ?? laneOf(analysis), options.token);
     return client.request(analysis, params, options, { document, settings });
   }
 
@@ -180,9 +189,10 @@ export class WorkerClient implements vscode.Disposable {
       (message, { document, settings }) => {
         const cancelFlag = new SharedArrayBuffer(4);
         cancelFlags.set(message.id, new Int32Array(cancelFlag));
-        const out: HostToWorker = { ...message, document, settings, cancelFlag };
+        const out: HostToWorker = { ...message, document, settings, cancelFlag, ...(lane === 'editor' ? { yieldFlag: this.yieldFlag.buffer as SharedArrayBuffer } : {}) };
         outstanding.set(message.id, out);
         state.worker.postMessage(out);
+        this.updateYield();
       },
       (id) => {
         const flag = cancelFlags.get(id);
@@ -192,6 +202,7 @@ export class WorkerClient implements vscode.Disposable {
           cancelledAt.set(id, Date.now());
           setTimeout(() => this.abandonIfStuck(lane, state), ABANDON_AFTER_MS).unref?.();
         }
+        this.updateYield();
       },
     );
     const state: LaneState = { worker: this.spawn(lane, file), client, cancelFlags, outstanding, cancelledAt };
@@ -215,6 +226,7 @@ export class WorkerClient implements vscode.Disposable {
         outstanding.delete(msg.replyTo);
         cancelledAt.delete(msg.replyTo);
         this.crashes.delete(lane); // it answers: the run of crashes is over
+        this.updateYield();
       }
       client.handle(msg);
     });
@@ -227,6 +239,7 @@ export class WorkerClient implements vscode.Disposable {
       // terminated on purpose (restart, dispose, a replaced worker)
       if (this.lanes.get(lane) !== state || state.worker !== worker) return;
       this.lanes.delete(lane);
+      this.updateYield();
       const inARow = (this.crashes.get(lane)?.inARow ?? 0) + 1;
       const backoff = restartDelayMs(inARow, this.options.restartBackoffMs);
       const paused = inARow >= MAX_CRASHES_IN_A_ROW
@@ -279,7 +292,19 @@ export class WorkerClient implements vscode.Disposable {
       state.outstanding.set(id, message);
       fresh.postMessage(message);
     }
+    this.updateYield();
     this.log.info(`${lane} analysis worker replaced: a cancelled request was still running ${waited} ms after its cancel; ${still.length} waiting request(s) moved to the new worker`);
+  }
+
+  /** The editor lane yields while the analysis lane runs requests someone still waits for. */
+  private updateYield(): void {
+    const a = this.lanes.get('analysis');
+    let busy = false;
+    if (a) for (const id of a.outstanding.keys()) if (!a.cancelledAt.has(id)) { busy = true; break; }
+    const next = busy ? 1 : 0;
+    if (Atomics.load(this.yieldFlag, 0) === next) return;
+    Atomics.store(this.yieldFlag, 0, next);
+    if (!busy) Atomics.notify(this.yieldFlag, 0);
   }
 
   private tell(message: string): void {
@@ -313,6 +338,7 @@ export class WorkerClient implements vscode.Disposable {
   async restart(): Promise<void> {
     const states = [...this.lanes.values()];
     this.lanes.clear();
+    this.updateYield();
     this.crashes.clear();
     for (const s of states) s.client.rejectAll('worker-exited', 'the analysis worker was restarted');
     await Promise.all(states.map((s) => s.worker.terminate()));
@@ -326,6 +352,7 @@ export class WorkerClient implements vscode.Disposable {
       void s.worker.terminate();
     }
     this.lanes.clear();
+    this.updateYield();
     this.restarted.dispose();
   }
 }

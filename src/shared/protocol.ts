@@ -121,6 +121,11 @@ export type WorkerRequestMessage = RequestMessage & {
   readonly settings: AnalysisSettings;
   /** Int32Array(1) over a SharedArrayBuffer; the host stores 1 to cancel (read with Atomics) */
   readonly cancelFlag: SharedArrayBuffer;
+  /**
+   * background runs only (the editor's lens runs): Int32Array(1) the host sets to 1 while a panel's
+   * analyses run; the run then waits at its checkpoints (worker/yield.ts), leaving the CPU to the panel
+   */
+  readonly yieldFlag?: SharedArrayBuffer;
 };
 
 export interface ResponseMessage {
@@ -141,6 +146,17 @@ export interface ErrorMessage {
   readonly replyTo: number;
   readonly code: ErrorCode;
   readonly message: string;
+  /** set when the analysis budget refused the run: what it needs, so a panel can offer the budget as a control */
+  readonly budget?: BudgetRefusal;
+}
+
+/** An analysis refused by its budget (core/network/budget.ts BudgetError), in numbers. */
+export interface BudgetRefusal {
+  readonly resource: 'work' | 'memory';
+  /** multiply-adds (work) or bytes (memory) the run needs, estimated from the shapes */
+  readonly needed: number;
+  /** the budget it was checked against */
+  readonly limits: AnalysisBudget;
 }
 
 export interface ProgressMessage {

@@ -3,7 +3,7 @@
  * to the host: message ids, one reply per request, streamed progress, cancellation, and rejection of
  * everything pending when the other side goes away.
  */
-import { requestOf, type AnalysisName, type AnalysisRequest, type ErrorCode, type ErrorMessage, type ParamsOf, type ProgressMessage, type RequestMessage, type ResponseMessage, type ResultOf } from './protocol';
+import { requestOf, type AnalysisName, type AnalysisRequest, type BudgetRefusal, type ErrorCode, type ErrorMessage, type ParamsOf, type ProgressMessage, type RequestMessage, type ResponseMessage, type ResultOf } from './protocol';
 
 /** Structurally the same as vscode.CancellationToken, so host code passes tokens straight through. */
 export interface CancellationLike {
@@ -17,7 +17,8 @@ export interface RequestOptions {
 }
 
 export class RpcError extends Error {
-  constructor(readonly code: ErrorCode, message: string) {
+  /** `budget`: the run was refused by its analysis budget (see ErrorMessage) */
+  constructor(readonly code: ErrorCode, message: string, readonly budget?: BudgetRefusal) {
     super(message);
     this.name = 'RpcError';
   }
@@ -82,7 +83,7 @@ export class RequestClient<C = undefined> {
     } else if (message.type === 'response') {
       this.settle(message.replyTo)?.resolve(message.result);
     } else {
-      this.settle(message.replyTo)?.reject(new RpcError(message.code, message.message));
+      this.settle(message.replyTo)?.reject(new RpcError(message.code, message.message, message.budget));
     }
     return true;
   }

@@ -5,12 +5,14 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { CancelledError, type AnalysisContext } from '../core/context';
+import { BudgetError } from '../core/network/budget';
 import { isCancelled, type AnalysisName, type AnalysisSettings, type ErrorCode, type HostToWorker, type ResultOf, type WorkerToHost } from '../shared/protocol';
 import { parsedDocument } from './documents';
 import { BadParamsError, InvalidDocumentError, type Handler, type HandlerInput } from './handlers/common';
 import { handlers } from './handlers/index';
 import { packForTransfer } from './transfer';
 import { installThreadPool } from './pool';
+import { Yielder } from './yield';
 
 const PROGRESS_INTERVAL_MS = 100;
 
@@ -23,10 +25,12 @@ function post(message: WorkerToHost, transfer: ArrayBuffer[] = []): void {
   port.postMessage(message, transfer);
 }
 
-function contextFor(id: number, cancelFlag: SharedArrayBuffer): AnalysisContext {
+function contextFor(id: number, cancelFlag: SharedArrayBuffer, yieldFlag: SharedArrayBuffer | undefined): AnalysisContext {
   let last = 0;
+  const yielder = yieldFlag ? new Yielder(new Int32Array(yieldFlag), () => isCancelled(cancelFlag)) : undefined;
   return {
-    isCancelled: () => isCancelled(cancelFlag),
+    // every checkpoint of a background run is where it yields to a panel's run
+    isCancelled: () => { yielder?.yieldIfAsked(); return isCancelled(cancelFlag); },
     progress: (fraction, message) => {
       const now = Date.now();
       if (now - last < PROGRESS_INTERVAL_MS) return;
@@ -82,7 +86,7 @@ port.on('message', (msg: HostToWorker) => {
     stallNextRequestMs = 0;
     while (Date.now() < until) { /* spin */ }
   }
-  const ctx = contextFor(msg.id, msg.cancelFlag);
+  const ctx = contextFor(msg.id, msg.cancelFlag, msg.yieldFlag);
   try {
     if (ctx.isCancelled()) throw new CancelledError();
     const doc = msg.document ? parsedDocument(msg.document, msg.settings) : undefined;
@@ -96,6 +100,8 @@ port.on('message', (msg: HostToWorker) => {
   } catch (e) {
     const code = errorCode(e);
     const message = e instanceof Error ? e.message : String(e);
-    post({ type: 'error', replyTo: msg.id, code, message: code === 'internal' ? `internal error: ${message}` : message });
+    // a refusal by the budget carries its numbers: the panel offers the budget as a control
+    const budget = e instanceof BudgetError && e.limits && Number.isFinite(e.needed) ? { resource: e.resource, needed: e.needed, limits: e.limits } : undefined;
+    post({ type: 'error', replyTo: msg.id, code, message: code === 'internal' ? `internal error: ${message}` : message, ...(budget ? { budget } : {}) });
   }
 });

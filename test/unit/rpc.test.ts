@@ -91,3 +91,14 @@ test('a send that throws rejects that request as internal, the client keeps work
   client.handle({ type: 'response', replyTo: 2, result: 'ok' });
   assert.equal(await p, 'ok');
 });
+
+test('an error refused by the budget carries its numbers to the caller (the panel offers the budget as a control)', async () => {
+  const { client, sent } = wire();
+  const p = client.request('activations', {});
+  const budget = { resource: 'work' as const, needed: 5e12, limits: { maxWork: 1e11, maxMemoryMB: 1024 } };
+  client.handle({ type: 'error', replyTo: sent[0].id, code: 'bad-params', message: 'activations needs about 5.0e12 multiply-adds', budget });
+  await assert.rejects(p, (e: unknown) => e instanceof RpcError && e.code === 'bad-params' && JSON.stringify(e.budget) === JSON.stringify(budget));
+  const q = client.request('activations', {});
+  client.handle({ type: 'error', replyTo: sent[1].id, code: 'bad-params', message: 'no budget' });
+  await assert.rejects(q, (e: unknown) => e instanceof RpcError && e.budget === undefined);
+});

@@ -12,11 +12,13 @@ import { extent } from '../common/extent';
 import { Heatmap } from '../common/heatmap';
 import { LinePlot } from '../common/linePlot';
 import { onThemeChange } from '../common/theme';
-import { banner, button, el, formatNumber, Progress, section, select, textField } from '../common/ui';
+import { banner, budgetButton, button, el, formatNumber, Progress, section, select, textField } from '../common/ui';
+import type { AnalysisBudget } from '../../src/shared/analyses/budget';
 import type {
   ActivationsResult, Region, RegionGridResult, RegionsResult, SegmentResult, UnitActivation,
 } from '../../src/shared/analyses/activations';
 import type { WireMatrix } from '../../src/shared/protocol';
+import { activityPoints, ActivityCollector } from './activity';
 import { PatternSummary } from './patternSummary';
 import { planeCoordinates, RegionMap } from './regionMap';
 import { SegmentStrip } from './segmentStrip';
@@ -36,13 +38,26 @@ const MAX_REGIONS = 20_000;
 /** Steps the panel waits for (about 10 ns each: 15 s); deep networks refuse as soon as they would need more. */
 const MAX_STEPS = 1.5e9;
 const GRID_SIDE = 400;
+/** The worker's upper bound for maxSteps (worker/handlers/activations.ts MAX_STEPS_LIMIT). */
+const MAX_STEPS_LIMIT = 2e11;
 /** Beyond this many ReLU units a heatmap row would be a few pixels: the active fraction per unit is plotted instead, with drill-down. */
 const MAX_PATTERN_ROWS = 64;
+/** Layers a deep file sends in full (evenly spaced); every layer's active count streams beside them. */
+const MAX_SAMPLED_LAYERS = 600;
 /** The affine map is a table up to this many entries, a heatmap beyond. */
 const MAX_TABLE_ENTRIES = 64;
 /** Above this many units the unit selector is a number field instead of a list. */
 const MAX_UNIT_OPTIONS = 300;
 const CUSTOM = '\u0000custom';
+/**
+ * Deeper networks get the exact map of their first layers within a step budget (a button raises it)
+ * instead of a refusal or a pixel grid of the whole depth (each pixel would run every layer).
+ */
+const PREFIX_DEPTH = 200;
+/** The first map's step budget for deep networks (about 10 ns a step: about a second; the 10⁵-layer family: 761 layers in 0.4 s). */
+const PREFIX_STEPS = 1e8;
+/** Points of the active-fraction plot (buckets of consecutive layers beyond). */
+const ACTIVITY_POINTS = 2000;
 
 const host = new HostConnection<ActivationsState>();
 const app = document.getElementById('app')!;
@@ -75,6 +90,11 @@ const pattern = new Heatmap({ scale: 'binary', rowLabel: 'unit', colLabel: 'neur
 pattern.canvas.setAttribute('data-testid', 'pattern-heatmap');
 const patternSummary = new PatternSummary();
 const patternCaption = el('p', { class: 'caption', 'data-testid': 'pattern-caption' });
+// deep networks: every layer's active fraction (the worker streams it while it runs)
+const activityPlot = new LinePlot(200);
+const activityCaption = el('p', { class: 'caption', 'data-testid': 'activity-caption' });
+const activityHost = el('div', { 'data-testid': 'activity-plot' }, activityCaption, activityPlot.element);
+activityHost.hidden = true;
 const residualLine = el('p', { class: 'check', 'data-testid': 'affine-residual' });
 const affineHost = el('div', { class: 'affine-host', 'data-testid': 'affine-map' });
 const radiusLine = el('p', { class: 'summary', 'data-testid': 'radius' });
@@ -95,6 +115,14 @@ let regionsNote = '';
 /** set when the regions came without patterns (too long to keep for every region) */
 let patternsNote = '';
 let inputDim = 0;
+let depth = 0;
+/** the deep map's step budget: PREFIX_STEPS, raised by the panel's button */
+let prefixSteps = PREFIX_STEPS;
+const activity = new ActivityCollector();
+/** budgets raised from the panel after a refusal (undefined: the settings') */
+let activationBudget: AnalysisBudget | undefined;
+let regionBudget: AnalysisBudget | undefined;
+let activityFrame = 0;
 let partialsAllowed = true;
 let activationRun: Cancellation | undefined;
 let regionRun: Cancellation | undefined;
@@ -113,7 +141,8 @@ app.append(
   messages,
   section('Input', el('div', { class: 'input-row' }, probeHost, inputField), inputSummary),
   regionsSection,
-  section('Activation pattern J(x)', patternCaption, patternSummary.element, pattern.element),
+  // deep files: the streamed per-layer plot (every layer) above the per-unit summary of the layers sent
+  section('Activation pattern J(x)', activityHost, patternCaption, patternSummary.element, pattern.element),
   section('Explicit affine map on the activation domain', residualLine, affineHost, radiusLine),
   section('Layer products',
     el('div', { class: 'input-row' }, unitHost),
@@ -143,7 +172,9 @@ async function loadDocument(): Promise<void> {
     }
     probes = [...v.summary.probeNames];
     inputDim = v.summary.inputDim;
+    depth = v.summary.depth;
   } catch (e) {
+    if (isCancelled(e)) return;
     messages.replaceChildren(banner('error', (e as Error).message));
     return;
   }
@@ -167,30 +198,74 @@ async function loadActivations(): Promise<void> {
   activationRun?.cancel();
   const token = new Cancellation();
   activationRun = token;
-  progress.start('Computing the activation pattern and the affine map in the analysis worker…');
+  messages.querySelectorAll('.activation-cancelled').forEach((n) => n.remove());
+  progress.start('Computing the activation pattern and the affine map in the analysis worker…', () => cancelled(token, 'activation-cancelled', loadActivations));
+  activity.reset();
+  // the pattern view takes at most MAX_SAMPLED_LAYERS layers: deeper networks send a sample of the
+  // layers in full and every layer's active count (streamed: drawn as it arrives)
+  const onProgress = (f: number, m?: string, partial?: unknown) => {
+    progress.update(f, m);
+    const summary = (partial as Partial<ActivationsResult> | undefined)?.summary;
+    if (summary && !token.isCancellationRequested) { activity.add(summary); scheduleActivity(); }
+  };
   try {
     let r: ActivationsResult;
     try {
-      r = await host.request('activations', { ...currentParams(), partialProducts: partialsAllowed }, { token, onProgress: (f, m) => progress.update(f, m) });
+      r = await host.request('activations', { ...currentParams(), partialProducts: partialsAllowed, maxLayers: MAX_SAMPLED_LAYERS, budget: activationBudget }, { token, onProgress });
     } catch (e) {
       // very deep networks: the partial products would not fit in one reply; go without them
       if (!(e instanceof RpcError && e.code === 'bad-params' && /partialProducts: false/.test(e.message)) || token.isCancellationRequested) throw e;
       partialsAllowed = false;
-      r = await host.request('activations', { ...currentParams(), partialProducts: false }, { token, onProgress: (f, m) => progress.update(f, m) });
+      r = await host.request('activations', { ...currentParams(), partialProducts: false, maxLayers: MAX_SAMPLED_LAYERS, budget: activationBudget }, { token, onProgress });
     }
     if (token.isCancellationRequested) return;
     activations = r;
     messages.querySelectorAll('.activation-error').forEach((n) => n.remove());
+    if (r.summary) activity.add(r.summary);
+    renderActivity();
     renderActivations(r);
   } catch (e) {
     if (isCancelled(e)) return;
     const b = banner('error', (e as Error).message);
     b.classList.add('activation-error');
+    // refused by the budget: the budget as a control
+    const raise = e instanceof RpcError && e.budget ? budgetButton(e.budget, (budget) => { activationBudget = budget; void loadActivations(); }) : undefined;
+    if (raise) b.append(' ', raise);
     messages.querySelectorAll('.activation-error').forEach((n) => n.remove());
     messages.append(b);
   } finally {
     if (activationRun === token) progress.done();
   }
+}
+
+/** The Cancel button of a run: stop it in the worker and say so, with a way to run it again. */
+function cancelled(token: Cancellation, cls: string, again: () => Promise<void>): void {
+  token.cancel();
+  messages.querySelectorAll(`.${cls}`).forEach((n) => n.remove());
+  const b = banner('info', 'Cancelled: the analysis worker stopped this run. ');
+  b.classList.add(cls);
+  b.dataset.testid = 'cancelled';
+  b.append(button('Run again', () => { b.remove(); void again(); }, { secondary: true }));
+  messages.append(b);
+}
+
+function scheduleActivity(): void {
+  if (activityFrame) return;
+  activityFrame = requestAnimationFrame(() => { activityFrame = 0; renderActivity(); });
+}
+
+/** Deep networks: every layer's active fraction, as far as the worker got. */
+function renderActivity(): void {
+  activityHost.hidden = activity.depth === 0;
+  if (activity.depth === 0) return;
+  const p = activityPoints(activity.active, activity.relu, activity.filled, ACTIVITY_POINTS);
+  const done = activity.filled === activity.depth;
+  activityHost.dataset.layers = String(activity.filled);
+  activityCaption.textContent = `Active fraction of the ReLU neurons in each of ${done ? 'the' : `the first ${activity.filled.toLocaleString('en-US')} of`} ${activity.depth.toLocaleString('en-US')} layers${p.perBucket > 1 ? ` (mean, min and max over each run of ${p.perBucket.toLocaleString('en-US')} layers)` : ''}${done ? '' : ' — still running'}.`;
+  const gaps = (xs: number[]) => xs.map((v) => (Number.isNaN(v) ? null : v));
+  const series = [{ label: 'active fraction', values: gaps(p.mean), points: p.x.length < 60 }];
+  if (p.perBucket > 1) series.push({ label: 'min', values: gaps(p.min), points: false }, { label: 'max', values: gaps(p.max), points: false });
+  activityPlot.render({ title: 'Active fraction per layer', xLabel: 'layer k', yLabel: 'active fraction', x: p.x, logX: activity.depth > 50, series });
 }
 
 async function loadRegions(): Promise<void> {
@@ -207,12 +282,13 @@ async function loadRegions(): Promise<void> {
   segmentStrip.element.hidden = true;
   graphHost.hidden = true;
   regionMap.element.hidden = false;
+  if (depth > PREFIX_DEPTH) return loadPrefixRegions(token);
   try {
-    regionProgress.start('Partitioning the slice into activation regions in the analysis worker…');
+    regionProgress.start('Partitioning the slice into activation regions in the analysis worker…', () => cancelled(token, 'regions-cancelled', loadRegions));
     const options = { token, onProgress: (f: number, m?: string) => regionProgress.update(f, m) };
     // input-space maps are free for 2-D inputs; otherwise each costs a forward recursion per region,
     // and the hover shows the map on the plane instead
-    const request = { maxRegions: MAX_REGIONS, maxSteps: MAX_STEPS, inputMaps: inputDim === 2 };
+    const request = { maxRegions: MAX_REGIONS, maxSteps: MAX_STEPS, inputMaps: inputDim === 2, ...(regionBudget ? { budget: regionBudget } : {}) };
     let r: RegionsResult;
     try {
       r = await host.request('regions', request, options);
@@ -239,7 +315,7 @@ async function loadRegions(): Promise<void> {
         : 'The exact partition needs more work than the panel waits for (deep network)';
       regionsNote = `${why}; showing the pattern of every pixel of a ${GRID_SIDE}×${GRID_SIDE} grid instead (the CLI's \`regions\` command computes the exact count, with --max-regions and --max-steps).`;
       try {
-        regionProgress.start('Sampling the patterns on a pixel grid instead…');
+        regionProgress.start('Sampling the patterns on a pixel grid instead…', () => cancelled(token, 'regions-cancelled', loadRegions));
         const g = await host.request('regionGrid', { width: GRID_SIDE, height: GRID_SIDE }, { token, onProgress: (f, m) => regionProgress.update(f, m) });
         if (token.isCancellationRequested) return;
         grid = g;
@@ -260,9 +336,51 @@ async function loadRegions(): Promise<void> {
     regionMap.clear();
     perDepthPlot.element.hidden = true;
     regionsCaption.textContent = `No region map: ${message}`;
+    const raise = e instanceof RpcError && e.budget ? budgetButton(e.budget, (budget) => { regionBudget = budget; void loadRegions(); }) : undefined;
+    if (raise) regionsCaption.append(' ', raise);
   } finally {
     if (regionRun === token) regionProgress.done();
   }
+}
+
+/**
+ * Deep networks: the exact map of as many first layers as `prefixSteps` allows (the worker stops
+ * before the layer that would cross it), with the depth said and a button that raises the budget.
+ */
+async function loadPrefixRegions(token: Cancellation): Promise<void> {
+  const raise = document.getElementById('raise-budget');
+  raise?.remove();
+  try {
+    regionProgress.start(`Partitioning the slice layer by layer, within ${prefixSteps.toExponential(0).replace('e+', 'e')} steps…`, () => cancelled(token, 'regions-cancelled', loadRegions));
+    const r = await host.request('regions', { maxRegions: MAX_REGIONS, maxSteps: prefixSteps, inputMaps: inputDim === 2, patterns: false, prefix: true, ...(regionBudget ? { budget: regionBudget } : {}) },
+      { token, onProgress: (f, m) => regionProgress.update(f, m) });
+    if (token.isCancellationRequested) return;
+    regions = r;
+    patternsNote = ' Hovering shows each region\'s affine map; patterns are not kept for a network this deep.';
+    regionsSection.hidden = false;
+    regionMap.setRegions(r.plane, r.polygons ?? []);
+    renderPerDepth(r.perDepth, 'regions');
+    renderRegionsCaption();
+  } catch (e) {
+    if (isCancelled(e)) return;
+    regionMap.clear();
+    perDepthPlot.element.hidden = true;
+    regionsCaption.textContent = `No region map: ${(e as Error).message}`;
+    const raise = e instanceof RpcError && e.budget ? budgetButton(e.budget, (budget) => { regionBudget = budget; void loadRegions(); }) : undefined;
+    if (raise) regionsCaption.append(' ', raise);
+  } finally {
+    if (regionRun === token) regionProgress.done();
+  }
+}
+
+/** The control under a map that stopped early: run again with ten times the steps. */
+function raiseBudgetButton(): HTMLElement {
+  const next = Math.min(prefixSteps * 10, MAX_STEPS_LIMIT);
+  const b = button(`Run with a higher budget (${next.toExponential(0).replace('e+', 'e')} steps)`, () => { prefixSteps = next; void loadRegions(); },
+    { secondary: true, icon: 'debug-continue', title: 'partition more layers: about 10 ns a step; Cancel stops it' });
+  b.id = 'raise-budget';
+  b.dataset.testid = 'raise-budget';
+  return b;
 }
 
 /** 1-D inputs: the exact pieces along the input domain, as a strip and as the graph of N. */
@@ -271,7 +389,7 @@ async function loadSegment(token: Cancellation): Promise<void> {
   regionMap.clear();
   regionMap.element.hidden = true;
   try {
-    regionProgress.start('Splitting the input domain into activation pieces in the analysis worker…');
+    regionProgress.start('Splitting the input domain into activation pieces in the analysis worker…', () => cancelled(token, 'regions-cancelled', loadRegions));
     const r = await host.request('segment', { details: true, maxPieces: MAX_REGIONS, maxSteps: MAX_STEPS }, { token, onProgress: (f, m) => regionProgress.update(f, m) });
     if (token.isCancellationRequested) return;
     segment = r;
@@ -415,7 +533,12 @@ function renderActivations(r: ActivationsResult): void {
   setSelectValue(host.state?.probe ?? CUSTOM);
   const relu = reluUnits(r);
   let active = 0, total = 0;
-  for (const u of relu) { active += u.active; total += u.width; }
+  if (r.summary) {
+    // a sample of the layers came in full: count every layer from the summary
+    for (let k = 0; k < r.summary.active.length; k++) { active += r.summary.active[k]; total += r.summary.relu[k]; }
+  } else {
+    for (const u of relu) { active += u.active; total += u.width; }
+  }
   const where = host.state?.probe !== undefined ? `probe ${host.state.probe}` : host.state?.input ? 'the chosen point' : r.input.every((v) => v === 0) ? 'the origin (no probes in the file)' : 'the domain centre (no probes in the file)';
   // a value beyond float64 is a finding: N(x) is withheld (the arrays hold NaN there), never printed
   const output = r.overflow ? `N(x) withheld (${r.overflow.message})` : `N(x) = ${vec(r.output)}`;
@@ -443,7 +566,9 @@ function renderPattern(r: ActivationsResult, relu: UnitActivation[]): void {
     showHeat(pattern, undefined);
     let active = 0, total = 0;
     for (const u of relu) { active += u.active; total += u.width; }
-    patternCaption.textContent = `${relu.length.toLocaleString('en-US')} ReLU units (${order}); ${formatNumber(active / Math.max(1, total))} of all neurons active. The plot shows each unit's active fraction; click it (or type a unit number) to see that unit's pattern.`;
+    // a deep file sends the units of evenly spaced layers only (the streamed plot above has every layer)
+    const sampled = r.sampled ? ` These are the units of ${r.layers.length.toLocaleString('en-US')} of the ${r.sampled.depth.toLocaleString('en-US')} layers, evenly spaced; the plot above has every layer.` : '';
+    patternCaption.textContent = `${relu.length.toLocaleString('en-US')} ReLU units (${order}); ${formatNumber(active / Math.max(1, total))} of their neurons active. The plot shows each unit's active fraction; click it (or type a unit number) to see that unit's pattern.${sampled}`;
     patternSummary.show(relu);
     return;
   }
@@ -592,6 +717,12 @@ function renderRegionsCaption(): void {
   const plane = regions?.plane ?? grid?.plane;
   if (!plane) return;
   const marker = activations && planeCoordinates(plane, activations.input) ? ' The ring marks the selected input.' : activations ? ' The selected input is not on this plane.' : '';
+  if (regions?.depth !== undefined) {
+    const n = regions.depth;
+    regionsCaption.textContent = `Exact map of the first ${n.toLocaleString('en-US')} of ${depth.toLocaleString('en-US')} layers (the regions of N${sub(n)}, in ${plane.description}): ${regions.regions.toLocaleString('en-US')} regions. The partition stopped there: ${regions.stopped ?? 'a limit was reached'}.${marker}${patternsNote}`;
+    if (prefixSteps < MAX_STEPS_LIMIT) regionsCaption.append(' ', raiseBudgetButton());
+    return;
+  }
   if (regions) {
     const merged = regions.mergedZeroArea > 0 ? ` ${regions.mergedZeroArea} cut${regions.mergedZeroArea === 1 ? '' : 's'} of zero computed area (numerically coincident lines) merged.` : '';
     regionsCaption.textContent = `${regions.regions.toLocaleString('en-US')} activation regions in ${plane.description}, exact (polygon clipping layer by layer); colours are stable hashes of the pattern. Hover for a region's pattern and affine map, click to analyse a point.${marker}${merged}${patternsNote}`;
@@ -683,6 +814,8 @@ function exportJson(): void {
     input: Array.from(r.input),
     output: Array.from(r.output),
     units: allUnits(r).map(unitJson),
+    // deep networks: `units` are those of a sample of the layers; every layer's counts are here
+    ...(r.summary ? { sampledFromDepth: r.sampled?.depth, activeByLayer: Array.from(r.summary.active), reluByLayer: Array.from(r.summary.relu) } : {}),
     affine: { A: matrixRows(r.affine.A), c: Array.from(r.affine.c), residual: r.affine.residual, relativeResidual: r.affine.relativeResidual },
     radius: Number.isFinite(r.radius) ? r.radius : null,
     bounded: Number.isFinite(r.radius),

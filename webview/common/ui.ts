@@ -20,6 +20,10 @@ import '@vscode-elements/elements/dist/vscode-divider/index.js';
 import '@vscode-elements/elements/dist/vscode-collapsible/index.js';
 import '@vscode-elements/elements/dist/vscode-badge/index.js';
 
+import { raisedBudget, sci } from '../../src/core/network/budget';
+import type { AnalysisBudget } from '../../src/shared/analyses/budget';
+import type { BudgetRefusal } from '../../src/shared/protocol';
+
 type Child = Node | string;
 
 export function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
@@ -137,19 +141,28 @@ export function table<R>(columns: Column<R>[], rows: readonly R[], onSelect?: (r
   return t;
 }
 
-/** An indeterminate/determinate progress bar with a message; hidden when idle. */
+/**
+ * An indeterminate/determinate progress bar with a message and, for runs that can be stopped, a
+ * Cancel button (`start(message, onCancel)`); hidden when idle.
+ */
 export class Progress {
   readonly element = el('div', { class: 'progress', role: 'status', 'aria-live': 'polite' });
   private readonly bar = document.createElement('vscode-progress-bar') as HTMLElement & { value?: number; indeterminate?: boolean };
   private readonly label = el('span', { class: 'progress-label' });
+  private onCancel: (() => void) | undefined;
+  private readonly cancelButton = button('Cancel', () => { const c = this.onCancel; this.done(); c?.(); }, { secondary: true, icon: 'close', title: 'stop this run in the analysis worker' });
   constructor() {
-    this.element.append(this.bar, this.label);
+    this.cancelButton.dataset.testid = 'cancel';
+    this.cancelButton.hidden = true;
+    this.element.append(this.bar, this.label, this.cancelButton);
     this.element.hidden = true;
   }
-  start(message: string): void {
+  start(message: string, onCancel?: () => void): void {
     this.element.hidden = false;
     this.bar.indeterminate = true;
     this.label.textContent = message;
+    this.onCancel = onCancel;
+    this.cancelButton.hidden = !onCancel;
   }
   update(fraction: number, message?: string): void {
     this.element.hidden = false;
@@ -159,7 +172,22 @@ export class Progress {
   }
   done(): void {
     this.element.hidden = true;
+    this.onCancel = undefined;
+    this.cancelButton.hidden = true;
   }
+}
+
+/**
+ * The budget as a control: after a refusal by the analysis budget, a button that runs again with the
+ * budget the run needs (raisedBudget); undefined when even the ceiling would not do.
+ */
+export function budgetButton(refusal: BudgetRefusal, run: (budget: AnalysisBudget) => void): HTMLElement | undefined {
+  const next = raisedBudget(refusal);
+  if (!next) return undefined;
+  const what = refusal.resource === 'work' ? `${sci(next.maxWork)} multiply-adds` : `${next.maxMemoryMB.toLocaleString('en-US')} MB`;
+  const b = button(`Run with a higher budget (${what})`, () => run(next), { secondary: true, icon: 'debug-continue', title: 'for this panel only; the settings depthLens.analysis.maxWork / maxMemoryMB stay as they are' });
+  b.dataset.testid = 'raise-budget';
+  return b;
 }
 
 /** A banner for errors (e.g. the file does not parse); mentions of MATH.md sections become links. */

@@ -60,7 +60,15 @@ async function load(): Promise<void> {
   running?.cancel();
   const token = new Cancellation();
   running = token;
-  progress.start('Computing layer norms in the analysis worker…');
+  messages.replaceChildren();
+  progress.start('Computing layer norms in the analysis worker…', () => {
+    // the Cancel button: stop the run in the worker, say so, offer to run it again
+    token.cancel();
+    const b = banner('info', 'Cancelled: the analysis worker stopped this run. ');
+    b.dataset.testid = 'cancelled';
+    b.append(button('Run again', () => void load(), { secondary: true }));
+    messages.replaceChildren(b);
+  });
   try {
     const r = await host.request('overview', { maxRows: 400 }, { token, onProgress: (f, m) => progress.update(f, m) });
     if (token.isCancellationRequested) return;

@@ -28,6 +28,13 @@ export interface ActivationOptions {
   readonly halfSpaces?: boolean;
   /** refuse before any work when the cost estimated from the shapes is above it (default DEFAULT_BUDGET) */
   readonly budget?: AnalysisBudget;
+  /**
+   * which layers (1-based) the result keeps in `layers` and `partials` (default: every layer); deep
+   * networks keep a sample and read every layer through `onLayer`
+   */
+  readonly keepLayer?: (layer: number) => boolean;
+  /** called after every layer (1-based) with its state, kept or not (e.g. per-layer summaries, streamed) */
+  readonly onLayer?: (layer: number, state: LayerActivation) => void;
 }
 
 /**
@@ -187,6 +194,7 @@ function activationSweep(net: Network, x: Float64Array, options: ActivationOptio
   const layers: LayerActivation[] = [];
   const partials: PartialProduct[] | undefined = options.partialProducts ?? true ? [] : undefined;
   const watch = new OverflowWatch();
+  const keep = options.keepLayer ?? (() => true);
   let unitPos = 0;
   for (let k = 0; k < net.depth; k++) {
     if ((k & 63) === 0) checkpoint(ctx, k / net.depth, `layer ${k + 1}/${net.depth}`);
@@ -197,7 +205,9 @@ function activationSweep(net: Network, x: Float64Array, options: ActivationOptio
       const { z, scale, Z, z0 } = denseUnit(layer, s);
       const { act, out } = finishUnit(units[unitPos++], z, scale, Z, z0, col, e);
       const preactivation = watch.plain(act.preactivation, e, k + 1, 'preactivation');
-      layers.push({ ...act, preactivation, output: watch.plain(out.v, e, k + 1, 'output') });
+      const state: LayerActivation = { ...act, preactivation, output: watch.plain(out.v, e, k + 1, 'output') };
+      if (keep(k + 1)) layers.push(state);
+      options.onLayer?.(k + 1, state);
       s = out;
     } else {
       const input = s;
@@ -223,13 +233,16 @@ function activationSweep(net: Network, x: Float64Array, options: ActivationOptio
       for (let t = 0; t < Z.data.length; t++) Z.data[t] = input.P.data[t] + bs.P.data[t];
       const { act, out } = finishUnit(units[unitPos++], z, scale, Z, z0, col, e);
       const preactivation = watch.plain(act.preactivation, e, k + 1, 'preactivation');
-      layers.push({ ...act, preactivation, output: watch.plain(out.v, e, k + 1, 'output'), branch });
+      const state: LayerActivation = { ...act, preactivation, output: watch.plain(out.v, e, k + 1, 'output'), branch };
+      if (keep(k + 1)) layers.push(state);
+      options.onLayer?.(k + 1, state);
       s = out;
     }
     if (partials) {
+      // every layer goes through the overflow watch (the first overflow is located even between kept layers)
       const P = watch.plain(s.P.data === P0.data ? s.P.data.slice() : s.P.data, s.e, k + 1, 'affine map');
       const q = watch.plain(s.q, s.e, k + 1, 'affine map');
-      partials.push({ layer: k + 1, P: { rows: s.P.rows, cols: s.P.cols, data: P === s.P.data ? P.slice() : P }, q: q === s.q ? q.slice() : q });
+      if (keep(k + 1)) partials.push({ layer: k + 1, P: { rows: s.P.rows, cols: s.P.cols, data: P === s.P.data ? P.slice() : P }, q: q === s.q ? q.slice() : q });
     }
   }
   return { units, layers, final: s, partials, collector: col, watch };

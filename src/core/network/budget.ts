@@ -38,7 +38,8 @@ export function sci(x: number): string {
 
 /** An analysis refused by its budget (or whose allocation failed): a RangeError with the numbers. */
 export class BudgetError extends RangeError {
-  constructor(readonly resource: 'work' | 'memory', readonly needed: number, readonly budget: number, message: string) {
+  /** `limits`: the whole budget checked (absent for an allocation failure, which has no numbers) */
+  constructor(readonly resource: 'work' | 'memory', readonly needed: number, readonly budget: number, message: string, readonly limits?: AnalysisBudget) {
     super(message);
     this.name = 'RangeError';
   }
@@ -58,12 +59,30 @@ export function checkBudget(what: string, cost: Cost, budget: AnalysisBudget = D
   const maxBytes = budget.maxMemoryMB * 1024 * 1024;
   if (!(cost.bytes <= maxBytes)) {
     throw new BudgetError('memory', cost.bytes, maxBytes,
-      `${what} needs about ${formatBytes(cost.bytes)} of memory (${cost.detail}), above the budget of ${budget.maxMemoryMB} MB; ${MEMORY_CONTROL}, or analyse a smaller network`);
+      `${what} needs about ${formatBytes(cost.bytes)} of memory (${cost.detail}), above the budget of ${budget.maxMemoryMB} MB; ${MEMORY_CONTROL}, or analyse a smaller network`, budget);
   }
   if (!(cost.work <= budget.maxWork)) {
     throw new BudgetError('work', cost.work, budget.maxWork,
-      `${what} needs about ${sci(cost.work)} multiply-adds (${cost.detail}), above the budget of ${sci(budget.maxWork)}; ${WORK_CONTROL}, or analyse a smaller network`);
+      `${what} needs about ${sci(cost.work)} multiply-adds (${cost.detail}), above the budget of ${sci(budget.maxWork)}; ${WORK_CONTROL}, or analyse a smaller network`, budget);
   }
+}
+
+/**
+ * The budget a panel's "Run with a higher budget" asks for after a refusal: the refused resource
+ * raised to what the run needs plus a quarter (rounded up to two significant digits), the other kept;
+ * undefined when even the ceiling (MAX_MAX_WORK, MAX_MAX_MEMORY_MB) would not do.
+ */
+export function raisedBudget(refusal: { resource: 'work' | 'memory'; needed: number; limits: AnalysisBudget }): AnalysisBudget | undefined {
+  const { resource, needed, limits } = refusal;
+  if (!(needed > 0) || !Number.isFinite(needed)) return undefined;
+  const up = (x: number) => { const p = 10 ** (Math.floor(Math.log10(x)) - 1); return Math.ceil(x / p) * p; };
+  if (resource === 'work') {
+    const maxWork = up(needed * 1.25);
+    return maxWork <= MAX_MAX_WORK ? { ...limits, maxWork } : needed <= MAX_MAX_WORK ? { ...limits, maxWork: MAX_MAX_WORK } : undefined;
+  }
+  const mb = up((needed * 1.25) / (1024 * 1024));
+  const neededMB = needed / (1024 * 1024);
+  return mb <= MAX_MAX_MEMORY_MB ? { ...limits, maxMemoryMB: mb } : neededMB <= MAX_MAX_MEMORY_MB ? { ...limits, maxMemoryMB: MAX_MAX_MEMORY_MB } : undefined;
 }
 
 /**

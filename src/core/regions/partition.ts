@@ -30,7 +30,7 @@ import { affineMapForPattern } from '../activation/pointwise';
 import { resolvePlane } from './plane';
 import { checkBudget, regionsCost, type AnalysisBudget } from '../network/budget';
 import { layerShift, ldexp, magnitude, maxAbs, scaledBias, shiftDown, unscale } from '../network/scaled';
-import { DEFAULT_MAX_REGIONS, DEFAULT_MAX_STEPS, DEFAULT_MEMORY_BUDGET_MB, Meter, newWork, PieceLimits, remainingSteps, type PartitionWork } from './limits';
+import { DEFAULT_MAX_REGIONS, DEFAULT_MAX_STEPS, DEFAULT_MEMORY_BUDGET_MB, Meter, newWork, PieceLimits, RegionLimitError, remainingSteps, type PartitionWork } from './limits';
 
 const LINE_TOL = 1e-10;
 const FNV_OFFSET = 0x811c9dc5;
@@ -225,6 +225,12 @@ export interface PartitionOptions {
   readonly work?: PartitionWork;
   /** the analysis budget, checked from the shapes before anything is allocated */
   readonly budget?: AnalysisBudget;
+  /**
+   * when a limit (maxSteps, maxRegions, memory) stops the partition, return the exact partition of
+   * the layers done so far (`depth` says how many) instead of refusing; a layer that would cross
+   * maxSteps is not started
+   */
+  readonly prefix?: boolean;
 }
 
 /** The exact partition of `plane` (see the module comment). */
@@ -257,6 +263,10 @@ export function partitionPlane(net: Network, plane: SlicePlane, options: Partiti
   const perDepth: number[] = [];
   let patternUnit = 0;
   const totalUnits = units.length;
+  const prefix = options.prefix === true;
+  const maxSteps = options.maxSteps ?? DEFAULT_MAX_STEPS;
+  /** set when the partition stopped early (prefix): the layers done and why */
+  let stopped: { depth: number; reason: string } | undefined;
   let unitIndex = 0;
   let merged = 0;
 
@@ -269,7 +279,8 @@ export function partitionPlane(net: Network, plane: SlicePlane, options: Partiti
     const parts = { patternWords, mapNumbers };
     // every cell becomes at least one piece: check before computing anything
     limits.check(cells.length, label, bytesEach, parts);
-    limits.checkWork(cells.length, stepsFrom[unitIndex], meter.work.steps, label, { units: totalUnits - unitIndex, of: totalUnits, noun: unitNoun });
+    // prefix: the layer's own cost is checked before it starts (see the depth loop)
+    if (!prefix) limits.checkWork(cells.length, stepsFrom[unitIndex], meter.work.steps, label, { units: totalUnits - unitIndex, of: totalUnits, noun: unitNoun });
     const next: Cell[] = [];
     const wordOff = relu ? layout.wordOffset[patternUnit] : 0;
     const unitWords = (width + 31) >>> 5;
@@ -321,6 +332,29 @@ export function partitionPlane(net: Network, plane: SlicePlane, options: Partiti
 
   for (let k = 0; k < net.depth; k++) {
     const layer = net.layer(k);
+    const layerUnits = layer.kind === 'dense' ? 1 : layer.branch.length + 1;
+    if (prefix) {
+      const cost = cells.length * (stepsFrom[unitIndex] - stepsFrom[unitIndex + layerUnits]);
+      if (meter.work.steps + cost > maxSteps) {
+        stopped = { depth: k, reason: `layer ${k + 1} would take the work past ${maxSteps.toExponential(1).replace('e+', 'e')} steps (${cells.length.toLocaleString('en-US')} regions after ${k} layers)` };
+        break;
+      }
+    }
+    // the layer's starting cells, kept (prefix) so that a limit crossed inside it returns the layers before
+    const start = prefix ? cells.slice() : undefined;
+    const startUnit = unitIndex, startPatternUnit = patternUnit, startMerged = merged;
+    try {
+      partitionLayer(k, layer);
+    } catch (err) {
+      if (!start || !(err instanceof RegionLimitError)) throw err;
+      cells = start; unitIndex = startUnit; patternUnit = startPatternUnit; merged = startMerged;
+      stopped = { depth: k, reason: err.message };
+      break;
+    }
+    perDepth.push(cells.length);
+  }
+
+  function partitionLayer(k: number, layer: ReturnType<Network['layer']>): void {
     // one exponent for all cells: lines are sign-invariant under a common positive scale
     let big = 0;
     for (const c of cells) { const m = Math.max(maxAbs(c.P), maxAbs(c.q)); if (m > big) big = m; }
@@ -346,8 +380,10 @@ export function partitionPlane(net: Network, plane: SlicePlane, options: Partiti
       }, () => undefined, 1);
       for (const c of cells) { c.blockP = undefined; c.blockQ = undefined; }
     }
-    perDepth.push(cells.length);
   }
+  const depth = stopped ? stopped.depth : net.depth;
+  // a partition that stopped inside a layer may have written bits of later units into the patterns
+  if (stopped) for (const c of cells) c.pattern = undefined;
 
   let polygons: Region[] | undefined;
   let overflow: RegionsResult['overflow'];
@@ -357,7 +393,7 @@ export function partitionPlane(net: Network, plane: SlicePlane, options: Partiti
       const P = unscale(c.P, e), q = unscale(c.q, e);
       if (!overflow && (!P.every(Number.isFinite) || !q.every(Number.isFinite))) {
         const log2 = Math.log2(Math.max(maxAbs(c.P), maxAbs(c.q))) + e;
-        overflow = { layer: net.depth, message: `the regions' affine maps overflow float64 (${magnitude(log2)}): they are withheld; the partition and the count are exact (computed on a rescaled slice)` };
+        overflow = { layer: depth, message: `the regions' affine maps overflow float64 (${magnitude(log2)}): they are withheld; the partition and the count are exact (computed on a rescaled slice)` };
       }
       c.P = P; c.q = q;
       if (frame.scaled) c.verts = frame.unmap(c.verts);
@@ -365,12 +401,12 @@ export function partitionPlane(net: Network, plane: SlicePlane, options: Partiti
     if (overflow) for (const c of cells) { c.P.fill(NaN); c.q.fill(NaN); }
   }
   if (wantPolygons) {
-    const outDim = net.outputDim;
+    const outDim = depth === 0 ? d : net.outWidth(depth - 1);
     // 2-D inputs: the input map follows from the plane map by inverting (s, t) ↦ o + s u + t v;
     // otherwise it is rebuilt from the pattern (one forward recursion per region)
     const planeInverse = d === 2 ? invertPlane(plane) : undefined;
     // maps from values beyond float64 are not numbers: withheld with the plane maps
-    const wantInput = (options.inputMaps ?? true) && !overflow && e === 0;
+    const wantInput = (options.inputMaps ?? true) && !overflow && e === 0 && (!stopped || planeInverse !== undefined);
     // the recursion multiplies every unit's matrix into a width × d map: stepsFrom with n·d per entry
     const recursionCost = wantInput && !planeInverse ? d * stepsFrom[0] : 0;
     polygons = cells.map((c, id) => {
@@ -394,6 +430,7 @@ export function partitionPlane(net: Network, plane: SlicePlane, options: Partiti
     plane, regions: cells.length, perDepth, patternUnits: layout.units, patternWords: layout.words,
     mergedZeroArea: merged, polygons,
     ...(overflow ? { overflow } : {}),
+    ...(stopped ? { depth: stopped.depth, stopped: stopped.reason } : {}),
   };
 }
 
@@ -453,5 +490,5 @@ function composeInverse(Ap: Float64Array, cp: Float64Array, outDim: number, pi: 
 /** Resolve the plane from params (see resolvePlane) and partition it. */
 export function slicePartition(net: Network, params: RegionsParams = {}, ctx: AnalysisContext = silentContext, work?: PartitionWork): RegionsResult {
   const plane = resolvePlane(net, params);
-  return partitionPlane(net, plane, { polygons: params.polygons, patterns: params.patterns, inputMaps: params.inputMaps, maxRegions: params.maxRegions, memoryBudgetMB: params.memoryBudgetMB, maxSteps: params.maxSteps, work, budget: params.budget }, ctx);
+  return partitionPlane(net, plane, { polygons: params.polygons, patterns: params.patterns, inputMaps: params.inputMaps, maxRegions: params.maxRegions, memoryBudgetMB: params.memoryBudgetMB, maxSteps: params.maxSteps, work, budget: params.budget, prefix: params.prefix }, ctx);
 }

@@ -12,12 +12,22 @@ import type { Config } from '../config';
 import { documentSource } from '../networkDocuments';
 import type { WorkerClient } from '../workerClient';
 import { RpcError } from '../../shared/rpc';
-import type { DocumentSource, HostToWebview, PanelDocumentInfo, RequestMessage, ShippedDocument, WebviewToHost } from '../../shared/protocol';
+import type { AnalysisName, DocumentSource, HostToWebview, PanelDocumentInfo, RequestMessage, ShippedDocument, WebviewToHost } from '../../shared/protocol';
 import { anchorLine } from './anchors';
 import { renderWebviewHtml } from './html';
 import { CHECKPOINT_VIEW_TYPE } from '../checkpointEditor';
 import { checkWebviewMessage, SHIPPED_DOCUMENT_FILES } from './messages';
 import { readNetworkSnapshot } from '../snapshot';
+
+/**
+ * Analyses of the panel's document that every panel requests again after `documentChanged`: a change
+ * of the file cancels them at once. Training runs, random-network plots and the like keep running, and
+ * so do the quick interactive ones (validate, layerMatrix).
+ */
+const RERUN_ON_CHANGE: ReadonlySet<AnalysisName> = new Set<AnalysisName>([
+  'overview', 'activations', 'regions', 'segment', 'regionGrid', 'convergence',
+  'probeAngles', 'spectrum', 'compare', 'compareSpectra', 'checkpoint', 'tensorNorms',
+]);
 
 export interface PanelKind {
   /** e.g. 'depthLens.overview' */
@@ -45,7 +55,7 @@ export interface PersistedPanelState {
 
 export class AnalysisPanel implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
-  private readonly inFlight = new Map<number, vscode.CancellationTokenSource>();
+  private readonly inFlight = new Map<number, { readonly cts: vscode.CancellationTokenSource; readonly analysis: AnalysisName }>();
   private changeTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly closed = new vscode.EventEmitter<void>();
   readonly onDidClose = this.closed.event;
@@ -185,8 +195,17 @@ export class AnalysisPanel implements vscode.Disposable {
     if (text !== previous) this.announceChange();
   }
 
-  /** Tell the webview (debounced like the diagnostics) that the text changed. */
+  /**
+   * Tell the webview (debounced like the diagnostics) that the text changed. Requests on the old
+   * text are cancelled at once: the panel asks again once the change is announced, and their lane
+   * is free for it (a cancelled run that does not stop costs its worker, see workerClient.ts).
+   */
   private announceChange(): void {
+    for (const [id, { cts, analysis }] of this.inFlight) {
+      if (!RERUN_ON_CHANGE.has(analysis)) continue;
+      cts.cancel();
+      this.inFlight.delete(id);
+    }
     clearTimeout(this.changeTimer);
     this.changeTimer = setTimeout(() => { const info = this.info(); if (info) this.post({ type: 'documentChanged', document: info }); }, this.services.config.debounceMs);
   }
@@ -210,7 +229,7 @@ export class AnalysisPanel implements vscode.Disposable {
         void this.forward(m);
         return;
       case 'cancel':
-        this.inFlight.get(m.id)?.cancel();
+        this.inFlight.get(m.id)?.cts.cancel();
         return;
       case 'export':
         void this.exportFile(m.fileName, m.mime, m.data);
@@ -226,7 +245,7 @@ export class AnalysisPanel implements vscode.Disposable {
 
   private async forward(m: RequestMessage): Promise<void> {
     const cts = new vscode.CancellationTokenSource();
-    this.inFlight.set(m.id, cts);
+    this.inFlight.set(m.id, { cts, analysis: m.analysis });
     try {
       const result = await this.services.worker.forward(m, this.source(), this.services.config.analysisSettings, {
         token: cts.token,
@@ -237,9 +256,10 @@ export class AnalysisPanel implements vscode.Disposable {
       const code = e instanceof RpcError ? e.code : 'internal';
       const message = e instanceof Error ? e.message : String(e);
       if (code === 'internal') this.services.log.error(`${m.analysis} failed: ${message}`);
-      this.post({ type: 'error', replyTo: m.id, code, message });
+      const budget = e instanceof RpcError ? e.budget : undefined;
+      this.post({ type: 'error', replyTo: m.id, code, message, ...(budget ? { budget } : {}) });
     } finally {
-      this.inFlight.delete(m.id);
+      if (this.inFlight.get(m.id)?.cts === cts) this.inFlight.delete(m.id);
       cts.dispose();
     }
   }
@@ -279,7 +299,7 @@ export class AnalysisPanel implements vscode.Disposable {
     if (this.disposed) return;
     this.disposed = true;
     clearTimeout(this.changeTimer);
-    for (const c of this.inFlight.values()) c.cancel();
+    for (const { cts } of this.inFlight.values()) cts.cancel();
     this.inFlight.clear();
     this.closed.fire();
     vscode.Disposable.from(...this.disposables).dispose();

@@ -101,6 +101,29 @@ export interface ActivationsParams {
   readonly partialProducts?: boolean;
   /** include the domain's half-spaces (default false; count × inputDim numbers) */
   readonly halfSpaces?: boolean;
+  /**
+   * deeper networks keep only this many layers in `layers`, `units` and `partials` (evenly spaced, the
+   * first and the last included) and describe every layer in `summary`; the panel's pattern view is a
+   * sample anyway, and 10⁵ full layers would cost seconds to send and draw (default: every layer)
+   */
+  readonly maxLayers?: number;
+  /** the analysis budget for this run (default: the settings'), e.g. raised from a panel's control */
+  readonly budget?: AnalysisBudget;
+}
+
+/**
+ * Every layer's activity at x in a few numbers (length = layers described): the compact pattern view
+ * of a deep network. Streamed while the sweep runs (partial results carry the next slice, `from` on).
+ */
+export interface ActivationSummary {
+  /** layers of the network */
+  readonly depth: number;
+  /** 1-based layer of the first entry */
+  readonly from: number;
+  /** active neurons of each layer's own unit (residual blocks: the outer σ(x + r); the branch units are not counted) */
+  readonly active: Int32Array;
+  /** neurons of each layer's own unit when it is ReLU (0: a linear layer) */
+  readonly relu: Int32Array;
 }
 
 export interface NearestFace {
@@ -149,6 +172,13 @@ export interface ActivationsResult {
   readonly halfSpaces?: HalfSpaces;
   /** the first value beyond float64 (absent when every value is a float64 number) */
   readonly overflow?: ActivationOverflow;
+  /** every layer's activity (from 1), with `maxLayers` */
+  readonly summary?: ActivationSummary;
+  /**
+   * set when `layers`, `units` and `partials` are a sample of the network's `depth` layers
+   * (`maxLayers`); `nearestFace.unit` then indexes the sampled `units`, −1 when its unit is not kept
+   */
+  readonly sampled?: { readonly depth: number };
 }
 
 /** The plane x = origin + s·u + t·v, (s, t) ∈ [smin, smax] × [tmin, tmax]. */
@@ -197,6 +227,12 @@ export interface RegionsParams {
   readonly maxSteps?: number;
   /** the analysis budget (default: depthLens.analysis.maxWork / maxMemoryMB defaults), checked before any work */
   readonly budget?: AnalysisBudget;
+  /**
+   * instead of refusing when maxSteps, maxRegions or the memory budget would be crossed, return the
+   * exact partition of the layers before (RegionsResult.depth says how many): a deep network's map
+   * of its first layers, in the time the caller allows
+   */
+  readonly prefix?: boolean;
 }
 
 export interface Region {
@@ -245,6 +281,13 @@ export interface RegionsResult {
    * per-layer scale, and the count stay exact): the maps are NaN and the input maps absent
    */
   readonly overflow?: { readonly layer: number; readonly message: string };
+  /**
+   * with `prefix`, when a limit stopped the partition: it is the exact partition of the first `depth`
+   * layers (`perDepth` has that many entries; the maps are those of N_depth; no patterns)
+   */
+  readonly depth?: number;
+  /** why it stopped there (the limit and the numbers) */
+  readonly stopped?: string;
 }
 
 /** Exact count of linear pieces of t ↦ N(from + t (to − from)), t ∈ [0, 1]. */

@@ -9,7 +9,14 @@ import type { Network } from '../../core/network/model';
 import { slicePartition } from '../../core/regions/partition';
 import { regionGrid } from '../../core/regions/grid';
 import { segmentFromParams } from '../../core/regions/segment';
+import { evenLayerSample, SummaryCollector } from '../../core/activation/summary';
+import type { ActivationsResult } from '../../shared/analyses/activations';
 import { BadParamsError, networkOf, type HandlerTable } from './common';
+
+/** Upper bound for `maxLayers`. */
+export const MAX_SAMPLED_LAYERS = 100_000;
+/** A streamed slice of the per-layer summary at most this often. */
+const SUMMARY_INTERVAL_MS = 150;
 
 /** Neurons (pattern + pre-activation + output per neuron) one activations reply may carry. */
 export const MAX_ACTIVATION_NEURONS = 20_000_000;
@@ -105,21 +112,46 @@ function checkLimits(maxPieces: unknown, name: string, params: { memoryBudgetMB?
 }
 
 export const activationsHandlers: HandlerTable<'activations' | 'regions' | 'segment' | 'regionGrid'> = {
-  activations: ({ doc, params, settings, ctx }) => {
+  activations: ({ doc, params, settings, ctx, partial }) => {
     const net = networkOf(doc);
     const x = activationInput(net, params.input, params.probe);
-    const { neurons, partialNumbers } = activationSizes(net);
-    if (neurons > MAX_ACTIVATION_NEURONS) {
-      throw new BadParamsError(`the network has ${neurons.toLocaleString('en-US')} neurons; an activations reply is limited to ${MAX_ACTIVATION_NEURONS.toLocaleString('en-US')} (use the CLI for the full pattern)`);
+    const maxLayers = params.maxLayers;
+    if (maxLayers !== undefined && !(Number.isInteger(maxLayers) && maxLayers >= 1 && maxLayers <= MAX_SAMPLED_LAYERS)) {
+      throw new BadParamsError(`maxLayers must be an integer in 1..${MAX_SAMPLED_LAYERS.toLocaleString('en-US')}, got ${String(maxLayers)}`);
     }
+    const sample = maxLayers !== undefined && net.depth > maxLayers ? new Set(evenLayerSample(net.depth, maxLayers)) : undefined;
     const partialProducts = params.partialProducts ?? true;
-    if (partialProducts && partialNumbers > MAX_PARTIAL_PRODUCT_NUMBERS) {
-      throw new BadParamsError(`partial products P_k, q_k of all ${net.depth} layers need ${partialNumbers.toLocaleString('en-US')} numbers (limit ${MAX_PARTIAL_PRODUCT_NUMBERS.toLocaleString('en-US')}); request with partialProducts: false`);
+    if (!sample) {
+      const { neurons, partialNumbers } = activationSizes(net);
+      if (neurons > MAX_ACTIVATION_NEURONS) {
+        throw new BadParamsError(`the network has ${neurons.toLocaleString('en-US')} neurons; an activations reply is limited to ${MAX_ACTIVATION_NEURONS.toLocaleString('en-US')} (use the CLI for the full pattern)`);
+      }
+      if (partialProducts && partialNumbers > MAX_PARTIAL_PRODUCT_NUMBERS) {
+        throw new BadParamsError(`partial products P_k, q_k of all ${net.depth} layers need ${partialNumbers.toLocaleString('en-US')} numbers (limit ${MAX_PARTIAL_PRODUCT_NUMBERS.toLocaleString('en-US')}); request with partialProducts: false`);
+      }
+      if (params.halfSpaces && neurons * net.input.dim > MAX_HALF_SPACE_NUMBERS) {
+        throw new BadParamsError(`the domain's half-spaces need ${(neurons * net.input.dim).toLocaleString('en-US')} numbers (limit ${MAX_HALF_SPACE_NUMBERS.toLocaleString('en-US')}); request with halfSpaces: false`);
+      }
+    } else if (params.halfSpaces) {
+      throw new BadParamsError('halfSpaces are not sent with a sample of the layers (maxLayers); ask without maxLayers');
     }
-    if (params.halfSpaces && neurons * net.input.dim > MAX_HALF_SPACE_NUMBERS) {
-      throw new BadParamsError(`the domain's half-spaces need ${(neurons * net.input.dim).toLocaleString('en-US')} numbers (limit ${MAX_HALF_SPACE_NUMBERS.toLocaleString('en-US')}); request with halfSpaces: false`);
-    }
-    return analyzeActivations(net, x, { partialProducts, halfSpaces: params.halfSpaces ?? false, budget: settings.budget }, ctx);
+    const budget = params.budget ?? settings.budget;
+    if (!sample) return analyzeActivations(net, x, { partialProducts, halfSpaces: params.halfSpaces ?? false, budget }, ctx);
+    // deep network: every layer's counts, streamed in slices, and a sample of the layers in full
+    const summary = new SummaryCollector(net.depth);
+    let last = Date.now();
+    const r = analyzeActivations(net, x, {
+      partialProducts, halfSpaces: false, budget,
+      keepLayer: (k) => sample.has(k),
+      onLayer: (k, state) => {
+        summary.add(k, state);
+        const now = Date.now();
+        if (now - last < SUMMARY_INTERVAL_MS) return;
+        last = now;
+        partial({ summary: summary.slice() }, k / net.depth, `layer ${k.toLocaleString('en-US')} of ${net.depth.toLocaleString('en-US')}`);
+      },
+    }, ctx);
+    return sampledResult(r, summary, net.depth);
   },
 
   regions: ({ doc, params, ctx }) => {
@@ -154,3 +186,16 @@ export const activationsHandlers: HandlerTable<'activations' | 'regions' | 'segm
     return regionGrid(net, params, ctx);
   },
 };
+
+/** The result with `units` cut to the kept layers' units and the whole summary (see ActivationsResult.sampled). */
+function sampledResult(r: ActivationsResult, summary: SummaryCollector, depth: number): ActivationsResult {
+  const kept = new Set(r.layers.map((l) => l.layer));
+  const index = new Map<number, number>();
+  const units = r.units.filter((u, i) => {
+    if (!kept.has(u.layer)) return false;
+    index.set(i, index.size);
+    return true;
+  });
+  const nearestFace = r.nearestFace ? { ...r.nearestFace, unit: index.get(r.nearestFace.unit) ?? -1 } : undefined;
+  return { ...r, units, nearestFace, summary: summary.all(), sampled: { depth } };
+}
