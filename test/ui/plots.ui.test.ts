@@ -116,7 +116,10 @@ describe('Plots you can read at a glance', { timeout: scaled(600_000) }, () => {
     const summary = view.locator('[data-testid=pattern-summary]');
     await summary.waitFor({ state: 'visible', timeout: TIMEOUT });
     assert.equal(await view.locator('[data-testid=pattern-heatmap]').isVisible(), false, 'no hairline heatmap of 101 rows');
-    assert.match(await view.locator('[data-testid=pattern-caption]').innerText(), /^101 ReLU units \(units in order: layers\); 0\.\d+ of all neurons active\./);
+    const patternCaption = view.locator('[data-testid=pattern-caption]');
+    // the caption is written when the result arrives (the streamed summary may show the box first)
+    await waitFor('the pattern caption', async () => /^101 ReLU units/.test(await patternCaption.innerText()));
+    assert.match(await patternCaption.innerText(), /^101 ReLU units \(units in order: layers\); 0\.\d+ of all neurons active\./);
     const plot = view.locator('[data-testid=pattern-fraction-plot] canvas').first();
     await waitFor('the fraction plot', async () => (await canvasPixels(plot)).drawn > 500);
     const caption = view.locator('[data-testid=pattern-drill-caption]');

@@ -568,7 +568,7 @@ function renderPattern(r: ActivationsResult, relu: UnitActivation[]): void {
     for (const u of relu) { active += u.active; total += u.width; }
     // a deep file sends the units of evenly spaced layers only (the streamed plot above has every layer)
     const sampled = r.sampled ? ` These are the units of ${r.layers.length.toLocaleString('en-US')} of the ${r.sampled.depth.toLocaleString('en-US')} layers, evenly spaced; the plot above has every layer.` : '';
-    patternCaption.textContent = `${relu.length.toLocaleString('en-US')} ReLU units (${order}); ${formatNumber(active / Math.max(1, total))} of their neurons active. The plot shows each unit's active fraction; click it (or type a unit number) to see that unit's pattern.${sampled}`;
+    patternCaption.textContent = `${relu.length.toLocaleString('en-US')} ReLU units (${order}); ${formatNumber(active / Math.max(1, total))} of ${r.sampled ? 'their' : 'all'} neurons active. The plot shows each unit's active fraction; click it (or type a unit number) to see that unit's pattern.${sampled}`;
     patternSummary.show(relu);
     return;
   }
