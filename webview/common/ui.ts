@@ -177,6 +177,14 @@ export class Progress {
   }
 }
 
+/** After the Cancel button: the run stopped in the worker, and a button to run it again. */
+export function cancelledNotice(runAgain: () => void): HTMLElement {
+  const b = banner('info', 'Cancelled: the analysis worker stopped this run. ');
+  b.dataset.testid = 'cancelled';
+  b.append(button('Run again', runAgain, { secondary: true }));
+  return b;
+}
+
 /**
  * The budget as a control: after a refusal by the analysis budget, a button that runs again with the
  * budget the run needs (raisedBudget); undefined when even the ceiling would not do.

@@ -7,7 +7,7 @@
 import { Cancellation, HostConnection, RpcError, type PanelState } from '../common/host';
 import { LinePlot } from '../common/linePlot';
 import { onThemeChange } from '../common/theme';
-import { banner, button, checkbox, docLinks, el, formatNumber, Progress, section, table } from '../common/ui';
+import { banner, button, cancelledNotice, checkbox, docLinks, el, formatNumber, Progress, section, table } from '../common/ui';
 import type { CompareResult, CompareSpectraResult, ConvergenceDigest, LayerChange, UnmatchedRun, VerdictDigest } from '../../src/shared/analyses/compare';
 import { EsdPlot } from '../spectrum/esdPlot';
 import { RegionCompareMap } from './regionCompareMap';
@@ -83,7 +83,7 @@ async function load(): Promise<void> {
   running?.cancel();
   const token = new Cancellation();
   running = token;
-  progress.start('Comparing the two networks in the analysis worker…');
+  progress.start('Comparing the two networks in the analysis worker…', () => { token.cancel(); messages.replaceChildren(cancelledNotice(() => void load())); });
   try {
     const r = await host.request('compare', {}, { token, onProgress: (f, m) => progress.update(f, m) });
     if (token.isCancellationRequested) return;

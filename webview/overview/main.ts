@@ -6,7 +6,7 @@ import { Cancellation, HostConnection, RpcError, type PanelState } from '../comm
 import { Heatmap } from '../common/heatmap';
 import { LinePlot } from '../common/linePlot';
 import { onThemeChange } from '../common/theme';
-import { banner, button, checkbox, docLinks, el, formatNumber, Progress, section, table } from '../common/ui';
+import { banner, button, cancelledNotice, checkbox, docLinks, el, formatNumber, Progress, section, table } from '../common/ui';
 import type { OverviewLayerRow, OverviewResult } from '../../src/shared/analyses/overview';
 
 interface OverviewState extends PanelState {
@@ -61,14 +61,8 @@ async function load(): Promise<void> {
   const token = new Cancellation();
   running = token;
   messages.replaceChildren();
-  progress.start('Computing layer norms in the analysis worker…', () => {
-    // the Cancel button: stop the run in the worker, say so, offer to run it again
-    token.cancel();
-    const b = banner('info', 'Cancelled: the analysis worker stopped this run. ');
-    b.dataset.testid = 'cancelled';
-    b.append(button('Run again', () => void load(), { secondary: true }));
-    messages.replaceChildren(b);
-  });
+  // the Cancel button: stop the run in the worker, say so, offer to run it again
+  progress.start('Computing layer norms in the analysis worker…', () => { token.cancel(); messages.replaceChildren(cancelledNotice(() => void load())); });
   try {
     const r = await host.request('overview', { maxRows: 400 }, { token, onProgress: (f, m) => progress.update(f, m) });
     if (token.isCancellationRequested) return;

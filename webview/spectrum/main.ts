@@ -6,7 +6,7 @@
 import { Cancellation, HostConnection, RpcError, type PanelState } from '../common/host';
 import { LinePlot, type SeriesSpec } from '../common/linePlot';
 import { onThemeChange } from '../common/theme';
-import { banner, button, checkbox, el, formatNumber, Progress, section, table } from '../common/ui';
+import { banner, button, cancelledNotice, checkbox, el, formatNumber, Progress, section, table } from '../common/ui';
 import type { LayerSpectrum, SpectrumResult } from '../../src/shared/analyses/spectrum';
 import { EsdPlot } from './esdPlot';
 import './spectrum.css';
@@ -75,7 +75,7 @@ async function load(): Promise<void> {
   running?.cancel();
   const token = new Cancellation();
   running = token;
-  progress.start('Computing singular values in the analysis worker…');
+  progress.start('Computing singular values in the analysis worker…', () => { token.cancel(); messages.replaceChildren(cancelledNotice(() => void load())); });
   try {
     const r = await host.request('spectrum', {}, { token, onProgress: (f, m) => progress.update(f, m) });
     if (token.isCancellationRequested) return;
