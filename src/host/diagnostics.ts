@@ -11,6 +11,7 @@ import { documentSource, isNetworkDocument } from './networkDocuments';
 import type { WorkerClient } from './workerClient';
 import { RpcError } from '../shared/rpc';
 import type { NetworkSummary, WireDiagnostic } from '../shared/analyses/overview';
+import { jsonServiceValidates, reportedByJsonService } from './jsonService';
 
 export interface DocumentState {
   readonly version: number;
@@ -121,7 +122,10 @@ export class NetworkDiagnostics implements vscode.Disposable {
       if (doc.isClosed || this.disposed) return;
       this.retriedAfterExit.delete(key);
       const state: DocumentState = { version, summary: result.summary, diagnostics: result.diagnostics, externalFiles: result.externalFiles };
-      const diagnostics = result.diagnostics.map((d) => toVscodeDiagnostic(d, this.readme));
+      // what VS Code's JSON service already reports is not shown twice (the state keeps it: lenses count it)
+      const jsonService = jsonServiceValidates(doc.languageId, vscode.workspace.getConfiguration('json', doc).get<boolean>('validate.enable'));
+      const blank = jsonService && doc.getText().trim() === '';
+      const diagnostics = result.diagnostics.filter((d) => !(jsonService && reportedByJsonService(d, blank))).map((d) => toVscodeDiagnostic(d, this.readme));
       this.publish(doc, state, diagnostics);
       if (state.summary) await this.addContributedDiagnostics(doc, state, diagnostics, run.cts.token);
     } catch (e) {
