@@ -11,6 +11,7 @@ import type { DocumentState } from './diagnostics';
 import { documentSource } from './networkDocuments';
 import { RunCache } from './runCache';
 import type { ActivationsResult, LayerActivation } from '../shared/analyses/activations';
+import { denseActivations } from '../shared/analyses/convPanels';
 import type { GroupSummary } from '../shared/analyses/overview';
 
 /** Per-group lenses stop where the base provider stops. */
@@ -87,7 +88,7 @@ export class ActivationsContribution implements DocumentContribution {
   resultFor(doc: vscode.TextDocument, probe: string | undefined): Promise<ActivationsResult> {
     const params = probe !== undefined ? { probe, partialProducts: false } : { partialProducts: false };
     return this.runs.get(doc.uri.toString(), `${doc.version}|${probe ?? ''}`, (token) =>
-      this.services.worker.request('activations', documentSource(doc), params, this.services.config.analysisSettings, { token }));
+      this.services.worker.request('activations', documentSource(doc), params, this.services.config.analysisSettings, { token }).then(denseActivations));
   }
 
   invalidate(uri: vscode.Uri): void {

@@ -9,6 +9,7 @@
  */
 import type { WireMatrix } from '../protocol';
 import type { AnalysisBudget } from './budget';
+import type { ConvImagesParams } from './convPanels';
 
 /** {rows, cols, data} row-major — structurally the core's DenseMatrix. */
 type DenseMatrix = WireMatrix;
@@ -101,6 +102,8 @@ export interface ActivationsParams {
   readonly partialProducts?: boolean;
   /** include the domain's half-spaces (default false; count × inputDim numbers) */
   readonly halfSpaces?: boolean;
+  /** conv models only: the seed of the input image (the other params are for dense networks) */
+  readonly image?: ConvImagesParams;
 }
 
 export interface NearestFace {
@@ -128,6 +131,8 @@ export interface ActivationOverflow {
 }
 
 export interface ActivationsResult {
+  /** a dense network's result; a conv model's reply has kind 'conv' (ConvActivationsReply) */
+  readonly kind?: 'dense';
   readonly input: Float64Array;
   /** N(x); NaN entries when it overflows float64 (see `overflow`) */
   readonly output: Float64Array;

@@ -10,6 +10,7 @@ import { slicePartition } from '../../core/regions/partition';
 import { regionGrid } from '../../core/regions/grid';
 import { segmentFromParams } from '../../core/regions/segment';
 import { BadParamsError, networkOf, type HandlerTable } from './common';
+import { convActivations, convNetworkOf } from './conv';
 
 /** Neurons (pattern + pre-activation + output per neuron) one activations reply may carry. */
 export const MAX_ACTIVATION_NEURONS = 20_000_000;
@@ -106,6 +107,10 @@ function checkLimits(maxPieces: unknown, name: string, params: { memoryBudgetMB?
 
 export const activationsHandlers: HandlerTable<'activations' | 'regions' | 'segment' | 'regionGrid'> = {
   activations: ({ doc, params, settings, ctx }) => {
+    // a conv checkpoint: every ReLU and max-pool site at one seeded image (./conv.ts)
+    const conv = convNetworkOf(doc);
+    if (conv) return convActivations(conv, params, settings, ctx);
+    if (params.image !== undefined) throw new BadParamsError('image applies to convolutional models; a dense network takes input or probe');
     const net = networkOf(doc);
     const x = activationInput(net, params.input, params.probe);
     const { neurons, partialNumbers } = activationSizes(net);
