@@ -19,6 +19,8 @@ import type {
 import type { WireMatrix } from '../../src/shared/protocol';
 import { RegionMap } from './regionMap';
 import { SegmentStrip } from './segmentStrip';
+import { ConvActivationsView, type ConvViewState } from './convView';
+import { denseActivations } from '../../src/shared/analyses/convPanels';
 import './activations.css';
 
 interface ActivationsState extends PanelState {
@@ -28,6 +30,8 @@ interface ActivationsState extends PanelState {
   input?: number[];
   /** selected unit (index into the result's unit list) for the products view */
   unit?: number;
+  /** conv models (./convView.ts): the image seed and the chosen site */
+  conv?: ConvViewState;
 }
 
 /** The exact partition is drawn up to this many regions (1-D: pieces); beyond it a pixel grid is shown. */
@@ -122,6 +126,8 @@ app.append(
     ),
   ),
 );
+// conv models (a ResNet checkpoint) get their own view; it hides the dense sections while shown
+const convView = new ConvActivationsView(app, { get: () => host.state?.conv, set: (conv) => host.patchState({ conv }) }, (params, options) => host.request('activations', params, options));
 app.removeAttribute('aria-busy');
 
 // ---- loading -----------------------------------------------------------------------------------
@@ -134,6 +140,8 @@ async function loadDocument(): Promise<void> {
   messages.replaceChildren();
   try {
     const v = await host.request('validate', {});
+    if (v.conv) { convView.show(); return; }
+    convView.hide();
     if (!v.summary) {
       const errors = v.diagnostics.filter((d) => d.severity === 'error');
       messages.replaceChildren(banner('error', `The network file has ${errors.length} error${errors.length === 1 ? '' : 's'}${errors[0] ? ` (first: line ${errors[0].range.start.line + 1}: ${errors[0].message})` : ''}; fix ${errors.length === 1 ? 'it' : 'them'} to see the activations.`));
@@ -169,12 +177,12 @@ async function loadActivations(): Promise<void> {
   try {
     let r: ActivationsResult;
     try {
-      r = await host.request('activations', { ...currentParams(), partialProducts: partialsAllowed }, { token, onProgress: (f, m) => progress.update(f, m) });
+      r = denseActivations(await host.request('activations', { ...currentParams(), partialProducts: partialsAllowed }, { token, onProgress: (f, m) => progress.update(f, m) }));
     } catch (e) {
       // very deep networks: the partial products would not fit in one reply; go without them
       if (!(e instanceof RpcError && e.code === 'bad-params' && /partialProducts: false/.test(e.message)) || token.isCancellationRequested) throw e;
       partialsAllowed = false;
-      r = await host.request('activations', { ...currentParams(), partialProducts: false }, { token, onProgress: (f, m) => progress.update(f, m) });
+      r = denseActivations(await host.request('activations', { ...currentParams(), partialProducts: false }, { token, onProgress: (f, m) => progress.update(f, m) }));
     }
     if (token.isCancellationRequested) return;
     activations = r;
@@ -708,6 +716,7 @@ function exportJson(): void {
 
 host.onDocument(() => { void loadDocument(); });
 onThemeChange(() => {
+  convView.redraw();
   regionMap.draw();
   pattern.draw(); jHeat.draw(); jwHeat.draw(); pHeat.draw();
   segmentStrip.draw();
