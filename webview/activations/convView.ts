@@ -30,7 +30,7 @@ export type ActivationsRequest = (params: ActivationsParams, options: RequestOpt
 
 /** Thumbnails are scaled up by whole pixels to about this many CSS pixels on their long side. */
 const IMAGE_SIDE = 128;
-const TILE_SIDE = 64;
+const TILE_SIDE = 96;
 /** At most this many channel tiles are drawn (ResNet-18's widest site has 512 channels). */
 const MAX_TILES = 512;
 
@@ -122,10 +122,12 @@ export class ConvActivationsView {
       this.progress.element,
       this.messages,
       this.summary,
-      section('Input image', el('div', { class: 'conv-controls' }, seedField, run),
-        el('div', { class: 'conv-image-row' }, this.imageCanvas, this.imageCaption)),
+      // the image beside the chosen site's channel patterns; the sites (plot and table) below
+      el('div', { class: 'conv-top-row' },
+        section('Input image', el('div', { class: 'conv-controls' }, seedField, run), this.imageCanvas, this.imageCaption),
+        section('Activation pattern per channel', this.siteTitle, this.siteCaption, this.grid),
+      ),
       section('Active fraction per site (forward order)', el('div', { 'data-testid': 'conv-fraction-plot' }, this.fractionPlot.element), this.sitesHost),
-      section('Activation pattern per channel', this.siteTitle, this.siteCaption, this.grid),
     );
     this.element.hidden = true;
     app.append(this.element);
@@ -160,7 +162,9 @@ export class ConvActivationsView {
   private applySeed(): void {
     const t = this.seedText.trim();
     const seed = t === '' ? undefined : Number(t);
-    this.store.set({ ...(seed !== undefined ? { seed } : {}) });
+    const site = this.store.get()?.site;
+    // the chosen site stays chosen for the new image
+    this.store.set({ ...(seed !== undefined ? { seed } : {}), ...(site !== undefined ? { site } : {}) });
     void this.load();
   }
 
@@ -233,7 +237,7 @@ export class ConvActivationsView {
     const off = parseColor(opaqueColor(colors.background));
     const shown = Math.min(c, MAX_TILES);
     this.siteTitle.textContent = `Site ${index + 1}: ${s.site} (${s.kind}, layer ${s.layer})`;
-    this.siteCaption.textContent = `${c} channel${c === 1 ? '' : 's'} of ${h}×${w} (${scale}× scale); filled = active (${s.kind === 'relu' ? 'value > 0' : 'the unit wins at least one pooling window'}); ${s.active}/${s.units} units active (${pct(s.fraction)}), ${s.deadChannels} dead channel${s.deadChannels === 1 ? '' : 's'}${shown < c ? `; the first ${shown} channels are drawn` : ''}. Click a row of the table above for another site.`;
+    this.siteCaption.textContent = `${c} channel${c === 1 ? '' : 's'} of ${h}×${w} (${scale}× scale); filled = active (${s.kind === 'relu' ? 'value > 0' : 'the unit wins at least one pooling window'}); ${s.active}/${s.units} units active (${pct(s.fraction)}), ${s.deadChannels} dead channel${s.deadChannels === 1 ? '' : 's'}${shown < c ? `; the first ${shown} channels are drawn` : ''}. Choose another site in the table below (click, or Enter on a row).`;
     const plane = h * w;
     const tiles: HTMLElement[] = [];
     for (let k = 0; k < shown; k++) {

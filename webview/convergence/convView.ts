@@ -7,7 +7,7 @@
  * and their count are the view's own controls. Numbers are printed as the CLI prints them (fmt).
  */
 import { LinePlot } from '../common/linePlot';
-import { button, el, section, table, textField } from '../common/ui';
+import { button, el, section, textField } from '../common/ui';
 import { fmt } from '../../src/core/convergence/format';
 import type { ConvBlockTerm, ConvRunResult } from '../../src/shared/analyses/convConvergence';
 import { CONV_DEFAULT_PROBES, CONV_MAX_PROBES, type ConvConvergenceReply, type ConvImagesParams } from '../../src/shared/analyses/convPanels';
@@ -114,16 +114,18 @@ export class ConvConvergenceView {
     // the norm picker is the dense analysis' (conv models use the operator 2-norm)
     const norm = this.app.querySelector<HTMLElement>('[data-testid="norm-select"]');
     if (norm) norm.hidden = hidden;
+    // so are the export buttons (they export the dense result)
+    for (const b of Array.from(this.app.querySelectorAll<HTMLElement>('header .toolbar vscode-button'))) if (/^Export /.test(b.textContent ?? '')) b.hidden = hidden;
   }
 
   private runSection(run: ConvRunResult, probes: number): HTMLElement {
     const n = run.blocks.length;
     const v = run.sufficient;
-    const verdict = el('p', { class: `verdict-line verdict-${v.status}`, 'data-testid': 'conv-verdict', 'data-status': v.status },
-      el('span', { class: `codicon codicon-${STATUS_ICON[v.status]}`, 'aria-hidden': 'true' }),
-      el('strong', {}, 'Sufficient (S1 < ∞ and S2 < ∞) '),
-      el('span', { class: 'verdict-status' }, v.status),
-      el('span', { class: 'verdict-headline' }, ` — ${v.reason}`),
+    const verdict = el('p', { class: `conv-verdict conv-verdict-${v.status}`, 'data-testid': 'conv-verdict', 'data-status': v.status },
+      el('span', { class: `codicon codicon-${STATUS_ICON[v.status]}`, 'aria-hidden': 'true' }), ' ',
+      el('strong', {}, 'Sufficient (S1 < ∞ and S2 < ∞): '),
+      el('span', { class: 'conv-verdict-status' }, v.status),
+      ` — ${v.reason}`,
     );
     const sums = el('p', { class: 'summary', 'data-testid': 'conv-sums' },
       `S1 = ${fmt(run.S1)}, S2 = ${fmt(run.S2)} (exact over the ${n} block${n === 1 ? '' : 's'} present)${run.termTrend !== null ? `; a${sub(n)}/a₁ = ${fmt(run.termTrend)}` : ''}.`);
@@ -131,17 +133,22 @@ export class ConvConvergenceView {
       `Bound ‖xₙ − xₙ₋₁‖ ≤ aₙ‖xₙ₋₁‖ + βₙ: ${run.boundHolds ? 'holds' : 'VIOLATED'} at ${probes} probe${probes === 1 ? '' : 's'} × ${n} block${n === 1 ? '' : 's'} (observed; largest increment/bound ${fmt(run.maxBoundRatio)}).`);
     const width = Math.max(...run.blocks.map((b) => b.branch.length));
     const rows = run.blocks.map((b) => ({ b, m: blockMaxima(b) }));
-    const t = table([
+    const columns: Array<{ header: string; cell: (r: { b: ConvBlockTerm; m: { increment: number; ratio: number } }) => string; title?: string }> = [
       { header: 'block', cell: (r) => r.b.block },
-      { header: 'n', cell: (r) => String(r.b.n), numeric: true },
-      ...Array.from({ length: width }, (_, k) => ({ header: `‖W${k + 1}‖₂`, cell: (r: { b: ConvBlockTerm }) => (r.b.branch[k] ? fmt(r.b.branch[k].norm) : ''), numeric: true, title: r0(run, k) })),
-      { header: 'aₙ', cell: (r) => fmt(r.b.a), numeric: true, title: 'S1 term: Πₖ ‖W⁽ⁿ·ᵏ⁾‖₂' },
-      { header: 'βₙ', cell: (r) => fmt(r.b.beta), numeric: true, title: 'S2 term: Σₖ ‖b⁽ⁿ·ᵏ⁾‖ Π_{j>k} ‖W⁽ⁿ·ʲ⁾‖₂' },
-      { header: 'S1', cell: (r) => fmt(r.b.S1), numeric: true, title: 'Σ_{m ≤ n} a_m' },
-      { header: 'S2', cell: (r) => fmt(r.b.S2), numeric: true, title: 'Σ_{m ≤ n} β_m' },
-      { header: 'max ‖xₙ − xₙ₋₁‖', cell: (r) => fmt(r.m.increment), numeric: true, title: 'the largest increment over the probes' },
-      { header: 'max incr/bound', cell: (r) => fmt(r.m.ratio), numeric: true, title: 'the largest ‖xₙ − xₙ₋₁‖ / (aₙ‖xₙ₋₁‖ + βₙ) over the probes (≤ 1 when the bound holds)' },
-    ], rows);
+      { header: 'n', cell: (r) => String(r.b.n) },
+      ...Array.from({ length: width }, (_, k) => ({ header: `‖W${k + 1}‖₂`, cell: (r: { b: ConvBlockTerm }) => (r.b.branch[k] ? fmt(r.b.branch[k].norm) : ''), title: convTitle(run, k) })),
+      { header: 'aₙ', cell: (r) => fmt(r.b.a), title: 'S1 term: Πₖ ‖W⁽ⁿ·ᵏ⁾‖₂' },
+      { header: 'βₙ', cell: (r) => fmt(r.b.beta), title: 'S2 term: Σₖ ‖b⁽ⁿ·ᵏ⁾‖ Π_{j>k} ‖W⁽ⁿ·ʲ⁾‖₂' },
+      { header: 'S1', cell: (r) => fmt(r.b.S1), title: 'Σ_{m ≤ n} a_m' },
+      { header: 'S2', cell: (r) => fmt(r.b.S2), title: 'Σ_{m ≤ n} β_m' },
+      { header: 'max ‖xₙ − xₙ₋₁‖', cell: (r) => fmt(r.m.increment), title: 'the largest increment over the probes' },
+      { header: 'max incr/bound', cell: (r) => fmt(r.m.ratio), title: 'the largest ‖xₙ − xₙ₋₁‖ / (aₙ‖xₙ₋₁‖ + βₙ) over the probes (≤ 1 when the bound holds)' },
+    ];
+    // a plain table: its columns take the width of their numbers (no truncation in a narrow panel)
+    const t = el('table', { class: 'conv-table' },
+      el('thead', {}, el('tr', {}, ...columns.map((c) => el('th', c.title ? { title: c.title } : {}, c.header)))),
+      el('tbody', {}, ...rows.map((r) => el('tr', {}, ...columns.map((c, i) => el('td', i === 0 ? {} : { class: 'numeric' }, c.cell(r)))))),
+    );
     t.dataset.testid = 'conv-blocks';
     const plot = new LinePlot(260);
     this.plots.push(plot);
@@ -149,7 +156,7 @@ export class ConvConvergenceView {
     const s = el('section', { class: 'panel-section conv-run', 'data-testid': `conv-run-${run.index}`, 'data-stage': run.stage },
       el('h2', {}, `Run ${run.index} (${run.stage}): ${n} identity block${n === 1 ? '' : 's'} on ${run.shape.join('×')}`),
       verdict, sums, bound,
-      el('div', { class: 'table-host' }, t),
+      el('div', { class: 'conv-table-host' }, t),
       host,
     );
     // uPlot measures its container: draw once the section is in the document
@@ -180,7 +187,7 @@ function argmax(a: readonly number[]): number {
 }
 
 /** The conv names of column k over the run (the tooltip of ‖Wk‖₂). */
-function r0(run: ConvRunResult, k: number): string {
+function convTitle(run: ConvRunResult, k: number): string {
   const first = run.blocks[0]?.branch[k];
   return first ? `‖W⁽ⁿ·${k + 1}⁾‖₂: operator norm of the block's conv ${k + 1} (${first.name}, …) on its input, BatchNorm folded (${first.method})` : '';
 }
