@@ -173,8 +173,6 @@ describe('Conv panels', { timeout: scaled(600_000) }, () => {
     await wide.locator('[data-testid=conv-summary]').scrollIntoViewIfNeeded();
     const file = await wb.screenshot('conv-activations');
     assert.ok(fs.statSync(file).size > 20_000, `screenshot ${file} is suspiciously small`);
-    await wide.locator('[data-testid=conv-fraction-plot]').scrollIntoViewIfNeeded();
-    await wb.screenshot('conv-activations-sites');
     await wb.runCommand('View: Toggle Maximize Editor Group');
   });
 
