@@ -71,9 +71,11 @@ describe('Conv panels', function () {
       });
       assert.match(run.sufficient.reason, /^cannot decide from 8 blocks/);
     });
-    // progress names the convs (throttled: not necessarily every one) and then the forward pass
-    assert.ok(messages.some((m) => /^convergence: ‖W‖₂ of layer\d\.\d\.conv\d \(\d+ of 48\)$/.test(m)), messages.slice(0, 5).join(' | '));
-    assert.ok(messages.some((m) => /^convergence: forward pass of 2 probes/.test(m)), messages.slice(-5).join(' | '));
+    // progress names the convs, in order (throttled on the way to the host: not necessarily every one,
+    // and the short forward pass may not show at all; the unit test sees every message)
+    const numbers = messages.map((m) => /^convergence: ‖W‖₂ of layer\d\.\d\.conv\d \((\d+) of 48\)$/.exec(m)?.[1]).filter((k) => k !== undefined).map(Number);
+    assert.ok(numbers.length >= 2, messages.join(' | '));
+    assert.deepEqual(numbers, [...numbers].sort((x, y) => x - y));
   });
 
   it('activations on the conv checkpoint equal `depth-lens activations --json --patterns`', async () => {

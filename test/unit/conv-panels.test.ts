@@ -95,7 +95,12 @@ test('a cancel during the forward pass stops the activations between layers', ()
 });
 
 test('convergence on the conv checkpoint equals `depth-lens convergence --json` (seed 5, 2 probes)', async () => {
-  const r = handlers.convergence({ doc: doc(), params: { images: { seed: 5, count: 2 } }, settings: SETTINGS, ctx: silent, partial: () => {} }) as ConvConvergenceReply;
+  const messages: string[] = [];
+  const ctx: AnalysisContext = { isCancelled: () => false, progress: (_f, m) => { if (m) messages.push(m); } };
+  const r = handlers.convergence({ doc: doc(), params: { images: { seed: 5, count: 2 } }, settings: SETTINGS, ctx, partial: () => {} }) as ConvConvergenceReply;
+  // every conv by name, then the forward pass layer by layer
+  assert.equal(messages.filter((m) => /^convergence: ‖W‖₂ of /.test(m)).length, 48);
+  assert.ok(messages.filter((m) => /^convergence: forward pass of 2 probes: layer \d+ of 30$/.test(m)).length >= 30);
   assert.equal(r.kind, 'conv');
   const cli = JSON.parse((await main(['convergence', FILE, '--json', '--seed', '5', '--count', '2'], diskIo)).stdout) as {
     probes: string[]; runs: Array<{ stage: string; S1: number; S2: number; sufficient: unknown; boundHolds: boolean; maxBoundRatio: number; terms: Array<{ block: string; a: number; beta: number; S1: number; S2: number; branch: Array<{ norm: number }>; probes: { increment: number[] } }> }>;
