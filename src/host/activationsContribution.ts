@@ -11,6 +11,7 @@ import type { DocumentState } from './diagnostics';
 import { documentSource } from './networkDocuments';
 import { RunCache } from './runCache';
 import type { ActivationsResult, ActivationSummary, LayerActivation } from '../shared/analyses/activations';
+import { denseActivations } from '../shared/analyses/convPanels';
 import type { GroupSummary } from '../shared/analyses/overview';
 
 /** Per-group lenses stop where the base provider stops. */
@@ -127,7 +128,7 @@ export class ActivationsContribution implements DocumentContribution {
     const params = probe !== undefined ? { probe, partialProducts: false, maxLayers: LENS_MAX_LAYERS } : { partialProducts: false, maxLayers: LENS_MAX_LAYERS };
     return this.runs.get(doc.uri.toString(), `${doc.version}|${probe ?? ''}`, (token) =>
       // its own lane: a panel opened from the file never waits behind the lens run (workerClient.ts)
-      this.services.worker.request('activations', documentSource(doc), params, this.services.config.analysisSettings, { token, lane: 'editor' }));
+      this.services.worker.request('activations', documentSource(doc), params, this.services.config.analysisSettings, { token, lane: 'editor' }).then(denseActivations));
   }
 
   invalidate(uri: vscode.Uri): void {

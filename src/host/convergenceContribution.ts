@@ -13,6 +13,7 @@ import { documentSource } from './networkDocuments';
 import { RunCache } from './runCache';
 import { RpcError } from '../shared/rpc';
 import type { ConvergenceResult, LayerRangeReport, VerdictStatus } from '../shared/analyses/convergence';
+import { denseConvergence } from '../shared/analyses/convPanels';
 import type { GroupSummary } from '../shared/analyses/overview';
 
 export const CONVERGENCE_DIAGNOSTIC_CODE = 'convergence-necessary-fails';
@@ -61,7 +62,7 @@ export class ConvergenceContribution implements DocumentContribution {
     const settings = this.services.config.analysisSettings;
     return this.runs.get(doc.uri.toString(), `${doc.version}|${settings.norm}|${settings.budget?.maxWork}|${settings.budget?.maxMemoryMB}`, (token) =>
       // its own lane: a panel opened from the file never waits behind the lens run (workerClient.ts)
-      this.services.worker.request('convergence', documentSource(doc), { maxPoints: LENS_MAX_POINTS }, settings, { token, lane: 'editor' }));
+      this.services.worker.request('convergence', documentSource(doc), { maxPoints: LENS_MAX_POINTS }, settings, { token, lane: 'editor' }).then(denseConvergence));
   }
 
   invalidate(uri: vscode.Uri): void {

@@ -21,6 +21,7 @@ import type { IndicatorParams, IndicatorResult, MeanFieldParams, MeanFieldResult
 import type { SpectrumParams, SpectrumResult } from './analyses/spectrum';
 import type { CompareParams, CompareResult, CompareSpectraParams, CompareSpectraResult } from './analyses/compare';
 import type { CheckpointResult, NetworkFileParams, TensorNormsResult } from './analyses/checkpoint';
+import type { ConvActivationsReply, ConvConvergenceReply } from './analyses/convPanels';
 
 /** A matrix crossing a thread boundary: row-major; the buffer is transferred, not copied. */
 export interface WireMatrix {
@@ -48,7 +49,7 @@ export interface AnalysisMap {
   /** one layer's weight matrix for the heatmap */
   layerMatrix: { params: LayerMatrixParams; result: LayerMatrixResult };
   /** §A: activation patterns, explicit affine map, domain and stability radius at one input */
-  activations: { params: ActivationsParams; result: ActivationsResult };
+  activations: { params: ActivationsParams; result: ActivationsResult | ConvActivationsReply };
   /** §A: exact partition of a 2-D slice into activation regions */
   regions: { params: RegionsParams; result: RegionsResult };
   /** §A: exact linear pieces along a segment */
@@ -62,7 +63,7 @@ export interface AnalysisMap {
   /** §C: the angle between two probes of the panel's network file, layer by layer */
   probeAngles: { params: ProbeAngleParams; result: ProbeAngleResult };
   /** §A/§B: convergence as depth → ∞ (series, tail fits, verdicts, probe trajectories) */
-  convergence: { params: ConvergenceParams; result: ConvergenceResult };
+  convergence: { params: ConvergenceParams; result: ConvergenceResult | ConvConvergenceReply };
   /** §D: mini-batch GD on the indicator target (streams partial results) */
   trainIndicator: { params: IndicatorParams; result: IndicatorResult };
   /** §E: mean-field limit over widths and seeds (streams partial results per width) */

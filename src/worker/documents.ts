@@ -13,6 +13,8 @@ import { nodeFileSystem } from './nodeFiles';
 import { modelFormatOf } from '../core/formats/open';
 import { openCheckpoint } from '../core/formats/checkpoint';
 import { modelNetwork } from '../core/formats/network';
+import { modelConvNetwork } from '../core/formats/convNetwork';
+import type { ConvNetwork } from '../core/conv/network';
 
 export interface ParsedDocument {
   readonly source: DocumentSource;
@@ -20,7 +22,17 @@ export interface ParsedDocument {
   readonly diagnostics: readonly WireDiagnostic[];
   /** absolute paths of the external files the document refers to (found or not), for file watchers */
   readonly externalFiles: readonly string[];
+  /**
+   * a checkpoint whose architecture is convolutional (built on first use, then kept with the entry):
+   * the conv network, or the errors that stopped it; undefined for network files and dense checkpoints
+   */
+  readonly conv?: ConvBuild;
   lineOf(offset: number): number;
+}
+
+export interface ConvBuild {
+  readonly network?: ConvNetwork;
+  readonly diagnostics: readonly WireDiagnostic[];
 }
 
 interface CacheEntry {
@@ -106,6 +118,23 @@ function parseCheckpointDocument(source: DocumentSource, fsPath: string): CacheE
       opened.close();
     }
   };
+  // a conv model is built by its own reader (the dense one above refuses it by name)
+  let convBuilt: ConvBuild | null | undefined;
+  const buildConv = (): ConvBuild | undefined => {
+    if (convBuilt !== undefined) return convBuilt ?? undefined;
+    const opened = openCheckpoint(fsPath, nodeFileSystem);
+    if (!opened.ok) {
+      convBuilt = null; // the dense build reports why the file cannot be opened
+      return undefined;
+    }
+    try {
+      const conv = modelConvNetwork(opened.index);
+      convBuilt = conv ? { network: conv.network, diagnostics: conv.diagnostics.map(wire) } : null;
+      return convBuilt ?? undefined;
+    } finally {
+      opened.close();
+    }
+  };
   // what the file looks like now, so a change on disk is seen even before the network is built
   signatures.set(fsPath, currentSignature(nodeFileSystem, fsPath));
   const parsed: ParsedDocument = {
@@ -113,6 +142,7 @@ function parseCheckpointDocument(source: DocumentSource, fsPath: string): CacheE
     get network() { return build().network; },
     get diagnostics() { return build().diagnostics; },
     get externalFiles() { build(); return [...signatures.keys()].filter((f) => f !== fsPath); },
+    get conv() { return buildConv(); },
     lineOf: () => 0,
   };
   return { parsed, signatures };

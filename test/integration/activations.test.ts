@@ -4,6 +4,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
+import { denseActivations } from '../../src/shared/analyses/convPanels';
 import type { DocumentSource } from '../../src/shared/protocol';
 import { RpcError } from '../../src/shared/rpc';
 import { api, fixture, waitFor } from './helpers';
@@ -90,7 +91,7 @@ describe('Activations', () => {
     const points: number[][] = [net.input.probes!.a, net.input.probes!.b];
     for (let i = 0; i < 5; i++) for (let j = 0; j < 5; j++) points.push([-0.9 + 0.45 * i, -0.85 + 0.42 * j]);
     for (const x of points) {
-      const r = await worker.request('activations', src, { input: x }, SETTINGS);
+      const r = denseActivations(await worker.request('activations', src, { input: x }, SETTINGS));
       const { pre, output } = forward(net, x);
       const { A, c } = r.affine;
       assert.equal(A.rows, 1);

@@ -3,6 +3,7 @@
 // layer group (and its setting), and the Convergence panel command.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
+import { denseConvergence } from '../../src/shared/analyses/convPanels';
 import { api, codeLensTitles, codeOf, depthLensDiagnostics, EXTENSION_ID, fixture, waitFor } from './helpers';
 
 type Matrix2 = [[number, number], [number, number]];
@@ -162,8 +163,8 @@ describe('Convergence in the editor', () => {
     const { worker } = await api();
     const doc = await vscode.workspace.openTextDocument(convergent());
     const source = { uri: doc.uri.toString(), version: doc.version, text: doc.getText(), fsPath: doc.uri.fsPath };
-    const full = await worker.request('convergence', source, {}, { maxFileSizeMB: 64, norm: '2' });
-    const thin = await worker.request('convergence', source, { maxPoints: 64 }, { maxFileSizeMB: 64, norm: '2' });
+    const full = denseConvergence(await worker.request('convergence', source, {}, { maxFileSizeMB: 64, norm: '2' }));
+    const thin = denseConvergence(await worker.request('convergence', source, { maxPoints: 64 }, { maxFileSizeMB: 64, norm: '2' }));
     const { sumW } = sumsOf(await fixtureLayers(convergent()));
     assert.equal(full.layers.normWminusI.length, 403);
     assert.ok(Math.abs(full.series.weight.sum - sumW) < 1e-12);

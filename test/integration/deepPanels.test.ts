@@ -11,6 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ActivationsResult } from '../../src/shared/analyses/activations';
+import { denseActivations } from '../../src/shared/analyses/convPanels';
 import type { AnalysisSettings, DocumentSource } from '../../src/shared/protocol';
 import { api, codeLensTitles, EXTENSION_ID, fixture, scaled, SLOWNESS, waitFor } from './helpers';
 
@@ -38,7 +39,7 @@ describe('Deep files in the panels', () => {
     const t0 = Date.now();
     let firstPartial: number | undefined;
     let streamed = 0;
-    const [act, map] = await Promise.all([
+    const [reply, map] = await Promise.all([
       worker.request('activations', family, { probe: 'origin', partialProducts: true, maxLayers: 600 }, settings, {
         onProgress: (_f, _m, partial) => {
           const s = (partial as Partial<ActivationsResult> | undefined)?.summary;
@@ -51,6 +52,7 @@ describe('Deep files in the panels', () => {
       worker.request('regions', family, { maxRegions: 20_000, maxSteps: 1e8, inputMaps: true, patterns: false, prefix: true }, settings),
     ]);
     const ms = Date.now() - t0;
+    const act = denseActivations(reply);
     console.log(`      [latency] CLI activations ${cliMs.toFixed(0)} ms; worker: activations summary + sample and the first-layers map ${ms} ms (first streamed slice at ${firstPartial} ms, ${streamed} layers streamed); map of the first ${map.depth} layers, ${map.regions} regions`);
     assert.equal(act.summary?.depth, 100_000);
     assert.equal(act.summary?.active.length, 100_000);
@@ -65,7 +67,7 @@ describe('Deep files in the panels', () => {
   it('the deep family\'s activation lens comes from the summary (a small reply) and agrees with the full run', async () => {
     const { worker } = await api();
     const uri = vscode.Uri.file(familyFile());
-    const full = await worker.request('activations', await source(uri), { probe: 'origin', partialProducts: false }, settings);
+    const full = denseActivations(await worker.request('activations', await source(uri), { probe: 'origin', partialProducts: false }, settings));
     let lo = Infinity, hi = -Infinity;
     for (const l of full.layers) { lo = Math.min(lo, l.active); hi = Math.max(hi, l.active); }
     const expected = `active ${lo === hi ? lo : `${lo}–${hi}`}/2 at probe origin (layers 1–100000)`;

@@ -7,6 +7,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import { readNetworkSnapshot } from '../../src/host/snapshot';
+import { denseActivations } from '../../src/shared/analyses/convPanels';
 import type { DocumentSource } from '../../src/shared/protocol';
 import { api, codeOf, depthLensDiagnostics, fixture, scaled } from './helpers';
 
@@ -59,7 +60,7 @@ async function assertWorkerAnswers(): Promise<void> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`the worker did not answer within ${timeoutMs} ms`)), timeoutMs); });
   try {
-    const r = await Promise.race([worker.request('activations', source(doc), { input: [1, 1] }, SETTINGS), timeout]);
+    const r = denseActivations(await Promise.race([worker.request('activations', source(doc), { input: [1, 1] }, SETTINGS), timeout]));
     assert.deepEqual(Array.from(r.output), [-2.5]);
     assert.equal(r.overflow, undefined);
   } finally {
@@ -125,7 +126,7 @@ describe('Hostile files in the extension host', () => {
     const state = await diagnostics.stateFor(doc);
     assert.deepEqual(state.diagnostics, []);
     assert.equal(state.summary?.depth, 3);
-    const r = await worker.request('activations', source(doc), { input: [1, 1] }, SETTINGS);
+    const r = denseActivations(await worker.request('activations', source(doc), { input: [1, 1] }, SETTINGS));
     // layer 1 gives (1e308, 1e308); layer 2's pre-activations are about 1e616
     assert.equal(r.overflow?.layer, 2);
     assert.equal(r.overflow?.quantity, 'preactivation');

@@ -12,6 +12,7 @@ import { parseNetworkText } from '../../src/core/network/parse';
 import { slicePartition } from '../../src/core/regions/partition';
 import { silentContext } from '../../src/core/context';
 import { activationsHandlers } from '../../src/worker/handlers/activations';
+import { denseActivations } from '../../src/shared/analyses/convPanels';
 import type { ParsedDocument } from '../../src/worker/documents';
 import { activityPoints, ActivityCollector } from '../../webview/activations/activity';
 import { BudgetError, checkBudget, MAX_MAX_WORK, raisedBudget } from '../../src/core/network/budget';
@@ -87,10 +88,10 @@ test('activations handler with maxLayers: a sample of 10⁴ layers, every layer 
   const parsed = parseNetworkText(text);
   const doc = { network: parsed.network, diagnostics: parsed.diagnostics, lineOf: () => 0 } as unknown as ParsedDocument;
   const partials: unknown[] = [];
-  const r = activationsHandlers.activations({
+  const r = denseActivations(activationsHandlers.activations({
     doc, params: { probe: 'a', maxLayers: 50 }, settings: { maxFileSizeMB: 50, norm: '2' }, ctx: silentContext,
     partial: (v) => partials.push(v),
-  });
+  }));
   assert.equal(r.layers.length, 50);
   assert.deepEqual(r.layers.map((l) => l.layer), evenLayerSample(10_000, 50));
   assert.deepEqual(r.sampled, { depth: 10_000 });

@@ -22,6 +22,8 @@ import { activityPoints, ActivityCollector } from './activity';
 import { PatternSummary } from './patternSummary';
 import { planeCoordinates, RegionMap } from './regionMap';
 import { SegmentStrip } from './segmentStrip';
+import { ConvActivationsView, type ConvViewState } from './convView';
+import { denseActivations } from '../../src/shared/analyses/convPanels';
 import './activations.css';
 
 interface ActivationsState extends PanelState {
@@ -31,6 +33,8 @@ interface ActivationsState extends PanelState {
   input?: number[];
   /** selected unit (index into the result's unit list) for the products view */
   unit?: number;
+  /** conv models (./convView.ts): the image seed and the chosen site */
+  conv?: ConvViewState;
 }
 
 /** The exact partition is drawn up to this many regions (1-D: pieces); beyond it a pixel grid is shown. */
@@ -153,6 +157,8 @@ app.append(
     ),
   ),
 );
+// conv models (a ResNet checkpoint) get their own view; it hides the dense sections while shown
+const convView = new ConvActivationsView(app, { get: () => host.state?.conv, set: (conv) => host.patchState({ conv }) }, (params, options) => host.request('activations', params, options));
 app.removeAttribute('aria-busy');
 
 // ---- loading -----------------------------------------------------------------------------------
@@ -165,6 +171,8 @@ async function loadDocument(): Promise<void> {
   messages.replaceChildren();
   try {
     const v = await host.request('validate', {});
+    if (v.conv) { convView.show(); return; }
+    convView.hide();
     if (!v.summary) {
       const errors = v.diagnostics.filter((d) => d.severity === 'error');
       messages.replaceChildren(banner('error', `The network file has ${errors.length} error${errors.length === 1 ? '' : 's'}${errors[0] ? ` (first: line ${errors[0].range.start.line + 1}: ${errors[0].message})` : ''}; fix ${errors.length === 1 ? 'it' : 'them'} to see the activations.`));
@@ -211,12 +219,12 @@ async function loadActivations(): Promise<void> {
   try {
     let r: ActivationsResult;
     try {
-      r = await host.request('activations', { ...currentParams(), partialProducts: partialsAllowed, maxLayers: MAX_SAMPLED_LAYERS, budget: activationBudget }, { token, onProgress });
+      r = denseActivations(await host.request('activations', { ...currentParams(), partialProducts: partialsAllowed, maxLayers: MAX_SAMPLED_LAYERS, budget: activationBudget }, { token, onProgress }));
     } catch (e) {
       // very deep networks: the partial products would not fit in one reply; go without them
       if (!(e instanceof RpcError && e.code === 'bad-params' && /partialProducts: false/.test(e.message)) || token.isCancellationRequested) throw e;
       partialsAllowed = false;
-      r = await host.request('activations', { ...currentParams(), partialProducts: false, maxLayers: MAX_SAMPLED_LAYERS, budget: activationBudget }, { token, onProgress });
+      r = denseActivations(await host.request('activations', { ...currentParams(), partialProducts: false, maxLayers: MAX_SAMPLED_LAYERS, budget: activationBudget }, { token, onProgress }));
     }
     if (token.isCancellationRequested) return;
     activations = r;
@@ -835,6 +843,7 @@ function exportJson(): void {
 
 host.onDocument(() => { void loadDocument(); });
 onThemeChange(() => {
+  convView.redraw();
   regionMap.draw();
   pattern.draw(); patternSummary.draw(); jHeat.draw(); jwHeat.draw(); pHeat.draw();
   segmentStrip.draw();

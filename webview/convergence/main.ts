@@ -14,6 +14,7 @@ import { banner, button, docLinks, el, formatNumber, Progress, select } from '..
 import { unicodeLabel } from '../common/format';
 import type { ConvergenceNorm, ConvergenceResult, PowerLawFit, SummabilityDecision, Verdict, VerdictStatus } from '../../src/shared/analyses/convergence';
 import { exponentText, exponentWithInterval, fmt } from '../../src/core/convergence/format';
+import { ConvConvergenceView, type ConvViewState } from './convView';
 import './convergence.css';
 
 interface ConvergenceState extends PanelState {
@@ -21,6 +22,8 @@ interface ConvergenceState extends PanelState {
   probe?: number;
   /** 1-based width-preserving run picked in the Run selector (default: the core's choice, the longest) */
   run?: number;
+  /** conv models (./convView.ts): the probe images' seed and count */
+  conv?: ConvViewState;
 }
 
 /** uPlot stays fast with a few thousand points; the worker thins deeper networks to this many. */
@@ -117,6 +120,8 @@ function folded(title: string, testid: string, ...children: Node[]): HTMLElement
   c.append(body);
   return c;
 }
+// conv models (a ResNet checkpoint) get their own view; it hides the dense sections while shown
+const convView = new ConvConvergenceView(app, { get: () => host.state?.conv, set: (conv) => host.patchState({ conv }) }, () => void load());
 app.removeAttribute('aria-busy');
 
 async function load(): Promise<void> {
@@ -126,7 +131,7 @@ async function load(): Promise<void> {
   cancelButton.hidden = false;
   progress.start('Analysing convergence in the worker…');
   try {
-    const request = () => host.request('convergence', { maxPoints: MAX_POINTS, ...(norm ? { norm } : {}), ...(run ? { run } : {}) }, { token, onProgress: (f, m) => progress.update(f, m) });
+    const request = () => host.request('convergence', convView.params() ?? { maxPoints: MAX_POINTS, ...(norm ? { norm } : {}), ...(run ? { run } : {}) }, { token, onProgress: (f, m) => progress.update(f, m) });
     let r;
     try {
       r = await request();
@@ -138,8 +143,10 @@ async function load(): Promise<void> {
       r = await request();
     }
     if (token.isCancellationRequested) return;
-    result = r;
     messages.replaceChildren();
+    if (r.kind === 'conv') { convView.show(r); return; }
+    convView.hide();
+    result = r;
     render(r);
   } catch (e) {
     if (e instanceof RpcError && e.code === 'cancelled') {
@@ -540,5 +547,5 @@ host.onDocument((_doc, state, changed) => {
   if (!changed && state?.run !== undefined) run = state.run;
   void load();
 });
-onThemeChange(() => { if (result) render(result); });
+onThemeChange(() => { if (result) render(result); convView.redraw(); });
 host.ready();

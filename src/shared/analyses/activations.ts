@@ -9,6 +9,7 @@
  */
 import type { WireMatrix } from '../protocol';
 import type { AnalysisBudget } from './budget';
+import type { ConvImagesParams } from './convPanels';
 
 /** {rows, cols, data} row-major — structurally the core's DenseMatrix. */
 type DenseMatrix = WireMatrix;
@@ -109,6 +110,8 @@ export interface ActivationsParams {
   readonly maxLayers?: number;
   /** the analysis budget for this run (default: the settings'), e.g. raised from a panel's control */
   readonly budget?: AnalysisBudget;
+  /** conv models only: the seed of the input image (the other params are for dense networks) */
+  readonly image?: ConvImagesParams;
 }
 
 /**
@@ -151,6 +154,8 @@ export interface ActivationOverflow {
 }
 
 export interface ActivationsResult {
+  /** a dense network's result; a conv model's reply has kind 'conv' (ConvActivationsReply) */
+  readonly kind?: 'dense';
   readonly input: Float64Array;
   /** N(x); NaN entries when it overflows float64 (see `overflow`) */
   readonly output: Float64Array;

@@ -55,7 +55,7 @@ export interface CheckpointResult {
   /** the network Depth Lens reads, when it reads one */
   readonly chain?: readonly ChainStep[];
   readonly network?: { readonly inputDim: number; readonly outputDim: number; readonly depth: number; readonly parameterCount: number };
-  /** a convolutional network: its input and output shapes (the chain lists its layers; the analysis panels take dense networks only so far) */
+  /** a convolutional network: its input and output shapes (the chain lists its layers; of the analysis panels, Activations and Convergence read it) */
   readonly convNetwork?: { readonly inputShape: readonly number[]; readonly outputShape: readonly number[]; readonly layers: number; readonly residualBlocks: number; readonly parameterCount: number };
   /** the file's problems and notes (errors say why there is no chain or no table) */
   readonly diagnostics: readonly WireDiagnostic[];

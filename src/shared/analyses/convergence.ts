@@ -13,6 +13,7 @@
  *   Power-law fits use k as the abscissa. Depth 0 means the input, N_0(x) = x.
  */
 import type { AnalysisBudget } from './budget';
+import type { ConvImagesParams } from './convPanels';
 
 export type ConvergenceNorm = '2' | '1' | 'inf' | 'fro';
 export type VerdictStatus = 'holds' | 'fails' | 'inconclusive';
@@ -59,6 +60,8 @@ export interface ConvergenceParams {
   readonly maxPoints?: number;
   /** the analysis budget (multiply-adds, memory), checked from the shapes before any work */
   readonly budget?: AnalysisBudget;
+  /** conv models only: the seeded probe images (probes, run, tailFrom … are for dense networks) */
+  readonly images?: ConvImagesParams;
 }
 
 /**

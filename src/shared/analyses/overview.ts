@@ -39,6 +39,11 @@ export interface ValidateResult {
   readonly summary?: NetworkSummary;
   /** absolute paths of the external weight files the document refers to (found or not): the host watches them */
   readonly externalFiles?: readonly string[];
+  /**
+   * set when the file is a convolutional model (a checkpoint): the Convergence and Activations panels
+   * show their conv views; `summary` is absent (the dense reader refuses it)
+   */
+  readonly conv?: { readonly inputShape: readonly [number, number, number]; readonly name?: string };
 }
 
 export interface OverviewLayerRow {

@@ -12,6 +12,7 @@ import { segmentFromParams } from '../../core/regions/segment';
 import { evenLayerSample, SummaryCollector } from '../../core/activation/summary';
 import type { ActivationsResult } from '../../shared/analyses/activations';
 import { BadParamsError, networkOf, type HandlerTable } from './common';
+import { convActivations, convNetworkOf } from './conv';
 
 /** Upper bound for `maxLayers`. */
 export const MAX_SAMPLED_LAYERS = 100_000;
@@ -113,6 +114,10 @@ function checkLimits(maxPieces: unknown, name: string, params: { memoryBudgetMB?
 
 export const activationsHandlers: HandlerTable<'activations' | 'regions' | 'segment' | 'regionGrid'> = {
   activations: ({ doc, params, settings, ctx, partial }) => {
+    // a conv checkpoint: every ReLU and max-pool site at one seeded image (./conv.ts)
+    const conv = convNetworkOf(doc);
+    if (conv) return convActivations(conv, params, settings, ctx);
+    if (params.image !== undefined) throw new BadParamsError('image applies to convolutional models; a dense network takes input or probe');
     const net = networkOf(doc);
     const x = activationInput(net, params.input, params.probe);
     const maxLayers = params.maxLayers;

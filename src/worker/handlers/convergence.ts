@@ -10,12 +10,17 @@ import type { ConvergenceResult, SeriesSummary } from '../../shared/analyses/con
 import { allocationFailure, BudgetError } from '../../core/network/budget';
 import { NonFiniteError } from '../../core/network/scaled';
 import { BadParamsError, networkOf, type HandlerTable } from './common';
+import { convConvergence, convNetworkOf } from './conv';
 
 /** Group boundaries are kept exactly only while there are few groups (CodeLens stops at 200 too). */
 const MAX_EXACT_GROUPS = 200;
 
 export const convergenceHandlers: HandlerTable<'convergence'> = {
   convergence: ({ doc, params, settings, ctx }) => {
+    // a conv checkpoint: per-stage runs of identity blocks (./conv.ts)
+    const conv = convNetworkOf(doc);
+    if (conv) return convConvergence(conv, params, settings, ctx);
+    if (params.images !== undefined) throw new BadParamsError('images apply to convolutional models; a dense network takes probes');
     const network = networkOf(doc);
     const { maxPoints, ...core } = params;
     if (maxPoints !== undefined && !(Number.isInteger(maxPoints) && maxPoints >= 16)) {

@@ -6,10 +6,12 @@ import { BadParamsError, networkOf, type HandlerTable } from './common';
 export const overviewHandlers: HandlerTable<'validate' | 'overview' | 'layerMatrix'> = {
   validate: ({ doc }) => {
     if (!doc) throw new BadParamsError('validate needs a document');
+    const conv = doc.conv?.network;
     return {
       diagnostics: doc.diagnostics,
       summary: doc.network ? summarizeNetwork(doc.network, doc.lineOf) : undefined,
       externalFiles: doc.externalFiles,
+      ...(conv ? { conv: { inputShape: conv.net.inputShape, ...(conv.name !== undefined ? { name: conv.name } : {}) } } : {}),
     };
   },
 
