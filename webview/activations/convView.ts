@@ -9,7 +9,7 @@ import { Cancellation, RpcError } from '../common/host';
 import type { RequestOptions } from '../../src/shared/rpc';
 import { LinePlot } from '../common/linePlot';
 import { opaqueColor, parseColor, themeColors } from '../common/theme';
-import { banner, button, el, Progress, section, table, textField } from '../common/ui';
+import { banner, button, el, Progress, section, setDenseSectionsHidden, table, textField } from '../common/ui';
 import { fmt } from '../../src/core/convergence/format';
 import type { ActivationsParams, ActivationsResult } from '../../src/shared/analyses/activations';
 import type { ConvActivationsReply, ConvSiteReply } from '../../src/shared/analyses/convPanels';
@@ -150,10 +150,7 @@ export class ConvActivationsView {
   }
 
   private setSiblingsHidden(hidden: boolean): void {
-    for (const child of Array.from(this.app.children)) {
-      if (child === this.element || child.matches('header, .progress, .messages, .banner')) continue;
-      (child as HTMLElement).hidden = hidden;
-    }
+    setDenseSectionsHidden(this.app, this.element, hidden);
     // the export buttons are the dense pattern's
     const toolbar = this.app.querySelector<HTMLElement>('header .toolbar');
     if (toolbar) toolbar.hidden = hidden;

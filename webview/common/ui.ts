@@ -247,3 +247,14 @@ export function docLinks(text: string): DocumentFragment {
 }
 
 export { formatNumber } from './format';
+
+/**
+ * A conv model's view takes the place of the dense panel's sections: every top-level child of `app`
+ * but `view`, the header, progress and messages is hidden (or shown again).
+ */
+export function setDenseSectionsHidden(app: HTMLElement, view: HTMLElement, hidden: boolean): void {
+  for (const child of Array.from(app.children)) {
+    if (child === view || child.matches('header, .progress, .messages, .banner')) continue;
+    (child as HTMLElement).hidden = hidden;
+  }
+}

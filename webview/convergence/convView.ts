@@ -7,7 +7,7 @@
  * and their count are the view's own controls. Numbers are printed as the CLI prints them (fmt).
  */
 import { LinePlot } from '../common/linePlot';
-import { button, el, section, textField } from '../common/ui';
+import { button, el, section, setDenseSectionsHidden, textField } from '../common/ui';
 import { fmt } from '../../src/core/convergence/format';
 import type { ConvBlockTerm, ConvRunResult } from '../../src/shared/analyses/convConvergence';
 import { CONV_DEFAULT_PROBES, CONV_MAX_PROBES, type ConvConvergenceReply, type ConvImagesParams } from '../../src/shared/analyses/convPanels';
@@ -107,10 +107,7 @@ export class ConvConvergenceView {
   }
 
   private setSiblingsHidden(hidden: boolean): void {
-    for (const child of Array.from(this.app.children)) {
-      if (child === this.element || child.matches('header, .progress, .messages, .banner')) continue;
-      (child as HTMLElement).hidden = hidden;
-    }
+    setDenseSectionsHidden(this.app, this.element, hidden);
     // the norm picker is the dense analysis' (conv models use the operator 2-norm)
     const norm = this.app.querySelector<HTMLElement>('[data-testid="norm-select"]');
     if (norm) norm.hidden = hidden;
