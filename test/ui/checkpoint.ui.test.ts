@@ -32,21 +32,8 @@ describe('Checkpoint view', { timeout: scaled(420_000) }, () => {
   }
 
   it('"Open With… → Depth Lens" on a .safetensors file shows the tensor table with every ‖·‖₂', async () => {
-    await wb.explorerItem('checkpoints').click();
-    const item = wb.explorerItem('trained.safetensors');
-    await item.waitFor({ state: 'visible', timeout: TIMEOUT });
-    // the editor choices list Depth Lens once the extension's contributions are loaded (after the
-    // workbench shows): reopen the menu until it is there, as runCommand does for the palette
-    const quickInput = wb.page.locator('.quick-input-widget');
-    const choice = quickInput.locator('.monaco-list-row', { hasText: 'Depth Lens' }).first();
-    await waitFor('Depth Lens among the "Open With…" editors', async () => {
-      await item.click({ button: 'right' });
-      await wb.page.locator('.context-view .action-label', { hasText: /^Open With\.\.\.$|^Open With…$/ }).first().click({ timeout: TIMEOUT });
-      if (await choice.waitFor({ state: 'visible', timeout: scaled(5_000) }).then(() => true, () => false)) return true;
-      await wb.page.keyboard.press('Escape');
-      return false;
-    }, scaled(120_000));
-    await choice.click({ timeout: TIMEOUT });
+    await wb.expandFolder('checkpoints');
+    await wb.openWith('trained.safetensors', 'Depth Lens');
     const view = await webviewWith('[data-testid=tensor-table] vscode-table-row');
     const table = view.locator('[data-testid=tensor-table]');
     await waitFor('every norm', async () => (await table.getAttribute('data-complete')) === 'true', scaled(120_000));

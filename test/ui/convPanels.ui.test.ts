@@ -74,18 +74,8 @@ describe('Conv panels', { timeout: scaled(600_000) }, () => {
       await tab.click();
       return webviewWith('[data-testid=panel-buttons]');
     }
-    await wb.explorerItem('checkpoints').click();
-    const item = wb.explorerItem('cifar-resnet.onnx');
-    await item.waitFor({ state: 'visible', timeout: TIMEOUT });
-    const choice = wb.page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Depth Lens' }).first();
-    await waitFor('Depth Lens among the "Open With…" editors', async () => {
-      await item.click({ button: 'right' });
-      await wb.page.locator('.context-view .action-label', { hasText: /^Open With\.\.\.$|^Open With…$/ }).first().click({ timeout: TIMEOUT });
-      if (await choice.waitFor({ state: 'visible', timeout: scaled(5_000) }).then(() => true, () => false)) return true;
-      await wb.page.keyboard.press('Escape');
-      return false;
-    }, scaled(120_000));
-    await choice.click({ timeout: TIMEOUT });
+    await wb.expandFolder('checkpoints');
+    await wb.openWith('cifar-resnet.onnx', 'Depth Lens');
     return webviewWith('[data-testid=panel-buttons]');
   }
 

@@ -85,6 +85,51 @@ export class Workbench {
     return this.page.getByRole('tree', { name: /Files Explorer/i }).getByRole('treeitem', { name, exact: true });
   }
 
+  /** Expands an explorer folder unless it is open already (a click on an open folder closes it). */
+  async expandFolder(name: string): Promise<void> {
+    const folder = this.explorerItem(name);
+    await folder.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+    if (await folder.getAttribute('aria-expanded') !== 'true') await folder.click();
+  }
+
+  /**
+   * "Open With… → `editor`" from the explorer's context menu on `file` (inside the already expanded
+   * folders). The choices list the extension's editors only once its contributions are registered,
+   * and the quick pick can close under the mouse when something takes focus, so the menu is reopened
+   * until the editor is listed; the choice is typed into the quick pick's filter and taken with Enter
+   * (no click on a row a re-render may move). A timeout says what the quick pick showed each time.
+   */
+  async openWith(file: string, editor: string, timeoutMs = scaled(120_000)): Promise<void> {
+    const item = this.explorerItem(file);
+    await item.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+    const quickInput = this.page.locator('.quick-input-widget');
+    const rows = quickInput.locator('.monaco-list-row');
+    const seen: string[] = [];
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      await item.click({ button: 'right' });
+      const opened = await this.page.locator('.context-view .action-label', { hasText: /^Open With\.\.\.$|^Open With…$/ }).first()
+        .click({ timeout: scaled(10_000) }).then(() => true, () => false);
+      const listed = opened && await rows.filter({ hasText: editor }).first()
+        .waitFor({ state: 'visible', timeout: scaled(5_000) }).then(() => true, () => false);
+      if (listed) {
+        const input = quickInput.locator('input');
+        if (await input.fill(editor, { timeout: scaled(5_000) }).then(() => true, () => false)) {
+          await input.press('Enter');
+          await quickInput.waitFor({ state: 'hidden', timeout: STEP_TIMEOUT_MS });
+          return;
+        }
+      }
+      const shown = !opened ? '(no "Open With…" in the context menu)'
+        : (await rows.allInnerTexts().catch(() => [] as string[])).map((t) => t.replace(/\s+/g, ' ').trim()).join(' | ') || '(the quick pick closed or is empty)';
+      if (seen[seen.length - 1] !== shown) seen.push(shown);
+      await this.page.keyboard.press('Escape');
+      if (Date.now() > deadline) {
+        throw new Error(`"${editor}" not among the "Open With…" editors of ${file} after ${timeoutMs} ms; the quick pick showed: ${seen.join(' ‖ ')}; browser errors: ${this.browserErrors.slice(-5).join(' ‖ ') || 'none'}`);
+      }
+    }
+  }
+
   /** Opens a file from the explorer and waits until its editor is the active one. */
   async openFile(name: string): Promise<Locator> {
     const item = this.explorerItem(name);
