@@ -38,21 +38,31 @@ export interface PoolOptions {
   readonly script?: string;
   /** the script is TypeScript (tests and benchmarks run from sources): load it through tsx */
   readonly typescript?: boolean;
+  /**
+   * the calling thread takes chunks too (default). false: it only waits, so every chunk runs on a
+   * helper — how the tests check the helpers' side deterministically, whatever the machine's load
+   */
+  readonly callerTakesChunks?: boolean;
 }
 
 export class NodeThreadPool implements ParallelRunner {
   readonly helpers: number;
   /** chunks of the last run that helper threads did (the rest ran on the calling thread) */
   lastRunHelped = 0;
+  /** chunks of the last run in all */
+  lastRunChunks = 0;
   private workers: Worker[] = [];
   private readonly script: string;
   private readonly typescript: boolean;
+  private readonly callerTakesChunks: boolean;
 
   constructor(options: PoolOptions = {}) {
     const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
     this.helpers = Math.max(0, options.helpers ?? Math.max(1, cores - 1));
     this.script = options.script ?? path.join(__dirname, 'pool.js');
     this.typescript = options.typescript ?? false;
+    this.callerTakesChunks = options.callerTakesChunks ?? true;
+    if (!this.callerTakesChunks && this.helpers === 0) throw new RangeError('a pool whose caller takes no chunks needs at least one helper');
   }
 
   run(task: string, input: unknown, chunks: number, ctx: AnalysisContext): void {
@@ -64,7 +74,14 @@ export class NodeThreadPool implements ParallelRunner {
     for (const w of this.started()) w.postMessage(request);
     let failure: unknown;
     try {
-      for (;;) {
+      while (!this.callerTakesChunks) {
+        if (ctx.isCancelled()) throw new CancelledError();
+        const done = Atomics.load(state, STATE.done);
+        if (done >= chunks || Atomics.load(state, STATE.failed) !== 0) break;
+        Atomics.wait(state, STATE.done, done, 50);
+        ctx.progress(Atomics.load(state, STATE.done) / chunks);
+      }
+      while (this.callerTakesChunks) {
         if (ctx.isCancelled()) throw new CancelledError();
         if (Atomics.load(state, STATE.failed) !== 0) break;
         const c = Atomics.add(state, STATE.next, 1);
@@ -89,6 +106,7 @@ export class NodeThreadPool implements ParallelRunner {
       Atomics.wait(state, STATE.done, done, 50);
     }
     this.lastRunHelped = Atomics.load(state, STATE.helped);
+    this.lastRunChunks = chunks;
     if (failure !== undefined) throw failure;
     if (Atomics.load(state, STATE.failed) !== 0) {
       const bytes = new Uint8Array(error);

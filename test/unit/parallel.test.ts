@@ -19,6 +19,10 @@ import { explicitNetwork, type DenseLayer } from '../../src/core/network/model';
 
 const script = path.join(__dirname, '..', '..', 'src', 'worker', 'poolWorker.ts');
 const pools = [1, 3].map((helpers) => new NodeThreadPool({ helpers, script, typescript: true }));
+// every chunk on the helper: proves the helpers' side of the protocol without a race against the
+// calling thread, which on a busy machine can finish all chunks before a helper is scheduled
+const helperOnly = new NodeThreadPool({ helpers: 1, script, typescript: true, callerTakesChunks: false });
+pools.push(helperOnly);
 after(async () => {
   setParallelRunner(undefined);
   await Promise.all(pools.map((p) => p.close()));
@@ -30,13 +34,13 @@ function sameBits(a: ArrayLike<number>, b: ArrayLike<number>, what: string): voi
 }
 
 /** the same computation with no pool, then with each pool; returns the results in that order */
-function onEveryPool<T>(run: () => T): { result: T; helped: number }[] {
+function onEveryPool<T>(run: () => T): { result: T; helped: number; chunks: number }[] {
   setParallelRunner(undefined);
-  const out = [{ result: run(), helped: 0 }];
+  const out = [{ result: run(), helped: 0, chunks: 0 }];
   for (const p of pools) {
     setParallelRunner(p);
     try {
-      out.push({ result: run(), helped: p.lastRunHelped });
+      out.push({ result: run(), helped: p.lastRunHelped, chunks: p.lastRunChunks });
     } finally {
       setParallelRunner(undefined);
     }
@@ -44,14 +48,12 @@ function onEveryPool<T>(run: () => T): { result: T; helped: number }[] {
   return out;
 }
 
-test('Monte Carlo samples: the same bits on 1, 2 and 4 threads (chain and full networks), the helpers taking chunks', async () => {
-  // start the helpers (TypeScript through tsx takes a moment) so they take part in the timed runs
-  for (const p of pools) { setParallelRunner(p); simulateAngles({ widths: [8, 8], theta0: 1, trials: 1, seed: 1, mode: 'chain' }); }
-  setParallelRunner(undefined);
-  await new Promise((r) => setTimeout(r, 3000));
+test('Monte Carlo samples: the same bits on 1, 2 and 4 threads and on helpers alone (chain and full networks), the helpers taking chunks', () => {
   const chain = onEveryPool(() => simulateAngles({ widths: Array(9).fill(256), theta0: 0.1, trials: 6000, seed: 7, mode: 'chain' }));
   for (const r of chain.slice(1)) sameBits(r.result.lnSin2, chain[0].result.lnSin2, 'chain');
-  assert.ok(chain.slice(1).every((r) => r.helped > 0), `helpers took ${chain.map((r) => r.helped).join(', ')} chunks`);
+  const alone = chain[pools.indexOf(helperOnly) + 1];
+  assert.ok(alone.chunks > 1, `the run is split into chunks (${alone.chunks})`);
+  assert.equal(alone.helped, alone.chunks, 'the helper-only pool ran every chunk on its helper');
   const nets = onEveryPool(() => simulateAngles({ widths: [4, 32, 32, 32], theta0: 0.5, trials: 200, seed: 3, mode: 'network' }));
   for (const r of nets.slice(1)) sameBits(r.result.lnSin2, nets[0].result.lnSin2, 'networks');
 });
@@ -101,6 +103,11 @@ test('a chunk that throws on a helper fails the run with its message; a cancelle
     // (several times, with few and many chunks: the failing chunk is sometimes the caller's, sometimes a helper's)
     for (const chunks of [2, 2, 3, 10, 10]) assert.throws(() => runChunks('linalg.layer-norms', input, chunks, silentContext), /Cannot read properties of null/);
     let polls = 0;
+    assert.throws(() => simulateAngles({ widths: Array(9).fill(64), theta0: 0.3, trials: 5000, seed: 1, mode: 'chain' }, { progress: () => undefined, isCancelled: () => ++polls > 5 }), CancelledError);
+    // on the helper-only pool the failing chunk is certainly a helper's, and a waiting caller still cancels
+    setParallelRunner(helperOnly);
+    assert.throws(() => runChunks('linalg.layer-norms', input, 4, silentContext), /^Error: a helper thread failed: .*Cannot read properties of null/);
+    polls = 0;
     assert.throws(() => simulateAngles({ widths: Array(9).fill(64), theta0: 0.3, trials: 5000, seed: 1, mode: 'chain' }, { progress: () => undefined, isCancelled: () => ++polls > 5 }), CancelledError);
   } finally {
     setParallelRunner(undefined);
