@@ -10,6 +10,7 @@ import { convActivationsJson, convConvergenceJson } from '../../src/core/conv/re
 import type { ConvActivationsResult } from '../../src/core/conv/activations';
 import type { ConvBlockTerm } from '../../src/shared/analyses/convConvergence';
 import type { ConvActivationsReply, ConvConvergenceReply } from '../../src/shared/analyses/convPanels';
+import type { ConvOverviewResult } from '../../src/shared/analyses/overview';
 
 /** The largest increment and increment/bound of a block over the probes (the table's last two columns). */
 export function blockMaxima(b: ConvBlockTerm): { increment: number; ratio: number } {
@@ -88,4 +89,10 @@ export function convActivationsTable(r: ConvActivationsReply): { header: string[
 export function convActivationsCsv(r: ConvActivationsReply): string {
   const t = convActivationsTable(r);
   return csvRows(t.header, t.rows);
+}
+
+/** The Overview's layer table of a conv model as CSV: the columns of `depth-lens info --no-norms`. */
+export function convLayersCsv(r: ConvOverviewResult): string {
+  return csvRows(['layer', 'type', 'name', 'input', 'output', 'kernel, stride, padding', 'act', 'params'],
+    r.rows.map((x) => [x.layer, x.type, x.name, x.input.join('x'), x.output.join('x'), x.detail, x.activation, x.parameters]));
 }
