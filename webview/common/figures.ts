@@ -28,22 +28,25 @@ export function stackedFiguresPng(figures: readonly Figure[]): string | undefine
   const colors = themeColors();
   const scale = window.devicePixelRatio || 1;
   const pad = Math.round(12 * scale), line = Math.round(18 * scale);
-  const width = Math.max(...shown.map((f) => f.canvas.width)) + 2 * pad;
-  const height = shown.reduce((s, f) => s + 2 * line + f.canvas.height + pad, pad);
+  const titleFont = `600 ${Math.round(13 * scale)}px sans-serif`, legendFont = `${Math.round(11 * scale)}px sans-serif`;
   const out = document.createElement('canvas');
-  out.width = width;
-  out.height = height;
   const ctx = out.getContext('2d');
   if (!ctx) return undefined;
+  // wide enough for the plots and for every title and legend line
+  const textWidth = (font: string, text: string) => { ctx.font = font; return Math.ceil(ctx.measureText(text).width); };
+  const width = Math.max(...shown.map((f) => Math.max(f.canvas.width, textWidth(titleFont, f.title), textWidth(legendFont, f.legend.join('   ·   '))))) + 2 * pad;
+  const height = shown.reduce((s, f) => s + 2 * line + f.canvas.height + pad, pad);
+  out.width = width;
+  out.height = height;
   ctx.fillStyle = colors.background;
   ctx.fillRect(0, 0, width, height);
   ctx.fillStyle = colors.foreground;
   ctx.textBaseline = 'top';
   let y = pad;
   for (const f of shown) {
-    ctx.font = `600 ${Math.round(13 * scale)}px sans-serif`;
+    ctx.font = titleFont;
     ctx.fillText(f.title, pad, y);
-    ctx.font = `${Math.round(11 * scale)}px sans-serif`;
+    ctx.font = legendFont;
     ctx.fillText(f.legend.join('   ·   '), pad, y + line);
     y += 2 * line;
     ctx.drawImage(f.canvas, pad, y);
@@ -95,6 +98,9 @@ export function tileGridPng(title: string, lead: Tile | undefined, tiles: readon
     const x = pad + (i % perRow) * (cellW + gap);
     const top = y + Math.floor(i / perRow) * (cellH + line + gap);
     ctx.drawImage(t.canvas, x, top);
+    // a frame, so a channel with no active unit still shows as a tile
+    ctx.strokeStyle = colors.grid;
+    ctx.strokeRect(x - 0.5, top - 0.5, t.canvas.width + 1, t.canvas.height + 1);
     ctx.fillText(t.label, x, top + cellH + 2, cellW);
   });
   return png(out);
