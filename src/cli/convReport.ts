@@ -7,7 +7,7 @@
 import { toJson, type CliIo } from './command';
 import { layerNorms } from '../core/conv/blocks';
 import { convLayerEntries, type ConvLayerEntry, type ConvNetwork } from '../core/conv/network';
-import { convNetParameterCount, convNetShapes } from '../core/conv/resnet';
+import { convSummary } from '../core/conv/overview';
 import { convTopSingularValues } from '../core/conv/spectrum';
 import { spectralNorm } from '../core/linalg/norms';
 import type { NetworkDiagnostic } from '../core/network/parse';
@@ -71,21 +71,9 @@ export function convInfoRows(network: ConvNetwork, io: CliIo, norms: boolean): C
   });
 }
 
+/** The summary of the model (the Overview panel shows the same: src/core/conv/overview.ts). */
 function summary(network: ConvNetwork) {
-  const net = network.net;
-  const shapes = convNetShapes(net);
-  const blocks = net.ops.filter((op) => op.kind === 'residual');
-  return {
-    kind: 'conv' as const,
-    name: network.name,
-    inputShape: net.inputShape,
-    outputShape: shapes[shapes.length - 1],
-    ops: net.ops.length,
-    residualBlocks: blocks.length,
-    identityBlocks: blocks.filter((b) => b.kind === 'residual' && !b.shortcut).length,
-    parameterCount: network.fileParameterCount ?? convNetParameterCount(net),
-    foldedParameterCount: convNetParameterCount(net),
-  };
+  return { kind: 'conv' as const, ...convSummary(network) };
 }
 
 export function convInfoReport(file: string, network: ConvNetwork, diagnostics: readonly NetworkDiagnostic[], io: CliIo, options: { json: boolean; norms: boolean }): string {

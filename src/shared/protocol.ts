@@ -8,7 +8,7 @@
  */
 import type { AnalysisBudget } from './analyses/budget';
 import type {
-  LayerMatrixParams, LayerMatrixResult, OverviewParams, OverviewResult, ValidateResult,
+  ConvOverviewResult, LayerMatrixParams, LayerMatrixResult, OverviewParams, OverviewResult, ValidateResult,
 } from './analyses/overview';
 import type {
   ActivationsParams, ActivationsResult, RegionGridParams, RegionGridResult, RegionsParams, RegionsResult, SegmentParams, SegmentResult,
@@ -45,7 +45,7 @@ export interface AnalysisMap {
   /** parse + diagnostics + the summary behind the top CodeLens */
   validate: { params: Record<string, never>; result: ValidateResult };
   /** the Network overview panel's table and plot data */
-  overview: { params: OverviewParams; result: OverviewResult };
+  overview: { params: OverviewParams; result: OverviewResult | ConvOverviewResult };
   /** one layer's weight matrix for the heatmap */
   layerMatrix: { params: LayerMatrixParams; result: LayerMatrixResult };
   /** §A: activation patterns, explicit affine map, domain and stability radius at one input */

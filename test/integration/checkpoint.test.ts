@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { TensorNormsResult } from '../../src/shared/analyses/checkpoint';
+import { denseOverview } from '../../src/shared/analyses/overview';
 import { api, codeOf, depthLensDiagnostics, EXTENSION_ID, fixture, waitFor } from './helpers';
 
 const settings = { maxFileSizeMB: 64, norm: '2' as const };
@@ -61,7 +62,7 @@ describe('Checkpoints', () => {
     await vscode.commands.executeCommand('depthLens.openConvergence', uri);
     const panel = await waitFor('the convergence panel', () => depthLens.panels.openPanels.find((p) => p.documentUri?.toString() === uri.toString() && p.kind.viewType === 'depthLens.convergence'));
     assert.equal(panel.panel.title, 'Convergence: resnet.onnx');
-    const overview = await depthLens.worker.request('overview', source(uri), { maxRows: 50 }, settings);
+    const overview = denseOverview(await depthLens.worker.request('overview', source(uri), { maxRows: 50 }, settings));
     assert.deepEqual(overview.rows.map((r) => `${r.type} ${r.shape}`), ['dense 6×3', 'residual 6→3→6', 'residual 6→10→6', 'residual 6→4→6', 'dense 2×6']);
     const conv = await depthLens.worker.request('convergence', source(uri), {}, settings);
     assert.ok(conv, 'a convergence result');

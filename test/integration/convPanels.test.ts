@@ -10,6 +10,7 @@ import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ConvActivationsReply, ConvConvergenceReply } from '../../src/shared/analyses/convPanels';
+import type { ConvOverviewResult } from '../../src/shared/analyses/overview';
 import { api, EXTENSION_ID, fixture, waitFor } from './helpers';
 
 const settings = { maxFileSizeMB: 64, norm: '2' as const };
@@ -103,5 +104,25 @@ describe('Conv panels', function () {
     // the extension's RpcError (another bundle's class than this suite's): by its code
     await assert.rejects(run, (e: Error & { code?: string }) => e.name === 'RpcError' && e.code === 'cancelled');
     cts.dispose();
+  });
+
+  it('the Overview opens on the conv checkpoint and answers what `depth-lens info --json --no-norms` prints, with the identity runs', async () => {
+    const depthLens = await api();
+    const uri = fixture(FILE);
+    await vscode.commands.executeCommand('depthLens.openOverview', uri);
+    const panel = await waitFor('the Overview panel', () => depthLens.panels.openPanels.find((p) => p.documentUri?.toString() === uri.toString() && p.kind.viewType === 'depthLens.overview'));
+    assert.equal(panel.panel.title, 'Network overview: cifar-resnet.onnx');
+    const r = await depthLens.worker.request('overview', source(uri), {}, settings);
+    assert.equal(r.kind, 'conv');
+    const conv = r as ConvOverviewResult;
+    const expected = cli(['info', uri.fsPath, '--json', '--no-norms']) as { summary: Record<string, unknown>; rows: Array<Record<string, unknown>> };
+    assert.deepEqual({ kind: 'conv', ...conv.summary }, expected.summary);
+    assert.equal(conv.summary.parameterCount, 53666);
+    assert.deepEqual(conv.rows.map((x) => [x.layer, x.name, x.input, x.output, x.parameters]), expected.rows.map((x) => [x.layer, x.name, x.input, x.output, x.parameters]));
+    // the runs are the Convergence panel's (its stages, in order)
+    assert.deepEqual(conv.runs.map((x) => [x.stage, x.blocks.length]), [['layer1', 8], ['layer2', 8], ['layer3', 8]]);
+    assert.deepEqual(conv.stages.map((x) => x.stage), ['layer1', 'layer2', 'layer3']);
+    // closed again: later suites count the open Overview panels
+    panel.dispose();
   });
 });

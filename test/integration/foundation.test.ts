@@ -7,6 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { isNetworkDocument } from '../../src/host/networkDocuments';
 import { MAX_CRASHES_IN_A_ROW, WorkerClient } from '../../src/host/workerClient';
+import { denseOverview } from '../../src/shared/analyses/overview';
 import type { AnalysisSettings, DocumentSource } from '../../src/shared/protocol';
 import { api, codeLensTitles, codeOf, depthLensDiagnostics, fixture, waitFor } from './helpers';
 
@@ -66,7 +67,7 @@ describe('Foundation slice', () => {
   it('computes the overview norms in the worker, equal to the closed forms', async () => {
     const { worker } = await api();
     const doc = await vscode.workspace.openTextDocument(small());
-    const r = await worker.request('overview', { uri: doc.uri.toString(), version: doc.version, text: doc.getText(), fsPath: doc.uri.fsPath }, {}, { maxFileSizeMB: 64, norm: '2' });
+    const r = denseOverview(await worker.request('overview', { uri: doc.uri.toString(), version: doc.version, text: doc.getText(), fsPath: doc.uri.fsPath }, {}, { maxFileSizeMB: 64, norm: '2' }));
     // W1 = [[1,2],[3,4]]: σ_max² = (30 + √884)/2; W1 − I = [[0,2],[3,3]]: σ_max² = (22 + √340)/2; ‖(0.5,−1)‖ = √1.25
     assert.equal(r.rows.length, 2);
     assert.ok(Math.abs(r.rows[0].normW - Math.sqrt((30 + Math.sqrt(884)) / 2)) < 1e-12);

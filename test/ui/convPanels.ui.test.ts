@@ -51,6 +51,24 @@ async function filledPixels(canvas: Locator): Promise<number> {
   });
 }
 
+interface CliInfo {
+  summary: { parameterCount: number; residualBlocks: number; identityBlocks: number };
+  rows: Array<{ layer: string }>;
+}
+
+/** The panel's Export buttons: shown and enabled. */
+async function exportButtonsEnabled(panel: FrameLocator, ids = ['export-png', 'export-csv', 'export-json']): Promise<void> {
+  for (const id of ids) {
+    const b = panel.locator(`header [data-testid=${id}]`);
+    await waitFor(`${id} shown and enabled`, async () => (await b.isVisible()) && (await b.getAttribute('disabled')) === null);
+  }
+}
+
+/** Parsed CSV (the exports quote cells with `,` or `"`; split on the others). */
+function csvCells(text: string): string[][] {
+  return text.trimEnd().split('\n').map((line) => line.split(','));
+}
+
 describe('Conv panels', { timeout: scaled(600_000) }, () => {
   let wb: Workbench;
   before(async () => { wb = await Workbench.open({ viewport: { width: 1500, height: 1000 } }); });
@@ -65,6 +83,34 @@ describe('Conv panels', { timeout: scaled(600_000) }, () => {
       }
       return undefined;
     }, TIMEOUT);
+  }
+
+  /**
+   * Clicks an Export button and accepts the save dialog's proposed file (in the run's copy of the
+   * workspace): the saved file's text. Nothing is written before the dialog is accepted.
+   */
+  async function exportThroughDialog(panel: FrameLocator, id: string, fileName: string): Promise<string> {
+    return fs.readFileSync(await exportedFile(panel, id, fileName), 'utf8');
+  }
+
+  /** As exportThroughDialog, the saved file's path. */
+  async function exportedFile(panel: FrameLocator, id: string, fileName: string): Promise<string> {
+    await panel.locator(`header [data-testid=${id}]`).click();
+    const input = wb.page.locator('.quick-input-widget input.input');
+    await input.waitFor({ state: 'visible', timeout: TIMEOUT });
+    const target = await waitFor(`the save dialog proposing ${fileName}`, async () => { const v = await input.inputValue(); return v.endsWith(`/${fileName}`) ? v : undefined; });
+    assert.equal(fs.existsSync(target), false, `${target} is not written before the dialog is accepted`);
+    await input.press('Enter');
+    await waitFor(`${target} written`, () => fs.existsSync(target) && fs.statSync(target).size > 0, TIMEOUT);
+    return target;
+  }
+
+  /** A saved PNG: its width and height from the IHDR chunk; a copy in test-output/ui to look at. */
+  function pngSize(file: string, copyAs: string): [number, number] {
+    const bytes = fs.readFileSync(file);
+    assert.deepEqual([...bytes.subarray(1, 4)], [0x50, 0x4e, 0x47], `${file} is a PNG`);
+    fs.copyFileSync(file, path.join(repoRoot, 'test-output', 'ui', `${copyAs}.png`));
+    return [bytes.readUInt32BE(16), bytes.readUInt32BE(20)];
   }
 
   /** The checkpoint view of cifar-resnet.onnx ("Open With… → Depth Lens" the first time). */
@@ -178,5 +224,80 @@ describe('Conv panels', { timeout: scaled(600_000) }, () => {
     assert.equal(await tiles.count(), c);
     const scale = Math.max(1, Math.floor(96 / Math.max(h, w)));
     for (let k = 0; k < c; k++) assert.equal(await filledPixels(tiles.nth(k)), Math.round(site.channelFraction[0][k] * h * w) * scale * scale, `channel ${k + 1}`);
+  });
+
+  it('the conv Convergence view exports CSV (one row per block of every run, the CLI\'s numbers) and JSON (the CLI\'s document)', async () => {
+    const expected = cli(['convergence']) as CliConvergence;
+    await wb.page.locator('.tabs-container .tab', { hasText: 'Convergence: cifar-resnet.onnx' }).click();
+    const panel = await webviewWith('[data-testid=conv-convergence]');
+    await panel.locator('[data-testid=conv-run-3]').waitFor({ state: 'visible', timeout: scaled(240_000) });
+    await exportButtonsEnabled(panel);
+    const cells = csvCells(await exportThroughDialog(panel, 'export-csv', 'convergence.csv'));
+    assert.deepEqual(cells[0], ['run', 'stage', 'block', 'n', 'norm W1 (2)', 'norm W2 (2)', 'a_n', 'beta_n', 'S1', 'S2', 'max increment', 'max increment/bound']);
+    const terms = expected.runs.flatMap((run, i) => run.terms.map((t) => ({ run: i + 1, stage: run.stage, t })));
+    assert.equal(cells.length, 1 + terms.length);
+    terms.forEach(({ run, stage, t }, j) => {
+      const row = cells[j + 1];
+      assert.deepEqual(row.slice(0, 4), [String(run), stage, t.block, String(t.n)]);
+      assert.deepEqual(row.slice(4, 10).map(Number), [t.branch[0].norm, t.branch[1].norm, t.a, t.beta, t.S1, t.S2], t.block);
+    });
+    const json = JSON.parse(await exportThroughDialog(panel, 'export-json', 'convergence.json')) as CliConvergence & { file: string };
+    assert.equal(json.file, 'cifar-resnet.onnx');
+    assert.deepEqual({ ...json, file: FILE }, expected);
+    // PNG: the three runs' plots stacked (each some 260 px high)
+    const [w, h] = pngSize(await exportedFile(panel, 'export-png', 'convergence.png'), 'conv-convergence-export');
+    assert.ok(w > 300 && h > 3 * 150, `${w}×${h}`);
+  });
+
+  it('the conv Activations view exports CSV (one row per site and channel) and JSON (the CLI\'s document)', async () => {
+    const expected = cli(['activations', '--patterns', '--seed', '11']) as CliActivations & { file: string };
+    await wb.page.locator('.tabs-container .tab', { hasText: 'Activations: cifar-resnet.onnx' }).click();
+    const panel = await webviewWith('[data-testid=conv-activations]');
+    await waitFor('the seed-11 image', async () => (await panel.locator('[data-testid=conv-image-caption]').innerText()).startsWith(`${expected.images[0]}:`), scaled(120_000));
+    await exportButtonsEnabled(panel);
+    const cells = csvCells(await exportThroughDialog(panel, 'export-csv', 'activations.csv'));
+    assert.equal(cells[0].join(','), 'site #,layer,site,kind,shape,channel,channel units,channel active,channel fraction,site active,site units,site fraction');
+    const want = expected.sites.flatMap((s, i) => s.channelFraction[0].map((f, c) => [String(i + 1), s.site, String(c + 1), f, s.active[0]] as const));
+    assert.equal(cells.length, 1 + want.length);
+    want.forEach(([i, site, c, f, active], j) => {
+      const row = cells[j + 1];
+      assert.deepEqual([row[0], row[2], row[5], Number(row[8]), Number(row[9])], [i, site, c, f, active]);
+    });
+    const json = JSON.parse(await exportThroughDialog(panel, 'export-json', 'activations.json')) as { file: string };
+    assert.equal(json.file, 'cifar-resnet.onnx');
+    assert.deepEqual({ ...json, file: expected.file }, expected);
+    // PNG: the input image (128 px) above the chosen site's 16 channel tiles (96 px each, one row)
+    const [w, h] = pngSize(await exportedFile(panel, 'export-png', 'activations-channels.png'), 'conv-activations-export');
+    assert.ok(w >= 16 * 96 && h >= 128 + 96, `${w}×${h}`);
+  });
+
+  it('the Overview on the conv checkpoint shows what `depth-lens info` shows: parameter count, stages, identity runs, layers', async () => {
+    const expected = cli(['info', '--no-norms']) as CliInfo;
+    const view = await checkpointView();
+    await view.locator('[data-testid=panel-buttons] vscode-button', { hasText: 'Overview' }).click();
+    await wb.page.locator('.tabs-container .tab', { hasText: 'Network overview: cifar-resnet.onnx' }).waitFor({ state: 'visible', timeout: TIMEOUT });
+    const panel = await webviewWith('[data-testid=conv-overview]');
+    const summary = panel.locator('[data-testid=conv-summary]');
+    await waitFor('the conv summary', async () => (await summary.innerText().catch(() => '')).length > 0, scaled(60_000));
+    const text = await summary.innerText();
+    assert.match(text, new RegExp(`${expected.summary.parameterCount.toLocaleString('en-US')} parameters`));
+    assert.match(text, new RegExp(`input 3×32×32, output 10, 30 layers \\(${expected.summary.residualBlocks} residual blocks, ${expected.summary.identityBlocks} with identity shortcut\\)`));
+    // no error banner, the dense sections hidden
+    assert.equal(await panel.locator('.banner').count(), 0);
+    assert.equal(await panel.locator('[data-testid=norm-plot]').isVisible(), false);
+    assert.equal(await panel.locator('[data-testid=conv-stages] tbody tr').count(), 3);
+    const runs = panel.locator('[data-testid=conv-runs] tbody tr');
+    assert.equal(await runs.count(), 3);
+    assert.deepEqual((await runs.first().locator('td').allInnerTexts()).map((x) => x.trim()), ['1', 'layer1', '2–9', '8', '4×32×32', 'layer1.0 – layer1.7']);
+    assert.equal(await panel.locator('[data-testid=conv-layers] tbody tr').count(), expected.rows.length);
+    // PNG is the dense norm plot's: hidden here; CSV (the layer table) and JSON stay
+    await exportButtonsEnabled(panel, ['export-csv', 'export-json']);
+    assert.equal(await panel.locator('header [data-testid=export-png]').isVisible(), false);
+    await wb.runCommand('View: Toggle Maximize Editor Group');
+    const wide = await webviewWith('[data-testid=conv-overview]');
+    await wide.locator('[data-testid=conv-summary]').scrollIntoViewIfNeeded();
+    const file = await wb.screenshot('conv-overview');
+    assert.ok(fs.statSync(file).size > 20_000, `screenshot ${file} is suspiciously small`);
+    await wb.runCommand('View: Toggle Maximize Editor Group');
   });
 });

@@ -7,6 +7,8 @@
  */
 import { Cancellation, RpcError } from '../common/host';
 import type { RequestOptions } from '../../src/shared/rpc';
+import { convActivationsCsv, convActivationsJsonText } from '../common/convExport';
+import { tileGridPng } from '../common/figures';
 import { LinePlot } from '../common/linePlot';
 import { opaqueColor, parseColor, themeColors } from '../common/theme';
 import { banner, button, el, Progress, section, setDenseSectionsHidden, table, textField } from '../common/ui';
@@ -25,6 +27,9 @@ export interface ConvViewStore {
   get(): ConvViewState | undefined;
   set(state: ConvViewState): void;
 }
+
+/** Saves a file through the host's save dialog (HostConnection.export). */
+export type Exporter = (fileName: string, mime: 'image/png' | 'text/csv' | 'application/json', data: string) => void;
 
 export type ActivationsRequest = (params: ActivationsParams, options: RequestOptions) => Promise<ActivationsResult | ConvActivationsReply>;
 
@@ -111,7 +116,9 @@ export class ConvActivationsView {
   private active = false;
   private seedText: string;
 
-  constructor(private readonly app: HTMLElement, private readonly store: ConvViewStore, private readonly request: ActivationsRequest) {
+  /** `exporter` saves what the panel's Export buttons ask for while this view is shown; `fileName` is the panel's file's name. */
+  constructor(private readonly app: HTMLElement, private readonly store: ConvViewStore, private readonly request: ActivationsRequest,
+    private readonly exporter: Exporter, private readonly fileName: () => string | undefined) {
     const s = store.get();
     this.seedText = s?.seed !== undefined ? String(s.seed) : '';
     const seedField = textField('Image seed', this.seedText, (v) => { this.seedText = v; }, { placeholder: '109031 (default)', width: '140px' });
@@ -151,9 +158,35 @@ export class ConvActivationsView {
 
   private setSiblingsHidden(hidden: boolean): void {
     setDenseSectionsHidden(this.app, this.element, hidden);
-    // the export buttons are the dense pattern's
-    const toolbar = this.app.querySelector<HTMLElement>('header .toolbar');
-    if (toolbar) toolbar.hidden = hidden;
+    // the Export buttons stay: while this view is shown they export the conv result, once it is in
+    this.setExportEnabled(!hidden || this.result !== undefined);
+  }
+
+  private setExportEnabled(enabled: boolean): void {
+    for (const b of Array.from(this.app.querySelectorAll<HTMLElement>('header .toolbar [data-testid^="export-"]'))) b.toggleAttribute('disabled', !enabled);
+  }
+
+  /** True while the panel shows a conv model (the panel's Export buttons come here). */
+  get isActive(): boolean {
+    return this.active;
+  }
+
+  /** The input image and the chosen site's channel patterns, as drawn, in one image. */
+  exportPng(): void {
+    if (!this.result) return;
+    const tiles = Array.from(this.grid.querySelectorAll<HTMLCanvasElement>('canvas.channel-pattern'), (canvas, k) => ({ canvas, label: String(k + 1) }));
+    const data = tileGridPng(`${this.siteTitle.textContent ?? ''} — ${this.result.image}`, { canvas: this.imageCanvas, label: `input ${this.result.image}` }, tiles);
+    if (data) this.exporter('activations-channels.png', 'image/png', data);
+  }
+
+  /** One row per site and channel: active count and fraction of the channel and of its site. */
+  exportCsv(): void {
+    if (this.result) this.exporter('activations.csv', 'text/csv', convActivationsCsv(this.result));
+  }
+
+  /** The CLI's `depth-lens activations FILE --json --patterns --seed N` document for the same image. */
+  exportJson(): void {
+    if (this.result) this.exporter('activations.json', 'application/json', convActivationsJsonText(this.fileName() ?? '', this.result));
   }
 
   private applySeed(): void {
@@ -178,6 +211,7 @@ export class ConvActivationsView {
       this.messages.replaceChildren();
       this.result = r;
       this.render(r);
+      this.setExportEnabled(true);
     } catch (e) {
       if (e instanceof RpcError && e.code === 'cancelled') return;
       this.messages.replaceChildren(banner('error', (e as Error).message));

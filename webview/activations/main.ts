@@ -136,9 +136,9 @@ app.append(
   el('header', { class: 'panel-header' },
     el('h1', {}, 'Activations'),
     el('div', { class: 'toolbar' },
-      button('Export PNG', exportPng, { secondary: true, icon: 'file-media', title: 'the region map' }),
-      button('Export CSV', exportCsv, { secondary: true, icon: 'table', title: 'per unit: width, active count, pattern' }),
-      button('Export JSON', exportJson, { secondary: true, icon: 'json', title: 'pattern, affine map, radius and region counts' }),
+      button('Export PNG', exportPng, { secondary: true, icon: 'file-media', title: 'the region map (conv models: the input image and the chosen site\'s channel patterns)', testid: 'export-png' }),
+      button('Export CSV', exportCsv, { secondary: true, icon: 'table', title: 'per unit: width, active count, pattern (conv models: per site and channel)', testid: 'export-csv' }),
+      button('Export JSON', exportJson, { secondary: true, icon: 'json', title: 'pattern, affine map, radius and region counts (conv models: as `depth-lens activations --json --patterns`)', testid: 'export-json' }),
     ),
   ),
   progress.element,
@@ -158,7 +158,8 @@ app.append(
   ),
 );
 // conv models (a ResNet checkpoint) get their own view; it hides the dense sections while shown
-const convView = new ConvActivationsView(app, { get: () => host.state?.conv, set: (conv) => host.patchState({ conv }) }, (params, options) => host.request('activations', params, options));
+const convView = new ConvActivationsView(app, { get: () => host.state?.conv, set: (conv) => host.patchState({ conv }) }, (params, options) => host.request('activations', params, options),
+  (fileName, mime, data) => host.export(fileName, mime, data), () => host.document?.fileName);
 app.removeAttribute('aria-busy');
 
 // ---- loading -----------------------------------------------------------------------------------
@@ -790,12 +791,14 @@ function popcount(w: number): number {
 // ---- export ------------------------------------------------------------------------------------
 
 function exportPng(): void {
+  if (convView.isActive) { convView.exportPng(); return; }
   const canvas = segment ? segmentStrip.canvas : regionMap.canvas;
   if (canvas.width === 0) { messages.append(banner('info', 'No region map to export for this network.')); return; }
   host.export(segment ? 'pieces.png' : 'regions.png', 'image/png', canvas.toDataURL('image/png').split(',')[1]);
 }
 
 function exportCsv(): void {
+  if (convView.isActive) { convView.exportCsv(); return; }
   const r = activations;
   if (!r) return;
   const lines = ['unit,label,layer,kind,width,relu,active,on_boundary,pattern'];
@@ -810,6 +813,7 @@ function matrixRows(m: WireMatrix): number[][] {
 }
 
 function exportJson(): void {
+  if (convView.isActive) { convView.exportJson(); return; }
   const r = activations;
   if (!r) return;
   const unitJson = (u: UnitActivation) => ({

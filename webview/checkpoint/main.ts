@@ -105,15 +105,15 @@ function render(r: CheckpointResult): void {
   const c = r.convNetwork;
   summary.textContent = `${r.formatName}, ${bytesText(r.bytes)}, ${tensorCount} tensor${tensorCount === 1 ? '' : 's'}` +
     (r.network ? ` — read as a network of ${r.network.depth} layer${r.network.depth === 1 ? '' : 's'}, ${r.network.inputDim} → ${r.network.outputDim}, ${r.network.parameterCount.toLocaleString('en-US')} parameters`
-      : c ? ` — read as a convolutional network of ${c.layers} layers (${c.residualBlocks} residual blocks), ${c.inputShape.join('×')} → ${c.outputShape.join('×')}, ${c.parameterCount.toLocaleString('en-US')} parameters; the Activations and Convergence panels read it, the other panels take dense networks only so far`
+      : c ? ` — read as a convolutional network of ${c.layers} layers (${c.residualBlocks} residual blocks), ${c.inputShape.join('×')} → ${c.outputShape.join('×')}, ${c.parameterCount.toLocaleString('en-US')} parameters; the Overview, Activations and Convergence panels read it, the Depth plots panel takes dense networks only so far`
         : ' — no network Depth Lens can analyse');
   messages.replaceChildren(...r.diagnostics.map((d) => {
     const b = banner(d.severity === 'error' ? 'error' : 'info', d.message);
     b.dataset.code = d.code;
     return b;
   }));
-  // a conv model: the Activations and Convergence panels have conv views (issue 14), the others not yet
-  const convPanels = new Set([panelButtons[1], panelButtons[2]]);
+  // a conv model: the Overview, Activations and Convergence panels have conv views (issue 14), Depth plots not yet
+  const convPanels = new Set([panelButtons[0], panelButtons[1], panelButtons[2]]);
   for (const b of panelButtons) b.toggleAttribute('disabled', !(r.network || (c && convPanels.has(b))));
   tableHost.replaceChildren(table<CheckpointTensor>([
     { header: 'Name', cell: (t) => t.name, width: '34%' },

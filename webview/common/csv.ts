@@ -10,11 +10,16 @@ export function csvRows(header: readonly string[], rows: ReadonlyArray<ReadonlyA
   return [header, ...rows].map((r) => r.map(csvCell).join(',')).join('\n') + '\n';
 }
 
-/** JSON with typed arrays as arrays and non-finite numbers as strings ("-Infinity"), so nothing is lost. */
-export function toJsonText(value: unknown): string {
+/**
+ * JSON with typed arrays as arrays and non-finite numbers as strings ("-Infinity"), so nothing is lost;
+ * `nonFinite: 'null'` writes them as null instead, as the CLI's `--json` does (the conv views export the
+ * CLI's documents).
+ */
+export function toJsonText(value: unknown, options: { nonFinite?: 'string' | 'null' } = {}): string {
+  const nonFinite = (x: number) => (options.nonFinite === 'null' ? null : String(x));
   return JSON.stringify(value, (_key, v: unknown) => {
-    if (ArrayBuffer.isView(v) && !(v instanceof DataView)) return Array.from(v as unknown as ArrayLike<number>, (x) => (Number.isFinite(x) ? x : String(x)));
-    if (typeof v === 'number' && !Number.isFinite(v)) return String(v);
+    if (ArrayBuffer.isView(v) && !(v instanceof DataView)) return Array.from(v as unknown as ArrayLike<number>, (x) => (Number.isFinite(x) ? x : nonFinite(x)));
+    if (typeof v === 'number' && !Number.isFinite(v)) return nonFinite(v);
     return v;
   }, 2);
 }

@@ -37,9 +37,10 @@ export function section(title: string, ...children: Child[]): HTMLElement {
   return el('section', { class: 'panel-section' }, el('h2', {}, title), ...children);
 }
 
-export function button(label: string, onClick: () => void, options: { secondary?: boolean; icon?: string; title?: string } = {}): HTMLElement {
+export function button(label: string, onClick: () => void, options: { secondary?: boolean; icon?: string; title?: string; testid?: string } = {}): HTMLElement {
   const b = document.createElement('vscode-button');
   b.textContent = label;
+  if (options.testid) b.dataset.testid = options.testid;
   if (options.secondary) b.setAttribute('secondary', '');
   if (options.icon) b.setAttribute('icon', options.icon);
   if (options.title) b.setAttribute('title', options.title);

@@ -6,6 +6,8 @@
  * of a_n, β_n and the increments against the block number n. The probes are seeded images; the seed
  * and their count are the view's own controls. Numbers are printed as the CLI prints them (fmt).
  */
+import { blockMaxima, convConvergenceCsv, convConvergenceJsonText } from '../common/convExport';
+import { plotFigure, stackedFiguresPng } from '../common/figures';
 import { LinePlot } from '../common/linePlot';
 import { button, el, section, setDenseSectionsHidden, textField } from '../common/ui';
 import { fmt } from '../../src/core/convergence/format';
@@ -26,15 +28,8 @@ export interface ConvViewStore {
 
 const STATUS_ICON = { holds: 'pass', fails: 'error', inconclusive: 'question' } as const;
 
-/** The largest increment and increment/bound of a block over the probes. */
-export function blockMaxima(b: ConvBlockTerm): { increment: number; ratio: number } {
-  let increment = 0, ratio = 0;
-  b.probes.increment.forEach((d, p) => {
-    increment = Math.max(increment, d);
-    if (b.probes.bound[p] > 0) ratio = Math.max(ratio, d / b.probes.bound[p]);
-  });
-  return { increment, ratio };
-}
+/** Saves a file through the host's save dialog (HostConnection.export). */
+export type Exporter = (fileName: string, mime: 'image/png' | 'text/csv' | 'application/json', data: string) => void;
 
 export class ConvConvergenceView {
   readonly element = el('div', { class: 'conv-view', 'data-testid': 'conv-convergence' });
@@ -43,12 +38,17 @@ export class ConvConvergenceView {
   private readonly notes = el('ul', { class: 'notes', 'data-testid': 'conv-notes' });
   private readonly normRule = el('p', { class: 'caption', 'data-testid': 'conv-norm-rule' });
   private plots: LinePlot[] = [];
+  private result: ConvConvergenceReply | undefined;
   private active = false;
   private seed: string;
   private count: string;
 
-  /** `reload` runs the panel's request again (it asks `params()` for the images). */
-  constructor(private readonly app: HTMLElement, private readonly store: ConvViewStore, private readonly reload: () => void) {
+  /**
+   * `reload` runs the panel's request again (it asks `params()` for the images); `exporter` saves what
+   * the panel's Export buttons ask for while this view is shown, `fileName` is the panel's file's name.
+   */
+  constructor(private readonly app: HTMLElement, private readonly store: ConvViewStore, private readonly reload: () => void,
+    private readonly exporter: Exporter, private readonly fileName: () => string | undefined) {
     const s = store.get();
     this.seed = s?.seed !== undefined ? String(s.seed) : '';
     this.count = String(s?.count ?? CONV_DEFAULT_PROBES);
@@ -86,6 +86,7 @@ export class ConvConvergenceView {
   /** Show the conv result; every other child of the panel except its header, progress and messages is hidden. */
   show(r: ConvConvergenceReply): void {
     this.active = true;
+    this.result = r;
     this.setSiblingsHidden(true);
     this.element.hidden = false;
     for (const p of this.plots) p.destroy();
@@ -102,6 +103,7 @@ export class ConvConvergenceView {
   hide(): void {
     if (!this.active) return;
     this.active = false;
+    this.result = undefined;
     this.element.hidden = true;
     this.setSiblingsHidden(false);
   }
@@ -111,8 +113,28 @@ export class ConvConvergenceView {
     // the norm picker is the dense analysis' (conv models use the operator 2-norm)
     const norm = this.app.querySelector<HTMLElement>('[data-testid="norm-select"]');
     if (norm) norm.hidden = hidden;
-    // so are the export buttons (they export the dense result)
-    for (const b of Array.from(this.app.querySelectorAll<HTMLElement>('header .toolbar vscode-button'))) if (/^Export /.test(b.textContent ?? '')) b.hidden = hidden;
+    // the Export buttons stay: while this view is shown they export the conv result (exportPng, …)
+  }
+
+  /** True while the panel shows a conv model (the panel's Export buttons come here). */
+  get isActive(): boolean {
+    return this.active;
+  }
+
+  /** Every run's plot, stacked with titles and legends. */
+  exportPng(): void {
+    const data = stackedFiguresPng(this.plots.map((p) => plotFigure(p, 'Convergence')));
+    if (data) this.exporter('convergence.png', 'image/png', data);
+  }
+
+  /** One row per block of every run, the table's columns at full precision. */
+  exportCsv(): void {
+    if (this.result) this.exporter('convergence.csv', 'text/csv', convConvergenceCsv(this.result));
+  }
+
+  /** The CLI's `depth-lens convergence FILE --json` document for the same probes. */
+  exportJson(): void {
+    if (this.result) this.exporter('convergence.json', 'application/json', convConvergenceJsonText(this.fileName() ?? '', this.result));
   }
 
   private runSection(run: ConvRunResult, probes: number): HTMLElement {

@@ -9,6 +9,7 @@
 import { csvRows, toJsonText } from '../common/csv';
 import { Cancellation, HostConnection, RpcError, type PanelState } from '../common/host';
 import { LinePlot, type SeriesSpec } from '../common/linePlot';
+import { plotFigure, stackedFiguresPng } from '../common/figures';
 import { onThemeChange, themeColors } from '../common/theme';
 import { banner, button, docLinks, el, formatNumber, Progress, select } from '../common/ui';
 import { unicodeLabel } from '../common/format';
@@ -88,9 +89,9 @@ app.append(
       runPicker,
       button('Re-run', () => void load(), { secondary: true, icon: 'refresh' }),
       cancelButton,
-      button('Export PNG', exportPng, { secondary: true, icon: 'file-media', title: 'all plots in one image' }),
-      button('Export CSV', exportCsv, { secondary: true, icon: 'table', title: 'per-layer terms and partial sums' }),
-      button('Export JSON', exportJson, { secondary: true, icon: 'json', title: 'the whole result (NaN and ±Infinity as strings)' }),
+      button('Export PNG', exportPng, { secondary: true, icon: 'file-media', title: 'all plots in one image', testid: 'export-png' }),
+      button('Export CSV', exportCsv, { secondary: true, icon: 'table', title: 'per-layer terms and partial sums (conv models: per block of every run)', testid: 'export-csv' }),
+      button('Export JSON', exportJson, { secondary: true, icon: 'json', title: 'the whole result (NaN and ±Infinity as strings; conv models: the document `depth-lens convergence --json` prints)', testid: 'export-json' }),
     ),
   ),
   progress.element,
@@ -121,7 +122,8 @@ function folded(title: string, testid: string, ...children: Node[]): HTMLElement
   return c;
 }
 // conv models (a ResNet checkpoint) get their own view; it hides the dense sections while shown
-const convView = new ConvConvergenceView(app, { get: () => host.state?.conv, set: (conv) => host.patchState({ conv }) }, () => void load());
+const convView = new ConvConvergenceView(app, { get: () => host.state?.conv, set: (conv) => host.patchState({ conv }) }, () => void load(),
+  (fileName, mime, data) => host.export(fileName, mime, data), () => host.document?.fileName);
 app.removeAttribute('aria-busy');
 
 async function load(): Promise<void> {
@@ -496,37 +498,13 @@ function renderTrajectory(r: ConvergenceResult): void {
 // ── export ──
 
 function exportPng(): void {
-  const figures = plots.map((p) => ({ title: p.plot.current?.title ?? p.title, canvas: p.plot.element.querySelector('canvas'), legend: p.plot.current?.series.map((s) => s.label) ?? [] }));
-  const shown = figures.filter((f): f is typeof f & { canvas: HTMLCanvasElement } => !!f.canvas && f.canvas.width > 0);
-  if (shown.length === 0) return;
-  const colors = themeColors();
-  const scale = window.devicePixelRatio || 1;
-  const pad = Math.round(12 * scale), line = Math.round(18 * scale);
-  const width = Math.max(...shown.map((f) => f.canvas.width)) + 2 * pad;
-  const height = shown.reduce((s, f) => s + 2 * line + f.canvas.height + pad, pad);
-  const out = document.createElement('canvas');
-  out.width = width;
-  out.height = height;
-  const ctx = out.getContext('2d');
-  if (!ctx) return;
-  ctx.fillStyle = colors.background;
-  ctx.fillRect(0, 0, width, height);
-  ctx.fillStyle = colors.foreground;
-  ctx.textBaseline = 'top';
-  let y = pad;
-  for (const f of shown) {
-    ctx.font = `600 ${Math.round(13 * scale)}px sans-serif`;
-    ctx.fillText(f.title, pad, y);
-    ctx.font = `${Math.round(11 * scale)}px sans-serif`;
-    ctx.fillText(f.legend.join('   ·   '), pad, y + line);
-    y += 2 * line;
-    ctx.drawImage(f.canvas, pad, y);
-    y += f.canvas.height + pad;
-  }
-  host.export('convergence.png', 'image/png', out.toDataURL('image/png').split(',')[1]);
+  if (convView.isActive) { convView.exportPng(); return; }
+  const data = stackedFiguresPng(plots.map((p) => plotFigure(p.plot, p.title)));
+  if (data) host.export('convergence.png', 'image/png', data);
 }
 
 function exportCsv(): void {
+  if (convView.isActive) { convView.exportCsv(); return; }
   const r = result;
   if (!r) return;
   const x = sequenceNumbers(r);
@@ -537,6 +515,7 @@ function exportCsv(): void {
 }
 
 function exportJson(): void {
+  if (convView.isActive) { convView.exportJson(); return; }
   if (!result) return;
   host.export('convergence.json', 'application/json', toJsonText(result));
 }

@@ -7,7 +7,9 @@ import { Heatmap } from '../common/heatmap';
 import { LinePlot } from '../common/linePlot';
 import { onThemeChange } from '../common/theme';
 import { banner, button, cancelledNotice, checkbox, docLinks, el, formatNumber, Progress, section, table } from '../common/ui';
-import type { OverviewLayerRow, OverviewResult } from '../../src/shared/analyses/overview';
+import type { ConvOverviewResult, OverviewLayerRow, OverviewResult } from '../../src/shared/analyses/overview';
+import { convLayersCsv } from '../common/convExport';
+import { ConvOverviewView } from './convView';
 
 interface OverviewState extends PanelState {
   logY?: boolean;
@@ -25,7 +27,7 @@ const plot = new LinePlot(300);
 // fills the section's width (ResizeObserver), up to 70 % of the window's height
 const heatmap = new Heatmap({ scale: 'diverging', rowLabel: 'out', colLabel: 'in' });
 const heatmapTitle = el('p', { class: 'caption', 'data-testid': 'heatmap-title' }, 'Select a layer in the table to see its weights.');
-let result: OverviewResult | undefined;
+let result: OverviewResult | ConvOverviewResult | undefined;
 let running: Cancellation | undefined;
 let logY = host.state?.logY ?? true;
 
@@ -35,13 +37,23 @@ const logToggle = checkbox('log scale', logY, (on) => {
   plot.setLog('y', on);
 });
 
+const exportPngButton = button('Export PNG', () => { const d = plot.pngBase64(); if (d) host.export('norms.png', 'image/png', d); }, { secondary: true, icon: 'file-media', testid: 'export-png' });
+
+function exportCsv(): void {
+  if (result?.kind === 'conv') {
+    host.export('layers.csv', 'text/csv', convLayersCsv(result));
+    return;
+  }
+  host.export('norms.csv', 'text/csv', plot.csv());
+}
+
 header.append(
   el('h1', {}, 'Network overview'),
   el('div', { class: 'toolbar' },
     logToggle,
-    button('Export PNG', () => { const d = plot.pngBase64(); if (d) host.export('norms.png', 'image/png', d); }, { secondary: true, icon: 'file-media' }),
-    button('Export CSV', () => host.export('norms.csv', 'text/csv', plot.csv()), { secondary: true, icon: 'table' }),
-    button('Export JSON', () => { if (result) host.export('overview.json', 'application/json', JSON.stringify(result, null, 2)); }, { secondary: true, icon: 'json' }),
+    exportPngButton,
+    button('Export CSV', exportCsv, { secondary: true, icon: 'table', title: 'the norms against depth (conv models: the layer table)', testid: 'export-csv' }),
+    button('Export JSON', () => { if (result) host.export('overview.json', 'application/json', JSON.stringify(result, null, 2)); }, { secondary: true, icon: 'json', testid: 'export-json' }),
   ),
 );
 app.append(
@@ -54,6 +66,8 @@ app.append(
     el('p', { class: 'caption', 'data-testid': 'norm-caption' }, docLinks('Σ‖Wₖ − I‖ < ∞ and Σ‖bₖ‖ < ∞ imply that Nₖ(x) converges as depth k → ∞ (MATH.md §A): ‖Wₖ − I‖ and ‖bₖ‖ falling faster than 1/k is the picture to look for.'))),
   section('Weight matrix', heatmapTitle, heatmap.element),
 );
+// conv checkpoints get their own view (what `depth-lens info` shows); it hides the dense sections while shown
+const convView = new ConvOverviewView(app);
 app.removeAttribute('aria-busy');
 
 async function load(): Promise<void> {
@@ -68,6 +82,10 @@ async function load(): Promise<void> {
     if (token.isCancellationRequested) return;
     result = r;
     messages.replaceChildren();
+    // the norm plot and its log toggle are the dense overview's
+    logToggle.hidden = exportPngButton.hidden = r.kind === 'conv';
+    if (r.kind === 'conv') { convView.show(r); return; }
+    convView.hide();
     render(r);
   } catch (e) {
     if (e instanceof RpcError && e.code === 'cancelled') return;
@@ -127,5 +145,5 @@ host.onDocument((_doc, state, changed) => {
   }
   void load();
 });
-onThemeChange(() => { if (result) render(result); heatmap.draw(); });
+onThemeChange(() => { if (result && result.kind !== 'conv') render(result); heatmap.draw(); });
 host.ready();

@@ -6,7 +6,7 @@ import { NonFiniteError } from '../../core/network/scaled';
 import { parseArgs } from 'node:util';
 import { UsageError, toJson, type CliCommand, type CliIo } from '../command';
 import { loadConvModel, parseInputShapeOption } from '../convModel';
-import { decisionJson } from '../decisionJson';
+import { decisionJson } from '../../core/convergence/decisionJson';
 import { IMAGE_OPTIONS, imageOptionsHelp, readImages, refuseDenseOptions, runConvConvergence } from '../convAnalyses';
 import { loadNetworkFile } from '../load';
 import { parseMaxSize } from './check';

@@ -40,7 +40,7 @@ export function checkConvConvergenceBudget(net: ConvNet, probes: number, budget?
 }
 
 /** The stage a run belongs to: the blocks' common name prefix before the last '.', else "run N". */
-function stageName(names: readonly string[], index: number): string {
+export function stageName(names: readonly string[], index: number): string {
   const prefix = (s: string) => (s.includes('.') ? s.slice(0, s.lastIndexOf('.')) : '');
   const p = prefix(names[0]);
   return p && names.every((n) => prefix(n) === p) ? p : `run ${index}`;

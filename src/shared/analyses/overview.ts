@@ -65,6 +65,8 @@ export interface OverviewParams {
 }
 
 export interface OverviewResult {
+  /** absent (or 'dense') for network files and dense checkpoints; ConvOverviewResult has 'conv' */
+  readonly kind?: 'dense';
   readonly summary: NetworkSummary;
   readonly rows: readonly OverviewLayerRow[];
   /** true when rows are a log-spaced sample of a deeper network */
@@ -82,4 +84,72 @@ export interface LayerMatrixResult {
   readonly layer: number;
   readonly label: string;
   readonly weights: WireMatrix;
+}
+
+/** The model of a conv checkpoint as `depth-lens info` summarises it (src/core/conv/overview.ts). */
+export interface ConvOverviewSummary {
+  readonly name?: string;
+  readonly inputShape: readonly number[];
+  readonly outputShape: readonly number[];
+  /** top-level layers (ops), residual blocks counted once */
+  readonly ops: number;
+  readonly residualBlocks: number;
+  readonly identityBlocks: number;
+  /** as the file counts them (BatchNorm separate), else the folded count */
+  readonly parameterCount: number;
+  /** with BatchNorm folded into the convs */
+  readonly foldedParameterCount: number;
+}
+
+/** One row of `depth-lens info --no-norms`: a layer, a residual block, or a conv of a block's branch/shortcut. */
+export interface ConvOverviewLayer {
+  /** "3" for the third layer, "3.1" for the first conv of block 3's branch, "3.s" for its shortcut */
+  readonly layer: string;
+  readonly type: string;
+  readonly name: string;
+  readonly input: readonly number[];
+  readonly output: readonly number[];
+  /** kernel, stride, padding (blocks: their convs and shortcut) */
+  readonly detail: string;
+  readonly activation: 'relu' | 'linear';
+  readonly parameters: number;
+}
+
+/** A stage: residual blocks sharing a name prefix ("layer2"), from its first block's input to its last's output. */
+export interface ConvOverviewStage {
+  readonly stage: string;
+  readonly blocks: number;
+  readonly identityBlocks: number;
+  readonly input: readonly number[];
+  readonly output: readonly number[];
+  readonly parameters: number;
+  /** the layers ("2–9") */
+  readonly layers: string;
+}
+
+/** A run of identity-shortcut blocks (a projection block ends a run): a series of the Convergence panel. */
+export interface ConvOverviewRun {
+  /** 1-based, as the Convergence panel numbers them */
+  readonly index: number;
+  readonly stage: string;
+  readonly blocks: readonly string[];
+  readonly shape: readonly number[];
+  /** the layers ("2–9") */
+  readonly layers: string;
+}
+
+export interface ConvOverviewResult {
+  readonly kind: 'conv';
+  readonly summary: ConvOverviewSummary;
+  readonly rows: readonly ConvOverviewLayer[];
+  readonly stages: readonly ConvOverviewStage[];
+  readonly runs: readonly ConvOverviewRun[];
+  /** the reader's notes (BatchNorm folded, …) */
+  readonly notes: readonly string[];
+}
+
+/** The dense overview of a request that can only be about a dense network; a conv one there is a bug, said so. */
+export function denseOverview(r: OverviewResult | ConvOverviewResult): OverviewResult {
+  if (r.kind === 'conv') throw new TypeError('expected the overview of a dense network, got a convolutional model\'s');
+  return r;
 }

@@ -1,5 +1,7 @@
 /** Handlers of the foundation analyses: validate (diagnostics + summary), overview, layer matrices. */
+import { convOverview } from '../../core/conv/overview';
 import { overviewRows, summarizeNetwork } from '../../core/summary/overview';
+import { convNetworkOf } from './conv';
 import { wireMatrix } from '../transfer';
 import { BadParamsError, networkOf, type HandlerTable } from './common';
 
@@ -16,6 +18,9 @@ export const overviewHandlers: HandlerTable<'validate' | 'overview' | 'layerMatr
   },
 
   overview: ({ doc, params, ctx }) => {
+    // a conv checkpoint: what `depth-lens info --no-norms` shows (shapes only, no work to speak of)
+    const conv = convNetworkOf(doc);
+    if (conv) return convOverview(conv, doc!.conv!.diagnostics.filter((d) => d.severity !== 'error').map((d) => d.message));
     const net = networkOf(doc);
     const result = overviewRows(net, params.maxRows ?? 400, ctx);
     return { ...result, summary: summarizeNetwork(net, doc!.lineOf) };

@@ -1,5 +1,5 @@
 /** A summability decision as JSON (the dense and the conv `convergence --json` share it). */
-import type { SummabilityDecision } from '../shared/analyses/convergence';
+import type { SummabilityDecision } from '../../shared/analyses/convergence';
 
 /** The summability decision with its blocks as rows (JSON has no typed arrays). */
 export function decisionJson(d: SummabilityDecision) {
