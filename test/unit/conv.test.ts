@@ -285,6 +285,55 @@ test('Winograd F(4×4, 3×3) and im2col agree on 3×3 stride-1 convs (forward wi
   }), { seed: 17, numRuns: 200 });
 });
 
+test('products for many calls (Winograd on small images and wide layers, W and Wᵀ) agree with im2col and are adjoint', () => {
+  // 2–9 tiles and channel products up to 36²: the relaxed limits of Conv2d.products, where a single call takes im2col
+  const arb = fc.record({
+    cin: fc.integer({ min: 1, max: 36 }), cout: fc.integer({ min: 1, max: 36 }), pad: fc.integer({ min: 0, max: 2 }),
+    h: fc.integer({ min: 5, max: 12 }), w: fc.integer({ min: 5, max: 12 }), circular: fc.boolean(), seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+  });
+  fc.assert(fc.property(arb, (p) => {
+    if (p.circular && p.pad !== 1) return;
+    const make = () => new Conv2d({
+      inChannels: p.cin, outChannels: p.cout, kernelSize: 3, padding: p.pad, paddingMode: p.circular ? 'circular' : 'zeros',
+      weight: new Rng(p.seed).fillGaussian(new Float64Array(p.cout * p.cin * 9)), bias: new Rng(p.seed + 1).fillGaussian(new Float64Array(p.cout)),
+    });
+    const conv = make();
+    const [ho, wo] = conv.outputSize(p.h, p.w);
+    const rng = new Rng(p.seed + 2);
+    const x = rng.fillGaussian(new Float64Array(p.cin * p.h * p.w)), y = rng.fillGaussian(new Float64Array(p.cout * ho * wo));
+    const products = conv.products(p.h, p.w);
+    // twice: the second call reuses the kept kernels, and writes into `out`
+    const fast = [products.forward(x), products.adjoint(y)];
+    const again = [products.forward(x, new Float64Array(y.length)), products.adjoint(y, new Float64Array(x.length))];
+    assert.deepEqual(again, fast);
+    let dot1 = 0, dot2 = 0, scale = 0;
+    for (let i = 0; i < y.length; i++) { dot1 += fast[0][i] * y[i]; scale += Math.abs(fast[0][i] * y[i]); }
+    for (let i = 0; i < x.length; i++) dot2 += x[i] * fast[1][i];
+    assertNear(dot1, dot2, 1e-12 * scale, 'adjoint identity');
+    setConvAlgorithm('im2col');
+    try {
+      const plain = make();
+      assertClose(fast[0], plain.forwardNHWC(x, 1, p.h, p.w, undefined, false), 1e-13, 'forward');
+      assertClose(fast[1], plain.adjointNHWC(y, 1, p.h, p.w), 1e-13, 'adjoint');
+    } finally {
+      setConvAlgorithm('auto');
+    }
+  }), { seed: 23, numRuns: 150 });
+});
+
+test('the power iteration on a wide conv (512 channels, 7×7) gives the same σ through products as through im2col', () => {
+  const conv = new Conv2d({ inChannels: 512, outChannels: 512, kernelSize: 3, padding: 1, weight: hashUniform(tensorSeed(5, 1), 512 * 512 * 9, 0, 0.02) });
+  const start = hashUniform(tensorSeed(5, 2), 512 * 49, 0, 1);
+  const fast = convSpectralNorm(conv, 7, 7, { method: 'power', iterations: 4, start });
+  setConvAlgorithm('im2col');
+  try {
+    const plain = convSpectralNorm(new Conv2d({ inChannels: 512, outChannels: 512, kernelSize: 3, padding: 1, weight: conv.weight }), 7, 7, { method: 'power', iterations: 4, start });
+    assertNear(fast.value, plain.value, 1e-13 * plain.value, 'σ');
+  } finally {
+    setConvAlgorithm('auto');
+  }
+});
+
 // ---------------------------------------------------------------- BatchNorm, pooling, operators
 
 test('BatchNorm folded into the conv reproduces torch’s eval-mode conv → BN and fuse_conv_bn_eval’s weights', () => {

@@ -160,6 +160,32 @@ test('WebAssembly kernels refuse views from elsewhere, short views, and memory p
   }
 });
 
+test('arraysKeeping copies a source once and keeps it across calls until arrays() or the budget starts over', () => {
+  const k = WasmKernels.acquire()!;
+  try {
+    const a = Float64Array.from([1, 2, 3]), b = Float64Array.from([4, 5]);
+    const [A, B, S] = k.arraysKeeping([a, b], [4])!;
+    assert.deepEqual([...A], [1, 2, 3]);
+    assert.deepEqual([...B], [4, 5]);
+    assert.equal(S.length, 4);
+    S.fill(7);
+    // kept: the same places, not copied again (a change to the source is not seen: the caller promises none)
+    a[0] = 100;
+    const [B2, A2, S2] = k.arraysKeeping([b, a], [2])!;
+    assert.equal(A2.byteOffset, A.byteOffset);
+    assert.equal(B2.byteOffset, B.byteOffset);
+    assert.equal(A2[0], 1);
+    assert.ok(S2.byteOffset >= B.byteOffset + 16, 'scratch after the kept arrays');
+    // arrays() lays out from 0 and forgets: the next keeping call copies again
+    k.arrays([8])![0].fill(0);
+    const [A3] = k.arraysKeeping([a], [])!;
+    assert.equal(A3[0], 100);
+    a[0] = 1;
+  } finally {
+    k.release();
+  }
+});
+
 // ---- forwardBatch on both engines against a textbook forward pass ----
 
 /** the kernels' networks: biases N(0, 0.1²) */

@@ -13,7 +13,7 @@
  * order of additions, bias first), bit for bit.
  */
 import { WasmKernels, packPanels } from '../kernels/wasm';
-import { WINOGRAD_MAX_CHANNEL_PRODUCT, WinogradKernel, winogradConv } from './winograd';
+import { WINOGRAD_MAX_CHANNEL_PRODUCT, WINOGRAD_REPEATED_MAX_CHANNEL_PRODUCT, WinogradKernel, winogradConv } from './winograd';
 
 export type ConvAlgorithm = 'auto' | 'im2col';
 /**
@@ -21,6 +21,12 @@ export type ConvAlgorithm = 'auto' | 'im2col';
  * cost more than im2col's one (measured: ResNet-18's 512-channel 7×7 layers, 4 tiles, 2× slower).
  */
 const WINOGRAD_MIN_TILES = 16;
+/**
+ * The same for many products with one conv (Conv2d.products), where the transformed kernels are made
+ * once and stay in the kernels' memory (measured: ResNet-18's 512-channel 7×7 layers, 4 tiles, 2×
+ * faster than im2col over a power iteration).
+ */
+const WINOGRAD_REPEATED_MIN_TILES = 4;
 const winogradTiles = (n: number, ho: number, wo: number): number => n * Math.ceil(ho / 4) * Math.ceil(wo / 4);
 let algorithm: ConvAlgorithm = 'auto';
 /**
@@ -33,6 +39,14 @@ export function setConvAlgorithm(a: ConvAlgorithm): void {
 }
 
 export type PaddingMode = 'zeros' | 'circular';
+
+/** W x and Wᵀ y (no bias) of one conv on one channels-last input size, for many products: Conv2d.products. */
+export interface ConvProducts {
+  /** x [h][w][in] → [ho][wo][out] */
+  forward(x: Float64Array, out?: Float64Array): Float64Array;
+  /** y [ho][wo][out] → [h][w][in] */
+  adjoint(y: Float64Array, out?: Float64Array): Float64Array;
+}
 
 /** What a Conv2d is made from; pairs may be given as one number (as in PyTorch). */
 export interface Conv2dOptions {
@@ -73,6 +87,8 @@ export class Conv2d {
   private packedT: PackedGemm[] | undefined;
   private winograd: WinogradKernel | undefined;
   private adjointConv: Conv2d | undefined;
+  /** products(): Winograd kernels of W and of the flipped conv (Wᵀ) where a single call would not use them */
+  private repeated: { forward?: WinogradKernel; adjoint?: WinogradKernel } | undefined;
 
   constructor(o: Conv2dOptions) {
     const name = o.name ?? 'conv2d';
@@ -207,10 +223,47 @@ export class Conv2d {
     return x;
   }
 
+  /**
+   * W x and Wᵀ y on one h×w image (channels-last, no bias), for many products with this conv (an
+   * operator's power iteration or Lanczos). Where one call would take im2col because Winograd's
+   * transform does not pay once — fewer than 16 tiles, or C_in·C_out over 65 536 — but pays over many
+   * (at least 4 tiles, C_in·C_out ≤ 262 144), they run Winograd with the transformed kernels of W and
+   * of the flipped conv that is Wᵀ, made on first use and cached on the conv like its other packed
+   * forms (36·C_in·C_out numbers each: 75 MB for 512 × 512); otherwise they are forwardNHWC and adjointNHWC.
+   */
+  products(h: number, w: number): ConvProducts {
+    const [ho, wo] = this.outputSize(h, w);
+    const plain: ConvProducts = {
+      forward: (x, out) => this.forwardNHWC(x, 1, h, w, out, false),
+      adjoint: (y, out) => this.adjointNHWC(y, 1, h, w, out),
+    };
+    const cin = this.inChannels, cout = this.outChannels;
+    const alone = this.winogradShape() && winogradTiles(1, ho, wo) >= WINOGRAD_MIN_TILES;
+    if (alone || !this.winogradShape(WINOGRAD_REPEATED_MAX_CHANNEL_PRODUCT) || winogradTiles(1, ho, wo) < WINOGRAD_REPEATED_MIN_TILES) return plain;
+    const circular = this.paddingMode === 'circular';
+    const kernels = (this.repeated ??= {});
+    return {
+      forward: (x, out) => {
+        this.checkInput(x, 1, cin, h, w, 'forward');
+        const y = out ?? new Float64Array(ho * wo * cout);
+        kernels.forward ??= new WinogradKernel(this.weight, cout, cin);
+        winogradConv(kernels.forward, { inChannels: cin, outChannels: cout, pad: [this.padH, this.padW], circular }, undefined, x, 1, h, w, y);
+        return y;
+      },
+      adjoint: !this.adjointIsConv(WINOGRAD_REPEATED_MAX_CHANNEL_PRODUCT) ? plain.adjoint : (y, out) => {
+        this.checkInput(y, 1, cout, ho, wo, 'adjoint');
+        const x = out ?? new Float64Array(h * w * cin);
+        kernels.adjoint ??= new WinogradKernel(flippedWeight(this.weight, cout, cin), cin, cout);
+        winogradConv(kernels.adjoint, { inChannels: cout, outChannels: cin, pad: [2 - this.padH, 2 - this.padW], circular }, undefined, y, 1, ho, wo, x);
+        return x;
+      },
+    };
+  }
+
   /** Whether Winograd F(4×4, 3×3) (winograd.ts) can run this conv: 3×3, stride 1, dilation 1, one group, small enough. */
-  private winogradShape(): boolean {
+  private winogradShape(maxChannelProduct = WINOGRAD_MAX_CHANNEL_PRODUCT): boolean {
     return algorithm === 'auto' && this.kernelH === 3 && this.kernelW === 3 && this.strideH === 1 && this.strideW === 1 &&
-      this.dilationH === 1 && this.dilationW === 1 && this.groups === 1 && this.inChannels * this.outChannels <= WINOGRAD_MAX_CHANNEL_PRODUCT;
+      this.dilationH === 1 && this.dilationW === 1 && this.groups === 1 && this.inChannels * this.outChannels <= maxChannelProduct;
   }
 
   /**
@@ -218,20 +271,14 @@ export class Conv2d {
    * conv with the kernel flipped and its channels swapped, padding 2 − p; for circular padding the
    * same when the conv maps the torus to itself (p = 1).
    */
-  private adjointIsConv(): boolean {
-    if (!this.winogradShape()) return false;
+  private adjointIsConv(maxChannelProduct = WINOGRAD_MAX_CHANNEL_PRODUCT): boolean {
+    if (!this.winogradShape(maxChannelProduct)) return false;
     return this.paddingMode === 'zeros' ? this.padH <= 2 && this.padW <= 2 : this.padH === 1 && this.padW === 1;
   }
 
   private flipped(): Conv2d {
-    const cin = this.inChannels, cout = this.outChannels;
-    const weight = new Float64Array(this.weight.length);
-    for (let o = 0; o < cout; o++) {
-      for (let c = 0; c < cin; c++) {
-        for (let t = 0; t < 9; t++) weight[(c * cout + o) * 9 + (8 - t)] = this.weight[(o * cin + c) * 9 + t];
-      }
-    }
-    return new Conv2d({ inChannels: cout, outChannels: cin, kernelSize: 3, padding: [2 - this.padH, 2 - this.padW], paddingMode: this.paddingMode, weight, name: `${this.name}ᵀ` });
+    const weight = flippedWeight(this.weight, this.outChannels, this.inChannels);
+    return new Conv2d({ inChannels: this.outChannels, outChannels: this.inChannels, kernelSize: 3, padding: [2 - this.padH, 2 - this.padW], paddingMode: this.paddingMode, weight, name: `${this.name}ᵀ` });
   }
 
   /** Patches of output rows r0..r0+count−1 (rows run over [n][ho][wo]) of group g into X [count][kh][kw][in/groups]. */
@@ -334,6 +381,17 @@ export class Conv2d {
   }
 }
 
+/** The 3×3 kernel [C_out][C_in][3][3] of the conv whose forward pass is this one's adjoint: [C_in][C_out][3][3], taps reversed. */
+function flippedWeight(weight: Float64Array, cout: number, cin: number): Float64Array {
+  const flipped = new Float64Array(weight.length);
+  for (let o = 0; o < cout; o++) {
+    for (let c = 0; c < cin; c++) {
+      for (let t = 0; t < 9; t++) flipped[(c * cout + o) * 9 + (8 - t)] = weight[(o * cin + c) * 9 + t];
+    }
+  }
+  return flipped;
+}
+
 /** A GEMM operand: M ([m][n], row-major), its bias (zeros for the adjoint), and M in 4-row panels. */
 interface PackedGemm {
   readonly m: number;
@@ -381,11 +439,12 @@ function runGemm(
   const slab = Math.min(mp, Math.max(4, Math.floor(SLAB_BYTES / (8 * Math.max(n, 1)) / 4) * 4));
   const kernels = WasmKernels.acquire();
   try {
-    const views = kernels?.arrays([ops[0].panels.length, ops[0].biasPadded.length, chunk * n, chunk * m, slab < mp ? chunk * slab : 0]);
+    // the packed weights stay in the kernels' memory from call to call (a power iteration's W and Wᵀ)
+    const views = kernels?.arraysKeeping(ops.map((o) => o.panels), [ops[0].biasPadded.length, chunk * n, chunk * m, slab < mp ? chunk * slab : 0]);
     if (kernels && views) {
-      const [panels, bias, X, Y, Ys] = views;
+      const [bias, X, Y, Ys] = views.slice(ops.length);
       for (let g = 0; g < ops.length; g++) {
-        panels.set(ops[g].panels);
+        const panels = views[g];
         if (withBias) bias.set(ops[g].biasPadded);
         else bias.fill(0);
         for (let r0 = 0; r0 < rows; r0 += chunk) {

@@ -20,6 +20,8 @@ export function conv2dOperator(conv: Conv2d, h: number, w: number, layout: Layou
   const cin = conv.inChannels, cout = conv.outChannels;
   const label = `${conv.name} (${cin}→${cout}, ${conv.kernelH}×${conv.kernelW}) on ${cin}×${h}×${w}`;
   const inSize = cin * h * w, outSize = cout * ho * wo;
+  // operators serve many products: Winograd's transforms made once pay more often (Conv2d.products)
+  const products = conv.products(h, w);
   return {
     inShape: [cin, h, w],
     outShape: [cout, ho, wo],
@@ -27,13 +29,13 @@ export function conv2dOperator(conv: Conv2d, h: number, w: number, layout: Layou
     outSize,
     label,
     apply(x, out) {
-      if (layout === 'hwc') return conv.forwardNHWC(x, 1, h, w, out, false);
-      const y = conv.forwardNHWC(nchwToNhwc(x, 1, cin, h, w), 1, h, w, undefined, false);
+      if (layout === 'hwc') return products.forward(x, out);
+      const y = products.forward(nchwToNhwc(x, 1, cin, h, w));
       return nhwcToNchw(y, 1, cout, ho, wo, out);
     },
     applyTranspose(y, out) {
-      if (layout === 'hwc') return conv.adjointNHWC(y, 1, h, w, out);
-      const x = conv.adjointNHWC(nchwToNhwc(y, 1, cout, ho, wo), 1, h, w);
+      if (layout === 'hwc') return products.adjoint(y, out);
+      const x = products.adjoint(nchwToNhwc(y, 1, cout, ho, wo));
       return nhwcToNchw(x, 1, cin, h, w, out);
     },
   };

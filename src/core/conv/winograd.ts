@@ -13,12 +13,17 @@
  *
  * Used for 3×3, stride 1, dilation 1, one group, padding of zeros (any width) or circular, when the
  * 36 transformed kernels fit (C_in·C_out ≤ 65 536: 19 MB); conv2d.ts falls back to im2col otherwise.
+ * For many products with one conv (an operator's power iteration or Lanczos, Conv2d.products) the
+ * transform is made once and kept in the kernels' memory, so wider layers (C_in·C_out ≤ 262 144:
+ * 75 MB, ResNet-18's 512-channel convs) and fewer tiles pay too.
  */
-import { WasmKernels, packPanels } from '../kernels/wasm';
+import { WasmKernels } from '../kernels/wasm';
 
 /** Bytes of transformed inputs and products per chunk of tiles. */
 const CHUNK_BYTES = 16 * 1024 * 1024;
 export const WINOGRAD_MAX_CHANNEL_PRODUCT = 65536;
+/** The same for many products with one conv (Conv2d.products). */
+export const WINOGRAD_REPEATED_MAX_CHANNEL_PRODUCT = 262144;
 
 export interface WinogradGeometry {
   readonly inChannels: number;
@@ -27,13 +32,11 @@ export interface WinogradGeometry {
   readonly circular: boolean;
 }
 
-/** The 36 transformed kernels U_ξ = (G g Gᵀ)_ξ as [36][C_out][C_in], and packed for the GEMM. */
+/** The 36 transformed kernels U_ξ = (G g Gᵀ)_ξ, [36][C_out][C_in] packed for the GEMM (the scalar path reads the panels too). */
 export class WinogradKernel {
   readonly cin: number;
   readonly cout: number;
-  /** [ξ][o][c] */
-  readonly u: Float64Array;
-  /** per ξ, U_ξ in the GEMM's 4-row panels, consecutive */
+  /** per ξ, U_ξ in the GEMM's 4-row panels, consecutive: U_ξ[o][c] at ξ·panelStride + ⌊o/4⌋·4·C_in + 4c + o mod 4 */
   readonly panels: Float64Array;
   readonly panelStride: number;
 
@@ -41,14 +44,19 @@ export class WinogradKernel {
   constructor(weight: Float64Array, cout: number, cin: number) {
     this.cin = cin;
     this.cout = cout;
-    const u = new Float64Array(36 * cout * cin);
+    const mp = Math.ceil(cout / 4) * 4;
+    this.panelStride = mp * cin;
+    const panels = new Float64Array(36 * this.panelStride);
     const gg = new Float64Array(18), t = new Float64Array(36);
+    // one output channel's 36 × C_in numbers first, then written ξ by ξ: writing each (o, c)'s 36 straight
+    // into panels 36 regions apart (a power of two apart for power-of-two widths) thrashes the caches
+    const row = new Float64Array(36 * cin);
     for (let o = 0; o < cout; o++) {
       for (let c = 0; c < cin; c++) {
-        const g = weight.subarray((o * cin + c) * 9, (o * cin + c + 1) * 9);
+        const g = (o * cin + c) * 9;
         // G g: 6×3, rows of G = [1/4, 0, 0], [−1/6, −1/6, −1/6], [−1/6, 1/6, −1/6], [1/24, 1/12, 1/6], [1/24, −1/12, 1/6], [0, 0, 1]
         for (let j = 0; j < 3; j++) {
-          const g0 = g[j], g1 = g[3 + j], g2 = g[6 + j];
+          const g0 = weight[g + j], g1 = weight[g + 3 + j], g2 = weight[g + 6 + j];
           gg[j] = g0 / 4;
           gg[3 + j] = -(g0 + g1 + g2) / 6;
           gg[6 + j] = -(g0 - g1 + g2) / 6;
@@ -66,17 +74,16 @@ export class WinogradKernel {
           t[i * 6 + 4] = a0 / 24 - a1 / 12 + a2 / 6;
           t[i * 6 + 5] = a2;
         }
-        for (let xi = 0; xi < 36; xi++) u[(xi * cout + o) * cin + c] = t[xi];
+        for (let xi = 0; xi < 36; xi++) row[xi * cin + c] = t[xi];
+      }
+      // into the panels (packPanels' layout; rows past C_out stay zero)
+      const at = (o >>> 2) * 4 * cin + (o & 3);
+      for (let xi = 0; xi < 36; xi++) {
+        const dst = xi * this.panelStride + at, src = xi * cin;
+        for (let c = 0; c < cin; c++) panels[dst + 4 * c] = row[src + c];
       }
     }
-    this.u = u;
-    const mp = Math.ceil(cout / 4) * 4;
-    this.panelStride = mp * cin;
-    this.panels = new Float64Array(36 * this.panelStride);
-    const zero = new Float64Array(cout), biasOut = new Float64Array(mp);
-    for (let xi = 0; xi < 36; xi++) {
-      packPanels(u.subarray(xi * cout * cin, (xi + 1) * cout * cin), zero, cout, cin, this.panels.subarray(xi * this.panelStride, (xi + 1) * this.panelStride), biasOut);
-    }
+    this.panels = panels;
   }
 }
 
@@ -96,11 +103,11 @@ export function winogradConv(kernel: WinogradKernel, geometry: WinogradGeometry,
 
   const kernels = WasmKernels.acquire();
   try {
-    const views = kernels?.arrays([kernel.panels.length, mp, 36 * chunk * cin, 36 * chunk * cout]);
+    // the transformed kernels stay in the kernels' memory from call to call (a power iteration's W and Wᵀ)
+    const views = kernels?.arraysKeeping([kernel.panels], [mp, 36 * chunk * cin, 36 * chunk * cout]);
     let V: Float64Array, M: Float64Array, panels: Float64Array | undefined, zero: Float64Array | undefined;
     if (kernels && views) {
       [panels, zero, V, M] = views;
-      panels.set(kernel.panels);
       zero.fill(0);
     } else {
       V = new Float64Array(36 * chunk * cin);
@@ -129,7 +136,7 @@ export function winogradConv(kernel: WinogradKernel, geometry: WinogradGeometry,
       for (let xi = 0; xi < 36; xi++) {
         const Vx = V.subarray(xi * chunk * cin, (xi * chunk + padded) * cin), Mx = M.subarray(xi * chunk * cout, (xi * chunk + padded) * cout);
         if (kernels && panels && zero) kernels.dense(panels.subarray(xi * kernel.panelStride, (xi + 1) * kernel.panelStride), zero, cout, cin, Vx, padded, Mx);
-        else scalarGemm(kernel.u.subarray(xi * cout * cin, (xi + 1) * cout * cin), cout, cin, Vx, count, Mx);
+        else scalarGemm(kernel.panels.subarray(xi * kernel.panelStride, (xi + 1) * kernel.panelStride), cout, cin, Vx, count, Mx);
       }
       // output transform: Y = Aᵀ M A (+ bias), written where inside ho × wo
       for (let k = 0; k < count; k++) {
@@ -248,12 +255,13 @@ function outputTransform(M: Float64Array, base: number, stride: number, r: Float
   }
 }
 
-/** M[r][i] = Σ_j U[i][j] V[r][j], the kernel's order (j ascending from 0). */
-function scalarGemm(U: Float64Array, m: number, n: number, V: Float64Array, rows: number, M: Float64Array): void {
+/** M[r][i] = Σ_j U[i][j] V[r][j], the kernel's order (j ascending from 0); U in 4-row panels. */
+function scalarGemm(panels: Float64Array, m: number, n: number, V: Float64Array, rows: number, M: Float64Array): void {
   for (let r = 0; r < rows; r++) {
     for (let i = 0; i < m; i++) {
       let s = 0;
-      for (let j = 0; j < n; j++) s += U[i * n + j] * V[r * n + j];
+      const at = (i >>> 2) * 4 * n + (i & 3);
+      for (let j = 0; j < n; j++) s += panels[at + 4 * j] * V[r * n + j];
       M[r * m + i] = s;
     }
   }

@@ -32,12 +32,22 @@ const PAGE = 65536;
 const BLOCK_BYTES = 256 * 1024;
 /** an instance whose memory grew past this is dropped after use, so a huge batch does not pin it */
 const KEEP_BYTES = 64 * 1024 * 1024;
+/**
+ * Arrays kept in an instance's memory from one call to the next (`arraysKeeping`) take at most this
+ * many bytes (ResNet-18's widest conv, W and Wᵀ as Winograd kernels: 151 MB); an instance holding kept
+ * arrays may grow to this plus KEEP_BYTES before it is dropped.
+ */
+const KEPT_BYTES = 192 * 1024 * 1024;
 /** wasm32 addresses: linear memory is at most 4 GiB */
 const MAX_BYTES = 65536 * PAGE;
 
 let module: WebAssembly.Module | null | undefined;
 let enabled = true;
 let idle: KernelExports | undefined;
+
+/** What an instance holds at the start of its memory from earlier `arraysKeeping` calls: sources by identity, at byte offsets. */
+interface Kept { readonly entries: ReadonlyArray<{ readonly source: Float64Array; readonly offset: number }>; readonly end: number }
+const kept = new WeakMap<KernelExports, Kept>();
 
 function compiled(): WebAssembly.Module | null {
   if (module !== undefined) return module;
@@ -83,8 +93,53 @@ export class WasmKernels {
    * Returns undefined when the memory cannot hold them (over 4 GiB, or the engine refuses).
    */
   arrays(counts: readonly number[]): Float64Array[] | undefined {
+    // the views start at 0, over whatever arraysKeeping kept
+    kept.delete(this.exports);
+    return this.layOut(0, counts);
+  }
+
+  /**
+   * Views over copies of `sources`, then views of `counts` numbers as `arrays` gives them. A source
+   * that this instance holds from an earlier call (the same Float64Array object) is not copied again:
+   * a GEMM's packed weights, used call after call (a power iteration alternating W and Wᵀ), cross
+   * into linear memory once. The caller must not change a source, nor write into its view, after
+   * passing it here. A call to `arrays` forgets what was kept.
+   */
+  arraysKeeping(sources: readonly Float64Array[], counts: readonly number[]): Float64Array[] | undefined {
+    const size = (c: number) => Math.ceil(c / 2) * 16;
+    let held = kept.get(this.exports);
+    let missing = sources.filter((src, i) => sources.indexOf(src) === i && !held?.entries.some((e) => e.source === src));
+    let need = 0;
+    for (const src of missing) need += size(src.length);
+    if (!held || held.end + need > KEPT_BYTES) {
+      // start over: what this call needs, from offset 0
+      held = { entries: [], end: 0 };
+      missing = sources.filter((src, i) => sources.indexOf(src) === i);
+    }
+    const entries = [...held.entries];
+    let end = held.end;
+    for (const src of missing) {
+      entries.push({ source: src, offset: end });
+      end += size(src.length);
+    }
+    const scratch = this.layOut(end, counts);
+    if (!scratch) {
+      kept.delete(this.exports);
+      return undefined;
+    }
+    const buffer = this.exports.memory.buffer;
+    const views = sources.map((src) => {
+      const at = entries.find((e) => e.source === src)?.offset ?? 0;
+      return new Float64Array(buffer, at, src.length);
+    });
+    for (let i = 0; i < sources.length; i++) if (missing.includes(sources[i]) && sources.indexOf(sources[i]) === i) views[i].set(sources[i]);
+    kept.set(this.exports, { entries, end });
+    return [...views, ...scratch];
+  }
+
+  private layOut(start: number, counts: readonly number[]): Float64Array[] | undefined {
     const offsets: number[] = [];
-    let bytes = 0;
+    let bytes = start;
     for (const c of counts) {
       offsets.push(bytes);
       bytes += Math.ceil(c / 2) * 16;
@@ -177,7 +232,7 @@ export class WasmKernels {
 
   /** Hands the instance back (dropped instead when its memory grew large). */
   release(): void {
-    if (this.exports.memory.buffer.byteLength <= KEEP_BYTES) idle = this.exports;
+    if (this.exports.memory.buffer.byteLength <= KEEP_BYTES + (kept.has(this.exports) ? KEPT_BYTES : 0)) idle = this.exports;
   }
 
   /** the kernels write in place: a view must lie in this memory and hold what they touch */

@@ -276,8 +276,9 @@ export function operatorPowerIteration(a: LinearOperator, options: PowerIteratio
   for (let it = 0; it < maxIt; it++) {
     if (options.ctx?.isCancelled()) throw new CancelledError();
     a.apply(v, u);
-    checkFinite(u, a.label);
     const sigma = norm(u);
+    // a NaN or ±Infinity entry makes the norm so: only then look for it (one pass less per product)
+    if (!Number.isFinite(sigma)) checkFinite(u, a.label);
     steps = it + 1;
     if (sigma === 0) return { value: 0, residual: 0, steps, converged: true };
     a.applyTranspose(u, w);
