@@ -61,6 +61,17 @@ function mochaCounts(output) {
   return { passed: passing, failed: failing, skipped: pending };
 }
 
+/**
+ * The names of the tests that failed, so the summary (the part of a long log people and CI excerpts
+ * see) says which: node:test marks them "✖ name (N ms)", the integration runner "[integration] failed: name".
+ */
+function failedTestNames(output) {
+  const names = new Set();
+  for (const m of output.matchAll(/^\s*\u2716 (.+?) \(\d+(?:\.\d+)?ms\)\s*$/gm)) names.add(m[1]);
+  for (const m of output.matchAll(/^\[integration\] failed: (.+)$/gm)) names.add(m[1]);
+  return [...names];
+}
+
 const layers = [];
 /**
  * @param {string} name
@@ -95,7 +106,8 @@ async function layer(name, runStep, counter) {
   // the runners name the test a hard timeout stopped them in
   const stoppedIn = /hard timeout.*while running: (.*)$/m.exec(output)?.[1];
   if (stoppedIn) status += ` (hard timeout in: ${stoppedIn})`;
-  layers.push({ name, status: `${status} in ${seconds.toFixed(1)} s`, passed, failed });
+  const retried = [...output.matchAll(/^\[integration\] retried: (.+)$/gm)].map((m) => m[1]);
+  layers.push({ name, status: `${status} in ${seconds.toFixed(1)} s`, passed, failed, failures: failedTestNames(output), retried });
   return code === 0 && failed === 0;
 }
 
@@ -126,6 +138,13 @@ if (built && setUp) {
 const passed = layers.reduce((sum, l) => sum + l.passed, 0);
 const failed = layers.reduce((sum, l) => sum + l.failed, 0);
 console.log(`\n=== summary (${((Date.now() - startedAt) / 1000).toFixed(1)} s, slowness factor ${factor}) ===`);
-for (const l of layers) console.log(`${l.name.padEnd(12)} ${l.status}`);
+for (const l of layers) {
+  console.log(`${l.name.padEnd(12)} ${l.status}`);
+  const names = l.failures ?? [];
+  for (const n of names.slice(0, 12)) console.log(`${''.padEnd(12)}   \u2716 ${n}`);
+  if (names.length > 12) console.log(`${''.padEnd(12)}   … and ${names.length - 12} more`);
+  // passed on the second try: not a failure, but named so the flaky test gets fixed
+  for (const n of l.retried ?? []) console.log(`${''.padEnd(12)}   \u21bb retried: ${n}`);
+}
 console.log(`${passed} passed, ${failed} failed`);
 process.exitCode = failed === 0 ? 0 : 1;

@@ -40,6 +40,9 @@ export async function run(): Promise<void> {
     // the first request may wait for the worker thread to start; scaled by the runner's measured
     // slowness factor (scripts/slowness.mjs) on a slow or loaded machine
     timeout: scaled(60_000),
+    // one more try for a test that fails on a busy machine; every retry is reported by name (below,
+    // and in scripts/test-all.mjs's summary) so a flaky test stays visible and gets fixed
+    retries: Number(process.env.DEPTH_LENS_TEST_RETRIES ?? 1),
     // DEPTH_LENS_TEST_GREP narrows the run while working on one test
     ...(process.env.DEPTH_LENS_TEST_GREP ? { grep: process.env.DEPTH_LENS_TEST_GREP } : {}),
   });
@@ -58,8 +61,16 @@ export async function run(): Promise<void> {
       const emit = (type: string, title: string) => console.log(eventTag + JSON.stringify({ type, title }));
       runner.on('test', (test) => emit('start', test.fullTitle()));
       runner.on('pass', (test) => emit('pass', test.fullTitle()));
-      runner.on('fail', (test) => emit('fail', test.fullTitle())); // hooks too: a failed hook fails the run
+      // hooks too: a failed hook fails the run; the first line of the error goes with the name
+      runner.on('fail', (test, err: unknown) => {
+        const why = String(err instanceof Error ? err.message : err).split('\n')[0].slice(0, 240);
+        emit('fail', `${test.fullTitle()} — ${why}`);
+      });
       runner.on('pending', (test) => emit('pending', test.fullTitle()));
+      runner.on('retry', (test, err: unknown) => {
+        const why = String(err instanceof Error ? err.message : err).split('\n')[0].slice(0, 240);
+        emit('retry', `${test.fullTitle()} — ${why}`);
+      });
     }
   });
   if (failures > 0) throw new Error(`${failures} integration test${failures === 1 ? '' : 's'} failed`);

@@ -15,6 +15,8 @@
 //   DEPTH_LENS_SLOWNESS) and passed to the extension host, where the suites scale their waits by it.
 //   Test events stream out as they happen; a run stopped at the hard timeout still prints mocha-style
 //   "N passing" / "N failing" for the tests it finished and names the test it was in.
+//   A test that fails is tried once more (mocha's retries; DEPTH_LENS_TEST_RETRIES=0 turns it off) and
+//   named in a "retried:" line, which scripts/test-all.mjs repeats in its summary.
 //   Env: DEPTH_LENS_TEST_GREP (mocha grep), DEPTH_LENS_TEST_TIMEOUT_S (before scaling, default 300),
 //   DEPTH_LENS_SLOWNESS, DEPTH_LENS_VERBOSE=1.
 import * as path from 'node:path';
@@ -49,7 +51,7 @@ if (!options['no-build']) await buildIntegrationTests();
 const MOCHA_TAG = '\u2063mocha\u2063 ';
 // test/integration/index.ts reports each test's start and end with this tag (JSON after it)
 const EVENT_TAG = '\u2063event\u2063 ';
-const events = { passed: 0, failed: 0, pending: 0, running: undefined, failures: [] };
+const events = { passed: 0, failed: 0, pending: 0, running: undefined, failures: [], retries: [] };
 function onEvent(json) {
   let e;
   try { e = JSON.parse(json); } catch { return; }
@@ -57,6 +59,7 @@ function onEvent(json) {
   else if (e.type === 'pass') { events.passed++; events.running = undefined; }
   else if (e.type === 'fail') { events.failed++; events.failures.push(e.title); events.running = undefined; }
   else if (e.type === 'pending') events.pending++;
+  else if (e.type === 'retry') { events.retries.push(e.title); log(`retried: ${e.title}`); }
 }
 const workbenchLog = [];
 let server;
@@ -65,7 +68,7 @@ let exitCode;
 const hardTimeout = setTimeout(() => {
   console.error(`[integration] hard timeout: no result after ${timeoutS} s (${(timeoutS / factor).toFixed(0)} s × slowness ${factor}) while running: ${events.running ?? '(no test running)'}`);
   if (server) console.error(`--- code-server output (last 4000 characters) ---\n${server.output().slice(-4000)}`);
-  if (events.failures.length > 0) console.error(`[integration] failed before the timeout: ${events.failures.join('; ')}`);
+  for (const title of events.failures) console.log(`[integration] failed: ${title}`);
   // mocha's summary in its own words, so scripts/test-all.mjs counts the finished tests; the test
   // that was running counts as failing
   console.log(`\n  ${events.passed} passing (stopped at the hard timeout)`);
@@ -114,6 +117,8 @@ try {
   await page.goto(url);
   exitCode = await result;
   log(`mocha finished with exit code ${exitCode} after ${elapsed()}`);
+  // one line per failed test, which scripts/test-all.mjs repeats in its summary
+  for (const title of events.failures) log(`failed: ${title}`);
   if (exitCode !== 0 && !verbose) console.error(`--- workbench log (last 40 lines) ---\n${workbenchLog.slice(-40).join('\n')}`);
 } catch (err) {
   console.error(`[integration] ${err.stack ?? err}`);
