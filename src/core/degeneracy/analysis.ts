@@ -315,17 +315,26 @@ function findProbe(net: Network, key: string | number): number {
   return i;
 }
 
-/** cos, sin² of the angle between u and v (sin² by the orthogonal residual); null when either is zero. */
-export function vectorAngle(u: ArrayLike<number>, v: ArrayLike<number>): { theta: number; sin2: number } | null {
+function dots(u: ArrayLike<number>, v: ArrayLike<number>): { uu: number; vv: number; uv: number } {
   let uu = 0, vv = 0, uv = 0;
   for (let i = 0; i < u.length; i++) { uu += u[i] * u[i]; vv += v[i] * v[i]; uv += u[i] * v[i]; }
+  return { uu, vv, uv };
+}
+
+/** cos, sin² of the angle between u and v (sin² by the orthogonal residual); null when either is zero. */
+export function vectorAngle(u: ArrayLike<number>, v: ArrayLike<number>): { theta: number; sin2: number } | null {
+  let { uu, vv, uv } = dots(u, v);
   // the angle is scale-free: vectors whose squares overflow or underflow (probes of size 1e200 or
-  // 1e−200) are normalised by their largest entry first; ordinary vectors keep their exact arithmetic
+  // 1e−200) are normalised by their largest entry first; ordinary vectors keep their exact arithmetic.
+  // Once normalised, ‖u‖², ‖v‖² are in [1, d] and a tiny ⟨u, v⟩ is simply a right angle: normalise at
+  // most once (a recursion on a tiny ⟨u, v⟩, e.g. (1, 1e280, 1)·(1e297, 0, 1), never ended)
   const ok = (t: number) => t > 1e-280 && t < 1e280;
-  if (!(ok(uu) && ok(vv) && ok(uu * vv) && (uv === 0 || ok(Math.abs(uv)))) && (uu !== 0 || maxAbs(u) > 0) && (vv !== 0 || maxAbs(v) > 0)) {
+  if (!(ok(uu) && ok(vv) && ok(uu * vv) && (uv === 0 || ok(Math.abs(uv))))) {
     const mu = maxAbs(u), mv = maxAbs(v);
-    if (!(mu > 0 && mv > 0 && mu <= Number.MAX_VALUE && mv <= Number.MAX_VALUE)) return null;
-    return vectorAngle(Array.from(u, (t) => t / mu), Array.from(v, (t) => t / mv));
+    if (mu === 0 || mv === 0 || !(mu <= Number.MAX_VALUE && mv <= Number.MAX_VALUE)) return null;
+    u = Array.from(u, (t) => t / mu);
+    v = Array.from(v, (t) => t / mv);
+    ({ uu, vv, uv } = dots(u, v));
   }
   if (uu === 0 || vv === 0) return null;
   const k = uv / uu;

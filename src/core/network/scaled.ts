@@ -95,7 +95,10 @@ export function layerShift(layer: Layer, inLog2: number, e: number, layerNo: num
     peak = Math.max(peak, log2Add(inLog2, L));
   }
   if (peak === -Infinity || (peak <= LIMIT && peak >= -LIMIT)) return 0;
-  return Math.ceil(peak);
+  // scaling up for a tiny layer (W = 0 with a bias of 5e−324) must not push the state itself past
+  // float64 (it did: 0·∞ = NaN, reported as an overflow 'about NaNeNaN'); the state stays ≤ 2^LIMIT,
+  // and what the layer adds below 2^−(LIMIT + 1074) of the state is lost, as in any rounding
+  return Math.max(Math.ceil(peak), Math.ceil(inLog2) - LIMIT);
 }
 
 /** v·2^e as plain numbers (a new array); entries beyond float64 become ±∞ (callers report them). */
