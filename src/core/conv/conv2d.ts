@@ -87,8 +87,6 @@ export class Conv2d {
   private packedT: PackedGemm[] | undefined;
   private winograd: WinogradKernel | undefined;
   private adjointConv: Conv2d | undefined;
-  /** products(): Winograd kernels of W and of the flipped conv (Wᵀ) where a single call would not use them */
-  private repeated: { forward?: WinogradKernel; adjoint?: WinogradKernel } | undefined;
 
   constructor(o: Conv2dOptions) {
     const name = o.name ?? 'conv2d';
@@ -228,8 +226,8 @@ export class Conv2d {
    * operator's power iteration or Lanczos). Where one call would take im2col because Winograd's
    * transform does not pay once — fewer than 16 tiles, or C_in·C_out over 65 536 — but pays over many
    * (at least 4 tiles, C_in·C_out ≤ 262 144), they run Winograd with the transformed kernels of W and
-   * of the flipped conv that is Wᵀ, made on first use and cached on the conv like its other packed
-   * forms (36·C_in·C_out numbers each: 75 MB for 512 × 512); otherwise they are forwardNHWC and adjointNHWC.
+   * of the flipped conv that is Wᵀ, made on first use and kept as long as the returned products are
+   * (36·C_in·C_out numbers each: 75 MB for 512 × 512); otherwise they are forwardNHWC and adjointNHWC.
    */
   products(h: number, w: number): ConvProducts {
     const [ho, wo] = this.outputSize(h, w);
@@ -241,7 +239,10 @@ export class Conv2d {
     const alone = this.winogradShape() && winogradTiles(1, ho, wo) >= WINOGRAD_MIN_TILES;
     if (alone || !this.winogradShape(WINOGRAD_REPEATED_MAX_CHANNEL_PRODUCT) || winogradTiles(1, ho, wo) < WINOGRAD_REPEATED_MIN_TILES) return plain;
     const circular = this.paddingMode === 'circular';
-    const kernels = (this.repeated ??= {});
+    // held by this pair of products only, not by the conv: a loaded ResNet-18 kept ~600 MB of them in
+    // the worker after its norms were done; made again per operator, which costs one transform per
+    // power iteration or Lanczos run, next to its tens of products
+    const kernels: { forward?: WinogradKernel; adjoint?: WinogradKernel } = {};
     return {
       forward: (x, out) => {
         this.checkInput(x, 1, cin, h, w, 'forward');
