@@ -41,7 +41,13 @@ describe('Hostile files in the panels', { timeout: scaled(420_000) }, () => {
     await wb.runCommand('Depth Lens: Open Activations');
     const view = wb.webview();
     await view.locator('[data-testid=input-field]').waitFor({ state: 'visible', timeout: scaled(60_000) });
-    await setField(view, 'input-field', '1, 1');
+    // the input typed while the panel's first run (at the origin) is still busy can be lost under load
+    // (CI, slowness 3.9: the panel kept x = (0, 0) for 232 s); type it again until the panel takes it
+    for (let attempt = 1; ; attempt++) {
+      await setField(view, 'input-field', '1, 1');
+      const taken = await waitFor('x = (1, 1) in the panel', async () => /x = \(1, 1\)/.test(await panelText(view)), scaled(20_000)).then(() => true, () => false);
+      if (taken || attempt === 3) break;
+    }
     const text = await panelShows(view, 'the overflow finding', [/overflows float64 at layer 2/], () => wb.screenshot('hostile-failed'));
     assert.match(text, /N\(x\) withheld \(overflows float64 at layer 2 \(a pre-activation is about 1\.0e616\)/);
     assert.match(text, /The explicit map N\(x\) = A x \+ c on this domain is withheld: overflows float64 at layer 2/);
