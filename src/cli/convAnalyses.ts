@@ -1,7 +1,7 @@
 /**
- * `depth-lens convergence` and `depth-lens activations` on a convolutional model (issue 14): the
- * options both take for input images (--input FILE, --seed N, --count K), the conv reports in text and
- * JSON, and the refusal of the dense-only options by name.
+ * `depth-lens convergence`, `activations`, `degeneracy` and `regions` on a convolutional model (issue
+ * 14): the options they take for input images (--input FILE, --seed N, --count K), the conv reports in
+ * text and JSON, and the refusal of the dense-only options by name.
  */
 import { toJson, UsageError, type CliIo, type CliResult } from './command';
 import { decimal } from './numbers';
@@ -16,6 +16,10 @@ import { convActivationsJson as activationsJson, convConvergenceJson as converge
 import { analyzeConvActivations, type ConvActivationsResult } from '../core/conv/activations';
 import type { ConvConvergenceResult, ConvRunResult } from '../shared/analyses/convConvergence';
 import { fmt } from '../core/convergence/format';
+import { convProbeAngles, type ConvAnglesResult } from '../core/conv/degeneracy';
+import { convPlanePatterns, type ConvPlaneResult } from '../core/conv/plane';
+import { patternGridSvg } from '../core/regions/svg';
+import { escapeName } from './escape';
 
 /** Images at most per run (a forward pass keeps each op's activations for every image). */
 export const MAX_IMAGES = 256;
@@ -188,4 +192,100 @@ export function runConvActivations(file: string, network: ConvNetwork, images: I
     throw e;
   }
   return { stdout: options.json ? toJson(convActivationsJson(file, network, r)) + '\n' : convActivationsText(file, network, r), exitCode: 0 };
+}
+
+// ---------------------------------------------------------------- degeneracy
+
+const angle = (x: number | null) => (x === null ? '—' : x.toFixed(6));
+
+/** The JSON document of `depth-lens degeneracy --json` on a conv model. */
+export function convDegeneracyJson(file: string, network: ConvNetwork, r: ConvAnglesResult) {
+  return { file, kind: 'conv', network: network.name, inputShape: r.inputShape, images: r.images, theta0: r.theta0, prediction: 'infinite-width: cos θ^ℓ = 2 J11(θ^{ℓ−1}) iterated once per ReLU layer from θ⁰ (MATH.md §C)', sites: r.sites, notes: r.notes };
+}
+
+export function convDegeneracyText(file: string, network: ConvNetwork, r: ConvAnglesResult): string {
+  const out: string[] = [];
+  out.push(`${file}${network.name ? ` — ${escapeName(network.name)}` : ''}: convolutional network, input ${shape(r.inputShape)}; angle between ${escapeName(r.images[0])} and ${escapeName(r.images[1])} (θ⁰ = ${r.theta0.toFixed(6)})`);
+  out.push('measured θ: the flattened activations through the network; predicted θ: the infinite-width map cos θ\' = [sin θ + (π − θ) cos θ]/π iterated once per ReLU layer from θ⁰');
+  out.push('');
+  const header = ['site', 'kind', 'shape', 'width', 'layer', 'measured θ', 'predicted θ'];
+  const rows = r.sites.map((s) => [escapeName(s.site), s.kind, shape(s.shape), String(s.width), String(s.layer), angle(s.theta), s.predicted.toFixed(6)]);
+  const w = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+  const line = (c: string[]) => c.map((x, i) => (i >= 3 ? x.padStart(w[i]) : x.padEnd(w[i]))).join('  ').trimEnd();
+  out.push(line(header));
+  for (const row of rows) out.push(line(row));
+  out.push('');
+  for (const n of r.notes) out.push(`note: ${n}`);
+  return out.join('\n') + '\n';
+}
+
+export function runConvDegeneracy(file: string, network: ConvNetwork, images: ImageBatch, options: { json: boolean; budget: AnalysisBudget }): CliResult {
+  let r: ConvAnglesResult;
+  try {
+    r = analysing(file, 'degeneracy', () => convProbeAngles(network.net, images, { budget: options.budget }));
+  } catch (e) {
+    if (e instanceof NonFiniteActivationError) return overflowResult(file, e);
+    throw e;
+  }
+  return { stdout: options.json ? toJson(convDegeneracyJson(file, network, r)) + '\n' : convDegeneracyText(file, network, r), exitCode: 0 };
+}
+
+// ---------------------------------------------------------------- regions
+
+/** What the grid count is, for every report of it. */
+export const PLANE_RULE = 'distinct activation patterns (every ReLU site and every max pool\'s winners) at the points of a pixel grid on the plane: a lower bound on the activation regions the plane meets (a region between grid points is missed), not the exact polygon partition, which `depth-lens regions` computes for dense networks';
+
+const hex = (h: number) => h.toString(16).padStart(8, '0');
+
+/** The JSON document of `depth-lens regions --json` on a conv model. */
+export function convRegionsJson(file: string, network: ConvNetwork, r: ConvPlaneResult) {
+  const rows: number[][] = [];
+  for (let j = 0; j < r.grid; j++) rows.push(Array.from(r.ids.subarray(j * r.grid, (j + 1) * r.grid)));
+  return {
+    file, kind: 'conv', network: network.name, inputShape: r.inputShape, images: r.images,
+    plane: { description: 'x(s, t) = (1 − s − t)·x0 + s·x1 + t·x2 (x0 at (0, 0), x1 at (1, 0), x2 at (0, 1))', box: r.box, grid: r.grid },
+    rule: PLANE_RULE, patterns: r.patterns, sites: r.sites,
+    hashes: r.hashes.map(hex), counts: r.counts,
+    ids: rows,
+  };
+}
+
+export function convRegionsText(file: string, network: ConvNetwork, r: ConvPlaneResult, notes: readonly string[]): string {
+  const out: string[] = [];
+  const [s0, s1, t0, t1] = r.box;
+  out.push(`${file}${network.name ? ` — ${escapeName(network.name)}` : ''}: convolutional network, input ${shape(r.inputShape)}`);
+  out.push(`plane through ${r.images.map(escapeName).join(', ')}: x(s, t) = (1 − s − t)·x₀ + s·x₁ + t·x₂ (x₀ at (0, 0), x₁ at (1, 0), x₂ at (0, 1)), (s, t) ∈ [${s0}, ${s1}] × [${t0}, ${t1}]`);
+  out.push(`${r.patterns} distinct activation pattern${r.patterns === 1 ? '' : 's'} on a ${r.grid}×${r.grid} grid (${r.grid * r.grid} points): a lower bound on the regions the plane meets`);
+  out.push('');
+  const header = ['site', 'kind', 'shape', 'patterns of the site', 'patterns up to it'];
+  const rows = r.sites.map((s) => [escapeName(s.site), s.kind, shape(s.shape), String(s.distinct), String(s.prefix)]);
+  const w = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+  const line = (c: string[]) => c.map((x, i) => (i >= 3 ? x.padStart(w[i]) : x.padEnd(w[i]))).join('  ').trimEnd();
+  out.push(line(header));
+  for (const row of rows) out.push(line(row));
+  out.push('');
+  out.push(`note: ${PLANE_RULE}`);
+  const points = r.grid * r.grid;
+  if (points > 1 && r.patterns === points) out.push('note: every grid point has a pattern of its own: the grid does not resolve the regions, so the count says only that there are at least this many (a smaller --box zooms in)');
+  for (const n of notes) out.push(n);
+  return out.join('\n') + '\n';
+}
+
+export function runConvRegions(file: string, network: ConvNetwork, images: ImageBatch, io: CliIo, options: { json: boolean; grid?: number; box?: readonly [number, number, number, number]; svg?: string; budget: AnalysisBudget }): CliResult {
+  let r: ConvPlaneResult;
+  try {
+    r = analysing(file, 'regions', () => convPlanePatterns(network.net, images, { grid: options.grid, box: options.box, budget: options.budget }, {
+      progress: (f, m) => io.progress(`regions: ${Math.round(100 * f)}%${m ? ` ${m}` : ''}`),
+      isCancelled: () => false,
+    }));
+  } catch (e) {
+    if (e instanceof NonFiniteActivationError) return overflowResult(file, e);
+    throw e;
+  }
+  const notes: string[] = [];
+  if (options.svg !== undefined) {
+    io.writeFile(options.svg, patternGridSvg(r));
+    notes.push(`wrote ${options.svg}`);
+  }
+  return { stdout: options.json ? toJson({ ...convRegionsJson(file, network, r), svg: options.svg }) + '\n' : convRegionsText(file, network, r, notes), exitCode: 0 };
 }

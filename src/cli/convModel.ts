@@ -1,8 +1,9 @@
 /**
- * Conv models in the CLI (issue 14): `info`, `spectrum`, `activations` and `convergence` read a
- * checkpoint whose architecture is convolutional (an ONNX graph on an image input, a torchvision ResNet
- * state_dict); every other command refuses it by name with exit code 2 ("convolutional layers are not
- * supported by `regions` yet: layer 1 is conv2d (conv1)") before it would fail on the dense reader.
+ * Conv models in the CLI (issue 14): `info`, `spectrum`, `activations`, `convergence`, `degeneracy` and
+ * `regions` read a checkpoint whose architecture is convolutional (an ONNX graph on an image input, a
+ * torchvision ResNet state_dict); every other command refuses it by name with exit code 2
+ * ("convolutional layers are not supported by `compare` yet: layer 1 is conv2d (conv1)") before it
+ * would fail on the dense reader.
  */
 import { UsageError, type CliIo } from './command';
 import type { ConvNetwork } from '../core/conv/network';
@@ -73,7 +74,7 @@ export function refuseConvModel(command: string, file: string, io: CliIo): void 
     const arch = convArchitectureOf(index);
     return arch && firstConvOp(arch.graph);
   });
-  if (where) throw new UsageError(`convolutional layers are not supported by \`${command}\` yet: ${where}. \`depth-lens info\`, \`spectrum\`, \`activations\` and \`convergence\` read convolutional models`);
+  if (where) throw new UsageError(`convolutional layers are not supported by \`${command}\` yet: ${where}. \`depth-lens info\`, \`spectrum\`, \`activations\`, \`convergence\`, \`degeneracy\` and \`regions\` read convolutional models`);
 }
 
 /**

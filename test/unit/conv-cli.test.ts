@@ -117,16 +117,17 @@ test('spectrum on a conv model: top-k singular values of each conv on its input'
   assertNear(s2, cifarRecords.convs[0].dense!.twoSecond, 1e-6, 'σ₂');
 });
 
-test('analyses that take dense networks only (regions, degeneracy) refuse conv models by name, with exit code 2', async () => {
+test('analyses that take dense networks only (compare, train) refuse conv models by name, with exit code 2', async () => {
   const file = path.join(CIFAR, 'cifar-resnet.pt');
-  for (const cmd of ['regions', 'degeneracy']) {
-    const r = await main([cmd, file], diskIo);
+  for (const argv of [['compare', file, file], ['train', 'indicator', file]]) {
+    const cmd = argv[0];
+    const r = await main(argv, diskIo);
     assert.equal(r.exitCode, 2, `${cmd}: ${r.stderr}`);
-    assert.equal(r.stderr, `depth-lens ${cmd}: convolutional layers are not supported by \`${cmd}\` yet: layer 1 is conv2d (conv1). \`depth-lens info\`, \`spectrum\`, \`activations\` and \`convergence\` read convolutional models\n`);
+    assert.equal(r.stderr, `depth-lens ${cmd}: convolutional layers are not supported by \`${cmd}\` yet: layer 1 is conv2d (conv1). \`depth-lens info\`, \`spectrum\`, \`activations\`, \`convergence\`, \`degeneracy\` and \`regions\` read convolutional models\n`);
   }
-  const onnx = await main(['regions', path.join(MODELS, 'conv.onnx')], diskIo);
+  const onnx = await main(['compare', path.join(MODELS, 'conv.onnx'), file], diskIo);
   assert.equal(onnx.exitCode, 2);
-  assert.match(onnx.stderr, /not supported by `regions` yet: layer 1 is conv2d \(0\)\./);
+  assert.match(onnx.stderr, /not supported by `compare` yet: layer 1 is conv2d \(0\)\./);
   assert.equal(firstConvOp([{ op: 'linear', name: 'fc', weight: 'w', bias: null }, { op: 'maxpool2d', name: 'pool', kernelSize: [2, 2], stride: [2, 2], padding: [0, 0], dilation: [1, 1], ceilMode: false }]), 'layer 2 is maxpool2d (pool)');
   const bad = await main(['info', file, '--input-shape', '3,32'], diskIo);
   assert.equal(bad.exitCode, 2);

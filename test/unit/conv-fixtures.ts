@@ -107,7 +107,7 @@ export interface NormRecord {
 
 export interface NetworkRecords {
   readonly output: number[][];
-  readonly reluSites: Array<{ site: string; shape: number[]; active: number[]; activePerChannel: number[][] }>;
+  readonly reluSites: Array<{ site: string; shape: number[]; active: number[]; activePerChannel: number[][]; /** torch's angle between the two inputs after this ReLU (records refreshed since the degeneracy analysis) */ angle?: number | null }>;
   readonly blocks: Array<{ block: string; shape: number[]; l2: number[]; sum: number[]; /** ‖x_n − x_{n−1}‖ (identity-shortcut blocks), null otherwise */ increment: number[] | null }>;
   readonly maxpool: { shape: number[]; indices: number[] } | null;
   readonly convs: Array<NormRecord & { name: string; bn: string; biasNorm: number }>;

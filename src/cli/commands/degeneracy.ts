@@ -5,7 +5,8 @@
  */
 import { parseArgs } from 'node:util';
 import { UsageError, toJson, type CliCommand, type CliIo } from '../command';
-import { refuseConvModel } from '../convModel';
+import { loadConvModel, parseInputShapeOption } from '../convModel';
+import { IMAGE_OPTIONS, imageOptionsHelp, readImages, refuseDenseOptions, runConvDegeneracy } from '../convAnalyses';
 import { loadNetworkFile } from '../load';
 import { decimal } from '../numbers';
 import { parseMaxSize } from './check';
@@ -21,6 +22,7 @@ import type {
 
 const HELP = `Usage: depth-lens degeneracy --widths SPEC --theta0 ANGLE [options] [--json]
        depth-lens degeneracy FILE [--probes A,B] [--json]
+       depth-lens degeneracy MODEL.onnx|.pt [--input FILE]... [--seed N] [--json]
 
 The angle θ between two inputs through random bias-free ReLU networks with iid Gaussian (He) weights,
 reported as X = ln sin²θ at every layer ℓ = 0 (input) … L:
@@ -62,6 +64,20 @@ Options:
                          ${DEFAULT_MAX_MEMORY_MB} MB); refused before it starts when the shapes say more
   --json                 print one JSON document
   --help                 show this help
+
+Convolutional models (.onnx graphs on an image input, torchvision ResNet state_dicts):
+the angle between two images measured through the actual network — the flattened activations after
+every ReLU site (the stem, each block's inner ReLU and its ReLU after the addition, …), every max pool
+and at the output — beside the infinite-width map iterated once per ReLU layer traversed from the
+measured input angle θ⁰. Layer ℓ of a site: the ReLU sites met up to it in forward order; width: its
+channel count (the infinite-width map does not depend on it). The prediction assumes iid Gaussian
+bias-free layers without skip connections: a trained or BatchNorm-folded ResNet need not follow it.
+Default: two seeded images.
+${imageOptionsHelp(2)}
+--json on a conv model: {file, kind: "conv", network, inputShape, images, theta0, prediction, sites:
+[{site, kind (input|relu|maxpool|output), op, shape, width, layer, theta (null where an image's
+activations are all zero), predicted}], notes}. Exit code 3 when a forward pass leaves float64 (one
+line on stderr names the file and the layer).
 `;
 
 /** '256x32' → [256 ×33]; '784,100x3,10' → [784,100,100,100,10]. At most maxDepth layers. */
@@ -123,11 +139,11 @@ function parseNumberOption(text: string | undefined, option: string): number | u
 }
 
 /** The grid options, checked against each other and the automatic ends (max 0, min ≤ −15). */
-function parseGrid(v: Record<string, string | boolean | undefined>): DensityGridParams {
+function parseGrid(v: { readonly 'grid-min'?: string; readonly 'grid-max'?: string; readonly 'grid-points'?: string }): DensityGridParams {
   const grid: DensityGridParams = {
-    xMin: parseNumberOption(v['grid-min'] as string | undefined, '--grid-min'),
-    xMax: parseNumberOption(v['grid-max'] as string | undefined, '--grid-max'),
-    points: parseIntOption(v['grid-points'] as string | undefined, '--grid-points', 3, MAX_GRID_POINTS),
+    xMin: parseNumberOption(v['grid-min'], '--grid-min'),
+    xMax: parseNumberOption(v['grid-max'], '--grid-max'),
+    points: parseIntOption(v['grid-points'], '--grid-points', 3, MAX_GRID_POINTS),
   };
   if (grid.xMin !== undefined && grid.xMax !== undefined && !(grid.xMin < grid.xMax)) throw new UsageError(`--grid-min (${grid.xMin}) must be below --grid-max (${grid.xMax})`);
   if (grid.xMin !== undefined && grid.xMax === undefined && !(grid.xMin < 0)) throw new UsageError(`--grid-min (${grid.xMin}) must be below the grid's maximum, 0 unless --grid-max says otherwise`);
@@ -230,7 +246,7 @@ function compressWidths(widths: readonly number[]): string {
 
 export const degeneracyCommand: CliCommand = {
   name: 'degeneracy',
-  summary: 'angle between two inputs through random ReLU networks: theory vs Monte Carlo',
+  summary: 'angle between two inputs through random ReLU networks: theory vs Monte Carlo (or through a network file)',
   help: HELP,
   run(argv, io) {
     let parsed;
@@ -243,6 +259,7 @@ export const degeneracyCommand: CliCommand = {
           'grid-min': { type: 'string' }, 'grid-max': { type: 'string' }, 'grid-points': { type: 'string' },
           'allow-long-runs': { type: 'boolean' },
           probes: { type: 'string' }, 'max-size-mb': { type: 'string' }, json: { type: 'boolean' }, ...BUDGET_OPTIONS,
+          input: IMAGE_OPTIONS.input, count: IMAGE_OPTIONS.count, 'input-shape': IMAGE_OPTIONS['input-shape'],
         },
       });
     } catch (e) {
@@ -256,10 +273,25 @@ export const degeneracyCommand: CliCommand = {
     if (parsed.positionals.length > 1) throw new UsageError('give at most one FILE');
     if (parsed.positionals.length === 1) {
       const file = parsed.positionals[0];
-      for (const opt of ['widths', 'theta0', 'trials', 'seed', 'mode', 'ks-layers', 'allow-long-runs'] as const) {
+      for (const opt of ['widths', 'theta0', 'trials', 'mode', 'ks-layers', 'allow-long-runs'] as const) {
         if (v[opt] !== undefined) throw new UsageError(`--${opt} does not apply to a network FILE (its widths and probes decide)`);
       }
-      refuseConvModel('degeneracy', file, io);
+      const conv = loadConvModel(file, io, parseInputShapeOption(v['input-shape']));
+      if (conv) {
+        refuseDenseOptions('degeneracy', v, [
+          ['probes', 'inputs are images: --input FILE or --seed N'],
+          ['width-convention', 'the prediction is the infinite-width map, which no width enters'],
+          ['grid-min', 'the prediction is the infinite-width map: no density'], ['grid-max', 'the prediction is the infinite-width map: no density'],
+          ['grid-points', 'the prediction is the infinite-width map: no density'],
+        ]);
+        const budget = parseBudget(v);
+        const images = readImages(io, conv.network.net.inputShape, v, 2);
+        if (images.count !== 2) throw new UsageError(`degeneracy takes two images, got ${images.count}`);
+        return runConvDegeneracy(file, conv.network, images, { json: !!v.json, budget });
+      }
+      for (const o of ['seed', 'input', 'count'] as const) {
+        if (v[o] !== undefined) throw new UsageError(o === 'seed' ? '--seed does not apply to a network FILE (its widths and probes decide)' : `--${o} applies to convolutional models (input images)`);
+      }
       const { network } = loadNetworkFile(file, io, { maxSizeMB: parseMaxSize(v['max-size-mb']) });
       const probes = v.probes?.split(',').map((p) => p.trim());
       if (probes && probes.length !== 2) throw new UsageError(`--probes takes two probe names or indices separated by a comma, not '${v.probes}'`);
@@ -273,6 +305,7 @@ export const degeneracyCommand: CliCommand = {
     }
 
     if (v.probes !== undefined) throw new UsageError('--probes needs a network FILE');
+    for (const o of ['input', 'count', 'input-shape'] as const) if (v[o] !== undefined) throw new UsageError(`--${o} needs a convolutional model FILE`);
     if (v.widths === undefined) throw new UsageError('give --widths (e.g. 256x32) or a network FILE');
     if (v.theta0 === undefined) throw new UsageError('give --theta0 (the input angle in radians, e.g. 0.1)');
     const mode = v.mode;

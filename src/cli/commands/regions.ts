@@ -1,7 +1,9 @@
 /** depth-lens regions FILE: the exact activation-region partition of a 2-D slice (or pieces along a segment). */
 import { parseArgs } from 'node:util';
 import { UsageError, toJson, type CliCommand } from '../command';
-import { refuseConvModel } from '../convModel';
+import { loadConvModel, parseInputShapeOption } from '../convModel';
+import { IMAGE_OPTIONS, imageOptionsHelp, readImages, refuseDenseOptions, runConvRegions } from '../convAnalyses';
+import { DEFAULT_PLANE_GRID, MAX_PLANE_GRID } from '../../core/conv/plane';
 import { loadNetworkFile } from '../load';
 import { decimal } from '../numbers';
 import { parseMaxSize } from './check';
@@ -22,6 +24,8 @@ const HELP = `Usage: depth-lens regions FILE [--box smin,smax,tmin,tmax] [--plan
                          [--polygons] [--svg out.svg] [--json] [--max-regions N] [--memory-mb N]
                          [--max-steps N]
        depth-lens regions FILE --segment "x0;x1" [--json]
+       depth-lens regions MODEL.onnx|.pt [--input FILE]... [--seed N] [--grid N] [--box a,b,c,d]
+                         [--svg out.svg] [--json]
 
 Exact activation regions of the network on the plane x = o + s·u + t·v over the box
 [smin, smax] × [tmin, tmax]: convex polygons split layer by layer by every neuron's line (half-plane
@@ -60,6 +64,21 @@ Options:
   --max-size-mb N    refuse files larger than N MB
 ${BUDGET_HELP}
   --help             show this help
+
+Convolutional models (.onnx graphs on an image input, torchvision ResNet state_dicts): the plane
+x(s, t) = (1 − s − t)·x₀ + s·x₁ + t·x₂ through three images (x₀ at (0, 0), x₁ at (1, 0), x₂ at (0, 1);
+box [0, 1]² unless --box) sampled on an N×N grid, ends included; at every point the full activation
+pattern (every ReLU site and every max pool's winners, as \`depth-lens activations --patterns\` gives
+them). Prints the number of distinct patterns — a lower bound on the regions the plane meets (a region
+between grid points is missed; the exact polygon partition above is for dense networks) — and per site
+the distinct patterns of the site and of the sites up to it. Default: three seeded images.
+${imageOptionsHelp(3)}
+  --grid N           grid points per side (default ${DEFAULT_PLANE_GRID}, at most ${MAX_PLANE_GRID}; the budget bounds N² forward passes)
+  --svg FILE         the grid as SVG, one cell per point coloured by its pattern's hash
+--json on a conv model: {file, kind: "conv", network, inputShape, images, plane {description, box,
+grid}, rule, patterns, sites: [{site, kind, op, shape, units, distinct, prefix}], hashes (per pattern
+id), counts (grid points per pattern id), ids (grid rows from t = tmin up, each from s = smin: the
+pattern id of every point), svg}. Exit code 3 when a point's forward pass leaves float64.
 `;
 
 function parseVectors(text: string, count: number, dim: number, option: string): Float64Array[] {
@@ -170,7 +189,7 @@ function segmentOutput(file: string, net: Network, r: SegmentResult, json: boole
 
 export const regionsCommand: CliCommand = {
   name: 'regions',
-  summary: 'exact activation regions of a 2-D slice (region counts per depth, polygons, SVG)',
+  summary: 'exact activation regions of a 2-D slice (region counts per depth, polygons, SVG); conv nets: patterns on a grid',
   help: HELP,
   run(argv, io) {
     let parsed;
@@ -181,7 +200,7 @@ export const regionsCommand: CliCommand = {
           box: { type: 'string' }, plane: { type: 'string' }, probes: { type: 'string' }, polygons: { type: 'boolean' },
           svg: { type: 'string' }, segment: { type: 'string' }, 'max-regions': { type: 'string' }, 'memory-mb': { type: 'string' },
           'max-steps': { type: 'string' },
-          json: { type: 'boolean' }, 'max-size-mb': { type: 'string' }, ...BUDGET_OPTIONS,
+          json: { type: 'boolean' }, 'max-size-mb': { type: 'string' }, ...BUDGET_OPTIONS, ...IMAGE_OPTIONS, grid: { type: 'string' },
         },
       });
     } catch (e) {
@@ -193,7 +212,28 @@ export const regionsCommand: CliCommand = {
     const maxRegions = v['max-regions'] !== undefined ? positiveInteger(v['max-regions'], '--max-regions') : undefined;
     const memoryBudgetMB = v['memory-mb'] !== undefined ? positiveNumber(v['memory-mb'], '--memory-mb') : undefined;
     const maxSteps = v['max-steps'] !== undefined ? positiveInteger(v['max-steps'], '--max-steps') : undefined;
-    refuseConvModel('regions', file, io);
+    const conv = loadConvModel(file, io, parseInputShapeOption(v['input-shape']));
+    if (conv) {
+      const notPlane = 'the plane goes through three images: --input FILE or --seed N';
+      refuseDenseOptions('regions', v, [
+        ['plane', notPlane], ['probes', notPlane], ['segment', notPlane],
+        ['polygons', 'the grid samples patterns, it computes no polygons'],
+        ['max-regions', 'the grid bounds the patterns'], ['memory-mb', 'the budget is --max-memory-mb'], ['max-steps', 'the budget is --max-work'],
+      ]);
+      const grid = v.grid === undefined ? undefined : positiveInteger(v.grid, '--grid');
+      if (grid !== undefined && grid > MAX_PLANE_GRID) throw new UsageError(`--grid must be at most ${MAX_PLANE_GRID}, not '${v.grid}'`);
+      let box: [number, number, number, number] | undefined;
+      if (v.box !== undefined) {
+        const b = parseVector(v.box, 4, '--box', 'expected smin,smax,tmin,tmax');
+        if (!(b[0] < b[1] && b[2] < b[3])) throw new UsageError(`--box: need smin < smax and tmin < tmax, not '${v.box}'`);
+        box = [b[0], b[1], b[2], b[3]];
+      }
+      const budget = parseBudget(v);
+      const images = readImages(io, conv.network.net.inputShape, v, 3);
+      if (images.count !== 3) throw new UsageError(`the plane goes through three images, got ${images.count}`);
+      return runConvRegions(file, conv.network, images, io, { json: !!v.json, grid, box, svg: v.svg, budget });
+    }
+    for (const o of ['grid', 'input', 'seed', 'count'] as const) if (v[o] !== undefined) throw new UsageError(`--${o} applies to convolutional models (input images)`);
     const { network: net } = loadNetworkFile(file, io, { maxSizeMB: parseMaxSize(v['max-size-mb']) });
     const limits = { maxPieces: maxRegions, memoryBudgetMB, maxSteps, budget: parseBudget(v) };
     if (v.segment !== undefined) {

@@ -89,3 +89,32 @@ export function convConvergenceCost(net: ConvNet, probes: number): Cost {
   const f = convForwardCost(net, probes);
   return { work: work + f.work, bytes: bytes + f.bytes, detail: `‖W‖₂ of ${convs} convolution${convs === 1 ? '' : 's'} by Lanczos (about ${LANCZOS_STEPS} steps each) and a forward pass of ${probes} probe${probes === 1 ? '' : 's'} of ${net.inputShape.join('×')}` };
 }
+
+/** The degeneracy analysis: a forward pass of two images and an angle (three dot products) per site. */
+export function convAnglesCost(net: ConvNet): Cost {
+  const f = convForwardCost(net, 2);
+  let units = 0;
+  for (const s of convNetShapes(net)) units += s.reduce((a, b) => a * b, 1);
+  return { work: f.work + 2 * 4 * units, bytes: f.bytes, detail: `a forward pass of 2 images of ${net.inputShape.join('×')} through ${net.ops.length} layers` };
+}
+
+/** Images per forward pass of the plane's grid: the batch dimension, bounded so a chunk stays small. */
+export const PLANE_CHUNK = 64;
+
+/**
+ * The regions analysis on a conv net: forward passes of grid² images (PLANE_CHUNK at a time) keeping
+ * every site's pattern (1 byte a unit and image), and the distinct patterns of each site stored packed
+ * (at most one per grid point: units/8 bytes each).
+ */
+export function convPlaneCost(net: ConvNet, grid: number): Cost {
+  const points = grid * grid, chunk = Math.min(points, PLANE_CHUNK);
+  const f = convForwardCost(net, points);
+  let units = 0;
+  for (const s of convNetShapes(net)) units += s.reduce((a, b) => a * b, 1);
+  const per = convForwardCost(net, chunk).bytes + units * chunk * 9;
+  return {
+    work: f.work + 4 * units * points,
+    bytes: per + points * (units / 8 + 64) + 16 * points,
+    detail: `forward passes of a ${grid}×${grid} grid of ${net.inputShape.join('×')} images through ${net.ops.length} layers, every pattern kept until counted`,
+  };
+}

@@ -149,6 +149,12 @@ export interface RunOptions {
    * channels-last ([batch][H][W][C]: each sample's numbers contiguous); the arrays must not be changed
    */
   readonly onResidual?: (k: number, input: Float64Array, output: Float64Array) => void;
+  /**
+   * called after every ReLU site (its values after the ReLU) and every max pool (its output), in the
+   * order of `reluSites` / `maxPoolSites` interleaved as the pass meets them; `data` holds each sample's
+   * numbers contiguously (channels-last images, or flat vectors) and must not be changed
+   */
+  readonly onSite?: (site: { readonly kind: 'relu' | 'maxpool'; readonly name: string; readonly op: number; readonly shape: ActivationShape }, data: Float64Array) => void;
 }
 
 /** The network on a batch of inputs in NCHW order ([batch][C][H][W]). */
@@ -163,12 +169,14 @@ export function runConvNet(net: ConvNet, input: Float64Array, batch: number, opt
   // channels-last while images, [batch][n] after flatten
   let x = toNhwc(input, batch, c0, h0, w0);
 
+  let k = 0;
   const relu = (name: string, data: Float64Array, s: ActivationShape): void => {
     reluSites.push(reluInPlace(name, data, batch, s, options.patterns ?? false));
+    options.onSite?.({ kind: 'relu', name, op: k, shape: s }, data);
   };
   const image = (): [number, number, number] => shape as [number, number, number];
 
-  for (let k = 0; k < net.ops.length; k++) {
+  for (k = 0; k < net.ops.length; k++) {
     if (options.ctx?.isCancelled()) throw new CancelledError();
     options.ctx?.progress(k / net.ops.length);
     const op = net.ops[k];
@@ -195,6 +203,7 @@ export function runConvNet(net: ConvNet, input: Float64Array, batch: number, opt
         x = op.pool.forwardNHWC(x, batch, c, h, w, idx);
         shape = [c, ho, wo];
         maxPoolSites.push({ name: op.name, shape: [c, ho, wo], winners: nhwcToNchwInt(idx, batch, c, ho, wo) });
+        options.onSite?.({ kind: 'maxpool', name: op.name, op: k, shape }, x);
         break;
       }
       case 'avgpool2d': {

@@ -1,5 +1,6 @@
 /** The coloured slice partition as a standalone SVG document (pure string building, no DOM). */
 import type { RegionsResult } from '../../shared/analyses/activations';
+import { hashColor } from '../activation/pattern';
 
 const fmt = (x: number) => (Math.round(x * 100) / 100).toString();
 
@@ -18,6 +19,32 @@ export function regionsSvg(result: RegionsResult, size = 640): string {
     const pts: string[] = [];
     for (let k = 0; k < r.vertices.length; k += 2) pts.push(`${fmt(X(r.vertices[k]))},${fmt(Y(r.vertices[k + 1]))}`);
     lines.push(`<polygon points="${pts.join(' ')}" fill="${r.color}" stroke="#222" stroke-width="0.3"><title>region ${r.id} · hash ${r.hash.toString(16).padStart(8, '0')}</title></polygon>`);
+  }
+  lines.push('</svg>');
+  return lines.join('\n') + '\n';
+}
+
+/**
+ * A sampled pattern grid (a conv net's plane, src/core/conv/plane.ts) as SVG: one cell per grid point,
+ * coloured by its pattern's hash like the polygons above, runs of equal cells in a row merged; t grows
+ * upwards.
+ */
+export function patternGridSvg(r: { readonly grid: number; readonly ids: Int32Array; readonly hashes: readonly number[]; readonly patterns: number; readonly box: readonly number[] }, size = 640): string {
+  const g = r.grid, cell = Math.max(1, Math.floor(size / g)), side = cell * g;
+  const [smin, smax, tmin, tmax] = r.box;
+  const lines = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${side}" height="${side}" viewBox="0 0 ${side} ${side}" shape-rendering="crispEdges">`,
+    `<title>${r.patterns} activation patterns on a ${g}×${g} grid of s∈[${smin}, ${smax}], t∈[${tmin}, ${tmax}] (a lower bound on the regions)</title>`,
+  ];
+  for (let j = 0; j < g; j++) {
+    const y = (g - 1 - j) * cell;
+    for (let i = 0; i < g;) {
+      const id = r.ids[j * g + i];
+      let e = i + 1;
+      while (e < g && r.ids[j * g + e] === id) e++;
+      lines.push(`<rect x="${i * cell}" y="${y}" width="${(e - i) * cell}" height="${cell}" fill="${hashColor(r.hashes[id])}"><title>pattern ${id} · hash ${r.hashes[id].toString(16).padStart(8, '0')}</title></rect>`);
+      i = e;
+    }
   }
   lines.push('</svg>');
   return lines.join('\n') + '\n';

@@ -1,0 +1,65 @@
+/**
+ * `depth-lens regions` on conv models: activation patterns on a grid of the plane through three
+ * images of the CIFAR-style ResNet — the corners' patterns are `depth-lens activations --patterns`'
+ * for those images, a 1×1 grid has one pattern, the JSON grid and the usage errors.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { main } from '../../src/cli/main';
+import { hashWords, packBits } from '../../src/core/activation/pattern';
+import { FIXTURES } from './conv-fixtures';
+import { diskIo } from './formats-helpers';
+
+const PT = path.join(FIXTURES, 'cifar-resnet', 'cifar-resnet.pt');
+
+interface RegionsDoc { kind: string; patterns: number; grid?: number; plane: { grid: number; box: number[] }; hashes: string[]; counts: number[]; ids: number[][]; sites: Array<{ site: string; distinct: number; prefix: number }> }
+
+/** The FNV hash of an image's full pattern from `activations --patterns --json` (sites in order, packed as src/core/activation/pattern.ts packs). */
+function patternHash(sites: Array<{ pattern: string[][] }>, image: number): string {
+  let h: number | undefined;
+  for (const s of sites) {
+    const bits = Uint8Array.from([...s.pattern[image].join('')].map((c) => (c === '1' ? 1 : 0)));
+    const words = new Uint32Array((bits.length + 31) >>> 5);
+    packBits(bits, words, 0);
+    h = hashWords(words, 0, words.length, h);
+  }
+  return h!.toString(16).padStart(8, '0');
+}
+
+test('regions --json on the CIFAR ResNet: the three corner images have the patterns `activations` gives them; 1×1 grid: one pattern', async () => {
+  const r = await main(['regions', PT, '--grid', '3', '--json'], diskIo);
+  assert.equal(r.exitCode, 0, r.stderr);
+  const doc = JSON.parse(r.stdout) as RegionsDoc;
+  assert.equal(doc.kind, 'conv');
+  assert.equal(doc.ids.length, 3);
+  assert.equal(doc.counts.reduce((a, b) => a + b, 0), 9);
+  assert.equal(doc.hashes.length, doc.patterns);
+  assert.equal(doc.sites[doc.sites.length - 1].prefix, doc.patterns);
+  const acts = JSON.parse((await main(['activations', PT, '--count', '3', '--patterns', '--json'], diskIo)).stdout) as { sites: Array<{ pattern: string[][] }> };
+  // x₀ at (s, t) = (0, 0), x₁ at (1, 0), x₂ at (0, 1)
+  const corners = [doc.ids[0][0], doc.ids[0][2], doc.ids[2][0]];
+  corners.forEach((id, i) => assert.equal(doc.hashes[id], patternHash(acts.sites, i), `image ${i + 1}`));
+  assert.equal(new Set(corners).size, new Set([0, 1, 2].map((i) => patternHash(acts.sites, i))).size);
+  const one = JSON.parse((await main(['regions', PT, '--grid', '1', '--json'], diskIo)).stdout) as RegionsDoc;
+  assert.equal(one.patterns, 1);
+  assert.deepEqual(one.ids, [[0]]);
+  assert.equal(one.hashes[0], patternHash(acts.sites, 0));
+});
+
+test('regions text on a conv model says it is a lower bound on a pixel grid; usage errors word for word', async () => {
+  const r = await main(['regions', PT, '--grid', '2'], diskIo);
+  assert.equal(r.exitCode, 0, r.stderr);
+  assert.match(r.stdout, /\d+ distinct activation patterns? on a 2×2 grid \(4 points\): a lower bound on the regions the plane meets/);
+  assert.ok(r.stdout.includes('not the exact polygon partition'));
+  const cases: Array<[string[], string]> = [
+    [['regions', PT, '--grid', '0'], "depth-lens regions: --grid must be a positive integer, not '0'\n"],
+    [['regions', PT, '--count', '2'], 'depth-lens regions: the plane goes through three images, got 2\n'],
+    [['regions', PT, '--polygons'], 'depth-lens regions: --polygons does not apply to convolutional models (the grid samples patterns, it computes no polygons); `depth-lens regions --help` lists their options\n'],
+  ];
+  for (const [argv, stderr] of cases) {
+    const e = await main(argv, diskIo);
+    assert.equal(e.exitCode, 2, `${argv.join(' ')}: ${e.stderr}`);
+    assert.equal(e.stderr, stderr);
+  }
+});
