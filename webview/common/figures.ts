@@ -22,6 +22,24 @@ function png(out: HTMLCanvasElement): string {
 }
 
 /** The drawn figures stacked, each under its title and legend line; undefined when none is drawn. Base64 PNG. */
+/**
+ * A width × height canvas filled with the theme's background, the pen in its foreground colour and
+ * text set from the top: the start of every exported PNG.
+ */
+export function themedCanvas(width: number, height: number): { canvas: HTMLCanvasElement; ctx: CanvasRenderingContext2D } | undefined {
+  const colors = themeColors();
+  const canvas = document.createElement('canvas');
+  canvas.width = width;
+  canvas.height = height;
+  const ctx = canvas.getContext('2d');
+  if (!ctx) return undefined;
+  ctx.fillStyle = colors.background;
+  ctx.fillRect(0, 0, width, height);
+  ctx.fillStyle = colors.foreground;
+  ctx.textBaseline = 'top';
+  return { canvas, ctx };
+}
+
 export function stackedFiguresPng(figures: readonly Figure[]): string | undefined {
   const shown = figures.filter((f): f is Figure & { canvas: HTMLCanvasElement } => !!f.canvas && f.canvas.width > 0);
   if (shown.length === 0) return undefined;
@@ -76,15 +94,9 @@ export function tileGridPng(title: string, lead: Tile | undefined, tiles: readon
   const gridW = perRow * (cellW + gap) - gap;
   const width = 2 * pad + Math.max(gridW, lead?.canvas.width ?? 0, 480);
   const height = pad + line + pad + leadH + rowsOf * (cellH + line + gap) + pad;
-  const out = document.createElement('canvas');
-  out.width = width;
-  out.height = height;
-  const ctx = out.getContext('2d');
-  if (!ctx) return undefined;
-  ctx.fillStyle = colors.background;
-  ctx.fillRect(0, 0, width, height);
-  ctx.fillStyle = colors.foreground;
-  ctx.textBaseline = 'top';
+  const made = themedCanvas(width, height);
+  if (!made) return undefined;
+  const { canvas: out, ctx } = made;
   ctx.font = '600 13px sans-serif';
   ctx.fillText(title, pad, pad);
   ctx.font = '11px sans-serif';

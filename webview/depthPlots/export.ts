@@ -3,6 +3,7 @@
  * and legend in HTML, so they are redrawn here above each canvas), CSV cells, and JSON with typed
  * arrays written as plain arrays.
  */
+import { themedCanvas } from '../common/figures';
 import { themeColors } from '../common/theme';
 
 export interface LegendEntry {
@@ -33,14 +34,9 @@ export function composePng(figures: readonly ExportFigure[]): string | undefined
   const feet = shown.map((f) => (f.caption ? line : 0));
   const width = Math.max(...shown.map((f) => f.canvas.width)) + 2 * pad;
   const height = shown.reduce((s, f, i) => s + heads[i] + f.canvas.height + feet[i] + pad, pad);
-  const out = document.createElement('canvas');
-  out.width = width;
-  out.height = height;
-  const ctx = out.getContext('2d');
-  if (!ctx) return undefined;
-  ctx.fillStyle = colors.background;
-  ctx.fillRect(0, 0, width, height);
-  ctx.textBaseline = 'top';
+  const made = themedCanvas(width, height);
+  if (!made) return undefined;
+  const { canvas: out, ctx } = made;
   let y = pad;
   shown.forEach((f, i) => {
     ctx.fillStyle = colors.foreground;

@@ -2,7 +2,7 @@
  * Export helpers of the Training panel: all plots of an experiment composed into one PNG (a save
  * dialog per plot would be tedious), and CSV cells.
  */
-import { themeColors } from '../common/theme';
+import { themedCanvas } from '../common/figures';
 
 export interface ExportFigure {
   readonly title: string;
@@ -15,22 +15,15 @@ export interface ExportFigure {
 export function composePng(figures: readonly ExportFigure[]): string | undefined {
   const shown = figures.filter((f): f is ExportFigure & { canvas: HTMLCanvasElement } => !!f.canvas && f.canvas.width > 0 && f.canvas.height > 0);
   if (shown.length === 0) return undefined;
-  const colors = themeColors();
   const scale = window.devicePixelRatio || 1;
   const pad = Math.round(12 * scale);
   const line = Math.round(18 * scale);
   const heads = shown.map((f) => line * (f.legend && f.legend.length ? 2 : 1));
   const width = Math.max(...shown.map((f) => f.canvas.width)) + 2 * pad;
   const height = shown.reduce((s, f, i) => s + heads[i] + f.canvas.height + pad, pad);
-  const out = document.createElement('canvas');
-  out.width = width;
-  out.height = height;
-  const ctx = out.getContext('2d');
-  if (!ctx) return undefined;
-  ctx.fillStyle = colors.background;
-  ctx.fillRect(0, 0, width, height);
-  ctx.fillStyle = colors.foreground;
-  ctx.textBaseline = 'top';
+  const made = themedCanvas(width, height);
+  if (!made) return undefined;
+  const { canvas: out, ctx } = made;
   let y = pad;
   shown.forEach((f, i) => {
     ctx.font = `600 ${Math.round(13 * scale)}px sans-serif`;
