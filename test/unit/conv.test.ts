@@ -14,6 +14,7 @@ import { circularSingularValues, circularSpectralNorm, convClosedFormNorms, conv
 import { avgPoolOperator, conv2dOperator, maxPoolPatternOperator } from '../../src/core/conv/operators';
 import { AdaptiveAvgPool2d, AvgPool2d, MaxPool2d } from '../../src/core/conv/pool';
 import { setWasmKernelsEnabled } from '../../src/core/kernels/wasm';
+import { WinogradKernel } from '../../src/core/conv/winograd';
 import { composeOperators, denseOperator, materialize, operatorPowerIteration, operatorSpectralNorm, shiftedOperator } from '../../src/core/linalg/operator';
 import { svdSpectralNorm } from '../../src/core/linalg/norms';
 import { Rng } from '../../src/core/rng';
@@ -321,6 +322,29 @@ test('products for many calls (Winograd on small images and wide layers, W and W
   }), { seed: 23, numRuns: 150 });
 });
 
+test('Winograd kernels: the flipped kernel read in place equals the kernel of the flipped weights, and blocks of 64 input channels join up', () => {
+  for (const [cout, cin] of [[6, 70], [70, 6], [5, 129]] as const) {
+    const weight = new Rng(cout * 1000 + cin).fillGaussian(new Float64Array(cout * cin * 9));
+    const flipped = new Float64Array(weight.length);
+    for (let o = 0; o < cout; o++) for (let c = 0; c < cin; c++) for (let t = 0; t < 9; t++) flipped[(c * cout + o) * 9 + 8 - t] = weight[(o * cin + c) * 9 + t];
+    assert.deepEqual(new WinogradKernel(weight, cin, cout, true).panels, new WinogradKernel(flipped, cin, cout).panels);
+    // through products (kernels made in the wasm memory) against im2col, both directions
+    const make = () => new Conv2d({ inChannels: cin, outChannels: cout, kernelSize: 3, padding: 1, weight });
+    const rng = new Rng(cin);
+    const x = rng.fillGaussian(new Float64Array(cin * 49)), y = rng.fillGaussian(new Float64Array(cout * 49));
+    const products = make().products(7, 7);
+    const fast = [products.forward(x), products.adjoint(y)];
+    setConvAlgorithm('im2col');
+    try {
+      const plain = make();
+      assertClose(fast[0], plain.forwardNHWC(x, 1, 7, 7, undefined, false), 1e-13, 'forward');
+      assertClose(fast[1], plain.adjointNHWC(y, 1, 7, 7), 1e-13, 'adjoint');
+    } finally {
+      setConvAlgorithm('auto');
+    }
+  }
+});
+
 test('the power iteration on a wide conv (512 channels, 7×7) gives the same σ through products as through im2col', () => {
   const conv = new Conv2d({ inChannels: 512, outChannels: 512, kernelSize: 3, padding: 1, weight: hashUniform(tensorSeed(5, 1), 512 * 512 * 9, 0, 0.02) });
   const start = hashUniform(tensorSeed(5, 2), 512 * 49, 0, 1);
@@ -419,4 +443,27 @@ test('Conv2d rejects bad shapes and options with located messages', () => {
   const conv = new Conv2d({ inChannels: 1, outChannels: 1, kernelSize: 3, weight: w9, name: 'c' });
   assert.throws(() => conv.forward(new Float64Array(4), 1, 2, 2), { message: 'c: a 2×2 input is smaller than the 3×3 kernel (dilation 1×1, padding 0×0)' });
   assert.throws(() => conv.forward(new Float64Array(5), 1, 3, 3), { message: 'c: forward takes 1×1×3×3 = 9 numbers, got 5' });
+});
+
+test('‖W‖₂ and ‖W − I‖₂ of a conv whose weights are near the top of float64: σ(2^k·W) = 2^k·σ(W) without overflow; beyond float64 it is ∞ (info prints "overflow")', () => {
+  const weight = hashUniform(tensorSeed(14, 1), 4 * 4 * 9, 0, 0.5);
+  const make = (scale: number) => new Conv2d({ inChannels: 4, outChannels: 4, kernelSize: 3, padding: 1, weight: weight.map((x) => x * scale), name: 'huge' });
+  const base = convSpectralNorm(make(1), 6, 6, { method: 'lanczos', tolerance: 1e-13 });
+  for (const k of [600, 1000]) {
+    const s = 2 ** k;
+    const big = convSpectralNorm(make(s), 6, 6, { method: 'lanczos', tolerance: 1e-13 });
+    assert.ok(Number.isFinite(big.value));
+    assert.ok(Math.abs(big.value / s - base.value) <= 1e-12 * base.value, `k = ${k}: ${big.value / s} vs ${base.value}`);
+    // ‖2^k W − I‖ = 2^k ‖W − 2^−k I‖ ≈ 2^k ‖W‖ to far below rounding
+    const minus = convMinusIdentityNorm(make(s), 6, 6, { method: 'lanczos', tolerance: 1e-13 });
+    assert.ok(Math.abs(minus.value / s - base.value) <= 1e-12 * base.value);
+  }
+  // the power iteration goes the same way
+  const power = convSpectralNorm(make(2 ** 900), 6, 6, { method: 'power', iterations: 50, seed: 3 });
+  const powerBase = convSpectralNorm(make(1), 6, 6, { method: 'power', iterations: 50, seed: 3 });
+  assert.ok(Math.abs(power.value / 2 ** 900 - powerBase.value) <= 1e-12 * powerBase.value);
+  // weights up to 2^1022: σ = 2^1023·σ(W) leaves float64 when σ(W) ≥ 2, else it is finite and exact
+  const top = convSpectralNorm(make(2 ** 1023), 6, 6, { method: 'lanczos', tolerance: 1e-13 }).value;
+  if (base.value >= 2) assert.equal(top, Infinity);
+  else assert.ok(Math.abs(top / 2 ** 1023 - base.value) <= 1e-12 * base.value);
 });

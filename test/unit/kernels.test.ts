@@ -186,6 +186,25 @@ test('arraysKeeping copies a source once and keeps it across calls until arrays(
   }
 });
 
+test('arraysKeeping fills a KeptSource in place once, and again only after arrays() forgot it', () => {
+  const k = WasmKernels.acquire()!;
+  try {
+    let fills = 0;
+    const source = { length: 5, fill(view: Float64Array) { fills++; for (let i = 0; i < view.length; i++) view[i] = 10 + i; } };
+    const [A, S] = k.arraysKeeping([source], [3])!;
+    assert.deepEqual([...A], [10, 11, 12, 13, 14]);
+    assert.equal(S.length, 3);
+    const [A2] = k.arraysKeeping([source], [])!;
+    assert.equal(A2.byteOffset, A.byteOffset);
+    assert.equal(fills, 1, 'kept: not filled again');
+    k.arrays([8]);
+    k.arraysKeeping([source], []);
+    assert.equal(fills, 2);
+  } finally {
+    k.release();
+  }
+});
+
 // ---- forwardBatch on both engines against a textbook forward pass ----
 
 /** the kernels' networks: biases N(0, 0.1²) */

@@ -254,7 +254,7 @@ export class Conv2d {
       adjoint: !this.adjointIsConv(WINOGRAD_REPEATED_MAX_CHANNEL_PRODUCT) ? plain.adjoint : (y, out) => {
         this.checkInput(y, 1, cout, ho, wo, 'adjoint');
         const x = out ?? new Float64Array(h * w * cin);
-        kernels.adjoint ??= new WinogradKernel(flippedWeight(this.weight, cout, cin), cin, cout);
+        kernels.adjoint ??= new WinogradKernel(this.weight, cin, cout, true);
         winogradConv(kernels.adjoint, { inChannels: cout, outChannels: cin, pad: [2 - this.padH, 2 - this.padW], circular }, undefined, y, 1, ho, wo, x);
         return x;
       },

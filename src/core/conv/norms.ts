@@ -31,7 +31,7 @@ import { CancelledError, type AnalysisContext } from '../context';
 import { Matrix, SingularValueDecomposition } from 'ml-matrix';
 import { spectralNorm } from '../linalg/norms';
 import { operatorPowerIteration, operatorSpectralNorm, shiftedOperator, type OperatorNormResult } from '../linalg/operator';
-import { nchwToNhwc, type Conv2d } from './conv2d';
+import { Conv2d, nchwToNhwc } from './conv2d';
 import { conv2dOperator } from './operators';
 
 export type SpectralMethod = 'auto' | 'lanczos' | 'power' | 'fft';
@@ -63,6 +63,20 @@ export function isCircularOnTorus(conv: Conv2d, h: number, w: number): boolean {
 
 /** ‖W‖₂ (shift 0) or ‖W − shift·I‖₂ of the conv's linear part on C×H×W. */
 export function convSpectralNorm(conv: Conv2d, h: number, w: number, options: ConvSpectralOptions = {}, shift = 0): ConvNormResult {
+  // Weights near the top of float64 (a blown-up or hostile file): the products would overflow to ∞/NaN.
+  // σ(A − tI) = s·σ(A/s − (t/s)I) for s = 2^k, and dividing by a power of two is exact (weights far
+  // below the largest may lose bits as subnormals, below any tolerance here); a σ beyond float64 is ∞.
+  const k = largeWeightExponent(conv.weight);
+  if (k > 0) {
+    const s = 2 ** k;
+    const scaled = new Conv2d({
+      inChannels: conv.inChannels, outChannels: conv.outChannels, kernelSize: [conv.kernelH, conv.kernelW],
+      stride: [conv.strideH, conv.strideW], padding: [conv.padH, conv.padW], dilation: [conv.dilationH, conv.dilationW],
+      groups: conv.groups, paddingMode: conv.paddingMode, weight: conv.weight.map((x) => x / s), name: conv.name,
+    });
+    const r = convSpectralNorm(scaled, h, w, options, shift / s);
+    return { ...r, value: r.value * s, residual: r.residual * s };
+  }
   let method = options.method ?? 'auto';
   if (method === 'auto') method = isCircularOnTorus(conv, h, w) ? 'fft' : 'lanczos';
   if (method === 'fft') {
@@ -75,6 +89,13 @@ export function convSpectralNorm(conv: Conv2d, h: number, w: number, options: Co
     return { ...operatorPowerIteration(op, { iterations: options.iterations, seed: options.seed, start, ctx: options.ctx }), method };
   }
   return { ...operatorSpectralNorm(op, { tolerance: options.tolerance, maxSteps: options.maxSteps, seed: options.seed, ctx: options.ctx }), method };
+}
+
+/** k > 0 with 2^k ≥ max|w| when max|w| > 2^400 (products of such weights can leave float64), else 0. */
+function largeWeightExponent(weight: Float64Array): number {
+  let m = 0;
+  for (let i = 0; i < weight.length; i++) { const a = Math.abs(weight[i]); if (a > m) m = a; }
+  return m > 2 ** 400 ? Math.ceil(Math.log2(m)) : 0;
 }
 
 /** ‖W − I‖₂: needs C_in = C_out and an output the size of the input (stride 1, "same" padding). */

@@ -17,7 +17,7 @@
  * transform is made once and kept in the kernels' memory, so wider layers (C_in·C_out ≤ 262 144:
  * 75 MB, ResNet-18's 512-channel convs) and fewer tiles pay too.
  */
-import { WasmKernels } from '../kernels/wasm';
+import { WasmKernels, type KeptSource } from '../kernels/wasm';
 
 /** Bytes of transformed inputs and products per chunk of tiles. */
 const CHUNK_BYTES = 16 * 1024 * 1024;
@@ -32,58 +32,97 @@ export interface WinogradGeometry {
   readonly circular: boolean;
 }
 
-/** The 36 transformed kernels U_ξ = (G g Gᵀ)_ξ, [36][C_out][C_in] packed for the GEMM (the scalar path reads the panels too). */
-export class WinogradKernel {
+/**
+ * The 36 transformed kernels U_ξ = (G g Gᵀ)_ξ, [36][C_out][C_in] packed for the GEMM. Made on demand:
+ * straight into the kernels' memory (`fill`, as a KeptSource of WasmKernels.arraysKeeping), or into
+ * `panels` for the scalar path. Transforming 512 × 512 kernels takes ~20 ms; a fresh 75 MB array to
+ * hold them took 300–800 ms of first-touch page faults on the benchmark machine, so none is made
+ * where the kernels run.
+ */
+export class WinogradKernel implements KeptSource {
   readonly cin: number;
   readonly cout: number;
   /** per ξ, U_ξ in the GEMM's 4-row panels, consecutive: U_ξ[o][c] at ξ·panelStride + ⌊o/4⌋·4·C_in + 4c + o mod 4 */
-  readonly panels: Float64Array;
   readonly panelStride: number;
+  readonly length: number;
+  private made: Float64Array | undefined;
 
-  /** weight [C_out][C_in][3][3] (PyTorch's layout) */
-  constructor(weight: Float64Array, cout: number, cin: number) {
+  /**
+   * weight [C_out][C_in][3][3] (PyTorch's layout); `flipped`: the kernel is that of the conv whose
+   * forward pass is the adjoint of `weight`'s, which is [C_in][C_out][3][3] with the taps reversed —
+   * then `weight` is the original [C_in'][C_out'][3][3] = [cin][cout][3][3] of this kernel's channels,
+   * read in place (no flipped copy).
+   */
+  constructor(private readonly weight: Float64Array, cout: number, cin: number, private readonly flipped = false) {
     this.cin = cin;
     this.cout = cout;
+    this.panelStride = Math.ceil(cout / 4) * 4 * cin;
+    this.length = 36 * this.panelStride;
+  }
+
+  /** The panels as a JavaScript array (the scalar path; made once). */
+  get panels(): Float64Array {
+    if (!this.made) {
+      this.made = new Float64Array(this.length);
+      this.fill(this.made);
+    }
+    return this.made;
+  }
+
+  /** Writes the panels (all `length` numbers, zero rows past C_out) into `panels`. */
+  fill(panels: Float64Array): void {
+    const { cin, cout, weight, flipped } = this;
     const mp = Math.ceil(cout / 4) * 4;
-    this.panelStride = mp * cin;
-    const panels = new Float64Array(36 * this.panelStride);
-    const gg = new Float64Array(18), t = new Float64Array(36);
-    // one output channel's 36 × C_in numbers first, then written ξ by ξ: writing each (o, c)'s 36 straight
-    // into panels 36 regions apart (a power of two apart for power-of-two widths) thrashes the caches
-    const row = new Float64Array(36 * cin);
-    for (let o = 0; o < cout; o++) {
-      for (let c = 0; c < cin; c++) {
-        const g = (o * cin + c) * 9;
-        // G g: 6×3, rows of G = [1/4, 0, 0], [−1/6, −1/6, −1/6], [−1/6, 1/6, −1/6], [1/24, 1/12, 1/6], [1/24, −1/12, 1/6], [0, 0, 1]
-        for (let j = 0; j < 3; j++) {
-          const g0 = weight[g + j], g1 = weight[g + 3 + j], g2 = weight[g + 6 + j];
-          gg[j] = g0 / 4;
-          gg[3 + j] = -(g0 + g1 + g2) / 6;
-          gg[6 + j] = -(g0 - g1 + g2) / 6;
-          gg[9 + j] = g0 / 24 + g1 / 12 + g2 / 6;
-          gg[12 + j] = g0 / 24 - g1 / 12 + g2 / 6;
-          gg[15 + j] = g2;
+    const gg = new Float64Array(18), t = new Float64Array(36), tap = new Float64Array(9);
+    const stride = this.panelStride;
+    // a panel of 4 output channels and BLOCK input channels at a time into `block` [36][4·BLOCK], then
+    // copied out ξ by ξ in runs of 4·BLOCK contiguous numbers (writing each number straight to its ξ,
+    // 36 places far apart, ran at ~8 ns a number: 70 ms for 512 × 512)
+    const BLOCK = 64;
+    const block = new Float64Array(36 * 4 * BLOCK);
+    for (let o0 = 0; o0 < mp; o0 += 4) {
+      const base = o0 * cin;
+      for (let c0 = 0; c0 < cin; c0 += BLOCK) {
+        const c1 = Math.min(cin, c0 + BLOCK), run = 4 * (c1 - c0);
+        for (let c = c0; c < c1; c++) for (let q = 0; q < 4; q++) {
+          const o = o0 + q, at = 4 * (c - c0) + q;
+          if (o >= cout) {
+            for (let xi = 0; xi < 36; xi++) block[xi * run + at] = 0;
+            continue;
+          }
+          if (flipped) {
+            const g = (c * cout + o) * 9;
+            for (let k = 0; k < 9; k++) tap[k] = weight[g + 8 - k];
+          } else {
+            const g = (o * cin + c) * 9;
+            for (let k = 0; k < 9; k++) tap[k] = weight[g + k];
+          }
+          // G g: 6×3, rows of G = [1/4, 0, 0], [−1/6, −1/6, −1/6], [−1/6, 1/6, −1/6], [1/24, 1/12, 1/6], [1/24, −1/12, 1/6], [0, 0, 1]
+          for (let j = 0; j < 3; j++) {
+            const g0 = tap[j], g1 = tap[3 + j], g2 = tap[6 + j];
+            gg[j] = g0 / 4;
+            gg[3 + j] = -(g0 + g1 + g2) / 6;
+            gg[6 + j] = -(g0 - g1 + g2) / 6;
+            gg[9 + j] = g0 / 24 + g1 / 12 + g2 / 6;
+            gg[12 + j] = g0 / 24 - g1 / 12 + g2 / 6;
+            gg[15 + j] = g2;
+          }
+          // (G g) Gᵀ: 6×6
+          for (let i = 0; i < 6; i++) {
+            const a0 = gg[i * 3], a1 = gg[i * 3 + 1], a2 = gg[i * 3 + 2];
+            t[i * 6] = a0 / 4;
+            t[i * 6 + 1] = -(a0 + a1 + a2) / 6;
+            t[i * 6 + 2] = -(a0 - a1 + a2) / 6;
+            t[i * 6 + 3] = a0 / 24 + a1 / 12 + a2 / 6;
+            t[i * 6 + 4] = a0 / 24 - a1 / 12 + a2 / 6;
+            t[i * 6 + 5] = a2;
+          }
+          for (let xi = 0; xi < 36; xi++) block[xi * run + at] = t[xi];
         }
-        // (G g) Gᵀ: 6×6
-        for (let i = 0; i < 6; i++) {
-          const a0 = gg[i * 3], a1 = gg[i * 3 + 1], a2 = gg[i * 3 + 2];
-          t[i * 6] = a0 / 4;
-          t[i * 6 + 1] = -(a0 + a1 + a2) / 6;
-          t[i * 6 + 2] = -(a0 - a1 + a2) / 6;
-          t[i * 6 + 3] = a0 / 24 + a1 / 12 + a2 / 6;
-          t[i * 6 + 4] = a0 / 24 - a1 / 12 + a2 / 6;
-          t[i * 6 + 5] = a2;
-        }
-        for (let xi = 0; xi < 36; xi++) row[xi * cin + c] = t[xi];
-      }
-      // into the panels (packPanels' layout; rows past C_out stay zero)
-      const at = (o >>> 2) * 4 * cin + (o & 3);
-      for (let xi = 0; xi < 36; xi++) {
-        const dst = xi * this.panelStride + at, src = xi * cin;
-        for (let c = 0; c < cin; c++) panels[dst + 4 * c] = row[src + c];
+        const at = base + 4 * c0;
+        for (let xi = 0; xi < 36; xi++) panels.set(block.subarray(xi * run, (xi + 1) * run), xi * stride + at);
       }
     }
-    this.panels = panels;
   }
 }
 
@@ -104,7 +143,7 @@ export function winogradConv(kernel: WinogradKernel, geometry: WinogradGeometry,
   const kernels = WasmKernels.acquire();
   try {
     // the transformed kernels stay in the kernels' memory from call to call (a power iteration's W and Wᵀ)
-    const views = kernels?.arraysKeeping([kernel.panels], [mp, 36 * chunk * cin, 36 * chunk * cout]);
+    const views = kernels?.arraysKeeping([kernel], [mp, 36 * chunk * cin, 36 * chunk * cout]);
     let V: Float64Array, M: Float64Array, panels: Float64Array | undefined, zero: Float64Array | undefined;
     if (kernels && views) {
       [panels, zero, V, M] = views;

@@ -45,8 +45,19 @@ let module: WebAssembly.Module | null | undefined;
 let enabled = true;
 let idle: KernelExports | undefined;
 
+/**
+ * A source `arraysKeeping` fills in place instead of copying: `length` numbers that `fill` writes into
+ * a view of linear memory (every number, padding included: the memory may hold anything). Large
+ * operands made for the kernels (Winograd's transformed weights) go straight into memory this way:
+ * a fresh JavaScript array of tens of MB costs more in first-touch page faults than making its numbers.
+ */
+export interface KeptSource {
+  readonly length: number;
+  fill(view: Float64Array): void;
+}
+
 /** What an instance holds at the start of its memory from earlier `arraysKeeping` calls: sources by identity, at byte offsets. */
-interface Kept { readonly entries: ReadonlyArray<{ readonly source: Float64Array; readonly offset: number }>; readonly end: number }
+interface Kept { readonly entries: ReadonlyArray<{ readonly source: Float64Array | KeptSource; readonly offset: number }>; readonly end: number }
 const kept = new WeakMap<KernelExports, Kept>();
 
 function compiled(): WebAssembly.Module | null {
@@ -103,9 +114,10 @@ export class WasmKernels {
    * that this instance holds from an earlier call (the same Float64Array object) is not copied again:
    * a GEMM's packed weights, used call after call (a power iteration alternating W and Wᵀ), cross
    * into linear memory once. The caller must not change a source, nor write into its view, after
-   * passing it here. A call to `arrays` forgets what was kept.
+   * passing it here. A call to `arrays` forgets what was kept. A `KeptSource` is filled in place
+   * (its `fill` called with the view) instead of copied.
    */
-  arraysKeeping(sources: readonly Float64Array[], counts: readonly number[]): Float64Array[] | undefined {
+  arraysKeeping(sources: ReadonlyArray<Float64Array | KeptSource>, counts: readonly number[]): Float64Array[] | undefined {
     const size = (c: number) => Math.ceil(c / 2) * 16;
     let held = kept.get(this.exports);
     let missing = sources.filter((src, i) => sources.indexOf(src) === i && !held?.entries.some((e) => e.source === src));
@@ -132,7 +144,12 @@ export class WasmKernels {
       const at = entries.find((e) => e.source === src)?.offset ?? 0;
       return new Float64Array(buffer, at, src.length);
     });
-    for (let i = 0; i < sources.length; i++) if (missing.includes(sources[i]) && sources.indexOf(sources[i]) === i) views[i].set(sources[i]);
+    for (let i = 0; i < sources.length; i++) {
+      const src = sources[i];
+      if (!missing.includes(src) || sources.indexOf(src) !== i) continue;
+      if (src instanceof Float64Array) views[i].set(src);
+      else src.fill(views[i]);
+    }
     kept.set(this.exports, { entries, end });
     return [...views, ...scratch];
   }
