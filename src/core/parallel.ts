@@ -27,6 +27,19 @@ export interface ParallelRunner {
    * (its SharedArrayBuffers are shared, not copied). Polls `ctx` between chunks.
    */
   run(task: string, input: unknown, chunks: number, ctx: AnalysisContext): void;
+  /**
+   * Like `run`, but returns once the helpers have the task, so this thread can do other work first;
+   * the returned run's `finish` then takes chunks here too and waits for all of them.
+   */
+  start(task: string, input: unknown, chunks: number, ctx: AnalysisContext): ChunkRun;
+}
+
+/** A started parallel run (startChunks): `finish` or `abort` it, exactly once. */
+export interface ChunkRun {
+  /** takes the chunks left on this thread, waits for the helpers' and throws the first chunk's error */
+  finish(): void;
+  /** no further chunk starts; waits for the ones running (after this thread failed elsewhere) */
+  abort(): void;
 }
 
 const tasks = new Map<string, ChunkTask>();
@@ -68,6 +81,17 @@ export function runChunks(task: string, input: unknown, chunks: number, ctx: Ana
     fn(input, c);
     ctx.progress((c + 1) / chunks);
   }
+}
+
+/**
+ * Starts `task` on the helper threads (when a runner is installed and there is more than one chunk)
+ * and returns at once, so this thread can compute something else meanwhile; `finish` takes the chunks
+ * left here and returns when all are done. Without helpers every chunk runs in `finish`, in order.
+ * Same results either way.
+ */
+export function startChunks(task: string, input: unknown, chunks: number, ctx: AnalysisContext): ChunkRun {
+  if (runner && runner.helpers > 0 && chunks > 1) return runner.start(task, input, chunks, ctx);
+  return { finish: () => runChunks(task, input, chunks, ctx), abort: () => undefined };
 }
 
 /**

@@ -129,6 +129,55 @@ export class Rng {
     st[0] = s0; st[1] = s1; st[2] = s2; st[3] = s3;
   }
 
+  /**
+   * Binomial(n, p): the number of successes among n independent trials of probability p. For a mean
+   * np below 16, by inversion: one uniform V ∈ [0, 1) (53 bits) walks up the probabilities from
+   * P(0) = (1 − p)ⁿ by P(k + 1) = P(k)·(n − k)/(k + 1)·p/(1 − p), about np + 1 steps and one exp
+   * (P(0) ≥ e⁻³² for p ≤ 1/2, so nothing underflows). Otherwise by geometric waiting times (the number
+   * of failures before a success is ⌊ln(1 − V)/ln(1 − p)⌋, by log1p so small p keeps its digits), about
+   * np + 1 logarithms. Above p = 1/2 it counts the failures. Exact up to rounding and the 2⁻⁵³ steps of V.
+   */
+  binomial(n: number, p: number): number {
+    if (!(Number.isInteger(n) && n >= 0)) throw new RangeError(`Rng.binomial: n must be a non-negative integer, got ${n}`);
+    if (!(p >= 0 && p <= 1)) throw new RangeError(`Rng.binomial: p must be in [0, 1], got ${p}`);
+    if (p > 0.5) return n - this.binomial(n, 1 - p);
+    if (p === 0 || n === 0) return 0;
+    const lq = Math.log1p(-p);
+    if (n * p < 16) {
+      const ratio = p / (1 - p);
+      let f = Math.exp(n * lq);
+      let v = this.uniform();
+      let k = 0;
+      while (v >= f && k < n) {
+        v -= f;
+        f *= ((n - k) / (k + 1)) * ratio;
+        k++;
+      }
+      return k;
+    }
+    let k = 0, at = 0; // at: the trial (1-based) of the k-th success so far
+    for (;;) {
+      at += Math.floor(Math.log1p(-this.uniform()) / lq) + 1;
+      if (at > n) return k;
+      k++;
+    }
+  }
+
+  /** Binomial(n, 1/2) exactly: the number of ones among n random bits (32 to a word, counted in parallel). */
+  fairCoins(n: number): number {
+    if (!(Number.isInteger(n) && n >= 0)) throw new RangeError(`Rng.fairCoins: n must be a non-negative integer, got ${n}`);
+    let k = 0;
+    for (let left = n; left > 0; left -= 32) {
+      let x = this.nextUint32();
+      if (left < 32) x &= (1 << left) - 1;
+      x -= (x >>> 1) & 0x55555555; // popcount (Hacker's Delight 5-2)
+      x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+      x = (x + (x >>> 4)) & 0x0f0f0f0f;
+      k += Math.imul(x, 0x01010101) >>> 24;
+    }
+    return k;
+  }
+
   /** The ziggurat's slow path for block j and u ∈ [−1, 1): the value, or NaN when rejected (draw again). */
   private zigguratEdge(j: number, u: number): number {
     if (j === 0) {

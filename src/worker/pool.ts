@@ -15,7 +15,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { CancelledError, type AnalysisContext } from '../core/context';
-import { setParallelRunner, taskNamed, type ParallelRunner } from '../core/parallel';
+import { setParallelRunner, taskNamed, type ChunkRun, type ParallelRunner } from '../core/parallel';
 
 /** Shared state of one run (Int32 slots). */
 export const STATE = { next: 0, done: 1, failed: 2, stop: 3, helped: 4, length: 5 } as const;
@@ -66,38 +66,71 @@ export class NodeThreadPool implements ParallelRunner {
   }
 
   run(task: string, input: unknown, chunks: number, ctx: AnalysisContext): void {
+    this.start(task, input, chunks, ctx).finish();
+  }
+
+  start(task: string, input: unknown, chunks: number, ctx: AnalysisContext): ChunkRun {
     const fn = taskNamed(task) as (input: unknown, chunk: number) => void;
     const stateBuffer = new SharedArrayBuffer(STATE.length * 4);
     const state = new Int32Array(stateBuffer);
     const error = new SharedArrayBuffer(ERROR_BYTES);
     const request: PoolRequest = { task, input, chunks, state: stateBuffer, error };
     for (const w of this.started()) w.postMessage(request);
-    let failure: unknown;
-    try {
-      while (!this.callerTakesChunks) {
-        if (ctx.isCancelled()) throw new CancelledError();
-        const done = Atomics.load(state, STATE.done);
-        if (done >= chunks || Atomics.load(state, STATE.failed) !== 0) break;
-        Atomics.wait(state, STATE.done, done, 50);
-        ctx.progress(Atomics.load(state, STATE.done) / chunks);
-      }
-      while (this.callerTakesChunks) {
-        if (ctx.isCancelled()) throw new CancelledError();
-        if (Atomics.load(state, STATE.failed) !== 0) break;
-        const c = Atomics.add(state, STATE.next, 1);
-        if (c >= chunks) break;
+    let ended = false;
+    const end = (): void => {
+      if (ended) throw new Error('NodeThreadPool: a started run was finished or aborted twice');
+      ended = true;
+    };
+    return {
+      finish: () => {
+        end();
+        let failure: unknown;
         try {
-          fn(input, c);
-        } finally {
-          // counted even when it threw: the wait below waits for every chunk taken
-          Atomics.add(state, STATE.done, 1);
+          this.takeChunks(fn, input, chunks, state, ctx);
+        } catch (e) {
+          failure = e;
         }
-        ctx.progress(Atomics.load(state, STATE.done) / chunks);
-      }
-    } catch (e) {
-      failure = e;
+        this.stopAndWait(state, chunks);
+        if (failure !== undefined) throw failure;
+        if (Atomics.load(state, STATE.failed) !== 0) {
+          const bytes = new Uint8Array(error);
+          const zero = bytes.indexOf(0);
+          throw new Error(`a helper thread failed: ${new TextDecoder().decode(bytes.slice(0, zero < 0 ? bytes.length : zero))}`);
+        }
+      },
+      abort: () => {
+        end();
+        this.stopAndWait(state, chunks);
+      },
+    };
+  }
+
+  /** This thread's part of a run: chunks from the shared counter, or (callerTakesChunks false) waiting for the helpers. */
+  private takeChunks(fn: (input: unknown, chunk: number) => void, input: unknown, chunks: number, state: Int32Array, ctx: AnalysisContext): void {
+    while (!this.callerTakesChunks) {
+      if (ctx.isCancelled()) throw new CancelledError();
+      const done = Atomics.load(state, STATE.done);
+      if (done >= chunks || Atomics.load(state, STATE.failed) !== 0) break;
+      Atomics.wait(state, STATE.done, done, 50);
+      ctx.progress(Atomics.load(state, STATE.done) / chunks);
     }
-    // stop the helpers from taking more (after a failure or cancellation), then wait for the chunks they hold
+    while (this.callerTakesChunks) {
+      if (ctx.isCancelled()) throw new CancelledError();
+      if (Atomics.load(state, STATE.failed) !== 0) break;
+      const c = Atomics.add(state, STATE.next, 1);
+      if (c >= chunks) break;
+      try {
+        fn(input, c);
+      } finally {
+        // counted even when it threw: the wait below waits for every chunk taken
+        Atomics.add(state, STATE.done, 1);
+      }
+      ctx.progress(Atomics.load(state, STATE.done) / chunks);
+    }
+  }
+
+  /** Stops the helpers from taking more (after a failure or cancellation), then waits for the chunks they hold. */
+  private stopAndWait(state: Int32Array, chunks: number): void {
     Atomics.store(state, STATE.stop, 1);
     for (;;) {
       const done = Atomics.load(state, STATE.done);
@@ -107,12 +140,6 @@ export class NodeThreadPool implements ParallelRunner {
     }
     this.lastRunHelped = Atomics.load(state, STATE.helped);
     this.lastRunChunks = chunks;
-    if (failure !== undefined) throw failure;
-    if (Atomics.load(state, STATE.failed) !== 0) {
-      const bytes = new Uint8Array(error);
-      const end = bytes.indexOf(0);
-      throw new Error(`a helper thread failed: ${new TextDecoder().decode(bytes.slice(0, end < 0 ? bytes.length : end))}`);
-    }
   }
 
   /** Ends the helper threads (they also end with the process). */

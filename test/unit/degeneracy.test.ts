@@ -235,7 +235,8 @@ test('Figure 1 setting (n = 256, θ⁰ = 0.1, 32 layers): MC follows Approximati
     t.diagnostic(`layer ${l}: MC mean ${mc.mean!.toFixed(4)} ± ${mc.se!.toFixed(4)} (sd ${mc.sd!.toFixed(4)}), approx1 ${row.approx1.toFixed(4)}, theorem ${row.theoremIterate.toFixed(4)}, predicted ${row.predicted.mean.toFixed(4)} ± ${row.predicted.sd.toFixed(4)}, infinite width ${row.infiniteWidth.lnSin2.toFixed(4)}`);
     // follows Approximation 1: within 4 SE plus the model error it carries — Theorem 1's O(n⁻²) mean
     // remainder, measured at ≈ +40…70/n² per step (see the one-step test), accumulates to ≈ +0.03 by
-    // layer 30 at n = 256 (20 000 chain trials in the bench: MC −5.3930 ± 0.0060 vs −5.4106 at ℓ = 30)
+    // layer 30 at n = 256 (20 000 chain trials in the bench: MC −5.3997 ± 0.0060 vs −5.4106 at ℓ = 30;
+    // −5.3930 and −5.3943 with earlier random streams)
     near(mc.mean!, row.approx1, 4 * mc.se! + 0.001 * l, `MC vs approx1 at ${l}`);
     near(mc.sd!, row.predicted.sd, 0.06 * row.predicted.sd, `MC sd vs predicted sd at ${l}`);
     assert.equal(mc.collapsed + mc.dead, 0);
@@ -291,6 +292,12 @@ test('KS: Kolmogorov survival function and the one-sample statistic', () => {
   near(ksTest(s, x, cdf).statistic!, 1 / (2 * m), 1e-12);
   // cumulative() of a constant density is linear
   near(cumulative(x, new Float64Array(101).fill(1))[50], 0.5, 1e-15);
+  // unsorted samples with −∞ (collapsed, CDF 0) and NaN (dead, left out): the statistic by hand.
+  // Sorted finite-or-−∞ values −∞, 0.1, 0.3, 0.9 (m = 4) against F(t) = t: D = max over i of
+  // (i+1)/m − F, F − i/m = max(1/4 − 0, 2/4 − 0.1, 3/4 − 0.3, 1 − 0.9, 0.1 − 1/4, …) = 0.45
+  const r = ksTest([0.9, NaN, 0.1, -Infinity, 0.3, NaN], x, cdf);
+  near(r.statistic!, 0.45, 1e-12);
+  assert.equal(r.samples, 4);
 });
 
 test('density: a point mass at layer 1 (θ⁰ near π), conserved mass when the kernel is narrower than the grid step', () => {

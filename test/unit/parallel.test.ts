@@ -10,7 +10,9 @@ import * as path from 'node:path';
 import { NodeThreadPool } from '../../src/worker/pool';
 import { runChunks, setParallelRunner } from '../../src/core/parallel';
 import { CancelledError, silentContext } from '../../src/core/context';
-import { simulateAngles } from '../../src/core/degeneracy/simulate';
+import { simulateAngles, startSimulation } from '../../src/core/degeneracy/simulate';
+import { predictDensity } from '../../src/core/degeneracy/density';
+import { runDegeneracy } from '../../src/core/degeneracy/analysis';
 import { spectralNorms, precomputeLayerNorms, cachedNormWminusI } from '../../src/core/linalg/layerNorms';
 import { lanczosSpectralNorm } from '../../src/core/linalg/lanczos';
 import { Rng } from '../../src/core/rng';
@@ -54,6 +56,9 @@ test('Monte Carlo samples: the same bits on 1, 2 and 4 threads and on helpers al
   const alone = chain[pools.indexOf(helperOnly) + 1];
   assert.ok(alone.chunks > 1, `the run is split into chunks (${alone.chunks})`);
   assert.equal(alone.helped, alone.chunks, 'the helper-only pool ran every chunk on its helper');
+  // a large angle at a small width: most draws go through the binomial counts and the wedge samples
+  const wide = onEveryPool(() => simulateAngles({ widths: Array(6).fill(16), theta0: 2.5, trials: 3000, seed: 8, mode: 'chain' }));
+  for (const r of wide.slice(1)) sameBits(r.result.lnSin2, wide[0].result.lnSin2, 'chain at θ⁰ = 2.5');
   const nets = onEveryPool(() => simulateAngles({ widths: [4, 32, 32, 32], theta0: 0.5, trials: 200, seed: 3, mode: 'network' }));
   for (const r of nets.slice(1)) sameBits(r.result.lnSin2, nets[0].result.lnSin2, 'networks');
 });
@@ -109,6 +114,48 @@ test('a chunk that throws on a helper fails the run with its message; a cancelle
     assert.throws(() => runChunks('linalg.layer-norms', input, 4, silentContext), /^Error: a helper thread failed: .*Cannot read properties of null/);
     polls = 0;
     assert.throws(() => simulateAngles({ widths: Array(9).fill(64), theta0: 0.3, trials: 5000, seed: 1, mode: 'chain' }, { progress: () => undefined, isCancelled: () => ++polls > 5 }), CancelledError);
+  } finally {
+    setParallelRunner(undefined);
+  }
+});
+
+test('a started Monte Carlo (startSimulation) gives the same bits when finished after other work; an aborted one leaves the pool usable', () => {
+  const opts = { widths: Array(9).fill(128), theta0: 0.2, trials: 4000, seed: 12, mode: 'chain' } as const;
+  setParallelRunner(undefined);
+  const reference = simulateAngles(opts).lnSin2;
+  for (const p of pools) {
+    setParallelRunner(p);
+    try {
+      const run = startSimulation(opts);
+      // this thread is busy elsewhere while the helpers take trials
+      predictDensity(0.2, Array(8).fill(128), { xMin: -15, xMax: 0, points: 3001 });
+      sameBits(run.finish().lnSin2, reference, 'started, then finished');
+      startSimulation(opts).abort();
+      sameBits(simulateAngles(opts).lnSin2, reference, 'after an aborted run');
+      const twice = startSimulation(opts);
+      twice.finish();
+      assert.throws(() => twice.finish(), /finished or aborted twice/);
+    } finally {
+      setParallelRunner(undefined);
+    }
+  }
+  // and without a runner, start-then-finish is the plain run
+  sameBits(startSimulation(opts).finish().lnSin2, reference, 'no runner');
+});
+
+test('runDegeneracy cancelled while computing the density (the Monte Carlo already started on the helpers) throws CancelledError and stops the helpers', () => {
+  setParallelRunner(pools[0]);
+  try {
+    let polls = 0;
+    assert.throws(() => runDegeneracy({ widths: Array(33).fill(256), theta0: 0.1, trials: 20000, seed: 1 }, {
+      progress: () => undefined,
+      isCancelled: () => ++polls > 3,
+    }), CancelledError);
+    // the pool is free again: a fresh run gives the single-thread bits
+    const opts = { widths: Array(5).fill(64), theta0: 0.5, trials: 2000, seed: 4, mode: 'chain' } as const;
+    const pooled = simulateAngles(opts).lnSin2;
+    setParallelRunner(undefined);
+    sameBits(pooled, simulateAngles(opts).lnSin2, 'after a cancelled analysis');
   } finally {
     setParallelRunner(undefined);
   }

@@ -14,7 +14,7 @@ import type {
 import { checkGrid, cumulative, defaultGrid, DEFAULT_GRID_POINTS, ksTest, layerDensity, predictDensity, type DensityGrid, type PredictedDensity } from './density';
 import { autoGridCap, checkDegeneracyBudget, checkDensityBudget, count, DEGENERACY_DEFAULTS, DegeneracyParamsError } from './limits';
 import { besselTriangleExact, exactlyRepresentable, formToNumbers, MAX_MOMENT_ORDER, momentFormsExact, momentValue } from './moments';
-import { COLLAPSE_SIN2, layerSamples, sampleStats, simulateAngles, type AngleSamples } from './simulate';
+import { COLLAPSE_SIN2, layerSamples, sampleStats, startSimulation, type AngleSamples } from './simulate';
 import { approx1StartsFromTheorem, approx2Variance, deterministicCurves, lnSin2, sigma2, thetaFromLnSin2 } from './theory';
 
 export { DEGENERACY_DEFAULTS };
@@ -194,11 +194,17 @@ export function runDegeneracy(params: DegeneracyParams, ctx: AnalysisContext = s
     isCancelled: () => ctx.isCancelled(),
   });
   const simShare = trials > 0 ? 0.85 : 0;
-  const pred = predictDensity(theta0, steps, grid, sub(0, 1 - simShare));
+  // the Monte Carlo starts on the helper threads first and this thread computes the density meanwhile
+  const simulation = trials > 0 ? startSimulation({ widths, theta0, trials, seed, mode }, sub(1 - simShare, 1)) : undefined;
+  let pred: PredictedDensity;
+  try {
+    pred = predictDensity(theta0, steps, grid, sub(0, 1 - simShare));
+  } catch (e) {
+    simulation?.abort();
+    throw e;
+  }
+  const samples: AngleSamples | undefined = simulation?.finish();
   const prediction = predictions(theta0, steps, pred);
-  const samples: AngleSamples | undefined = trials > 0
-    ? simulateAngles({ widths, theta0, trials, seed, mode }, sub(1 - simShare, 1))
-    : undefined;
 
   const layers: DegeneracyLayerRow[] = [];
   for (let l = 0; l <= L; l++) {

@@ -50,6 +50,8 @@ export interface PredictedDensity {
 
 /** How many kernel standard deviations each source node reaches (φ(9) ≈ 1e-18). */
 const KERNEL_REACH = 9;
+/** A source node whose density is below the layer's peak times this sends nothing (see predictDensity). */
+const NEGLIGIBLE_SOURCE = 1e-20;
 /** Nodes between exact restarts of the kernel's multiplicative recurrence (drift ≤ 64²·eps ≈ 5e-13). */
 const RESTART = 64;
 
@@ -131,7 +133,9 @@ export function predictDensity(theta0: number, stepWidths: ArrayLike<number>, gr
     const src = density.subarray(l * P, (l + 1) * P), out = density.subarray((l + 1) * P, (l + 2) * P);
     let peak = 0;
     for (let j = 0; j < P; j++) if (src[j] > peak) peak = src[j];
-    const negligible = peak * 1e-300;
+    // sources below peak·1e-20 carry at most (xMax − xMin)/h·h·peak·1e-20 of mass in all (≈ 1e-19 for a
+    // density of width ~1): nothing any output shows, and skipping them halves the deep layers' work
+    const negligible = peak * NEGLIGIBLE_SOURCE;
     for (let j = 0; j < P; j++) {
       const pj = src[j];
       if (!(pj > negligible)) continue;
@@ -295,16 +299,19 @@ export interface KsResult {
  * because every comparison with NaN is false.
  */
 export function ksTest(samples: ArrayLike<number>, x: Float64Array, cdf: Float64Array): KsResult {
-  const v: number[] = [];
-  for (let i = 0; i < samples.length; i++) if (!Number.isNaN(samples[i])) v.push(samples[i]);
-  const m = v.length;
+  // a Float64Array, sorted natively in numeric order (−∞ first): a number[] with a comparator took
+  // ~10 % of the Figure 1 run (32 layers × 20 000 samples)
+  let m = 0;
+  for (let i = 0; i < samples.length; i++) if (!Number.isNaN(samples[i])) m++;
+  const v = new Float64Array(m);
+  for (let i = 0, k = 0; i < samples.length; i++) if (!Number.isNaN(samples[i])) v[k++] = samples[i];
   if (m === 0) return { statistic: null, pValue: null, samples: 0, reason: 'no sample has a defined angle' };
   const P = x.length;
   for (let i = 0; i < P; i++) {
     if (!Number.isFinite(cdf[i])) return { statistic: null, pValue: null, samples: m, reason: `the predicted CDF is not a number at node ${i} (x = ${x[i]})` };
   }
   if (cdf[P - 1] !== 1) return { statistic: null, pValue: null, samples: m, reason: 'the predicted density has no mass on the grid' };
-  v.sort((a, b) => a - b);
+  v.sort();
   const x0 = x[0], h = (x[P - 1] - x0) / (P - 1);
   const F = (t: number): number => {
     if (!(t > x0)) return t === x0 ? cdf[0] : 0;

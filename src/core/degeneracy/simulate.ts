@@ -2,7 +2,9 @@
  * Monte Carlo of the angle θ^ℓ between two inputs through random bias-free ReLU networks (MATH.md §C),
  * two ways:
  *  - the exact Markov chain: given θ^{ℓ−1}, the n_ℓ pre-activation pairs of layer ℓ are iid bivariate
- *    normal with correlation cos θ^{ℓ−1}; draw them, apply ReLU, measure the new angle. No matrices.
+ *    normal with correlation cos θ^{ℓ−1}; draw them, apply ReLU, measure the new angle. No matrices, and
+ *    only the pairs with an active input are drawn (their number is binomial; see chainPath for why this
+ *    is the same law).
  *  - full networks: iid N(0,1) weight matrices W^ℓ (n_ℓ × n_{ℓ−1}), z^1 = W^1 x, z^{ℓ+1} = W^{ℓ+1}σ(z^ℓ),
  *    the actual forward pass of x_α = e₁ and x_β = cos θ⁰ e₁ + sin θ⁰ e₂. The He factor sqrt(2/n_ℓ)
  *    is left out because a positive scalar per layer does not change any angle.
@@ -30,7 +32,7 @@
  * all zero leaves the angle undefined: X = NaN ("dead").
  */
 import { checkpoint, silentContext, type AnalysisContext } from '../context';
-import { registerTask, runChunks, sharedFloat64 } from '../parallel';
+import { registerTask, sharedFloat64, startChunks } from '../parallel';
 import { Rng } from '../rng';
 import { checkTheta } from './moments';
 
@@ -93,6 +95,23 @@ function sin2FromVectors(a: Float64Array, b: Float64Array, n: number, aa: number
 
 /** Run the Monte Carlo (chain or full networks). ctx.checkpoint is called between trials. */
 export function simulateAngles(opts: SimulationOptions, ctx: AnalysisContext = silentContext): AngleSamples {
+  return startSimulation(opts, ctx).finish();
+}
+
+/** A Monte Carlo started on the helper threads (startSimulation). */
+export interface StartedSimulation {
+  /** this thread joins in; returns the samples when every trial is done */
+  finish(): AngleSamples;
+  /** abandon the run (this thread failed elsewhere): waits for the trials running on helpers */
+  abort(): void;
+}
+
+/**
+ * Validates and starts the Monte Carlo on the helper threads of src/core/parallel.ts and returns at
+ * once, so this thread can compute something else (the predicted density) while they work; `finish`
+ * then takes the trials left. Without helpers all of it runs in `finish`. Same samples either way.
+ */
+export function startSimulation(opts: SimulationOptions, ctx: AnalysisContext = silentContext): StartedSimulation {
   const { widths, theta0, trials, seed, mode } = opts;
   checkWidths(widths, 'simulateAngles');
   checkTheta(theta0, 'simulateAngles');
@@ -108,12 +127,18 @@ export function simulateAngles(opts: SimulationOptions, ctx: AnalysisContext = s
   const chunks = Math.ceil(trials / chunkTrials);
   const input: AngleChunkInput = { widths: [...widths], theta0, trials, seed, mode, chunkTrials, out };
   const what = mode === 'chain' ? 'chain trials' : 'networks';
-  runChunks(ANGLE_TASK, input, chunks, {
+  const run = startChunks(ANGLE_TASK, input, chunks, {
     isCancelled: () => ctx.isCancelled(),
     progress: (f) => ctx.progress(f, `${what}: ${Math.min(trials, Math.round(f * chunks) * chunkTrials)}/${trials}`),
   });
-  checkpoint(ctx, 1);
-  return { mode, trials, layers: L, lnSin2: out };
+  return {
+    finish: () => {
+      run.finish();
+      checkpoint(ctx, 1);
+      return { mode, trials, layers: L, lnSin2: out };
+    },
+    abort: () => run.abort(),
+  };
 }
 
 /** multiply-adds (a chain pair counts 8) per chunk of trials: ~10–20 ms, so threads share the work evenly */
@@ -156,11 +181,37 @@ function angleChunk(input: AngleChunkInput, chunk: number): void {
 
 registerTask(ANGLE_TASK, angleChunk as (input: never, chunk: number) => void);
 
-/** One path of the exact Markov chain, carrying the pre- and post-activation differences (module comment). */
+/**
+ * One path of the exact Markov chain, carrying the pre- and post-activation differences (module comment).
+ *
+ * Only the pairs where at least one input is active are drawn. Why that is the same distribution as
+ * drawing all n pairs: write a pair as (u, v) = (g₁, cos θ·g₁ + sin θ·g₂), g₁, g₂ iid N(0, 1). Its
+ * angle ψ in the (g₁, g₂) plane is uniform and independent of its radius, and the four sign quadrants of
+ * (u, v) are the sectors P = {u > 0, v > 0} and D = {u ≤ 0, v ≤ 0} (each of angle π − θ, so probability
+ * (π − θ)/(2π)) and the two wedges W₁₀ = {u > 0, v ≤ 0}, W₀₁ = {u ≤ 0, v > 0} (angle θ each, together
+ * probability w = θ/π). D is −P (the point reflection g ↦ −g maps one onto the other) and W₀₁ is −W₁₀.
+ *  1. A pair in D has σ(u) = σ(v) = 0: it adds nothing to ‖a‖², ‖b‖², a·b or any residual, and the
+ *     angle is a symmetric function of the pairs, so their order and the D pairs themselves do not matter.
+ *  2. The n pairs fall into (P, W, D) with multinomial counts; equivalently N_W ~ Binomial(n, w) and,
+ *     given N_W, each of the other n − N_W pairs is in P or D with probability 1/2 each (the two sectors
+ *     are congruent), so N_P ~ Binomial(n − N_W, 1/2) — a count of random bits. Given the counts, the
+ *     pairs are independent draws from the normal law restricted to their region.
+ *  3. The normal law restricted to P: draw g, reflect it when it lies in D (the density is even, so the
+ *     reflected draw has density 2φ on P), and reject the draws that land in a wedge (probability w).
+ *  4. Restricted to W: the wedge draws met while filling P (iid, and independent of the stopping rule,
+ *     which looks at regions only), then for the rest ψ uniform on the wedge and radius R = √(−2 ln U):
+ *     with t = θ·V, the point of W₁₀ is (u, v) = (R sin t, −R sin(θ − t)), of W₀₁ its reflection, a fair
+ *     coin choosing — both coordinates O(Rθ) with full relative precision, even for θ ≈ 2⁻¹⁰⁰⁰.
+ * So a layer draws about n Gaussians instead of 2n (E N_P = n(1 − w)/2 sector points at 1/(1 − w)
+ * reflected pairs each, plus a batch's few spare pairs), and the loops run over the ≈ n(1 + w)/2 active
+ * pairs only. Exact in distribution up to the generator's resolution (its Gaussians are symmetric to
+ * 2⁻³¹; a reflected pair with a coordinate exactly 0, probability ~2⁻³¹, counts as a wedge or is dropped).
+ */
 function chainPath(rng: Rng, widths: readonly number[], theta0: number, out: Float64Array, t: number, trials: number,
   a: Float64Array, e: Float64Array, g: Float64Array): void {
   let c = Math.cos(theta0), s = Math.sin(theta0);
   const L = widths.length - 1;
+  const maxPairs = g.length >> 1;
   for (let l = 1; l <= L; l++) {
     const idx = l * trials + t;
     if (s === 0 || Number.isNaN(s)) {
@@ -169,20 +220,46 @@ function chainPath(rng: Rng, widths: readonly number[], theta0: number, out: Flo
       continue;
     }
     const n = widths[l];
-    rng.fillNormal(g, 2 * n);
+    const theta = Math.atan2(s, c);
+    const w = Math.min(1, theta / Math.PI);
+    const nW = rng.binomial(n, w);
+    const nP = rng.fairCoins(n - nW);
     // 1 − cos θ without cancellation (for cos θ ≤ 0 the direct form has none)
     const oneMinusC = c > 0 ? (s * s) / (1 + c) : 1 - c;
     let aa = 0, bb = 0, ae = 0;
-    for (let i = 0; i < n; i++) {
-      const u = g[2 * i];
-      const d = s * g[2 * i + 1] - oneMinusC * u; // v − u
-      const v = u + d;
-      const ai = u > 0 ? u : 0;
-      const bi = v > 0 ? v : 0;
-      // e = σ(v) − σ(u): the difference itself where both are active (one term is 0 otherwise)
-      const ei = u > 0 && v > 0 ? d : bi - ai;
-      a[i] = ai; e[i] = ei;
-      aa += ai * ai; bb += bi * bi; ae += ai * ei;
+    let m = 0, gotP = 0, gotW = 0;
+    while (gotP < nP) {
+      const want = Math.min(maxPairs, Math.ceil((nP - gotP) / (1 - w)) + 2);
+      rng.fillNormal(g, 2 * want);
+      for (let i = 0; i < want && gotP < nP; i++) {
+        let u = g[2 * i];
+        let d = s * g[2 * i + 1] - oneMinusC * u; // v − u
+        let v = u + d;
+        if (u <= 0 && v <= 0) { u = -u; d = -d; v = -v; } // D → P (step 3)
+        if (u > 0 && v > 0) {
+          // e = σ(v) − σ(u) = v − u where both are active
+          a[m] = u; e[m] = d; m++; gotP++;
+          aa += u * u; bb += v * v; ae += u * d;
+        } else if ((u > 0 || v > 0) && gotW < nW) {
+          // a wedge: one of σ(u), σ(v) is 0, so e = σ(v) − σ(u) has no cancellation
+          const ai = u > 0 ? u : 0, bi = v > 0 ? v : 0, ei = bi - ai;
+          a[m] = ai; e[m] = ei; m++; gotW++;
+          aa += ai * ai; bb += bi * bi; ae += ai * ei;
+        }
+      }
+    }
+    for (; gotW < nW; gotW++) {
+      const r = Math.sqrt(-2 * Math.log1p(-rng.uniform()));
+      const tw = theta * rng.uniform();
+      if (rng.nextUint32() & 1) {
+        const ai = r * Math.sin(tw); // W₁₀: u = R sin t > 0, v ≤ 0, e = −u
+        a[m] = ai; e[m] = -ai; m++;
+        aa += ai * ai; ae -= ai * ai;
+      } else {
+        const bi = r * Math.sin(theta - tw); // W₀₁: u ≤ 0, v = R sin(θ − t) > 0, e = v
+        a[m] = 0; e[m] = bi; m++;
+        bb += bi * bi;
+      }
     }
     if (aa === 0 || bb === 0) { s = NaN; out[idx] = NaN; continue; }
     // ‖e − (a·e/a·a)a‖² with e in units of sin θ + (1 − cos θ): every |e_i| ≤ |v_i − u_i| ≤ that unit
@@ -191,7 +268,7 @@ function chainPath(rng: Rng, widths: readonly number[], theta0: number, out: Flo
     const inv = 1 / unit;
     const k = (ae / aa) * inv;
     let r = 0, ee = 0;
-    for (let i = 0; i < n; i++) {
+    for (let i = 0; i < m; i++) {
       const ei = e[i] * inv;
       const di = ei - k * a[i];
       r += di * di;
