@@ -6,7 +6,6 @@
  * would fail on the dense reader.
  */
 import { UsageError, type CliIo } from './command';
-import type { ConvNetwork } from '../core/conv/network';
 import type { GraphOp } from '../core/conv/resnet';
 import { openCheckpoint } from '../core/formats/checkpoint';
 import { convArchitectureOf, modelConvNetwork, parseInputShape } from '../core/formats/convNetwork';
@@ -14,6 +13,8 @@ import type { ModelIndex } from '../core/formats/model';
 import { modelFormatOf, readModel } from '../core/formats/open';
 import { bytesSource } from '../core/formats/source';
 import type { NetworkDiagnostic } from '../core/network/parse';
+import { firstConvLayer, type ConvNetwork } from '../core/conv/network';
+import { keepParsed, parseNetworkFile, type LoadOptions } from './load';
 
 /** The checkpoint's index opened through the io (its own file system, or whole-file reads in tests), or undefined. */
 function withIndex<T>(file: string, io: CliIo, f: (index: ModelIndex) => T): T | undefined {
@@ -51,7 +52,20 @@ export function parseInputShapeOption(text: string | undefined): [number, number
  * The file as a conv network when it is one (undefined otherwise: the caller reads it as dense).
  * Throws an Error listing the errors when it is a conv model that cannot be built.
  */
-export function loadConvModel(file: string, io: CliIo, inputShape?: readonly [number, number, number]): { network: ConvNetwork; diagnostics: NetworkDiagnostic[]; index: { tensorCount: number } } | undefined {
+export function loadConvModel(file: string, io: CliIo, inputShape?: readonly [number, number, number], options: LoadOptions = {}): { network: ConvNetwork; diagnostics: NetworkDiagnostic[]; index: { tensorCount: number } } | undefined {
+  if (!modelFormatOf(file)) {
+    // a network file: conv when its input is an image (input.shape); a dense one is kept for loadNetworkFile
+    const loaded = parseNetworkFile(file, io, options);
+    if (!loaded.conv) {
+      if (inputShape) throw new UsageError(`--input-shape applies to convolutional models; ${file} is not one`);
+      keepParsed(file, io, options, loaded);
+      return undefined;
+    }
+    if (inputShape && inputShape.join() !== loaded.conv.net.inputShape.join()) {
+      throw new UsageError(`--input-shape applies to checkpoints; ${file} gives its input shape (${loaded.conv.net.inputShape.join('×')}) in input.shape`);
+    }
+    return { network: loaded.conv, diagnostics: loaded.diagnostics, index: { tensorCount: 0 } };
+  }
   const r = withIndex(file, io, (index) => {
     const built = modelConvNetwork(index, { inputShape });
     return built && { built, tensorCount: index.tensors.length };
@@ -69,8 +83,13 @@ export function loadConvModel(file: string, io: CliIo, inputShape?: readonly [nu
 }
 
 /** Refuse a conv model for a command that analyses dense networks only (exit 2 through UsageError). */
-export function refuseConvModel(command: string, file: string, io: CliIo): void {
-  const where = withIndex(file, io, (index) => {
+export function refuseConvModel(command: string, file: string, io: CliIo, options: LoadOptions = {}): void {
+  let where: string | undefined;
+  if (!modelFormatOf(file)) {
+    const loaded = parseNetworkFile(file, io, options);
+    if (loaded.conv) where = firstConvLayer(loaded.conv.net);
+    else keepParsed(file, io, options, loaded);
+  } else where = withIndex(file, io, (index) => {
     const arch = convArchitectureOf(index);
     return arch && firstConvOp(arch.graph);
   });

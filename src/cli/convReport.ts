@@ -35,6 +35,7 @@ const shape = (s: readonly number[]) => s.join('×');
 
 function fmt(x: number | null): string {
   if (x === null) return '—';
+  if (!Number.isFinite(x)) return 'overflow';
   if (x === 0) return '0';
   const a = Math.abs(x);
   return a >= 1e-3 && a < 1e5 ? x.toPrecision(6).replace(/\.?0+$/, '') : x.toExponential(4);
@@ -80,7 +81,9 @@ export function convInfoReport(file: string, network: ConvNetwork, diagnostics: 
   const rows = convInfoRows(network, io, options.norms);
   const s = summary(network);
   const notes = diagnostics.filter((d) => d.severity !== 'error').map((d) => d.message);
-  if (options.json) return toJson({ file, summary: s, rows, notes, diagnostics }) + '\n';
+  // as the dense info: null is "not applicable", a norm beyond float64 the marker {"overflow": true}
+  const marker = (x: number | null) => (x !== null && !Number.isFinite(x) ? { overflow: true } : x);
+  if (options.json) return toJson({ file, summary: s, rows: rows.map((r) => ({ ...r, normW: marker(r.normW), normWminusI: marker(r.normWminusI) })), notes, diagnostics }) + '\n';
   const out: string[] = [];
   out.push(`${file}${s.name ? ` — ${s.name}` : ''}`);
   out.push(`convolutional network: input ${shape(s.inputShape)}, output ${shape(s.outputShape)}, ${s.ops} layers (${s.residualBlocks} residual blocks, ${s.identityBlocks} with identity shortcut), ${s.parameterCount} parameters${s.foldedParameterCount !== s.parameterCount ? ` (${s.foldedParameterCount} with BatchNorm folded into the convs)` : ''}`);

@@ -6,7 +6,8 @@
  * network file is taken: their index is read, then each tensor the network needs, one at a time.
  */
 import * as path from 'node:path';
-import type { CliIo } from './command';
+import { UsageError, type CliIo } from './command';
+import { firstConvLayer } from '../core/conv/network';
 import type { Network } from '../core/network/model';
 import { FolderFiles, type FileInfo, type FileSystemLike, type OpenedFile } from '../core/network/external';
 import { DEFAULT_MAX_FILE_SIZE_MB, sizeAboveLimit } from '../core/network/limits';
@@ -16,6 +17,7 @@ import { decodeNetworkBytes, type DecodedText } from '../core/network/encoding';
 import { modelNetwork } from '../core/formats/network';
 import { openCheckpoint } from '../core/formats/checkpoint';
 import type { ModelIndex } from '../core/formats/model';
+import type { ConvNetwork } from '../core/conv/network';
 
 /** Default size limit of the CLI (MB), the same as the editor's; `--max-size-mb` raises it. */
 export const DEFAULT_MAX_SIZE_MB = DEFAULT_MAX_FILE_SIZE_MB;
@@ -29,6 +31,8 @@ export interface LoadedFile {
   text: string;
   diagnostics: NetworkDiagnostic[];
   network?: Network;
+  /** a network file whose input is an image (input.shape): its conv network */
+  conv?: ConvNetwork;
   /** the checkpoint's index, when the file is one */
   model?: ModelIndex;
 }
@@ -86,9 +90,30 @@ function openOnce(file: string, fsys: FileSystemLike, io: CliIo): { info: FileIn
   };
 }
 
+/**
+ * A network file parsed by `loadConvModel` (to see whether it takes images) that turned out dense: the
+ * command's next `parseNetworkFile` of the same file, io and size limit takes it instead of parsing again.
+ */
+const parsedBefore: Array<{ file: string; io: CliIo; maxBytes: number; loaded: LoadedFile }> = [];
+
+/** (two files: `compare` checks both before it loads them) */
+export function keepParsed(file: string, io: CliIo, options: LoadOptions, loaded: LoadedFile): void {
+  parsedBefore.push({ file, io, maxBytes: maxBytesOf(options), loaded });
+  if (parsedBefore.length > 2) parsedBefore.shift();
+}
+
+/** Drops what keepParsed kept (each CLI command starts without it). */
+export function forgetParsed(): void {
+  parsedBefore.length = 0;
+}
+
+const maxBytesOf = (options: LoadOptions): number => Math.floor((options.maxSizeMB ?? DEFAULT_MAX_SIZE_MB) * 1024 * 1024);
+
 /** Parse a file and everything it refers to; never throws: an unreadable file is a 'file-unreadable' diagnostic. */
 export function parseNetworkFile(file: string, io: CliIo, options: LoadOptions = {}): LoadedFile {
-  const maxBytes = Math.floor((options.maxSizeMB ?? DEFAULT_MAX_SIZE_MB) * 1024 * 1024);
+  const maxBytes = maxBytesOf(options);
+  const k = parsedBefore.findIndex((p) => p.file === file && p.io === io && p.maxBytes === maxBytes);
+  if (k >= 0) return parsedBefore.splice(k, 1)[0].loaded;
   const fsys = io.files ?? readFileSystem(io);
   if (modelFormatOf(file)) return parseCheckpoint(file, fsys);
   // examine before reading: a 3 GB file or a FIFO must be refused, not read
@@ -121,7 +146,7 @@ export function parseNetworkFile(file: string, io: CliIo, options: LoadOptions =
       return unreadable(`cannot read ${file}: ${(e as Error).message}`);
     }
     const result = parseNetworkText(text, { fileName: file, maxBytes, files: new FolderFiles(path.dirname(file), fsys) });
-    return { text, diagnostics: result.diagnostics, network: result.network };
+    return { text, diagnostics: result.diagnostics, network: result.network, conv: result.conv };
   } finally {
     handle.close();
   }
@@ -162,6 +187,10 @@ export function formatDiagnostics(file: string, text: string, diagnostics: reado
  */
 export function loadNetworkFile(file: string, io: CliIo, options: LoadOptions = {}): { network: Network; text: string; diagnostics: NetworkDiagnostic[] } {
   const loaded = parseNetworkFile(file, io, options);
+  if (loaded.conv) {
+    // commands that read conv networks ask loadConvModel first; the others refuse them by name (refuseConvModel)
+    throw new UsageError(`convolutional layers are not supported by this command yet: ${firstConvLayer(loaded.conv.net)}`);
+  }
   if (!loaded.network) {
     const errors = loaded.diagnostics.filter((d) => d.severity === 'error');
     throw new Error(`${file} has ${errors.length} error${errors.length === 1 ? '' : 's'}:\n${formatDiagnostics(file, loaded.text, errors).join('\n')}`);

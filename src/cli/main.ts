@@ -3,6 +3,7 @@
 import * as fs from 'node:fs';
 import { UsageError, type CliIo } from './command';
 import { commands } from './commands/index';
+import { forgetParsed } from './load';
 import { nodeFileSystem } from '../worker/nodeFiles';
 import { escapeJson, escapeName, escapeTerminal } from './escape';
 import { installThreadPool } from '../worker/pool';
@@ -34,6 +35,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<{ stdout
   // everything printed passes through the terminal escapes: names from files are data, never control sequences
   const json = rest.includes('--json');
   try {
+    // a parse kept by one command (load.ts keepParsed) never serves the next: the file may have changed
+    forgetParsed();
     const r = await cmd.run(rest, io);
     return { stdout: json ? escapeJson(r.stdout) : escapeTerminal(r.stdout), stderr: escapeTerminal(r.stderr ?? ''), exitCode: r.exitCode };
   } catch (e) {

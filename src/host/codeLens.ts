@@ -57,6 +57,27 @@ export class NetworkCodeLensProvider extends NetworkLensProvider {
     if (state.failure) {
       return [new vscode.CodeLens(top, { title: 'Depth Lens: could not analyse this file — see Problems', tooltip: state.failure, command: 'workbench.actions.view.problems' })];
     }
+    if (!s && state.conv) {
+      // a network on images: its shape at the top; the overview lists the layers (depth-lens info)
+      const layers = state.convLayers ?? [];
+      const params = layers.reduce((n, l) => n + l.parameters, 0);
+      const lenses = [
+        new vscode.CodeLens(top, {
+          title: `convolutional network · input ${state.conv.inputShape.join('×')}${layers.length ? ` · ${layers.length} layer${layers.length === 1 ? '' : 's'} · ${formatCount(params)} parameters` : ''}`,
+          tooltip: 'Layers, shapes and parameters (BatchNorm folded): Open network overview (depth-lens info FILE)',
+          command: '',
+        }),
+        new vscode.CodeLens(top, { title: 'Open network overview', command: COMMANDS.openOverview, arguments: [doc.uri] }),
+      ];
+      if (layers.length > 200) return lenses;
+      for (const l of layers) {
+        const at = doc.positionAt(l.offset!);
+        const range = new vscode.Range(at.line, 0, at.line, 0);
+        const detail = l.detail ? ` (${l.detail})` : '';
+        lenses.push(new vscode.CodeLens(range, { title: `layer ${l.layer} (${l.type}): ${l.input.join('×')} → ${l.output.join('×')}${l.activation === 'relu' ? ' · ReLU' : ''} · ${formatCount(l.parameters)} parameters`, tooltip: `${l.name}${detail}`, command: '' }));
+      }
+      return lenses;
+    }
     if (!s) {
       const errors = state.diagnostics.filter((d) => d.severity === 'error').length;
       return [new vscode.CodeLens(top, { title: `Depth Lens: ${errors} error${errors === 1 ? '' : 's'} — see Problems`, command: 'workbench.actions.view.problems' })];

@@ -10,12 +10,16 @@ import type { DocumentContribution } from './contributions';
 import { documentSource, isNetworkDocument } from './networkDocuments';
 import type { WorkerClient } from './workerClient';
 import { RpcError } from '../shared/rpc';
-import type { NetworkSummary, WireDiagnostic } from '../shared/analyses/overview';
+import type { ConvOverviewLayer, NetworkSummary, ValidateResult, WireDiagnostic } from '../shared/analyses/overview';
 import { jsonServiceValidates, reportedByJsonService } from './jsonService';
 
 export interface DocumentState {
   readonly version: number;
   readonly summary?: NetworkSummary;
+  /** set for a convolutional network (a network file on images): its input shape and name */
+  readonly conv?: ValidateResult['conv'];
+  /** a conv network file's top-level layers (its overview's rows, shapes only): where each is written and what it is */
+  readonly convLayers?: readonly ConvOverviewLayer[];
   readonly diagnostics: readonly WireDiagnostic[];
   /** external weight files the document refers to (src/host/externalFiles.ts watches them) */
   readonly externalFiles?: readonly string[];
@@ -121,7 +125,19 @@ export class NetworkDiagnostics implements vscode.Disposable {
       const result = await this.worker.request('validate', documentSource(doc), {}, settings, { token: run.cts.token });
       if (doc.isClosed || this.disposed) return;
       this.retriedAfterExit.delete(key);
-      const state: DocumentState = { version, summary: result.summary, diagnostics: result.diagnostics, externalFiles: result.externalFiles };
+      // a conv network file: its layers' shapes for the code lenses (the overview without norms: no work to speak of)
+      let convLayers: readonly ConvOverviewLayer[] | undefined;
+      if (result.conv) {
+        try {
+          const overview = await this.worker.request('overview', documentSource(doc), {}, settings, { token: run.cts.token });
+          if (overview.kind === 'conv') convLayers = overview.rows.filter((r) => r.offset !== undefined);
+        } catch (e) {
+          if (e instanceof RpcError && e.code === 'cancelled') throw e;
+          this.log.warn(`layer shapes of ${doc.uri.toString()} failed: ${(e as Error).message}`);
+        }
+        if (doc.isClosed || this.disposed) return;
+      }
+      const state: DocumentState = { version, summary: result.summary, ...(result.conv ? { conv: result.conv } : {}), ...(convLayers ? { convLayers } : {}), diagnostics: result.diagnostics, externalFiles: result.externalFiles };
       // what VS Code's JSON service already reports is not shown twice (the state keeps it: lenses count it)
       const jsonService = jsonServiceValidates(doc.languageId, vscode.workspace.getConfiguration('json', doc).get<boolean>('validate.enable'));
       const blank = jsonService && doc.getText().trim() === '';

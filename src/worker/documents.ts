@@ -23,8 +23,8 @@ export interface ParsedDocument {
   /** absolute paths of the external files the document refers to (found or not), for file watchers */
   readonly externalFiles: readonly string[];
   /**
-   * a checkpoint whose architecture is convolutional (built on first use, then kept with the entry):
-   * the conv network, or the errors that stopped it; undefined for network files and dense checkpoints
+   * a checkpoint whose architecture is convolutional (built on first use, then kept with the entry), or
+   * a network file on images: the conv network, or the errors that stopped it; undefined for dense ones
    */
   readonly conv?: ConvBuild;
   lineOf(offset: number): number;
@@ -78,10 +78,13 @@ export function parsedDocument(source: DocumentSource, settings: AnalysisSetting
   });
   const at = positionMapper(source.text);
   const folder = source.fsPath ? path.dirname(source.fsPath) : undefined;
+  const diagnostics = result.diagnostics.map((d) => toWireDiagnostic(at, d));
   const parsed: ParsedDocument = {
     source,
     network: result.network,
-    diagnostics: result.diagnostics.map((d) => toWireDiagnostic(at, d)),
+    // a network file on images (input.shape) is a conv network, as a conv checkpoint is
+    ...(result.conv ? { conv: { network: result.conv, diagnostics } } : {}),
+    diagnostics,
     externalFiles: folder ? result.externalFiles.map((rel) => path.join(folder, rel)) : [],
     lineOf: (offset) => at(offset).line,
   };

@@ -205,7 +205,8 @@ export async function runCase(seed: Seed, m: Mutation, analysis: number): Promis
   }
   // 3 is the documented "cannot decide" exit (src/cli/commands/exitCodes.ts): a value overflowed float64,
   // the answer is withheld, and stderr's one line names the file and the layer
-  if (exitCode === EXIT_OVERFLOW && !new RegExp(`^${escapeRe(seed.name)}: .*overflows float64 .*layer \\d+`).test(stderr)) {
+  // (a conv model names its layer by module name: "file: conv1: produced NaN at entry 32 (channels-last order); the forward pass stops here")
+  if (exitCode === EXIT_OVERFLOW && !new RegExp(`^${escapeRe(seed.name)}: (.*overflows float64 .*layer \\d+|[^:\\n]+: produced (NaN|-?Infinity) at entry \\d+ \\([^()\\n]+ order\\); the forward pass stops here$)`, 'm').test(stderr)) {
     throw new FuzzFailure(`${name} exited ${exitCode} without the overflow line on stderr: ${escapeTerminal(stderr).slice(0, 300)}`);
   }
   if (![0, 1, 2, EXIT_OVERFLOW].includes(exitCode)) throw new FuzzFailure(`${name} exited ${exitCode}`);

@@ -12,6 +12,7 @@ import { analyzeActivations, affineMapForPattern, domainContains, packedPattern,
 import { forwardBatch } from '../../src/core/activation/batch';
 import { hashColor, hashWords, packBits, unpackBits } from '../../src/core/activation/pattern';
 import { activationUnits, patternLayout } from '../../src/core/activation/units';
+import { parseNetworkText } from '../../src/core/network/parse';
 import { activationsCommand } from '../../src/cli/commands/activations';
 import type { CliIo } from '../../src/cli/command';
 import { randomNetwork } from './random-networks';
@@ -341,4 +342,26 @@ test('CLI activations: residual example in text mode, and precise errors for bad
 test('CLI activations: negative numbers after --input need no "=" ', async () => {
   const r = await activationsCommand.run([regions2d, '--input', '-0.3,0.7', '--json'], io);
   assert.deepEqual(JSON.parse(r.stdout).input, [-0.3, 0.7]);
+});
+
+test('activationUnits of generated dense groups (family, random with outputActivation) come from their description: the same units as the generated layers give, and no layer generated', () => {
+  const text = JSON.stringify({
+    format: 'depth-lens/network@1', input: { dim: 3 },
+    layers: [
+      { type: 'dense', weights: [[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 1, 1]], bias: [0, 0, 0, 0], activation: 'relu' },
+      { type: 'random', widths: [5, 2, 3], weights: { distribution: 'normal', std: 0.5 }, seed: 4, activation: 'relu', outputActivation: 'linear' },
+      { type: 'family', count: 4, width: 3, weights: { identity: 1, random: { distribution: 'normal', std: 0.01 }, scale: { power: -2 } }, seed: 3, activation: 'relu' },
+    ],
+  });
+  const net = parseNetworkText(text).network!;
+  // the units every layer, generated, gives
+  const byLayer = Array.from({ length: net.depth }, (_, k) => {
+    const l = net.layer(k) as DenseLayer;
+    return { layer: k + 1, kind: 'dense', width: l.weights.rows, relu: l.activation === 'relu', label: `layer ${k + 1}` };
+  });
+  let generated = 0;
+  const counting = { ...net, groups: net.groups, depth: net.depth, outWidth: (k: number) => net.outWidth(k), layer: (k: number) => { generated++; return net.layer(k); } } as typeof net;
+  assert.deepEqual(activationUnits(counting), byLayer);
+  assert.deepEqual(byLayer.map((u) => u.relu), [true, true, true, false, true, true, true, true]);
+  assert.equal(generated, 1, 'only the explicit first layer is asked for');
 });

@@ -21,10 +21,12 @@ const canonical = path.join(root, 'examples', 'canonical.network.json');
 // the parent's npm_* settings (a `npm run` exports its own config, e.g. a prefix or a cache)
 const npmCli = process.env.npm_execpath?.endsWith('.js') ? process.env.npm_execpath : undefined;
 const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));
+// two minutes on an idle machine, scaled by the measured slowness (scripts/slowness.mjs)
+const NPM_TIMEOUT_MS = 120_000 * Math.max(1, Number(process.env.DEPTH_LENS_SLOWNESS) || 1);
 function npm(args: string[], cwd: string) {
   const r = npmCli
-    ? spawnSync(process.execPath, [npmCli, ...args], { cwd, env, encoding: 'utf8', timeout: 120_000 })
-    : spawnSync(process.platform === 'win32' ? 'npm.cmd' : 'npm', args, { cwd, env, encoding: 'utf8', timeout: 120_000, shell: process.platform === 'win32' });
+    ? spawnSync(process.execPath, [npmCli, ...args], { cwd, env, encoding: 'utf8', timeout: NPM_TIMEOUT_MS })
+    : spawnSync(process.platform === 'win32' ? 'npm.cmd' : 'npm', args, { cwd, env, encoding: 'utf8', timeout: NPM_TIMEOUT_MS, shell: process.platform === 'win32' });
   assert.equal(r.status, 0, `npm ${args.join(' ')} failed (${r.status ?? r.signal}):\n${r.stdout}\n${r.stderr}`);
   return r.stdout;
 }

@@ -125,6 +125,13 @@ test('analyses that take dense networks only (compare, train) refuse conv models
     assert.equal(r.exitCode, 2, `${cmd}: ${r.stderr}`);
     assert.equal(r.stderr, `depth-lens ${cmd}: convolutional layers are not supported by \`${cmd}\` yet: layer 1 is conv2d (conv1). \`depth-lens info\`, \`spectrum\`, \`activations\`, \`convergence\`, \`degeneracy\` and \`regions\` read convolutional models\n`);
   }
+  // a network file on images is refused in the same words
+  const json = path.join(__dirname, '..', '..', 'examples', 'conv-resnet.network.json');
+  for (const argv of [['compare', json, json], ['train', 'indicator', json]]) {
+    const r = await main(argv, diskIo);
+    assert.equal(r.exitCode, 2);
+    assert.equal(r.stderr, `depth-lens ${argv[0]}: convolutional layers are not supported by \`${argv[0]}\` yet: layer 1 is conv2d (conv1). \`depth-lens info\`, \`spectrum\`, \`activations\`, \`convergence\`, \`degeneracy\` and \`regions\` read convolutional models\n`);
+  }
   const onnx = await main(['compare', path.join(MODELS, 'conv.onnx'), file], diskIo);
   assert.equal(onnx.exitCode, 2);
   assert.match(onnx.stderr, /not supported by `compare` yet: layer 1 is conv2d \(0\)\./);
@@ -155,4 +162,24 @@ test('checkpoint viewer (worker side): a conv model’s layer chain with blocks,
   assert.equal(norms[0].minusIdentity, undefined);
   assert.ok(norms[1].minusIdentity! > 0);
   assert.throws(() => convChainNorms(net, { progress: () => undefined, isCancelled: () => true }, () => undefined), { name: 'CancelledError' });
+});
+
+test('a network file on images (examples/conv-resnet.network.json): info and convergence as on a conv checkpoint', async () => {
+  const file = path.join(__dirname, '..', '..', 'examples', 'conv-resnet.network.json');
+  const info = await main(['info', file], diskIo);
+  assert.equal(info.exitCode, 0, info.stderr);
+  assert.match(info.stdout, /^.*conv-resnet\.network\.json — tiny conv ResNet\nconvolutional network: input 3×8×8, output 3, 6 layers \(2 residual blocks, 2 with identity shortcut\), 739 parameters \(719 with BatchNorm folded into the convs\)\n/);
+  assert.equal(info.stdout.match(/^note: .* \(BatchNorm2d, eval mode/gm)?.length, 5);
+  assert.match(info.stdout, /\n {2}2\.1 {2}conv2d {5}layer1\.0\.conv1 {2}4×8×8 {2}4×8×8 {3}4×4×3×3, stride 1, pad 1, bias {4}relu {7}148 {4}1\.36235 {2}2\.02126\n/);
+  const conv = await main(['convergence', file], diskIo);
+  assert.equal(conv.exitCode, 0, conv.stderr);
+  assert.match(conv.stdout, /run 1 \(layer1\): 2 identity blocks on 4×8×8\n/);
+  assert.match(conv.stdout, /S1 = 2\.569, S2 = 10\.15 \(exact over the 2 blocks present\)/);
+  assert.match(conv.stdout, /INCONCLUSIVE — cannot decide from 2 blocks/);
+  const shape = await main(['info', file, '--input-shape', '3,16,16'], diskIo);
+  assert.equal(shape.exitCode, 2);
+  assert.match(shape.stderr, /--input-shape applies to checkpoints; .*conv-resnet\.network\.json gives its input shape \(3×8×8\) in input\.shape\n$/);
+  const check = await main(['check', file], diskIo);
+  assert.equal(check.exitCode, 0);
+  assert.match(check.stdout, /conv-resnet\.network\.json: ok — convolutional, input 3×8×8, 6 layers, 739 parameters\n$/);
 });

@@ -138,3 +138,34 @@ export function npyBytes(values: ArrayLike<number>, shape: readonly number[], dt
   }
   return out;
 }
+
+/**
+ * torchvision's ResNet-18 (test/fixtures/conv/resnet18/records.json, weights rebuilt from the hash) as a
+ * safetensors file with torchvision's state_dict keys: an 8-byte little-endian header length, the JSON
+ * header, then every tensor as little-endian float32 (the fixture's values are float32-exact, so the
+ * file holds them bit for bit). `inputShape` ("3,32,32") goes into __metadata__ as input_shape; without
+ * it the viewer takes torchvision's 224×224 for the 7×7 stem. 46.8 MB.
+ */
+export function resnet18Safetensors(inputShape?: string): Uint8Array {
+  const r18 = readJson<NetworkIndex>('resnet18', 'records.json');
+  const tensors = hashTensors(r18.seed, r18.tensors);
+  const header: Record<string, unknown> = {};
+  if (inputShape !== undefined) header.__metadata__ = { input_shape: inputShape };
+  let offset = 0;
+  for (const [name, t] of tensors) {
+    header[name] = { dtype: 'F32', shape: t.shape, data_offsets: [offset, offset + 4 * t.data.length] };
+    offset += 4 * t.data.length;
+  }
+  let json = JSON.stringify(header);
+  while ((8 + json.length) % 8 !== 0) json += ' ';
+  const head = new TextEncoder().encode(json);
+  const out = new Uint8Array(8 + head.length + offset);
+  const view = new DataView(out.buffer);
+  view.setBigUint64(0, BigInt(head.length), true);
+  out.set(head, 8);
+  let o = 8 + head.length;
+  for (const t of tensors.values()) {
+    for (let i = 0; i < t.data.length; i++, o += 4) view.setFloat32(o, t.data[i], true);
+  }
+  return out;
+}

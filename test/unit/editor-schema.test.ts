@@ -159,10 +159,10 @@ test('every piece of editing help of the specification is in the editor schema: 
   assert.deepEqual(missing, []);
   // and the numbers behind it, so an empty walk cannot pass: 5 layer types, the layer enum with its descriptions
   assert.ok(want.size > 150, `${want.size} pieces of help`);
-  for (const t of ['dense', 'residual', 'family', 'random', 'residual-family']) {
+  for (const t of ['dense', 'residual', 'family', 'random', 'residual-family', 'conv2d', 'batchnorm2d', 'maxpool2d', 'avgpool2d', 'global-avgpool2d', 'flatten']) {
     assert.ok([...got.keys()].includes(`if ${JSON.stringify({ properties: { type: { const: t } }, required: ['type'] })}`), t);
   }
-  assert.ok(got.has('enum ["dense","residual","family","random","residual-family"] ["explicit dense layer","explicit residual block","depth family W_k = a·I + (k+o)^p·M","random initialisation by widths","residual blocks with the paper\'s scaling"]'));
+  assert.ok(got.has('enum ["dense","residual","family","random","residual-family","conv2d","batchnorm2d","maxpool2d","avgpool2d","global-avgpool2d","flatten"] ["explicit dense layer","explicit residual block","depth family W_k = a·I + (k+o)^p·M","random initialisation by widths","residual blocks with the paper\'s scaling","2-D convolution (input.shape)","eval-mode BatchNorm, folded into the conv before it","max pooling","average pooling","global average pool","flatten an image for dense layers"]'));
   // the training section's allowed names (propertyNames, an assertion) are all completed from its properties
   const training = (editor.properties as Record<string, { properties: Record<string, unknown> }>).training;
   const specTraining = (spec.properties as Record<string, { allOf: { then: { propertyNames: { enum: string[] } } }[] }>).training;

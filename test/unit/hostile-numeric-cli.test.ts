@@ -17,8 +17,15 @@ const root = path.join(__dirname, '..', '..');
 const cli = path.join(root, 'dist', 'cli.js');
 const dir: string = writeHostileFiles(fs.mkdtempSync(path.join(os.tmpdir(), 'depth-lens-hostile-')));
 
+/**
+ * A hang guard, not a speed target: 120 s on an idle machine, scaled by the slowness factor `npm test`
+ * measures (DEPTH_LENS_SLOWNESS) — under a load of 4 busy loops the 10-layer width-10⁴ family took 195 s
+ * to generate its 10⁹ Gaussian weights before `regions` refused it.
+ */
+const SPAWN_TIMEOUT_MS = 120_000 * Math.max(1, Number(process.env.DEPTH_LENS_SLOWNESS) || 1);
+
 function run(...argv: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [cli, ...argv], { encoding: 'utf8', timeout: 120_000, maxBuffer: 256 * 1024 * 1024 });
+  const r = spawnSync(process.execPath, [cli, ...argv], { encoding: 'utf8', timeout: SPAWN_TIMEOUT_MS, maxBuffer: 256 * 1024 * 1024 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

@@ -63,6 +63,7 @@ export const CORPUS: readonly CorpusEntry[] = [
   { code: 'unknown-field', name: 'typo bais', text: net([{ type: 'dense', weights: [[1, 0]], bais: [0], activation: 'linear' }]) },
   { code: 'duplicate-key', name: 'dim twice', text: '{"format":"depth-lens/network@1","input":{"dim":1,"dim":2},"layers":[]}' },
   { code: 'unknown-layer-type', name: 'conv2d', text: net([{ type: 'conv2d' }]) },
+  { code: 'model-conv', name: 'batchnorm2d folded into the conv2d before it', text: net([{ type: 'conv2d', weights: [[[[1]]]], activation: 'linear' }, { type: 'batchnorm2d', runningMean: [0], runningVar: [1], activation: 'relu' }], { shape: [1, 2, 2] }) },
   { code: 'unknown-activation', name: 'tanh', text: net([dense([[1, 0]], [0], 'tanh')]) },
   { code: 'non-finite-number', name: 'bare NaN', text: '{"format":"depth-lens/network@1","input":{"dim":1},"layers":[{"type":"dense","weights":[[NaN]],"activation":"linear"}]}' },
   { code: 'non-finite-number', name: 'overflowing family', text: net([{ type: 'family', count: 10, weights: { matrix: [[1e308, 0], [0, 1]], scale: { offset: 0, power: 1 } }, activation: 'linear' }]) },

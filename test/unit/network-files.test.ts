@@ -130,7 +130,7 @@ test('every example parses with zero errors and has a description (errors.networ
       continue;
     }
     assert.deepEqual(errs, [], f);
-    assert.ok(r.network, f);
+    assert.ok(r.network ?? r.conv, f);
     if (f !== 'tfjs/model.json') assert.equal(typeof JSON.parse(text).description, 'string', f);
     assert.deepEqual(r.diagnostics.filter((d) => d.severity === 'warning'), [], f);
   }

@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { parseNetworkText, offsetToPosition } from '../../src/core/network/parse';
+import { LIMITS, parseNetworkText, offsetToPosition } from '../../src/core/network/parse';
 import { forward } from '../../src/core/network/forward';
 import { doc, dense, errorsOf, expectError, FORMAT } from './network-helpers';
 
@@ -59,7 +59,7 @@ test('unknown or missing format', () => {
 
 test('unknown layer type and missing type', () => {
   const text = doc([{ type: 'conv2d', weights: [[1]] }]);
-  assert.equal(expectError(text, 'unknown-layer-type', 'layer 1 "type" is "conv2d"; expected "dense", "residual", "family", "random" or "residual-family"', '"conv2d"'), '8:15');
+  assert.equal(expectError(text, 'unknown-layer-type', 'layer 1 is conv2d, a layer on images: give the input as "shape": [C, H, W] instead of "dim" (see "Networks on images" in docs/network-format.md)', '"conv2d"'), '8:15');
   const noType = doc([{ weights: [[1, 0]], bias: [0], activation: 'relu' }]);
   const layerNode = noType.slice(noType.indexOf('{', noType.indexOf('"layers"')), noType.lastIndexOf(']'));
   expectError(noType, 'missing-field', 'layer 1 is missing "type" (one of "dense", "residual", "family", "random" or "residual-family")', layerNode.trimEnd());
@@ -298,4 +298,13 @@ test('messages stay on one line and short: control characters from keys and name
   assert.equal(msgs[0], '"input" has unknown property "a\\nb\\u2028c\\u0001"; it is ignored');
   assert.equal(msgs[1].length, 500);
   assert.ok(msgs[1].startsWith('"input" has unknown property "kkk') && msgs[1].endsWith('k…'));
+});
+
+test('a residual block\'s branch list: empty or above the limit is refused on the "layers" array, for dense and conv blocks, word for word', () => {
+  const blockDoc = (input: object, layers: unknown[]) => JSON.stringify({ format: 'depth-lens/network@1', input, layers: [{ type: 'residual', activation: 'relu', layers }] });
+  const branchErrors = (text: string) => parseNetworkText(text).diagnostics.filter((d) => d.severity === 'error').map((d) => [d.code, d.message, text.slice(d.offset, d.offset + 1)]);
+  assert.deepEqual(branchErrors(blockDoc({ dim: 2 }, [])), [['residual-branch', 'layer 1 (residual) has an empty branch; it needs at least one dense layer', '[']]);
+  assert.deepEqual(branchErrors(blockDoc({ shape: [1, 4, 4] }, [])), [['residual-branch', 'layer 1 (residual) has an empty branch; it needs at least one conv2d layer', '[']]);
+  const over = LIMITS.maxBranchLayers + 1;
+  assert.deepEqual(branchErrors(blockDoc({ dim: 2 }, new Array(over).fill(1))), [['size-limit', `layer 1 (residual) has ${over} branch layers, above the limit of ${LIMITS.maxBranchLayers}`, '[']]);
 });

@@ -114,7 +114,8 @@ function parseAndFormat(text: string, options: Parameters<typeof parseNetworkTex
     assert.ok(d.code in DIAGNOSTIC_CODES && d.code !== 'internal-error', `unexpected ${d.code}: ${d.message}`);
     assert.ok(d.offset >= 0 && d.length >= 0 && d.offset + d.length <= text.length);
   }
-  assert.equal(r.network !== undefined, !r.diagnostics.some((d) => d.severity === 'error'));
+  // a network (on vectors or, input.shape, on images) iff no error
+  assert.equal((r.network ?? r.conv) !== undefined, !r.diagnostics.some((d) => d.severity === 'error'));
   const lines = formatDiagnostics('net.json', text, r.diagnostics);
   assert.equal(lines.length, r.diagnostics.length);
   for (const l of lines) assert.match(l, LINE);

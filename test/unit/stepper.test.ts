@@ -7,6 +7,8 @@ import assert from 'node:assert/strict';
 import { AffineStep } from '../../src/core/convergence/stepper';
 import { setWasmKernelsEnabled } from '../../src/core/kernels/wasm';
 import { Rng } from '../../src/core/rng';
+import { parseNetworkText } from '../../src/core/network/parse';
+import { scaleAt } from '../../src/core/convergence/terms';
 
 afterEach(() => setWasmKernelsEnabled(true));
 
@@ -48,3 +50,27 @@ for (const m of [5, 16, 37, 64]) {
     });
   }
 }
+
+test('AffineStep.layerInto writes the family file\'s own layer k (network.layer) bit for bit, into the same buffer every time', () => {
+  const m = 3;
+  const rng = new Rng(41);
+  const R = Array.from({ length: m }, () => Array.from({ length: m }, () => rng.uniformIn(-1, 1)));
+  const v = Array.from({ length: m }, () => rng.uniformIn(-1, 1));
+  const text = JSON.stringify({
+    format: 'depth-lens/network@1', input: { dim: m },
+    layers: [{ type: 'family', count: 50, weights: { identity: 1, matrix: R, scale: { offset: 2, power: -1.5 } }, bias: { vector: v, scale: { offset: 1, power: -2 } }, activation: 'relu' }],
+  });
+  const net = parseNetworkText(text).network!;
+  const info = net.groups[0].family!;
+  assert.equal(info.kind, 'affine');
+  const step = new AffineStep(info as Extract<typeof info, { kind: 'affine' }>);
+  const buffer = { kind: 'dense' as const, weights: { rows: m, cols: m, data: new Float64Array(m * m) }, bias: new Float64Array(m), activation: 'relu' as const };
+  for (const k of [1, 2, 17, 50]) {
+    const mine = step.layerInto(scaleAt({ offset: 2, power: -1.5 }, k), scaleAt({ offset: 1, power: -2 }, k), buffer);
+    assert.equal(mine, buffer);
+    const theirs = net.layer(k - 1);
+    assert.ok(theirs.kind === 'dense');
+    assert.deepEqual([...mine.weights.data], [...theirs.weights.data], `W_${k}`);
+    assert.deepEqual([...mine.bias], [...theirs.bias], `b_${k}`);
+  }
+});

@@ -147,7 +147,7 @@ export const activationsCommand: CliCommand = {
     if (parsed.positionals.length !== 1) throw new UsageError('give exactly one FILE');
     const file = parsed.positionals[0];
     const v = parsed.values;
-    const conv = loadConvModel(file, io, parseInputShapeOption(v['input-shape']));
+    const conv = loadConvModel(file, io, parseInputShapeOption(v['input-shape']), { maxSizeMB: parseMaxSize(v['max-size-mb']) });
     if (conv) {
       refuseDenseOptions('activations', v, [['probe', 'inputs are images: --input FILE or --seed N'], ['partials', 'the affine map of an image is 10⁵ columns wide']]);
       const budget = parseBudget(v);

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { UsageError, toJson, type CliCommand } from '../command';
 import { decimal } from '../numbers';
 import { DEFAULT_MAX_SIZE_MB, formatDiagnostics, parseNetworkFile } from '../load';
+import { convNetParameterCount } from '../../core/conv/network';
 import { positionMapper } from '../../core/network/parse';
 import { summarizeNetwork } from '../../core/summary/overview';
 
@@ -44,7 +45,7 @@ export const checkCommand: CliCommand = {
     const report: unknown[] = [];
     let errors = 0, warnings = 0;
     for (const file of files) {
-      const { text, diagnostics, network } = parseNetworkFile(file, io, { maxSizeMB });
+      const { text, diagnostics, network, conv } = parseNetworkFile(file, io, { maxSizeMB });
       for (const d of diagnostics) {
         if (d.unlisted) {
           // stands for the problems past the cap: count them, not it
@@ -57,10 +58,14 @@ export const checkCommand: CliCommand = {
       for (const line of formatDiagnostics(file, text, diagnostics)) lines.push(line);
       const summary = network ? summarizeNetwork(network) : undefined;
       if (summary) lines.push(`${file}: ok — ${summary.depth} layer${summary.depth === 1 ? '' : 's'}, widths ${summary.widthsText}, ${summary.parameterCount} parameters`);
+      if (conv) {
+        const n = conv.net.ops.length;
+        lines.push(`${file}: ok — convolutional, input ${conv.net.inputShape.join('×')}, ${n} layer${n === 1 ? '' : 's'}, ${conv.fileParameterCount ?? convNetParameterCount(conv.net)} parameters`);
+      }
       const at = positionMapper(text);
       report.push({
         file,
-        ok: !!network,
+        ok: !!(network ?? conv),
         diagnostics: diagnostics.map((d) => {
           const s = at(d.offset), e = at(d.offset + d.length);
           return { ...d, line: s.line + 1, column: s.character + 1, endLine: e.line + 1, endColumn: e.character + 1 };

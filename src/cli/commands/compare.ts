@@ -150,8 +150,8 @@ export const compareCommand: CliCommand = {
       box: parseBox(v.box),
       maxRegions: positiveInteger('max-regions', v['max-regions']),
     };
-    refuseConvModel('compare', fileA, io);
-    refuseConvModel('compare', fileB, io);
+    refuseConvModel('compare', fileA, io, { maxSizeMB });
+    refuseConvModel('compare', fileB, io, { maxSizeMB });
     const a = loadNetworkFile(fileA, io, { maxSizeMB }).network;
     const b = loadNetworkFile(fileB, io, { maxSizeMB }).network;
     let result: CompareResult;

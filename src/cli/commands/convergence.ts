@@ -327,7 +327,7 @@ export const convergenceCommand: CliCommand = {
     const { values, positionals } = parsed;
     if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'missing FILE' : `expected one FILE, got ${positionals.length}`);
     const file = positionals[0];
-    const conv = loadConvModel(file, io, parseInputShapeOption(values['input-shape']));
+    const conv = loadConvModel(file, io, parseInputShapeOption(values['input-shape']), { maxSizeMB: parseMaxSize(values['max-size-mb']) });
     if (conv) {
       refuseDenseOptions('convergence', values, [
         ['probe', 'probes are images: --input FILE or --seed N'],

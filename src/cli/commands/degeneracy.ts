@@ -276,7 +276,7 @@ export const degeneracyCommand: CliCommand = {
       for (const opt of ['widths', 'theta0', 'trials', 'mode', 'ks-layers', 'allow-long-runs'] as const) {
         if (v[opt] !== undefined) throw new UsageError(`--${opt} does not apply to a network FILE (its widths and probes decide)`);
       }
-      const conv = loadConvModel(file, io, parseInputShapeOption(v['input-shape']));
+      const conv = loadConvModel(file, io, parseInputShapeOption(v['input-shape']), { maxSizeMB: parseMaxSize(v['max-size-mb']) });
       if (conv) {
         refuseDenseOptions('degeneracy', v, [
           ['probes', 'inputs are images: --input FILE or --seed N'],

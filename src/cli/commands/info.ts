@@ -105,7 +105,7 @@ export const infoCommand: CliCommand = {
     }
     if (parsed.positionals.length !== 1) throw new UsageError('give exactly one FILE');
     const file = parsed.positionals[0];
-    const conv = loadConvModel(file, io, parseInputShapeOption(parsed.values['input-shape']));
+    const conv = loadConvModel(file, io, parseInputShapeOption(parsed.values['input-shape']), { maxSizeMB: parseMaxSize(parsed.values['max-size-mb']) });
     if (conv) return { stdout: convInfoReport(file, conv.network, conv.diagnostics, io, { json: !!parsed.values.json, norms: !parsed.values['no-norms'] }), exitCode: 0 };
     const { network: net, diagnostics } = loadNetworkFile(file, io, { maxSizeMB: parseMaxSize(parsed.values['max-size-mb']) });
     const summary = summarizeNetwork(net);

@@ -212,7 +212,7 @@ export const regionsCommand: CliCommand = {
     const maxRegions = v['max-regions'] !== undefined ? positiveInteger(v['max-regions'], '--max-regions') : undefined;
     const memoryBudgetMB = v['memory-mb'] !== undefined ? positiveNumber(v['memory-mb'], '--memory-mb') : undefined;
     const maxSteps = v['max-steps'] !== undefined ? positiveInteger(v['max-steps'], '--max-steps') : undefined;
-    const conv = loadConvModel(file, io, parseInputShapeOption(v['input-shape']));
+    const conv = loadConvModel(file, io, parseInputShapeOption(v['input-shape']), { maxSizeMB: parseMaxSize(v['max-size-mb']) });
     if (conv) {
       const notPlane = 'the plane goes through three images: --input FILE or --seed N';
       refuseDenseOptions('regions', v, [

@@ -141,7 +141,7 @@ export const spectrumCommand: CliCommand = {
     if (parsed.positionals.length !== 1) throw new UsageError('give exactly one FILE');
     const file = parsed.positionals[0];
     const v = parsed.values;
-    const conv = loadConvModel(file, io, parseInputShapeOption(v['input-shape']));
+    const conv = loadConvModel(file, io, parseInputShapeOption(v['input-shape']), { maxSizeMB: parseMaxSize(v['max-size-mb']) });
     if (conv) {
       const layers = v.layers?.split(',').map((t) => t.trim());
       return { stdout: convSpectrumReport(file, conv.network, io, { json: !!v.json, topK: positive('top-k', v['top-k'], true) ?? CONV_TOP_K, layers, values: !!v.values }), exitCode: 0 };

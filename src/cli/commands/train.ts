@@ -125,7 +125,7 @@ function fileSection(positionals: readonly string[], experiment: TrainingSpec['e
   if (positionals.length > 1) throw new UsageError(`expected at most one FILE, got ${positionals.length}: ${positionals.join(' ')}`);
   const file = positionals[0];
   if (file === undefined) return {};
-  refuseConvModel('train', file, io);
+  refuseConvModel('train', file, io, { maxSizeMB: parseMaxSize(maxSize) });
   const { text } = loadNetworkFile(file, io, { maxSizeMB: parseMaxSize(maxSize) });
   const { spec, diagnostics } = readTrainingSection(text);
   if (!spec) {

@@ -12,7 +12,17 @@ export type { UnitInfo };
 /** Every unit of the network in evaluation order. */
 export function activationUnits(net: Network): UnitInfo[] {
   const units: UnitInfo[] = [];
+  const generatedDense = new Map(net.groups.filter((g) => g.denseActivations).map((g) => [g.start, g]));
   for (let k = 0; k < net.depth; k++) {
+    const group = generatedDense.get(k);
+    if (group) {
+      // a generated dense group: widths and activations from its description, no layer generated
+      const acts = group.denseActivations!;
+      const last = k + group.count - 1;
+      for (; k < last; k++) units.push({ layer: k + 1, kind: 'dense', width: net.outWidth(k), relu: acts.each === 'relu', label: `layer ${k + 1}` });
+      units.push({ layer: k + 1, kind: 'dense', width: net.outWidth(k), relu: acts.last === 'relu', label: `layer ${k + 1}` });
+      continue;
+    }
     const layer = net.layer(k);
     const n = k + 1;
     if (layer.kind === 'dense') {

@@ -247,6 +247,18 @@ export class AffineStep {
   }
 
   /**
+   * W_k = a·I + s·M, b_k = t·v written into `layer` (m×m, reused from step to step): the plain layer
+   * for the check against network/forward.ts, without generating (and allocating) the family's
+   * layer k — the walk has already checked that this description reproduces the generated layers.
+   */
+  layerInto(s: number, t: number, layer: DenseLayer): DenseLayer {
+    const m = this.m, w = layer.weights.data, M = this.matrix, v = this.vector;
+    for (let i = 0; i < w.length; i++) w[i] = s * M[i];
+    for (let i = 0; i < m; i++) { w[i * m + i] += this.identity; layer.bias[i] = t * v[i]; }
+    return layer;
+  }
+
+  /**
    * out = mask ∘ (a·G + s·(M G) + t·v e_lastᵀ) for the augmented map G = [P | q] (m × c), on the
    * pattern of `pre` (from forward at the same probe). `out` must not alias G.
    */

@@ -13,7 +13,7 @@ import { checkpoint, type AnalysisContext } from '../context';
 import { matMul, type DenseMatrix } from '../linalg/dense';
 import { vectorNorm, type MatrixNorm } from '../linalg/norms';
 import { singularValues } from '../linalg/singular';
-import { applyLayer } from '../network/forward';
+import { applyLayerInto } from '../network/forward';
 import type { DenseLayer, Layer, Network, ResidualBlock } from '../network/model';
 import type { OverflowFinding } from '../../shared/analyses/convergence';
 import { layerSpan } from './runs';
@@ -75,7 +75,7 @@ export interface ProbeWalk {
   /** ln σ_m(P_k) at setup.sigmaDepths (NaN where not evaluated) */
   logSigma: Float64Array;
   pp: {
-    G: DenseMatrix; logScale: number; recDiff: Float64Array; recLogNorm: Float64Array; plain: Float64Array; forwardResidual: number;
+    G: DenseMatrix; logScale: number; recDiff: Float64Array; recLogNorm: Float64Array; plain: Float64Array; plainSpare: Float64Array; forwardResidual: number;
   } | null;
 }
 
@@ -171,7 +171,7 @@ export function walkLayers(setup: WalkSetup, ctx: AnalysisContext): WalkResult {
     values: [], norms: new Float64Array(R), increments: new Float64Array(R).fill(NaN), stepInc: new Float64Array(Math.max(steps, 0)),
     tailInactive: 0, tailLength: 0, tailStart: Float64Array.from(p.x), last: p.x, oscillation: new Float64Array(B), displacement: new Float64Array(B),
     lastBlockMovement: NaN, windowDisplacement: NaN, faces: trackPP ? { d, logScale: 0, minLogRadius: Infinity } : null, logSigma: new Float64Array(sigmaDepths.length).fill(NaN),
-    pp: trackPP ? { G: augmentedIdentity(d), logScale: 0, recDiff: new Float64Array(R).fill(NaN), recLogNorm: new Float64Array(R).fill(NaN), plain: Float64Array.from(p.x), forwardResidual: 0 } : null,
+    pp: trackPP ? { G: augmentedIdentity(d), logScale: 0, recDiff: new Float64Array(R).fill(NaN), recLogNorm: new Float64Array(R).fill(NaN), plain: Float64Array.from(p.x), plainSpare: new Float64Array(0), forwardResidual: 0 } : null,
   }));
   const windowInc = new Float64Array(P).fill(NaN);
   /** ‖N_{k−1}(x)‖ per probe (the previous step's output norm), for the bound check */
@@ -232,6 +232,13 @@ export function walkLayers(setup: WalkSetup, ctx: AnalysisContext): WalkResult {
   record(0);
 
   let pre = new Float64Array(d);
+  // one reusable plain layer per family step (its W_k and b_k are rewritten every layer)
+  const familyLayers = new Map<AffineStep, DenseLayer>();
+  const familyLayer = (step: AffineStep): DenseLayer => {
+    let l = familyLayers.get(step);
+    if (!l) familyLayers.set(step, l = { kind: 'dense', weights: { rows: step.m, cols: step.m, data: new Float64Array(step.m * step.m) }, bias: new Float64Array(step.m), activation: step.relu ? 'relu' : 'linear' });
+    return l;
+  };
   // the width² scratch of ‖W_k − I‖, allocated only when a dense layer needs it (never for residual runs)
   let workBuf: Float64Array | undefined;
   const scratch = (): Float64Array => (workBuf ??= new Float64Array(width * width));
@@ -286,7 +293,7 @@ export function walkLayers(setup: WalkSetup, ctx: AnalysisContext): WalkResult {
         }
       }
     }
-    const plainLayer = trackPP ? layer ?? network.layer(i) : null;
+    const plainLayer = !trackPP ? null : layer ?? (fam ? fam.step.layerInto(s, t, familyLayer(fam.step)) : network.layer(i));
 
     const outW = network.outWidth(i);
     const sameWidth = network.inWidth(i) === outW;
@@ -329,7 +336,11 @@ export function walkLayers(setup: WalkSetup, ctx: AnalysisContext): WalkResult {
           }
         }
         if (plainLayer) {
-          pp.plain = applyLayer(plainLayer, pp.plain);
+          // the plain pass ping-pongs between two buffers (10⁵ steps × probes would otherwise each allocate)
+          const next = applyLayerInto(plainLayer, pp.plain, pp.plainSpare);
+          if (next === pp.plainSpare) pp.plainSpare = pp.plain;
+          else if (pp.plainSpare.length !== next.length) pp.plainSpare = new Float64Array(next.length);
+          pp.plain = next;
           const dev = maxAbsDiff(y, pp.plain) / Math.max(1, vectorNorm(pp.plain, 'inf'));
           if (!(pp.forwardResidual >= dev)) pp.forwardResidual = dev; // NaN sticks
         }

@@ -89,7 +89,19 @@ export function modelConvNetwork(index: ModelIndex, options: { readonly inputSha
   const arch = convArchitectureOf(index);
   if (!arch) return undefined;
   const diagnostics: NetworkDiagnostic[] = arch.notes.map((n) => diagnostic('model-conv', 'information', n));
-  const inputShape = options.inputShape ?? arch.inputShape;
+  // a file may say its input size (safetensors __metadata__ {"input_shape": "C,H,W"}): a bare state_dict
+  // otherwise gets the size torchvision's convention suggests (224 or 32 by the stem)
+  const declared = index.metadata.get('input_shape');
+  let fromFile: readonly [number, number, number] | undefined;
+  if (declared !== undefined && options.inputShape === undefined) {
+    try {
+      fromFile = parseInputShape(declared);
+      diagnostics.push(diagnostic('model-conv', 'information', `${index.file}: the file's metadata input_shape = ${declared} sets the input to ${fromFile.join('×')}`));
+    } catch (e) {
+      return { architecture: arch, diagnostics: [...diagnostics, diagnostic('model-architecture', 'error', `${index.file}: the metadata input_shape: ${(e as Error).message}`)] };
+    }
+  }
+  const inputShape = options.inputShape ?? fromFile ?? arch.inputShape;
   if (!inputShape) return { architecture: arch, diagnostics: [...diagnostics.filter((d) => !/no fixed \[C, H, W\]/.test(d.message)), diagnostic('model-architecture', 'error', `${index.file}: the graph input has no fixed [C, H, W]; give the input size (CLI: --input-shape C,H,W)`)] };
   try {
     const net = buildConvNet(arch.graph, inputShape, tensorLookup(index, arch));

@@ -12,7 +12,8 @@ import type { DenseMatrix } from '../linalg/dense';
 import type { EntryContext } from '../network/entry';
 import { checkRelativePath, examineExternal, type ExternalFiles } from '../network/external';
 import { closest } from '../network/json';
-import type { ModelIndex } from './model';
+import { readTensor, type ModelIndex } from './model';
+import { LIMITS } from '../network/limits';
 import { tensorMatrix } from './network';
 import { MODEL_FILE_PATTERNS, modelFormatOf, readModel } from './open';
 import { FormatError, printableName, type ByteSource, type SiblingFiles } from './source';
@@ -62,7 +63,7 @@ function modelIndex(files: ExternalFiles, path: string, size: number): ModelInde
  * Read `{"file", "tensor", "transpose"?, "scale"?}` as a matrix [out, in] (rank 2) or a vector
  * (rank 1, as n×1). Reports every problem on its node and returns undefined.
  */
-export function readTensorReference(node: Node, ctx: EntryContext, what: string, rank: 1 | 2): DenseMatrix | undefined {
+export function readTensorReference(node: Node, ctx: EntryContext, what: string, rank: 1 | 2 | 4): (DenseMatrix & { readonly shape?: readonly number[] }) | undefined {
   const { reader } = ctx;
   const sink = reader.sink;
   const label = `${what} (tensor reference)`;
@@ -76,7 +77,7 @@ export function readTensorReference(node: Node, ctx: EntryContext, what: string,
   if (transposeNode) {
     if (transposeNode.type !== 'boolean') sink.error('wrong-type', transposeNode, `${what} "transpose" must be true or false`);
     else transpose = transposeNode.value === true;
-    if (rank === 1 && transpose) sink.error('invalid-value', transposeNode, `${what}: "transpose" applies to weight matrices, not to a bias`);
+    if (rank !== 2 && transpose) sink.error('invalid-value', transposeNode, `${what}: "transpose" applies to weight matrices, not to ${rank === 1 ? 'a bias' : 'a conv kernel'}`);
   }
   const scaleNode = f.get('scale');
   const scale = scaleNode ? reader.number(scaleNode, `${what} "scale"`) : 1;
@@ -109,6 +110,7 @@ export function readTensorReference(node: Node, ctx: EntryContext, what: string,
     return undefined;
   }
   try {
+    if (rank === 4) return convKernel(index, name, scale, what);
     return tensorMatrix(index, name, rank, transpose, scale, what);
   } catch (e) {
     if (!(e instanceof FormatError)) throw e;
@@ -116,4 +118,22 @@ export function readTensorReference(node: Node, ctx: EntryContext, what: string,
     sink.error(e.code === 'model-corrupt' && /must be finite/.test(e.message) ? 'non-finite-number' : e.code, at, e.message);
     return undefined;
   }
+}
+
+/** A stored [out, in/groups, kh, kw] tensor as out rows of in/groups·kh·kw numbers, scaled, finite-checked. */
+function convKernel(index: ModelIndex, name: string, scale: number, what: string): DenseMatrix & { readonly shape: readonly number[] } {
+  const t = index.byName.get(name);
+  if (!t) {
+    const why = index.unreadable?.get(name);
+    throw new FormatError(why ? 'tensor-dtype' : 'tensor-missing', `${what}: tensor "${printableName(name)}" of ${index.file} ${why ? `cannot be read: ${why}` : 'is missing'}`);
+  }
+  if (t.shape.length !== 4) throw new FormatError('tensor-shape', `${what}: tensor "${printableName(name)}" of ${index.file} has shape [${t.shape.join(', ')}]; a conv kernel is [out, in/groups, kh, kw]`);
+  if (t.count > LIMITS.maxLayerParameters) throw new FormatError('model-too-large', `${what}: tensor "${printableName(name)}" of ${index.file} has ${t.count} values, above the per-layer limit of ${LIMITS.maxLayerParameters}`);
+  const data = readTensor(index, t);
+  if (scale !== 1) for (let i = 0; i < data.length; i++) data[i] *= scale;
+  for (let i = 0; i < data.length; i++) {
+    if (!Number.isFinite(data[i])) throw new FormatError('model-corrupt', `${what}: tensor "${printableName(name)}" of ${index.file} holds ${data[i]} at value ${i + 1}; weights must be finite`);
+  }
+  const [o, i, kh, kw] = t.shape;
+  return { rows: o, cols: i * kh * kw, data, shape: t.shape };
 }

@@ -73,8 +73,11 @@ export type ExternalFileStat =
 /** External files of one document, by path relative to its folder ('/'-separated, already checked lexically). */
 export interface ExternalFileAccess {
   stat(relativePath: string): ExternalFileStat;
-  /** bytes [offset, offset + length) of a file stat() called a regular file; throws when that fails */
-  read(relativePath: string, offset: number, length: number): Uint8Array;
+  /**
+   * bytes [offset, offset + length) of a file stat() called a regular file (into `into` when given,
+   * which may be a view over shared memory); throws when that fails
+   */
+  read(relativePath: string, offset: number, length: number, into?: Uint8Array): Uint8Array;
   /** release what stat() opened (files kept open for reads); optional */
   close?(): void;
 }
@@ -158,11 +161,14 @@ export class FolderFiles implements ExternalFileAccess {
     return fileStat(file.info);
   }
 
-  read(relativePath: string, offset: number, length: number): Uint8Array {
+  read(relativePath: string, offset: number, length: number, into?: Uint8Array): Uint8Array {
     const file = this.opened.get(relativePath);
-    if (file) return file.read(offset, length);
+    if (file) return file.read(offset, length, into);
     if (this.fs.open) throw new Error('the file was not examined before it was read');
-    return this.fs.read(this.path(relativePath), offset, length);
+    const bytes = this.fs.read(this.path(relativePath), offset, length);
+    if (!into || bytes.byteLength !== length || into.length < length) return bytes;
+    into.set(bytes);
+    return into.subarray(0, length);
   }
 
   /** Close every file this folder opened (reads after this open them again). */
@@ -247,6 +253,7 @@ export function memoryFiles(files: Record<string, Uint8Array | Exclude<FileKind,
 export class ExternalFiles {
   private readonly stats = new Map<string, ExternalFileStat>();
   private readonly reads = new Map<string, Uint8Array>();
+  private readonly float64Reads = new Map<string, Float64Array>();
   /** checkpoints (safetensors, PyTorch, NumPy, ONNX) whose tensors the document references, indexed once per parse */
   readonly models = new Map<string, ModelIndex | { readonly failed: FormatError }>();
 
@@ -280,6 +287,28 @@ export class ExternalFiles {
     const bytes = this.access!.read(path, offset, length);
     if (bytes.byteLength !== length) throw new Error(`read ${bytes.byteLength} of ${length} bytes`);
     return bytes;
+  }
+
+  /**
+   * `count` little-endian float64 values from byte `offset`, read straight into a new array (shared
+   * memory when the thread pool runs): no intermediate buffer, so a 400 MB weights file costs 400 MB,
+   * not twice that, and half the first-touch page faults. A range referenced again in the same
+   * parse is copied from the first array, not read again (each layer owns its array).
+   */
+  readFloat64(path: string, offset: number, count: number): Float64Array {
+    const key = `${offset}:${count}:${path}`;
+    const earlier = this.float64Reads.get(key);
+    const data = sharedFloat64(count);
+    if (earlier) {
+      data.set(earlier);
+      return data;
+    }
+    const into = new Uint8Array(data.buffer, data.byteOffset, count * 8);
+    const bytes = this.access!.read(path, offset, into.length, into);
+    if (bytes.byteLength !== into.length) throw new Error(`read ${bytes.byteLength} of ${into.length} bytes`);
+    if (bytes.buffer !== into.buffer || bytes.byteOffset !== into.byteOffset) into.set(bytes);
+    this.float64Reads.set(key, data);
+    return data;
   }
 
   /** Close the files the parse opened (FolderFiles keeps them open between stat and read). */
@@ -345,11 +374,43 @@ const EXTERNAL_FIELDS = ['file', 'dtype', 'shape', 'offset', 'order'] as const;
 const DTYPES = ['float32', 'float64'] as const;
 const ORDERS = ['row-major', 'column-major'] as const;
 
+/** float64 files are little-endian (NumPy's '<f8', PyTorch's storage): on such a host their bytes are the array's */
+const LITTLE_ENDIAN = new Uint8Array(new Float64Array([1]).buffer)[7] === 0x3f;
+
+/**
+ * The common case — float64, row-major, little-endian host: the file's bytes are read straight into
+ * the array the layer keeps (shared memory when the thread pool runs), then scanned for a
+ * non-finite value; the message names it as the general path does.
+ */
+function readFloat64RowMajor(ctx: EntryContext, path: string, offset: number, count: number, fileNode: Node, subject: string,
+  dims: { rows: number; cols: number; shape?: number[] }): (DenseMatrix & { readonly shape?: readonly number[] }) | undefined {
+  let data: Float64Array;
+  try {
+    data = ctx.files.readFloat64(path, offset, count);
+  } catch (e) {
+    ctx.reader.sink.error('external-unreadable', fileNode, `${subject} cannot be read: ${errorMessage(e)}`);
+    return undefined;
+  }
+  for (let i = 0; i < count; i++) {
+    const v = data[i];
+    if (v - v !== 0) { // NaN or ±Infinity
+      ctx.reader.sink.error('non-finite-number', fileNode, `${subject} holds ${v} at value ${i + 1} (byte ${offset + i * 8}); weights must be finite`);
+      return undefined;
+    }
+  }
+  return dims.shape ? { rows: dims.rows, cols: dims.cols, data, shape: dims.shape } : { rows: dims.rows, cols: dims.cols, data };
+}
+
 /**
  * Read the external array described by `node` (rank 2: a matrix [out, in]; rank 1: a vector
  * returned as an n×1 matrix). Reports every problem on the exact node and returns undefined.
  */
-export function readExternalArray(node: Node, ctx: EntryContext, what: string, rank: 1 | 2): DenseMatrix | undefined {
+/**
+ * Raw binary weights (or a checkpoint's tensor) named by an object node. Rank 1: a bias [length];
+ * rank 2: weights [out, in]; rank 4: a conv kernel [out, in/groups, kh, kw] (row-major only), returned
+ * as out rows of in/groups·kh·kw numbers with its `shape`.
+ */
+export function readExternalArray(node: Node, ctx: EntryContext, what: string, rank: 1 | 2 | 4): (DenseMatrix & { readonly shape?: readonly number[] }) | undefined {
   const { reader } = ctx;
   const sink = reader.sink;
   if (node.children?.some((p) => p.children?.[0]?.value === 'tensor')) return readTensorReference(node, ctx, what, rank);
@@ -367,15 +428,19 @@ export function readExternalArray(node: Node, ctx: EntryContext, what: string, r
   if (shapeNode && reader.isArray(shapeNode, `${what} shape`)) {
     const dims = shapeNode.children ?? [];
     if (dims.length !== rank) {
-      sink.error('invalid-value', shapeNode, `${what} shape must have ${rank} entr${rank === 1 ? 'y ([length])' : 'ies ([out, in])'}, not ${dims.length}`);
+      sink.error('invalid-value', shapeNode, `${what} shape must have ${rank} entr${rank === 1 ? 'y ([length])' : rank === 2 ? 'ies ([out, in])' : 'ies ([out, in, kh, kw])'}, not ${dims.length}`);
     } else {
       const parsed = dims.map((d, i) => reader.integer(d, `${what} shape[${i}]`, 1, LIMITS.maxWidth, 'size-limit'));
       if (parsed.every((d) => d !== undefined)) shape = parsed as number[];
     }
   }
+  if (rank === 4 && order === 'column-major') {
+    sink.error('invalid-value', orderNode!, `${what} order: a conv kernel is read row-major ([out][in][kh][kw], PyTorch's layout)`);
+    return undefined;
+  }
   if (file === undefined || dtype === undefined || shape === undefined || offset === undefined || order === undefined || !fileNode) return undefined;
   const rows = shape[0];
-  const cols = rank === 2 ? shape[1] : 1;
+  const cols = rank === 2 ? shape[1] : rank === 4 ? shape[1] * shape[2] * shape[3] : 1;
   const count = rows * cols;
   if (count > LIMITS.maxLayerParameters) {
     sink.error('size-limit', shapeNode!, `${what} has ${rows}×${cols} = ${count} entries, above the per-layer limit of ${LIMITS.maxLayerParameters}`);
@@ -390,6 +455,7 @@ export function readExternalArray(node: Node, ctx: EntryContext, what: string, r
     sink.error('external-short', fileNode, `${what}: "${file}" has ${found.size} bytes but ${shape.join('×')} ${dtype} values from offset ${offset} need ${needed}`);
     return undefined;
   }
+  if (size === 8 && order === 'row-major' && LITTLE_ENDIAN) return readFloat64RowMajor(ctx, found.path, offset, count, fileNode, `${what}: "${file}"`, rank === 4 ? { rows, cols, shape } : { rows, cols });
   let bytes: Uint8Array;
   try {
     bytes = ctx.files.read(found.path, offset, count * size);
@@ -413,5 +479,5 @@ export function readExternalArray(node: Node, ctx: EntryContext, what: string, r
     sink.error('non-finite-number', fileNode, `${what}: "${file}" holds ${v} at value ${firstBad + 1} (byte ${offset + firstBad * size}); weights must be finite`);
     return undefined;
   }
-  return { rows, cols, data };
+  return rank === 4 ? { rows, cols, data, shape } : { rows, cols, data };
 }

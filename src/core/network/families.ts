@@ -285,7 +285,7 @@ export function parseFamilyEntry(node: Node, ctx: EntryContext, what: string): E
     outWidth: () => m,
     parameterCount: count * (m * m + m),
     layer: (j) => cache.get(j, () => gen(j)),
-    group: { count, type: 'family', source: range(node), family },
+    group: { count, type: 'family', source: range(node), family, denseActivations: { each: activation, last: activation } },
   };
   return { segment, inputNode: matrixNode ?? f.get('width') ?? node };
 }
@@ -341,7 +341,7 @@ export function parseRandomEntry(node: Node, ctx: EntryContext, what: string): E
     outWidth: (j) => ws[j],
     parameterCount: params,
     layer: (j) => cache.get(j, () => gen(j)),
-    group: { count: ws.length, type: 'random', source: range(node), family: { kind: 'generated', description: `random ${weights.distribution} layers of widths ${ws.length > 8 ? ws.slice(0, 8).join(', ') + ', …' : ws.join(', ')} (seed ${seed})` } },
+    group: { count: ws.length, type: 'random', source: range(node), family: { kind: 'generated', description: `random ${weights.distribution} layers of widths ${ws.length > 8 ? ws.slice(0, 8).join(', ') + ', …' : ws.join(', ')} (seed ${seed})` }, denseActivations: { each: activation, last: outputActivation ?? activation } },
   };
   return { segment, inputNode: node };
 }

@@ -23,6 +23,17 @@ export function applyLayer(layer: Layer, x: Float64Array): Float64Array {
   return y;
 }
 
+/**
+ * applyLayer for a dense layer into `out` (of the layer's output width, not aliasing x), so a walk
+ * over 10⁵ layers allocates nothing per step; anything else falls back to applyLayer's new array.
+ */
+export function applyLayerInto(layer: Layer, x: Float64Array, out: Float64Array): Float64Array {
+  if (layer.kind !== 'dense' || out.length !== layer.weights.rows || out === x) return applyLayer(layer, x);
+  matVec(layer.weights, x, layer.bias, out);
+  if (layer.activation === 'relu') for (let i = 0; i < out.length; i++) out[i] = out[i] > 0 ? out[i] : 0;
+  return out;
+}
+
 /** N_n(x) for the whole network. */
 export function forward(net: Network, x: ArrayLike<number>): Float64Array {
   if (x.length !== net.input.dim) throw new RangeError(`forward: input has length ${x.length}, network expects ${net.input.dim}`);

@@ -76,6 +76,11 @@ export interface LayerGroup {
    * width), so costs can be estimated from shapes without generating a block
    */
   readonly branchWidths?: readonly number[];
+  /**
+   * generated dense groups (family, random): every layer's activation (`last` for the group's last
+   * layer), so unit lists come from shapes without generating a layer (10⁸ weights each at width 10⁴)
+   */
+  readonly denseActivations?: { readonly each: Activation; readonly last: Activation };
 }
 
 export interface Probe {

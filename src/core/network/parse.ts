@@ -18,9 +18,11 @@ import type { Activation, DenseLayer, InputSpec, Network, Probe } from './model'
 import { segmentedNetwork, singleLayerSegment, type Segment } from './segments';
 import { parseFamilyEntry, parseRandomEntry, parseResidualFamilyEntry } from './families';
 import { ExternalFiles, readExternalArray, type ExternalFileAccess } from './external';
-import { ACTIVATIONS, range, type EntryContext, type EntryResult } from './entry';
+import { ACTIVATIONS, branchItems, range, type EntryContext, type EntryResult } from './entry';
 import { parseTfjsModel } from './tfjs';
 import { validateTrainingSection } from '../training/spec';
+import type { ConvNetwork } from '../conv/network';
+import { CONV_LAYER_TYPES, parseConvLayers, parseInputShape as parseConvInputShape } from './convParse';
 
 export type { NetworkDiagnostic, DiagnosticSeverity } from './diagnostics';
 export { DIAGNOSTIC_CODES } from './diagnostics';
@@ -45,8 +47,10 @@ export interface ParseOptions {
 }
 
 export interface ParseResult {
-  /** present iff no diagnostic has severity 'error' */
+  /** present iff no diagnostic has severity 'error' and the network takes vectors (input.dim) */
   network?: Network;
+  /** present iff no diagnostic has severity 'error' and the network takes images (input.shape) */
+  conv?: ConvNetwork;
   /** at most LIMITS.maxDiagnostics, plus one 'too-many-problems' counting the rest */
   diagnostics: NetworkDiagnostic[];
   /** external files the document refers to ('/'-separated, relative to its folder), found or not */
@@ -57,7 +61,7 @@ export interface ParseResult {
 export function parseNetworkText(text: string, options: ParseOptions = {}): ParseResult {
   const sink = new DiagnosticSink();
   let files: ExternalFiles | undefined;
-  let network: Network | undefined;
+  let network: Network | ConvNetwork | undefined;
   try {
     files = new ExternalFiles(options.files);
     network = parseInto(String(text), options, files, sink);
@@ -78,7 +82,8 @@ export function parseNetworkText(text: string, options: ParseOptions = {}): Pars
   }
   const externalFiles = files?.referenced ?? [];
   if (sink.errorCount > 0) return { diagnostics, externalFiles };
-  return { network, diagnostics, externalFiles };
+  if (network && 'kind' in network && network.kind === 'conv') return { conv: network, diagnostics, externalFiles };
+  return { network: network as Network, diagnostics, externalFiles };
 }
 
 const NON_ASCII = /[\u0080-\uffff]/;
@@ -105,7 +110,7 @@ const TOKEN_EOF = 17;
 
 const JSON_OPTIONS = { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false };
 
-function parseInto(text: string, options: ParseOptions, files: ExternalFiles, sink: DiagnosticSink): Network | undefined {
+function parseInto(text: string, options: ParseOptions, files: ExternalFiles, sink: DiagnosticSink): Network | ConvNetwork | undefined {
   // utf8Length ≤ 3·text.length, so short texts skip the byte count
   if (options.maxBytes !== undefined && text.length * 3 > options.maxBytes && utf8Length(text) > options.maxBytes) {
     sink.error('file-too-large', { offset: 0, length: Math.min(1, text.length) },
@@ -328,7 +333,7 @@ const ROOT_FIELDS = ['$schema', 'format', 'name', 'description', 'input', 'layer
 const INPUT_FIELDS = ['dim', 'domain', 'probes', 'description'] as const;
 export const LAYER_TYPES = ['dense', 'residual', 'family', 'random', 'residual-family'] as const;
 
-function parseNetworkDocument(root: Node, reader: JsonReader, files: ExternalFiles): Network | undefined {
+function parseNetworkDocument(root: Node, reader: JsonReader, files: ExternalFiles): Network | ConvNetwork | undefined {
   const sink = reader.sink;
   const f = reader.fields(root, 'the document', ROOT_FIELDS);
   let name: string | undefined;
@@ -340,6 +345,8 @@ function parseNetworkDocument(root: Node, reader: JsonReader, files: ExternalFil
   if (trainingNode) validateTrainingSection(trainingNode, reader);
 
   const inputNode = reader.require(f, 'input', root, 'the document');
+  // input.shape [C, H, W]: a network on images (convParse.ts)
+  if (inputNode && prop(inputNode, 'shape')) return parseImageDocument(root, f, inputNode, name, reader, files);
   const input = inputNode ? parseInput(inputNode, reader) : {};
 
   const layersNode = reader.require(f, 'layers', root, 'the document');
@@ -388,6 +395,32 @@ function parseNetworkDocument(root: Node, reader: JsonReader, files: ExternalFil
   const net = segmentedNetwork(input.spec, segments, name);
   warnLastLayerRelu(net, entries, reader);
   return net;
+}
+
+const IMAGE_INPUT_FIELDS = ['shape', 'description', 'dim', 'domain', 'probes'] as const;
+
+/** A document whose input has a shape [C, H, W]: its layers as a conv network (convParse.ts). */
+function parseImageDocument(root: Node, f: Map<string, Node>, inputNode: Node, name: string | undefined, reader: JsonReader, files: ExternalFiles): ConvNetwork | undefined {
+  const sink = reader.sink;
+  let input: readonly [number, number, number] | undefined;
+  if (reader.isObject(inputNode, '"input"')) {
+    const inf = reader.fields(inputNode, '"input"', IMAGE_INPUT_FIELDS);
+    for (const key of ['dim', 'domain', 'probes']) {
+      const n = inf.get(key);
+      if (n) sink.error('invalid-value', n.parent?.children?.[0] ?? n, `input.${key} does not apply to a network on images: input.shape [C, H, W] gives its input (analyses draw seeded images)`);
+    }
+    const shapeNode = inf.get('shape')!;
+    input = parseConvInputShape(shapeNode, reader);
+  }
+  const layersNode = reader.require(f, 'layers', root, 'the document');
+  if (!layersNode || !reader.isArray(layersNode, '"layers"')) return undefined;
+  const entries = layersNode.children ?? [];
+  if (entries.length === 0) {
+    sink.error('invalid-value', layersNode, 'a network on images needs at least one layer (the conv analyses read layers, not the image itself)');
+    return undefined;
+  }
+  const net = parseConvLayers(entries, input, name, reader, files, layersNode);
+  return sink.errorCount > 0 ? undefined : net;
 }
 
 /** 12345678 → "12 345 678"; 1e15 → "1.0e15" (numbers in size messages). */
@@ -522,6 +555,10 @@ function parseEntry(node: Node, ctx: EntryContext): EntryResult | undefined {
     reader.sink.error('missing-field', node, `${what} is missing "type" (one of ${listOf(LAYER_TYPES)})`);
     return undefined;
   }
+  if (typeNode.type === 'string' && (CONV_LAYER_TYPES as readonly string[]).includes(typeNode.value as string)) {
+    reader.sink.error('unknown-layer-type', typeNode, `${what} is ${typeNode.value}, a layer on images: give the input as "shape": [C, H, W] instead of "dim" (see "Networks on images" in docs/network-format.md)`);
+    return undefined;
+  }
   const type = reader.oneOf(typeNode, `${what} "type"`, LAYER_TYPES, 'unknown-layer-type');
   switch (type) {
     case 'dense': {
@@ -592,17 +629,9 @@ function parseResidualBlock(node: Node, ctx: EntryContext, what: string): EntryR
   const f = reader.fields(node, what, RESIDUAL_FIELDS);
   const actNode = reader.require(f, 'activation', node, what);
   const activation = actNode ? reader.oneOf(actNode, `${what} activation`, ACTIVATIONS, 'unknown-activation') : undefined;
-  const layersNode = reader.require(f, 'layers', node, what);
-  if (!layersNode || !reader.isArray(layersNode, `${what} "layers"`)) return undefined;
-  const items = layersNode.children ?? [];
-  if (items.length === 0) {
-    sink.error('residual-branch', layersNode, `${what} (residual) has an empty branch; it needs at least one dense layer`);
-    return undefined;
-  }
-  if (items.length > LIMITS.maxBranchLayers) {
-    sink.error('size-limit', layersNode, `${what} (residual) has ${items.length} branch layers, above the limit of ${LIMITS.maxBranchLayers}`);
-    return undefined;
-  }
+  const branchList = branchItems(reader.require(f, 'layers', node, what), reader, what, 'dense layer');
+  if (!branchList) return undefined;
+  const { node: layersNode, items } = branchList;
   const branch: DenseLayer[] = [];
   let ok = true;
   let prev: number | undefined;
