@@ -48,6 +48,8 @@ const LANES: Readonly<Record<AnalysisName, Lane>> = {
   trainMeanField: 'batch',
   regions: 'batch',
   regionGrid: 'batch',
+  convRegions: 'batch',
+  convAngles: 'analysis',
   segment: 'batch',
   spectrum: 'batch',
   compare: 'batch',

@@ -21,7 +21,7 @@ import type { IndicatorParams, IndicatorResult, MeanFieldParams, MeanFieldResult
 import type { SpectrumParams, SpectrumResult } from './analyses/spectrum';
 import type { CompareParams, CompareResult, CompareSpectraParams, CompareSpectraResult } from './analyses/compare';
 import type { CheckpointResult, NetworkFileParams, TensorNormsResult } from './analyses/checkpoint';
-import type { ConvActivationsReply, ConvConvergenceReply } from './analyses/convPanels';
+import type { ConvActivationsReply, ConvAnglesParams, ConvAnglesReply, ConvConvergenceReply, ConvRegionsParams, ConvRegionsReply } from './analyses/convPanels';
 
 /** A matrix crossing a thread boundary: row-major; the buffer is transferred, not copied. */
 export interface WireMatrix {
@@ -56,6 +56,10 @@ export interface AnalysisMap {
   segment: { params: SegmentParams; result: SegmentResult };
   /** §A: region hash per pixel of a slice (batched forward + patterns) */
   regionGrid: { params: RegionGridParams; result: RegionGridResult };
+  /** §A on a conv model: distinct activation patterns on a grid of the plane through three images (streams ConvRegionsPartial) */
+  convRegions: { params: ConvRegionsParams; result: ConvRegionsReply };
+  /** §C on a conv model: the angle between two images through the network beside the infinite-width prediction */
+  convAngles: { params: ConvAnglesParams; result: ConvAnglesReply };
   /** §C: angle between two inputs through random ReLU networks: theory vs Monte Carlo */
   degeneracy: { params: DegeneracyParams; result: DegeneracyResult };
   /** §C: mixed moments J_{a,b}, their P/Q forms and the Bessel triangle */

@@ -9,16 +9,20 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { FrameLocator, Locator } from 'playwright-core';
+import type { FrameLocator } from 'playwright-core';
 import { repoRoot } from '../../scripts/code-server.mjs';
 import { fmt } from '../../src/core/convergence/format';
-import { canvasPixels, scaled, setField, waitFor, Workbench } from './harness';
+import { canvasPixels, filledPixels, scaled, setField, waitFor, Workbench } from './harness';
 
 const TIMEOUT = scaled(60_000);
 const FILE = path.join(repoRoot, 'test', 'fixtures-workspace', 'checkpoints', 'cifar-resnet.onnx');
 
+/** The CLI's JSON for `args` on FILE; each command runs once (several tests compare with the same one). */
+const cliRuns = new Map<string, string>();
 function cli(args: string[]): unknown {
-  return JSON.parse(execFileSync(process.execPath, [path.join(repoRoot, 'dist', 'cli.js'), ...args, FILE, '--json'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }));
+  const key = JSON.stringify(args);
+  if (!cliRuns.has(key)) cliRuns.set(key, execFileSync(process.execPath, [path.join(repoRoot, 'dist', 'cli.js'), ...args, FILE, '--json'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }));
+  return JSON.parse(cliRuns.get(key)!);
 }
 
 interface CliConvergence {
@@ -34,21 +38,6 @@ function lastStageSite(r: CliActivations): number {
   const i = r.sites.findIndex((s) => s.shape[0] === 16 && s.shape[1] === 8);
   assert.ok(i > 0, 'a 16×8×8 site');
   return i;
-}
-
-/** Pixels of a pattern canvas not in the background colour (the filled, active ones). */
-async function filledPixels(canvas: Locator): Promise<number> {
-  return canvas.evaluate((c: HTMLCanvasElement) => {
-    const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
-    const probe = document.createElement('div');
-    probe.style.color = getComputedStyle(document.body).getPropertyValue('--vscode-editor-background');
-    document.body.append(probe);
-    const bg = getComputedStyle(probe).color.match(/\d+/g)!.map(Number);
-    probe.remove();
-    let n = 0;
-    for (let i = 0; i < d.length; i += 4) if (Math.abs(d[i] - bg[0]) + Math.abs(d[i + 1] - bg[1]) + Math.abs(d[i + 2] - bg[2]) > 6) n++;
-    return n;
-  });
 }
 
 interface CliInfo {

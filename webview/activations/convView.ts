@@ -15,9 +15,10 @@ import { banner, button, el, Progress, section, setDenseSectionsHidden, table, t
 import { fmt } from '../../src/core/convergence/format';
 import type { ActivationsParams, ActivationsResult } from '../../src/shared/analyses/activations';
 import type { ConvActivationsReply, ConvSiteReply } from '../../src/shared/analyses/convPanels';
+import { ConvAnglesSection, ConvPlaneSection, type ConvAnglesRequest, type ConvPlaneState, type ConvRegionsRequest } from './convPlaneView';
 import './convView.css';
 
-export interface ConvViewState {
+export interface ConvViewState extends ConvPlaneState {
   readonly seed?: number;
   /** index of the chosen site */
   readonly site?: number;
@@ -115,11 +116,17 @@ export class ConvActivationsView {
   private running: Cancellation | undefined;
   private active = false;
   private seedText: string;
+  private readonly plane: ConvPlaneSection;
+  private readonly angles: ConvAnglesSection;
 
   /** `exporter` saves what the panel's Export buttons ask for while this view is shown; `fileName` is the panel's file's name. */
   constructor(private readonly app: HTMLElement, private readonly store: ConvViewStore, private readonly request: ActivationsRequest,
-    private readonly exporter: Exporter, private readonly fileName: () => string | undefined) {
+    private readonly exporter: Exporter, private readonly fileName: () => string | undefined,
+    requests: { readonly regions: ConvRegionsRequest; readonly angles: ConvAnglesRequest }) {
     const s = store.get();
+    const sub = { get: () => this.store.get() ?? {}, set: (v: ConvPlaneState) => this.store.set({ ...this.store.get(), ...v }) };
+    this.plane = new ConvPlaneSection(sub, requests.regions);
+    this.angles = new ConvAnglesSection(sub, requests.angles);
     this.seedText = s?.seed !== undefined ? String(s.seed) : '';
     const seedField = textField('Image seed', this.seedText, (v) => { this.seedText = v; }, { placeholder: '109031 (default)', width: '140px' });
     seedField.dataset.testid = 'conv-seed';
@@ -135,6 +142,8 @@ export class ConvActivationsView {
         section('Activation pattern per channel', this.siteTitle, this.siteCaption, this.grid),
       ),
       section('Active fraction per site (forward order)', el('div', { 'data-testid': 'conv-fraction-plot' }, this.fractionPlot.element), this.sitesHost),
+      this.plane.element,
+      this.angles.element,
     );
     this.element.hidden = true;
     app.append(this.element);
@@ -152,6 +161,8 @@ export class ConvActivationsView {
     if (!this.active) return;
     this.active = false;
     this.running?.cancel();
+    this.plane.cancel();
+    this.angles.cancel();
     this.element.hidden = true;
     this.setSiblingsHidden(false);
   }
@@ -193,8 +204,9 @@ export class ConvActivationsView {
     const t = this.seedText.trim();
     const seed = t === '' ? undefined : Number(t);
     const site = this.store.get()?.site;
-    // the chosen site stays chosen for the new image
-    this.store.set({ ...(seed !== undefined ? { seed } : {}), ...(site !== undefined ? { site } : {}) });
+    // the chosen site (and the plane's and angle's choices) stay for the new image
+    const { seed: _old, site: _site, ...rest } = this.store.get() ?? {};
+    this.store.set({ ...rest, ...(seed !== undefined ? { seed } : {}), ...(site !== undefined ? { site } : {}) });
     void this.load();
   }
 
@@ -212,6 +224,8 @@ export class ConvActivationsView {
       this.result = r;
       this.render(r);
       this.setExportEnabled(true);
+      // the plane and the angle go through this image: after it, so the image shows first
+      void this.angles.load(seed).then(() => (token.isCancellationRequested ? undefined : this.plane.load(seed)));
     } catch (e) {
       if (e instanceof RpcError && e.code === 'cancelled') return;
       this.messages.replaceChildren(banner('error', (e as Error).message));
@@ -287,5 +301,7 @@ export class ConvActivationsView {
     this.renderSite(this.result, Math.min(site, this.result.sites.length - 1));
     const spec = this.fractionPlot.current;
     if (spec) this.fractionPlot.render(spec);
+    this.plane.redraw();
+    this.angles.redraw();
   }
 }

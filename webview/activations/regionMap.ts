@@ -30,6 +30,8 @@ export class RegionMap {
   /** per region: smin, smax, tmin, tmax of its polygon */
   private bounds = new Float64Array(0);
   private grid: RegionGridResult | undefined;
+  /** with a grid: 1 for the pixels computed so far (a streamed map); absent when all are */
+  private drawn: Uint8Array | undefined;
   private marker: [number, number] | undefined;
   /** the selected input in input coordinates; the marker is where it falls on the plane */
   private input: ArrayLike<number> | undefined;
@@ -38,9 +40,14 @@ export class RegionMap {
   private plotW = 0;
   private plotH = 0;
 
+  /**
+   * `describeGrid`: the tooltip of a pixel-grid map at (s, t) (default: "click to analyse this point");
+   * undefined there means no tooltip (a pixel not computed yet).
+   */
   constructor(
     private readonly describe: (region: Region) => string,
     private readonly onPick: (s: number, t: number) => void,
+    private readonly describeGrid?: (s: number, t: number) => string | undefined,
   ) {
     this.view = new HoverCanvas('region-map', 'region-tooltip', 'region-map');
     this.element = this.view.element;
@@ -81,7 +88,9 @@ export class RegionMap {
     this.draw();
   }
 
-  setGrid(grid: RegionGridResult): void {
+  /** A pixel grid of pattern hashes; `drawn` (1 a computed pixel, same order as the hashes) for a map still filling. */
+  setGrid(grid: RegionGridResult, drawn?: Uint8Array): void {
+    this.drawn = drawn;
     this.plane = grid.plane;
     this.marker = this.input ? planeCoordinates(grid.plane, this.input) : undefined;
     this.regions = [];
@@ -194,7 +203,8 @@ export class RegionMap {
       const h = g.hashes[i];
       let c = cache.get(h);
       if (!c) { c = hashRgb(h); cache.set(h, c); }
-      img.data[4 * i] = c[0]; img.data[4 * i + 1] = c[1]; img.data[4 * i + 2] = c[2]; img.data[4 * i + 3] = 255;
+      // a pixel not computed yet stays transparent: the background shows through
+      img.data[4 * i] = c[0]; img.data[4 * i + 1] = c[1]; img.data[4 * i + 2] = c[2]; img.data[4 * i + 3] = this.drawn && !this.drawn[i] ? 0 : 255;
     }
     const off = document.createElement('canvas');
     off.width = g.width; off.height = g.height;
@@ -254,6 +264,11 @@ export class RegionMap {
     this.setHovered(r);
     if (!p || (!r && !this.grid)) { this.view.hideTip(); return; }
     const where = `(${tickLabel(p[0], 4)}, ${tickLabel(p[1], 4)})`;
+    if (!r && this.describeGrid) {
+      const text = this.describeGrid(p[0], p[1]);
+      if (text === undefined) this.view.hideTip(); else this.view.showTip(e, `${where}\n${text}`);
+      return;
+    }
     this.view.showTip(e, r ? `${where}\n${this.describe(r)}` : `${where}\nclick to analyse this point`);
   }
 }

@@ -21,6 +21,8 @@ export interface ConvNetwork {
    * running statistics): PyTorch's count. Folding BatchNorm changes the net's own count.
    */
   readonly fileParameterCount?: number;
+  /** a network file's: where each op of `net.ops` is written (offset and length of its layer entry), for code lenses */
+  readonly sources?: readonly ({ readonly offset: number; readonly length: number } | undefined)[];
 }
 
 export type AnyNetwork = { readonly kind: 'dense'; readonly network: Network } | ConvNetwork;

@@ -34,9 +34,13 @@ function span(first: number, last: number): string {
 export function convOverview(network: ConvNetwork, notes: readonly string[] = []): ConvOverviewResult {
   const net = network.net;
   const entries = convLayerEntries(net);
-  const rows = entries.map((e) => ({
-    layer: e.label, type: e.kind, name: e.name, input: e.inShape, output: e.outShape, detail: e.detail, activation: e.activation, parameters: e.parameters,
-  }));
+  const rows = entries.map((e) => {
+    const at = e.parent === undefined ? network.sources?.[e.op] : undefined;
+    return {
+      layer: e.label, type: e.kind, name: e.name, input: e.inShape, output: e.outShape, detail: e.detail, activation: e.activation, parameters: e.parameters,
+      ...(at ? { offset: at.offset } : {}),
+    };
+  });
   // stages: consecutive residual blocks with the same name prefix ("layer2.0", "layer2.1", …)
   const stages: ConvOverviewStage[] = [];
   let current: { stage: string; first: number; last: number; blocks: number; identity: number; input: readonly number[]; output: readonly number[]; parameters: number } | undefined;

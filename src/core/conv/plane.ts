@@ -43,6 +43,13 @@ export interface ConvPlaneResult {
   readonly hashes: readonly number[];
   /** per pattern id: grid points with it */
   readonly counts: readonly number[];
+  /**
+   * with `prefixes`: per site k, the pattern id of every point (j·grid + i) counting the sites 0..k only
+   * (numbered in order of first appearance; the last site's are `ids`), and per such id the FNV-1a hash
+   * of the packed patterns of sites 0..k (the last site's are `hashes`)
+   */
+  readonly prefixIds?: readonly Int32Array[];
+  readonly prefixHashes?: ReadonlyArray<readonly number[]>;
 }
 
 export const DEFAULT_PLANE_GRID = 48;
@@ -72,11 +79,26 @@ export function gridAxis(lo: number, hi: number, grid: number): Float64Array {
   return Float64Array.from({ length: grid }, (_, i) => (grid === 1 ? lo : i === grid - 1 ? hi : lo + ((hi - lo) * i) / (grid - 1)));
 }
 
+export interface ConvPlaneOptions {
+  readonly grid?: number;
+  readonly box?: readonly [number, number, number, number];
+  readonly budget?: AnalysisBudget;
+  /**
+   * After every batch of points: `done` points (in id order, j·grid + i) have their final pattern id in
+   * `ids[0, done)`, and `hashes` holds the hash of every id met so far (ids never change afterwards:
+   * they are numbered in order of first appearance). For streaming a partial map; the arrays are live.
+   * With `prefixes`, `prefix` holds the same for every site prefix (see ConvPlaneResult.prefixIds).
+   */
+  readonly onChunk?: (done: number, ids: Int32Array, hashes: readonly number[], prefix?: { readonly ids: readonly Int32Array[]; readonly hashes: ReadonlyArray<readonly number[]> }) => void;
+  /** also return every site prefix's ids and hashes (`prefixIds`, `prefixHashes`: 4 bytes a point and site) */
+  readonly prefixes?: boolean;
+}
+
 /**
  * Throws RangeError (bad images, grid or box), BudgetError (before any work), NonFiniteActivationError
  * (a point's forward pass leaves float64).
  */
-export function convPlanePatterns(net: ConvNet, images: ImageBatch, options: { readonly grid?: number; readonly box?: readonly [number, number, number, number]; readonly budget?: AnalysisBudget } = {}, ctx: AnalysisContext = silentContext): ConvPlaneResult {
+export function convPlanePatterns(net: ConvNet, images: ImageBatch, options: ConvPlaneOptions = {}, ctx: AnalysisContext = silentContext): ConvPlaneResult {
   if (images.count !== 3) throw new RangeError(`convPlanePatterns: the plane needs three images, got ${images.count}`);
   if (images.shape.join() !== net.inputShape.join()) throw new RangeError(`convPlanePatterns: the images are ${images.shape.join('×')}, the network takes ${net.inputShape.join('×')}`);
   const grid = options.grid ?? DEFAULT_PLANE_GRID;
@@ -95,6 +117,8 @@ export function convPlanePatterns(net: ConvNet, images: ImageBatch, options: { r
   let siteInfo: Array<Omit<ConvPlaneSite, 'distinct' | 'prefix'>> = [];
   const hashes: number[] = [], counts: number[] = [];
   let scratch = new Uint32Array(0);
+  let prefixIds: Int32Array[] = [];
+  let prefixHashes: number[][] = [];
 
   for (let start = 0; start < points; start += PLANE_CHUNK) {
     checkpoint(ctx, start / points, `points ${start + 1}–${Math.min(points, start + PLANE_CHUNK)} of ${points}`);
@@ -113,6 +137,10 @@ export function convPlanePatterns(net: ConvNet, images: ImageBatch, options: { r
       prefixTables = r.sites.map(() => new Map<number, number>());
       siteInfo = r.sites.map((s) => ({ site: s.site, kind: s.kind, op: s.op, shape: s.shape, units: s.units }));
       scratch = new Uint32Array((Math.max(...r.sites.map((s) => s.units)) + 31) >>> 5);
+      if (options.prefixes) {
+        prefixIds = r.sites.map(() => new Int32Array(points));
+        prefixHashes = r.sites.map(() => []);
+      }
     }
     for (let b = 0; b < count; b++) {
       let prefix = -1, hash: number | undefined;
@@ -126,12 +154,17 @@ export function convPlanePatterns(net: ConvNet, images: ImageBatch, options: { r
         if (next === undefined) { next = prefixTables[k].size; prefixTables[k].set(key, next); }
         prefix = next;
         hash = hashWords(words, 0, words.length, hash);
+        if (options.prefixes) {
+          prefixIds[k][start + b] = prefix;
+          if (prefix === prefixHashes[k].length) prefixHashes[k].push(hash);
+        }
       });
       if (r.sites.length === 0) prefix = 0; // no site: one pattern, the empty one
       ids[start + b] = prefix;
       if (prefix === hashes.length) { hashes.push(hash ?? hashWords([])); counts.push(0); }
       counts[prefix]++;
     }
+    options.onChunk?.(start + count, ids, hashes, options.prefixes ? { ids: prefixIds, hashes: prefixHashes } : undefined);
   }
   checkpoint(ctx, 1);
   const last = prefixTables.length ? prefixTables[prefixTables.length - 1].size : 1;
@@ -140,5 +173,6 @@ export function convPlanePatterns(net: ConvNet, images: ImageBatch, options: { r
     patterns: last,
     sites: siteInfo.map((s, k) => ({ ...s, distinct: tables[k].size, prefix: prefixTables[k].size })),
     ids, hashes, counts,
+    ...(options.prefixes ? { prefixIds, prefixHashes } : {}),
   };
 }

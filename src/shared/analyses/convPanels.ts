@@ -6,6 +6,7 @@
  * 'dense' | 'residual' | 'mixed' | 'none'; ActivationsResult's is absent or 'dense').
  */
 import type { ActivationsResult } from './activations';
+import type { AnalysisBudget } from './budget';
 import type { ConvergenceResult } from './convergence';
 import type { ConvConvergenceResult } from './convConvergence';
 
@@ -77,4 +78,102 @@ export function denseConvergence(r: ConvergenceResult | ConvConvergenceReply): C
 export function denseActivations(r: ActivationsResult | ConvActivationsReply): ActivationsResult {
   if (r.kind === 'conv') throw new TypeError('expected the activations result of a dense network, got a convolutional model\'s');
   return r;
+}
+
+/**
+ * The plane through three images of the panel's seed (src/core/conv/plane.ts): x₀ is image 1 (the
+ * panel's input image), x₁ and x₂ two more of the same seed — `depth-lens regions --seed N` uses
+ * images 1, 2, 3.
+ */
+export interface ConvRegionsParams {
+  readonly image?: ConvImagesParams;
+  /** 1-based indices of the seed's images for x₁ and x₂: distinct, in 2..CONV_PLANE_IMAGES (default [2, 3]) */
+  readonly others?: readonly [number, number];
+  /** points per side of the grid on [0, 1]² (default CONV_PANEL_GRID, at most CONV_PANEL_MAX_GRID) */
+  readonly grid?: number;
+  /** [smin, smax, tmin, tmax] of (s, t) (default [0, 1, 0, 1]; the CLI's --box): a small box near (0, 0) zooms in on x₀ */
+  readonly box?: readonly [number, number, number, number];
+  readonly budget?: AnalysisBudget;
+}
+
+/** The images a plane or an angle may go through: 1..8 of the seed (the Convergence panel's probes are 1..4). */
+export const CONV_PLANE_IMAGES = 8;
+/** The panel's default grid: 24×24 = 576 forward passes (ResNet-18 at 3×32×32: about 3·10¹⁰ multiply-adds). */
+export const CONV_PANEL_GRID = 24;
+/** The largest grid the panel asks for (the CLI's --grid goes to 1024). */
+export const CONV_PANEL_MAX_GRID = 256;
+
+/** A site of the plane: its own distinct patterns and those of the sites up to it. */
+export interface ConvRegionsSite {
+  readonly site: string;
+  readonly kind: 'relu' | 'maxpool';
+  readonly shape: readonly number[];
+  readonly units: number;
+  readonly distinct: number;
+  readonly prefix: number;
+}
+
+/** Streamed while the grid is computed (every ~250 ms): the points done so far, in id order. */
+export interface ConvRegionsPartial {
+  readonly grid: number;
+  /** points with their final pattern id, ids[0, done) */
+  readonly done: number;
+  /** pattern id of point (s_i, t_j) at j·grid + i, for the first `done` points */
+  readonly ids: Int32Array;
+  /** per pattern id met so far: the FNV-1a hash of its packed pattern (the colour) */
+  readonly hashes: Uint32Array;
+  /**
+   * per site k (forward order): the same for the patterns of sites 1..k only — the map at site-prefix
+   * depth k (the last site's equal ids and hashes)
+   */
+  readonly siteIds: readonly Int32Array[];
+  readonly siteHashes: readonly Uint32Array[];
+}
+
+/** `convRegions`: distinct activation patterns on the grid (every ReLU site and max pool's winners). */
+export interface ConvRegionsReply extends ConvRegionsPartial {
+  readonly kind: 'conv';
+  readonly seed: number;
+  readonly inputShape: readonly [number, number, number];
+  /** the three images' names (x₀, x₁, x₂) and their 1-based indices in the seed */
+  readonly images: readonly [string, string, string];
+  readonly indices: readonly [number, number, number];
+  /** [smin, smax, tmin, tmax] */
+  readonly box: readonly [number, number, number, number];
+  /** distinct full patterns: a lower bound on the regions the plane meets */
+  readonly patterns: number;
+  readonly sites: readonly ConvRegionsSite[];
+  /** per pattern id: grid points with it */
+  readonly counts: readonly number[];
+}
+
+/** The angle between image 1 (the panel's input image) and another image of the seed, through the net. */
+export interface ConvAnglesParams {
+  readonly image?: ConvImagesParams;
+  /** 1-based index of the second image in 2..CONV_PLANE_IMAGES (default 2: `depth-lens degeneracy --seed N`) */
+  readonly other?: number;
+  readonly budget?: AnalysisBudget;
+}
+
+/** `convAngles`: the core's ConvAnglesResult (src/core/conv/degeneracy.ts) for the two images. */
+export interface ConvAnglesReply {
+  readonly kind: 'conv';
+  readonly seed: number;
+  readonly inputShape: readonly [number, number, number];
+  readonly images: readonly [string, string];
+  readonly indices: readonly [number, number];
+  readonly theta0: number;
+  readonly sites: ReadonlyArray<{
+    readonly site: string;
+    readonly kind: 'input' | 'relu' | 'maxpool' | 'output';
+    readonly shape: readonly number[];
+    readonly width: number;
+    /** ReLU sites traversed up to and including this one */
+    readonly layer: number;
+    /** measured (radians); null where an image's activations are all zero */
+    readonly theta: number | null;
+    /** the infinite-width map iterated `layer` times from θ⁰ */
+    readonly predicted: number;
+  }>;
+  readonly notes: readonly string[];
 }

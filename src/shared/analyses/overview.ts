@@ -113,6 +113,8 @@ export interface ConvOverviewLayer {
   readonly detail: string;
   readonly activation: 'relu' | 'linear';
   readonly parameters: number;
+  /** a network file's top-level layers: where the layer's entry starts (UTF-16 offset), for code lenses */
+  readonly offset?: number;
 }
 
 /** A stage: residual blocks sharing a name prefix ("layer2"), from its first block's input to its last's output. */

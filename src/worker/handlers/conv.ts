@@ -9,14 +9,20 @@
 import type { AnalysisContext } from '../../core/context';
 import { analyzeConvActivations, type ConvActivationsResult } from '../../core/conv/activations';
 import { analyzeConvConvergence, checkConvConvergenceBudget } from '../../core/conv/convergence';
-import { convActivationsCost } from '../../core/conv/cost';
+import { convActivationsCost, convPlaneCost } from '../../core/conv/cost';
+import { convProbeAngles } from '../../core/conv/degeneracy';
+import { convPlanePatterns } from '../../core/conv/plane';
 import { DEFAULT_IMAGE_SEED, seededImages } from '../../core/conv/images';
 import type { ConvNetwork } from '../../core/conv/network';
 import { identityRuns, NonFiniteActivationError } from '../../core/conv/resnet';
-import { allocationFailure, BudgetError, checkBudget } from '../../core/network/budget';
+import { allocationFailure, BudgetError, checkBudget, DEFAULT_BUDGET, type AnalysisBudget } from '../../core/network/budget';
 import type { ActivationsParams } from '../../shared/analyses/activations';
 import type { ConvergenceParams } from '../../shared/analyses/convergence';
-import { CONV_DEFAULT_PROBES, CONV_MAX_PROBES, type ConvActivationsReply, type ConvConvergenceReply, type ConvImagesParams, type ConvSiteReply } from '../../shared/analyses/convPanels';
+import {
+  CONV_DEFAULT_PROBES, CONV_MAX_PROBES, CONV_PANEL_GRID, CONV_PANEL_MAX_GRID, CONV_PLANE_IMAGES,
+  type ConvActivationsReply, type ConvAnglesParams, type ConvAnglesReply, type ConvConvergenceReply, type ConvImagesParams,
+  type ConvRegionsParams, type ConvRegionsPartial, type ConvRegionsReply, type ConvSiteReply,
+} from '../../shared/analyses/convPanels';
 import type { AnalysisSettings } from '../../shared/protocol';
 import type { ParsedDocument } from '../documents';
 import { BadParamsError, InvalidDocumentError } from './common';
@@ -132,5 +138,114 @@ export function convActivations(network: ConvNetwork, params: ActivationsParams,
     };
   } catch (e) {
     throw mapped(e, 'activations');
+  }
+}
+
+/** A partial region map at most this often (ms): the first one after the first batch of points. */
+const REGIONS_PARTIAL_MS = 250;
+
+/** A 1-based image index of the seed besides image 1 (the panel's input image). */
+function otherIndex(value: unknown, what: string): number {
+  if (!(typeof value === 'number' && Number.isInteger(value) && value >= 2 && value <= CONV_PLANE_IMAGES)) {
+    throw new BadParamsError(`${what} must be an integer in 2..${CONV_PLANE_IMAGES} (image 1 is the panel's input image), got ${String(value)}`);
+  }
+  return value;
+}
+
+/** `count` images of the seed picked by 1-based index (image k is numbers (k − 1)·CHW … of the seed's stream). */
+function pickImages(seed: number, indices: readonly number[], shape: readonly [number, number, number]) {
+  const all = seededImages(seed, Math.max(...indices), shape);
+  const per = shape[0] * shape[1] * shape[2];
+  const data = new Float64Array(indices.length * per);
+  indices.forEach((k, i) => data.set(all.data.subarray((k - 1) * per, k * per), i * per));
+  return { count: indices.length, shape: all.shape, data, names: indices.map((k) => all.names[k - 1]) };
+}
+
+/** The largest grid side whose cost fits the budget (0 when not even one point does). */
+export function largestPlaneGrid(net: ConvNetwork['net'], budget: AnalysisBudget, max = CONV_PANEL_MAX_GRID): number {
+  let lo = 0, hi = max;
+  const fits = (g: number) => { try { checkBudget('regions', convPlaneCost(net, g), budget); return true; } catch { return false; } };
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (fits(mid)) lo = mid; else hi = mid - 1;
+  }
+  return lo;
+}
+
+/**
+ * Distinct activation patterns on a grid of the plane through images 1, a, b of the seed — the core's
+ * convPlanePatterns, as `depth-lens regions --seed N --grid G` computes them for images 1, 2, 3. The
+ * points done so far are streamed (`partial`, a ConvRegionsPartial) so the panel draws the map as it
+ * fills; cancellation is honoured between batches of 64 points.
+ */
+export function convRegions(network: ConvNetwork, params: ConvRegionsParams, settings: AnalysisSettings, ctx: AnalysisContext,
+  partial: (value: ConvRegionsPartial, fraction: number, message?: string) => void, partialMs = REGIONS_PARTIAL_MS): ConvRegionsReply {
+  const seed = seedOf(params.image);
+  const others = params.others ?? [2, 3];
+  if (!Array.isArray(others) || others.length !== 2) throw new BadParamsError('others must be two image indices [x₁, x₂]');
+  const a = otherIndex(others[0], 'others[0] (x₁)'), b = otherIndex(others[1], 'others[1] (x₂)');
+  if (a === b) throw new BadParamsError(`x₁ and x₂ are both image ${a}: the plane needs three different images; choose another image for x₂`);
+  const grid = params.grid ?? CONV_PANEL_GRID;
+  if (!(Number.isInteger(grid) && grid >= 2 && grid <= CONV_PANEL_MAX_GRID)) {
+    throw new BadParamsError(`the grid must be an integer in 2..${CONV_PANEL_MAX_GRID} points per side, got ${String(grid)}; the CLI's \`depth-lens regions --grid N\` goes to 1024`);
+  }
+  const box = params.box ?? [0, 1, 0, 1];
+  if (!(Array.isArray(box) && box.length === 4 && box.every((x) => typeof x === 'number' && Number.isFinite(x)) && box[0] < box[1] && box[2] < box[3])) {
+    throw new BadParamsError(`box must be [smin, smax, tmin, tmax] with finite smin < smax and tmin < tmax, got ${JSON.stringify(box)}`);
+  }
+  const net = network.net;
+  const budget = params.budget ?? settings.budget ?? DEFAULT_BUDGET;
+  const points = grid * grid;
+  let last = 0;
+  try {
+    checkBudget('regions', convPlaneCost(net, grid), budget);
+  } catch (e) {
+    if (!(e instanceof BudgetError)) throw e;
+    const fits = largestPlaneGrid(net, budget);
+    const hint = fits >= 2 ? `; or a grid of at most ${fits}×${fits} fits this budget` : '';
+    throw new BudgetError(e.resource, e.needed, e.budget, `${e.message}${hint}`, e.limits);
+  }
+  try {
+    const images = pickImages(seed, [1, a, b], net.inputShape);
+    const r = convPlanePatterns(net, images, {
+      grid, box, budget, prefixes: true,
+      onChunk: (done, ids, hashes, prefix) => {
+        const now = Date.now();
+        if (done === points || now - last < partialMs) return;
+        last = now;
+        partial({
+          grid, done, ids: ids.slice(0, done), hashes: Uint32Array.from(hashes),
+          siteIds: (prefix?.ids ?? []).map((p) => p.slice(0, done)), siteHashes: (prefix?.hashes ?? []).map((h) => Uint32Array.from(h)),
+        }, done / points, `regions: ${done} of ${points} points, ${hashes.length} pattern${hashes.length === 1 ? '' : 's'} so far`);
+      },
+    }, ctx);
+    return {
+      kind: 'conv', seed, inputShape: r.inputShape, images: r.images, indices: [1, a, b], box: r.box, grid: r.grid, done: points,
+      patterns: r.patterns, sites: r.sites.map((s) => ({ site: s.site, kind: s.kind, shape: s.shape, units: s.units, distinct: s.distinct, prefix: s.prefix })),
+      ids: r.ids, hashes: Uint32Array.from(r.hashes), counts: r.counts,
+      siteIds: r.prefixIds ?? [], siteHashes: (r.prefixHashes ?? []).map((h) => Uint32Array.from(h)),
+    };
+  } catch (e) {
+    if (e instanceof BudgetError) throw e; // carries its numbers: the panel offers a higher budget
+    throw mapped(e, 'regions');
+  }
+}
+
+/** The angle between images 1 and `other` of the seed through the net beside the prediction (the core's convProbeAngles). */
+export function convAngles(network: ConvNetwork, params: ConvAnglesParams, settings: AnalysisSettings, ctx: AnalysisContext): ConvAnglesReply {
+  const seed = seedOf(params.image);
+  const other = otherIndex(params.other ?? 2, 'other');
+  const net = network.net;
+  try {
+    const images = pickImages(seed, [1, other], net.inputShape);
+    const r = convProbeAngles(net, images, { budget: params.budget ?? settings.budget }, forwardContext(ctx, net.ops.length, 0, 'degeneracy: forward pass of 2 images'));
+    return {
+      kind: 'conv', seed, inputShape: r.inputShape, images: r.images, indices: [1, other], theta0: r.theta0,
+      sites: r.sites.map((s) => ({ site: s.site, kind: s.kind, shape: s.shape, width: s.width, layer: s.layer, theta: s.theta, predicted: s.predicted })),
+      notes: r.notes,
+    };
+  } catch (e) {
+    if (e instanceof BudgetError) throw e;
+    throw mapped(e, 'degeneracy');
   }
 }
