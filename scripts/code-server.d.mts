@@ -32,6 +32,8 @@ export interface StartCodeServerOptions {
   startTimeoutMs?: number;
   env?: Record<string, string>;
   keepFiles?: boolean;
+  /** extra code-server arguments */
+  args?: string[];
 }
 
 export interface CodeServer {
@@ -46,6 +48,8 @@ export interface CodeServer {
   url(options?: WorkbenchUrlOptions): string;
   /** copies `folder` into the run folder and returns the copy's path (fixtures stay untouched) */
   copyIntoRun(folder: string): string;
+  /** replaces the extra user settings; windows opened afterwards start with them */
+  writeUserSettings(settings?: Record<string, unknown>): void;
   stop(): Promise<void>;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }

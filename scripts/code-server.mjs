@@ -125,6 +125,7 @@ export function workbenchUrl(server, { folder, extensionDevelopmentPath, extensi
  * @param {number} [options.startTimeoutMs]    default 60 s × the slowness factor (scripts/slowness.mjs)
  * @param {Record<string, string>} [options.env] extra environment (reaches the extension host)
  * @param {boolean} [options.keepFiles]        keep the per-run folder (logs) after stop()
+ * @param {string[]} [options.args]            extra code-server arguments (e.g. --reconnection-grace-time)
  */
 export async function startCodeServer(options = {}) {
   const install = readInstall();
@@ -142,14 +143,15 @@ export async function startCodeServer(options = {}) {
   };
   for (const dir of Object.values(dirs)) fs.mkdirSync(dir, { recursive: true });
   fs.mkdirSync(path.join(dirs.userData, 'User'), { recursive: true });
-  fs.writeFileSync(
+  const writeUserSettings = (settings) => fs.writeFileSync(
     path.join(dirs.userData, 'User', 'settings.json'),
     JSON.stringify({
       ...DEFAULT_USER_SETTINGS,
       ...(options.workspaceTrust ? { 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'never', 'security.workspace.trust.banner': 'never' } : {}),
-      ...options.settings,
+      ...settings,
     }, null, 2) + '\n',
   );
+  writeUserSettings(options.settings);
 
   const argv = [
     install.entry,
@@ -163,6 +165,7 @@ export async function startCodeServer(options = {}) {
     '--extensions-dir', dirs.extensions,
   ];
   if (options.smokeTestDriver && supportsVscodeOption(install, dirs.tmp)) argv.push('--vscode-option', 'enable-smoke-test-driver');
+  if (options.args) argv.push(...options.args);
   if (options.workspace) argv.push(path.resolve(options.workspace));
 
   const env = {
@@ -246,6 +249,11 @@ export async function startCodeServer(options = {}) {
       fs.cpSync(folder, copy, { recursive: true });
       return copy;
     },
+    /**
+     * Replaces the extra user settings (the defaults and the trust choice stay): a window opened
+     * afterwards starts with them (a server shared by several UI suites, test/ui/harness.ts).
+     */
+    writeUserSettings: (settings) => writeUserSettings(settings),
     stop,
     exited: exitPromise,
   };

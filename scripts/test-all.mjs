@@ -25,14 +25,17 @@ const startedAt = Date.now();
 // measured before anything else runs, so the suite's own load does not count; children inherit it
 const factor = slownessFactor({ log: (m) => console.log(`[test-all] ${m}`) });
 
-/** Runs a command, streaming its output while keeping a copy of stdout for counting. */
-function run(cmd, args) {
+/**
+ * Runs a command, streaming its output while keeping a copy of stdout for counting. `buffered`: the
+ * output is only kept (a step running beside others prints it in one piece when it ends).
+ */
+function run(cmd, args, { buffered = false } = {}) {
   return new Promise((resolve) => {
     const t = Date.now();
     const child = spawn(cmd, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
-    child.stdout.on('data', (chunk) => { output += chunk; process.stdout.write(chunk); });
-    child.stderr.on('data', (chunk) => { output += chunk; process.stderr.write(chunk); });
+    child.stdout.on('data', (chunk) => { output += chunk; if (!buffered) process.stdout.write(chunk); });
+    child.stderr.on('data', (chunk) => { output += chunk; if (!buffered) process.stderr.write(chunk); });
     child.on('error', (err) => { output += String(err); });
     child.on('close', (code, signal) => resolve({ code: code ?? (signal ? 1 : 0), output, seconds: (Date.now() - t) / 1000 }));
   });
@@ -79,13 +82,16 @@ const layers = [];
  * @param {(output: string) => ({passed:number, failed:number, skipped:number} | undefined)} [counter]
  *   test layers count their tests; plain steps (build, typecheck…) only pass or fail
  */
-async function layer(name, runStep, counter) {
+async function layer(name, runStep, counter, { buffered = false } = {}) {
   if (skip.has(name)) {
     layers.push({ name, status: 'skipped (DEPTH_LENS_SKIP)', passed: 0, failed: 0 });
     return true;
   }
-  console.log(`\n=== ${name} ===`);
+  // the summary lists layers in the order they started, also when some run side by side
+  const slot = layers.push(undefined) - 1;
+  if (!buffered) console.log(`\n=== ${name} ===`);
   const { code, output, seconds } = await runStep();
+  if (buffered) process.stdout.write(`\n=== ${name} ===\n${output}`);
   const counts = counter?.(output);
   let passed;
   let failed;
@@ -107,18 +113,21 @@ async function layer(name, runStep, counter) {
   const stoppedIn = /hard timeout.*while running: (.*)$/m.exec(output)?.[1];
   if (stoppedIn) status += ` (hard timeout in: ${stoppedIn})`;
   const retried = [...output.matchAll(/^\[integration\] retried: (.+)$/gm)].map((m) => m[1]);
-  layers.push({ name, status: `${status} in ${seconds.toFixed(1)} s`, passed, failed, failures: failedTestNames(output), retried });
+  layers[slot] = { name, status: `${status} in ${seconds.toFixed(1)} s`, passed, failed, failures: failedTestNames(output), retried };
   return code === 0 && failed === 0;
 }
 
 const notRun = (name, reason) => layers.push({ name, status: `not run: ${reason}`, passed: 0, failed: 0 });
 
+// the build first (it may regenerate src/core/kernels/*.wasm.ts, which the checks read); then typecheck
+// and lint side by side (single-threaded, writing nothing; each printed in one piece when it ends)
 const built = await layer('build', () => run(npm, ['run', 'build']));
-await layer('typecheck', () => run(npm, ['run', 'typecheck']));
 const hasEslintConfig = ['eslint.config.mjs', 'eslint.config.js', 'eslint.config.cjs', 'eslint.config.ts']
   .some((f) => fs.existsSync(path.join(repoRoot, f)));
-if (hasEslintConfig) await layer('lint', () => run(npm, ['run', 'lint']));
-else notRun('lint', 'no eslint.config.* yet');
+await Promise.all([
+  layer('typecheck', () => run(npm, ['run', 'typecheck'], { buffered: true }), undefined, { buffered: true }),
+  hasEslintConfig ? layer('lint', () => run(npm, ['run', 'lint'], { buffered: true }), undefined, { buffered: true }) : notRun('lint', 'no eslint.config.* yet'),
+]);
 await layer('unit', () => run(npm, ['run', 'test:unit']), nodeTestCounts);
 const setUp = await layer('setup', () => run(process.execPath, ['scripts/setup-test-vscode.mjs']));
 if (built && setUp) {

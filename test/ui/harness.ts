@@ -10,7 +10,7 @@
 //   await wb.close();
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Browser, FrameLocator, Locator, Page } from 'playwright-core';
+import type { Browser, BrowserContext, FrameLocator, Locator, Page } from 'playwright-core';
 import { type CodeServer, launchChromium, repoRoot, startCodeServer } from '../../scripts/code-server.mjs';
 import { scaled } from '../../scripts/slowness.mjs';
 
@@ -39,6 +39,46 @@ export interface WorkbenchOptions {
   viewport?: { width: number; height: number };
 }
 
+/**
+ * Shared mode (DEPTH_LENS_UI_SHARED=1: test/ui/run.mjs sets it for the files it runs together in one
+ * process through test/ui/group.ts): one code-server and one Chromium serve every suite of the process
+ * that loads the extension from the repository without a beforeOpen step. Each suite still gets its
+ * own browser context (fresh storage and cache), its own folder with its own copy of the workspace,
+ * its own user settings (written before its window opens) and its own extension host (a closed
+ * window's ends after the server's reconnection grace time, SHARED_GRACE_S). Starting and stopping
+ * code-server and Chromium was some 10 s of the 35 s a workbench took on a loaded 2-core machine.
+ */
+const shareWorkbench = () => process.env.DEPTH_LENS_UI_SHARED === '1';
+const SHARED_GRACE_S = 10;
+let shared: Promise<{ server: CodeServer; browser: Browser }> | undefined;
+let sharedSuites = 0;
+
+function sharedServerAndBrowser(): Promise<{ server: CodeServer; browser: Browser }> {
+  shared ??= (async () => {
+    const server = await startCodeServer({
+      smokeTestDriver: true,
+      args: ['--reconnection-grace-time', String(SHARED_GRACE_S)],
+      echo: process.env.DEPTH_LENS_VERBOSE === '1',
+    });
+    try {
+      return { server, browser: await launchChromium() };
+    } catch (err) {
+      await server.stop().catch(() => {});
+      throw err;
+    }
+  })();
+  return shared;
+}
+
+/** Ends the shared code-server and Chromium (test/ui/group.ts, after the last suite). */
+export async function closeSharedWorkbench(): Promise<void> {
+  const s = await shared?.catch(() => undefined);
+  shared = undefined;
+  if (!s) return;
+  await s.browser.close().catch(() => {});
+  await s.server.stop();
+}
+
 export class Workbench {
   private constructor(
     readonly server: CodeServer,
@@ -46,36 +86,102 @@ export class Workbench {
     readonly page: Page,
     /** console errors and page errors from the workbench, for failure messages */
     readonly browserErrors: string[],
+    /** ends what this workbench started: its code-server and Chromium, or in shared mode its context */
+    private readonly dispose: () => Promise<void>,
   ) {}
 
   /** Starts code-server + Chromium and resolves once the explorer shows the workspace. */
   static async open(options: WorkbenchOptions = {}): Promise<Workbench> {
+    if (shareWorkbench() && options.extensionPath === undefined && !options.beforeOpen) return Workbench.openShared(options);
     const workspace = options.workspace ?? FIXTURE_WORKSPACE;
+    const t0 = Date.now();
     // VS Code 1.139 honours the payload's extensionDevelopmentPath only with the smoke-test driver on
     const server = await startCodeServer({ settings: options.settings, smokeTestDriver: true, echo: process.env.DEPTH_LENS_VERBOSE === '1' });
+    const tServer = Date.now();
     let browser: Browser | undefined;
     try {
       await options.beforeOpen?.(server);
       browser = await launchChromium();
+      const tBrowser = Date.now();
       const page = await browser.newPage({ viewport: options.viewport ?? { width: 1400, height: 900 } });
       // Playwright waits without an explicit timeout (30 s by default) scale too
       page.setDefaultTimeout(STEP_TIMEOUT_MS);
       const errors: string[] = [];
       page.on('pageerror', (err) => errors.push(err.message));
       page.on('console', (msg) => { if (msg.type() === 'error') errors.push(msg.text()); });
-      const workbench = new Workbench(server, browser, page, errors);
+      const opened = browser;
+      const workbench = new Workbench(server, browser, page, errors, async () => {
+        await opened.close().catch(() => {});
+        await server.stop();
+      });
       // a copy, so tests that edit files never change the checked-in fixtures
       const folder = server.copyIntoRun(workspace);
       const extensionDevelopmentPath = options.extensionPath === null ? undefined : options.extensionPath ?? repoRoot;
       await page.goto(server.url({ folder, extensionDevelopmentPath }));
       await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: WORKBENCH_TIMEOUT_MS });
+      const tShown = Date.now();
       // the explorer lists the workspace once the remote file system answered
       await page.getByRole('tree', { name: /Files Explorer/i }).getByRole('treeitem').first()
         .waitFor({ state: 'visible', timeout: WORKBENCH_TIMEOUT_MS });
+      // where a UI run's time goes: starting workbenches vs the tests themselves
+      const s = (a: number, b: number) => ((b - a) / 1000).toFixed(1);
+      console.error(`[ui] workbench ready in ${s(t0, Date.now())} s (code-server ${s(t0, tServer)} s, Chromium ${s(tServer, tBrowser)} s, workbench shown ${s(tBrowser, tShown)} s, explorer ${s(tShown, Date.now())} s)`);
       return workbench;
     } catch (err) {
       await browser?.close().catch(() => {});
       await server.stop().catch(() => {});
+      throw err;
+    }
+  }
+
+  /**
+   * Shared mode: a new browser context on the process's code-server, with this suite's settings and a
+   * folder of its own (Workbench.server.baseDir is that folder, so copies and files stay per suite).
+   */
+  private static async openShared(options: WorkbenchOptions): Promise<Workbench> {
+    const workspace = options.workspace ?? FIXTURE_WORKSPACE;
+    const t0 = Date.now();
+    const { server, browser } = await sharedServerAndBrowser();
+    const tStarted = Date.now();
+    const suiteDir = path.join(server.baseDir, 'suites', String(++sharedSuites));
+    fs.mkdirSync(suiteDir, { recursive: true });
+    const suiteServer: CodeServer = {
+      ...server,
+      baseDir: suiteDir,
+      copyIntoRun: (folder: string) => {
+        const copy = path.join(suiteDir, 'workspaces', path.basename(path.resolve(folder)));
+        fs.cpSync(folder, copy, { recursive: true });
+        return copy;
+      },
+      // the server outlives the suite (closeSharedWorkbench ends it)
+      stop: async () => {},
+    };
+    server.writeUserSettings(options.settings);
+    let context: BrowserContext | undefined;
+    try {
+      context = await browser.newContext({ viewport: options.viewport ?? { width: 1400, height: 900 } });
+      const page = await context.newPage();
+      page.setDefaultTimeout(STEP_TIMEOUT_MS);
+      const errors: string[] = [];
+      page.on('pageerror', (err) => errors.push(err.message));
+      page.on('console', (msg) => { if (msg.type() === 'error') errors.push(msg.text()); });
+      const ctx = context;
+      const workbench = new Workbench(suiteServer, browser, page, errors, async () => { await ctx.close().catch(() => {}); });
+      const folder = suiteServer.copyIntoRun(workspace);
+      await page.goto(server.url({ folder, extensionDevelopmentPath: repoRoot }));
+      await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: WORKBENCH_TIMEOUT_MS });
+      // the shared server may serve the previous suite's settings file until its watcher sees this
+      // suite's: the workbench can start in the last suite's theme and switch a moment later
+      const theme = options.settings?.['workbench.colorTheme'];
+      if (typeof theme === 'string') await waitForTheme(page, theme);
+      const tShown = Date.now();
+      await page.getByRole('tree', { name: /Files Explorer/i }).getByRole('treeitem').first()
+        .waitFor({ state: 'visible', timeout: WORKBENCH_TIMEOUT_MS });
+      const s = (a: number, b: number) => ((b - a) / 1000).toFixed(1);
+      console.error(`[ui] workbench ready in ${s(t0, Date.now())} s (shared code-server and Chromium ${s(t0, tStarted)} s, workbench shown ${s(tStarted, tShown)} s, explorer ${s(tShown, Date.now())} s)`);
+      return workbench;
+    } catch (err) {
+      await context?.close().catch(() => {});
       throw err;
     }
   }
@@ -216,12 +322,28 @@ export class Workbench {
   }
 
   async close(): Promise<void> {
-    await this.browser.close().catch(() => {});
-    await this.server.stop();
+    const t0 = Date.now();
+    await this.dispose();
+    console.error(`[ui] workbench closed in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   }
 }
 
 /** Polls `condition` until it returns a truthy value (no fixed sleeps). */
+/**
+ * Waits until the workbench shows the theme `name` (its kind's class on .monaco-workbench: vs,
+ * vs-dark, hc-light, hc-black), reloading once if the settings change never reaches the page.
+ */
+async function waitForTheme(page: Page, name: string): Promise<void> {
+  const kind = /high contrast light/i.test(name) ? 'hc-light' : /high contrast/i.test(name) ? 'hc-black' : /light/i.test(name) ? 'vs' : 'vs-dark';
+  const themed = page.locator(`.monaco-workbench.${kind}`);
+  const seen = () => themed.waitFor({ state: 'attached', timeout: STEP_TIMEOUT_MS }).then(() => true, () => false);
+  if (await seen()) return;
+  await page.reload();
+  await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: WORKBENCH_TIMEOUT_MS });
+  // not fatal: a suite that depends on the theme asserts it (the webview's theme kind) itself
+  if (!(await seen())) console.error(`[ui] the workbench did not take the theme "${name}" (.monaco-workbench.${kind}) after a reload`);
+}
+
 export async function waitFor<T>(what: string, condition: () => T | undefined | null | false | Promise<T | undefined | null | false>, timeoutMs = STEP_TIMEOUT_MS): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -237,6 +359,21 @@ export async function setField(view: FrameLocator, testId: string, value: string
   const input = view.locator(`[data-testid=${testId}] input`);
   await input.fill(value);
   await input.press('Tab');
+}
+
+/** Pixels of a canvas not in the editor background colour (the filled, active ones of a pattern tile). */
+export async function filledPixels(canvas: Locator): Promise<number> {
+  return canvas.evaluate((c: HTMLCanvasElement) => {
+    const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+    const probe = document.createElement('div');
+    probe.style.color = getComputedStyle(document.body).getPropertyValue('--vscode-editor-background');
+    document.body.append(probe);
+    const bg = getComputedStyle(probe).color.match(/\d+/g)!.map(Number);
+    probe.remove();
+    let n = 0;
+    for (let i = 0; i < d.length; i += 4) if (Math.abs(d[i] - bg[0]) + Math.abs(d[i + 1] - bg[1]) + Math.abs(d[i + 2] - bg[2]) > 6) n++;
+    return n;
+  });
 }
 
 /**

@@ -1,6 +1,11 @@
 #!/usr/bin/env node
-// Runs the UI tests (test/ui/**/*.ui.test.ts) with node:test, one file at a time: each file starts
-// its own code-server + Chromium, and two workbenches at once would only slow a 2-core machine down.
+// Runs the UI tests (test/ui/**/*.ui.test.ts) with node:test, one file at a time (two workbenches at
+// once would only slow a 2-core machine down). Most files run together in one process through
+// test/ui/group.ts, where their suites share one code-server and one Chromium (each suite still gets
+// its own browser context, workspace copy, settings and extension host; see test/ui/harness.ts);
+// files in OWN_PROCESS keep a process and workbenches of their own, after the group: latency.ui.test.ts
+// times panels against the CLI and must run alone, vsix.ui.test.ts installs a packaged extension into
+// its own code-server. DEPTH_LENS_UI_SHARE=0 runs every file in its own process as before.
 // Screenshots land in test-output/ui/. Exit code = node:test's (124 on the hard timeout). Arguments
 // naming *.ui.test.ts files run only those; other arguments go to node --test
 // (e.g. --test-name-pattern=overview).
@@ -39,6 +44,10 @@ if (files.length === 0) {
   console.error('[ui] no *.ui.test.ts files under test/ui');
   process.exit(1);
 }
+const OWN_PROCESS = new Set(['latency.ui.test.ts', 'vsix.ui.test.ts']);
+const grouped = process.env.DEPTH_LENS_UI_SHARE === '0' ? [] : files.filter((f) => !OWN_PROCESS.has(path.basename(f)));
+const groupFile = path.relative(repoRoot, path.join(uiDir, 'group.ts'));
+const testFiles = grouped.length > 1 ? [groupFile, ...files.filter((f) => !grouped.includes(f))] : files;
 const factor = slownessFactor({ log: (m) => console.log(`[ui] ${m}`) });
 // a hard ceiling so CI never hangs on a stuck browser (per-test timeouts live in the test files)
 const timeoutS = Math.round(Number(process.env.DEPTH_LENS_UI_TIMEOUT_S ?? 900) * factor);
@@ -54,12 +63,12 @@ const child = spawn(process.execPath, [
   '--test-reporter=spec', '--test-reporter-destination=stdout',
   `--test-reporter=${path.join(uiDir, 'events-reporter.mjs')}`, `--test-reporter-destination=${eventsFile}`,
   ...nodeArgs,
-  ...files,
+  ...testFiles,
 ], {
   cwd: repoRoot,
   stdio: 'inherit',
   detached: true,
-  env: { ...process.env, DEPTH_LENS_SLOWNESS: String(factor), TMPDIR: testTmp },
+  env: { ...process.env, DEPTH_LENS_SLOWNESS: String(factor), TMPDIR: testTmp, DEPTH_LENS_UI_GROUP: grouped.length > 1 ? grouped.join(',') : '' },
 });
 
 /** Counts and the running test from the streamed events (see events-reporter.mjs). */
@@ -75,6 +84,8 @@ function progress() {
     let e;
     try { e = JSON.parse(line); } catch { continue; } // a line cut short by the kill
     if (e.file) reached.add(path.relative(repoRoot, e.file));
+    // the group's files run in its process: reached with it (the running suite names the file)
+    if (e.file && path.relative(repoRoot, e.file) === groupFile) for (const f of grouped) reached.add(f);
     if (e.name === e.file) { if (e.type === 'dequeue') runningFile = e.file; } // the file's own entry
     else if (e.type === 'dequeue') { stack.length = e.nesting; stack[e.nesting] = e.name; runningFile = e.file; }
     else if (e.type === 'pass' || e.type === 'fail') {
