@@ -35,6 +35,19 @@ function cliSeconds(args: string[]): number {
 
 const seconds = (since: number) => (Date.now() - since) / 1000;
 
+/**
+ * Clicks a Cancel button that is on screen now and returns once one took the click. A panel has
+ * several progress bars (pattern, region map) that come and go as runs finish: the first Cancel in
+ * the DOM may sit in a bar that just hid, so the visible ones are looked up again on every try.
+ */
+async function clickVisibleCancel(view: FrameLocator, scope: string, timeoutMs: number): Promise<void> {
+  await waitFor('a visible Cancel button to click', async () => {
+    const cancel = view.locator(`${scope} [data-testid=cancel]`).filter({ visible: true }).first();
+    if ((await cancel.count()) === 0) return false;
+    return cancel.click({ timeout: 2000 }).then(() => true, () => false);
+  }, timeoutMs);
+}
+
 describe('Panel latency on a 10⁵-layer family', { timeout: scaled(600_000) }, () => {
   let wb: Workbench;
   let folder: string;
@@ -59,7 +72,7 @@ describe('Panel latency on a 10⁵-layer family', { timeout: scaled(600_000) }, 
   });
 
   it('Overview of the deep family: its table within 1 s of the CLI\'s info (warm worker)', async () => {
-    const cli = cliSeconds(['info', path.join(folder, DEEP)]);
+    const cliBefore = cliSeconds(['info', path.join(folder, DEEP)]);
     /** seconds from the palette command to the Overview's first table row (palette time included) */
     const overview = async (file: string) => {
       await wb.runCommand('View: Close All Editor Groups');
@@ -70,9 +83,13 @@ describe('Panel latency on a 10⁵-layer family', { timeout: scaled(600_000) }, 
       return seconds(start);
     };
     await overview(TWO); // starts the worker
-    const base = await overview(TWO); // the palette and the panel's own start, with next to no work
+    // the palette and the panel's own start, with next to no work: the mean of two, as one sample
+    // on a busy machine can be a fraction of a second off either way
+    const base = ((await overview(TWO)) + (await overview(TWO))) / 2;
     const t = await overview(DEEP);
-    console.log(`[latency] overview: CLI info ${cli.toFixed(2)} s; panel table after ${t.toFixed(2)} s, of which ${base.toFixed(2)} s palette and panel start (a 2-layer file)`);
+    // the CLI timed again right after: compared under the load that bracketed the panel (the slower run)
+    const cli = Math.max(cliBefore, cliSeconds(['info', path.join(folder, DEEP)]));
+    console.log(`[latency] overview: CLI info ${cli.toFixed(2)} s (slower of before/after); panel table after ${t.toFixed(2)} s, of which ${base.toFixed(2)} s palette and panel start (a 2-layer file, mean of 2)`);
     assert.ok(t - base <= cli + scaled(1000) / 1000, `panel ${t.toFixed(2)} s (${base.toFixed(2)} s for a 2-layer file), CLI ${cli.toFixed(2)} s`);
     await wb.runCommand('View: Close All Editor Groups');
   });
@@ -119,9 +136,10 @@ describe('Panel latency on a 10⁵-layer family', { timeout: scaled(600_000) }, 
     assert.ok(done - base <= scaled(2 * cli * 1000) / 1000, `panel ${done.toFixed(2)} s (${base.toFixed(2)} s for a 2-layer file), CLI ${cli.toFixed(2)} s`);
     // the budget is a control: more layers of the map, cancellable like every long run
     await view.locator('[data-testid=raise-budget]').click();
-    const label = view.locator('.progress:not([hidden]) .progress-label', { hasText: 'within 1e9 steps' });
+    // the region map's own bar (the worker's per-layer messages replace its label, keeping the budget)
+    const label = view.locator('[data-testid=region-progress]:not([hidden]) .progress-label', { hasText: 'within 1e9 steps' });
     await label.waitFor({ state: 'visible', timeout: scaled(10_000) });
-    await view.locator('.progress:not([hidden]) [data-testid=cancel]').first().click();
+    await clickVisibleCancel(view, '[data-testid=region-progress]:not([hidden])', scaled(10_000));
     await view.locator('[data-testid=cancelled]').first().waitFor({ state: 'visible', timeout: scaled(10_000) });
   });
 
@@ -153,9 +171,7 @@ describe('Panel latency on a 10⁵-layer family', { timeout: scaled(600_000) }, 
     await wb.openFile(DEEP);
     await wb.runCommand('Depth Lens: Open Activations');
     const view = wb.webview();
-    const cancel = view.locator('[data-testid=cancel]:not([hidden])').first();
-    await cancel.waitFor({ state: 'visible', timeout: scaled(60_000) });
-    await cancel.click();
+    await clickVisibleCancel(view, '.progress:not([hidden])', scaled(60_000));
     await view.locator('[data-testid=cancelled]').first().waitFor({ state: 'visible', timeout: scaled(10_000) });
     assert.match(await view.locator('[data-testid=cancelled]').first().innerText(), /Cancelled: the analysis worker stopped this run/);
   });

@@ -77,7 +77,7 @@ const inputSummary = el('p', { class: 'summary', 'data-testid': 'input-summary' 
 // ---- region map --------------------------------------------------------------------------------
 const regionMap = new RegionMap(describeRegion, (s, t) => pickOnMap(s, t));
 const regionsCaption = el('p', { class: 'caption', 'data-testid': 'regions-caption' });
-const regionProgress = new Progress();
+const regionProgress = new Progress('region-progress');
 const perDepthPlot = new LinePlot(220);
 // 1-D inputs: the pieces along the domain and the graph of N over it
 const segmentStrip = new SegmentStrip(describePiece, (x) => pickPoint([x]));
@@ -159,7 +159,8 @@ app.append(
 );
 // conv models (a ResNet checkpoint) get their own view; it hides the dense sections while shown
 const convView = new ConvActivationsView(app, { get: () => host.state?.conv, set: (conv) => host.patchState({ conv }) }, (params, options) => host.request('activations', params, options),
-  (fileName, mime, data) => host.export(fileName, mime, data), () => host.document?.fileName);
+  (fileName, mime, data) => host.export(fileName, mime, data), () => host.document?.fileName,
+  { regions: (params, options) => host.request('convRegions', params, options), angles: (params, options) => host.request('convAngles', params, options) });
 app.removeAttribute('aria-busy');
 
 // ---- loading -----------------------------------------------------------------------------------
@@ -360,9 +361,11 @@ async function loadPrefixRegions(token: Cancellation): Promise<void> {
   const raise = document.getElementById('raise-budget');
   raise?.remove();
   try {
-    regionProgress.start(`Partitioning the slice layer by layer, within ${prefixSteps.toExponential(0).replace('e+', 'e')} steps…`, () => cancelled(token, 'regions-cancelled', loadRegions));
+    const within = `within ${prefixSteps.toExponential(0).replace('e+', 'e')} steps`;
+    regionProgress.start(`Partitioning the slice layer by layer, ${within}…`, () => cancelled(token, 'regions-cancelled', loadRegions));
+    // the worker's per-layer messages keep the budget in view: it is what the user just raised
     const r = await host.request('regions', { maxRegions: MAX_REGIONS, maxSteps: prefixSteps, inputMaps: inputDim === 2, patterns: false, prefix: true, ...(regionBudget ? { budget: regionBudget } : {}) },
-      { token, onProgress: (f, m) => regionProgress.update(f, m) });
+      { token, onProgress: (f, m) => regionProgress.update(f, m && `${m} (${within})`) });
     if (token.isCancellationRequested) return;
     regions = r;
     patternsNote = ' Hovering shows each region\'s affine map; patterns are not kept for a network this deep.';

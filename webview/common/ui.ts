@@ -152,7 +152,9 @@ export class Progress {
   private readonly label = el('span', { class: 'progress-label' });
   private onCancel: (() => void) | undefined;
   private readonly cancelButton = button('Cancel', () => { const c = this.onCancel; this.done(); c?.(); }, { secondary: true, icon: 'close', title: 'stop this run in the analysis worker' });
-  constructor() {
+  /** `testId` names this bar for tests when a panel has several (pattern, region map). */
+  constructor(testId?: string) {
+    if (testId) this.element.dataset.testid = testId;
     this.cancelButton.dataset.testid = 'cancel';
     this.cancelButton.hidden = true;
     this.element.append(this.bar, this.label, this.cancelButton);
