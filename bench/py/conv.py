@@ -9,6 +9,8 @@ Reads JSON on stdin:
       folded by torch.nn.utils.fusion.fuse_conv_bn_eval), at its input shape for a 3×size×size image,
       `iterations` steps of the power iteration with conv2d / conv_transpose2d from the hash start
       vector of the fixture script, then σ = ‖A v‖ and the residual ‖Aᵀu − σv‖ (as Depth Lens does); prints {"ms": best total wall time, "values": σ per conv}.
+Either mode takes "threads": torch's thread count (default 1; the caller sets OMP_NUM_THREADS and
+OPENBLAS_NUM_THREADS to match).
 """
 import importlib.util
 import json
@@ -95,6 +97,7 @@ def norms(args):
 
 def main():
     args = json.load(sys.stdin)
+    torch.set_num_threads(args.get("threads", 1))
     result = forward(args) if args["mode"] == "forward" else norms(args)
     print(json.dumps(result))
 

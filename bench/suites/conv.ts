@@ -21,6 +21,8 @@ import * as path from 'node:path';
 import { PYTHON, runNumpy, timeBest, type BenchRow, type BenchSuite } from '../harness';
 import { hashUniform, tensorSeed } from '../../src/core/conv/hashInit';
 import { convSpectralNorm } from '../../src/core/conv/norms';
+import { parallelLayerNorms } from '../../src/core/conv/layerNorms';
+import { parallelThreads } from '../../src/core/parallel';
 import { buildConvNet, convNetShapes, runConvNet, type ConvNet, type GraphOp } from '../../src/core/conv/resnet';
 import { setConvAlgorithm, type Conv2d } from '../../src/core/conv/conv2d';
 
@@ -88,13 +90,17 @@ function ensureTorch(): boolean {
   return has();
 }
 
-/** One thread on the torch side too (OpenBLAS, which torch's float64 convolutions call, would start its own). */
-function torch<T>(args: unknown): T | undefined {
+/**
+ * torch on `threads` threads (default one, as ours): torch's own, OpenMP's and OpenBLAS's (which
+ * torch's float64 convolutions call, and which would otherwise start one per core).
+ */
+function torch<T>(args: { threads?: number } & Record<string, unknown>): T | undefined {
+  const threads = args.threads ?? 1;
   const saved = { omp: process.env.OMP_NUM_THREADS, blas: process.env.OPENBLAS_NUM_THREADS };
-  process.env.OMP_NUM_THREADS = '1';
-  process.env.OPENBLAS_NUM_THREADS = '1';
+  process.env.OMP_NUM_THREADS = String(threads);
+  process.env.OPENBLAS_NUM_THREADS = String(threads);
   try {
-    return runNumpy<T>('conv.py', args);
+    return runNumpy<T>('conv.py', { ...args, threads });
   } finally {
     for (const [k, v] of [['OMP_NUM_THREADS', saved.omp], ['OPENBLAS_NUM_THREADS', saved.blas]] as const) {
       if (v === undefined) delete process.env[k];
@@ -160,6 +166,24 @@ export const suite: BenchSuite = {
       numpyMs: pyN?.ms,
       note: `torch conv2d/conv_transpose2d float64, same start vectors; σ |ours − torch|/torch ≤ ${pyN ? maxRelative(ours, pyN.values).toExponential(1) : '—'}`,
     });
+
+    // the same on both cores, as `depth-lens info` runs it: one conv per thread on our side (the pool
+    // of src/core/parallel.ts), torch's intra-op threads and a 2-thread OpenBLAS on its side
+    const threads = parallelThreads();
+    if (threads > 1) {
+      let both: number[] = [];
+      const jobs = convs.map((c, k) => ({ conv: c.conv, inShape: c.shape, start: starts[k] }));
+      const oursBoth = timeBest(() => {
+        both = parallelLayerNorms(jobs, { method: 'power', iterations: ITERATIONS, minusIdentity: false }).map((n) => n.spectral.value);
+      }, 2);
+      const pyBoth = haveTorch ? torch<{ ms: number; values: number[]; threads: number }>({ mode: 'norms', size: SIZE, iterations: ITERATIONS, repeats: 2, threads }) : undefined;
+      rows.push({
+        name: `ResNet-18 ‖W‖₂ of all ${convs.length} convs at ${SIZE}×${SIZE}, power iteration ×${ITERATIONS}, ${threads} threads on both sides`,
+        oursMs: oursBoth,
+        numpyMs: pyBoth?.ms,
+        note: `ours: one conv per thread, largest first (parallelLayerNorms; σ the same bits as on 1 thread: ${both.every((v, k) => Object.is(v, ours[k])) ? 'yes' : 'NO'}); torch: set_num_threads(${pyBoth?.threads ?? threads}), OMP and OpenBLAS on ${threads} threads; best of 2 each; σ |ours − torch|/torch ≤ ${pyBoth ? maxRelative(both, pyBoth.values).toExponential(1) : '—'}`,
+      });
+    }
 
     // Lanczos with the same number of products with W and Wᵀ
     let lanczos: number[] = [], worstResidual = 0;

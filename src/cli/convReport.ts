@@ -5,7 +5,7 @@
  * per residual block Π_k ‖W^(n,k)‖₂; the spectrum: each conv's top k singular values.
  */
 import { toJson, type CliIo } from './command';
-import { layerNorms } from '../core/conv/blocks';
+import { parallelLayerNorms, type ConvLayerNorms } from '../core/conv/layerNorms';
 import { convLayerEntries, type ConvLayerEntry, type ConvNetwork } from '../core/conv/network';
 import { convSummary } from '../core/conv/overview';
 import { convTopSingularValues } from '../core/conv/spectrum';
@@ -45,13 +45,20 @@ export function convInfoRows(network: ConvNetwork, io: CliIo, norms: boolean): C
   const entries = convLayerEntries(network.net);
   const byLabel = new Map<string, ConvInfoRow>();
   const rows: ConvInfoRow[] = [];
-  const convs = entries.filter((e) => e.conv).length;
-  let done = 0;
+  // every conv's norms first, on every thread of the pool
+  const withConv = entries.filter((e) => e.conv);
+  const convNorms = new Map<ConvLayerEntry, ConvLayerNorms>();
+  if (norms && withConv.length > 0) {
+    const jobs = withConv.map((e) => ({ conv: e.conv!, inShape: e.inShape as readonly [number, number, number] }));
+    parallelLayerNorms(jobs, { tolerance: INFO_TOLERANCE }, (i, n) => {
+      convNorms.set(withConv[i], n);
+      io.progress(`info: ‖W‖₂ of ${withConv[i].name} (${i + 1} of ${withConv.length})`);
+    });
+  }
   for (const e of entries) {
     let normW: number | null = null, normWminusI: number | null = null, method: string | undefined;
-    if (norms && e.conv) {
-      io.progress(`info: ‖W‖₂ of ${e.name} (${++done} of ${convs})`);
-      const n = layerNorms(e.conv, e.inShape as readonly [number, number, number], { tolerance: INFO_TOLERANCE });
+    const n = convNorms.get(e);
+    if (n) {
       normW = n.spectral.value;
       normWminusI = n.minusIdentity?.value ?? null;
       method = n.spectral.method;

@@ -2,5 +2,6 @@
  * Every module that registers a parallel task (see parallel.ts), imported by the helper threads so
  * they know the tasks by name. A new task's module is added here.
  */
+import './conv/layerNorms';
 import './degeneracy/simulate';
 import './linalg/layerNorms';

@@ -1,6 +1,6 @@
 /**
  * The thread pool (src/worker/pool.ts over src/core/parallel.ts): Monte Carlo samples and per-layer
- * norms are the same bits on 1, 2 and 4 threads (chunks depend on the inputs only, each writes its
+ * norms (dense layers and convolutions) are the same bits on 1, 2 and 4 threads (chunks depend on the inputs only, each writes its
  * own entries), the helpers really take chunks, a failing chunk's error reaches the caller, and a
  * cancelled run stops.
  */
@@ -18,6 +18,8 @@ import { lanczosSpectralNorm } from '../../src/core/linalg/lanczos';
 import { Rng } from '../../src/core/rng';
 import type { DenseMatrix } from '../../src/core/linalg/dense';
 import { explicitNetwork, type DenseLayer } from '../../src/core/network/model';
+import { Conv2d } from '../../src/core/conv/conv2d';
+import { layerNorms, parallelLayerNorms } from '../../src/core/conv/layerNorms';
 
 const script = path.join(__dirname, '..', '..', 'src', 'worker', 'poolWorker.ts');
 const pools = [1, 3].map((helpers) => new NodeThreadPool({ helpers, script, typescript: true }));
@@ -156,6 +158,51 @@ test('runDegeneracy cancelled while computing the density (the Monte Carlo alrea
     const pooled = simulateAngles(opts).lnSin2;
     setParallelRunner(undefined);
     sameBits(pooled, simulateAngles(opts).lnSin2, 'after a cancelled analysis');
+  } finally {
+    setParallelRunner(undefined);
+  }
+});
+
+test('conv operator norms (parallelLayerNorms): the same bits as layerNorms one by one on any number of threads, in order as they come; a wrong input shape is the caller\'s error; cancelled on helpers alone', () => {
+  const rng = new Rng(14);
+  const conv = (o: ConstructorParameters<typeof Conv2d>[0]) => new Conv2d(o);
+  const weights = (n: number) => Array.from({ length: n }, () => rng.gaussian() * 0.2);
+  const jobs = [
+    { conv: conv({ inChannels: 6, outChannels: 6, kernelSize: 3, padding: 1, weight: weights(6 * 6 * 9), bias: weights(6), name: 'same' }), inShape: [6, 12, 12] as const },
+    { conv: conv({ inChannels: 6, outChannels: 8, kernelSize: 3, stride: 2, padding: 1, weight: weights(8 * 6 * 9), name: 'down' }), inShape: [6, 12, 12] as const },
+    { conv: conv({ inChannels: 3, outChannels: 8, kernelSize: 7, stride: 2, padding: 3, weight: weights(8 * 3 * 49), name: 'stem' }), inShape: [3, 20, 20] as const },
+    { conv: conv({ inChannels: 4, outChannels: 4, kernelSize: 3, padding: 1, paddingMode: 'circular', weight: weights(4 * 4 * 9), name: 'torus' }), inShape: [4, 8, 8] as const },
+    { conv: conv({ inChannels: 8, outChannels: 8, kernelSize: 3, padding: 1, groups: 4, weight: weights(8 * 2 * 9), name: 'grouped' }), inShape: [8, 6, 6] as const },
+    { conv: conv({ inChannels: 6, outChannels: 6, kernelSize: 1, weight: weights(36), name: 'pointwise' }), inShape: [6, 5, 5] as const },
+  ];
+  const one = jobs.map((j) => layerNorms(j.conv, j.inShape, { tolerance: 1e-12 }));
+  assert.deepEqual(one.map((n) => n.minusIdentity !== undefined), [true, false, false, true, true, true]);
+  assert.equal(one[3].spectral.method, 'fft');
+  const runs = onEveryPool(() => {
+    const seen: number[] = [];
+    const norms = parallelLayerNorms(jobs, { tolerance: 1e-12 }, (i) => seen.push(i));
+    return { norms, seen };
+  });
+  for (const r of runs) {
+    assert.deepEqual(r.result.seen, [0, 1, 2, 3, 4, 5], 'onDone in job order');
+    r.result.norms.forEach((n, i) => {
+      assert.equal(n.name, one[i].name);
+      assert.deepEqual(n.outShape, one[i].outShape);
+      assert.ok(Object.is(n.biasNorm, one[i].biasNorm), `${n.name}: ‖b‖`);
+      for (const key of ['value', 'residual', 'steps', 'converged', 'method'] as const) {
+        assert.ok(Object.is(n.spectral[key], one[i].spectral[key]), `${n.name}: ‖W‖₂ ${key}: ${n.spectral[key]} vs ${one[i].spectral[key]}`);
+        assert.ok(Object.is(n.minusIdentity?.[key], one[i].minusIdentity?.[key]), `${n.name}: ‖W − I‖₂ ${key}`);
+      }
+    });
+  }
+  const alone = runs[pools.indexOf(helperOnly) + 1];
+  assert.equal(alone.helped, jobs.length, 'the helper-only pool measured every conv on its helper');
+  assert.throws(() => parallelLayerNorms([{ conv: jobs[1].conv, inShape: [5, 12, 12] }]), /^RangeError: down: takes 6 channels, gets 5$/);
+  setParallelRunner(helperOnly);
+  try {
+    let polls = 0;
+    const big = conv({ inChannels: 16, outChannels: 16, kernelSize: 3, padding: 1, weight: weights(16 * 16 * 9), name: 'big' });
+    assert.throws(() => parallelLayerNorms(Array(4).fill({ conv: big, inShape: [16, 48, 48] }), { tolerance: 1e-14, maxSteps: 400, ctx: { progress: () => undefined, isCancelled: () => ++polls > 3 } }), CancelledError);
   } finally {
     setParallelRunner(undefined);
   }

@@ -10,14 +10,14 @@
  * over the block numbers 1..N of the run; a stage of a real ResNet has a handful of blocks, far too few
  * for any decision, and the verdict then says so: "cannot decide from N blocks".
  */
-import { CancelledError, silentContext, type AnalysisContext } from '../context';
+import { silentContext, type AnalysisContext } from '../context';
 import { checkBudget, type AnalysisBudget } from '../network/budget';
 import { blockSums, decideSummability, dyadicBlocks, MIN_BLOCKS } from '../convergence/summability';
 import type { ConvBlockTerm, ConvBranchNorm, ConvConvergenceResult, ConvRunResult, ConvSeriesVerdict } from '../../shared/analyses/convConvergence';
 import type { SummabilityDecision } from '../../shared/analyses/convergence';
 import { convConvergenceCost } from './cost';
 import type { ImageBatch } from './images';
-import { biasVectorNorm, convSpectralNorm } from './norms';
+import { parallelLayerNorms, type ConvNormJob } from './layerNorms';
 import { convNetShapes, identityRuns, runConvNet, type ConvNet } from './resnet';
 
 export interface ConvConvergenceParams {
@@ -92,28 +92,34 @@ export function analyzeConvConvergence(net: ConvNet, params: ConvConvergencePara
   const runs = identityRuns(net);
   const notes: string[] = [];
   const total = runs.reduce((s, r) => s + r.blocks.reduce((t, b) => t + b.branch.length, 0), 0);
-  let done = 0;
 
-  // ── norms of every branch conv of the runs ──
-  const norms = new Map<number, ConvBranchNorm[]>();
+  // ── norms of every branch conv of the runs, on every thread of the pool ──
+  const jobs: ConvNormJob[] = [];
+  /** the block (op index) of each job */
+  const blockOf: number[] = [];
   for (const run of runs) {
     run.blocks.forEach((block, j) => {
       const k = run.start + j;
       let s = (k === 0 ? net.inputShape : shapes[k - 1]) as readonly [number, number, number];
-      const branch: ConvBranchNorm[] = [];
-      for (const step of block.branch) {
-        if (ctx.isCancelled()) throw new CancelledError();
-        ctx.progress(done / (total + 1), `convergence: ‖W‖₂ of ${step.conv.name} (${done + 1} of ${total})`);
-        const r = convSpectralNorm(step.conv, s[1], s[2], { tolerance, ctx });
+      block.branch.forEach((step) => {
+        jobs.push({ conv: step.conv, inShape: s });
+        blockOf.push(k);
         const [ho, wo] = step.conv.outputSize(s[1], s[2]);
-        branch.push({ name: step.conv.name, norm: r.value, residual: r.residual, method: r.method, steps: r.steps, biasNorm: biasVectorNorm(step.conv.bias, ho, wo) });
-        if (!r.converged) notes.push(`${step.conv.name}: Lanczos stopped after ${r.steps} steps at residual ${r.residual.toExponential(2)} (asked ${tolerance}·σ)`);
         s = [step.conv.outChannels, ho, wo];
-        done++;
-      }
-      norms.set(k, branch);
+      });
     });
   }
+  const norms = new Map<number, ConvBranchNorm[]>();
+  const measured = parallelLayerNorms(jobs, { tolerance, ctx }, (i) => {
+    ctx.progress((i + 1) / (total + 1), `convergence: ‖W‖₂ of ${jobs[i].conv.name} (${i + 1} of ${total})`);
+  });
+  measured.forEach((n, i) => {
+    const r = n.spectral, conv = jobs[i].conv;
+    const branch = norms.get(blockOf[i]) ?? [];
+    branch.push({ name: conv.name, norm: r.value, residual: r.residual, method: r.method, steps: r.steps, biasNorm: n.biasNorm });
+    norms.set(blockOf[i], branch);
+    if (!r.converged) notes.push(`${conv.name}: Lanczos stopped after ${r.steps} steps at residual ${r.residual.toExponential(2)} (asked ${tolerance}·σ)`);
+  });
 
   // ── increments at the probes: one forward pass of all of them ──
   ctx.progress(total / (total + 1), `convergence: forward pass of ${images.count} probe${images.count === 1 ? '' : 's'}`);

@@ -10,8 +10,8 @@ import { modelNetwork } from '../../core/formats/network';
 import { networkFileText } from '../../core/formats/networkFile';
 import { tensorNorms, tensorRows } from '../../core/formats/norms';
 import type { ChainNorm, ChainStep, CheckpointResult, TensorNormEntry } from '../../shared/analyses/checkpoint';
-import { CancelledError, type AnalysisContext } from '../../core/context';
-import { layerNorms } from '../../core/conv/blocks';
+import type { AnalysisContext } from '../../core/context';
+import { parallelLayerNorms } from '../../core/conv/layerNorms';
 import { convLayerEntries, type ConvLayerEntry, type ConvNetwork } from '../../core/conv/network';
 import { convNetParameterCount, convNetShapes } from '../../core/conv/resnet';
 import { modelConvNetwork } from '../../core/formats/convNetwork';
@@ -81,14 +81,17 @@ export function convChainSteps(network: ConvNetwork): ChainStep[] {
   return out;
 }
 
-/** Operator norms of every conv on its input and Π over each block's branch, one conv at a time (cancellable). */
+/**
+ * Operator norms of every conv on its input and Π over each block's branch, on every thread of the
+ * pool (cancellable); `onNorm` gets them in chain order as soon as each and all before it are done.
+ */
 export function convChainNorms(network: ConvNetwork, ctx: AnalysisContext, onNorm: (n: ChainNorm, done: number, total: number) => void): ChainNorm[] {
   const entries = convLayerEntries(network.net).filter((e) => e.conv);
   const out: ChainNorm[] = [];
   const product = new Map<string, number>();
-  entries.forEach((e, i) => {
-    if (ctx.isCancelled()) throw new CancelledError();
-    const n = layerNorms(e.conv!, e.inShape as readonly [number, number, number], { tolerance: CHAIN_NORM_TOLERANCE, ctx });
+  const jobs = entries.map((e) => ({ conv: e.conv!, inShape: e.inShape as readonly [number, number, number] }));
+  parallelLayerNorms(jobs, { tolerance: CHAIN_NORM_TOLERANCE, ctx }, (i, n) => {
+    const e = entries[i];
     const entry: ChainNorm = { label: e.label, norm: n.spectral.value, minusIdentity: n.minusIdentity?.value };
     out.push(entry);
     onNorm(entry, i + 1, entries.length);

@@ -1,0 +1,224 @@
+/**
+ * Operator norms of one convolution (`layerNorms`) and of many at once (`parallelLayerNorms`: every
+ * conv of a ResNet for `info`, the checkpoint viewer, the convergence runs and `networkNorms`), one
+ * conv per chunk on the threads of ../parallel.ts.
+ *
+ * A conv's ‖W‖₂ (and ‖W − I‖₂ where it maps a space to itself) is computed whole on one thread by
+ * `layerNorms`, so the numbers are the same bits on any number of threads. Chunks go largest first
+ * (by multiply-adds), so the last chunk to start is a small one and the threads finish together.
+ * A helper rebuilds each conv from its description (the weights shared, not copied, while a pool
+ * runs); the calling thread uses the caller's Conv2d, with its packed weights. Cancellation: the
+ * calling thread's context raises a shared flag that every product on every thread checks.
+ */
+import { CancelledError, silentContext, type AnalysisContext } from '../context';
+import { registerTask, runChunks, sharedFloat64 } from '../parallel';
+import { Conv2d, type PaddingMode } from './conv2d';
+import { biasVectorNorm, convSpectralNorm, type ConvNormResult, type ConvSpectralOptions, type SpectralMethod } from './norms';
+
+const TASK = 'conv.layer-norms';
+
+export interface ConvLayerNorms {
+  readonly name: string;
+  readonly inShape: readonly [number, number, number];
+  readonly outShape: readonly [number, number, number];
+  readonly spectral: ConvNormResult;
+  /** ‖W − I‖₂ when the conv maps C×H×W to itself */
+  readonly minusIdentity?: ConvNormResult;
+  /** ‖b‖₂ of the bias on the C×Ho×Wo output */
+  readonly biasNorm: number;
+}
+
+/**
+ * ‖W‖₂ of one conv on C×H×W, ‖W − I‖₂ where it maps that space to itself (unless `minusIdentity` is
+ * false), and ‖b‖₂ on its output.
+ */
+export function layerNorms(conv: Conv2d, inShape: readonly [number, number, number], options: ConvSpectralOptions, minusIdentity = true): ConvLayerNorms {
+  const [c, h, w] = inShape;
+  if (c !== conv.inChannels) throw new RangeError(`${conv.name}: takes ${conv.inChannels} channels, gets ${c}`);
+  const [ho, wo] = conv.outputSize(h, w);
+  const outShape: [number, number, number] = [conv.outChannels, ho, wo];
+  const spectral = convSpectralNorm(conv, h, w, options);
+  const square = conv.inChannels === conv.outChannels && ho === h && wo === w;
+  const shifted = square && minusIdentity ? convSpectralNorm(conv, h, w, options, 1) : undefined;
+  return { name: conv.name, inShape: [c, h, w], outShape, spectral, minusIdentity: shifted, biasNorm: biasVectorNorm(conv.bias, ho, wo) };
+}
+
+/** One conv and the C×H×W input it is measured on. */
+export interface ConvNormJob {
+  readonly conv: Conv2d;
+  readonly inShape: readonly [number, number, number];
+  /** power iteration: its start vector in PyTorch's C×H×W order (ConvSpectralOptions.start) */
+  readonly start?: Float64Array;
+}
+
+/** What a helper needs to rebuild a Conv2d (structured-cloned; the weights over shared memory). */
+interface ConvSpec {
+  readonly inChannels: number;
+  readonly outChannels: number;
+  readonly kernelSize: [number, number];
+  readonly stride: [number, number];
+  readonly padding: [number, number];
+  readonly dilation: [number, number];
+  readonly groups: number;
+  readonly paddingMode: PaddingMode;
+  readonly weight: Float64Array;
+  readonly name: string;
+}
+
+interface NormsInput {
+  readonly specs: ConvSpec[];
+  readonly shapes: [number, number, number][];
+  readonly starts: (Float64Array | null)[];
+  /** chunk c measures job order[c] */
+  readonly order: Int32Array;
+  readonly method?: SpectralMethod;
+  readonly tolerance?: number;
+  readonly iterations?: number;
+  readonly maxSteps?: number;
+  readonly seed?: number;
+  readonly minusIdentity: boolean;
+  /** per job OUT numbers (see `write`) */
+  readonly out: Float64Array;
+  /** [0]: cancelled; [1 + j]: job j is done */
+  readonly flags: Int32Array;
+}
+
+const METHODS: readonly Exclude<SpectralMethod, 'auto'>[] = ['lanczos', 'power', 'fft'];
+/** per result: value, residual, steps, converged, method; per job: ‖W‖₂, then ‖W − I‖₂ and whether it exists */
+const RESULT = 5, OUT = 2 * RESULT + 1;
+
+/** The calling thread's own run: its convs (packed weights and all) and its context. */
+let local: { input: NormsInput; jobs: readonly ConvNormJob[]; ctx: AnalysisContext } | undefined;
+
+function normsChunk(input: NormsInput, chunk: number): void {
+  const j = input.order[chunk];
+  const here = local && local.input === input ? local : undefined;
+  const flags = input.flags;
+  const ctx: AnalysisContext = here
+    ? {
+      progress: () => undefined,
+      isCancelled: () => {
+        if (Atomics.load(flags, 0) !== 0) return true;
+        if (!here.ctx.isCancelled()) return false;
+        Atomics.store(flags, 0, 1); // the helpers stop at their next product
+        return true;
+      },
+    }
+    : { progress: () => undefined, isCancelled: () => Atomics.load(flags, 0) !== 0 };
+  if (ctx.isCancelled()) throw new CancelledError();
+  const conv = here ? here.jobs[j].conv : new Conv2d(input.specs[j]);
+  const start = input.starts[j] ?? undefined;
+  const n = layerNorms(conv, input.shapes[j], {
+    method: input.method, tolerance: input.tolerance, iterations: input.iterations, maxSteps: input.maxSteps, seed: input.seed, start, ctx,
+  }, input.minusIdentity);
+  write(input.out, j * OUT, n.spectral);
+  if (n.minusIdentity) {
+    write(input.out, j * OUT + RESULT, n.minusIdentity);
+    input.out[j * OUT + 2 * RESULT] = 1;
+  }
+  Atomics.store(flags, 1 + j, 1);
+}
+
+registerTask(TASK, normsChunk as (input: never, chunk: number) => void);
+
+function write(out: Float64Array, at: number, r: ConvNormResult): void {
+  out[at] = r.value;
+  out[at + 1] = r.residual;
+  out[at + 2] = r.steps;
+  out[at + 3] = r.converged ? 1 : 0;
+  out[at + 4] = METHODS.indexOf(r.method);
+}
+
+function read(out: Float64Array, at: number): ConvNormResult {
+  return { value: out[at], residual: out[at + 1], steps: out[at + 2], converged: out[at + 3] === 1, method: METHODS[out[at + 4]] };
+}
+
+/** A Float64Array the helpers can read without a copy (the same array when it already is, or when no pool runs). */
+function shareable(d: Float64Array): Float64Array {
+  if (typeof SharedArrayBuffer === 'function' && d.buffer instanceof SharedArrayBuffer) return d;
+  const s = sharedFloat64(d.length);
+  if (!(s.buffer instanceof SharedArrayBuffer)) return d; // no pool: nothing crosses a thread
+  s.set(d);
+  return s;
+}
+
+function sharedInt32(length: number, like: Float64Array): Int32Array {
+  return like.buffer instanceof ArrayBuffer ? new Int32Array(length) : new Int32Array(new SharedArrayBuffer(length * 4));
+}
+
+/**
+ * `layerNorms` of every job, in job order, on every thread of the pool. `onDone(i, norms)` is called
+ * on this thread for each job in order, as soon as it and every job before it are done (between this
+ * thread's own chunks, and for the rest at the end), so a caller can stream them. Options as
+ * layerNorms' (`start` per job instead; `minusIdentity: false` skips ‖W − I‖₂); `options.ctx` is
+ * polled by every product.
+ */
+export function parallelLayerNorms(
+  jobs: readonly ConvNormJob[],
+  options: Omit<ConvSpectralOptions, 'start'> & { readonly minusIdentity?: boolean } = {},
+  onDone?: (index: number, norms: ConvLayerNorms) => void,
+): ConvLayerNorms[] {
+  const ctx = options.ctx ?? silentContext;
+  // shapes checked here, so a mismatch is the caller's error with its message, not a helper's
+  for (const { conv, inShape } of jobs) {
+    if (inShape[0] !== conv.inChannels) throw new RangeError(`${conv.name}: takes ${conv.inChannels} channels, gets ${inShape[0]}`);
+    conv.outputSize(inShape[1], inShape[2]);
+  }
+  const out = sharedFloat64(jobs.length * OUT);
+  const flags = sharedInt32(1 + jobs.length, out);
+  const cost = jobs.map((job) => job.conv.multiplyAdds(job.inShape[1], job.inShape[2]));
+  const order = Int32Array.from(jobs.keys()).sort((a, b) => cost[b] - cost[a] || a - b);
+  const input: NormsInput = {
+    specs: jobs.map(({ conv }) => ({
+      inChannels: conv.inChannels, outChannels: conv.outChannels, kernelSize: [conv.kernelH, conv.kernelW],
+      stride: [conv.strideH, conv.strideW], padding: [conv.padH, conv.padW], dilation: [conv.dilationH, conv.dilationW],
+      groups: conv.groups, paddingMode: conv.paddingMode, weight: shareable(conv.weight), name: conv.name,
+    })),
+    shapes: jobs.map((job) => [job.inShape[0], job.inShape[1], job.inShape[2]]),
+    starts: jobs.map((job) => (job.start ? shareable(job.start) : null)),
+    order,
+    method: options.method, tolerance: options.tolerance, iterations: options.iterations, maxSteps: options.maxSteps, seed: options.seed,
+    minusIdentity: options.minusIdentity ?? true,
+    out,
+    flags,
+  };
+  const results: ConvLayerNorms[] = [];
+  const emit = (): void => {
+    while (results.length < jobs.length && Atomics.load(flags, 1 + results.length) === 1) {
+      const i = results.length, job = jobs[i];
+      const [c, h, w] = job.inShape;
+      const [ho, wo] = job.conv.outputSize(h, w);
+      const at = i * OUT;
+      const norms: ConvLayerNorms = {
+        name: job.conv.name,
+        inShape: [c, h, w],
+        outShape: [job.conv.outChannels, ho, wo],
+        spectral: read(out, at),
+        minusIdentity: out[at + 2 * RESULT] === 1 ? read(out, at + RESULT) : undefined,
+        biasNorm: biasVectorNorm(job.conv.bias, ho, wo),
+      };
+      results.push(norms);
+      onDone?.(i, norms);
+    }
+  };
+  local = { input, jobs, ctx };
+  try {
+    runChunks(TASK, input, jobs.length, {
+      // raised for the helpers too: a cancelled caller waits only for the product they are in
+      isCancelled: () => {
+        if (!ctx.isCancelled()) return false;
+        Atomics.store(flags, 0, 1);
+        return true;
+      },
+      // the fraction alone: callers name the convs as they come (onDone)
+      progress: (fraction) => {
+        ctx.progress(fraction);
+        emit();
+      },
+    });
+  } finally {
+    local = undefined;
+  }
+  emit();
+  return results;
+}
