@@ -181,7 +181,7 @@ export const suite: BenchSuite = {
         name: `ResNet-18 ‖W‖₂ of all ${convs.length} convs at ${SIZE}×${SIZE}, power iteration ×${ITERATIONS}, ${threads} threads on both sides`,
         oursMs: oursBoth,
         numpyMs: pyBoth?.ms,
-        note: `ours: one conv per thread, largest first (parallelLayerNorms; σ the same bits as on 1 thread: ${both.every((v, k) => Object.is(v, ours[k])) ? 'yes' : 'NO'}; 1 thread: ${oursPower.toFixed(0)} ms); torch: set_num_threads(${pyBoth?.threads ?? threads}), OMP and OpenBLAS on ${threads} threads (1 thread: ${pyN ? pyN.ms.toFixed(0) : '—'} ms); best of 2 each; σ |ours − torch|/torch ≤ ${pyBoth ? maxRelative(both, pyBoth.values).toExponential(1) : '—'}`,
+        note: `ours: one conv per chunk (parallelLayerNorms; σ the same bits as on 1 thread: ${both.every((v, k) => Object.is(v, ours[k])) ? 'yes' : 'NO'}; 1 thread: ${oursPower.toFixed(0)} ms); torch: set_num_threads(${pyBoth?.threads ?? threads}), OMP and OpenBLAS on ${threads} threads (1 thread: ${pyN ? pyN.ms.toFixed(0) : '—'} ms); best of 2 each; σ |ours − torch|/torch ≤ ${pyBoth ? maxRelative(both, pyBoth.values).toExponential(1) : '—'}`,
       });
     }
 

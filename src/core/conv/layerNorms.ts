@@ -4,8 +4,8 @@
  * conv per chunk on the threads of ../parallel.ts.
  *
  * A conv's ‖W‖₂ (and ‖W − I‖₂ where it maps a space to itself) is computed whole on one thread by
- * `layerNorms`, so the numbers are the same bits on any number of threads. Chunks go largest first
- * (by multiply-adds), so the last chunk to start is a small one and the threads finish together.
+ * `layerNorms`, so the numbers are the same bits on any number of threads. Chunks go in job order
+ * (a ResNet's convs cost about the same each), so results stream in order as they come.
  * A helper rebuilds each conv from its description (the weights shared, not copied, while a pool
  * runs); the calling thread uses the caller's Conv2d, with its packed weights. Cancellation: the
  * calling thread's context raises a shared flag that every product on every thread checks.
@@ -69,8 +69,6 @@ interface NormsInput {
   readonly specs: ConvSpec[];
   readonly shapes: [number, number, number][];
   readonly starts: (Float64Array | null)[];
-  /** chunk c measures job order[c] */
-  readonly order: Int32Array;
   readonly method?: SpectralMethod;
   readonly tolerance?: number;
   readonly iterations?: number;
@@ -91,7 +89,7 @@ const RESULT = 5, OUT = 2 * RESULT + 1;
 let local: { input: NormsInput; jobs: readonly ConvNormJob[]; ctx: AnalysisContext } | undefined;
 
 function normsChunk(input: NormsInput, chunk: number): void {
-  const j = input.order[chunk];
+  const j = chunk;
   const here = local && local.input === input ? local : undefined;
   const flags = input.flags;
   const ctx: AnalysisContext = here
@@ -149,7 +147,8 @@ function sharedInt32(length: number, like: Float64Array): Int32Array {
 /**
  * `layerNorms` of every job, in job order, on every thread of the pool. `onDone(i, norms)` is called
  * on this thread for each job in order, as soon as it and every job before it are done (between this
- * thread's own chunks, and for the rest at the end), so a caller can stream them. Options as
+ * thread's own chunks, and for the rest at the end), so a caller can stream them and report
+ * progress (without onDone, `options.ctx` gets the fraction of convs done). Options as
  * layerNorms' (`start` per job instead; `minusIdentity: false` skips ‖W − I‖₂); `options.ctx` is
  * polled by every product.
  */
@@ -166,8 +165,6 @@ export function parallelLayerNorms(
   }
   const out = sharedFloat64(jobs.length * OUT);
   const flags = sharedInt32(1 + jobs.length, out);
-  const cost = jobs.map((job) => job.conv.multiplyAdds(job.inShape[1], job.inShape[2]));
-  const order = Int32Array.from(jobs.keys()).sort((a, b) => cost[b] - cost[a] || a - b);
   const input: NormsInput = {
     specs: jobs.map(({ conv }) => ({
       inChannels: conv.inChannels, outChannels: conv.outChannels, kernelSize: [conv.kernelH, conv.kernelW],
@@ -176,7 +173,6 @@ export function parallelLayerNorms(
     })),
     shapes: jobs.map((job) => [job.inShape[0], job.inShape[1], job.inShape[2]]),
     starts: jobs.map((job) => (job.start ? shareable(job.start) : null)),
-    order,
     method: options.method, tolerance: options.tolerance, iterations: options.iterations, maxSteps: options.maxSteps, seed: options.seed,
     minusIdentity: options.minusIdentity ?? true,
     out,
@@ -210,9 +206,10 @@ export function parallelLayerNorms(
         Atomics.store(flags, 0, 1);
         return true;
       },
-      // the fraction alone: callers name the convs as they come (onDone)
+      // with onDone the caller reports each conv by name as it comes; a nameless report in between
+      // would take its place (progress is throttled on the way to the host)
       progress: (fraction) => {
-        ctx.progress(fraction);
+        if (!onDone) ctx.progress(fraction);
         emit();
       },
     });
