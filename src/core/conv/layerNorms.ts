@@ -7,8 +7,9 @@
  * `layerNorms`, so the numbers are the same bits on any number of threads. Chunks go in job order
  * (a ResNet's convs cost about the same each), so results stream in order as they come.
  * A helper rebuilds each conv from its description (the weights shared, not copied, while a pool
- * runs); the calling thread uses the caller's Conv2d, with its packed weights. Cancellation: the
- * calling thread's context raises a shared flag that every product on every thread checks.
+ * runs); the calling thread uses the caller's Conv2d, with its packed weights. Cancellation and a
+ * background run's yielding to a panel reach the helpers through shared flags that every product on
+ * every thread checks.
  */
 import { CancelledError, silentContext, type AnalysisContext } from '../context';
 import { registerTask, runChunks, sharedFloat64 } from '../parallel';
@@ -77,8 +78,36 @@ interface NormsInput {
   readonly minusIdentity: boolean;
   /** per job OUT numbers (see `write`) */
   readonly out: Float64Array;
-  /** [0]: cancelled; [1 + j]: job j is done */
+  /** [CANCELLED], [PAUSED], [DONE + j]: job j is done */
   readonly flags: Int32Array;
+}
+
+const CANCELLED = 0, PAUSED = 1, DONE = 2;
+
+/**
+ * The caller's context asked whether it is cancelled. The analysis worker's context may block right
+ * there while a panel's run goes first (a background run yields, src/worker/yield.ts): PAUSED is
+ * raised meanwhile, so the helpers wait at their next product too instead of going on with the
+ * background run's chunks. A cancellation is raised for the helpers: they stop at their next product.
+ */
+function askCaller(ctx: AnalysisContext, flags: Int32Array): boolean {
+  if (Atomics.load(flags, CANCELLED) !== 0) return true;
+  Atomics.store(flags, PAUSED, 1);
+  let cancelled: boolean;
+  try {
+    cancelled = ctx.isCancelled();
+  } finally {
+    Atomics.store(flags, PAUSED, 0);
+    Atomics.notify(flags, PAUSED);
+  }
+  if (cancelled) Atomics.store(flags, CANCELLED, 1);
+  return cancelled;
+}
+
+/** A helper's view of the caller's context: waits while the caller is paused, then says whether it cancelled. */
+function helperCancelled(flags: Int32Array): boolean {
+  while (Atomics.load(flags, PAUSED) !== 0 && Atomics.load(flags, CANCELLED) === 0) Atomics.wait(flags, PAUSED, 1, 50);
+  return Atomics.load(flags, CANCELLED) !== 0;
 }
 
 const METHODS: readonly Exclude<SpectralMethod, 'auto'>[] = ['lanczos', 'power', 'fft'];
@@ -92,17 +121,10 @@ function normsChunk(input: NormsInput, chunk: number): void {
   const j = chunk;
   const here = local && local.input === input ? local : undefined;
   const flags = input.flags;
-  const ctx: AnalysisContext = here
-    ? {
-      progress: () => undefined,
-      isCancelled: () => {
-        if (Atomics.load(flags, 0) !== 0) return true;
-        if (!here.ctx.isCancelled()) return false;
-        Atomics.store(flags, 0, 1); // the helpers stop at their next product
-        return true;
-      },
-    }
-    : { progress: () => undefined, isCancelled: () => Atomics.load(flags, 0) !== 0 };
+  const ctx: AnalysisContext = {
+    progress: () => undefined,
+    isCancelled: here ? () => askCaller(here.ctx, flags) : () => helperCancelled(flags),
+  };
   if (ctx.isCancelled()) throw new CancelledError();
   const conv = here ? here.jobs[j].conv : new Conv2d(input.specs[j]);
   const start = input.starts[j] ?? undefined;
@@ -114,7 +136,7 @@ function normsChunk(input: NormsInput, chunk: number): void {
     write(input.out, j * OUT + RESULT, n.minusIdentity);
     input.out[j * OUT + 2 * RESULT] = 1;
   }
-  Atomics.store(flags, 1 + j, 1);
+  Atomics.store(flags, DONE + j, 1);
 }
 
 registerTask(TASK, normsChunk as (input: never, chunk: number) => void);
@@ -164,7 +186,7 @@ export function parallelLayerNorms(
     conv.outputSize(inShape[1], inShape[2]);
   }
   const out = sharedFloat64(jobs.length * OUT);
-  const flags = sharedInt32(1 + jobs.length, out);
+  const flags = sharedInt32(DONE + jobs.length, out);
   const input: NormsInput = {
     specs: jobs.map(({ conv }) => ({
       inChannels: conv.inChannels, outChannels: conv.outChannels, kernelSize: [conv.kernelH, conv.kernelW],
@@ -180,7 +202,7 @@ export function parallelLayerNorms(
   };
   const results: ConvLayerNorms[] = [];
   const emit = (): void => {
-    while (results.length < jobs.length && Atomics.load(flags, 1 + results.length) === 1) {
+    while (results.length < jobs.length && Atomics.load(flags, DONE + results.length) === 1) {
       const i = results.length, job = jobs[i];
       const [c, h, w] = job.inShape;
       const [ho, wo] = job.conv.outputSize(h, w);
@@ -200,12 +222,8 @@ export function parallelLayerNorms(
   local = { input, jobs, ctx };
   try {
     runChunks(TASK, input, jobs.length, {
-      // raised for the helpers too: a cancelled caller waits only for the product they are in
-      isCancelled: () => {
-        if (!ctx.isCancelled()) return false;
-        Atomics.store(flags, 0, 1);
-        return true;
-      },
+      // between this thread's chunks: a pause or cancellation reaches the helpers too
+      isCancelled: () => askCaller(ctx, flags),
       // with onDone the caller reports each conv by name as it comes; a nameless report in between
       // would take its place (progress is throttled on the way to the host)
       progress: (fraction) => {
