@@ -18,7 +18,9 @@ import type { ConvConvergenceResult, ConvRunResult } from '../shared/analyses/co
 import { fmt } from '../core/convergence/format';
 import { convProbeAngles, type ConvAnglesResult } from '../core/conv/degeneracy';
 import { convPlanePatterns, type ConvPlaneResult } from '../core/conv/plane';
-import { patternGridSvg } from '../core/regions/svg';
+import { exactPlaneSvg, patternGridSvg } from '../core/regions/svg';
+import { convExactRegions, type ConvExactRegionsResult } from '../core/conv/exactRegions';
+import { polygonArea } from '../core/regions/partition';
 import { escapeName } from './escape';
 
 /** Images at most per run (a forward pass keeps each op's activations for every image). */
@@ -233,7 +235,7 @@ export function runConvDegeneracy(file: string, network: ConvNetwork, images: Im
 // ---------------------------------------------------------------- regions
 
 /** What the grid count is, for every report of it. */
-export const PLANE_RULE = 'distinct activation patterns (every ReLU site and every max pool\'s winners) at the points of a pixel grid on the plane: a lower bound on the activation regions the plane meets (a region between grid points is missed), not the exact polygon partition, which `depth-lens regions` computes for dense networks';
+export const PLANE_RULE = 'distinct activation patterns (every ReLU site and every max pool\'s winners) at the points of a pixel grid on the plane: a lower bound on the activation regions the plane meets (a region between grid points is missed), not the exact polygon partition, which `depth-lens regions --exact` computes where affordable';
 
 const hex = (h: number) => h.toString(16).padStart(8, '0');
 
@@ -288,4 +290,56 @@ export function runConvRegions(file: string, network: ConvNetwork, images: Image
     notes.push(`wrote ${options.svg}`);
   }
   return { stdout: options.json ? toJson({ ...convRegionsJson(file, network, r), svg: options.svg }) + '\n' : convRegionsText(file, network, r, notes), exitCode: 0 };
+}
+
+/** the share of the box the regions cover (1 for a complete partition, up to rounding) */
+function coverage(r: ConvExactRegionsResult): number {
+  const [s0, s1, t0, t1] = r.box;
+  let a = 0;
+  for (const g of r.regions) a += polygonArea(g.vertices);
+  return a / ((s1 - s0) * (t1 - t0));
+}
+
+export function convExactRegionsJson(file: string, network: ConvNetwork, images: ImageBatch, r: ConvExactRegionsResult) {
+  return {
+    file, kind: 'conv' as const, network: network.name ?? null, inputShape: network.net.inputShape, images: images.names,
+    plane: { description: 'x(s, t) = (1 − s − t)·x₀ + s·x₁ + t·x₂', box: r.box }, exact: true,
+    regions: r.regions.length, complete: r.complete, ...(r.stopped ? { stopped: r.stopped } : {}), coverage: coverage(r),
+    passes: r.passes, work: r.work,
+    polygons: r.regions.map((g, id) => ({ id, hash: g.hash.toString(16).padStart(8, '0'), seed: g.seed, vertices: g.vertices })),
+  };
+}
+
+export function convExactRegionsText(file: string, network: ConvNetwork, images: ImageBatch, r: ConvExactRegionsResult, notes: readonly string[]): string {
+  const [s0, s1, t0, t1] = r.box;
+  const out = [
+    `${file}${network.name ? ` — ${escapeName(network.name)}` : ''}: convolutional network, input ${network.net.inputShape.join('×')}`,
+    `plane through ${images.names.map(escapeName).join(', ')}: x(s, t) = (1 − s − t)·x₀ + s·x₁ + t·x₂ (x₀ at (0, 0), x₁ at (1, 0), x₂ at (0, 1)), (s, t) ∈ [${s0}, ${s1}] × [${t0}, ${t1}]`,
+    r.complete
+      ? `${r.regions.length} activation region${r.regions.length === 1 ? '' : 's'}: the exact partition of the box (polygons; ${r.passes} forward passes, ${r.work.toExponential(2)} multiply-adds)`
+      : `at least ${r.regions.length} activation regions: the partition stopped (${r.stopped}) with ${(100 * coverage(r)).toFixed(1)}% of the box covered; a smaller --box, a higher --max-regions or budget finishes it`,
+    '',
+    'note: a region is the set of points with one full pattern (every ReLU unit\'s sign, every max pool\'s winner); each is a convex polygon, found from a point inside by one forward pass with the pattern held fixed, and the partition grows across region edges until the box is covered (regions thinner than 1e-9 of the box can be passed over)',
+  ];
+  for (const n of notes) out.push(n);
+  return out.join('\n') + '\n';
+}
+
+export function runConvExactRegions(file: string, network: ConvNetwork, images: ImageBatch, io: CliIo, options: { json: boolean; box?: readonly [number, number, number, number]; svg?: string; maxRegions?: number; budget: AnalysisBudget }): CliResult {
+  let r: ConvExactRegionsResult;
+  try {
+    r = analysing(file, 'regions', () => convExactRegions(network.net, images, { box: options.box, maxRegions: options.maxRegions, budget: options.budget }, {
+      progress: (_f, m) => { if (m) io.progress(`regions: ${m}`); },
+      isCancelled: () => false,
+    }));
+  } catch (e) {
+    if (e instanceof NonFiniteActivationError) return overflowResult(file, e);
+    throw e;
+  }
+  const notes: string[] = [];
+  if (options.svg !== undefined) {
+    io.writeFile(options.svg, exactPlaneSvg(r));
+    notes.push(`wrote ${options.svg}`);
+  }
+  return { stdout: options.json ? toJson({ ...convExactRegionsJson(file, network, images, r), svg: options.svg }) + '\n' : convExactRegionsText(file, network, images, r, notes), exitCode: 0 };
 }

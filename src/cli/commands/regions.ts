@@ -2,7 +2,8 @@
 import { parseArgs } from 'node:util';
 import { UsageError, toJson, type CliCommand } from '../command';
 import { loadConvModel, parseInputShapeOption } from '../convModel';
-import { IMAGE_OPTIONS, imageOptionsHelp, readImages, refuseDenseOptions, runConvRegions } from '../convAnalyses';
+import { IMAGE_OPTIONS, imageOptionsHelp, readImages, refuseDenseOptions, runConvExactRegions, runConvRegions } from '../convAnalyses';
+import { DEFAULT_EXACT_MAX_REGIONS } from '../../core/conv/exactRegions';
 import { DEFAULT_PLANE_GRID, MAX_PLANE_GRID } from '../../core/conv/plane';
 import { loadNetworkFile } from '../load';
 import { decimal } from '../numbers';
@@ -26,6 +27,8 @@ const HELP = `Usage: depth-lens regions FILE [--box smin,smax,tmin,tmax] [--plan
        depth-lens regions FILE --segment "x0;x1" [--json]
        depth-lens regions MODEL.onnx|.pt [--input FILE]... [--seed N] [--grid N] [--box a,b,c,d]
                          [--svg out.svg] [--json]
+       depth-lens regions MODEL.onnx|.pt --exact [--input FILE]... [--seed N] [--box a,b,c,d]
+                         [--max-regions N] [--svg out.svg] [--json]
 
 Exact activation regions of the network on the plane x = o + s·u + t·v over the box
 [smin, smax] × [tmin, tmax]: convex polygons split layer by layer by every neuron's line (half-plane
@@ -70,15 +73,23 @@ x(s, t) = (1 − s − t)·x₀ + s·x₁ + t·x₂ through three images (x₀ a
 box [0, 1]² unless --box) sampled on an N×N grid, ends included; at every point the full activation
 pattern (every ReLU site and every max pool's winners, as \`depth-lens activations --patterns\` gives
 them). Prints the number of distinct patterns — a lower bound on the regions the plane meets (a region
-between grid points is missed; the exact polygon partition above is for dense networks) — and per site
+between grid points is missed; --exact below computes the polygons) — and per site
 the distinct patterns of the site and of the sites up to it. Default: three seeded images.
+With --exact, where affordable: the exact partition of the box into activation regions (convex
+polygons: all points with one full pattern), grown from the box's centre across region edges, one
+forward pass with the pattern held fixed per region; it stops at --max-regions (default
+${DEFAULT_EXACT_MAX_REGIONS}) or the work budget and then says how much of the box it covered.
 ${imageOptionsHelp(3)}
   --grid N           grid points per side (default ${DEFAULT_PLANE_GRID}, at most ${MAX_PLANE_GRID}; the budget bounds N² forward passes)
-  --svg FILE         the grid as SVG, one cell per point coloured by its pattern's hash
+  --exact            the exact polygon partition instead of the grid
+  --max-regions N    with --exact: stop after N regions
+  --svg FILE         the grid as SVG, one cell per point coloured by its pattern's hash (--exact: the polygons)
 --json on a conv model: {file, kind: "conv", network, inputShape, images, plane {description, box,
 grid}, rule, patterns, sites: [{site, kind, op, shape, units, distinct, prefix}], hashes (per pattern
 id), counts (grid points per pattern id), ids (grid rows from t = tmin up, each from s = smin: the
-pattern id of every point), svg}. Exit code 3 when a point's forward pass leaves float64.
+pattern id of every point), svg}; with --exact {file, kind: "conv", network, inputShape, images, plane
+{description, box}, exact: true, regions, complete, stopped?, coverage, passes, work, polygons: [{id,
+hash, seed, vertices}], svg}. Exit code 3 when a point's forward pass leaves float64.
 `;
 
 function parseVectors(text: string, count: number, dim: number, option: string): Float64Array[] {
@@ -201,6 +212,7 @@ export const regionsCommand: CliCommand = {
           svg: { type: 'string' }, segment: { type: 'string' }, 'max-regions': { type: 'string' }, 'memory-mb': { type: 'string' },
           'max-steps': { type: 'string' },
           json: { type: 'boolean' }, 'max-size-mb': { type: 'string' }, ...BUDGET_OPTIONS, ...IMAGE_OPTIONS, grid: { type: 'string' },
+          exact: { type: 'boolean' },
         },
       });
     } catch (e) {
@@ -217,9 +229,11 @@ export const regionsCommand: CliCommand = {
       const notPlane = 'the plane goes through three images: --input FILE or --seed N';
       refuseDenseOptions('regions', v, [
         ['plane', notPlane], ['probes', notPlane], ['segment', notPlane],
-        ['polygons', 'the grid samples patterns, it computes no polygons'],
-        ['max-regions', 'the grid bounds the patterns'], ['memory-mb', 'the budget is --max-memory-mb'], ['max-steps', 'the budget is --max-work'],
+        ['polygons', v.exact ? '--json lists the polygons' : 'the grid samples patterns, it computes no polygons (--exact does)'],
+        ...(v.exact ? [] : [['max-regions', 'the grid bounds the patterns (--exact takes it)'] as const]),
+        ['memory-mb', 'the budget is --max-memory-mb'], ['max-steps', 'the budget is --max-work'],
       ]);
+      if (v.exact && v.grid !== undefined) throw new UsageError('--grid samples patterns; --exact computes the polygons: give one of them');
       const grid = v.grid === undefined ? undefined : positiveInteger(v.grid, '--grid');
       if (grid !== undefined && grid > MAX_PLANE_GRID) throw new UsageError(`--grid must be at most ${MAX_PLANE_GRID}, not '${v.grid}'`);
       let box: [number, number, number, number] | undefined;
@@ -231,8 +245,10 @@ export const regionsCommand: CliCommand = {
       const budget = parseBudget(v);
       const images = readImages(io, conv.network.net.inputShape, v, 3);
       if (images.count !== 3) throw new UsageError(`the plane goes through three images, got ${images.count}`);
+      if (v.exact) return runConvExactRegions(file, conv.network, images, io, { json: !!v.json, box, svg: v.svg, maxRegions, budget });
       return runConvRegions(file, conv.network, images, io, { json: !!v.json, grid, box, svg: v.svg, budget });
     }
+    if (v.exact) throw new UsageError('--exact applies to convolutional models (dense networks always get the exact partition)');
     for (const o of ['grid', 'input', 'seed', 'count'] as const) if (v[o] !== undefined) throw new UsageError(`--${o} applies to convolutional models (input images)`);
     const { network: net } = loadNetworkFile(file, io, { maxSizeMB: parseMaxSize(v['max-size-mb']) });
     const limits = { maxPieces: maxRegions, memoryBudgetMB, maxSteps, budget: parseBudget(v) };

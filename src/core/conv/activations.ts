@@ -9,7 +9,7 @@ import { checkBudget, type AnalysisBudget } from '../network/budget';
 import { silentContext, type AnalysisContext } from '../context';
 import { convActivationsCost } from './cost';
 import type { ImageBatch } from './images';
-import { convNetShapes, runConvNet, type ActivationShape, type ConvNet } from './resnet';
+import { convNetShapes, runConvNet, type ActivationShape, type ConvNet, type ConvNetRun } from './resnet';
 
 export interface ConvActivationSite {
   readonly site: string;
@@ -46,6 +46,8 @@ export interface ConvActivationsOptions {
   /** keep the 0/1 pattern of every site (1 byte a unit and image) */
   readonly patterns?: boolean;
   readonly budget?: AnalysisBudget;
+  /** the forward pass's own record (every max pool's winner per window, not only the winning set) */
+  readonly onRun?: (run: ConvNetRun) => void;
 }
 
 function perImage(counts: Int32Array, batch: number, channels: number, perChannel: number) {
@@ -70,6 +72,7 @@ export function analyzeConvActivations(net: ConvNet, images: ImageBatch, options
   checkBudget('activations', convActivationsCost(net, images.count), options.budget);
   const batch = images.count;
   const run = runConvNet(net, images.data, batch, { patterns: options.patterns, ctx });
+  options.onRun?.(run);
   const shapes = convNetShapes(net);
 
   // the op of each site, in order: sites are named by the op's ReLU name; max pools by their op name

@@ -155,6 +155,18 @@ export interface RunOptions {
    * numbers contiguously (channels-last images, or flat vectors) and must not be changed
    */
   readonly onSite?: (site: { readonly kind: 'relu' | 'maxpool'; readonly name: string; readonly op: number; readonly shape: ActivationShape }, data: Float64Array) => void;
+  /**
+   * Every sample takes sample 0's ReLU pattern and max-pool winners: the network's affine map on sample
+   * 0's activation region, applied to every sample (with samples x, x + u, x + v: that map's values at
+   * x and its changes along u and v; exactRegions.ts). `reluSites` and `maxPoolSites` are then empty.
+   */
+  readonly followFirst?: boolean;
+  /**
+   * With followFirst: each ReLU site's input (its pre-activations) before the pattern is applied, and
+   * each max pool's input with sample 0's winners (channels-last [H][W][C] indices iy·W + ix per output
+   * [Ho][Wo][C]); `data` holds each sample's numbers contiguously and must not be changed.
+   */
+  readonly onPreActivation?: (site: { readonly kind: 'relu' | 'maxpool'; readonly name: string; readonly op: number; readonly shape: ActivationShape; readonly input?: readonly [number, number, number] }, data: Float64Array, winners?: Int32Array) => void;
 }
 
 /** The network on a batch of inputs in NCHW order ([batch][C][H][W]). */
@@ -171,6 +183,12 @@ export function runConvNet(net: ConvNet, input: Float64Array, batch: number, opt
 
   let k = 0;
   const relu = (name: string, data: Float64Array, s: ActivationShape): void => {
+    if (options.followFirst) {
+      options.onPreActivation?.({ kind: 'relu', name, op: k, shape: s }, data);
+      followFirstRelu(data, batch);
+      options.onSite?.({ kind: 'relu', name, op: k, shape: s }, data);
+      return;
+    }
     reluSites.push(reluInPlace(name, data, batch, s, options.patterns ?? false));
     options.onSite?.({ kind: 'relu', name, op: k, shape: s }, data);
   };
@@ -200,9 +218,19 @@ export function runConvNet(net: ConvNet, input: Float64Array, batch: number, opt
         const [c, h, w] = image();
         const [ho, wo] = op.pool.outputSize(h, w);
         const idx = new Int32Array(batch * ho * wo * c);
+        const input = x;
         x = op.pool.forwardNHWC(x, batch, c, h, w, idx);
         shape = [c, ho, wo];
-        maxPoolSites.push({ name: op.name, shape: [c, ho, wo], winners: nhwcToNchwInt(idx, batch, c, ho, wo) });
+        if (options.followFirst) {
+          // every sample reads its input at sample 0's winner (idx: iy·W + ix per output and channel)
+          const per = ho * wo * c;
+          options.onPreActivation?.({ kind: 'maxpool', name: op.name, op: k, shape, input: [c, h, w] }, input, idx.subarray(0, per));
+          for (let b = 1; b < batch; b++) {
+            for (let o = 0; o < per; o++) x[b * per + o] = input[(b * h * w + idx[o]) * c + (o % c)];
+          }
+        } else {
+          maxPoolSites.push({ name: op.name, shape: [c, ho, wo], winners: nhwcToNchwInt(idx, batch, c, ho, wo) });
+        }
         options.onSite?.({ kind: 'maxpool', name: op.name, op: k, shape }, x);
         break;
       }
@@ -269,6 +297,15 @@ function finite(op: string, x: Float64Array, order = 'channels-last'): void {
   for (let i = 0; i < x.length; i++) {
     const v = x[i];
     if (v - v !== 0) throw new NonFiniteActivationError(op, i, v, order);
+  }
+}
+
+/** ReLU by sample 0's signs: unit i of every sample is kept where sample 0's is positive, else 0. */
+function followFirstRelu(x: Float64Array, batch: number): void {
+  const per = x.length / batch;
+  for (let i = 0; i < per; i++) {
+    if (x[i] > 0) continue;
+    for (let b = 0; b < batch; b++) x[b * per + i] = 0;
   }
 }
 

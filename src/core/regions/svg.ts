@@ -49,3 +49,23 @@ export function patternGridSvg(r: { readonly grid: number; readonly ids: Int32Ar
   lines.push('</svg>');
   return lines.join('\n') + '\n';
 }
+
+/** A conv net's exact plane partition (src/core/conv/exactRegions.ts) as SVG: its polygons coloured by pattern hash. */
+export function exactPlaneSvg(r: { readonly box: readonly number[]; readonly regions: ReadonlyArray<{ readonly vertices: readonly number[]; readonly hash: number }>; readonly complete: boolean }, size = 640): string {
+  const [smin, smax, tmin, tmax] = r.box;
+  const aspect = (tmax - tmin) / (smax - smin);
+  const w = size, h = Math.max(1, Math.round(size * aspect));
+  const X = (s: number) => ((s - smin) / (smax - smin)) * w;
+  const Y = (t: number) => ((tmax - t) / (tmax - tmin)) * h;
+  const lines = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}">`,
+    `<title>${r.regions.length} activation regions${r.complete ? '' : ' (stopped: not the whole box)'} on s∈[${smin}, ${smax}], t∈[${tmin}, ${tmax}]</title>`,
+  ];
+  r.regions.forEach((g, id) => {
+    const pts: string[] = [];
+    for (let k = 0; k < g.vertices.length; k += 2) pts.push(`${fmt(X(g.vertices[k]))},${fmt(Y(g.vertices[k + 1]))}`);
+    lines.push(`<polygon points="${pts.join(' ')}" fill="${hashColor(g.hash)}" stroke="#222" stroke-width="0.3"><title>region ${id} · hash ${g.hash.toString(16).padStart(8, '0')}</title></polygon>`);
+  });
+  lines.push('</svg>');
+  return lines.join('\n') + '\n';
+}
