@@ -131,7 +131,10 @@ export function convExactRegions(net: ConvNet, images: ImageBatch, options: Conv
     for (let i = 0; i < per; i++) { data[per + i] = x[i] + u[i]; data[2 * per + i] = x[i] + v[i]; }
     let poly = [box[0], box[2], box[1], box[2], box[1], box[3], box[0], box[3]];
     // g(s', t') = z + a(s' − s) + b(t' − t) ≥ 0, z the value at (s, t), a and b its slopes
+    const reachS = Math.max(s - box[0], box[1] - s), reachT = Math.max(t - box[2], box[3] - t);
     const cut = (z: number, a: number, b: number): void => {
+      // g > 0 on the whole box (most units, on a small box): nothing to cut
+      if (z - Math.abs(a) * reachS - Math.abs(b) * reachT > 0) return;
       const tol = 1e-11 * (Math.abs(z) + Math.abs(a) * ws + Math.abs(b) * wt);
       poly = clip(poly, (ps, pt) => z + a * (ps - s) + b * (pt - t), tol);
     };
