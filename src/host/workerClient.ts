@@ -49,6 +49,7 @@ const LANES: Readonly<Record<AnalysisName, Lane>> = {
   regions: 'batch',
   regionGrid: 'batch',
   convRegions: 'batch',
+  convExactRegions: 'batch',
   convAngles: 'analysis',
   segment: 'batch',
   spectrum: 'batch',

@@ -21,7 +21,7 @@ import type { IndicatorParams, IndicatorResult, MeanFieldParams, MeanFieldResult
 import type { SpectrumParams, SpectrumResult } from './analyses/spectrum';
 import type { CompareParams, CompareResult, CompareSpectraParams, CompareSpectraResult } from './analyses/compare';
 import type { CheckpointResult, NetworkFileParams, TensorNormsResult } from './analyses/checkpoint';
-import type { ConvActivationsReply, ConvAnglesParams, ConvAnglesReply, ConvConvergenceReply, ConvRegionsParams, ConvRegionsReply } from './analyses/convPanels';
+import type { ConvActivationsReply, ConvAnglesParams, ConvAnglesReply, ConvConvergenceReply, ConvExactRegionsParams, ConvExactRegionsReply, ConvRegionsParams, ConvRegionsReply } from './analyses/convPanels';
 
 /** A matrix crossing a thread boundary: row-major; the buffer is transferred, not copied. */
 export interface WireMatrix {
@@ -58,6 +58,8 @@ export interface AnalysisMap {
   regionGrid: { params: RegionGridParams; result: RegionGridResult };
   /** §A on a conv model: distinct activation patterns on a grid of the plane through three images (streams ConvRegionsPartial) */
   convRegions: { params: ConvRegionsParams; result: ConvRegionsReply };
+  /** §A on a conv model: the exact partition of the plane through three images into regions, where affordable */
+  convExactRegions: { params: ConvExactRegionsParams; result: ConvExactRegionsReply };
   /** §C on a conv model: the angle between two images through the network beside the infinite-width prediction */
   convAngles: { params: ConvAnglesParams; result: ConvAnglesReply };
   /** §C: angle between two inputs through random ReLU networks: theory vs Monte Carlo */

@@ -96,6 +96,23 @@ describe('Conv panels', function () {
     });
   });
 
+  it('the exact partition of a small box equals `depth-lens regions --exact --json`: the same polygons and patterns', async () => {
+    const { worker } = await api();
+    const uri = fixture(FILE);
+    const box = [0, 0.0002, 0, 0.0002] as const;
+    const r = await worker.request('convExactRegions', source(uri), { image: { seed: 7 }, box }, settings);
+    const expected = cli(['regions', uri.fsPath, '--exact', '--seed', '7', '--box', box.join(','), '--json']) as { regions: number; complete: boolean; coverage: number; polygons: Array<{ hash: string; vertices: number[] }> };
+    assert.equal(r.complete, true);
+    assert.ok(expected.regions > 10, `${expected.regions} regions`);
+    assert.equal(r.polygons.length, expected.regions);
+    r.polygons.forEach((p, i) => {
+      assert.equal(p.hash.toString(16).padStart(8, '0'), expected.polygons[i].hash, `region ${i}`);
+      assert.deepEqual(Array.from(p.vertices), expected.polygons[i].vertices, `region ${i}`);
+    });
+    assert.ok(Math.abs(r.coverage - 1) < 1e-9 && Math.abs(expected.coverage - 1) < 1e-9);
+    await assert.rejects(worker.request('convExactRegions', source(uri), { others: [2, 2] }, settings), /x₁ and x₂ are both image 2: the plane needs three different images/);
+  });
+
   it('a cancel from the host stops the convergence run between convs', async () => {
     const { worker } = await api();
     const cts = new vscode.CancellationTokenSource();

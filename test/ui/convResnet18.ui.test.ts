@@ -28,11 +28,15 @@ const TIMEOUT = scaled(60_000);
 const NAME = 'resnet18.safetensors';
 /** The zoomed plane of the region map test: (s, t) ∈ [0, w]² next to the input image, a 24×24 grid. */
 const SIDE = '0.001';
+/** the exact partition's box side: about 30 regions, a few seconds */
+const EXACT_SIDE = '0.0003';
 const GRID = '24';
 
 interface CliActivations { images: string[]; sites: Array<{ site: string; shape: number[]; units: number; active: number[]; channelFraction: number[][] }> }
 interface CliConvergence { runs: Array<{ stage: string; terms: Array<{ block: string; a: number; beta: number }> }> }
 interface CliRegions { patterns: number; sites: Array<{ site: string; prefix: number }> }
+interface CliExact { regions: number; complete: boolean; passes: number; polygons: Array<{ hash: string; vertices: number[] }> }
+
 interface CliAngles { images: string[]; sites: Array<{ site: string; layer: number; theta: number | null; predicted: number }> }
 
 /** Distinct colours of the map's cells inside its plot area (axes and ticks are outside it). */
@@ -169,6 +173,41 @@ describe('Conv panels on ResNet-18', { timeout: scaled(600_000) }, () => {
     await panel.locator('[data-testid=conv-plane-depth] vscode-single-select').evaluate((s: HTMLElement & { value: string }) => { s.value = '3'; s.dispatchEvent(new Event('change')); });
     await waitFor('depth 3', async () => (await count.getAttribute('data-patterns')) === String(expected.sites[2].prefix) && (await count.getAttribute('data-depth')) === '3');
     await screenshot('[data-testid=conv-activations]', 'resnet18-regions', '[data-testid=conv-plane] h2');
+  });
+
+  it('the exact partition of a small box: the CLI\'s polygons drawn, one colour per region, hover names the region', async () => {
+    const panel = await webviewWith('[data-testid=conv-plane-side]');
+    const count = panel.locator('[data-testid=conv-plane-count]');
+    await setField(panel, 'conv-plane-side', EXACT_SIDE);
+    await panel.locator('[data-testid=conv-plane-exact]').click();
+    const expected = cli(['regions', '--exact', '--box', `0,${EXACT_SIDE},0,${EXACT_SIDE}`]) as CliExact;
+    assert.equal(expected.complete, true);
+    assert.ok(expected.regions >= 10, `${expected.regions} regions`);
+    await waitFor('the exact partition', async () => (await count.getAttribute('data-exact')) === '1', scaled(180_000));
+    assert.equal(await count.getAttribute('data-regions'), String(expected.regions));
+    assert.equal(await count.getAttribute('data-complete'), 'true');
+    assert.match(await count.innerText(), new RegExp(`^${expected.regions} activation regions: the exact partition of \\(s, t\\) ∈ \\[0, ${EXACT_SIDE}\\] × \\[0, ${EXACT_SIDE}\\] \\(${expected.passes} forward passes\\)\\.$`));
+    assert.match(await panel.locator('[data-testid=conv-plane-caption]').innerText(), new RegExp(`depth-lens regions FILE --exact --seed 109031 --box 0,${EXACT_SIDE},0,${EXACT_SIDE}\\.$`));
+    const map = panel.locator('[data-testid=conv-plane-map]');
+    assert.equal(await map.getAttribute('data-regions'), String(expected.regions));
+    // polygons filled in as many colours as regions (two hashes' colours may coincide, rarely; thin
+    // regions may have fewer than 50 pixels at this size)
+    const colours = await mapColours(map);
+    assert.ok(colours <= expected.regions && colours >= 0.5 * expected.regions, `${colours} colours for ${expected.regions} regions`);
+    // hover inside the plot: the tooltip names one of the CLI's regions by its pattern
+    await map.scrollIntoViewIfNeeded();
+    const box = (await map.boundingBox())!;
+    // the plot area: 48 px from the left and 10 from the top, 12 and 34 before the right and bottom (regionMap.ts MARGIN)
+    await map.hover({ position: { x: 48 + (box.width - 60) * 0.5, y: 10 + (box.height - 44) * 0.5 } });
+    const tip = panel.locator('[data-testid=conv-plane] .region-tooltip');
+    const text = await waitFor('the region tooltip', async () => {
+      const t = await tip.innerText().catch(() => '');
+      return /region \d+ of \d+ · pattern [0-9a-f]{8} · area /.test(t) ? t : undefined;
+    }, TIMEOUT);
+    const shown = /region \d+ of (\d+) · pattern ([0-9a-f]{8})/.exec(text)!;
+    assert.equal(shown[1], String(expected.regions));
+    assert.ok(expected.polygons.some((p) => p.hash === shown[2]), `pattern ${shown[2]} is one of the CLI's regions`);
+    await screenshot('[data-testid=conv-activations]', 'resnet18-exact-regions', '[data-testid=conv-plane] h2');
   });
 
   it('the angle plot: measured and predicted angle per site, the legend showing the CLI\'s values at the output', async () => {

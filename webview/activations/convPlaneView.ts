@@ -17,14 +17,16 @@ import { LinePlot } from '../common/linePlot';
 import { banner, budgetButton, button, cancelledNotice, el, Progress, section, select, textField } from '../common/ui';
 import { formatNumber } from '../common/format';
 import type { AnalysisBudget } from '../../src/shared/analyses/budget';
-import type { RegionGridResult } from '../../src/shared/analyses/activations';
+import type { Region, RegionGridResult, SlicePlane } from '../../src/shared/analyses/activations';
 import {
   CONV_PANEL_GRID, CONV_PANEL_MAX_GRID, CONV_PLANE_IMAGES,
-  type ConvAnglesParams, type ConvAnglesReply, type ConvRegionsParams, type ConvRegionsPartial, type ConvRegionsReply,
+  type ConvAnglesParams, type ConvAnglesReply, type ConvExactRegionsParams, type ConvExactRegionsReply, type ConvRegionsParams, type ConvRegionsPartial, type ConvRegionsReply,
 } from '../../src/shared/analyses/convPanels';
+import { hashColor } from '../../src/core/activation/pattern';
 import { RegionMap } from './regionMap';
 
 export type ConvRegionsRequest = (params: ConvRegionsParams, options: RequestOptions) => Promise<ConvRegionsReply>;
+export type ConvExactRegionsRequest = (params: ConvExactRegionsParams, options: RequestOptions) => Promise<ConvExactRegionsReply>;
 export type ConvAnglesRequest = (params: ConvAnglesParams, options: RequestOptions) => Promise<ConvAnglesReply>;
 
 /** What the two sections keep across hide/restore. */
@@ -87,11 +89,16 @@ export class ConvPlaneSection {
   private box: readonly [number, number, number, number] = [0, 1, 0, 1];
   private reply: ConvRegionsReply | undefined;
   private shown: ConvRegionsPartial | undefined;
+  /** the exact partition shown (Exact partition), instead of a grid */
+  private exactShown: ConvExactRegionsReply | undefined;
+  /** the last run asked for the exact partition */
+  private exact = false;
   private running: Cancellation | undefined;
   private budget: AnalysisBudget | undefined;
   private seed: number | undefined;
 
-  constructor(private readonly store: { get(): ConvPlaneState; set(s: ConvPlaneState): void }, private readonly request: ConvRegionsRequest) {
+  constructor(private readonly store: { get(): ConvPlaneState; set(s: ConvPlaneState): void }, private readonly request: ConvRegionsRequest,
+    private readonly requestExact: ConvExactRegionsRequest) {
     const s = store.get();
     this.gridText = String(s.planeGrid ?? CONV_PANEL_GRID);
     this.sideText = String(s.planeSide ?? 1);
@@ -109,10 +116,14 @@ export class ConvPlaneSection {
       f.dataset.testid = which === 0 ? 'conv-plane-x1' : 'conv-plane-x2';
       return f;
     };
-    const run = button('Draw the map', () => { this.budget = undefined; void this.load(); }, { icon: 'play', title: 'the patterns of every grid point, computed in the analysis worker', testid: 'conv-plane-run' });
+    const run = button('Draw the map', () => { this.budget = undefined; this.exact = false; void this.load(); }, { icon: 'play', title: 'the patterns of every grid point, computed in the analysis worker', testid: 'conv-plane-run' });
+    const exact = button('Exact partition', () => { this.budget = undefined; this.exact = true; void this.load(); }, {
+      icon: 'symbol-misc', secondary: true, testid: 'conv-plane-exact',
+      title: 'the regions themselves as polygons (depth-lens regions --exact), grown across region edges: where affordable — zoom in (a small w) on deep nets',
+    });
     this.element = section('Activation regions on the plane through three images',
       el('p', { class: 'caption' }, 'x(s, t) = (1 − s − t)·x₀ + s·x₁ + t·x₂: x₀ is the input image above (at (0, 0)), x₁ at (1, 0), x₂ at (0, 1). Each grid point is coloured by its activation pattern (every ReLU site and every max pool\'s winners); the count of distinct patterns is a lower bound on the regions the plane meets.'),
-      el('div', { class: 'conv-controls' }, images('x₁', a, 0), images('x₂', b, 1), gridField, sideField, run),
+      el('div', { class: 'conv-controls' }, images('x₁', a, 0), images('x₂', b, 1), gridField, sideField, run, exact),
       this.progress.element, this.notices, this.count, this.depthHost, this.mapRow, this.caption);
     this.element.dataset.testid = 'conv-plane';
   }
@@ -123,7 +134,7 @@ export class ConvPlaneSection {
    */
   private get map(): RegionMap {
     if (!this.mapInstance) {
-      this.mapInstance = new RegionMap(() => '', () => {}, (ps, pt) => this.describePoint(ps, pt));
+      this.mapInstance = new RegionMap((r) => this.describeRegion(r), () => {}, (ps, pt) => this.describePoint(ps, pt));
       this.mapInstance.canvas.dataset.testid = 'conv-plane-map';
       this.mapRow.append(this.mapInstance.element);
     }
@@ -141,22 +152,21 @@ export class ConvPlaneSection {
   }
 
   redraw(): void {
-    if (this.shown) this.draw(this.shown);
+    if (this.exactShown) this.drawExact(this.exactShown);
+    else if (this.shown) this.draw(this.shown);
   }
 
   private async run(): Promise<void> {
     this.running?.cancel();
     this.notices.replaceChildren();
+    if (this.exact) return this.runExact();
     const grid = Number(this.gridText.trim());
     if (!(Number.isInteger(grid) && grid >= 2 && grid <= CONV_PANEL_MAX_GRID)) {
       this.notices.append(banner('error', `The grid must be a whole number of points per side in 2..${CONV_PANEL_MAX_GRID}, not '${this.gridText}'. Enter one and press Draw the map (the CLI's depth-lens regions --grid N goes to 1024).`));
       return;
     }
-    const side = Number(this.sideText.trim());
-    if (!(Number.isFinite(side) && side > 0 && side <= 1e6)) {
-      this.notices.append(banner('error', `The zoom w must be a positive number (the square (s, t) ∈ [0, w]² next to the input image; 1 spans the three images), not '${this.sideText}'. Enter one and press Draw the map.`));
-      return;
-    }
+    const side = this.side('Draw the map');
+    if (side === undefined) return;
     this.store.set({ ...this.store.get(), planeGrid: grid, planeSide: side });
     this.box = [0, side, 0, side];
     const others = this.store.get().planeImages ?? [2, 3];
@@ -196,6 +206,84 @@ export class ConvPlaneSection {
     }
   }
 
+  /** The zoom w from its field, or undefined after saying what is wrong. */
+  private side(action: string): number | undefined {
+    const side = Number(this.sideText.trim());
+    if (!(Number.isFinite(side) && side > 0 && side <= 1e6)) {
+      this.notices.append(banner('error', `The zoom w must be a positive number (the square (s, t) ∈ [0, w]² next to the input image; 1 spans the three images), not '${this.sideText}'. Enter one and press ${action}.`));
+      return undefined;
+    }
+    return side;
+  }
+
+  /** The exact partition of [0, w]²: polygons, drawn when the worker has them all (or stopped at its cap or budget). */
+  private async runExact(): Promise<void> {
+    const side = this.side('Exact partition');
+    if (side === undefined) return;
+    this.store.set({ ...this.store.get(), planeSide: side });
+    this.box = [0, side, 0, side];
+    const others = this.store.get().planeImages ?? [2, 3];
+    const token = new Cancellation();
+    this.running = token;
+    this.progress.start(`Exact regions of (s, t) ∈ [0, ${side}]² in the analysis worker…`, () => {
+      token.cancel();
+      this.notices.replaceChildren(cancelledNotice(() => { this.notices.replaceChildren(); void this.run(); }));
+    });
+    this.count.textContent = '';
+    this.caption.textContent = '';
+    this.depthHost.replaceChildren();
+    try {
+      const r = await this.requestExact({ ...(this.seed !== undefined ? { image: { seed: this.seed } } : {}), others: [others[0], others[1]], box: [...this.box], ...(this.budget ? { budget: this.budget } : {}) }, {
+        token,
+        onProgress: (f, m) => { if (!token.isCancellationRequested) this.progress.update(f, m); },
+      });
+      if (token.isCancellationRequested) return;
+      this.reply = undefined;
+      this.shown = undefined;
+      this.exactShown = r;
+      this.drawExact(r);
+    } catch (e) {
+      if (isCancel(e) || token.isCancellationRequested) return;
+      this.mapInstance?.clear();
+      this.exactShown = undefined;
+      const b = banner('error', `No exact partition: ${(e as Error).message}`);
+      b.dataset.testid = 'conv-plane-refused';
+      const raise = e instanceof RpcError && e.budget ? budgetButton(e.budget, (budget) => { this.budget = budget; void this.run(); }) : undefined;
+      if (raise) b.append(' ', raise);
+      this.notices.append(b);
+    } finally {
+      if (this.running === token) this.progress.done();
+    }
+  }
+
+  private drawExact(r: ConvExactRegionsReply): void {
+    const [s0, s1, t0, t1] = r.box;
+    const plane: SlicePlane = {
+      origin: Float64Array.of(0, 0), u: Float64Array.of(1, 0), v: Float64Array.of(0, 1), box: [s0, s1, t0, t1], source: 'probes',
+      description: 'x(s, t) = (1 − s − t)·x₀ + s·x₁ + t·x₂',
+    };
+    // conv regions come without the output's affine map here (the worker sends the polygons only)
+    const none = { A: { rows: 0, cols: 2, data: new Float64Array(0) }, c: new Float64Array(0) };
+    const regions: Region[] = r.polygons.map((p, id) => ({ id, hash: p.hash, color: hashColor(p.hash), vertices: p.vertices, area: p.area, centroid: p.centroid, plane: none }));
+    this.map.setRegions(plane, regions);
+    this.map.setInput(Float64Array.of(0, 0));
+    const n = r.polygons.length;
+    this.count.dataset.exact = '1';
+    this.count.dataset.regions = String(n);
+    this.count.dataset.complete = String(r.complete);
+    delete this.count.dataset.patterns;
+    this.count.textContent = r.complete
+      ? `${n.toLocaleString('en-US')} activation region${n === 1 ? '' : 's'}: the exact partition of (s, t) ∈ [${s0}, ${s1}] × [${t0}, ${t1}] (${r.passes.toLocaleString('en-US')} forward passes).`
+      : `At least ${n.toLocaleString('en-US')} activation regions: the partition stopped (${r.stopped}) with ${(100 * r.coverage).toFixed(1)}% of the box covered — zoom in (a smaller w).`;
+    const boxFlag = s0 === 0 && s1 === 1 && t0 === 0 && t1 === 1 ? '' : ` --box ${r.box.join(',')}`;
+    this.caption.textContent = `Plane through x₀ = ${r.images[0]}, x₁ = ${r.images[1]}, x₂ = ${r.images[2]} (${r.inputShape.join('×')}). Each region is the set of points with one full pattern (every ReLU unit's sign, every max pool's winner), a convex polygon; hover one for its pattern. The same partition: depth-lens regions FILE --exact --seed ${r.seed}${r.indices[1] === 2 && r.indices[2] === 3 ? '' : ' (with these three images as --input)'}${boxFlag}.`;
+  }
+
+  private describeRegion(region: Region): string {
+    const n = this.exactShown?.polygons.length ?? 0;
+    return `region ${region.id + 1} of ${n} · pattern ${region.hash.toString(16).padStart(8, '0')} · area ${formatNumber(region.area)}`;
+  }
+
   /** The site-prefix depth chooser: sites 1..k, with each prefix's count. */
   private renderDepth(r: ConvRegionsReply): void {
     const n = r.sites.length;
@@ -218,6 +306,10 @@ export class ConvPlaneSection {
 
   private draw(r: ConvRegionsPartial): void {
     this.shown = r;
+    this.exactShown = undefined;
+    delete this.count.dataset.exact;
+    delete this.count.dataset.regions;
+    delete this.count.dataset.complete;
     const g = r.grid, k = this.depth(r);
     const px = convPlanePixels(r, k);
     // grid points are the pixels' centres, ends included: the picture spans half a step beyond [0, 1]

@@ -15,7 +15,7 @@ import { banner, button, el, Progress, section, setDenseSectionsHidden, table, t
 import { fmt } from '../../src/core/convergence/format';
 import type { ActivationsParams, ActivationsResult } from '../../src/shared/analyses/activations';
 import type { ConvActivationsReply, ConvSiteReply } from '../../src/shared/analyses/convPanels';
-import { ConvAnglesSection, ConvPlaneSection, type ConvAnglesRequest, type ConvPlaneState, type ConvRegionsRequest } from './convPlaneView';
+import { ConvAnglesSection, ConvPlaneSection, type ConvAnglesRequest, type ConvExactRegionsRequest, type ConvPlaneState, type ConvRegionsRequest } from './convPlaneView';
 import './convView.css';
 
 export interface ConvViewState extends ConvPlaneState {
@@ -122,10 +122,10 @@ export class ConvActivationsView {
   /** `exporter` saves what the panel's Export buttons ask for while this view is shown; `fileName` is the panel's file's name. */
   constructor(private readonly app: HTMLElement, private readonly store: ConvViewStore, private readonly request: ActivationsRequest,
     private readonly exporter: Exporter, private readonly fileName: () => string | undefined,
-    requests: { readonly regions: ConvRegionsRequest; readonly angles: ConvAnglesRequest }) {
+    requests: { readonly regions: ConvRegionsRequest; readonly exactRegions: ConvExactRegionsRequest; readonly angles: ConvAnglesRequest }) {
     const s = store.get();
     const sub = { get: () => this.store.get() ?? {}, set: (v: ConvPlaneState) => this.store.set({ ...this.store.get(), ...v }) };
-    this.plane = new ConvPlaneSection(sub, requests.regions);
+    this.plane = new ConvPlaneSection(sub, requests.regions, requests.exactRegions);
     this.angles = new ConvAnglesSection(sub, requests.angles);
     this.seedText = s?.seed !== undefined ? String(s.seed) : '';
     const seedField = textField('Image seed', this.seedText, (v) => { this.seedText = v; }, { placeholder: '109031 (default)', width: '140px' });

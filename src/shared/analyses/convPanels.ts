@@ -147,6 +147,40 @@ export interface ConvRegionsReply extends ConvRegionsPartial {
   readonly counts: readonly number[];
 }
 
+/** `convExactRegions`: the exact partition of the plane's box into activation regions, where affordable. */
+export interface ConvExactRegionsParams {
+  readonly image?: ConvImagesParams;
+  /** as ConvRegionsParams.others */
+  readonly others?: readonly [number, number];
+  /** [smin, smax, tmin, tmax] (default [0, 1, 0, 1]; the CLI's --box) */
+  readonly box?: readonly [number, number, number, number];
+  /** stop after this many regions (default CONV_PANEL_EXACT_MAX_REGIONS; the CLI's --max-regions) */
+  readonly maxRegions?: number;
+  readonly budget?: AnalysisBudget;
+}
+
+/** The panel's cap on exact regions (drawn as polygons; the CLI's default is 2000). */
+export const CONV_PANEL_EXACT_MAX_REGIONS = 5000;
+
+/** The core's ConvExactRegionsResult (src/core/conv/exactRegions.ts) for images 1, a, b of the seed. */
+export interface ConvExactRegionsReply {
+  readonly kind: 'conv';
+  readonly seed: number;
+  readonly inputShape: readonly [number, number, number];
+  readonly images: readonly [string, string, string];
+  readonly indices: readonly [number, number, number];
+  readonly box: readonly [number, number, number, number];
+  /** the regions: polygons in (s, t), counter-clockwise, with their pattern's hash (the grid's colour) */
+  readonly polygons: ReadonlyArray<{ readonly vertices: Float64Array; readonly hash: number; readonly area: number; readonly centroid: readonly [number, number] }>;
+  /** false when the cap or the budget stopped the partition (`stopped` says which) */
+  readonly complete: boolean;
+  readonly stopped?: string;
+  /** the share of the box the regions cover */
+  readonly coverage: number;
+  readonly passes: number;
+  readonly work: number;
+}
+
 /** The angle between image 1 (the panel's input image) and another image of the seed, through the net. */
 export interface ConvAnglesParams {
   readonly image?: ConvImagesParams;

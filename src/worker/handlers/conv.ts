@@ -12,6 +12,8 @@ import { analyzeConvConvergence, checkConvConvergenceBudget } from '../../core/c
 import { convActivationsCost, convPlaneCost } from '../../core/conv/cost';
 import { convProbeAngles } from '../../core/conv/degeneracy';
 import { convPlanePatterns } from '../../core/conv/plane';
+import { convExactRegions as coreExactRegions } from '../../core/conv/exactRegions';
+import { polygonArea, polygonCentroid } from '../../core/regions/partition';
 import { DEFAULT_IMAGE_SEED, seededImages } from '../../core/conv/images';
 import type { ConvNetwork } from '../../core/conv/network';
 import { identityRuns, NonFiniteActivationError } from '../../core/conv/resnet';
@@ -19,9 +21,9 @@ import { allocationFailure, BudgetError, checkBudget, DEFAULT_BUDGET, type Analy
 import type { ActivationsParams } from '../../shared/analyses/activations';
 import type { ConvergenceParams } from '../../shared/analyses/convergence';
 import {
-  CONV_DEFAULT_PROBES, CONV_MAX_PROBES, CONV_PANEL_GRID, CONV_PANEL_MAX_GRID, CONV_PLANE_IMAGES,
-  type ConvActivationsReply, type ConvAnglesParams, type ConvAnglesReply, type ConvConvergenceReply, type ConvImagesParams,
-  type ConvRegionsParams, type ConvRegionsPartial, type ConvRegionsReply, type ConvSiteReply,
+  CONV_DEFAULT_PROBES, CONV_MAX_PROBES, CONV_PANEL_EXACT_MAX_REGIONS, CONV_PANEL_GRID, CONV_PANEL_MAX_GRID, CONV_PLANE_IMAGES,
+  type ConvActivationsReply, type ConvAnglesParams, type ConvAnglesReply, type ConvConvergenceReply, type ConvExactRegionsParams,
+  type ConvExactRegionsReply, type ConvImagesParams, type ConvRegionsParams, type ConvRegionsPartial, type ConvRegionsReply, type ConvSiteReply,
 } from '../../shared/analyses/convPanels';
 import type { AnalysisSettings } from '../../shared/protocol';
 import type { ParsedDocument } from '../documents';
@@ -227,6 +229,44 @@ export function convRegions(network: ConvNetwork, params: ConvRegionsParams, set
     };
   } catch (e) {
     if (e instanceof BudgetError) throw e; // carries its numbers: the panel offers a higher budget
+    throw mapped(e, 'regions');
+  }
+}
+
+/**
+ * The exact partition of the plane through images 1, a, b of the seed into activation regions — the
+ * core's convExactRegions, as `depth-lens regions --exact --seed N` computes it for images 1, 2, 3 —
+ * up to `maxRegions` and the budget (then `complete: false`, with what covered how much).
+ */
+export function convExactRegions(network: ConvNetwork, params: ConvExactRegionsParams, settings: AnalysisSettings, ctx: AnalysisContext): ConvExactRegionsReply {
+  const seed = seedOf(params.image);
+  const others = params.others ?? [2, 3];
+  if (!Array.isArray(others) || others.length !== 2) throw new BadParamsError('others must be two image indices [x₁, x₂]');
+  const a = otherIndex(others[0], 'others[0] (x₁)'), b = otherIndex(others[1], 'others[1] (x₂)');
+  if (a === b) throw new BadParamsError(`x₁ and x₂ are both image ${a}: the plane needs three different images; choose another image for x₂`);
+  const box = params.box ?? [0, 1, 0, 1];
+  if (!(Array.isArray(box) && box.length === 4 && box.every((x) => typeof x === 'number' && Number.isFinite(x)) && box[0] < box[1] && box[2] < box[3])) {
+    throw new BadParamsError(`box must be [smin, smax, tmin, tmax] with finite smin < smax and tmin < tmax, got ${JSON.stringify(box)}`);
+  }
+  const maxRegions = params.maxRegions ?? CONV_PANEL_EXACT_MAX_REGIONS;
+  if (!(Number.isInteger(maxRegions) && maxRegions >= 1 && maxRegions <= 100_000)) throw new BadParamsError(`maxRegions must be an integer in 1..100000, got ${String(maxRegions)}`);
+  const net = network.net;
+  const budget = params.budget ?? settings.budget ?? DEFAULT_BUDGET;
+  try {
+    const images = pickImages(seed, [1, a, b], net.inputShape);
+    const r = coreExactRegions(net, images, { box, maxRegions, budget }, ctx);
+    let area = 0;
+    const polygons = r.regions.map((g) => {
+      const vertices = Float64Array.from(g.vertices);
+      const size = polygonArea(vertices);
+      area += size;
+      return { vertices, hash: g.hash, area: size, centroid: polygonCentroid(vertices) };
+    });
+    return {
+      kind: 'conv', seed, inputShape: net.inputShape as [number, number, number], images: [images.names[0], images.names[1], images.names[2]], indices: [1, a, b],
+      box: r.box, polygons, complete: r.complete, ...(r.stopped ? { stopped: r.stopped } : {}), coverage: area / ((box[1] - box[0]) * (box[3] - box[2])), passes: r.passes, work: r.work,
+    };
+  } catch (e) {
     throw mapped(e, 'regions');
   }
 }
