@@ -20,6 +20,7 @@ import { convProbeAngles, type ConvAnglesResult } from '../core/conv/degeneracy'
 import { convPlanePatterns, type ConvPlaneResult } from '../core/conv/plane';
 import { exactPlaneSvg, patternGridSvg } from '../core/regions/svg';
 import { convExactRegions, type ConvExactRegionsResult } from '../core/conv/exactRegions';
+import { convAffineMap, type ConvAffineMap } from '../core/conv/affineMap';
 import { polygonArea } from '../core/regions/partition';
 import { escapeName } from './escape';
 
@@ -185,15 +186,44 @@ export function convActivationsText(file: string, network: ConvNetwork, r: ConvA
   return out.join('\n') + '\n';
 }
 
-export function runConvActivations(file: string, network: ConvNetwork, images: ImageBatch, options: { json: boolean; patterns: boolean; budget: AnalysisBudget }): CliResult {
+/** The affine map on image 1's region, applied to the directions toward the other images. */
+function affineOfFirst(network: ConvNetwork, images: ImageBatch, budget: AnalysisBudget): ConvAffineMap {
+  const per = images.data.length / images.count;
+  const x = images.data.subarray(0, per);
+  const directions = images.names.slice(1).map((name, i) => {
+    const v = new Float64Array(per);
+    for (let j = 0; j < per; j++) v[j] = images.data[(i + 1) * per + j] - x[j];
+    return { name: `toward ${name}`, vector: v };
+  });
+  return convAffineMap(network.net, { count: 1, shape: images.shape, data: Float64Array.from(x), names: [images.names[0]] }, directions, budget);
+}
+
+const vectorText = (y: ArrayLike<number>) => `[${Array.from({ length: Math.min(y.length, 8) }, (_, j) => fmt(y[j])).join(', ')}${y.length > 8 ? `, … (${y.length})` : ''}]`;
+
+export function convAffineText(a: ConvAffineMap): string {
+  const out = [`affine map on the activation region of ${a.image}: N(y) = J y + c there (J is never formed; J v below)`, `  N(x₁) = ${vectorText(a.output)}`, `  c     = ${vectorText(a.offset)}`];
+  for (const d of a.directions) {
+    const range = `${Number.isFinite(d.tMin) ? fmt(d.tMin) : '−∞'} ≤ t ≤ ${Number.isFinite(d.tMax) ? fmt(d.tMax) : '∞'}`;
+    out.push(`  ${d.name} (v = x_k − x₁, ‖v‖ = ${fmt(d.norm)}): J v = ${vectorText(d.jvp)}; x₁ + t·v stays in the region for ${range}${d.boundMax ? ` (up to ${d.boundMax})` : ''}`);
+  }
+  return out.join('\n') + '\n';
+}
+
+export function runConvActivations(file: string, network: ConvNetwork, images: ImageBatch, options: { json: boolean; patterns: boolean; affine?: boolean; budget: AnalysisBudget }): CliResult {
   let r: ConvActivationsResult;
+  let affine: ConvAffineMap | undefined;
   try {
     r = analysing(file, 'activations', () => analyzeConvActivations(network.net, images, { patterns: options.patterns, budget: options.budget }));
+    if (options.affine) affine = analysing(file, 'activations', () => affineOfFirst(network, images, options.budget));
   } catch (e) {
     if (e instanceof NonFiniteActivationError) return overflowResult(file, e);
     throw e;
   }
-  return { stdout: options.json ? toJson(convActivationsJson(file, network, r)) + '\n' : convActivationsText(file, network, r), exitCode: 0 };
+  if (options.json) {
+    const doc = convActivationsJson(file, network, r);
+    return { stdout: toJson(affine ? { ...doc, affine } : doc) + '\n', exitCode: 0 };
+  }
+  return { stdout: convActivationsText(file, network, r) + (affine ? '\n' + convAffineText(affine) : ''), exitCode: 0 };
 }
 
 // ---------------------------------------------------------------- degeneracy

@@ -49,7 +49,7 @@ Networks deeper than ${MAX_TEXT_LAYERS} layers list their first and last ${MAX_T
 (--json lists all).
 
 Convolutional models (.onnx graphs on an image input, torchvision ResNet state_dicts):
-  depth-lens activations MODEL.onnx|.pt [--input FILE | --seed N [--count K]] [--patterns] [--json]
+  depth-lens activations MODEL.onnx|.pt [--input FILE | --seed N [--count K]] [--patterns] [--affine] [--json]
 one forward pass of the images; at every ReLU site (the stem, each block's inner ReLU and its ReLU
 after the addition, …) the active units (value > 0, ties at 0 inactive — torch's (out > 0)) per
 image, in total and per channel, and the channels with no active unit; at every max-pool site the
@@ -58,9 +58,14 @@ network's output per image. Default: one seeded image.
 ${imageOptionsHelp(1)}
   --patterns        also the 0/1 pattern of every site (--json: per image and channel a string of H·W
                     digits, row by row)
+  --affine          the affine map on image 1's activation region, N(y) = J y + c: c, and J applied to
+                    the direction toward each other image (x_k − x₁; default --count 3), with how far
+                    x₁ + t(x_k − x₁) stays in the region (the region's inequalities on that line) and
+                    the unit that bounds it (J itself, outputs × C·H·W, is never formed)
 --json on a conv model: {file, kind: "conv", network, inputShape, images, outputShape, output (per
 image), sitesRule, sites: [{site, kind, op, shape, units, active, fraction, channelFraction (per image
-and channel), deadChannels, pattern?}]}. --probe and --partials apply to dense networks only.
+and channel), deadChannels, pattern?}], affine? {image, output, offset, directions: [{name, norm, jvp,
+tMin, tMax, boundMin?, boundMax?}]}}. --probe and --partials apply to dense networks only.
 
 Exit codes: 0 ok, 1 file error or a budget refused the analysis, 2 usage error, 3 a value overflows
 float64 (one line on stderr names the file and the layer; the values from there on are withheld).
@@ -139,7 +144,7 @@ export const activationsCommand: CliCommand = {
     try {
       parsed = parseArgs({
         args: glueNegativeValues(argv, ['--input']), allowPositionals: true, strict: true,
-        options: { ...IMAGE_OPTIONS, probe: { type: 'string' }, json: { type: 'boolean' }, partials: { type: 'boolean' }, patterns: { type: 'boolean' }, 'max-size-mb': { type: 'string' }, ...BUDGET_OPTIONS },
+        options: { ...IMAGE_OPTIONS, probe: { type: 'string' }, json: { type: 'boolean' }, partials: { type: 'boolean' }, patterns: { type: 'boolean' }, affine: { type: 'boolean' }, 'max-size-mb': { type: 'string' }, ...BUDGET_OPTIONS },
       });
     } catch (e) {
       throw new UsageError((e as Error).message);
@@ -151,11 +156,12 @@ export const activationsCommand: CliCommand = {
     if (conv) {
       refuseDenseOptions('activations', v, [['probe', 'inputs are images: --input FILE or --seed N'], ['partials', 'the affine map of an image is 10⁵ columns wide']]);
       const budget = parseBudget(v);
-      const images = readImages(io, conv.network.net.inputShape, v, 1);
-      return runConvActivations(file, conv.network, images, { json: !!v.json, patterns: !!v.patterns, budget });
+      const images = readImages(io, conv.network.net.inputShape, v, v.affine ? 3 : 1);
+      if (v.affine && images.count < 2) throw new UsageError('--affine needs at least two images: the directions go from image 1 toward the others');
+      return runConvActivations(file, conv.network, images, { json: !!v.json, patterns: !!v.patterns, affine: !!v.affine, budget });
     }
     if ((v.input?.length ?? 0) > 1) throw new UsageError('--input is given more than once; a dense network takes one input "x1,x2,..."');
-    for (const o of ['seed', 'count', 'patterns'] as const) if (v[o] !== undefined) throw new UsageError(`--${o} applies to convolutional models (input images)`);
+    for (const o of ['seed', 'count', 'patterns', 'affine'] as const) if (v[o] !== undefined) throw new UsageError(`--${o} applies to convolutional models (input images)${o === 'affine' ? '; a dense network\'s activations always print the explicit affine map' : ''}`);
     const { network: net } = loadNetworkFile(file, io, { maxSizeMB: parseMaxSize(parsed.values['max-size-mb']) });
     const { x, probe } = chooseInput(net, v.input?.[0], v.probe);
     const partials = !!parsed.values.partials;
