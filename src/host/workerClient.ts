@@ -50,6 +50,7 @@ const LANES: Readonly<Record<AnalysisName, Lane>> = {
   regionGrid: 'batch',
   convRegions: 'batch',
   convExactRegions: 'batch',
+  convAffine: 'analysis',
   convAngles: 'analysis',
   segment: 'batch',
   spectrum: 'batch',

@@ -21,7 +21,7 @@ import type { IndicatorParams, IndicatorResult, MeanFieldParams, MeanFieldResult
 import type { SpectrumParams, SpectrumResult } from './analyses/spectrum';
 import type { CompareParams, CompareResult, CompareSpectraParams, CompareSpectraResult } from './analyses/compare';
 import type { CheckpointResult, NetworkFileParams, TensorNormsResult } from './analyses/checkpoint';
-import type { ConvActivationsReply, ConvAnglesParams, ConvAnglesReply, ConvConvergenceReply, ConvExactRegionsParams, ConvExactRegionsReply, ConvRegionsParams, ConvRegionsReply } from './analyses/convPanels';
+import type { ConvActivationsReply, ConvAffineParams, ConvAffineReply, ConvAnglesParams, ConvAnglesReply, ConvConvergenceReply, ConvExactRegionsParams, ConvExactRegionsReply, ConvRegionsParams, ConvRegionsReply } from './analyses/convPanels';
 
 /** A matrix crossing a thread boundary: row-major; the buffer is transferred, not copied. */
 export interface WireMatrix {
@@ -60,6 +60,8 @@ export interface AnalysisMap {
   convRegions: { params: ConvRegionsParams; result: ConvRegionsReply };
   /** §A on a conv model: the exact partition of the plane through three images into regions, where affordable */
   convExactRegions: { params: ConvExactRegionsParams; result: ConvExactRegionsReply };
+  /** §A on a conv model: the affine map on an image's activation region as Jacobian–vector products */
+  convAffine: { params: ConvAffineParams; result: ConvAffineReply };
   /** §C on a conv model: the angle between two images through the network beside the infinite-width prediction */
   convAngles: { params: ConvAnglesParams; result: ConvAnglesReply };
   /** §C: angle between two inputs through random ReLU networks: theory vs Monte Carlo */

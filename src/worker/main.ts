@@ -56,7 +56,7 @@ function run<K extends AnalysisName>(analysis: K, input: HandlerInput<K>): Resul
 }
 
 /** Analyses whose params take a `budget` (core/network/budget.ts); `activations` reads settings.budget itself. */
-const BUDGETED: ReadonlySet<AnalysisName> = new Set<AnalysisName>(['convergence', 'regions', 'segment', 'probeAngles', 'convRegions', 'convExactRegions', 'convAngles']);
+const BUDGETED: ReadonlySet<AnalysisName> = new Set<AnalysisName>(['convergence', 'regions', 'segment', 'probeAngles', 'convRegions', 'convExactRegions', 'convAffine', 'convAngles']);
 
 /** The settings' budget for a budgeted analysis whose params name none (the CLI passes --max-work in params). */
 function withSettingsBudget<P>(analysis: AnalysisName, params: P, settings: AnalysisSettings): P {

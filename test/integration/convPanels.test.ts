@@ -113,6 +113,18 @@ describe('Conv panels', function () {
     await assert.rejects(worker.request('convExactRegions', source(uri), { others: [2, 2] }, settings), /x₁ and x₂ are both image 2: the plane needs three different images/);
   });
 
+  it('the affine map on an image\'s region equals `depth-lens activations --affine --json`: N(x₁), c, J v and the reach along v', async () => {
+    const { worker } = await api();
+    const uri = fixture(FILE);
+    const r = await worker.request('convAffine', source(uri), { image: { seed: 9 } }, settings);
+    const expected = cli(['activations', uri.fsPath, '--affine', '--seed', '9', '--json']) as { affine: { image: string; output: number[]; offset: number[]; directions: Array<{ name: string; jvp: number[]; tMin: number; tMax: number; boundMax: string }> } };
+    assert.equal(r.image, expected.affine.image);
+    assert.deepEqual(Array.from(r.output), expected.affine.output);
+    assert.deepEqual(Array.from(r.offset), expected.affine.offset);
+    assert.deepEqual(r.directions.map((d) => [d.name, Array.from(d.jvp), d.tMin, d.tMax, d.boundMax]), expected.affine.directions.map((d) => [d.name, d.jvp, d.tMin, d.tMax, d.boundMax]));
+    await assert.rejects(worker.request('convAffine', source(uri), { toward: [1] }, settings), /toward\[0\] must be an integer in 2\.\.8 \(image 1 is the panel's input image\), got 1/);
+  });
+
   it('a cancel from the host stops the convergence run between convs', async () => {
     const { worker } = await api();
     const cts = new vscode.CancellationTokenSource();

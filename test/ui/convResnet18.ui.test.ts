@@ -35,6 +35,7 @@ const GRID = '24';
 interface CliActivations { images: string[]; sites: Array<{ site: string; shape: number[]; units: number; active: number[]; channelFraction: number[][] }> }
 interface CliConvergence { runs: Array<{ stage: string; terms: Array<{ block: string; a: number; beta: number }> }> }
 interface CliRegions { patterns: number; sites: Array<{ site: string; prefix: number }> }
+interface CliAffine { affine: { image: string; output: number[]; offset: number[]; directions: Array<{ name: string; norm: number; jvp: number[]; tMin: number; tMax: number; boundMax: string }> } }
 interface CliExact { regions: number; complete: boolean; passes: number; polygons: Array<{ hash: string; vertices: number[] }> }
 
 interface CliAngles { images: string[]; sites: Array<{ site: string; layer: number; theta: number | null; predicted: number }> }
@@ -208,6 +209,32 @@ describe('Conv panels on ResNet-18', { timeout: scaled(600_000) }, () => {
     assert.equal(shown[1], String(expected.regions));
     assert.ok(expected.polygons.some((p) => p.hash === shown[2]), `pattern ${shown[2]} is one of the CLI's regions`);
     await screenshot('[data-testid=conv-activations]', 'resnet18-exact-regions', '[data-testid=conv-plane] h2');
+  });
+
+  it('the affine map on the image\'s region: N(x₁), c and J v as the CLI prints them, with the reach along v', async () => {
+    const expected = cli(['activations', '--affine']) as CliAffine;
+    const panel = await webviewWith('[data-testid=conv-affine-run]');
+    await panel.locator('[data-testid=conv-affine-run]').click();
+    const reach = panel.locator('[data-testid=conv-affine-reach] li');
+    await waitFor('the affine map', async () => (await reach.count()) === 3, scaled(120_000));
+    const a = expected.affine;
+    for (let i = 0; i < 2; i++) {
+      const d = a.directions[i];
+      assert.equal(await reach.nth(i).getAttribute('data-t-max'), String(d.tMax));
+      assert.equal(await reach.nth(i).innerText(), `${d.name} (‖v‖ = ${formatNumber(d.norm)}): x₁ + t·v stays in the region for ${formatNumber(d.tMin)} ≤ t ≤ ${formatNumber(d.tMax)}; at t = ${formatNumber(d.tMax)} ${d.boundMax} changes.`);
+    }
+    assert.equal(await reach.nth(2).innerText(), 'The same numbers: depth-lens activations FILE --affine --seed 109031.');
+    const table = panel.locator('[data-testid=conv-affine-table]');
+    assert.equal(await table.getAttribute('data-outputs'), '1000');
+    const rows = table.locator('vscode-table-row');
+    assert.equal(await rows.count(), 4);
+    const cells = async (k: number) => (await rows.nth(k).locator('vscode-table-cell').allInnerTexts()).map((t) => t.trim());
+    const first = await cells(0);
+    assert.equal(first[0], `N(x₁), ${a.image}`);
+    assert.deepEqual(first.slice(1, 11), a.output.slice(0, 10).map((v) => formatNumber(v)));
+    assert.deepEqual((await cells(1)).slice(1, 11), a.offset.slice(0, 10).map((v) => formatNumber(v)));
+    assert.deepEqual((await cells(2)).slice(1, 11), a.directions[0].jvp.slice(0, 10).map((v) => formatNumber(v)));
+    await screenshot('[data-testid=conv-activations]', 'resnet18-affine', '[data-testid=conv-affine] h2');
   });
 
   it('the angle plot: measured and predicted angle per site, the legend showing the CLI\'s values at the output', async () => {

@@ -168,12 +168,15 @@ test('conv models: dense-only options, image options on dense networks and bad v
   }
 });
 
-test('help of both commands describes the conv forms and the conv JSON', async () => {
+test('help of the conv commands describes the conv forms and the conv JSON (activations --affine, regions --exact)', async () => {
   const c = await main(['convergence', '--help'], diskIo);
   assert.match(c.stdout, /depth-lens convergence MODEL\.onnx\|\.pt \[--input FILE\]\.\.\. \[--seed N\] \[--count K\] \[--json\]/);
   assert.match(c.stdout, /runs: \[\{index, stage, shape, blocks, S1, S2, sufficient \{status, reason\}/);
   const a = await main(['activations', '--help'], diskIo);
-  assert.match(a.stdout, /depth-lens activations MODEL\.onnx\|\.pt \[--input FILE \| --seed N \[--count K\]\] \[--patterns\] \[--json\]/);
+  assert.match(a.stdout, /depth-lens activations MODEL\.onnx\|\.pt \[--input FILE \| --seed N \[--count K\]\] \[--patterns\] \[--affine\] \[--json\]/);
+  assert.match(a.stdout, /affine\? \{image, output, offset, directions: \[\{name, norm, jvp,\ntMin, tMax, boundMin\?, boundMax\?\}\]\}/);
+  const r = await main(['regions', '--help'], diskIo);
+  assert.match(r.stdout, /depth-lens regions MODEL\.onnx\|\.pt --exact \[--input FILE\]\.\.\. \[--seed N\] \[--box a,b,c,d\]/);
 });
 
 test('conv models: a probe whose forward pass leaves float64 exits 3 naming the layer; a net without identity blocks has no run', async () => {

@@ -59,7 +59,7 @@ test('regions text on a conv model says it is a lower bound on a pixel grid; usa
   const cases: Array<[string[], string]> = [
     [['regions', PT, '--grid', '0'], "depth-lens regions: --grid must be a positive integer, not '0'\n"],
     [['regions', PT, '--count', '2'], 'depth-lens regions: the plane goes through three images, got 2\n'],
-    [['regions', PT, '--polygons'], 'depth-lens regions: --polygons does not apply to convolutional models (the grid samples patterns, it computes no polygons); `depth-lens regions --help` lists their options\n'],
+    [['regions', PT, '--polygons'], 'depth-lens regions: --polygons does not apply to convolutional models (the grid samples patterns, --exact computes the polygons); `depth-lens regions --help` lists their options\n'],
   ];
   for (const [argv, stderr] of cases) {
     const e = await main(argv, diskIo);

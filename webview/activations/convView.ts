@@ -15,6 +15,7 @@ import { banner, button, el, Progress, section, setDenseSectionsHidden, table, t
 import { fmt } from '../../src/core/convergence/format';
 import type { ActivationsParams, ActivationsResult } from '../../src/shared/analyses/activations';
 import type { ConvActivationsReply, ConvSiteReply } from '../../src/shared/analyses/convPanels';
+import { ConvAffineSection, type ConvAffineRequest } from './convAffineView';
 import { ConvAnglesSection, ConvPlaneSection, type ConvAnglesRequest, type ConvExactRegionsRequest, type ConvPlaneState, type ConvRegionsRequest } from './convPlaneView';
 import './convView.css';
 
@@ -118,15 +119,17 @@ export class ConvActivationsView {
   private seedText: string;
   private readonly plane: ConvPlaneSection;
   private readonly angles: ConvAnglesSection;
+  private readonly affine: ConvAffineSection;
 
   /** `exporter` saves what the panel's Export buttons ask for while this view is shown; `fileName` is the panel's file's name. */
   constructor(private readonly app: HTMLElement, private readonly store: ConvViewStore, private readonly request: ActivationsRequest,
     private readonly exporter: Exporter, private readonly fileName: () => string | undefined,
-    requests: { readonly regions: ConvRegionsRequest; readonly exactRegions: ConvExactRegionsRequest; readonly angles: ConvAnglesRequest }) {
+    requests: { readonly regions: ConvRegionsRequest; readonly exactRegions: ConvExactRegionsRequest; readonly affine: ConvAffineRequest; readonly angles: ConvAnglesRequest }) {
     const s = store.get();
     const sub = { get: () => this.store.get() ?? {}, set: (v: ConvPlaneState) => this.store.set({ ...this.store.get(), ...v }) };
     this.plane = new ConvPlaneSection(sub, requests.regions, requests.exactRegions);
     this.angles = new ConvAnglesSection(sub, requests.angles);
+    this.affine = new ConvAffineSection(requests.affine);
     this.seedText = s?.seed !== undefined ? String(s.seed) : '';
     const seedField = textField('Image seed', this.seedText, (v) => { this.seedText = v; }, { placeholder: '109031 (default)', width: '140px' });
     seedField.dataset.testid = 'conv-seed';
@@ -142,6 +145,7 @@ export class ConvActivationsView {
         section('Activation pattern per channel', this.siteTitle, this.siteCaption, this.grid),
       ),
       section('Active fraction per site (forward order)', el('div', { 'data-testid': 'conv-fraction-plot' }, this.fractionPlot.element), this.sitesHost),
+      this.affine.element,
       this.plane.element,
       this.angles.element,
     );
@@ -163,6 +167,7 @@ export class ConvActivationsView {
     this.running?.cancel();
     this.plane.cancel();
     this.angles.cancel();
+    this.affine.cancel();
     this.element.hidden = true;
     this.setSiblingsHidden(false);
   }
@@ -224,6 +229,7 @@ export class ConvActivationsView {
       this.result = r;
       this.render(r);
       this.setExportEnabled(true);
+      this.affine.load(seed);
       // the plane and the angle go through this image: after it, so the image shows first
       void this.angles.load(seed).then(() => (token.isCancellationRequested ? undefined : this.plane.load(seed)));
     } catch (e) {

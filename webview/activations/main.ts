@@ -160,7 +160,7 @@ app.append(
 // conv models (a ResNet checkpoint) get their own view; it hides the dense sections while shown
 const convView = new ConvActivationsView(app, { get: () => host.state?.conv, set: (conv) => host.patchState({ conv }) }, (params, options) => host.request('activations', params, options),
   (fileName, mime, data) => host.export(fileName, mime, data), () => host.document?.fileName,
-  { regions: (params, options) => host.request('convRegions', params, options), exactRegions: (params, options) => host.request('convExactRegions', params, options), angles: (params, options) => host.request('convAngles', params, options) });
+  { regions: (params, options) => host.request('convRegions', params, options), exactRegions: (params, options) => host.request('convExactRegions', params, options), affine: (params, options) => host.request('convAffine', params, options), angles: (params, options) => host.request('convAngles', params, options) });
 app.removeAttribute('aria-busy');
 
 // ---- loading -----------------------------------------------------------------------------------

@@ -229,7 +229,7 @@ export const regionsCommand: CliCommand = {
       const notPlane = 'the plane goes through three images: --input FILE or --seed N';
       refuseDenseOptions('regions', v, [
         ['plane', notPlane], ['probes', notPlane], ['segment', notPlane],
-        ['polygons', v.exact ? '--json lists the polygons' : 'the grid samples patterns, it computes no polygons (--exact does)'],
+        ['polygons', v.exact ? '--json lists the polygons' : 'the grid samples patterns, --exact computes the polygons'],
         ...(v.exact ? [] : [['max-regions', 'the grid bounds the patterns (--exact takes it)'] as const]),
         ['memory-mb', 'the budget is --max-memory-mb'], ['max-steps', 'the budget is --max-work'],
       ]);

@@ -90,30 +90,15 @@ export function convAffineMap(net: ConvNet, x: ImageBatch, directions: readonly 
       const [c, h, w] = site.input;
       const op = net.ops[site.op];
       if (op.kind !== 'maxpool2d') return;
-      const pool = op.pool;
-      const [, ho, wo] = site.shape as readonly [number, number, number];
-      for (let oy = 0; oy < ho; oy++) {
-        let y0 = oy * pool.strideH - pool.padH;
-        const y1 = Math.min(y0 + (pool.kernelH - 1) * pool.dilationH + 1, h);
-        while (y0 < 0) y0 += pool.dilationH;
-        for (let ox = 0; ox < wo; ox++) {
-          let x0 = ox * pool.strideW - pool.padW;
-          const x1 = Math.min(x0 + (pool.kernelW - 1) * pool.dilationW + 1, w);
-          while (x0 < 0) x0 += pool.dilationW;
-          for (let ch = 0; ch < c; ch++) {
-            const o = (oy * wo + ox) * c + ch, win = winners[o] * c + ch;
-            for (let iy = y0; iy < y1; iy += pool.dilationH) {
-              for (let ix = x0; ix < x1; ix += pool.dilationW) {
-                const at = (iy * w + ix) * c + ch;
-                if (at === win) continue;
-                // the winner's margin over this entry stays ≥ 0 (the winner is kept) until it reaches 0
-                const z = d[win] - d[at];
-                for (let i = 0; i < k; i++) bound(i, z, (d[(i + 1) * n + win] - d[win]) - (d[(i + 1) * n + at] - d[at]), true, () => `${site.name} channel ${ch}, window at (row ${oy}, col ${ox})`);
-              }
-            }
-          }
+      op.pool.forEachWindow(h, w, (o, at, oy, ox) => {
+        for (let ch = 0; ch < c; ch++) {
+          const win = winners[o * c + ch] * c + ch, entry = at * c + ch;
+          if (entry === win) continue;
+          // the winner's margin over this entry stays ≥ 0 (the winner is kept) until it reaches 0
+          const z = d[win] - d[entry];
+          for (let i = 0; i < k; i++) bound(i, z, (d[(i + 1) * n + win] - d[win]) - (d[(i + 1) * n + entry] - d[entry]), true, () => `${site.name} channel ${ch}, window at (row ${oy}, col ${ox})`);
         }
-      }
+      });
     },
   });
   const outPer = run.output.length / (k + 2);

@@ -27,7 +27,6 @@ import { DEFAULT_BUDGET, type AnalysisBudget } from '../network/budget';
 import { analyzeConvActivations } from './activations';
 import { convForwardCost } from './cost';
 import type { ImageBatch } from './images';
-import { MaxPool2d } from './pool';
 import { runConvNet, type ConvNet } from './resnet';
 
 export const DEFAULT_EXACT_MAX_REGIONS = 2000;
@@ -151,9 +150,8 @@ export function convExactRegions(net: ConvNet, images: ImageBatch, options: Conv
         }
         const op = net.ops[site.op];
         if (op.kind !== 'maxpool2d' || !winners) return;
-        const [c, ho, wo] = site.shape as readonly [number, number, number];
-        const [, h, w] = site.input!;
-        forEachWindow(op.pool, h, w, ho, wo, (o, at) => {
+        const [c, h, w] = site.input!;
+        op.pool.forEachWindow(h, w, (o, at) => {
           for (let ch = 0; ch < c; ch++) {
             const win = winners[o * c + ch];
             if (at === win) continue;
@@ -298,21 +296,4 @@ function onBoxSide(ax: number, ay: number, bx: number, by: number, box: readonly
   const near = (a: number, b: number) => Math.abs(a - b) <= tol;
   return (near(ax, box[0]) && near(bx, box[0])) || (near(ax, box[1]) && near(bx, box[1])) ||
     (near(ay, box[2]) && near(by, box[2])) || (near(ay, box[3]) && near(by, box[3]));
-}
-
-/** every (output position o = oy·Wo + ox, input position at = iy·W + ix) of the pool's windows */
-function forEachWindow(pool: MaxPool2d, h: number, w: number, ho: number, wo: number, fn: (o: number, at: number) => void): void {
-  for (let oy = 0; oy < ho; oy++) {
-    let y0 = oy * pool.strideH - pool.padH;
-    const y1 = Math.min(y0 + (pool.kernelH - 1) * pool.dilationH + 1, h);
-    while (y0 < 0) y0 += pool.dilationH;
-    for (let ox = 0; ox < wo; ox++) {
-      let xs = ox * pool.strideW - pool.padW;
-      const xe = Math.min(xs + (pool.kernelW - 1) * pool.dilationW + 1, w);
-      while (xs < 0) xs += pool.dilationW;
-      for (let iy = y0; iy < y1; iy += pool.dilationH) {
-        for (let ix = xs; ix < xe; ix += pool.dilationW) fn(oy * wo + ox, iy * w + ix);
-      }
-    }
-  }
 }

@@ -92,6 +92,27 @@ export class MaxPool2d extends Window2d {
   }
 
   /**
+   * Every (output position o = oy·Wo + ox, input position at = iy·W + ix) of the windows on an H×W
+   * input, in scan order (the constraints of a max pool's winners: exactRegions.ts, affineMap.ts).
+   */
+  forEachWindow(h: number, w: number, fn: (o: number, at: number, oy: number, ox: number) => void): void {
+    const [ho, wo] = this.outputSize(h, w);
+    for (let oy = 0; oy < ho; oy++) {
+      let y0 = oy * this.strideH - this.padH;
+      const y1 = Math.min(y0 + (this.kernelH - 1) * this.dilationH + 1, h);
+      while (y0 < 0) y0 += this.dilationH;
+      for (let ox = 0; ox < wo; ox++) {
+        let x0 = ox * this.strideW - this.padW;
+        const x1 = Math.min(x0 + (this.kernelW - 1) * this.dilationW + 1, w);
+        while (x0 < 0) x0 += this.dilationW;
+        for (let iy = y0; iy < y1; iy += this.dilationH) {
+          for (let ix = x0; ix < x1; ix += this.dilationW) fn(oy * wo + ox, iy * w + ix, oy, ox);
+        }
+      }
+    }
+  }
+
+  /**
    * Channels-last max pooling of [n][h][w][c]; `indices` (if given, length n·ho·wo·c) receives each
    * output's winner as row·w + column in its channel (PyTorch's convention: the first maximum in
    * scan order wins, NaN wins).

@@ -25,7 +25,7 @@ import { readNetworkSnapshot } from '../snapshot';
  * so do the quick interactive ones (validate, layerMatrix).
  */
 const RERUN_ON_CHANGE: ReadonlySet<AnalysisName> = new Set<AnalysisName>([
-  'overview', 'activations', 'regions', 'segment', 'regionGrid', 'convRegions', 'convExactRegions', 'convAngles', 'convergence',
+  'overview', 'activations', 'regions', 'segment', 'regionGrid', 'convRegions', 'convExactRegions', 'convAffine', 'convAngles', 'convergence',
   'probeAngles', 'spectrum', 'compare', 'compareSpectra', 'checkpoint', 'tensorNorms',
 ]);
 

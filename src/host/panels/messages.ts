@@ -9,7 +9,7 @@ import type { AnalysisName, CheckpointPanel, ShippedDocument, WebviewToHost } fr
 
 /** Every analysis a webview may request (a Record over AnalysisName, so a new analysis must be added here). */
 const ANALYSIS_TABLE: Readonly<Record<AnalysisName, true>> = {
-  validate: true, overview: true, layerMatrix: true, activations: true, regions: true, segment: true, regionGrid: true, convRegions: true, convExactRegions: true, convAngles: true,
+  validate: true, overview: true, layerMatrix: true, activations: true, regions: true, segment: true, regionGrid: true, convRegions: true, convExactRegions: true, convAffine: true, convAngles: true,
   degeneracy: true, moments: true, probeAngles: true, convergence: true, trainIndicator: true, trainMeanField: true,
   trainingPreset: true, spectrum: true, compare: true, compareSpectra: true, checkpoint: true, tensorNorms: true, networkFileText: true,
 };

@@ -181,6 +181,33 @@ export interface ConvExactRegionsReply {
   readonly work: number;
 }
 
+/** `convAffine`: the affine map on image 1's activation region, applied to the directions toward other images. */
+export interface ConvAffineParams {
+  readonly image?: ConvImagesParams;
+  /** 1-based indices of the seed's images the directions go toward (x_k − x₁), in 2..CONV_PLANE_IMAGES (default [2, 3]) */
+  readonly toward?: readonly number[];
+  readonly budget?: AnalysisBudget;
+}
+
+/** The core's ConvAffineMap (src/core/conv/affineMap.ts): N(y) = J y + c on the region of image 1. */
+export interface ConvAffineReply {
+  readonly kind: 'conv';
+  readonly seed: number;
+  readonly image: string;
+  readonly output: Float64Array;
+  readonly offset: Float64Array;
+  readonly directions: ReadonlyArray<{
+    readonly name: string;
+    readonly norm: number;
+    readonly jvp: Float64Array;
+    /** x₁ + t·v stays in the region for tMin ≤ t ≤ tMax (null: unbounded that way) */
+    readonly tMin: number | null;
+    readonly tMax: number | null;
+    readonly boundMin?: string;
+    readonly boundMax?: string;
+  }>;
+}
+
 /** The angle between image 1 (the panel's input image) and another image of the seed, through the net. */
 export interface ConvAnglesParams {
   readonly image?: ConvImagesParams;

@@ -13,6 +13,7 @@ import { convActivationsCost, convPlaneCost } from '../../core/conv/cost';
 import { convProbeAngles } from '../../core/conv/degeneracy';
 import { convPlanePatterns } from '../../core/conv/plane';
 import { convExactRegions as coreExactRegions } from '../../core/conv/exactRegions';
+import { convAffineMap } from '../../core/conv/affineMap';
 import { polygonArea, polygonCentroid } from '../../core/regions/partition';
 import { DEFAULT_IMAGE_SEED, seededImages } from '../../core/conv/images';
 import type { ConvNetwork } from '../../core/conv/network';
@@ -22,7 +23,7 @@ import type { ActivationsParams } from '../../shared/analyses/activations';
 import type { ConvergenceParams } from '../../shared/analyses/convergence';
 import {
   CONV_DEFAULT_PROBES, CONV_MAX_PROBES, CONV_PANEL_EXACT_MAX_REGIONS, CONV_PANEL_GRID, CONV_PANEL_MAX_GRID, CONV_PLANE_IMAGES,
-  type ConvActivationsReply, type ConvAnglesParams, type ConvAnglesReply, type ConvConvergenceReply, type ConvExactRegionsParams,
+  type ConvActivationsReply, type ConvAffineParams, type ConvAffineReply, type ConvAnglesParams, type ConvAnglesReply, type ConvConvergenceReply, type ConvExactRegionsParams,
   type ConvExactRegionsReply, type ConvImagesParams, type ConvRegionsParams, type ConvRegionsPartial, type ConvRegionsReply, type ConvSiteReply,
 } from '../../shared/analyses/convPanels';
 import type { AnalysisSettings } from '../../shared/protocol';
@@ -268,6 +269,33 @@ export function convExactRegions(network: ConvNetwork, params: ConvExactRegionsP
     };
   } catch (e) {
     throw mapped(e, 'regions');
+  }
+}
+
+/**
+ * The affine map on the region of image 1 of the seed, applied to the directions toward images
+ * `toward` (the core's convAffineMap, as `depth-lens activations --affine --seed N` for images 2, 3).
+ */
+export function convAffine(network: ConvNetwork, params: ConvAffineParams, settings: AnalysisSettings): ConvAffineReply {
+  const seed = seedOf(params.image);
+  const toward = params.toward ?? [2, 3];
+  if (!Array.isArray(toward) || toward.length < 1 || toward.length > CONV_PLANE_IMAGES - 1) throw new BadParamsError(`toward must list 1..${CONV_PLANE_IMAGES - 1} image indices`);
+  const indices = toward.map((k, i) => otherIndex(k, `toward[${i}]`));
+  const net = network.net;
+  const budget = params.budget ?? settings.budget ?? DEFAULT_BUDGET;
+  try {
+    const images = pickImages(seed, [1, ...indices], net.inputShape);
+    const per = images.data.length / images.count;
+    const x = images.data.slice(0, per);
+    const directions = indices.map((_, i) => ({ name: `toward ${images.names[i + 1]}`, vector: images.data.slice((i + 1) * per, (i + 2) * per).map((v, j) => v - x[j]) }));
+    const a = convAffineMap(net, { count: 1, shape: images.shape, data: x, names: [images.names[0]] }, directions, budget);
+    return {
+      kind: 'conv', seed, image: a.image, output: a.output, offset: a.offset,
+      directions: a.directions.map((d) => ({ ...d, tMin: Number.isFinite(d.tMin) ? d.tMin : null, tMax: Number.isFinite(d.tMax) ? d.tMax : null })),
+    };
+  } catch (e) {
+    if (e instanceof BudgetError) throw e;
+    throw mapped(e, 'the affine map');
   }
 }
 
