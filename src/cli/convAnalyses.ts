@@ -303,23 +303,32 @@ export function convRegionsText(file: string, network: ConvNetwork, r: ConvPlane
   return out.join('\n') + '\n';
 }
 
-export function runConvRegions(file: string, network: ConvNetwork, images: ImageBatch, io: CliIo, options: { json: boolean; grid?: number; box?: readonly [number, number, number, number]; svg?: string; budget: AnalysisBudget }): CliResult {
-  let r: ConvPlaneResult;
+/**
+ * A plane analysis for the CLI: a forward pass that leaves float64 is exit 3; the SVG is written when
+ * asked (and said so); then JSON or text.
+ */
+function planeReport<R>(file: string, io: CliIo, options: { json: boolean; svg?: string }, compute: () => R,
+  render: { readonly svg: (r: R) => string; readonly json: (r: R) => object; readonly text: (r: R, notes: readonly string[]) => string }): CliResult {
+  let r: R;
   try {
-    r = analysing(file, 'regions', () => convPlanePatterns(network.net, images, { grid: options.grid, box: options.box, budget: options.budget }, {
-      progress: (f, m) => io.progress(`regions: ${Math.round(100 * f)}%${m ? ` ${m}` : ''}`),
-      isCancelled: () => false,
-    }));
+    r = analysing(file, 'regions', compute);
   } catch (e) {
     if (e instanceof NonFiniteActivationError) return overflowResult(file, e);
     throw e;
   }
   const notes: string[] = [];
   if (options.svg !== undefined) {
-    io.writeFile(options.svg, patternGridSvg(r));
+    io.writeFile(options.svg, render.svg(r));
     notes.push(`wrote ${options.svg}`);
   }
-  return { stdout: options.json ? toJson({ ...convRegionsJson(file, network, r), svg: options.svg }) + '\n' : convRegionsText(file, network, r, notes), exitCode: 0 };
+  return { stdout: options.json ? toJson({ ...render.json(r), svg: options.svg }) + '\n' : render.text(r, notes), exitCode: 0 };
+}
+
+export function runConvRegions(file: string, network: ConvNetwork, images: ImageBatch, io: CliIo, options: { json: boolean; grid?: number; box?: readonly [number, number, number, number]; svg?: string; budget: AnalysisBudget }): CliResult {
+  return planeReport(file, io, options, () => convPlanePatterns(network.net, images, { grid: options.grid, box: options.box, budget: options.budget }, {
+    progress: (f, m) => io.progress(`regions: ${Math.round(100 * f)}%${m ? ` ${m}` : ''}`),
+    isCancelled: () => false,
+  }), { svg: (r) => patternGridSvg(r), json: (r) => convRegionsJson(file, network, r), text: (r, notes) => convRegionsText(file, network, r, notes) });
 }
 
 /** the share of the box the regions cover (1 for a complete partition, up to rounding) */
@@ -356,20 +365,8 @@ export function convExactRegionsText(file: string, network: ConvNetwork, images:
 }
 
 export function runConvExactRegions(file: string, network: ConvNetwork, images: ImageBatch, io: CliIo, options: { json: boolean; box?: readonly [number, number, number, number]; svg?: string; maxRegions?: number; budget: AnalysisBudget }): CliResult {
-  let r: ConvExactRegionsResult;
-  try {
-    r = analysing(file, 'regions', () => convExactRegions(network.net, images, { box: options.box, maxRegions: options.maxRegions, budget: options.budget }, {
-      progress: (_f, m) => { if (m) io.progress(`regions: ${m}`); },
-      isCancelled: () => false,
-    }));
-  } catch (e) {
-    if (e instanceof NonFiniteActivationError) return overflowResult(file, e);
-    throw e;
-  }
-  const notes: string[] = [];
-  if (options.svg !== undefined) {
-    io.writeFile(options.svg, exactPlaneSvg(r));
-    notes.push(`wrote ${options.svg}`);
-  }
-  return { stdout: options.json ? toJson({ ...convExactRegionsJson(file, network, images, r), svg: options.svg }) + '\n' : convExactRegionsText(file, network, images, r, notes), exitCode: 0 };
+  return planeReport(file, io, options, () => convExactRegions(network.net, images, { box: options.box, maxRegions: options.maxRegions, budget: options.budget }, {
+    progress: (_f, m) => { if (m) io.progress(`regions: ${m}`); },
+    isCancelled: () => false,
+  }), { svg: (r) => exactPlaneSvg(r), json: (r) => convExactRegionsJson(file, network, images, r), text: (r, notes) => convExactRegionsText(file, network, images, r, notes) });
 }

@@ -15,6 +15,7 @@ import {
 import { j11, j22, j31 } from '../../src/core/degeneracy/moments';
 import { layerSamples, sampleStats, simulateAngles } from '../../src/core/degeneracy/simulate';
 import { cumulative, defaultGrid, kolmogorovSurvival, ksTest, predictDensity } from '../../src/core/degeneracy/density';
+import { twoSampleKs } from './ks-helpers';
 import { checkDegeneracyBudget, DegeneracyBudgetError } from '../../src/core/degeneracy/limits';
 import { probeAngles, runDegeneracy, stepWidths, vectorAngle } from '../../src/core/degeneracy/analysis';
 import { degeneracyCommand, parseWidths } from '../../src/cli/commands/degeneracy';
@@ -197,19 +198,6 @@ test('Monte Carlo one step at n = 256 matches μ and σ² within a few standard 
   }
 });
 
-/** Two-sample KS statistic and its asymptotic p-value. */
-function twoSampleKs(x: Float64Array, y: Float64Array): { d: number; p: number } {
-  const a = Float64Array.from(x).sort(), b = Float64Array.from(y).sort();
-  let i = 0, j = 0, d = 0;
-  while (i < a.length && j < b.length) {
-    const t = Math.min(a[i], b[j]);
-    while (i < a.length && a[i] <= t) i++;
-    while (j < b.length && b[j] <= t) j++;
-    d = Math.max(d, Math.abs(i / a.length - j / b.length));
-  }
-  const ne = (a.length * b.length) / (a.length + b.length);
-  return { d, p: kolmogorovSurvival(Math.sqrt(ne) * d) };
-}
 
 test('the exact chain and full random networks agree statistically (widths 24…40, 6 layers)', () => {
   const widths = [24, 32, 40, 24, 32, 40, 32];

@@ -169,41 +169,18 @@ export class ConvPlaneSection {
     if (side === undefined) return;
     this.store.set({ ...this.store.get(), planeGrid: grid, planeSide: side });
     this.box = [0, side, 0, side];
-    const others = this.store.get().planeImages ?? [2, 3];
-    const token = new Cancellation();
-    this.running = token;
-    this.progress.start(`Patterns of ${grid}×${grid} points in the analysis worker…`, () => {
-      token.cancel();
-      this.notices.replaceChildren(cancelledNotice(() => { this.notices.replaceChildren(); void this.run(); }));
-    });
-    this.count.textContent = '';
-    this.caption.textContent = '';
-    try {
-      const r = await this.request({ ...(this.seed !== undefined ? { image: { seed: this.seed } } : {}), others: [others[0], others[1]], grid, box: [...this.box], ...(this.budget ? { budget: this.budget } : {}) }, {
-        token,
-        onProgress: (f, m, partial) => {
-          if (token.isCancellationRequested) return;
-          this.progress.update(f, m);
-          if (isPartial(partial)) this.draw(partial);
-        },
-      });
-      if (token.isCancellationRequested) return;
+    await this.inWorker(`Patterns of ${grid}×${grid} points in the analysis worker…`, 'No region map', (token) => this.request({ ...this.planeParams(), grid }, {
+      token,
+      onProgress: (f, m, partial) => {
+        if (token.isCancellationRequested) return;
+        this.progress.update(f, m);
+        if (isPartial(partial)) this.draw(partial);
+      },
+    }), (r) => {
       this.reply = r;
       this.renderDepth(r);
       this.draw(r);
-    } catch (e) {
-      if (isCancel(e) || token.isCancellationRequested) return;
-      this.mapInstance?.clear();
-      this.shown = undefined;
-      const message = (e as Error).message;
-      const b = banner('error', `No region map: ${message}`);
-      b.dataset.testid = 'conv-plane-refused';
-      const raise = e instanceof RpcError && e.budget ? budgetButton(e.budget, (budget) => { this.budget = budget; void this.run(); }) : undefined;
-      if (raise) b.append(' ', raise);
-      this.notices.append(b);
-    } finally {
-      if (this.running === token) this.progress.done();
-    }
+    });
   }
 
   /** The zoom w from its field, or undefined after saying what is wrong. */
@@ -222,31 +199,47 @@ export class ConvPlaneSection {
     if (side === undefined) return;
     this.store.set({ ...this.store.get(), planeSide: side });
     this.box = [0, side, 0, side];
+    this.depthHost.replaceChildren();
+    await this.inWorker(`Exact regions of (s, t) ∈ [0, ${side}]² in the analysis worker…`, 'No exact partition', (token) => this.requestExact(this.planeParams(), {
+      token,
+      onProgress: (f, m) => { if (!token.isCancellationRequested) this.progress.update(f, m); },
+    }), (r) => {
+      this.reply = undefined;
+      this.shown = undefined;
+      this.exactShown = r;
+      this.drawExact(r);
+    });
+  }
+
+  /** The plane's images and box as both requests take them. */
+  private planeParams(): { image?: { seed: number }; others: [number, number]; box: [number, number, number, number]; budget?: AnalysisBudget } {
     const others = this.store.get().planeImages ?? [2, 3];
+    return { ...(this.seed !== undefined ? { image: { seed: this.seed } } : {}), others: [others[0], others[1]], box: [...this.box], ...(this.budget ? { budget: this.budget } : {}) };
+  }
+
+  /**
+   * One request of the map in the worker: the progress bar with Cancel (which offers to run again),
+   * `show` with the reply, or a banner saying `failure` and why, with "Run with a higher budget" when a
+   * budget refused it.
+   */
+  private async inWorker<T>(message: string, failure: string, ask: (token: Cancellation) => Promise<T>, show: (r: T) => void): Promise<void> {
     const token = new Cancellation();
     this.running = token;
-    this.progress.start(`Exact regions of (s, t) ∈ [0, ${side}]² in the analysis worker…`, () => {
+    this.progress.start(message, () => {
       token.cancel();
       this.notices.replaceChildren(cancelledNotice(() => { this.notices.replaceChildren(); void this.run(); }));
     });
     this.count.textContent = '';
     this.caption.textContent = '';
-    this.depthHost.replaceChildren();
     try {
-      const r = await this.requestExact({ ...(this.seed !== undefined ? { image: { seed: this.seed } } : {}), others: [others[0], others[1]], box: [...this.box], ...(this.budget ? { budget: this.budget } : {}) }, {
-        token,
-        onProgress: (f, m) => { if (!token.isCancellationRequested) this.progress.update(f, m); },
-      });
-      if (token.isCancellationRequested) return;
-      this.reply = undefined;
-      this.shown = undefined;
-      this.exactShown = r;
-      this.drawExact(r);
+      const r = await ask(token);
+      if (!token.isCancellationRequested) show(r);
     } catch (e) {
       if (isCancel(e) || token.isCancellationRequested) return;
       this.mapInstance?.clear();
+      this.shown = undefined;
       this.exactShown = undefined;
-      const b = banner('error', `No exact partition: ${(e as Error).message}`);
+      const b = banner('error', `${failure}: ${(e as Error).message}`);
       b.dataset.testid = 'conv-plane-refused';
       const raise = e instanceof RpcError && e.budget ? budgetButton(e.budget, (budget) => { this.budget = budget; void this.run(); }) : undefined;
       if (raise) b.append(' ', raise);

@@ -7,18 +7,22 @@ const fmt = (x: number) => (Math.round(x * 100) / 100).toString();
 export function regionsSvg(result: RegionsResult, size = 640): string {
   if (!result.polygons) throw new RangeError('regionsSvg: the partition was computed without polygons');
   const [smin, smax, tmin, tmax] = result.plane.box;
+  return polygonsSvg(result.plane.box, `${result.regions} activation regions on s∈[${smin}, ${smax}], t∈[${tmin}, ${tmax}]`,
+    result.polygons.map((r) => ({ vertices: r.vertices, fill: r.color, title: `region ${r.id} · hash ${r.hash.toString(16).padStart(8, '0')}` })), size);
+}
+
+/** Polygons in (s, t) over the box, t upwards, each filled and titled; the document's title. */
+function polygonsSvg(box: readonly number[], title: string, polygons: ReadonlyArray<{ readonly vertices: ArrayLike<number>; readonly fill: string; readonly title: string }>, size: number): string {
+  const [smin, smax, tmin, tmax] = box;
   const aspect = (tmax - tmin) / (smax - smin);
   const w = size, h = Math.max(1, Math.round(size * aspect));
   const X = (s: number) => ((s - smin) / (smax - smin)) * w;
   const Y = (t: number) => ((tmax - t) / (tmax - tmin)) * h;
-  const lines = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}">`,
-    `<title>${result.regions} activation regions on s∈[${smin}, ${smax}], t∈[${tmin}, ${tmax}]</title>`,
-  ];
-  for (const r of result.polygons) {
+  const lines = [`<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}">`, `<title>${title}</title>`];
+  for (const p of polygons) {
     const pts: string[] = [];
-    for (let k = 0; k < r.vertices.length; k += 2) pts.push(`${fmt(X(r.vertices[k]))},${fmt(Y(r.vertices[k + 1]))}`);
-    lines.push(`<polygon points="${pts.join(' ')}" fill="${r.color}" stroke="#222" stroke-width="0.3"><title>region ${r.id} · hash ${r.hash.toString(16).padStart(8, '0')}</title></polygon>`);
+    for (let k = 0; k < p.vertices.length; k += 2) pts.push(`${fmt(X(p.vertices[k]))},${fmt(Y(p.vertices[k + 1]))}`);
+    lines.push(`<polygon points="${pts.join(' ')}" fill="${p.fill}" stroke="#222" stroke-width="0.3"><title>${p.title}</title></polygon>`);
   }
   lines.push('</svg>');
   return lines.join('\n') + '\n';
@@ -53,19 +57,6 @@ export function patternGridSvg(r: { readonly grid: number; readonly ids: Int32Ar
 /** A conv net's exact plane partition (src/core/conv/exactRegions.ts) as SVG: its polygons coloured by pattern hash. */
 export function exactPlaneSvg(r: { readonly box: readonly number[]; readonly regions: ReadonlyArray<{ readonly vertices: readonly number[]; readonly hash: number }>; readonly complete: boolean }, size = 640): string {
   const [smin, smax, tmin, tmax] = r.box;
-  const aspect = (tmax - tmin) / (smax - smin);
-  const w = size, h = Math.max(1, Math.round(size * aspect));
-  const X = (s: number) => ((s - smin) / (smax - smin)) * w;
-  const Y = (t: number) => ((tmax - t) / (tmax - tmin)) * h;
-  const lines = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}">`,
-    `<title>${r.regions.length} activation regions${r.complete ? '' : ' (stopped: not the whole box)'} on s∈[${smin}, ${smax}], t∈[${tmin}, ${tmax}]</title>`,
-  ];
-  r.regions.forEach((g, id) => {
-    const pts: string[] = [];
-    for (let k = 0; k < g.vertices.length; k += 2) pts.push(`${fmt(X(g.vertices[k]))},${fmt(Y(g.vertices[k + 1]))}`);
-    lines.push(`<polygon points="${pts.join(' ')}" fill="${hashColor(g.hash)}" stroke="#222" stroke-width="0.3"><title>region ${id} · hash ${g.hash.toString(16).padStart(8, '0')}</title></polygon>`);
-  });
-  lines.push('</svg>');
-  return lines.join('\n') + '\n';
+  return polygonsSvg(r.box, `${r.regions.length} activation regions${r.complete ? '' : ' (stopped: not the whole box)'} on s∈[${smin}, ${smax}], t∈[${tmin}, ${tmax}]`,
+    r.regions.map((g, id) => ({ vertices: g.vertices, fill: hashColor(g.hash), title: `region ${id} · hash ${g.hash.toString(16).padStart(8, '0')}` })), size);
 }

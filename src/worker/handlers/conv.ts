@@ -175,6 +175,20 @@ export function largestPlaneGrid(net: ConvNetwork['net'], budget: AnalysisBudget
   return lo;
 }
 
+/** The plane both region analyses go through: the seed, images a and b (x₁, x₂) beside image 1, and the (s, t) box. */
+function planeParams(params: { readonly image?: ConvImagesParams; readonly others?: readonly [number, number]; readonly box?: readonly [number, number, number, number] }) {
+  const seed = seedOf(params.image);
+  const others = params.others ?? [2, 3];
+  if (!Array.isArray(others) || others.length !== 2) throw new BadParamsError('others must be two image indices [x₁, x₂]');
+  const a = otherIndex(others[0], 'others[0] (x₁)'), b = otherIndex(others[1], 'others[1] (x₂)');
+  if (a === b) throw new BadParamsError(`x₁ and x₂ are both image ${a}: the plane needs three different images; choose another image for x₂`);
+  const box = params.box ?? [0, 1, 0, 1];
+  if (!(Array.isArray(box) && box.length === 4 && box.every((x) => typeof x === 'number' && Number.isFinite(x)) && box[0] < box[1] && box[2] < box[3])) {
+    throw new BadParamsError(`box must be [smin, smax, tmin, tmax] with finite smin < smax and tmin < tmax, got ${JSON.stringify(box)}`);
+  }
+  return { seed, a, b, box: box as readonly [number, number, number, number] };
+}
+
 /**
  * Distinct activation patterns on a grid of the plane through images 1, a, b of the seed — the core's
  * convPlanePatterns, as `depth-lens regions --seed N --grid G` computes them for images 1, 2, 3. The
@@ -183,18 +197,10 @@ export function largestPlaneGrid(net: ConvNetwork['net'], budget: AnalysisBudget
  */
 export function convRegions(network: ConvNetwork, params: ConvRegionsParams, settings: AnalysisSettings, ctx: AnalysisContext,
   partial: (value: ConvRegionsPartial, fraction: number, message?: string) => void, partialMs = REGIONS_PARTIAL_MS): ConvRegionsReply {
-  const seed = seedOf(params.image);
-  const others = params.others ?? [2, 3];
-  if (!Array.isArray(others) || others.length !== 2) throw new BadParamsError('others must be two image indices [x₁, x₂]');
-  const a = otherIndex(others[0], 'others[0] (x₁)'), b = otherIndex(others[1], 'others[1] (x₂)');
-  if (a === b) throw new BadParamsError(`x₁ and x₂ are both image ${a}: the plane needs three different images; choose another image for x₂`);
+  const { seed, a, b, box } = planeParams(params);
   const grid = params.grid ?? CONV_PANEL_GRID;
   if (!(Number.isInteger(grid) && grid >= 2 && grid <= CONV_PANEL_MAX_GRID)) {
     throw new BadParamsError(`the grid must be an integer in 2..${CONV_PANEL_MAX_GRID} points per side, got ${String(grid)}; the CLI's \`depth-lens regions --grid N\` goes to 1024`);
-  }
-  const box = params.box ?? [0, 1, 0, 1];
-  if (!(Array.isArray(box) && box.length === 4 && box.every((x) => typeof x === 'number' && Number.isFinite(x)) && box[0] < box[1] && box[2] < box[3])) {
-    throw new BadParamsError(`box must be [smin, smax, tmin, tmax] with finite smin < smax and tmin < tmax, got ${JSON.stringify(box)}`);
   }
   const net = network.net;
   const budget = params.budget ?? settings.budget ?? DEFAULT_BUDGET;
@@ -240,15 +246,7 @@ export function convRegions(network: ConvNetwork, params: ConvRegionsParams, set
  * up to `maxRegions` and the budget (then `complete: false`, with what covered how much).
  */
 export function convExactRegions(network: ConvNetwork, params: ConvExactRegionsParams, settings: AnalysisSettings, ctx: AnalysisContext): ConvExactRegionsReply {
-  const seed = seedOf(params.image);
-  const others = params.others ?? [2, 3];
-  if (!Array.isArray(others) || others.length !== 2) throw new BadParamsError('others must be two image indices [x₁, x₂]');
-  const a = otherIndex(others[0], 'others[0] (x₁)'), b = otherIndex(others[1], 'others[1] (x₂)');
-  if (a === b) throw new BadParamsError(`x₁ and x₂ are both image ${a}: the plane needs three different images; choose another image for x₂`);
-  const box = params.box ?? [0, 1, 0, 1];
-  if (!(Array.isArray(box) && box.length === 4 && box.every((x) => typeof x === 'number' && Number.isFinite(x)) && box[0] < box[1] && box[2] < box[3])) {
-    throw new BadParamsError(`box must be [smin, smax, tmin, tmax] with finite smin < smax and tmin < tmax, got ${JSON.stringify(box)}`);
-  }
+  const { seed, a, b, box } = planeParams(params);
   const maxRegions = params.maxRegions ?? CONV_PANEL_EXACT_MAX_REGIONS;
   if (!(Number.isInteger(maxRegions) && maxRegions >= 1 && maxRegions <= 100_000)) throw new BadParamsError(`maxRegions must be an integer in 1..100000, got ${String(maxRegions)}`);
   const net = network.net;
