@@ -12,6 +12,7 @@ import { setWasmKernelsEnabled, wasmKernelsAvailable, WasmKernels } from '../../
 import { combineScalar, dotsScalar, gramScalar } from '../../src/core/linalg/products';
 import { lanczosSpectralNorm } from '../../src/core/linalg/lanczos';
 import { svdSpectralNorm } from '../../src/core/linalg/norms';
+import { denseOperator, operatorSpectralNorm } from '../../src/core/linalg/operator';
 
 afterEach(() => setWasmKernelsEnabled(true));
 
@@ -71,6 +72,28 @@ test('Lanczos: the same bits with and without WebAssembly, and the same steps', 
     assert.ok(Object.is(simd.value, scalar.value), `${m}×${n}: ${simd.value} vs ${scalar.value}`);
     assert.equal(simd.steps, scalar.steps);
     sameBits(simd.vector, scalar.vector, `${m}×${n} top singular vector`);
+  }
+});
+
+test('operator Lanczos (W and Wᵀ as products, the bases reorthogonalized on the kernels): the same bits with and without WebAssembly, past the first 64 basis rows', () => {
+  const rng = new Rng(53);
+  for (const [m, n] of [[300, 300], [220, 301], [301, 220], [600, 600]]) {
+    const a = { rows: m, cols: n, data: rng.fillGaussian(new Float64Array(m * n)) };
+    const op = denseOperator(a);
+    const simd = operatorSpectralNorm(op);
+    setWasmKernelsEnabled(false);
+    const scalar = operatorSpectralNorm(op);
+    setWasmKernelsEnabled(true);
+    // a square Gaussian matrix's top singular values are close: more steps than the bases' first capacity
+    if (m === n) assert.ok(simd.steps > 64, `${m}×${n}: ${simd.steps} steps`);
+    assert.ok(Object.is(simd.value, scalar.value), `${m}×${n}: ${simd.value} vs ${scalar.value}`);
+    assert.equal(simd.steps, scalar.steps);
+    assert.ok(simd.converged);
+    const exact = svdSpectralNorm(a);
+    assert.ok(Math.abs(simd.value - exact) <= 1e-12 * exact, `${m}×${n}: ${simd.value} vs the SVD's ${exact}`);
+    // without stored bases (over the memory budget) the recurrence alone still finds σ_max
+    const bare = operatorSpectralNorm(op, { reorthogonalizeBytes: 0, tolerance: 1e-10 });
+    assert.ok(Math.abs(bare.value - exact) <= 1e-9 * exact, `${m}×${n} without reorthogonalization: ${bare.value} vs ${exact}`);
   }
 });
 

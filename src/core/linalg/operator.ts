@@ -11,6 +11,7 @@ import { CancelledError, type AnalysisContext } from '../context';
 import { Rng } from '../rng';
 import type { DenseMatrix } from './dense';
 import { topSingularValue } from './lanczos';
+import { LanczosSpace } from './products';
 
 export interface LinearOperator {
   /** shape of the vectors the operator takes ([n] for a dense matrix, [C, H, W] for a convolution) */
@@ -191,15 +192,29 @@ const EPS = 2 ** -52;
 export function operatorSpectralNorm(a: LinearOperator, options: OperatorLanczosOptions = {}): OperatorNormResult {
   const m = a.outSize, n = a.inSize;
   if (m === 0 || n === 0) return { value: 0, residual: 0, steps: 0, converged: true };
-  const tolerance = options.tolerance ?? 1e-13;
   const kmax = Math.min(m, n, options.maxSteps ?? 1000);
   const budget = options.reorthogonalizeBytes ?? 256 * 1024 * 1024;
   const storeAll = 8 * kmax * (m + n) <= budget;
+  // the bases U (left) and V (right) in WebAssembly memory, where the kernels reorthogonalize
+  const U = storeAll ? LanczosSpace.basis(m, Math.min(kmax, FIRST_CAPACITY)) : undefined;
+  const V = storeAll ? LanczosSpace.basis(n, Math.min(kmax, FIRST_CAPACITY)) : undefined;
+  try {
+    return golubKahanLanczos(a, options, kmax, U, V);
+  } finally {
+    U?.release();
+    V?.release();
+  }
+}
+
+/** basis rows a run starts with (doubled as the run goes on) */
+const FIRST_CAPACITY = 64;
+
+function golubKahanLanczos(a: LinearOperator, options: OperatorLanczosOptions, kmax: number, U: LanczosSpace | undefined, V: LanczosSpace | undefined): OperatorNormResult {
+  const m = a.outSize, n = a.inSize;
+  const tolerance = options.tolerance ?? 1e-13;
   const rng = new Rng(options.seed ?? 0x5eed);
   const alpha: number[] = [];
   const beta: number[] = [];
-  const U: Float64Array[] = [];
-  const V: Float64Array[] = [];
 
   let v = rng.fillGaussian(new Float64Array(n));
   scale(v, 1 / norm(v));
@@ -207,11 +222,11 @@ export function operatorSpectralNorm(a: LinearOperator, options: OperatorLanczos
   let theta = 0, residual = Infinity;
   for (let j = 0; j < kmax; j++) {
     if (options.ctx?.isCancelled()) throw new CancelledError();
-    if (storeAll) V.push(v);
+    V?.setRow(j, v, kmax);
     const u = a.apply(v);
     checkFinite(u, a.label);
     if (uPrev) axpy(-beta[j - 1], uPrev, u);
-    if (storeAll) reorthogonalize(u, U);
+    U?.orthogonalize(u, j);
     const aj = norm(u);
     alpha.push(aj);
     if (aj <= EPS * theta || aj === 0) {
@@ -220,11 +235,11 @@ export function operatorSpectralNorm(a: LinearOperator, options: OperatorLanczos
       return { value: theta, residual: 0, steps: j + 1, converged: true };
     }
     scale(u, 1 / aj);
-    if (storeAll) U.push(u);
+    U?.setRow(j, u, kmax);
     const w = a.applyTranspose(u);
     checkFinite(w, a.label);
     axpy(-aj, v, w);
-    if (storeAll) reorthogonalize(w, V);
+    V?.orthogonalize(w, j + 1);
     const bj = norm(w);
     beta.push(bj);
     const top = topSingularValue(alpha, beta, j + 1);
@@ -232,7 +247,7 @@ export function operatorSpectralNorm(a: LinearOperator, options: OperatorLanczos
     residual = bj * Math.abs(top.lastLeft);
     if (bj <= EPS * theta) return { value: theta, residual: 0, steps: j + 1, converged: true };
     if (residual <= tolerance * theta) return { value: theta, residual, steps: j + 1, converged: true };
-    if (j + 1 === Math.min(m, n) && storeAll) {
+    if (j + 1 === Math.min(m, n) && V) {
       // u_1..u_m span R^m (m ≤ n): A = U [B | β_k e_k] [V v_{k+1}]ᵀ, so append β_k as a last column
       // (a zero α_{k+1}); for m > n, β_k is already zero up to rounding
       return { value: topSingularValue([...alpha, 0], beta, j + 2).value, residual: 0, steps: j + 1, converged: true };
@@ -306,37 +321,6 @@ function checkFinite(x: Float64Array, label: string): void {
 
 function checkLength(what: string, label: string, got: number, expected: number): void {
   if (got !== expected) throw new RangeError(`${label}: ${what} takes a vector of length ${expected}, got ${got}`);
-}
-
-/**
- * Classical Gram–Schmidt against the basis, repeated only when it removed most of x (the DGKS test,
- * Daniel, Gragg, Kaufman & Stewart 1976: ‖x_after‖ < ‖x_before‖/√2); in Lanczos the new vector is
- * nearly orthogonal already, so one pass usually suffices and the cost halves.
- */
-function reorthogonalize(x: Float64Array, basis: readonly Float64Array[]): void {
-  let before = norm(x);
-  for (let pass = 0; pass < 2; pass++) {
-    for (const b of basis) {
-      const s = dot(b, x);
-      if (s !== 0) axpy(-s, b, x);
-    }
-    const after = norm(x);
-    if (after >= Math.SQRT1_2 * before) return;
-    before = after;
-  }
-}
-
-function dot(a: Float64Array, b: Float64Array): number {
-  const n = a.length;
-  let s0 = 0, s1 = 0, s2 = 0, s3 = 0, i = 0;
-  for (; i + 3 < n; i += 4) {
-    s0 += a[i] * b[i];
-    s1 += a[i + 1] * b[i + 1];
-    s2 += a[i + 2] * b[i + 2];
-    s3 += a[i + 3] * b[i + 3];
-  }
-  for (; i < n; i++) s0 += a[i] * b[i];
-  return (s0 + s1) + (s2 + s3);
 }
 
 export function norm(x: Float64Array): number {

@@ -46,6 +46,12 @@ export function combineScalar(B: Float64Array, k: number, n: number, c: Float64A
   }
 }
 
+function norm2(x: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < x.length; i++) s += x[i] * x[i];
+  return Math.sqrt(s);
+}
+
 /**
  * Working memory of one Lanczos run on A [m][n]: A, a basis V of up to `capacity` rows of length n,
  * a work vector w and coefficients c — in WebAssembly memory when the kernels are available. A may
@@ -91,6 +97,42 @@ export class LanczosSpace {
     const plain = new LanczosSpace(m, n, capacity, undefined, f32, true);
     plain.layout(capacity);
     return plain;
+  }
+
+  /**
+   * A basis alone (no A): `capacity` rows of length n, with w and c, for a Lanczos run on an operator
+   * that brings its own products (operator.ts), whose reorthogonalization is the hot loop.
+   */
+  static basis(n: number, capacity: number): LanczosSpace {
+    return LanczosSpace.allocate(0, n, capacity, false);
+  }
+
+  /** Row r of the basis set to x, growing the basis (doubling, up to `limit` rows) when r is past its capacity. */
+  setRow(r: number, x: Float64Array, limit: number): void {
+    if (r >= this.capacity) this.grow(Math.min(limit, Math.max(r + 1, this.capacity * 2)));
+    this.V.set(x, r * this.n);
+  }
+
+  /**
+   * x made orthogonal to basis rows 0..k−1 in place: classical Gram–Schmidt on the kernels (c = V x,
+   * x ← x − Vᵀc), repeated only when it removed most of x (the DGKS test, Daniel, Gragg, Kaufman &
+   * Stewart 1976: ‖x_after‖ < ‖x_before‖/√2). In Lanczos the new vector is nearly orthogonal already,
+   * so one pass usually suffices.
+   */
+  orthogonalize(x: Float64Array, k: number): void {
+    if (k === 0) return;
+    const w = this.w, c = this.c;
+    w.set(x);
+    let before = norm2(w);
+    for (let pass = 0; pass < 2; pass++) {
+      this.dots(k);
+      for (let r = 0; r < k; r++) c[r] = -c[r];
+      this.combine(k);
+      const after = norm2(w);
+      if (after >= Math.SQRT1_2 * before) break;
+      before = after;
+    }
+    x.set(w);
   }
 
   /** Whether the WebAssembly kernels do the products. */
