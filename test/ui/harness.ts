@@ -214,8 +214,13 @@ export class Workbench {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       await item.click({ button: 'right' });
-      const opened = await this.page.locator('.context-view .action-label', { hasText: /^Open With\.\.\.$|^Open With…$/ }).first()
-        .click({ timeout: scaled(10_000) }).then(() => true, () => false);
+      const openWith = this.page.locator('.context-view .action-label', { hasText: /^Open With\.\.\.$|^Open With…$/ }).first();
+      const opened = await openWith.click({ timeout: scaled(10_000) }).then(() => true, () => false);
+      // a click that lands as the menu settles can leave it open with the item only highlighted
+      // (seen under load, try after try): the highlighted item is the focused one, so Enter takes it
+      if (opened && !await quickInput.waitFor({ state: 'visible', timeout: 1000 }).then(() => true, () => false) && await openWith.isVisible().catch(() => false)) {
+        await this.page.keyboard.press('Enter');
+      }
       const listed = opened && await rows.filter({ hasText: editor }).first()
         .waitFor({ state: 'visible', timeout: scaled(5_000) }).then(() => true, () => false);
       if (listed) {
