@@ -51,6 +51,32 @@ for (const m of [5, 16, 37, 64]) {
   }
 }
 
+test('AffineStep.forwardMany: every probe\'s output and inactive count are forward\'s, bit for bit, with and without SIMD (which now agree bit for bit), for 1 to 9 probes and widths off the 4-row tiles', () => {
+  for (const m of [5, 16, 17, 64]) {
+    const fam = family(m, 300 + m);
+    const rng = new Rng(11);
+    const xs = Array.from({ length: 9 }, () => rng.fillUniform(new Float64Array(m), -1, 1));
+    const results: Float64Array[][] = [];
+    for (const simd of [true, false]) {
+      setWasmKernelsEnabled(simd);
+      const step = new AffineStep(fam);
+      const one = xs.map((x) => { const out = new Float64Array(m); step.forward(0.3, -0.2, x, new Float64Array(m), out); return out; });
+      const oneInactive = xs.map((x) => step.forward(0.3, -0.2, x, new Float64Array(m), new Float64Array(m)));
+      for (const count of [1, 2, 3, 5, 9, 4]) {
+        const outs = Array.from({ length: count }, () => new Float64Array(m).fill(NaN));
+        const inactive = new Int32Array(count).fill(-1);
+        step.forwardMany(0.3, -0.2, count, xs, outs, inactive);
+        for (let p = 0; p < count; p++) {
+          assert.deepEqual(outs[p], one[p], `m=${m} ${simd ? 'SIMD' : 'scalar'} ${count} probes: probe ${p}`);
+          assert.equal(inactive[p], oneInactive[p]);
+        }
+      }
+      results.push(one);
+    }
+    results[0].forEach((out, p) => assert.deepEqual(out, results[1][p], `m=${m} probe ${p}: SIMD = scalar`));
+  }
+});
+
 test('AffineStep.layerInto writes the family file\'s own layer k (network.layer) bit for bit, into the same buffer every time', () => {
   const m = 3;
   const rng = new Rng(41);

@@ -11,7 +11,7 @@
  * pre-activation is a·x + s_k·(M x) + t_k·v, and G moves the same way — one product with the fixed
  * M per step and nothing allocated.
  */
-import { WasmKernels } from '../kernels/wasm';
+import { packPanels, WasmKernels } from '../kernels/wasm';
 import { matMul, matVec, type DenseMatrix } from '../linalg/dense';
 import type { Activation, DenseLayer, FamilyInfo, ResidualBlock } from '../network/model';
 
@@ -181,12 +181,40 @@ function matVecRows4(M: Float64Array, x: Float64Array, m: number, out: Float64Ar
 /** below this width the copies in and out of WebAssembly memory cost more than the SIMD product saves */
 const SIMD_MIN_WIDTH = 16;
 
-function simdMatrix(matrix: Float64Array, m: number): { kernels: WasmKernels; M: Float64Array; x: Float64Array; y: Float64Array } | undefined {
-  const kernels = WasmKernels.acquire();
-  const views = kernels?.arrays([m * m, m, m]);
+/**
+ * An affine family in one WebAssembly instance: M packed into the `dense` kernel's 4-neuron panels,
+ * v, and room for `rows` inputs X with their M X, pre-activations and outputs (rows a multiple of 4,
+ * as `dense` takes them).
+ */
+interface SimdFamily {
+  readonly kernels: WasmKernels;
+  readonly rows: number;
+  readonly panels: Float64Array;
+  readonly zeros: Float64Array;
+  readonly v: Float64Array;
+  readonly X: Float64Array;
+  readonly MX: Float64Array;
+  readonly PRE: Float64Array;
+  readonly OUT: Float64Array;
+  /** the inactive count of each row */
+  readonly counts: Int32Array;
+  /** row views of X, PRE and OUT (made once: a family steps 10⁵ times) */
+  readonly rowViews: { x: Float64Array; pre: Float64Array; out: Float64Array }[];
+}
+
+function simdFamily(matrix: Float64Array, vector: Float64Array, m: number, rows: number, kernels = WasmKernels.acquire()): SimdFamily | undefined {
+  const mp = Math.ceil(m / 4) * 4;
+  const views = kernels?.arrays([mp * m, mp, m, rows * m, rows * m, rows * m, rows * m, Math.ceil(rows / 2)]);
   if (!kernels || !views) return undefined;
-  views[0].set(matrix);
-  return { kernels, M: views[0], x: views[1], y: views[2] };
+  const [panels, zeros, v, X, MX, PRE, OUT, countWords] = views;
+  const counts = new Int32Array(countWords.buffer, countWords.byteOffset, rows);
+  packPanels(matrix, new Float64Array(m), m, m, panels, zeros);
+  v.set(vector);
+  // padding rows of X are inputs too: zeros, so their (unused) products stay finite
+  X.fill(0);
+  const row = (a: Float64Array, p: number) => a.subarray(p * m, (p + 1) * m);
+  const rowViews = Array.from({ length: rows }, (_, p) => ({ x: row(X, p), pre: row(PRE, p), out: row(OUT, p) }));
+  return { kernels, rows, panels, zeros, v, X, MX, PRE, OUT, counts, rowViews };
 }
 
 /** The fixed parts of an affine family W_k = a·I + s_k·M, b_k = t_k·v, for stepping without W_k. */
@@ -202,11 +230,12 @@ export class AffineStep {
   private readonly zeroMatrix: boolean;
   private readonly zeroVector: boolean;
   /**
-   * M x by the SIMD kernel (kernels.wat `dots`) with M copied into its memory once: a family steps
-   * 10⁵ times per probe, so the copy is paid once and the product runs ~3× the scalar loop at width
-   * 64. The instance is this step's own (never handed back; dropped with the step).
+   * The step on the SIMD kernels: M X for all probes at once by `dense` (M read once for four inputs,
+   * each sum in order of j from 0, so the same bits as matVecRows4), then `affineMixRows`. M is
+   * packed into its memory once: a family steps 10⁵ times per probe. The instance is this step's own
+   * (never handed back; dropped with the step).
    */
-  private readonly simd: { kernels: WasmKernels; M: Float64Array; x: Float64Array; y: Float64Array } | undefined;
+  private simd: SimdFamily | undefined;
 
   constructor(family: Extract<FamilyInfo, { kind: 'affine' }>) {
     this.m = family.matrix.rows;
@@ -217,23 +246,18 @@ export class AffineStep {
     this.relu = family.activation === 'relu';
     this.zeroMatrix = this.matrix.every((v) => v === 0);
     this.zeroVector = this.vector.every((v) => v === 0);
-    this.simd = this.m >= SIMD_MIN_WIDTH && !this.zeroMatrix ? simdMatrix(this.matrix, this.m) : undefined;
-  }
-
-  /** out = M x */
-  private matVec(x: Float64Array, out: Float64Array): void {
-    const k = this.simd;
-    if (!k) return matVecRows4(this.matrix, x, this.m, out);
-    k.x.set(x);
-    k.kernels.dots(k.M, this.m, this.m, k.x, k.y);
-    out.set(k.y);
+    this.simd = this.m >= SIMD_MIN_WIDTH && !this.zeroMatrix ? simdFamily(this.matrix, this.vector, this.m, 4) : undefined;
   }
 
   /** pre = a·x + s·(M x) + t·v, out = σ(pre); returns the number of inactive ReLU units (pre ≤ 0). */
   forward(s: number, t: number, x: Float64Array, pre: Float64Array, out: Float64Array): number {
+    if (this.simd) {
+      this.simdForward(s, t, 1, [x], [out], [pre], this.oneCount);
+      return this.oneCount[0];
+    }
     const m = this.m, a = this.identity, v = this.vector;
     const useM = !this.zeroMatrix && s !== 0, useV = !this.zeroVector && t !== 0;
-    if (useM) this.matVec(x, pre); // pre holds M x until overwritten row by row below
+    if (useM) matVecRows4(this.matrix, x, m, pre); // pre holds M x until overwritten row by row below
     let inactive = 0;
     for (let i = 0; i < m; i++) {
       let y = a * x[i];
@@ -244,6 +268,46 @@ export class AffineStep {
       else { out[i] = 0; inactive++; }
     }
     return inactive;
+  }
+
+  /**
+   * `forward` at `count` inputs xs[p] into outs[p], the inactive counts into inactive[p]: the same
+   * numbers, with M read once for several inputs where the SIMD kernels run. The pre-activations are
+   * not kept (pushing P_k needs them: use `forward`).
+   */
+  forwardMany(s: number, t: number, count: number, xs: readonly Float64Array[], outs: readonly Float64Array[], inactive: Int32Array): void {
+    if (this.simd) return this.simdForward(s, t, count, xs, outs, undefined, inactive);
+    const pre = this.scratchPre ??= new Float64Array(this.m);
+    for (let p = 0; p < count; p++) inactive[p] = this.forward(s, t, xs[p], pre, outs[p]);
+  }
+
+  private readonly oneCount = new Int32Array(1);
+  private scratchPre: Float64Array | undefined;
+
+  private simdForward(s: number, t: number, count: number, xs: readonly Float64Array[], outs: readonly Float64Array[], pres: readonly Float64Array[] | undefined, inactive: Int32Array): void {
+    const m = this.m;
+    let k = this.simd!;
+    const rows = Math.ceil(count / 4) * 4;
+    if (rows > k.rows) {
+      const grown = simdFamily(this.matrix, this.vector, m, rows, k.kernels);
+      if (!grown) {
+        // no room in WebAssembly memory: the scalar loop from now on
+        this.simd = undefined;
+        for (let p = 0; p < count; p++) inactive[p] = this.forward(s, t, xs[p], pres?.[p] ?? (this.scratchPre ??= new Float64Array(m)), outs[p]);
+        return;
+      }
+      k = this.simd = grown;
+    }
+    const useM = !this.zeroMatrix && s !== 0, useV = !this.zeroVector && t !== 0;
+    for (let p = 0; p < count; p++) k.rowViews[p].x.set(xs[p]);
+    if (useM) k.kernels.dense(k.panels, k.zeros, m, m, k.X, rows, k.MX);
+    k.kernels.affineMixRows(k.X, k.MX, k.v, k.PRE, k.OUT, m, count, this.identity, s, t, useM, useV, this.relu, k.counts);
+    for (let p = 0; p < count; p++) {
+      const r = k.rowViews[p];
+      inactive[p] = k.counts[p];
+      outs[p].set(r.out);
+      pres?.[p].set(r.pre);
+    }
   }
 
   /**

@@ -232,6 +232,7 @@ export function walkLayers(setup: WalkSetup, ctx: AnalysisContext): WalkResult {
   record(0);
 
   let pre = new Float64Array(d);
+  const batchInactive = new Int32Array(P);
   // one reusable plain layer per family step (its W_k and b_k are rewritten every layer)
   const familyLayers = new Map<AffineStep, DenseLayer>();
   const familyLayer = (step: AffineStep): DenseLayer => {
@@ -298,15 +299,21 @@ export function walkLayers(setup: WalkSetup, ctx: AnalysisContext): WalkResult {
     const outW = network.outWidth(i);
     const sameWidth = network.inWidth(i) === outW;
     if (pre.length !== outW) pre = new Float64Array(outW);
+    for (let p = 0; p < P; p++) if (nxt[p].length !== outW) nxt[p] = new Float64Array(outW);
+    // a family step without P_k needs no pre-activations: all probes at once (M read once for four)
+    const batched = fam !== null && !trackPP && P > 1;
+    if (batched) fam.step.forwardMany(s, t, P, cur, nxt, batchInactive);
     for (let p = 0; p < P; p++) {
       const st = state[p];
       const x = cur[p];
-      const y = nxt[p].length === outW ? nxt[p] : new Float64Array(outW);
+      const y = nxt[p];
       let inactive: number;
       const pp = st.pp;
       const before = pp ? pp.G : null;
       if (st.faces && pp) st.faces.logScale = pp.logScale;
-      if (fam) {
+      if (batched) {
+        inactive = batchInactive[p];
+      } else if (fam) {
         inactive = fam.step.forward(s, t, x, pre, y);
         if (pp && before) {
           const out = spare[p] && spare[p]!.data.length === before.data.length ? spare[p]! : { rows: before.rows, cols: before.cols, data: new Float64Array(before.data.length) };
@@ -382,7 +389,7 @@ export function walkLayers(setup: WalkSetup, ctx: AnalysisContext): WalkResult {
         }
       }
       if (!inRun) prevNorm[p] = ny;
-      nxt[p] = x.length === outW ? x : new Float64Array(outW);
+      nxt[p] = x;
       cur[p] = y;
     }
     if (block < B && k === blocks.to[block]) {

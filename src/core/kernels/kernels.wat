@@ -468,6 +468,68 @@
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $rows))))
 
+  ;; affineMix: the rest of one layer of an affine family at one input, after M x (stepper.ts
+  ;; AffineStep, W_k never formed): pre = a·x + s·mx + t·v, out = relu(pre) (or pre), for m entries.
+  ;; The mx part only when `flags` bit 0, the v part only when bit 1, relu when bit 2. Each entry is
+  ;; ((a·x_i) + s·mx_i) + t·v_i, rounded per operation as in the scalar loop; an entry that is not > 0
+  ;; (NaN included) becomes +0. mx may be pre (each entry is read before it is written). Returns the
+  ;; number of ReLU units with pre ≤ 0 (0 without relu).
+  (func $affineMix (export "affineMix") (param $x i32) (param $mx i32) (param $v i32) (param $pre i32) (param $out i32) (param $m i32)
+    (param $a f64) (param $s f64) (param $t f64) (param $flags i32) (result i32)
+    (local $i i32) (local $off i32) (local $y v128) (local $mask v128) (local $inactive i32)
+    (local $useM i32) (local $useV i32) (local $relu i32) (local $ys f64)
+    (local.set $useM (i32.and (local.get $flags) (i32.const 1)))
+    (local.set $useV (i32.and (local.get $flags) (i32.const 2)))
+    (local.set $relu (i32.and (local.get $flags) (i32.const 4)))
+    (block $pairsDone (loop $pairs
+      (br_if $pairsDone (i32.gt_s (i32.add (local.get $i) (i32.const 2)) (local.get $m)))
+      (local.set $off (i32.shl (local.get $i) (i32.const 3)))
+      (local.set $y (f64x2.mul (f64x2.splat (local.get $a)) (v128.load (i32.add (local.get $x) (local.get $off)))))
+      (if (local.get $useM) (then
+        (local.set $y (f64x2.add (local.get $y) (f64x2.mul (f64x2.splat (local.get $s)) (v128.load (i32.add (local.get $mx) (local.get $off))))))))
+      (if (local.get $useV) (then
+        (local.set $y (f64x2.add (local.get $y) (f64x2.mul (f64x2.splat (local.get $t)) (v128.load (i32.add (local.get $v) (local.get $off))))))))
+      (v128.store (i32.add (local.get $pre) (local.get $off)) (local.get $y))
+      (if (local.get $relu)
+        (then
+          (local.set $mask (f64x2.gt (local.get $y) (v128.const f64x2 0 0)))
+          (v128.store (i32.add (local.get $out) (local.get $off)) (v128.and (local.get $y) (local.get $mask)))
+          (local.set $inactive (i32.add (local.get $inactive)
+            (i32.sub (i32.const 2) (i32.popcnt (i64x2.bitmask (local.get $mask)))))))
+        (else (v128.store (i32.add (local.get $out) (local.get $off)) (local.get $y))))
+      (local.set $i (i32.add (local.get $i) (i32.const 2)))
+      (br $pairs)))
+    (if (i32.lt_s (local.get $i) (local.get $m))
+      (then
+        (local.set $off (i32.shl (local.get $i) (i32.const 3)))
+        (local.set $ys (f64.mul (local.get $a) (f64.load (i32.add (local.get $x) (local.get $off)))))
+        (if (local.get $useM) (then
+          (local.set $ys (f64.add (local.get $ys) (f64.mul (local.get $s) (f64.load (i32.add (local.get $mx) (local.get $off))))))))
+        (if (local.get $useV) (then
+          (local.set $ys (f64.add (local.get $ys) (f64.mul (local.get $t) (f64.load (i32.add (local.get $v) (local.get $off))))))))
+        (f64.store (i32.add (local.get $pre) (local.get $off)) (local.get $ys))
+        (if (i32.and (i32.ne (local.get $relu) (i32.const 0)) (i32.eqz (f64.gt (local.get $ys) (f64.const 0))))
+          (then
+            (f64.store (i32.add (local.get $out) (local.get $off)) (f64.const 0))
+            (local.set $inactive (i32.add (local.get $inactive) (i32.const 1))))
+          (else (f64.store (i32.add (local.get $out) (local.get $off)) (local.get $ys))))))
+    (local.get $inactive))
+
+  ;; affineMixRows: affineMix on `rows` inputs at once, X, MX, PRE and OUT [rows][m] (MX = M X from
+  ;; `dense`), the inactive count of row r into the i32 at counts + 4r: one call per layer for all probes.
+  (func $affineMixRows (export "affineMixRows") (param $X i32) (param $MX i32) (param $v i32) (param $PRE i32) (param $OUT i32) (param $m i32)
+    (param $rows i32) (param $a f64) (param $s f64) (param $t f64) (param $flags i32) (param $counts i32)
+    (local $r i32) (local $at i32)
+    (block $done (loop $each
+      (br_if $done (i32.ge_s (local.get $r) (local.get $rows)))
+      (local.set $at (i32.mul (local.get $r) (i32.shl (local.get $m) (i32.const 3))))
+      (i32.store (i32.add (local.get $counts) (i32.shl (local.get $r) (i32.const 2)))
+        (call $affineMix (i32.add (local.get $X) (local.get $at)) (i32.add (local.get $MX) (local.get $at)) (local.get $v)
+          (i32.add (local.get $PRE) (local.get $at)) (i32.add (local.get $OUT) (local.get $at)) (local.get $m)
+          (local.get $a) (local.get $s) (local.get $t) (local.get $flags)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $each))))
+
   ;; Stores the first `count` (1 to 3) of neurons i..i+3 of one sample at p (lo = i, i+1; hi = i+2,
   ;; i+3): the last panel of a width that is not a multiple of 4 must not write into the next row.
   (func $storeFirst (param $p i32) (param $lo v128) (param $hi v128) (param $count i32)

@@ -21,6 +21,8 @@ interface KernelExports {
   gram32(a: number, m: number, n: number, v: number, w: number, t: number): void;
   dots(b: number, k: number, n: number, x: number, c: number): void;
   combine(b: number, k: number, n: number, c: number, y: number): void;
+  affineMix(x: number, mx: number, v: number, pre: number, out: number, m: number, a: number, s: number, t: number, flags: number): number;
+  affineMixRows(X: number, MX: number, v: number, PRE: number, OUT: number, m: number, rows: number, a: number, s: number, t: number, flags: number, counts: number): void;
 }
 
 const PAGE = 65536;
@@ -239,6 +241,34 @@ export class WasmKernels {
     this.exports.dots(B.byteOffset, k, n, x.byteOffset, c.byteOffset);
   }
 
+  /**
+   * The rest of one affine-family layer at x once mx = M x is known (kernels.wat `affineMix`; =
+   * AffineStep's scalar loop): pre = a·x + s·mx [when useM] + t·v [when useV], out = relu(pre) when
+   * relu, else pre. mx may be pre. Returns the ReLU units with pre ≤ 0.
+   */
+  affineMix(x: Float64Array, mx: Float64Array, v: Float64Array, pre: Float64Array, out: Float64Array, m: number, a: number, s: number, t: number, useM: boolean, useV: boolean, relu: boolean): number {
+    this.inMemory(x, m);
+    this.inMemory(mx, m);
+    this.inMemory(v, m);
+    this.inMemory(pre, m);
+    this.inMemory(out, m);
+    return this.exports.affineMix(x.byteOffset, mx.byteOffset, v.byteOffset, pre.byteOffset, out.byteOffset, m, a, s, t, (useM ? 1 : 0) | (useV ? 2 : 0) | (relu ? 4 : 0));
+  }
+
+  /**
+   * affineMix on `rows` inputs, X, MX, PRE and OUT [rows][m] (kernels.wat `affineMixRows`), row r's
+   * inactive count into counts[r] (an Int32Array over a view from `arrays`): one call per layer for all probes.
+   */
+  affineMixRows(X: Float64Array, MX: Float64Array, v: Float64Array, PRE: Float64Array, OUT: Float64Array, m: number, rows: number, a: number, s: number, t: number, useM: boolean, useV: boolean, relu: boolean, counts: Int32Array): void {
+    this.inMemory(X, rows * m);
+    this.inMemory(MX, rows * m);
+    this.inMemory(v, m);
+    this.inMemory(PRE, rows * m);
+    this.inMemory(OUT, rows * m);
+    this.inMemory(counts, rows);
+    this.exports.affineMixRows(X.byteOffset, MX.byteOffset, v.byteOffset, PRE.byteOffset, OUT.byteOffset, m, rows, a, s, t, (useM ? 1 : 0) | (useV ? 2 : 0) | (relu ? 4 : 0), counts.byteOffset);
+  }
+
   /** y ← y + Σ_r c[r]·B_r over the first k rows of B, in order (kernels.wat `combine`; = combineScalar). */
   combine(B: Float64Array, k: number, n: number, c: Float64Array, y: Float64Array): void {
     this.inMemory(B, k * n);
@@ -253,7 +283,7 @@ export class WasmKernels {
   }
 
   /** the kernels write in place: a view must lie in this memory and hold what they touch */
-  private inMemory(view: Float64Array | Float32Array | Uint32Array, count: number): void {
+  private inMemory(view: Float64Array | Float32Array | Uint32Array | Int32Array, count: number): void {
     if (view.buffer !== this.exports.memory.buffer) throw new Error('WasmKernels: array is not a view from arrays() (or memory grew since)');
     if (view.length < count) throw new RangeError(`WasmKernels: array of ${view.length} numbers, the kernel touches ${count}`);
   }
