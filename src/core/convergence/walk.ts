@@ -435,7 +435,16 @@ export function vectorNormOfDiff(a: Float64Array, b: Float64Array, norm: MatrixN
   if (norm === '1') { for (let t = 0; t < a.length; t++) s += Math.abs(a[t] - b[t]); return s; }
   if (norm === 'inf') { for (let t = 0; t < a.length; t++) s = Math.max(s, Math.abs(a[t] - b[t])); return s; }
   let scale = 0;
-  for (let t = 0; t < a.length; t++) { const e = a[t] - b[t]; s += e * e; }
+  // four partial sums (entries t mod 4), added as (s0 + s1) + (s2 + s3): the walk takes two or three
+  // such norms per probe and layer, and one running sum waits on every add
+  const n = a.length;
+  let s0 = 0, s1 = 0, s2 = 0, s3 = 0, t = 0;
+  for (; t + 3 < n; t += 4) {
+    const e0 = a[t] - b[t], e1 = a[t + 1] - b[t + 1], e2 = a[t + 2] - b[t + 2], e3 = a[t + 3] - b[t + 3];
+    s0 += e0 * e0; s1 += e1 * e1; s2 += e2 * e2; s3 += e3 * e3;
+  }
+  for (; t < n; t++) { const e = a[t] - b[t]; s0 += e * e; }
+  s = (s0 + s1) + (s2 + s3);
   if (Number.isFinite(s) || Number.isNaN(s)) return Math.sqrt(s);
   // squares overflowed: rescale (the difference itself may still be finite)
   for (let t = 0; t < a.length; t++) scale = Math.max(scale, Math.abs(a[t] - b[t]));
