@@ -216,14 +216,20 @@ function golubKahanLanczos(a: LinearOperator, options: OperatorLanczosOptions, k
   const alpha: number[] = [];
   const beta: number[] = [];
 
-  let v = rng.fillGaussian(new Float64Array(n));
-  scale(v, 1 / norm(v));
+  // two buffers each for u and v, used in turn (the bases keep copies): a conv on a 224×224 image
+  // would otherwise allocate two vectors of millions of numbers per step
+  let v: Float64Array = rng.fillGaussian(new Float64Array(n));
+  let w: Float64Array = new Float64Array(n);
+  let u: Float64Array = new Float64Array(m);
   let uPrev: Float64Array | undefined;
+  scale(v, 1 / norm(v));
   let theta = 0, residual = Infinity;
   for (let j = 0; j < kmax; j++) {
     if (options.ctx?.isCancelled()) throw new CancelledError();
     V?.setRow(j, v, kmax);
-    const u = a.apply(v);
+    // an operator may hand back an array of its own instead of filling `out`: copied, never kept
+    const product = a.apply(v, u);
+    if (product !== u) u.set(product);
     checkFinite(u, a.label);
     if (uPrev) axpy(-beta[j - 1], uPrev, u);
     U?.orthogonalize(u, j);
@@ -236,7 +242,8 @@ function golubKahanLanczos(a: LinearOperator, options: OperatorLanczosOptions, k
     }
     scale(u, 1 / aj);
     U?.setRow(j, u, kmax);
-    const w = a.applyTranspose(u);
+    const back = a.applyTranspose(u, w);
+    if (back !== w) w.set(back);
     checkFinite(w, a.label);
     axpy(-aj, v, w);
     V?.orthogonalize(w, j + 1);
@@ -253,8 +260,10 @@ function golubKahanLanczos(a: LinearOperator, options: OperatorLanczosOptions, k
       return { value: topSingularValue([...alpha, 0], beta, j + 2).value, residual: 0, steps: j + 1, converged: true };
     }
     scale(w, 1 / bj);
+    [v, w] = [w, v];
+    const spare = uPrev ?? new Float64Array(m);
     uPrev = u;
-    v = w;
+    u = spare;
   }
   return { value: theta, residual, steps: kmax, converged: false };
 }
