@@ -147,67 +147,51 @@ test('relu and reluBits (WebAssembly) equal `if (!(z > 0)) z = 0` and the patter
   }
 });
 
-test('affineMix and affineMixRows (WebAssembly) equal ((a·x) + s·Mx) + t·v and `if (!(y > 0)) y = 0` per entry, with the inactive count', () => {
+/** AffineStep's scalar loop: pre = ((a·x) + s·mx) + t·v per entry, out = `if (!(pre > 0)) 0`, and the count of those */
+function mixReference(x: Float64Array, mx: Float64Array, v: Float64Array, a: number, s: number, t: number, useM: boolean, useV: boolean, relu: boolean) {
+  const m = x.length, pre = new Float64Array(m), out = new Float64Array(m);
+  let inactive = 0;
+  for (let i = 0; i < m; i++) {
+    let y = a * x[i];
+    if (useM) y += s * mx[i];
+    if (useV) y += t * v[i];
+    pre[i] = y;
+    if (!relu || y > 0) out[i] = y;
+    else { out[i] = 0; inactive++; }
+  }
+  return { pre, out, inactive };
+}
+
+test('affineMixRows (WebAssembly) equals ((a·x) + s·Mx) + t·v and `if (!(y > 0)) y = 0` per entry of every row, with each row\'s inactive count', () => {
   const rng = new Rng(9);
   const specials = [0, -0, NaN, Infinity, -Infinity, 5e-324, 1, -1];
   const k = WasmKernels.acquire()!;
   try {
     for (const m of [1, 2, 3, 16, 17, 64, 65]) {
       for (const [useM, useV, relu] of [[true, true, true], [true, false, true], [false, true, true], [true, true, false], [false, false, true]] as const) {
+        const rows = 3;
         const M = rng.fillGaussian(new Float64Array(m * m));
         const v = rng.fillGaussian(new Float64Array(m));
-        const x = Float64Array.from({ length: m }, () => (rng.uniform() < 0.2 ? specials[rng.int(specials.length)] : rng.gaussian()));
         const [a, s, t] = [1, rng.gaussian(), rng.gaussian()];
-        // the scalar reference
-        const mx = new Float64Array(m);
-        dotsScalar(M, m, m, x, mx);
-        const wantPre = new Float64Array(m), wantOut = new Float64Array(m);
-        let wantInactive = 0;
-        for (let i = 0; i < m; i++) {
-          let y = a * x[i];
-          if (useM) y += s * mx[i];
-          if (useV) y += t * v[i];
-          wantPre[i] = y;
-          if (!relu || y > 0) wantOut[i] = y;
-          else { wantOut[i] = 0; wantInactive++; }
-        }
-        const [mxw, vw, xw, pre, out] = k.arrays([m, m, m, m, m])!;
-        mxw.set(mx); vw.set(v); xw.set(x);
-        pre.fill(7); out.fill(7);
-        const inactive = k.affineMix(xw, mxw, vw, pre, out, m, a, s, t, useM, useV, relu);
-        const what = `m=${m} useM=${useM} useV=${useV} relu=${relu}`;
-        assertSame(pre, wantPre, `pre ${what}`);
-        assertSame(out, wantOut, `out ${what}`);
-        assert.equal(inactive, wantInactive, `inactive ${what}`);
-        // mx may be pre itself (the kernel reads each entry before writing it)
-        const [xa, va, inPlace, outA] = k.arrays([m, m, m, m])!;
-        xa.set(x); va.set(v); inPlace.set(mx);
-        assert.equal(k.affineMix(xa, inPlace, va, inPlace, outA, m, a, s, t, useM, useV, relu), wantInactive);
-        assertSame(inPlace, wantPre, `pre in place ${what}`);
-        // three rows at once (affineMixRows): row 1 is this input, rows 0 and 2 others; each row's count
-        const [X3, MX3, v3, PRE3, OUT3, words] = k.arrays([3 * m, 3 * m, m, 3 * m, 3 * m, 2])!;
-        const counts = new Int32Array(words.buffer, words.byteOffset, 3);
-        X3.set(rng.fillGaussian(new Float64Array(3 * m))); MX3.set(rng.fillGaussian(new Float64Array(3 * m)));
-        X3.set(x, m); MX3.set(mx, m); v3.set(v);
-        const singles = [0, 1, 2].map((r) => {
-          const [xr, mxr, vr, prer, outr] = [X3, MX3, v3, PRE3, OUT3].map((a) => Float64Array.from(a === v3 ? a : a.subarray(r * m, (r + 1) * m)));
-          let n = 0;
-          for (let i = 0; i < m; i++) {
-            let y = a * xr[i];
-            if (useM) y += s * mxr[i];
-            if (useV) y += t * vr[i];
-            prer[i] = y;
-            if (!relu || y > 0) outr[i] = y; else { outr[i] = 0; n++; }
-          }
-          return { pre: prer, out: outr, n };
+        const [X, MX, vw, PRE, OUT, words] = k.arrays([rows * m, rows * m, m, rows * m, rows * m, 2])!;
+        const counts = new Int32Array(words.buffer, words.byteOffset, rows);
+        vw.set(v);
+        PRE.fill(7); OUT.fill(7);
+        const want = Array.from({ length: rows }, (_, r) => {
+          const x = Float64Array.from({ length: m }, () => (rng.uniform() < 0.2 ? specials[rng.int(specials.length)] : rng.gaussian()));
+          const mx = new Float64Array(m);
+          dotsScalar(M, m, m, x, mx);
+          X.set(x, r * m);
+          MX.set(mx, r * m);
+          return mixReference(x, mx, v, a, s, t, useM, useV, relu);
         });
-        k.affineMixRows(X3, MX3, v3, PRE3, OUT3, m, 3, a, s, t, useM, useV, relu, counts);
-        singles.forEach((r, i) => {
-          assertSame(PRE3.subarray(i * m, (i + 1) * m), r.pre, `rows: pre of row ${i} ${what}`);
-          assertSame(OUT3.subarray(i * m, (i + 1) * m), r.out, `rows: out of row ${i} ${what}`);
-          assert.equal(counts[i], r.n, `rows: count of row ${i} ${what}`);
+        k.affineMixRows(X, MX, vw, PRE, OUT, m, rows, a, s, t, useM, useV, relu, counts);
+        want.forEach((w, r) => {
+          const what = `m=${m} useM=${useM} useV=${useV} relu=${relu} row ${r}`;
+          assertSame(PRE.subarray(r * m, (r + 1) * m), w.pre, `pre ${what}`);
+          assertSame(OUT.subarray(r * m, (r + 1) * m), w.out, `out ${what}`);
+          assert.equal(counts[r], w.inactive, `inactive ${what}`);
         });
-        assertSame(PRE3.subarray(m, 2 * m), wantPre, `rows: row 1 is the single call's ${what}`);
       }
     }
   } finally {

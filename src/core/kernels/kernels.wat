@@ -472,9 +472,8 @@
   ;; AffineStep, W_k never formed): pre = a·x + s·mx + t·v, out = relu(pre) (or pre), for m entries.
   ;; The mx part only when `flags` bit 0, the v part only when bit 1, relu when bit 2. Each entry is
   ;; ((a·x_i) + s·mx_i) + t·v_i, rounded per operation as in the scalar loop; an entry that is not > 0
-  ;; (NaN included) becomes +0. mx may be pre (each entry is read before it is written). Returns the
-  ;; number of ReLU units with pre ≤ 0 (0 without relu).
-  (func $affineMix (export "affineMix") (param $x i32) (param $mx i32) (param $v i32) (param $pre i32) (param $out i32) (param $m i32)
+  ;; (NaN included) becomes +0. Returns the number of ReLU units with pre ≤ 0 (0 without relu).
+  (func $affineMix (param $x i32) (param $mx i32) (param $v i32) (param $pre i32) (param $out i32) (param $m i32)
     (param $a f64) (param $s f64) (param $t f64) (param $flags i32) (result i32)
     (local $i i32) (local $off i32) (local $y v128) (local $mask v128) (local $inactive i32)
     (local $useM i32) (local $useV i32) (local $relu i32) (local $ys f64)

@@ -21,7 +21,6 @@ interface KernelExports {
   gram32(a: number, m: number, n: number, v: number, w: number, t: number): void;
   dots(b: number, k: number, n: number, x: number, c: number): void;
   combine(b: number, k: number, n: number, c: number, y: number): void;
-  affineMix(x: number, mx: number, v: number, pre: number, out: number, m: number, a: number, s: number, t: number, flags: number): number;
   affineMixRows(X: number, MX: number, v: number, PRE: number, OUT: number, m: number, rows: number, a: number, s: number, t: number, flags: number, counts: number): void;
 }
 
@@ -242,22 +241,10 @@ export class WasmKernels {
   }
 
   /**
-   * The rest of one affine-family layer at x once mx = M x is known (kernels.wat `affineMix`; =
-   * AffineStep's scalar loop): pre = a·x + s·mx [when useM] + t·v [when useV], out = relu(pre) when
-   * relu, else pre. mx may be pre. Returns the ReLU units with pre ≤ 0.
-   */
-  affineMix(x: Float64Array, mx: Float64Array, v: Float64Array, pre: Float64Array, out: Float64Array, m: number, a: number, s: number, t: number, useM: boolean, useV: boolean, relu: boolean): number {
-    this.inMemory(x, m);
-    this.inMemory(mx, m);
-    this.inMemory(v, m);
-    this.inMemory(pre, m);
-    this.inMemory(out, m);
-    return this.exports.affineMix(x.byteOffset, mx.byteOffset, v.byteOffset, pre.byteOffset, out.byteOffset, m, a, s, t, (useM ? 1 : 0) | (useV ? 2 : 0) | (relu ? 4 : 0));
-  }
-
-  /**
-   * affineMix on `rows` inputs, X, MX, PRE and OUT [rows][m] (kernels.wat `affineMixRows`), row r's
-   * inactive count into counts[r] (an Int32Array over a view from `arrays`): one call per layer for all probes.
+   * The rest of one affine-family layer at `rows` inputs once MX = M X is known (kernels.wat
+   * `affineMixRows`; = AffineStep's scalar loop per row): PRE = a·X + s·MX [when useM] + t·v [when
+   * useV], OUT = relu(PRE) when relu, else PRE, all [rows][m]; row r's count of units with pre ≤ 0
+   * into counts[r] (an Int32Array over a view from `arrays`). One call per layer for all probes.
    */
   affineMixRows(X: Float64Array, MX: Float64Array, v: Float64Array, PRE: Float64Array, OUT: Float64Array, m: number, rows: number, a: number, s: number, t: number, useM: boolean, useV: boolean, relu: boolean, counts: Int32Array): void {
     this.inMemory(X, rows * m);
