@@ -12,6 +12,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { CLI_FILES, packCli } from '../../scripts/pack-cli.mjs';
+import { scaledMs } from './slowness-helpers';
 
 const root = path.join(__dirname, '..', '..');
 const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
@@ -22,7 +23,7 @@ const canonical = path.join(root, 'examples', 'canonical.network.json');
 const npmCli = process.env.npm_execpath?.endsWith('.js') ? process.env.npm_execpath : undefined;
 const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));
 // two minutes on an idle machine, scaled by the measured slowness (scripts/slowness.mjs)
-const NPM_TIMEOUT_MS = 120_000 * Math.max(1, Number(process.env.DEPTH_LENS_SLOWNESS) || 1);
+const NPM_TIMEOUT_MS = scaledMs(120_000);
 function npm(args: string[], cwd: string) {
   const r = npmCli
     ? spawnSync(process.execPath, [npmCli, ...args], { cwd, env, encoding: 'utf8', timeout: NPM_TIMEOUT_MS })

@@ -19,6 +19,7 @@ import { BudgetError, checkBudget, MAX_MAX_WORK, raisedBudget } from '../../src/
 import { Worker } from 'node:worker_threads';
 import { Yielder } from '../../src/worker/yield';
 import { randomNetwork } from './random-networks';
+import { SLOWNESS } from './slowness-helpers';
 
 /** A family like examples/convergent-family.network.json, `count` layers deep. */
 const family = (count: number) => JSON.stringify({
@@ -215,7 +216,7 @@ test('Yielder: a background run waits while the flag is set — until it clears,
   cancelled.yieldIfAsked();
   assert.equal(cancelled.waitedMs, 0);
   // upper bounds scale with the machine's measured slowness (unit files run two at a time, scripts/slowness.mjs)
-  const slow = Math.max(1, Number(process.env.DEPTH_LENS_SLOWNESS) || 1);
+  const slow = SLOWNESS;
   const capped = new Yielder(flag, () => false, 120);
   const t0 = Date.now();
   capped.yieldIfAsked();

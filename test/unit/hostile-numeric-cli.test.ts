@@ -12,6 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 // @ts-expect-error: a plain ES module script (no declarations)
 import { writeHostileFiles } from '../../scripts/make-hostile-files.mjs';
+import { scaledMs } from './slowness-helpers';
 
 const root = path.join(__dirname, '..', '..');
 const cli = path.join(root, 'dist', 'cli.js');
@@ -22,7 +23,7 @@ const dir: string = writeHostileFiles(fs.mkdtempSync(path.join(os.tmpdir(), 'dep
  * measures (DEPTH_LENS_SLOWNESS) — under a load of 4 busy loops the 10-layer width-10⁴ family took 195 s
  * to generate its 10⁹ Gaussian weights before `regions` refused it.
  */
-const SPAWN_TIMEOUT_MS = 120_000 * Math.max(1, Number(process.env.DEPTH_LENS_SLOWNESS) || 1);
+const SPAWN_TIMEOUT_MS = scaledMs(120_000);
 
 function run(...argv: string[]): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [cli, ...argv], { encoding: 'utf8', timeout: SPAWN_TIMEOUT_MS, maxBuffer: 256 * 1024 * 1024 });
@@ -36,6 +37,15 @@ const SKIP = new Set(['deep-explicit-2e5.network.json info', 'deep-explicit-2e5.
 
 test('the CLI is built (npm run build) — the tests below spawn dist/cli.js', () => {
   assert.ok(fs.existsSync(cli), `${cli} is missing: run npm run build`);
+});
+
+test('the hang guard is whole milliseconds at any slowness factor (a CI-like run measured 2.16, and spawnSync refused 259200.00000000003)', () => {
+  for (const factor of [1, 1.65, 2.16, 2.3, 4.24, 6]) {
+    const ms = scaledMs(120_000, factor);
+    assert.ok(Number.isInteger(ms), `${factor}: ${ms}`);
+    assert.equal(spawnSync(process.execPath, ['-e', '0'], { timeout: ms }).status, 0);
+  }
+  assert.equal(120_000 * 2.16, 259200.00000000003, 'the float64 product the guard must round');
 });
 
 for (const name of fs.readdirSync(dir).sort()) {
