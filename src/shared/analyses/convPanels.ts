@@ -130,8 +130,8 @@ export interface ConvRegionsPartial {
   readonly siteHashes: readonly Uint32Array[];
 }
 
-/** `convRegions`: distinct activation patterns on the grid (every ReLU site and max pool's winners). */
-export interface ConvRegionsReply extends ConvRegionsPartial {
+/** The plane through three seeded images that a conv regions reply is about. */
+export interface ConvPlaneHeader {
   readonly kind: 'conv';
   readonly seed: number;
   readonly inputShape: readonly [number, number, number];
@@ -140,6 +140,10 @@ export interface ConvRegionsReply extends ConvRegionsPartial {
   readonly indices: readonly [number, number, number];
   /** [smin, smax, tmin, tmax] */
   readonly box: readonly [number, number, number, number];
+}
+
+/** `convRegions`: distinct activation patterns on the grid (every ReLU site and max pool's winners). */
+export interface ConvRegionsReply extends ConvRegionsPartial, ConvPlaneHeader {
   /** distinct full patterns: a lower bound on the regions the plane meets */
   readonly patterns: number;
   readonly sites: readonly ConvRegionsSite[];
@@ -163,13 +167,7 @@ export interface ConvExactRegionsParams {
 export const CONV_PANEL_EXACT_MAX_REGIONS = 5000;
 
 /** The core's ConvExactRegionsResult (src/core/conv/exactRegions.ts) for images 1, a, b of the seed. */
-export interface ConvExactRegionsReply {
-  readonly kind: 'conv';
-  readonly seed: number;
-  readonly inputShape: readonly [number, number, number];
-  readonly images: readonly [string, string, string];
-  readonly indices: readonly [number, number, number];
-  readonly box: readonly [number, number, number, number];
+export interface ConvExactRegionsReply extends ConvPlaneHeader {
   /** the regions: polygons in (s, t), counter-clockwise, with their pattern's hash (the grid's colour) */
   readonly polygons: ReadonlyArray<{ readonly vertices: Float64Array; readonly hash: number; readonly area: number; readonly centroid: readonly [number, number] }>;
   /** false when the cap or the budget stopped the partition (`stopped` says which) */
