@@ -24,6 +24,11 @@ export class RpcError extends Error {
   }
 }
 
+/** Whether a request failed because it was cancelled (a newer request or the user), not by an error to show. */
+export function isCancelled(e: unknown): e is RpcError {
+  return e instanceof RpcError && e.code === 'cancelled';
+}
+
 interface Pending {
   resolve(value: unknown): void;
   reject(error: RpcError): void;

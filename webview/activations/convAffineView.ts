@@ -5,7 +5,7 @@
  * ends it (the worker's `convAffine`; J itself is never formed). Computed on request: on a large net it
  * is one more forward pass of four images.
  */
-import { Cancellation, RpcError } from '../common/host';
+import { Cancellation, isCancelled } from '../common/host';
 import type { RequestOptions } from '../../src/shared/rpc';
 import { banner, button, cancelledNotice, el, Progress, section, table, type Column } from '../common/ui';
 import { formatNumber } from '../common/format';
@@ -15,8 +15,6 @@ export type ConvAffineRequest = (params: ConvAffineParams, options: RequestOptio
 
 /** Output entries shown per row (a 1000-class head shows its first ones and its largest). */
 const SHOWN = 10;
-
-const isCancel = (e: unknown) => e instanceof RpcError && e.code === 'cancelled';
 
 export class ConvAffineSection {
   readonly element: HTMLElement;
@@ -61,7 +59,7 @@ export class ConvAffineSection {
       const r = await this.request({ ...(this.seed !== undefined ? { image: { seed: this.seed } } : {}), toward: [2, 3] }, { token });
       if (!token.isCancellationRequested) this.render(r);
     } catch (e) {
-      if (isCancel(e) || token.isCancellationRequested) return;
+      if (isCancelled(e) || token.isCancellationRequested) return;
       const b = banner('error', `No affine map: ${(e as Error).message}`);
       b.dataset.testid = 'conv-affine-refused';
       this.notices.append(b);

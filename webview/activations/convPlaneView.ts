@@ -11,7 +11,7 @@
  *   (after every ReLU site and max pool, and at the output) beside the infinite-width prediction
  *   iterated once per ReLU site (`depth-lens degeneracy --seed N`), as a line plot with both series.
  */
-import { Cancellation, RpcError } from '../common/host';
+import { Cancellation, isCancelled, RpcError } from '../common/host';
 import type { RequestOptions } from '../../src/shared/rpc';
 import { LinePlot } from '../common/linePlot';
 import { banner, budgetButton, button, cancelledNotice, el, Progress, section, select, textField } from '../common/ui';
@@ -71,8 +71,6 @@ function isPartial(v: unknown): v is ConvRegionsPartial {
   return typeof p.grid === 'number' && typeof p.done === 'number' && p.ids instanceof Int32Array && p.hashes instanceof Uint32Array
     && Array.isArray(p.siteIds) && Array.isArray(p.siteHashes);
 }
-
-const isCancel = (e: unknown) => e instanceof RpcError && e.code === 'cancelled';
 
 export class ConvPlaneSection {
   readonly element: HTMLElement;
@@ -235,7 +233,7 @@ export class ConvPlaneSection {
       const r = await ask(token);
       if (!token.isCancellationRequested) show(r);
     } catch (e) {
-      if (isCancel(e) || token.isCancellationRequested) return;
+      if (isCancelled(e) || token.isCancellationRequested) return;
       this.mapInstance?.clear();
       this.shown = undefined;
       this.exactShown = undefined;
@@ -409,7 +407,7 @@ export class ConvAnglesSection {
       this.reply = r;
       this.render(r);
     } catch (e) {
-      if (isCancel(e) || token.isCancellationRequested) return;
+      if (isCancelled(e) || token.isCancellationRequested) return;
       this.notices.append(banner('error', `No angle plot: ${(e as Error).message}`));
     } finally {
       if (this.running === token) this.progress.done();

@@ -5,7 +5,7 @@
  * pass, a table of the sites, and for the chosen site its activation pattern per channel: a grid of C
  * small canvases of H×W pixels, filled where the unit is active. Drawn with ImageData in theme colours.
  */
-import { Cancellation, RpcError } from '../common/host';
+import { Cancellation, isCancelled } from '../common/host';
 import type { RequestOptions } from '../../src/shared/rpc';
 import { convActivationsCsv, convActivationsJsonText } from '../common/convExport';
 import { tileGridPng } from '../common/figures';
@@ -233,7 +233,7 @@ export class ConvActivationsView {
       // the plane and the angle go through this image: after it, so the image shows first
       void this.angles.load(seed).then(() => (token.isCancellationRequested ? undefined : this.plane.load(seed)));
     } catch (e) {
-      if (e instanceof RpcError && e.code === 'cancelled') return;
+      if (isCancelled(e)) return;
       this.messages.replaceChildren(banner('error', (e as Error).message));
     } finally {
       if (this.running === token) this.progress.done();

@@ -7,7 +7,7 @@
  * pieces along the input domain as a coloured strip and the graph of N(x). All numbers come from the
  * worker; a new input cancels the previous request.
  */
-import { Cancellation, HostConnection, RpcError, type PanelState } from '../common/host';
+import { Cancellation, HostConnection, isCancelled, RpcError, type PanelState } from '../common/host';
 import { extent } from '../common/extent';
 import { Heatmap } from '../common/heatmap';
 import { LinePlot } from '../common/linePlot';
@@ -164,10 +164,6 @@ const convView = new ConvActivationsView(app, { get: () => host.state?.conv, set
 app.removeAttribute('aria-busy');
 
 // ---- loading -----------------------------------------------------------------------------------
-
-function isCancelled(e: unknown): boolean {
-  return e instanceof RpcError && e.code === 'cancelled';
-}
 
 async function loadDocument(): Promise<void> {
   messages.replaceChildren();

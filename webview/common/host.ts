@@ -2,7 +2,7 @@
  * The webview's side of the panel protocol: typed requests to the host (which forwards them to the
  * worker with the panel's document), document announcements, and persisted state.
  */
-import { RequestClient, RpcError, type CancellationLike, type RequestOptions } from '../../src/shared/rpc';
+import { isCancelled, RequestClient, RpcError, type CancellationLike, type RequestOptions } from '../../src/shared/rpc';
 import type { AnalysisName, CheckpointPanel, HostToWebview, PanelDocumentInfo, ParamsOf, ResultOf, ShippedDocument, WebviewToHost } from '../../src/shared/protocol';
 import { banner, setDocumentOpener } from './ui';
 
@@ -14,7 +14,7 @@ interface VsCodeApi<S> {
 
 declare function acquireVsCodeApi<S>(): VsCodeApi<S>;
 
-export { RpcError };
+export { isCancelled, RpcError };
 
 /** A cancellation token the webview can trigger (e.g. when the input changes). */
 export class Cancellation implements CancellationLike {

@@ -6,7 +6,7 @@
  * angle between two of its probes beside the random-network prediction for its widths.
  * Works without a file; runs go to the analysis worker, show progress and can be stopped.
  */
-import { Cancellation, HostConnection, RpcError, type PanelState } from '../common/host';
+import { Cancellation, HostConnection, isCancelled, type PanelState } from '../common/host';
 import { LinePlot, type SeriesSpec } from '../common/linePlot';
 import { onThemeChange, themeColors } from '../common/theme';
 import { banner, button, docLinks, el, formatNumber, Progress, select, table, textField } from '../common/ui';
@@ -191,7 +191,7 @@ async function run(): Promise<void> {
     result = r;
     render(r, (performance.now() - runStarted) / 1000);
   } catch (e) {
-    if (e instanceof RpcError && e.code === 'cancelled') {
+    if (isCancelled(e)) {
       if (running === token) messages.replaceChildren(banner('info', result ? 'Stopped. The plots show the previous run.' : 'Stopped.'));
       return;
     }
@@ -380,7 +380,7 @@ async function loadMoments(): Promise<void> {
     moments = m;
     renderMoments(m);
   } catch (e) {
-    if (e instanceof RpcError && e.code === 'cancelled') return;
+    if (isCancelled(e)) return;
     momentsStatus.textContent = (e as Error).message;
   }
 }
@@ -464,7 +464,7 @@ async function loadProbes(doc: PanelDocumentInfo): Promise<void> {
     pickB.dataset.testid = 'probe-b';
     probeControls.replaceChildren(pickA, pickB);
   } catch (e) {
-    if (e instanceof RpcError && e.code === 'cancelled') return;
+    if (isCancelled(e)) return;
     probeMessages.replaceChildren(banner('error', (e as Error).message));
   }
 }
@@ -485,7 +485,7 @@ async function runProbes(a: string | undefined, b: string | undefined): Promise<
     renderProbes(r);
     return r;
   } catch (e) {
-    if (e instanceof RpcError && e.code === 'cancelled') return undefined;
+    if (isCancelled(e)) return undefined;
     probeResult = undefined;
     probeMessages.replaceChildren(banner('error', (e as Error).message));
     return undefined;

@@ -2,7 +2,7 @@
  * Network overview panel: the layer table (shape, ‖W‖₂, ‖W − I‖₂, ‖b‖₂), those norms against depth
  * (uPlot, log-scale toggle) and a heatmap of the selected layer's weight matrix.
  */
-import { Cancellation, HostConnection, RpcError, type PanelState } from '../common/host';
+import { Cancellation, HostConnection, isCancelled, type PanelState } from '../common/host';
 import { Heatmap } from '../common/heatmap';
 import { LinePlot } from '../common/linePlot';
 import { onThemeChange } from '../common/theme';
@@ -88,7 +88,7 @@ async function load(): Promise<void> {
     convView.hide();
     render(r);
   } catch (e) {
-    if (e instanceof RpcError && e.code === 'cancelled') return;
+    if (isCancelled(e)) return;
     messages.replaceChildren(banner('error', (e as Error).message));
   } finally {
     if (running === token) progress.done();

@@ -5,7 +5,7 @@
  * controls, the selected experiment and the last results persist across reloads. With a network
  * file that has a `training` section, that section presets the controls.
  */
-import { Cancellation, HostConnection, RpcError, type PanelState } from '../common/host';
+import { Cancellation, HostConnection, isCancelled, type PanelState } from '../common/host';
 import { onThemeChange } from '../common/theme';
 import { banner, button, el, Progress } from '../common/ui';
 import type { IndicatorParams, IndicatorResult, MeanFieldParams, MeanFieldResult, TrainingSpec } from '../../src/shared/analyses/training';
@@ -212,7 +212,7 @@ async function run(): Promise<void> {
     }
     messages.replaceChildren(el('p', { class: 'caption', 'data-testid': 'run-time' }, `Finished in ${((performance.now() - started) / 1000).toFixed(1)} s.`));
   } catch (e) {
-    if (e instanceof RpcError && e.code === 'cancelled') {
+    if (isCancelled(e)) {
       if (running?.token === token) messages.replaceChildren(banner('info', 'Stopped. The plots show the last partial result the worker sent.'));
       return;
     }
