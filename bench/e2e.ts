@@ -7,7 +7,9 @@
  *  - convergence of 50 dense 1024×1024 layers in an external .bin (numpy: LAPACK SVD per layer, and
  *    scipy's svds — ARPACK Lanczos — at the same 1e-10 tolerance);
  *  - the depth-degeneracy Monte Carlo of Figure 1 (20 000 chain trials × 32 layers, n = 256) and
- *    full random networks.
+ *    full random networks;
+ *  - the exact activation regions of 2→32³→1 and 2→64⁴→1 ReLU networks (He-normal weights) on
+ *    [−1,1]², counts per depth (numpy: the same polygon splitting, layer by layer, e2e_regions.py).
  * The sides run interleaved (ours, numpy 1 thread, numpy 2 threads, ours, …); each row gives min and
  * median wall time, CPU time (user + system of all threads) and peak RSS. Ours runs with its thread
  * pool (2 threads on this machine) unless the row says 1 thread.
@@ -108,6 +110,28 @@ function externalFile(dir: string, n: number, count: number): string {
   return file;
 }
 
+/**
+ * A dense ReLU network of the given widths (input first; linear output layer) with He-normal weights
+ * N(0, 2/fan_in) and biases N(0, 0.1²), as bench/suites/activations.ts's `mlp`, written inline with
+ * every digit (both sides read the same float64 numbers).
+ */
+function regionsFile(dir: string, widths: readonly number[], seed: number): string {
+  const rng = new Rng(seed);
+  const layers: unknown[] = [];
+  for (let k = 1; k < widths.length; k++) {
+    const m = widths[k], n = widths[k - 1];
+    const W = rng.fillGaussian(new Float64Array(m * n), 0, Math.sqrt(2 / n));
+    const b = rng.fillGaussian(new Float64Array(m), 0, 0.1);
+    layers.push({
+      type: 'dense', activation: k === widths.length - 1 ? 'linear' : 'relu',
+      weights: Array.from({ length: m }, (_, i) => Array.from(W.subarray(i * n, (i + 1) * n))), bias: Array.from(b),
+    });
+  }
+  const file = path.join(dir, `regions-${widths.join('-')}.network.json`);
+  fs.writeFileSync(file, JSON.stringify({ format: 'depth-lens/network@1', input: { dim: widths[0] }, layers }));
+  return file;
+}
+
 // ── cases ───────────────────────────────────────────────────────────────────────────────────────
 
 interface Side { readonly args: string[]; readonly env?: NodeJS.ProcessEnv }
@@ -144,6 +168,14 @@ function degeneracyCheck(ours: unknown, numpy: unknown): string {
   const at = o?.layers?.[30]?.mc;
   if (!at) return 'ours: no JSON';
   return `mean ln sin²θ at ℓ = 30: ours ${at.mean.toFixed(4)} ± ${at.se.toFixed(4)}${p ? `, numpy ${p.mean[30].toFixed(4)}` : ''}`;
+}
+
+function regionsCheck(ours: unknown, numpy: unknown): string {
+  const o = ours as { regions: number; perDepth: number[]; mergedZeroArea: number } | undefined;
+  const p = numpy as { regions: number; perDepth: number[]; mergedZeroArea: number } | undefined;
+  if (!o?.perDepth) return 'ours: no JSON';
+  if (!p) return `${o.regions} regions, perDepth ${o.perDepth.join('/')}`;
+  return `regions ours ${o.regions} vs numpy ${p.regions}, perDepth ours ${o.perDepth.join('/')} vs numpy ${p.perDepth.join('/')}; zero-area cuts merged ${o.mergedZeroArea} vs ${p.mergedZeroArea}`;
 }
 
 function cases(dir: string): Case[] {
@@ -201,6 +233,15 @@ function cases(dir: string): Case[] {
     numpy: [path.join(PY, 'e2e_degeneracy.py'), '256', '32', '0.1', '200', 'network'],
     check: degeneracyCheck,
   });
+  for (const [widths, label, seed] of [[[2, 32, 32, 32, 1], '2→32³→1', 3232], [[2, 64, 64, 64, 64, 1], '2→64⁴→1', 6464]] as const) {
+    const f = regionsFile(dir, widths, seed);
+    out.push({
+      name: `exact regions ${label} on [−1,1]² (numpy: polygon splitting)`, repeats: 5,
+      ours: { args: [CLI, 'regions', f, '--json'] },
+      numpy: [path.join(PY, 'e2e_regions.py'), f],
+      check: regionsCheck,
+    });
+  }
   return out;
 }
 
