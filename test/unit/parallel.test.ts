@@ -8,12 +8,16 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { NodeThreadPool } from '../../src/worker/pool';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import { FolderFiles, parseNetworkText } from '../../src/core/network/parse';
+import { nodeFileSystem } from '../../src/worker/nodeFiles';
 import { runChunks, setParallelRunner } from '../../src/core/parallel';
 import { CancelledError, silentContext } from '../../src/core/context';
 import { simulateAngles, startSimulation } from '../../src/core/degeneracy/simulate';
 import { predictDensity } from '../../src/core/degeneracy/density';
 import { runDegeneracy } from '../../src/core/degeneracy/analysis';
-import { spectralNorms, precomputeLayerNorms, cachedNormWminusI } from '../../src/core/linalg/layerNorms';
+import { spectralNorms, precomputeLayerNorms, cachedNormWminusI, warmChunkSize, WARM_CHUNK } from '../../src/core/linalg/layerNorms';
 import { lanczosSpectralNorm } from '../../src/core/linalg/lanczos';
 import { Rng } from '../../src/core/rng';
 import type { DenseMatrix } from '../../src/core/linalg/dense';
@@ -70,7 +74,9 @@ test('per-layer spectral norms: the same bits on any number of threads, each wit
   const n = 64;
   const mats: DenseMatrix[] = [];
   let w = rng.fillGaussian(new Float64Array(n * n), 0, 0.1);
-  for (let k = 0; k < 11; k++) {
+  // 50 layers: chunks of warmChunkSize(50) = 2, so every other layer starts warm
+  assert.equal(warmChunkSize(50), 2);
+  for (let k = 0; k < 50; k++) {
     // consecutive layers close to each other, as in a deep network
     w = w.map((x) => x + 0.01 * rng.gaussian());
     const d = w.slice();
@@ -85,6 +91,10 @@ test('per-layer spectral norms: the same bits on any number of threads, each wit
     const exact = lanczosSpectralNorm({ rows: n, cols: n, data: d }).value;
     assert.ok(Math.abs(runs[0].result[k] - exact) <= 1e-10 * exact, `layer ${k}: ${runs[0].result[k]} vs ${exact}`);
   });
+});
+
+test('warm chunks: WARM_CHUNK layers each, fewer when that would leave under 24 chunks to share between threads', () => {
+  assert.deepEqual([1, 23, 24, 47, 48, 71, 72, 95, 96, 10000].map(warmChunkSize), [1, 1, 1, 1, 2, 2, 3, 3, 4, WARM_CHUNK]);
 });
 
 test('precomputeLayerNorms caches ‖W − I‖₂ of the explicit square layers (the convergence terms look them up)', () => {
@@ -106,9 +116,9 @@ test('a chunk that throws on a helper fails the run with its message; a cancelle
   setParallelRunner(p);
   try {
     // a task input no chunk can use (null matrices): whichever thread takes a chunk first fails, and the run reports it
-    const input = { data: Array(40).fill(null), rows: Array(40).fill(60), cols: Array(40).fill(60), minusIdentity: true, tolerance: 1e-10, out: new Float64Array(40) };
+    const input = { data: Array(40).fill(null), rows: Array(40).fill(60), cols: Array(40).fill(60), minusIdentity: true, tolerance: 1e-10, chunkSize: 4, out: new Float64Array(40) };
     // (several times, with few and many chunks: the failing chunk is sometimes the caller's, sometimes a helper's)
-    for (const chunks of [2, 2, 3, 10, 10]) assert.throws(() => runChunks('linalg.layer-norms', input, chunks, silentContext), /Cannot read properties of null/);
+    for (const chunks of [2, 2, 3, 10, 10]) assert.throws(() => runChunks('linalg.layer-norms', input, chunks, silentContext), /Cannot convert undefined or null to object/);
     // cancelled once a chunk is done: a fixed count of polls was flaky (CI, slowness 1.6: the helper took
     // the chunks while the caller polled fewer times than that, and the run finished uncancelled)
     const cancelAfterProgress = () => {
@@ -119,7 +129,7 @@ test('a chunk that throws on a helper fails the run with its message; a cancelle
     assert.throws(() => simulateAngles(long, cancelAfterProgress()), CancelledError);
     // on the helper-only pool the failing chunk is certainly a helper's, and a waiting caller still cancels
     setParallelRunner(helperOnly);
-    assert.throws(() => runChunks('linalg.layer-norms', input, 4, silentContext), /^Error: a helper thread failed: .*Cannot read properties of null/);
+    assert.throws(() => runChunks('linalg.layer-norms', input, 4, silentContext), /^Error: a helper thread failed: .*Cannot convert undefined or null to object/);
     assert.throws(() => simulateAngles(long, cancelAfterProgress()), CancelledError);
   } finally {
     setParallelRunner(undefined);
@@ -210,5 +220,41 @@ test('conv operator norms (parallelLayerNorms): the same bits as layerNorms one 
     assert.throws(() => parallelLayerNorms(Array(4).fill({ conv: big, inShape: [16, 48, 48] }), { tolerance: 1e-14, maxSteps: 400, ctx: { progress: () => undefined, isCancelled: () => ++polls > 3 } }), CancelledError);
   } finally {
     setParallelRunner(undefined);
+  }
+});
+
+test('a large external float64 matrix comes in through the reused buffer, its pages faulted in by the pool first: the file\'s bits on any number of threads; a NaN past the first megabyte is named by value and byte', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'depth-lens-staged-'));
+  try {
+    // 1100×1000 float64 = 8.8 MB: above the 4 MiB threshold, not a whole number of 1 MiB buffers
+    const rows = 1100, cols = 1000;
+    const w = new Rng(71).fillGaussian(new Float64Array(rows * cols));
+    const offset = 24;
+    const file = new Uint8Array(offset + w.byteLength + 8 * rows);
+    file.set(new Uint8Array(w.buffer), offset);
+    fs.writeFileSync(path.join(dir, 'w.bin'), file);
+    const doc = (weightsOffset: number) => JSON.stringify({ format: 'depth-lens/network@1', input: { dim: cols }, layers: [{ type: 'dense', weights: { file: 'w.bin', dtype: 'float64', shape: [rows, cols], offset: weightsOffset }, activation: 'relu' }] });
+    const runs = onEveryPool(() => {
+      const r = parseNetworkText(doc(offset), { files: new FolderFiles(dir, nodeFileSystem) });
+      assert.deepEqual(r.diagnostics.filter((d) => d.severity === 'error'), []);
+      return (r.network!.layer(0) as DenseLayer).weights.data;
+    });
+    for (const r of runs) sameBits(r.result, w, 'weights');
+    assert.equal(runs[3].chunks, 16, 'the last pool run was the page touching, in 16 chunks');
+    assert.equal(runs[3].helped, 16, 'all of them on the helper');
+    // a NaN at value 300 001 (byte 24 + 2 400 000, in the third 1 MiB piece)
+    new DataView(file.buffer).setFloat64(offset + 8 * 300000, NaN, true);
+    fs.writeFileSync(path.join(dir, 'w.bin'), file);
+    for (const pool of [undefined, pools[0]]) {
+      setParallelRunner(pool);
+      try {
+        const r = parseNetworkText(doc(offset), { files: new FolderFiles(dir, nodeFileSystem) });
+        assert.deepEqual(r.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message), [`layer 1 weights: "w.bin" holds NaN at value 300001 (byte ${offset + 8 * 300000}); weights must be finite`]);
+      } finally {
+        setParallelRunner(undefined);
+      }
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -2,7 +2,8 @@
  * Spectral norms of many layers at once — ‖W_k − I‖₂ for the convergence series — on every core,
  * with warm starts, at the accuracy the verdicts need.
  *
- * Layers go in chunks of WARM_CHUNK consecutive layers. In a chunk, the first layer's Lanczos run
+ * Layers go in chunks of up to WARM_CHUNK consecutive layers (`warmChunkSize`: smaller when there
+ * are few layers, so the threads finish together). In a chunk, the first layer's Lanczos run
  * starts from the seeded random vector and each next one from the previous layer's top right
  * singular vector (lanczos.ts: consecutive layers of a deep network are close, so the answer is near
  * the start). Chunk boundaries depend only on the layer's position in the list, and chunks run on the
@@ -17,7 +18,8 @@ import { silentContext, type AnalysisContext } from '../context';
 import type { Network } from '../network/model';
 import { registerTask, runChunks, sharedFloat64 } from '../parallel';
 import type { DenseMatrix } from './dense';
-import { lanczosSpectralNorm } from './lanczos';
+import { lanczosCapacity, lanczosOnSpace } from './lanczos';
+import { LanczosSpace } from './products';
 import { EXACT_SVD_MAX, spectralNorm } from './norms';
 
 /**
@@ -27,8 +29,17 @@ import { EXACT_SVD_MAX, spectralNorm } from './norms';
  */
 export const CONVERGENCE_NORM_TOLERANCE = 1e-10;
 
-/** consecutive layers per warm-started chain (and per unit of work shared between threads) */
+/** most consecutive layers per warm-started chain (and per unit of work shared between threads) */
 export const WARM_CHUNK = 4;
+
+/**
+ * Layers per chunk for `count` layers: WARM_CHUNK, or fewer so that there are at least 24 chunks.
+ * Threads take chunks as they finish; with 50 layers in chunks of 4 one thread ran 4 layers
+ * (~160 ms at 1024²) after the other had none left. Depends on the count only, never on threads.
+ */
+export function warmChunkSize(count: number): number {
+  return Math.max(1, Math.min(WARM_CHUNK, Math.floor(count / 24)));
+}
 
 const TASK = 'linalg.layer-norms';
 
@@ -40,36 +51,52 @@ interface LayerNormsInput {
   /** subtract the identity first (square matrices) */
   readonly minusIdentity: boolean;
   readonly tolerance: number;
+  /** layers per chunk (warmChunkSize) */
+  readonly chunkSize: number;
   readonly out: Float64Array;
 }
 
 function normsChunk(input: LayerNormsInput, chunk: number): void {
-  const from = chunk * WARM_CHUNK, to = Math.min(input.data.length, from + WARM_CHUNK);
+  const from = chunk * input.chunkSize, to = Math.min(input.data.length, from + input.chunkSize);
   let start: Float64Array | undefined;
   for (let k = from; k < to; k++) {
-    const rows = input.rows[k], cols = input.cols[k];
-    let data = input.data[k];
-    if (input.minusIdentity) {
-      data = data.slice();
-      for (let i = 0; i < rows; i++) data[i * cols + i] -= 1;
-    }
-    const m: DenseMatrix = { rows, cols, data };
-    if (Math.min(rows, cols) <= EXACT_SVD_MAX || !allFiniteAndModerate(data)) {
-      // small (full SVD) or extreme entries (spectralNorm rescales them and reports NaN/∞): the plain path
-      input.out[k] = spectralNorm(m);
+    const rows = input.rows[k], cols = input.cols[k], data = input.data[k];
+    if (Math.min(rows, cols) <= EXACT_SVD_MAX) {
+      input.out[k] = spectralNorm({ rows, cols, data: input.minusIdentity ? minusIdentityCopy(data, rows, cols) : data });
       start = undefined;
       continue;
     }
-    const r = lanczosSpectralNorm(m, { tolerance: input.tolerance, start: start && start.length === cols ? start : undefined });
-    input.out[k] = r.value;
-    start = r.vector;
+    // perf: A (− I) is written once, straight into the Lanczos space, and checked there
+    const space = LanczosSpace.allocate(rows, cols, lanczosCapacity(rows, cols), false);
+    try {
+      const A = space.A;
+      A.set(data);
+      if (input.minusIdentity) for (let i = 0; i < rows; i++) A[i * cols + i] -= 1;
+      if (!allFiniteAndModerate(A)) {
+        // extreme entries: spectralNorm rescales them (and reports NaN/∞)
+        input.out[k] = spectralNorm({ rows, cols, data: Float64Array.from(A) });
+        start = undefined;
+        continue;
+      }
+      const r = lanczosOnSpace(space, { tolerance: input.tolerance, start: start && start.length === cols ? start : undefined });
+      input.out[k] = r.value;
+      start = r.vector;
+    } finally {
+      space.release();
+    }
   }
+}
+
+function minusIdentityCopy(data: Float64Array, rows: number, cols: number): Float64Array {
+  const d = data.slice();
+  for (let i = 0; i < rows; i++) d[i * cols + i] -= 1;
+  return d;
 }
 
 registerTask(TASK, normsChunk as (input: never, chunk: number) => void);
 
 /** entries finite and within the range where Lanczos needs no rescaling (norms.ts SAFE_MAX/SAFE_MIN) */
-function allFiniteAndModerate(data: Float64Array): boolean {
+function allFiniteAndModerate(data: Float64Array | Float32Array): boolean {
   let maxAbs = 0;
   for (let i = 0; i < data.length; i++) {
     const a = Math.abs(data[i]);
@@ -99,9 +126,10 @@ export function spectralNorms(matrices: readonly DenseMatrix[], options: { minus
     cols: matrices.map((m) => m.cols),
     minusIdentity: options.minusIdentity ?? false,
     tolerance: options.tolerance ?? CONVERGENCE_NORM_TOLERANCE,
+    chunkSize: warmChunkSize(matrices.length),
     out,
   };
-  runChunks(TASK, input, Math.ceil(matrices.length / WARM_CHUNK), ctx);
+  runChunks(TASK, input, Math.ceil(matrices.length / input.chunkSize), ctx);
   return Float64Array.from(out);
 }
 
