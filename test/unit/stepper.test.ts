@@ -4,7 +4,8 @@
  */
 import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { AffineStep } from '../../src/core/convergence/stepper';
+import { AffineStep, denseForward, denseForwardMany } from '../../src/core/convergence/stepper';
+import type { DenseLayer } from '../../src/core/network/model';
 import { setWasmKernelsEnabled } from '../../src/core/kernels/wasm';
 import { Rng } from '../../src/core/rng';
 import { parseNetworkText } from '../../src/core/network/parse';
@@ -98,5 +99,26 @@ test('AffineStep.layerInto writes the family file\'s own layer k (network.layer)
     assert.ok(theirs.kind === 'dense');
     assert.deepEqual([...mine.weights.data], [...theirs.weights.data], `W_${k}`);
     assert.deepEqual([...mine.bias], [...theirs.bias], `b_${k}`);
+  }
+});
+
+test('denseForwardMany: every probe\'s output and inactive count are denseForward\'s, bit for bit, for 1 to 9 probes, ReLU and linear layers, non-square, with NaN, ±∞ and −0 among the inputs', () => {
+  const rng = new Rng(29);
+  for (const [rows, cols] of [[7, 5], [16, 16], [3, 40]]) {
+    for (const activation of ['relu', 'linear'] as const) {
+      const layer: DenseLayer = { kind: 'dense', weights: { rows, cols, data: rng.fillGaussian(new Float64Array(rows * cols)) }, bias: rng.fillUniform(new Float64Array(rows), -1, 1), activation };
+      const xs = Array.from({ length: 9 }, () => rng.fillUniform(new Float64Array(cols), -1, 1));
+      xs[4][1] = NaN; xs[6][0] = Infinity; xs[7][2] = -Infinity; xs[8].fill(-0);
+      const one = xs.map((x) => { const out = new Float64Array(rows); const inactive = denseForward(layer, x, new Float64Array(rows), out); return { out, inactive }; });
+      for (const count of [1, 2, 3, 4, 5, 8, 9]) {
+        const outs = Array.from({ length: count }, () => new Float64Array(rows).fill(7));
+        const inactive = new Int32Array(count).fill(-1);
+        denseForwardMany(layer, count, xs, outs, inactive);
+        for (let p = 0; p < count; p++) {
+          for (let i = 0; i < rows; i++) assert.ok(Object.is(outs[p][i], one[p].out[i]), `${rows}×${cols} ${activation}, ${count} probes: probe ${p} unit ${i}: ${outs[p][i]} vs ${one[p].out[i]}`);
+          assert.equal(inactive[p], one[p].inactive, `${rows}×${cols} ${activation}, ${count} probes: probe ${p} inactive`);
+        }
+      }
+    }
   }
 });

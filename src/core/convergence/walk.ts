@@ -20,7 +20,7 @@ import { layerSpan } from './runs';
 import type { BlockGeometry } from './summability';
 import { affineFamilyTerms, type AffineFamilyTerms, denseTerms, residualTerms, scaleAt } from './terms';
 import {
-  AffineStep, denseForward, type FaceTracker, linearPartDiffFro, linearPartFro, pushAffineDense, pushAffineResidual, renormalizeLinearPart, residualForward,
+  AffineStep, denseForward, denseForwardMany, type FaceTracker, linearPartDiffFro, linearPartFro, pushAffineDense, pushAffineResidual, renormalizeLinearPart, residualForward,
 } from './stepper';
 import { fmt } from './format';
 
@@ -300,9 +300,10 @@ export function walkLayers(setup: WalkSetup, ctx: AnalysisContext): WalkResult {
     const sameWidth = network.inWidth(i) === outW;
     if (pre.length !== outW) pre = new Float64Array(outW);
     for (let p = 0; p < P; p++) if (nxt[p].length !== outW) nxt[p] = new Float64Array(outW);
-    // a family step without P_k needs no pre-activations: all probes at once (M read once for four)
-    const batched = fam !== null && !trackPP && P > 1;
-    if (batched) fam.step.forwardMany(s, t, P, cur, nxt, batchInactive);
+    // a family or dense step without P_k needs no pre-activations: all probes at once (M or W read once for four)
+    const batched = !trackPP && P > 1 && (fam !== null || layer?.kind === 'dense');
+    if (batched && fam) fam.step.forwardMany(s, t, P, cur, nxt, batchInactive);
+    else if (batched) denseForwardMany(layer as DenseLayer, P, cur, nxt, batchInactive);
     for (let p = 0; p < P; p++) {
       const st = state[p];
       const x = cur[p];
