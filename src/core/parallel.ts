@@ -103,6 +103,24 @@ export function sharedFloat64(length: number): Float64Array {
   return new Float64Array(length);
 }
 
+/** A Uint32Array the helper threads can write into (see sharedFloat64). */
+export function sharedUint32(length: number): Uint32Array {
+  if (runner && runner.helpers > 0 && typeof SharedArrayBuffer === 'function') return new Uint32Array(new SharedArrayBuffer(length * 4));
+  return new Uint32Array(length);
+}
+
+/**
+ * A Float64Array the helpers can read without a copy: `a` itself when it is shared memory already, or
+ * when no pool runs (nothing crosses a thread); else a shared copy.
+ */
+export function shareable(a: Float64Array): Float64Array {
+  if (typeof SharedArrayBuffer === 'function' && a.buffer instanceof SharedArrayBuffer) return a;
+  const s = sharedFloat64(a.length);
+  if (!(typeof SharedArrayBuffer === 'function' && s.buffer instanceof SharedArrayBuffer)) return a;
+  s.set(a);
+  return s;
+}
+
 const TOUCH_TASK = 'memory.touch-pages';
 /** float64s per 4 KiB page */
 const PAGE_FLOATS = 512;

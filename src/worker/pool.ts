@@ -173,7 +173,22 @@ export class NodeThreadPool implements ParallelRunner {
 /** The message loop of a helper thread (poolWorker.ts): take chunks until none is left. */
 export function serveChunks(request: PoolRequest): void {
   const state = new Int32Array(request.state);
-  const fn = taskNamed(request.task) as (input: unknown, chunk: number) => void;
+  const fail = (e: unknown) => {
+    if (Atomics.compareExchange(state, STATE.failed, 0, 1) === 0) {
+      const msg = new TextEncoder().encode(e instanceof Error ? e.message : String(e)).subarray(0, ERROR_BYTES - 1);
+      new Uint8Array(request.error).set(msg);
+    }
+    Atomics.notify(state, STATE.done);
+  };
+  let fn: (input: unknown, chunk: number) => void;
+  try {
+    fn = taskNamed(request.task) as (input: unknown, chunk: number) => void;
+  } catch (e) {
+    // a task this thread does not know (its module missing from core/parallelTasks.ts): the run fails
+    // with that message instead of waiting for chunks no helper will take
+    fail(e);
+    return;
+  }
   for (;;) {
     if (Atomics.load(state, STATE.stop) !== 0 || Atomics.load(state, STATE.failed) !== 0) return;
     const c = Atomics.add(state, STATE.next, 1);
@@ -181,10 +196,7 @@ export function serveChunks(request: PoolRequest): void {
     try {
       fn(request.input, c);
     } catch (e) {
-      if (Atomics.compareExchange(state, STATE.failed, 0, 1) === 0) {
-        const msg = new TextEncoder().encode(e instanceof Error ? e.message : String(e)).subarray(0, ERROR_BYTES - 1);
-        new Uint8Array(request.error).set(msg);
-      }
+      fail(e);
     }
     Atomics.add(state, STATE.helped, 1);
     Atomics.add(state, STATE.done, 1);

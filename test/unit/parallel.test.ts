@@ -12,7 +12,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { FolderFiles, parseNetworkText } from '../../src/core/network/parse';
 import { nodeFileSystem } from '../../src/worker/nodeFiles';
-import { runChunks, setParallelRunner } from '../../src/core/parallel';
+import { forwardBatch } from '../../src/core/activation/batch';
+import { forward } from '../../src/core/network/forward';
+import { registerTask, runChunks, setParallelRunner } from '../../src/core/parallel';
 import { CancelledError, silentContext } from '../../src/core/context';
 import { simulateAngles, startSimulation } from '../../src/core/degeneracy/simulate';
 import { predictDensity } from '../../src/core/degeneracy/density';
@@ -256,5 +258,52 @@ test('a large external float64 matrix comes in through the reused buffer, its pa
     }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('forwardBatch of a large batch: the same outputs, pattern bits, activations and hashes on any number of threads (residual blocks, widths off the tiles, a batch off the 4-row tiles), the helpers taking chunks', () => {
+  const rng = new Rng(73);
+  const dense = (m: number, n: number, activation: 'relu' | 'linear'): DenseLayer => ({ kind: 'dense', weights: { rows: m, cols: n, data: rng.fillGaussian(new Float64Array(m * n), 0, Math.sqrt(2 / n)) }, bias: rng.fillUniform(new Float64Array(m), -0.1, 0.1), activation });
+  const net = explicitNetwork({ dim: 8, probes: [] }, [
+    dense(97, 8, 'relu'),
+    { kind: 'residual', branch: [dense(41, 97, 'relu'), dense(97, 41, 'linear')], activation: 'relu' },
+    dense(96, 97, 'relu'),
+    dense(3, 96, 'linear'),
+  ]);
+  // 2003 samples × 18 k multiply-adds: above the 2^25 at which the helpers are woken
+  const batch = 2003;
+  const inputs = rng.fillUniform(new Float64Array(batch * 8), -1, 1);
+  const runs = onEveryPool(() => forwardBatch(net, inputs, batch, { activations: true }));
+  for (const r of runs.slice(1)) {
+    sameBits(r.result.output, runs[0].result.output, 'outputs');
+    r.result.patterns!.forEach((p, u) => assert.deepEqual(Array.from(p), Array.from(runs[0].result.patterns![u]), `pattern bits of unit ${u}`));
+    r.result.activations!.forEach((a, u) => sameBits(a, runs[0].result.activations![u], `activations of unit ${u}`));
+    assert.deepEqual(r.result.hashes, runs[0].result.hashes);
+    assert.equal(r.chunks, 16, 'chunks of 128 samples (the last 83)');
+  }
+  assert.equal(runs[3].helped, 16, 'the helper-only pool ran every chunk');
+  // a smaller batch of other inputs reuses the staged copy of the first: none of the first's numbers leak in
+  const batch2 = 1900;
+  const inputs2 = rng.fillUniform(new Float64Array(batch2 * 8), -2, 2);
+  const second = onEveryPool(() => forwardBatch(net, inputs2, batch2));
+  for (const r of second.slice(1)) sameBits(r.result.output, second[0].result.output, 'second batch outputs');
+  assert.deepEqual(Array.from(second[0].result.output.subarray(0, 3)), Array.from(forward(net, inputs2.subarray(0, 8))));
+  // and the one-thread result is the plain per-sample forward pass
+  const x = inputs.subarray(5 * 8, 6 * 8);
+  const out = Array.from(forward(net, x));
+  assert.deepEqual(Array.from(runs[0].result.output.subarray(5 * 3, 6 * 3)), out);
+});
+
+test('a task the helpers do not know (its module missing from core/parallelTasks.ts) fails the run with its name; it used to leave a helper-only pool waiting forever', () => {
+  registerTask('test.main-thread-only', () => undefined);
+  setParallelRunner(helperOnly);
+  try {
+    assert.throws(() => runChunks('test.main-thread-only', {}, 4, silentContext), /^Error: a helper thread failed: parallel: no task named 'test\.main-thread-only' is registered$/);
+    // the pool still serves the next run
+    assert.equal(warmChunkSize(50), 2);
+    const norms = spectralNorms([{ rows: 60, cols: 60, data: new Rng(5).fillGaussian(new Float64Array(3600)) }, { rows: 60, cols: 60, data: new Rng(6).fillGaussian(new Float64Array(3600)) }]);
+    assert.ok(norms.every((x) => x > 10));
+  } finally {
+    setParallelRunner(undefined);
   }
 });

@@ -15,7 +15,8 @@
  * over the packed words.
  */
 import { checkpoint, silentContext, type AnalysisContext } from '../context';
-import type { DenseLayer, Network } from '../network/model';
+import type { DenseLayer, Layer, Network } from '../network/model';
+import { parallelThreads, registerTask, runChunks, sharedFloat64, sharedUint32 } from '../parallel';
 import { packPanels, WasmKernels } from '../kernels/wasm';
 import { activationUnits, patternLayout, type PatternLayout, type UnitInfo } from './units';
 
@@ -183,9 +184,138 @@ function wasmEngine(kernels: WasmKernels, inputs: Float64Array, d: number, slabR
   };
 }
 
+/** What one slab needs besides its engine: the layers, and where its results go. */
+interface SlabJob {
+  readonly depth: number;
+  layer(k: number): Layer;
+  /** input width */
+  readonly d: number;
+  readonly batch: number;
+  readonly output: Float64Array;
+  readonly patterns?: readonly Uint32Array[];
+  readonly activations?: readonly Float64Array[];
+}
+
+const wordsOf = (width: number) => (width + 31) >>> 5;
+
+/** Samples [s0, s0 + rows) through the whole network: outputs, pattern bits and kept activations. */
+function runSlab(job: SlabJob, engine: Engine, s0: number, rows: number, ctx: AnalysisContext): void {
+  const { patterns, activations } = job;
+  const free = (...busy: Float64Array[]) => engine.buffers.find((buf) => !busy.includes(buf))!;
+  let unit = 0, patternUnit = 0;
+  // ReLU in place, pattern bits and kept activations of the next unit, for this slab's rows
+  const finish = (Z: Float64Array, m: number, relu: boolean) => {
+    const words = wordsOf(m);
+    const pat = relu && patterns ? patterns[patternUnit++].subarray(s0 * words, (s0 + rows) * words) : undefined;
+    engine.activate(Z, rows, m, relu, pat);
+    if (activations) activations[unit].set(Z.subarray(0, rows * m), s0 * m);
+    unit++;
+  };
+  const dense = (l: DenseLayer, X: Float64Array, n: number, busy: Float64Array[]): Float64Array => {
+    if (l.weights.cols !== n) throw new RangeError(`forwardBatch: layer expects width ${l.weights.cols}, got ${n}`);
+    const Y = free(X, ...busy);
+    engine.dense(l, X, rows, Y);
+    finish(Y, l.weights.rows, l.activation === 'relu');
+    return Y;
+  };
+  let cur = engine.input(s0, rows);
+  let width = job.d;
+  for (let k = 0; k < job.depth; k++) {
+    if ((k & 15) === 0) checkpoint(ctx, (s0 + (rows * k) / job.depth) / job.batch, `layer ${k + 1}/${job.depth}`);
+    const layer = job.layer(k);
+    if (layer.kind === 'dense') { cur = dense(layer, cur, width, []); width = layer.weights.rows; continue; }
+    const blockIn = cur;
+    let u = cur, uw = width;
+    for (const bl of layer.branch) { u = dense(bl, u, uw, [blockIn]); uw = bl.weights.rows; }
+    if (uw !== width) throw new RangeError(`forwardBatch: residual block ${k + 1} maps width ${width} to ${uw}`);
+    // outer unit: σ(x + r), written into the branch output buffer (not needed afterwards)
+    const Z = u === blockIn ? free(blockIn) : u;
+    for (let t = 0, len = rows * width; t < len; t++) Z[t] = blockIn[t] + u[t];
+    finish(Z, width, layer.activation === 'relu');
+    cur = Z;
+  }
+  job.output.set(cur.subarray(0, rows * width), s0 * width);
+}
+
+/** Room one engine needs: slab rows, the widest unit, the largest packed weights and bias. */
+interface EngineSizes {
+  readonly slabRows: number;
+  readonly widest: number;
+  readonly panelNumbers: number;
+  readonly biasNumbers: number;
+}
+
+/** slabs s0, s0 + slabRows, … below `to` on one engine (the kernels when there are, else scalar) */
+function runSlabs(job: SlabJob, inputs: Float64Array, sizes: EngineSizes, from: number, to: number, ctx: AnalysisContext): void {
+  const kernels = WasmKernels.acquire();
+  try {
+    const engine = (kernels && wasmEngine(kernels, inputs, job.d, sizes.slabRows, sizes.widest, sizes.panelNumbers, sizes.biasNumbers)) ?? scalarEngine(inputs, job.d, sizes.slabRows, sizes.widest);
+    for (let s0 = from; s0 < to; s0 += sizes.slabRows) runSlab(job, engine, s0, Math.min(sizes.slabRows, to - s0), ctx);
+  } finally {
+    kernels?.release();
+  }
+}
+
+const FORWARD_TASK = 'activation.forward-batch';
+
+/** One chunk of samples of a parallel forwardBatch (the layers and arrays shared between threads). */
+interface ForwardChunkInput {
+  readonly layers: readonly Layer[];
+  readonly d: number;
+  readonly batch: number;
+  readonly inputs: Float64Array;
+  readonly output: Float64Array;
+  readonly patterns?: readonly Uint32Array[];
+  readonly activations?: readonly Float64Array[];
+  readonly sizes: EngineSizes;
+}
+
+function forwardChunk(input: ForwardChunkInput, chunk: number): void {
+  const { layers, sizes } = input;
+  const job: SlabJob = { depth: layers.length, layer: (k) => layers[k], d: input.d, batch: input.batch, output: input.output, patterns: input.patterns, activations: input.activations };
+  const from = chunk * sizes.slabRows;
+  runSlabs(job, input.inputs, sizes, from, Math.min(input.batch, from + sizes.slabRows), silentContext);
+}
+
+registerTask(FORWARD_TASK, forwardChunk as (input: never, chunk: number) => void);
+
+/** the largest staged inputs kept between batches (64 MB) */
+const STAGE_KEEP_NUMBERS = 1 << 23;
+/** the shared copy of the inputs a parallel batch reads, kept for the next batch (see stageInputs) */
+let idleStage: Float64Array | undefined;
+
+/**
+ * The inputs where the helpers read them without a copy: the caller's array when it is shared
+ * memory, else a shared copy in a buffer kept from batch to batch. perf: a new 8 MB buffer costs
+ * ~25 ms of page faults on a virtual machine (4096 samples of width 256: a third of the batch).
+ */
+function stageInputs(inputs: Float64Array): { readonly inputs: Float64Array; release(): void } {
+  if (typeof SharedArrayBuffer !== 'function' || inputs.buffer instanceof SharedArrayBuffer) return { inputs, release: () => undefined };
+  let stage = idleStage && idleStage.length >= inputs.length ? idleStage : undefined;
+  // taken while in use (a batch started from a progress callback): the other batch gets its own copy
+  idleStage = undefined;
+  stage ??= sharedFloat64(inputs.length);
+  stage.set(inputs);
+  const kept = stage;
+  return {
+    inputs: kept.subarray(0, inputs.length),
+    release: () => { if (kept.length <= STAGE_KEEP_NUMBERS && (!idleStage || idleStage.length < kept.length)) idleStage = kept; },
+  };
+}
+
+/** multiply-adds of a batch below which the helpers are not worth waking (≈ 2 ms of the kernel) */
+const PARALLEL_MIN_MADDS = 1 << 25;
+/** a parallel batch is cut into at least this many chunks of samples (whatever the thread count) */
+const PARALLEL_CHUNKS = 16;
+
 /**
  * Forward pass of `batch` inputs (row-major [batch][inputDim]) with pattern extraction.
  * Checks cancellation between slabs and every 16 layers.
+ *
+ * A large batch of an explicit network runs on every thread of the pool (../parallel.ts): the
+ * samples in chunks of whole 4-row tiles, each through the whole network on its thread's kernels,
+ * into shared outputs. Each sample's sums do not depend on which samples share its slab, so the
+ * results are the same bits on any number of threads.
  */
 export function forwardBatch(net: Network, inputs: Float64Array, batch: number, options: BatchOptions = {}, ctx: AnalysisContext = silentContext): BatchResult {
   const d = net.input.dim;
@@ -193,13 +323,9 @@ export function forwardBatch(net: Network, inputs: Float64Array, batch: number, 
   if (inputs.length !== batch * d) throw new RangeError(`forwardBatch: inputs has ${inputs.length} numbers, expected batch × inputDim = ${batch} × ${d} = ${batch * d}`);
   const units = activationUnits(net);
   const layout: PatternLayout = patternLayout(units);
-  const wordsOf = (width: number) => (width + 31) >>> 5;
   const outDim = net.outputDim;
-  const output = new Float64Array(batch * outDim);
-  const patterns = (options.patterns ?? true) ? layout.units.map((u) => new Uint32Array(batch * wordsOf(u.width))) : undefined;
-  const activations = options.activations ? units.map((u) => new Float64Array(batch * u.width)) : undefined;
   // sizes: the widest unit, and the largest weight matrix with its rows rounded up to whole panels
-  let widest = 1, panelNumbers = 0, biasNumbers = 0;
+  let widest = 1, panelNumbers = 0, biasNumbers = 0, madds = 0;
   for (let u = 0, n = d; u < units.length; n = units[u].width, u++) {
     const m = units[u].width;
     widest = Math.max(widest, m);
@@ -207,54 +333,30 @@ export function forwardBatch(net: Network, inputs: Float64Array, batch: number, 
     const mp = Math.ceil(m / 4) * 4;
     panelNumbers = Math.max(panelNumbers, mp * n);
     biasNumbers = Math.max(biasNumbers, mp);
+    madds += m * n;
   }
   const slabRows = Math.min(Math.ceil(batch / 4) * 4, Math.max(4, Math.floor(SLAB_NUMBERS / Math.max(widest, d) / 4) * 4));
+  const parallel = parallelThreads() > 1 && batch >= 8 && madds * batch >= PARALLEL_MIN_MADDS && net.groups.every((g) => g.count === 1);
+  const output = parallel ? sharedFloat64(batch * outDim) : new Float64Array(batch * outDim);
+  const patterns = (options.patterns ?? true) ? layout.units.map((u) => parallel ? sharedUint32(batch * wordsOf(u.width)) : new Uint32Array(batch * wordsOf(u.width))) : undefined;
+  const activations = options.activations ? units.map((u) => parallel ? sharedFloat64(batch * u.width) : new Float64Array(batch * u.width)) : undefined;
 
-  const runSlab = (engine: Engine, s0: number, rows: number) => {
-    const free = (...busy: Float64Array[]) => engine.buffers.find((buf) => !busy.includes(buf))!;
-    let unit = 0, patternUnit = 0;
-    // ReLU in place, pattern bits and kept activations of the next unit, for this slab's rows
-    const finish = (Z: Float64Array, m: number, relu: boolean) => {
-      const words = wordsOf(m);
-      const pat = relu && patterns ? patterns[patternUnit++].subarray(s0 * words, (s0 + rows) * words) : undefined;
-      engine.activate(Z, rows, m, relu, pat);
-      if (activations) activations[unit].set(Z.subarray(0, rows * m), s0 * m);
-      unit++;
-    };
-    const dense = (l: DenseLayer, X: Float64Array, n: number, busy: Float64Array[]): Float64Array => {
-      if (l.weights.cols !== n) throw new RangeError(`forwardBatch: layer expects width ${l.weights.cols}, got ${n}`);
-      const Y = free(X, ...busy);
-      engine.dense(l, X, rows, Y);
-      finish(Y, l.weights.rows, l.activation === 'relu');
-      return Y;
-    };
-    let cur = engine.input(s0, rows);
-    let width = d;
-    for (let k = 0; k < net.depth; k++) {
-      if ((k & 15) === 0) checkpoint(ctx, (s0 + (rows * k) / net.depth) / batch, `layer ${k + 1}/${net.depth}`);
-      const layer = net.layer(k);
-      if (layer.kind === 'dense') { cur = dense(layer, cur, width, []); width = layer.weights.rows; continue; }
-      const blockIn = cur;
-      let u = cur, uw = width;
-      for (const bl of layer.branch) { u = dense(bl, u, uw, [blockIn]); uw = bl.weights.rows; }
-      if (uw !== width) throw new RangeError(`forwardBatch: residual block ${k + 1} maps width ${width} to ${uw}`);
-      // outer unit: σ(x + r), written into the branch output buffer (not needed afterwards)
-      const Z = u === blockIn ? free(blockIn) : u;
-      for (let t = 0, len = rows * width; t < len; t++) Z[t] = blockIn[t] + u[t];
-      finish(Z, width, layer.activation === 'relu');
-      cur = Z;
-    }
-    output.set(cur.subarray(0, rows * width), s0 * width);
-  };
-
-  if (batch > 0) {
-    const kernels = WasmKernels.acquire();
+  if (parallel) {
+    const chunkRows = Math.min(slabRows, Math.max(4, Math.ceil(batch / PARALLEL_CHUNKS / 4) * 4));
+    const layers = Array.from({ length: net.depth }, (_, k) => net.layer(k));
+    const staged = stageInputs(inputs);
     try {
-      const engine = (kernels && wasmEngine(kernels, inputs, d, slabRows, widest, panelNumbers, biasNumbers)) ?? scalarEngine(inputs, d, slabRows, widest);
-      for (let s0 = 0; s0 < batch; s0 += slabRows) runSlab(engine, s0, Math.min(slabRows, batch - s0));
+      const input: ForwardChunkInput = {
+        layers, d, batch, inputs: staged.inputs, output, patterns, activations,
+        sizes: { slabRows: chunkRows, widest, panelNumbers, biasNumbers },
+      };
+      runChunks(FORWARD_TASK, input, Math.ceil(batch / chunkRows), ctx);
     } finally {
-      kernels?.release();
+      staged.release();
     }
+  } else if (batch > 0) {
+    const job: SlabJob = { depth: net.depth, layer: (k) => net.layer(k), d, batch, output, patterns, activations };
+    runSlabs(job, inputs, { slabRows, widest, panelNumbers, biasNumbers }, 0, batch, ctx);
   }
   let hashes: Uint32Array | undefined;
   if (patterns && (options.hashes ?? true)) {

@@ -12,7 +12,7 @@
  * every thread checks.
  */
 import { CancelledError, silentContext, type AnalysisContext } from '../context';
-import { registerTask, runChunks, sharedFloat64 } from '../parallel';
+import { registerTask, runChunks, shareable, sharedFloat64 } from '../parallel';
 import { Conv2d, type PaddingMode } from './conv2d';
 import { biasVectorNorm, convSpectralNorm, type ConvNormResult, type ConvSpectralOptions, type SpectralMethod } from './norms';
 
@@ -151,15 +151,6 @@ function write(out: Float64Array, at: number, r: ConvNormResult): void {
 
 function read(out: Float64Array, at: number): ConvNormResult {
   return { value: out[at], residual: out[at + 1], steps: out[at + 2], converged: out[at + 3] === 1, method: METHODS[out[at + 4]] };
-}
-
-/** A Float64Array the helpers can read without a copy (the same array when it already is, or when no pool runs). */
-function shareable(d: Float64Array): Float64Array {
-  if (typeof SharedArrayBuffer === 'function' && d.buffer instanceof SharedArrayBuffer) return d;
-  const s = sharedFloat64(d.length);
-  if (!(s.buffer instanceof SharedArrayBuffer)) return d; // no pool: nothing crosses a thread
-  s.set(d);
-  return s;
 }
 
 function sharedInt32(length: number, like: Float64Array): Int32Array {

@@ -16,7 +16,7 @@
  */
 import { silentContext, type AnalysisContext } from '../context';
 import type { Network } from '../network/model';
-import { registerTask, runChunks, sharedFloat64 } from '../parallel';
+import { registerTask, runChunks, shareable, sharedFloat64 } from '../parallel';
 import type { DenseMatrix } from './dense';
 import { lanczosCapacity, lanczosOnSpace } from './lanczos';
 import { LanczosSpace } from './products';
@@ -112,16 +112,8 @@ function allFiniteAndModerate(data: Float64Array | Float32Array): boolean {
  */
 export function spectralNorms(matrices: readonly DenseMatrix[], options: { minusIdentity?: boolean; tolerance?: number } = {}, ctx: AnalysisContext = silentContext): Float64Array {
   const out = sharedFloat64(matrices.length);
-  const shared = (d: Float64Array): Float64Array => {
-    if (typeof SharedArrayBuffer === 'function' && d.buffer instanceof SharedArrayBuffer) return d;
-    const s = sharedFloat64(d.length);
-    if (s.buffer === d.buffer) return d;
-    if (!(s.buffer instanceof SharedArrayBuffer)) return d; // no pool: no copy
-    s.set(d);
-    return s;
-  };
   const input: LayerNormsInput = {
-    data: matrices.map((m) => shared(m.data)),
+    data: matrices.map((m) => shareable(m.data)),
     rows: matrices.map((m) => m.rows),
     cols: matrices.map((m) => m.cols),
     minusIdentity: options.minusIdentity ?? false,
