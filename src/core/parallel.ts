@@ -61,6 +61,11 @@ export function setParallelRunner(r: ParallelRunner | undefined): void {
   runner = r;
 }
 
+/** The installed runner (benchmarks set it aside for a one-thread row and put it back). */
+export function parallelRunner(): ParallelRunner | undefined {
+  return runner;
+}
+
 /** Threads a parallel computation will use (1 without a runner). */
 export function parallelThreads(): number {
   return 1 + (runner?.helpers ?? 0);

@@ -270,8 +270,8 @@ test('forwardBatch of a large batch: the same outputs, pattern bits, activations
     dense(96, 97, 'relu'),
     dense(3, 96, 'linear'),
   ]);
-  // 2003 samples × 18 k multiply-adds: above the 2^25 at which the helpers are woken
-  const batch = 2003;
+  // 4003 samples × 18 k multiply-adds: above the 2^26 at which the helpers are woken
+  const batch = 4003;
   const inputs = rng.fillUniform(new Float64Array(batch * 8), -1, 1);
   const runs = onEveryPool(() => forwardBatch(net, inputs, batch, { activations: true }));
   for (const r of runs.slice(1)) {
@@ -279,11 +279,11 @@ test('forwardBatch of a large batch: the same outputs, pattern bits, activations
     r.result.patterns!.forEach((p, u) => assert.deepEqual(Array.from(p), Array.from(runs[0].result.patterns![u]), `pattern bits of unit ${u}`));
     r.result.activations!.forEach((a, u) => sameBits(a, runs[0].result.activations![u], `activations of unit ${u}`));
     assert.deepEqual(r.result.hashes, runs[0].result.hashes);
-    assert.equal(r.chunks, 16, 'chunks of 128 samples (the last 83)');
+    assert.equal(r.chunks, 16, 'chunks of 252 samples (the last 223)');
   }
   assert.equal(runs[3].helped, 16, 'the helper-only pool ran every chunk');
   // a smaller batch of other inputs reuses the staged copy of the first: none of the first's numbers leak in
-  const batch2 = 1900;
+  const batch2 = 3800;
   const inputs2 = rng.fillUniform(new Float64Array(batch2 * 8), -2, 2);
   const second = onEveryPool(() => forwardBatch(net, inputs2, batch2));
   for (const r of second.slice(1)) sameBits(r.result.output, second[0].result.output, 'second batch outputs');

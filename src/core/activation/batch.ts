@@ -303,10 +303,30 @@ function stageInputs(inputs: Float64Array): { readonly inputs: Float64Array; rel
   };
 }
 
-/** multiply-adds of a batch below which the helpers are not worth waking (≈ 2 ms of the kernel) */
-const PARALLEL_MIN_MADDS = 1 << 25;
+/**
+ * multiply-adds of a batch below which the helpers are not worth waking (≈ 4 ms of the kernel):
+ * 4096×(64→64→64), 2^25, took 5.4 ms on two threads and 3.9 ms on one
+ */
+const PARALLEL_MIN_MADDS = 1 << 26;
 /** a parallel batch is cut into at least this many chunks of samples (whatever the thread count) */
 const PARALLEL_CHUNKS = 16;
+
+/**
+ * The threads forwardBatch runs `batch` samples of `net` on: the pool's for a large batch of an
+ * explicit network, else 1. `madds` (multiply-adds per sample) is computed when not given.
+ */
+export function forwardBatchThreads(net: Network, batch: number, madds?: number): number {
+  if (parallelThreads() <= 1 || batch < 8 || !net.groups.every((g) => g.count === 1)) return 1;
+  let perSample = madds;
+  if (perSample === undefined) {
+    perSample = 0;
+    for (let k = 0; k < net.depth; k++) {
+      const l = net.layer(k);
+      for (const d of l.kind === 'dense' ? [l] : l.branch) perSample += d.weights.rows * d.weights.cols;
+    }
+  }
+  return perSample * batch >= PARALLEL_MIN_MADDS ? parallelThreads() : 1;
+}
 
 /**
  * Forward pass of `batch` inputs (row-major [batch][inputDim]) with pattern extraction.
@@ -336,7 +356,7 @@ export function forwardBatch(net: Network, inputs: Float64Array, batch: number, 
     madds += m * n;
   }
   const slabRows = Math.min(Math.ceil(batch / 4) * 4, Math.max(4, Math.floor(SLAB_NUMBERS / Math.max(widest, d) / 4) * 4));
-  const parallel = parallelThreads() > 1 && batch >= 8 && madds * batch >= PARALLEL_MIN_MADDS && net.groups.every((g) => g.count === 1);
+  const parallel = forwardBatchThreads(net, batch, madds) > 1;
   const output = parallel ? sharedFloat64(batch * outDim) : new Float64Array(batch * outDim);
   const patterns = (options.patterns ?? true) ? layout.units.map((u) => parallel ? sharedUint32(batch * wordsOf(u.width)) : new Uint32Array(batch * wordsOf(u.width))) : undefined;
   const activations = options.activations ? units.map((u) => parallel ? sharedFloat64(batch * u.width) : new Float64Array(batch * u.width)) : undefined;
