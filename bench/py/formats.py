@@ -4,7 +4,6 @@ matrices, numpy.linalg.norm for vectors. Reads {"file"}; prints {ms, openMs, max
 """
 import json
 import os
-import resource
 import struct
 import sys
 import time
@@ -12,21 +11,10 @@ import time
 import numpy as np
 from scipy.sparse.linalg import svds
 
+from peak_rss import peak_rss_mb
+
 DTYPES = {"F32": np.float32, "F64": np.float64, "F16": np.float16}
 
-
-
-def peak_rss_mb():
-    """This process's own peak resident set (VmHWM): getrusage's ru_maxrss also holds the parent's
-    high-water mark, which fork copies and exec keeps (the bench process is hundreds of MB)."""
-    try:
-        with open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 def header(path):
     with open(path, "rb") as f:

@@ -1,25 +1,13 @@
 """Reference for bench/suites/parse.ts: json.load + numpy.array on the same file, and the 10^5-layer
 family generated layer by layer with numpy (same formulas as the parser)."""
 import json
-import resource
 import sys
 import time
 
 import numpy as np
 
+from peak_rss import peak_rss_mb
 
-
-def peak_rss_mb():
-    """This process's own peak resident set (VmHWM): getrusage's ru_maxrss also holds the parent's
-    high-water mark, which fork copies and exec keeps (the bench process is hundreds of MB)."""
-    try:
-        with open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 def parse_file(path):
     t0 = time.perf_counter()
