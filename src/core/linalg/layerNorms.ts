@@ -17,7 +17,7 @@
 import { silentContext, type AnalysisContext } from '../context';
 import type { Network } from '../network/model';
 import { registerTask, runChunks, shareable, sharedFloat64 } from '../parallel';
-import type { DenseMatrix } from './dense';
+import { minusIdentity, type DenseMatrix } from './dense';
 import { lanczosCapacity, lanczosOnSpace } from './lanczos';
 import { LanczosSpace } from './products';
 import { EXACT_SVD_MAX, spectralNorm } from './norms';
@@ -62,7 +62,8 @@ function normsChunk(input: LayerNormsInput, chunk: number): void {
   for (let k = from; k < to; k++) {
     const rows = input.rows[k], cols = input.cols[k], data = input.data[k];
     if (Math.min(rows, cols) <= EXACT_SVD_MAX) {
-      input.out[k] = spectralNorm({ rows, cols, data: input.minusIdentity ? minusIdentityCopy(data, rows, cols) : data });
+      const m: DenseMatrix = { rows, cols, data };
+      input.out[k] = spectralNorm(input.minusIdentity ? minusIdentity(m) : m);
       start = undefined;
       continue;
     }
@@ -85,12 +86,6 @@ function normsChunk(input: LayerNormsInput, chunk: number): void {
       space.release();
     }
   }
-}
-
-function minusIdentityCopy(data: Float64Array, rows: number, cols: number): Float64Array {
-  const d = data.slice();
-  for (let i = 0; i < rows; i++) d[i * cols + i] -= 1;
-  return d;
 }
 
 registerTask(TASK, normsChunk as (input: never, chunk: number) => void);
