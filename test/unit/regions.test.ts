@@ -175,6 +175,39 @@ test('residual blocks with non-square branches, 3-D input on an explicit plane a
   checkAgainstGrid(withProbes, p);
 });
 
+test('pieces of one cell share its map: a rescale of the state (weights 2^400, 2^400, 2^−790) shifts each map once, and every region gets a map of its own', () => {
+  // layer 2's outputs reach 2^800, past the partition's 2^600 range: the cells' maps are shifted by a
+  // common power of two there (network/scaled.ts layerShift), after layer 1 split cells into pieces
+  const base = randomNetwork(31, 2, [7, 7], 1);
+  const scales = [2 ** 400, 2 ** 400, 2 ** -790];
+  const layers = Array.from({ length: base.depth }, (_, k) => {
+    const l = base.layer(k) as DenseLayer;
+    const f = scales[k];
+    return { ...l, weights: { ...l.weights, data: l.weights.data.map((w) => w * f) }, bias: l.bias.map((b) => b * f) };
+  });
+  const net = explicitNetwork({ dim: 2, probes: [] }, layers);
+  const r = slicePartition(net, { box: [-2, 2, -2, 2] });
+  assert.ok(r.regions > 10, `only ${r.regions} regions`);
+  assert.equal(r.overflow, undefined);
+  for (const p of r.polygons!) {
+    // a map that is a view into a larger block would be cloned whole when posted to the editor
+    assert.equal(p.plane.A.data.byteLength, p.plane.A.data.buffer.byteLength);
+    assert.equal(p.plane.c.byteLength, p.plane.c.buffer.byteLength);
+    // the plane map is the forward pass at the centroid (input maps are withheld after a rescale)
+    const [s, t] = p.centroid;
+    const x = planePoint(r.plane, s, t);
+    assert.equal(hashWords(packedPattern(net, x)), p.hash);
+    const y = forward(net, x)[0];
+    const viaPlane = p.plane.A.data[0] * s + p.plane.A.data[1] * t + p.plane.c[0];
+    assert.ok(Math.abs(viaPlane - y) <= 1e-12 * Math.max(1, Math.abs(y)), `region ${p.id}: plane map ${viaPlane}, forward ${y}`);
+  }
+  // unscaled, with a linear last layer (no pattern to zero rows by, no rescale to copy through)
+  for (const p of slicePartition(base, { box: [-2, 2, -2, 2] }).polygons!) {
+    assert.equal(p.plane.A.data.byteLength, p.plane.A.data.buffer.byteLength);
+    assert.equal(p.plane.c.byteLength, p.plane.c.buffer.byteLength);
+  }
+});
+
 test('the region grid agrees with the partition (hashes) and the default plane uses the input domain', () => {
   const base = randomNetwork(13, 2, [10, 10], 1);
   const net = explicitNetwork({ dim: 2, probes: [], domain: { min: Float64Array.of(0, -1), max: Float64Array.of(3, 1) } }, Array.from({ length: base.depth }, (_, k) => base.layer(k)));

@@ -45,17 +45,26 @@ const LINE_STEPS = 10;
 interface Cell {
   /** s0, t0, s1, t1, … counter-clockwise */
   verts: number[];
-  /** output of the last unit = P (s, t)ᵀ + q; P is width × 2 row-major */
+  /**
+   * output of the last unit = P (s, t)ᵀ + q on the neurons in `mask`, 0 on the others; P is
+   * width × 2 row-major. The pieces of one cell share P and q (perf: a copy per piece was a third of
+   * the time, with its garbage), so rows outside the mask are left as they are and skipped on use.
+   */
   P: Float64Array;
   q: Float64Array;
+  /** the last ReLU unit's pattern bits (undefined: every row of P, q is live) */
+  mask?: Uint32Array;
   /** FNV-1a of the pattern bits so far (pattern.ts), continued unit by unit */
   hash: number;
   /** the packed pattern of the whole network, filled unit by unit (only when patterns are kept) */
   pattern?: Uint32Array;
-  /** residual block input map while inside a block */
+  /** residual block input map (with its mask) while inside a block */
   blockP?: Float64Array;
   blockQ?: Float64Array;
+  blockMask?: Uint32Array;
 }
+
+const live = (mask: Uint32Array | undefined, i: number) => mask === undefined || ((mask[i >>> 5] >>> (i & 31)) & 1) === 1;
 
 interface Piece {
   verts: number[];
@@ -193,14 +202,65 @@ function splitByUnit(verts: number[], Z: Float64Array, z0: Float64Array, m: numb
   return pieces;
 }
 
-/** Z = W P, z0 = W q + b for a cell (P: n × 2); `bias` is b in the cells' scale (b·2^−e). */
-function denseAffine(l: DenseLayer, P: Float64Array, q: Float64Array, bias: Float64Array = l.bias): { Z: Float64Array; z0: Float64Array } {
+/** The largest |entry| of a cell's live rows (NaN if one is NaN). */
+function liveMaxAbs(c: Cell): number {
+  const { P, q, mask } = c;
+  if (!mask) return Math.max(maxAbs(P), maxAbs(q));
+  let m = 0;
+  for (let i = 0; i < q.length; i++) {
+    if (!live(mask, i)) continue;
+    const t = Math.max(Math.abs(P[2 * i]), Math.abs(P[2 * i + 1]), Math.abs(q[i]));
+    if (t > m || t !== t) m = t;
+  }
+  return m;
+}
+
+/** A cell's map with its dead rows zeroed, in arrays of its own. */
+function liveCopy(c: Cell): [Float64Array, Float64Array] {
+  const P = c.P.slice(), q = c.q.slice();
+  for (let i = 0; i < q.length; i++) if (!live(c.mask, i)) { P[2 * i] = 0; P[2 * i + 1] = 0; q[i] = 0; }
+  return [P, q];
+}
+
+let liveBuf = new Int32Array(64);
+
+/**
+ * Cells' maps carved out of 1 MB blocks (perf: a Float64Array of its own per cell cost a
+ * backing-store allocation each and a fifth of the time in garbage collection). A block lives as
+ * long as one of its views; the cells of one unit are made together and die together.
+ */
+class MapSlab {
+  private block = new Float64Array(0);
+  private used = 0;
+
+  take(length: number): Float64Array {
+    if (this.used + length > this.block.length) {
+      this.block = new Float64Array(Math.max(length, 1 << 17));
+      this.used = 0;
+    }
+    const view = this.block.subarray(this.used, this.used + length);
+    this.used += length;
+    return view;
+  }
+}
+
+/**
+ * Z = W P, z0 = W q + b for a cell (P: n × 2, rows outside `mask` dead); `bias` is b in the cells'
+ * scale (b·2^−e). A dead row or a zero weight adds nothing and is skipped: adding w·0 to a sum that
+ * starts at +0 or b_i leaves its bits unchanged, so this equals the product with zeroed rows.
+ */
+function denseAffine(slab: MapSlab, l: DenseLayer, P: Float64Array, q: Float64Array, mask: Uint32Array | undefined, bias: Float64Array): { Z: Float64Array; z0: Float64Array } {
   const { rows: m, cols: n, data: W } = l.weights;
-  const Z = new Float64Array(2 * m), z0 = new Float64Array(m);
+  const Z = slab.take(2 * m), z0 = slab.take(m);
+  if (liveBuf.length < n) liveBuf = new Int32Array(n);
+  const cols = liveBuf;
+  let count = 0;
+  for (let j = 0; j < n; j++) if (live(mask, j)) cols[count++] = j;
   for (let i = 0; i < m; i++) {
     let a = 0, b = 0, c = bias[i];
     const off = i * n;
-    for (let j = 0; j < n; j++) {
+    for (let t = 0; t < count; t++) {
+      const j = cols[t];
       const w = W[off + j];
       if (w === 0) continue;
       const pj = 2 * j;
@@ -250,6 +310,7 @@ export function partitionPlane(net: Network, plane: SlicePlane, options: Partiti
   const unitNoun = units.length === net.depth ? 'layers' : 'units (layers, branch layers and outer σ of residual blocks)';
   const stepsFrom = remainingSteps(units, d, LINE_STEPS, CELL_STEPS);
   const meter = new Meter(ctx, options.work ?? newWork());
+  const slab = new MapSlab();
   // input of the network on the plane: x = [u v] (s, t)ᵀ + o — on a rescaled slice when the box
   // or the plane is too large (or small) for float64 areas and line offsets (see sliceFrame)
   const frame = sliceFrame(plane);
@@ -294,7 +355,7 @@ export function partitionPlane(net: Network, plane: SlicePlane, options: Partiti
       const { Z, z0 } = affine(cell);
       meter.spend(width * inputWidth + CELL_STEPS);
       if (!relu) {
-        const child: Cell = { verts: cell.verts, P: Z, q: z0, hash: cell.hash, pattern: cell.pattern };
+        const child: Cell = { verts: cell.verts, P: Z, q: z0, mask: undefined, hash: cell.hash, pattern: cell.pattern };
         keepBlock(cell, child);
         next.push(child);
         continue;
@@ -305,18 +366,13 @@ export function partitionPlane(net: Network, plane: SlicePlane, options: Partiti
       for (let pi = 0; pi < pieces.length; pi++) {
         const piece = pieces[pi];
         const last = pi === pieces.length - 1;
-        // the last piece may take over the parent's buffers
-        const P = last ? Z : Z.slice(), q = last ? z0 : z0.slice();
+        // the last piece may take over the parent's pattern; every piece shares Z, z0 (see Cell)
         let pattern = cell.pattern;
         if (pattern) {
           if (!last) pattern = pattern.slice();
           pattern.set(piece.bits, wordOff);
         }
-        for (let i = 0; i < width; i++) {
-          if ((piece.bits[i >>> 5] >>> (i & 31)) & 1) continue;
-          P[2 * i] = 0; P[2 * i + 1] = 0; q[i] = 0;
-        }
-        const child: Cell = { verts: piece.verts, P, q, hash: hashWords(piece.bits, 0, unitWords, cell.hash), pattern };
+        const child: Cell = { verts: piece.verts, P: Z, q: z0, mask: piece.bits, hash: hashWords(piece.bits, 0, unitWords, cell.hash), pattern };
         keepBlock(cell, child);
         next.push(child);
       }
@@ -357,28 +413,38 @@ export function partitionPlane(net: Network, plane: SlicePlane, options: Partiti
   function partitionLayer(k: number, layer: ReturnType<Network['layer']>): void {
     // one exponent for all cells: lines are sign-invariant under a common positive scale
     let big = 0;
-    for (const c of cells) { const m = Math.max(maxAbs(c.P), maxAbs(c.q)); if (m > big) big = m; }
+    for (const c of cells) { const m = liveMaxAbs(c); if (m > big) big = m; }
     const shift = layerShift(layer, Math.log2(big), e, k + 1);
-    if (shift !== 0) { for (const c of cells) { shiftDown(c.P, shift); shiftDown(c.q, shift); } e += shift; }
+    if (shift !== 0) {
+      // pieces share their maps: shift each array once
+      const shifted = new Set<Float64Array>();
+      for (const c of cells) for (const a of [c.P, c.q]) if (!shifted.has(a)) { shifted.add(a); shiftDown(a, shift); }
+      e += shift;
+    }
     if (layer.kind === 'dense') {
       const bias = scaledBias(layer.bias, e);
-      applyUnit(layer.activation === 'relu', layer.weights.rows, (c) => denseAffine(layer, c.P, c.q, bias), () => undefined, layer.weights.cols);
+      applyUnit(layer.activation === 'relu', layer.weights.rows, (c) => denseAffine(slab, layer, c.P, c.q, c.mask, bias), () => undefined, layer.weights.cols);
     } else {
       // remember the block input's map on every cell; pieces inherit it
-      for (const c of cells) { c.blockP = c.P; c.blockQ = c.q; }
+      for (const c of cells) { c.blockP = c.P; c.blockQ = c.q; c.blockMask = c.mask; }
       for (const bl of layer.branch) {
         const bias = scaledBias(bl.bias, e);
-        applyUnit(bl.activation === 'relu', bl.weights.rows, (c) => denseAffine(bl, c.P, c.q, bias), (parent, child) => { child.blockP = parent.blockP; child.blockQ = parent.blockQ; }, bl.weights.cols);
+        applyUnit(bl.activation === 'relu', bl.weights.rows, (c) => denseAffine(slab, bl, c.P, c.q, c.mask, bias), (parent, child) => { child.blockP = parent.blockP; child.blockQ = parent.blockQ; child.blockMask = parent.blockMask; }, bl.weights.cols);
       }
       const width = net.outWidth(k);
       applyUnit(layer.activation === 'relu', width, (c) => {
-        const Z = new Float64Array(2 * width), z0 = new Float64Array(width);
-        const bP = c.blockP!, bQ = c.blockQ!;
-        for (let t = 0; t < 2 * width; t++) Z[t] = bP[t] + c.P[t];
-        for (let i = 0; i < width; i++) z0[i] = bQ[i] + c.q[i];
+        const Z = slab.take(2 * width), z0 = slab.take(width);
+        const bP = c.blockP!, bQ = c.blockQ!, bM = c.blockMask, cM = c.mask;
+        // a dead row counts as +0, as it would if it had been zeroed
+        for (let i = 0; i < width; i++) {
+          const lb = live(bM, i), lc = live(cM, i);
+          Z[2 * i] = (lb ? bP[2 * i] : 0) + (lc ? c.P[2 * i] : 0);
+          Z[2 * i + 1] = (lb ? bP[2 * i + 1] : 0) + (lc ? c.P[2 * i + 1] : 0);
+          z0[i] = (lb ? bQ[i] : 0) + (lc ? c.q[i] : 0);
+        }
         return { Z, z0 };
       }, () => undefined, 1);
-      for (const c of cells) { c.blockP = undefined; c.blockQ = undefined; }
+      for (const c of cells) { c.blockP = undefined; c.blockQ = undefined; c.blockMask = undefined; }
     }
   }
   const depth = stopped ? stopped.depth : net.depth;
@@ -387,6 +453,8 @@ export function partitionPlane(net: Network, plane: SlicePlane, options: Partiti
 
   let polygons: Region[] | undefined;
   let overflow: RegionsResult['overflow'];
+  // each region gets a map of its own (not a view into a slab block), dead rows zero
+  if (wantPolygons) for (const c of cells) { [c.P, c.q] = liveCopy(c); c.mask = undefined; }
   if (wantPolygons && (e !== 0 || frame.scaled)) {
     // maps back to plain numbers; the first one beyond float64 withholds every map (NaN), never ∞
     for (const c of cells) {
