@@ -87,9 +87,17 @@ export function exitQuietlyOnEpipe(stream: NodeJS.EventEmitter, exit: () => void
   });
 }
 
+/**
+ * Commands whose work usually goes to the thread pool (exact regions, Monte Carlo): their helper
+ * threads start loading at once. Others start them on first use, so a call that never needs them
+ * (a family's closed forms) does not pay for loading them.
+ */
+const POOL_COMMANDS = new Set(['regions', 'degeneracy']);
+
 /** Runs the process's command line (dist/cli.js, the launcher of ../worker/launch.ts, calls it). */
 export function runAsCommand(): void {
-  installThreadPool();
+  const pool = installThreadPool();
+  if (pool && POOL_COMMANDS.has(process.argv[2])) pool.warm();
   const progress = new ProgressLine(process.stderr);
   exitQuietlyOnEpipe(process.stdout, () => process.exit());
   void main(process.argv.slice(2), nodeIo(progress)).then((r) => {

@@ -15,8 +15,11 @@
  */
 import { CancelledError, silentContext, type AnalysisContext } from './context';
 
-/** One chunk of a task; writes its results into arrays of `input` (shared between threads). */
-export type ChunkTask = (input: never, chunk: number) => void;
+/**
+ * One chunk of a task; writes its results into arrays of `input` (shared between threads), or
+ * returns them (`collectChunks`).
+ */
+export type ChunkTask = (input: never, chunk: number) => unknown;
 
 export interface ParallelRunner {
   /** helper threads besides the calling one */
@@ -32,6 +35,11 @@ export interface ParallelRunner {
    * the returned run's `finish` then takes chunks here too and waits for all of them.
    */
   start(task: string, input: unknown, chunks: number, ctx: AnalysisContext): ChunkRun;
+  /**
+   * Like `run`, for a task whose chunks return their results (of a size not known in advance):
+   * returns them in chunk order. A helper's results are structured-cloned back to this thread.
+   */
+  collect(task: string, input: unknown, chunks: number, ctx: AnalysisContext): unknown[];
 }
 
 /** A started parallel run (startChunks): `finish` or `abort` it, exactly once. */
@@ -86,6 +94,22 @@ export function runChunks(task: string, input: unknown, chunks: number, ctx: Ana
     fn(input, c);
     ctx.progress((c + 1) / chunks);
   }
+}
+
+/**
+ * `runChunks` for a task whose chunks return their results: the values in chunk order, whichever
+ * thread ran each chunk (same results either way).
+ */
+export function collectChunks<T>(task: string, input: unknown, chunks: number, ctx: AnalysisContext): T[] {
+  if (runner && runner.helpers > 0 && chunks > 1) return runner.collect(task, input, chunks, ctx) as T[];
+  const fn = taskNamed(task) as (input: unknown, chunk: number) => T;
+  const out: T[] = [];
+  for (let c = 0; c < chunks; c++) {
+    if (ctx.isCancelled()) throw new CancelledError();
+    out.push(fn(input, c));
+    ctx.progress((c + 1) / chunks);
+  }
+  return out;
 }
 
 /**

@@ -13,7 +13,7 @@
  */
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { CancelledError, type AnalysisContext } from '../core/context';
 import { setParallelRunner, taskNamed, type ChunkRun, type ParallelRunner } from '../core/parallel';
 
@@ -27,6 +27,8 @@ export interface PoolRequest {
   readonly state: SharedArrayBuffer;
   /** where a failing helper writes its message (UTF-8, zero-padded) */
   readonly error: SharedArrayBuffer;
+  /** collect runs: where the helper posts each chunk's result ({ chunk, value }), before counting it done */
+  readonly results?: MessagePort;
 }
 
 const ERROR_BYTES = 4096;
@@ -69,13 +71,42 @@ export class NodeThreadPool implements ParallelRunner {
     this.start(task, input, chunks, ctx).finish();
   }
 
+  collect(task: string, input: unknown, chunks: number, ctx: AnalysisContext): unknown[] {
+    const values: unknown[] = new Array(chunks);
+    const ports: MessagePort[] = [];
+    try {
+      this.begin(task, input, chunks, ctx, values, ports).finish();
+      // every helper posted a chunk's result before counting it done, so all of them are queued now
+      for (const port of ports) {
+        for (let m = receiveMessageOnPort(port); m; m = receiveMessageOnPort(port)) {
+          const { chunk, value } = m.message as { chunk: number; value: unknown };
+          values[chunk] = value;
+        }
+      }
+    } finally {
+      for (const port of ports) port.close();
+    }
+    return values;
+  }
+
   start(task: string, input: unknown, chunks: number, ctx: AnalysisContext): ChunkRun {
-    const fn = taskNamed(task) as (input: unknown, chunk: number) => void;
+    return this.begin(task, input, chunks, ctx);
+  }
+
+  /** A run; with `values` (collect) this thread's results go there and each helper gets a port for its own. */
+  private begin(task: string, input: unknown, chunks: number, ctx: AnalysisContext, values?: unknown[], ports?: MessagePort[]): ChunkRun {
+    const taskFn = taskNamed(task) as (input: unknown, chunk: number) => unknown;
+    const fn = values ? (inp: unknown, c: number) => { values[c] = taskFn(inp, c); } : taskFn;
     const stateBuffer = new SharedArrayBuffer(STATE.length * 4);
     const state = new Int32Array(stateBuffer);
     const error = new SharedArrayBuffer(ERROR_BYTES);
-    const request: PoolRequest = { task, input, chunks, state: stateBuffer, error };
-    for (const w of this.started()) w.postMessage(request);
+    for (const w of this.started()) {
+      if (!values || !ports) { w.postMessage({ task, input, chunks, state: stateBuffer, error } satisfies PoolRequest); continue; }
+      // a port can be handed to one thread only: a channel per helper
+      const channel = new MessageChannel();
+      ports.push(channel.port1);
+      w.postMessage({ task, input, chunks, state: stateBuffer, error, results: channel.port2 } satisfies PoolRequest, [channel.port2]);
+    }
     let ended = false;
     const end = (): void => {
       if (ended) throw new Error('NodeThreadPool: a started run was finished or aborted twice');
@@ -106,7 +137,7 @@ export class NodeThreadPool implements ParallelRunner {
   }
 
   /** This thread's part of a run: chunks from the shared counter, or (callerTakesChunks false) waiting for the helpers. */
-  private takeChunks(fn: (input: unknown, chunk: number) => void, input: unknown, chunks: number, state: Int32Array, ctx: AnalysisContext): void {
+  private takeChunks(fn: (input: unknown, chunk: number) => unknown, input: unknown, chunks: number, state: Int32Array, ctx: AnalysisContext): void {
     while (!this.callerTakesChunks) {
       if (ctx.isCancelled()) throw new CancelledError();
       const done = Atomics.load(state, STATE.done);
@@ -140,6 +171,14 @@ export class NodeThreadPool implements ParallelRunner {
     }
     this.lastRunHelped = Atomics.load(state, STATE.helped);
     this.lastRunChunks = chunks;
+  }
+
+  /**
+   * Starts the helper threads now, so that they load their bundle (~100 ms here) while this thread
+   * reads and parses instead of when the first run needs them.
+   */
+  warm(): void {
+    this.started();
   }
 
   /** Ends the helper threads (they also end with the process). */
@@ -180,9 +219,9 @@ export function serveChunks(request: PoolRequest): void {
     }
     Atomics.notify(state, STATE.done);
   };
-  let fn: (input: unknown, chunk: number) => void;
+  let fn: (input: unknown, chunk: number) => unknown;
   try {
-    fn = taskNamed(request.task) as (input: unknown, chunk: number) => void;
+    fn = taskNamed(request.task) as (input: unknown, chunk: number) => unknown;
   } catch (e) {
     // a task this thread does not know (its module missing from core/parallelTasks.ts): the run fails
     // with that message instead of waiting for chunks no helper will take
@@ -194,7 +233,8 @@ export function serveChunks(request: PoolRequest): void {
     const c = Atomics.add(state, STATE.next, 1);
     if (c >= request.chunks) return;
     try {
-      fn(request.input, c);
+      const value = fn(request.input, c);
+      request.results?.postMessage({ chunk: c, value });
     } catch (e) {
       fail(e);
     }
