@@ -6,3 +6,4 @@ import './activation/batch';
 import './conv/layerNorms';
 import './degeneracy/simulate';
 import './linalg/layerNorms';
+import './regions/partition';

@@ -23,9 +23,13 @@ import { spectralNorms, precomputeLayerNorms, cachedNormWminusI, warmChunkSize, 
 import { lanczosSpectralNorm } from '../../src/core/linalg/lanczos';
 import { Rng } from '../../src/core/rng';
 import type { DenseMatrix } from '../../src/core/linalg/dense';
-import { explicitNetwork, type DenseLayer } from '../../src/core/network/model';
+import { explicitNetwork, type DenseLayer, type Network } from '../../src/core/network/model';
 import { Conv2d } from '../../src/core/conv/conv2d';
 import { layerNorms, parallelLayerNorms } from '../../src/core/conv/layerNorms';
+import { slicePartition } from '../../src/core/regions/partition';
+import { newWork } from '../../src/core/regions/limits';
+import type { RegionsParams, RegionsResult } from '../../src/shared/analyses/activations';
+import { randomNetwork } from './random-networks';
 
 const script = path.join(__dirname, '..', '..', 'src', 'worker', 'poolWorker.ts');
 const pools = [1, 3].map((helpers) => new NodeThreadPool({ helpers, script, typescript: true }));
@@ -306,4 +310,60 @@ test('a task the helpers do not know (its module missing from core/parallelTasks
   } finally {
     setParallelRunner(undefined);
   }
+});
+
+/** Regions compared bit for bit: counts, polygons, hashes, patterns, plane and input maps, work. */
+function sameRegions(a: RegionsResult, b: RegionsResult, what: string): void {
+  assert.equal(a.regions, b.regions, `${what}: regions`);
+  assert.deepEqual(a.perDepth, b.perDepth, `${what}: perDepth`);
+  assert.equal(a.mergedZeroArea, b.mergedZeroArea, `${what}: merged`);
+  assert.equal(a.polygons?.length, b.polygons?.length);
+  a.polygons?.forEach((p, i) => {
+    const q = b.polygons![i];
+    assert.equal(p.hash, q.hash, `${what}: region ${i} hash`);
+    sameBits(p.vertices, q.vertices, `${what}: region ${i} vertices`);
+    sameBits(p.plane.A.data, q.plane.A.data, `${what}: region ${i} plane map`);
+    sameBits(p.plane.c, q.plane.c, `${what}: region ${i} plane offset`);
+    if (p.pattern || q.pattern) assert.deepEqual(Array.from(p.pattern!), Array.from(q.pattern!));
+    if (p.input || q.input) { sameBits(p.input!.A.data, q.input!.A.data, `${what}: region ${i} input map`); sameBits(p.input!.c, q.input!.c, `${what}: region ${i} input offset`); }
+  });
+}
+
+test('exact regions: the same partition bit for bit on any number of threads (dense and residual, counts only and polygons), the helpers carrying whole subtrees', () => {
+  const cases: { name: string; net: Network; params: RegionsParams }[] = [
+    { name: '2→48³→1 counts', net: randomNetwork(41, 2, [48, 48, 48], 1), params: { box: [-2, 2, -2, 2], polygons: false } },
+    { name: '2→48³→1 polygons', net: randomNetwork(41, 2, [48, 48, 48], 1), params: { box: [-2, 2, -2, 2] } },
+    { name: '3-D residual', net: randomNetwork(42, 3, [40, { res: [24, 40] }, { res: [40] }], 2), params: { plane: { origin: [0.1, -0.2, 0.3], u: [1, 0.5, 0], v: [0, 1, -1] }, box: [-2, 2, -2, 2] } },
+  ];
+  for (const c of cases) {
+    const runs = onEveryPool(() => { const work = newWork(); return { r: slicePartition(c.net, c.params, silentContext, work), work }; });
+    assert.ok(runs[0].result.r.regions > 2000, `${c.name}: ${runs[0].result.r.regions} regions`);
+    for (const run of runs.slice(1)) {
+      sameRegions(run.result.r, runs[0].result.r, c.name);
+      assert.deepEqual(run.result.work, runs[0].result.work, `${c.name}: work counts`);
+      assert.equal(run.chunks, 64, `${c.name}: the subtrees went to the pool`);
+    }
+    assert.equal(runs[3].helped, 64, `${c.name}: the helper-only pool carried every subtree`);
+  }
+});
+
+test('exact regions on the pool: a limit crossed, a stop at a prefix and a rescale of the state come out as on one thread', () => {
+  const net = randomNetwork(41, 2, [48, 48, 48], 1);
+  const one = onEveryPool(() => { try { slicePartition(net, { box: [-2, 2, -2, 2], polygons: false, maxRegions: 6000 }); return 'no error'; } catch (e) { return (e as Error).message; } });
+  assert.match(one[0].result, /^the slice has more than 6000 regions \(at layer 3\)/);
+  // (the subtrees ran on the pool, their sums crossed the cap, and this thread redid the rest)
+  for (const r of one.slice(1)) { assert.equal(r.result, one[0].result); assert.equal(r.chunks, 64); }
+  const prefix = onEveryPool(() => slicePartition(net, { box: [-2, 2, -2, 2], polygons: false, maxRegions: 6000, prefix: true }));
+  assert.equal(prefix[0].result.depth, 2);
+  for (const r of prefix.slice(1)) { assert.equal(r.result.stopped, prefix[0].result.stopped); assert.deepEqual(r.result.perDepth, prefix[0].result.perDepth); }
+  // outputs of 2^800 after layer 2 need a common rescale, which only the whole partition can choose
+  const scales = [2 ** 400, 2 ** 400, 2 ** -790, 1];
+  const layers = Array.from({ length: net.depth }, (_, k) => {
+    const l = net.layer(k) as DenseLayer;
+    return { ...l, weights: { ...l.weights, data: l.weights.data.map((w) => w * scales[k]) }, bias: l.bias.map((b) => b * scales[k]) };
+  });
+  const scaled = explicitNetwork({ dim: 2, probes: [] }, layers);
+  const rescaled = onEveryPool(() => slicePartition(scaled, { box: [-2, 2, -2, 2] }));
+  assert.ok(rescaled[0].result.regions > 2000);
+  for (const r of rescaled.slice(1)) { sameRegions(r.result, rescaled[0].result, 'rescaled'); assert.equal(r.chunks, 64); }
 });

@@ -21,10 +21,11 @@
  * pattern); colours come from a running hash. The region cap, the memory budget and cancellation
  * are checked inside each split (see limits.ts).
  */
-import { silentContext, type AnalysisContext } from '../context';
-import type { DenseLayer, Network } from '../network/model';
+import { CancelledError, silentContext, type AnalysisContext } from '../context';
+import { explicitNetwork, type DenseLayer, type Layer, type Network } from '../network/model';
 import type { Region, RegionsParams, RegionsResult, SlicePlane } from '../../shared/analyses/activations';
-import { activationUnits, patternLayout } from '../activation/units';
+import { activationUnits, patternLayout, type PatternLayout, type UnitInfo } from '../activation/units';
+import { collectChunks, parallelThreads, registerTask } from '../parallel';
 import { hashColor, hashWords } from '../activation/pattern';
 import { affineMapForPattern } from '../activation/pointwise';
 import { resolvePlane } from './plane';
@@ -293,59 +294,123 @@ export interface PartitionOptions {
   readonly prefix?: boolean;
 }
 
-/** The exact partition of `plane` (see the module comment). */
-export function partitionPlane(net: Network, plane: SlicePlane, options: PartitionOptions = {}, ctx: AnalysisContext = silentContext): RegionsResult {
-  const d = net.input.dim;
-  checkBudget('regions', regionsCost(net, 2), options.budget);
-  const units = activationUnits(net);
-  const layout = patternLayout(units);
-  const wantPolygons = options.polygons ?? true;
-  const keepPatterns = options.patterns ?? wantPolygons;
-  const patternWords = keepPatterns ? layout.words : 0;
-  const limits = new PieceLimits(
-    { many: 'regions', where: 'the slice', shrink: 'shrink the box', raise: 'maxRegions' },
-    options.maxRegions ?? DEFAULT_MAX_REGIONS, options.memoryBudgetMB ?? DEFAULT_MEMORY_BUDGET_MB, options.maxSteps ?? DEFAULT_MAX_STEPS,
-    'ask without patterns (counts, polygons and colours need none)',
-  );
-  const unitNoun = units.length === net.depth ? 'layers' : 'units (layers, branch layers and outer σ of residual blocks)';
-  const stepsFrom = remainingSteps(units, d, LINE_STEPS, CELL_STEPS);
-  const meter = new Meter(ctx, options.work ?? newWork());
-  const slab = new MapSlab();
-  // input of the network on the plane: x = [u v] (s, t)ᵀ + o — on a rescaled slice when the box
-  // or the plane is too large (or small) for float64 areas and line offsets (see sliceFrame)
-  const frame = sliceFrame(plane);
-  const { box: [smin, smax, tmin, tmax], P0, q0 } = frame;
-  /** the cells' maps are mantissas: the true P, q are P·2^e, q·2^e (core/network/scaled.ts) */
-  let e = frame.e;
-  let cells: Cell[] = [{
-    verts: [smin, tmin, smax, tmin, smax, tmax, smin, tmax], P: P0, q: q0,
-    hash: FNV_OFFSET, pattern: keepPatterns ? new Uint32Array(layout.words) : undefined,
-  }];
-  const perDepth: number[] = [];
-  let patternUnit = 0;
-  const totalUnits = units.length;
-  const prefix = options.prefix === true;
-  const maxSteps = options.maxSteps ?? DEFAULT_MAX_STEPS;
-  /** set when the partition stopped early (prefix): the layers done and why */
-  let stopped: { depth: number; reason: string } | undefined;
-  let unitIndex = 0;
-  let merged = 0;
+/** What a partition needs besides its cells: the network's units, the limits and the options. */
+interface PartitionSetup {
+  readonly net: Network;
+  readonly units: readonly UnitInfo[];
+  readonly layout: PatternLayout;
+  readonly limits: PieceLimits;
+  readonly stepsFrom: Float64Array;
+  readonly patternWords: number;
+  readonly prefix: boolean;
+  readonly unitNoun: string;
+}
 
-  const applyUnit = (relu: boolean, width: number, affine: (c: Cell) => { Z: Float64Array; z0: Float64Array }, keepBlock: (c: Cell, child: Cell) => void, inputWidth: number) => {
+function partitionSetup(net: Network, units: readonly UnitInfo[], layout: PatternLayout, options: { keepPatterns: boolean; maxRegions: number; memoryBudgetMB: number; maxSteps: number; prefix: boolean }): PartitionSetup {
+  return {
+    net, units, layout, prefix: options.prefix,
+    patternWords: options.keepPatterns ? layout.words : 0,
+    limits: new PieceLimits(
+      { many: 'regions', where: 'the slice', shrink: 'shrink the box', raise: 'maxRegions' },
+      options.maxRegions, options.memoryBudgetMB, options.maxSteps,
+      'ask without patterns (counts, polygons and colours need none)',
+    ),
+    unitNoun: units.length === net.depth ? 'layers' : 'units (layers, branch layers and outer σ of residual blocks)',
+    stepsFrom: remainingSteps(units, net.input.dim, LINE_STEPS, CELL_STEPS),
+  };
+}
+
+/**
+ * What a subtree run (a helper's chunk of cells carried through the remaining layers) saw, for the
+ * checks the whole partition would have made: cells and steps when each unit started, and each
+ * layer's largest live map entry (the subtree run never rescales; see runParallel).
+ */
+interface SubtreeRecord {
+  readonly cellsAt: Float64Array;
+  readonly stepsAt: Float64Array;
+  readonly big: Float64Array;
+  readonly perDepth: Float64Array;
+}
+
+/** Carries the cells of a partition through units (the whole partition, or a helper's subtree). */
+class CellRun {
+  merged = 0;
+  private readonly slab = new MapSlab();
+
+  constructor(
+    private readonly setup: PartitionSetup,
+    readonly meter: Meter,
+    public cells: Cell[],
+    /** the cells' maps are mantissas: the true P, q are P·2^e, q·2^e (core/network/scaled.ts) */
+    public e: number,
+    public unitIndex: number,
+    public patternUnit: number,
+    /** subtree runs: record instead of rescaling */
+    private readonly record?: SubtreeRecord,
+  ) {}
+
+  partitionLayer(k: number, layer: Layer): void {
+    const { net } = this.setup;
+    // one exponent for all cells: lines are sign-invariant under a common positive scale
+    let big = 0;
+    for (const c of this.cells) { const m = liveMaxAbs(c); if (m > big) big = m; }
+    if (this.record) this.record.big[k] = big;
+    else {
+      const shift = layerShift(layer, Math.log2(big), this.e, k + 1);
+      if (shift !== 0) {
+        // pieces share their maps: shift each array once
+        const shifted = new Set<Float64Array>();
+        for (const c of this.cells) for (const a of [c.P, c.q]) if (!shifted.has(a)) { shifted.add(a); shiftDown(a, shift); }
+        this.e += shift;
+      }
+    }
+    const slab = this.slab;
+    if (layer.kind === 'dense') {
+      const bias = scaledBias(layer.bias, this.e);
+      this.applyUnit(layer.activation === 'relu', layer.weights.rows, (c) => denseAffine(slab, layer, c.P, c.q, c.mask, bias), () => undefined, layer.weights.cols);
+    } else {
+      // remember the block input's map on every cell; pieces inherit it
+      for (const c of this.cells) { c.blockP = c.P; c.blockQ = c.q; c.blockMask = c.mask; }
+      for (const bl of layer.branch) {
+        const bias = scaledBias(bl.bias, this.e);
+        this.applyUnit(bl.activation === 'relu', bl.weights.rows, (c) => denseAffine(slab, bl, c.P, c.q, c.mask, bias), (parent, child) => { child.blockP = parent.blockP; child.blockQ = parent.blockQ; child.blockMask = parent.blockMask; }, bl.weights.cols);
+      }
+      const width = net.outWidth(k);
+      this.applyUnit(layer.activation === 'relu', width, (c) => {
+        const Z = slab.take(2 * width), z0 = slab.take(width);
+        const bP = c.blockP!, bQ = c.blockQ!, bM = c.blockMask, cM = c.mask;
+        // a dead row counts as +0, as it would if it had been zeroed
+        for (let i = 0; i < width; i++) {
+          const lb = live(bM, i), lc = live(cM, i);
+          Z[2 * i] = (lb ? bP[2 * i] : 0) + (lc ? c.P[2 * i] : 0);
+          Z[2 * i + 1] = (lb ? bP[2 * i + 1] : 0) + (lc ? c.P[2 * i + 1] : 0);
+          z0[i] = (lb ? bQ[i] : 0) + (lc ? c.q[i] : 0);
+        }
+        return { Z, z0 };
+      }, () => undefined, 1);
+      for (const c of this.cells) { c.blockP = undefined; c.blockQ = undefined; c.blockMask = undefined; }
+    }
+    if (this.record) this.record.perDepth[k] = this.cells.length;
+  }
+
+  private applyUnit(relu: boolean, width: number, affine: (c: Cell) => { Z: Float64Array; z0: Float64Array }, keepBlock: (c: Cell, child: Cell) => void, inputWidth: number): void {
+    const { units, layout, limits, stepsFrom, patternWords, prefix, unitNoun } = this.setup;
+    const meter = this.meter, unitIndex = this.unitIndex, totalUnits = units.length;
     const label = units[unitIndex].label;
+    if (this.record) { this.record.cellsAt[unitIndex] = this.cells.length; this.record.stepsAt[unitIndex] = meter.work.steps; }
     meter.fraction = unitIndex / totalUnits;
-    meter.mark(`${label}: ${cells.length} regions`);
+    meter.mark(`${label}: ${this.cells.length} regions`);
     const mapNumbers = 3 * width;
     const bytesEach = 8 * mapNumbers + 4 * patternWords + CELL_OVERHEAD_BYTES;
     const parts = { patternWords, mapNumbers };
     // every cell becomes at least one piece: check before computing anything
-    limits.check(cells.length, label, bytesEach, parts);
+    limits.check(this.cells.length, label, bytesEach, parts);
     // prefix: the layer's own cost is checked before it starts (see the depth loop)
-    if (!prefix) limits.checkWork(cells.length, stepsFrom[unitIndex], meter.work.steps, label, { units: totalUnits - unitIndex, of: totalUnits, noun: unitNoun });
+    if (!prefix) limits.checkWork(this.cells.length, stepsFrom[unitIndex], meter.work.steps, label, { units: totalUnits - unitIndex, of: totalUnits, noun: unitNoun });
     const next: Cell[] = [];
-    const wordOff = relu ? layout.wordOffset[patternUnit] : 0;
+    const wordOff = relu ? layout.wordOffset[this.patternUnit] : 0;
     const unitWords = (width + 31) >>> 5;
-    const old = cells;
+    const old = this.cells;
     const guard: SplitGuard = { meter, merged: 0, check: () => undefined };
     for (let ci = 0; ci < old.length; ci++) {
       meter.fraction = (unitIndex + ci / old.length) / totalUnits;
@@ -378,75 +443,70 @@ export function partitionPlane(net: Network, plane: SlicePlane, options: Partiti
       }
       meter.spend(pieces.length * width);
     }
-    merged += guard.merged;
+    this.merged += guard.merged;
     meter.work.updates += old.length;
-    if (relu) patternUnit++;
-    unitIndex++;
+    if (relu) this.patternUnit++;
+    this.unitIndex++;
     meter.work.units++;
-    cells = next;
-  };
+    this.cells = next;
+  }
+}
+
+/** The exact partition of `plane` (see the module comment). */
+export function partitionPlane(net: Network, plane: SlicePlane, options: PartitionOptions = {}, ctx: AnalysisContext = silentContext): RegionsResult {
+  const d = net.input.dim;
+  checkBudget('regions', regionsCost(net, 2), options.budget);
+  const units = activationUnits(net);
+  const layout = patternLayout(units);
+  const wantPolygons = options.polygons ?? true;
+  const keepPatterns = options.patterns ?? wantPolygons;
+  const prefix = options.prefix === true;
+  const maxSteps = options.maxSteps ?? DEFAULT_MAX_STEPS;
+  const limitOptions = { keepPatterns, maxRegions: options.maxRegions ?? DEFAULT_MAX_REGIONS, memoryBudgetMB: options.memoryBudgetMB ?? DEFAULT_MEMORY_BUDGET_MB, maxSteps, prefix };
+  const setup = partitionSetup(net, units, layout, limitOptions);
+  const meter = new Meter(ctx, options.work ?? newWork());
+  // input of the network on the plane: x = [u v] (s, t)ᵀ + o — on a rescaled slice when the box
+  // or the plane is too large (or small) for float64 areas and line offsets (see sliceFrame)
+  const frame = sliceFrame(plane);
+  const { box: [smin, smax, tmin, tmax], P0, q0 } = frame;
+  const run = new CellRun(setup, meter, [{
+    verts: [smin, tmin, smax, tmin, smax, tmax, smin, tmax], P: P0, q: q0,
+    hash: FNV_OFFSET, pattern: keepPatterns ? new Uint32Array(layout.words) : undefined,
+  }], frame.e, 0, 0);
+  const perDepth: number[] = [];
+  /** set when the partition stopped early (prefix): the layers done and why */
+  let stopped: { depth: number; reason: string } | undefined;
+  let parallelTried = false;
 
   for (let k = 0; k < net.depth; k++) {
+    if (!parallelTried && worthParallel(net, k, run, setup)) {
+      parallelTried = true;
+      const done = runParallel(net, k, run, setup, { keepPatterns, wantPolygons, limitOptions }, ctx);
+      if (done) { perDepth.push(...done); break; }
+    }
     const layer = net.layer(k);
     const layerUnits = layer.kind === 'dense' ? 1 : layer.branch.length + 1;
     if (prefix) {
-      const cost = cells.length * (stepsFrom[unitIndex] - stepsFrom[unitIndex + layerUnits]);
+      const cost = run.cells.length * (setup.stepsFrom[run.unitIndex] - setup.stepsFrom[run.unitIndex + layerUnits]);
       if (meter.work.steps + cost > maxSteps) {
-        stopped = { depth: k, reason: `layer ${k + 1} would take the work past ${maxSteps.toExponential(1).replace('e+', 'e')} steps (${cells.length.toLocaleString('en-US')} regions after ${k} layers)` };
+        stopped = { depth: k, reason: `layer ${k + 1} would take the work past ${maxSteps.toExponential(1).replace('e+', 'e')} steps (${run.cells.length.toLocaleString('en-US')} regions after ${k} layers)` };
         break;
       }
     }
     // the layer's starting cells, kept (prefix) so that a limit crossed inside it returns the layers before
-    const start = prefix ? cells.slice() : undefined;
-    const startUnit = unitIndex, startPatternUnit = patternUnit, startMerged = merged;
+    const start = prefix ? run.cells.slice() : undefined;
+    const startUnit = run.unitIndex, startPatternUnit = run.patternUnit, startMerged = run.merged;
     try {
-      partitionLayer(k, layer);
+      run.partitionLayer(k, layer);
     } catch (err) {
       if (!start || !(err instanceof RegionLimitError)) throw err;
-      cells = start; unitIndex = startUnit; patternUnit = startPatternUnit; merged = startMerged;
+      run.cells = start; run.unitIndex = startUnit; run.patternUnit = startPatternUnit; run.merged = startMerged;
       stopped = { depth: k, reason: err.message };
       break;
     }
-    perDepth.push(cells.length);
+    perDepth.push(run.cells.length);
   }
-
-  function partitionLayer(k: number, layer: ReturnType<Network['layer']>): void {
-    // one exponent for all cells: lines are sign-invariant under a common positive scale
-    let big = 0;
-    for (const c of cells) { const m = liveMaxAbs(c); if (m > big) big = m; }
-    const shift = layerShift(layer, Math.log2(big), e, k + 1);
-    if (shift !== 0) {
-      // pieces share their maps: shift each array once
-      const shifted = new Set<Float64Array>();
-      for (const c of cells) for (const a of [c.P, c.q]) if (!shifted.has(a)) { shifted.add(a); shiftDown(a, shift); }
-      e += shift;
-    }
-    if (layer.kind === 'dense') {
-      const bias = scaledBias(layer.bias, e);
-      applyUnit(layer.activation === 'relu', layer.weights.rows, (c) => denseAffine(slab, layer, c.P, c.q, c.mask, bias), () => undefined, layer.weights.cols);
-    } else {
-      // remember the block input's map on every cell; pieces inherit it
-      for (const c of cells) { c.blockP = c.P; c.blockQ = c.q; c.blockMask = c.mask; }
-      for (const bl of layer.branch) {
-        const bias = scaledBias(bl.bias, e);
-        applyUnit(bl.activation === 'relu', bl.weights.rows, (c) => denseAffine(slab, bl, c.P, c.q, c.mask, bias), (parent, child) => { child.blockP = parent.blockP; child.blockQ = parent.blockQ; child.blockMask = parent.blockMask; }, bl.weights.cols);
-      }
-      const width = net.outWidth(k);
-      applyUnit(layer.activation === 'relu', width, (c) => {
-        const Z = slab.take(2 * width), z0 = slab.take(width);
-        const bP = c.blockP!, bQ = c.blockQ!, bM = c.blockMask, cM = c.mask;
-        // a dead row counts as +0, as it would if it had been zeroed
-        for (let i = 0; i < width; i++) {
-          const lb = live(bM, i), lc = live(cM, i);
-          Z[2 * i] = (lb ? bP[2 * i] : 0) + (lc ? c.P[2 * i] : 0);
-          Z[2 * i + 1] = (lb ? bP[2 * i + 1] : 0) + (lc ? c.P[2 * i + 1] : 0);
-          z0[i] = (lb ? bQ[i] : 0) + (lc ? c.q[i] : 0);
-        }
-        return { Z, z0 };
-      }, () => undefined, 1);
-      for (const c of cells) { c.blockP = undefined; c.blockQ = undefined; c.blockMask = undefined; }
-    }
-  }
+  const cells = run.cells, e = run.e, merged = run.merged;
   const depth = stopped ? stopped.depth : net.depth;
   // a partition that stopped inside a layer may have written bits of later units into the patterns
   if (stopped) for (const c of cells) c.pattern = undefined;
@@ -476,7 +536,7 @@ export function partitionPlane(net: Network, plane: SlicePlane, options: Partiti
     // maps from values beyond float64 are not numbers: withheld with the plane maps
     const wantInput = (options.inputMaps ?? true) && !overflow && e === 0 && (!stopped || planeInverse !== undefined);
     // the recursion multiplies every unit's matrix into a width × d map: stepsFrom with n·d per entry
-    const recursionCost = wantInput && !planeInverse ? d * stepsFrom[0] : 0;
+    const recursionCost = wantInput && !planeInverse ? d * setup.stepsFrom[0] : 0;
     polygons = cells.map((c, id) => {
       meter.fraction = id / cells.length;
       const vertices = Float64Array.from(c.verts);
@@ -559,4 +619,211 @@ function composeInverse(Ap: Float64Array, cp: Float64Array, outDim: number, pi: 
 export function slicePartition(net: Network, params: RegionsParams = {}, ctx: AnalysisContext = silentContext, work?: PartitionWork): RegionsResult {
   const plane = resolvePlane(net, params);
   return partitionPlane(net, plane, { polygons: params.polygons, patterns: params.patterns, inputMaps: params.inputMaps, maxRegions: params.maxRegions, memoryBudgetMB: params.memoryBudgetMB, maxSteps: params.maxSteps, work, budget: params.budget, prefix: params.prefix }, ctx);
+}
+
+// ── the rest of the partition on every thread ───────────────────────────────────────────────────
+//
+// Once the slice has a few dozen cells, each cell's descendants depend on that cell alone: the
+// cells are cut into contiguous chunks, every chunk is carried through the remaining layers on
+// some thread, and the chunks' final cells, concatenated in order, are exactly the whole
+// partition's (it lists the children of cell 0, then of cell 1, … at every unit). Two things in the
+// whole partition look at all cells at once, and are checked afterwards from what each chunk
+// recorded: the common rescale of a layer (a subtree never rescales; the partition is kept only if
+// the largest entry over all chunks needs none either, which is every ordinary network), and the
+// limits (cells and steps at every unit, summed over the chunks; a chunk alone past a limit stops
+// early). When a check fails the rest is done again on this thread, which then refuses or stops
+// exactly as it always did. So the result is the same bits on any number of threads.
+
+const SUBTREE_TASK = 'regions.subtrees';
+/** cells at a layer boundary before the rest of the partition is spread over threads */
+const PARALLEL_MIN_CELLS = 32;
+/** chunks of cells (fixed, so each chunk is the same work on any pool; only the balance varies) */
+const SUBTREE_CHUNKS = 64;
+/** steps of work left (≈ 10 ns each) from which the copies to the helpers pay: about 40 ms */
+const PARALLEL_MIN_STEPS = 1 << 22;
+/** layers and their numbers copied to every helper at most */
+const PARALLEL_MAX_LAYERS = 4096;
+const PARALLEL_MAX_NUMBERS = 1 << 22;
+const NO_MAP = new Float64Array(0);
+
+interface SubtreeInput {
+  readonly dim: number;
+  readonly layers: readonly Layer[];
+  readonly units: readonly UnitInfo[];
+  readonly layout: PatternLayout;
+  readonly limitOptions: Parameters<typeof partitionSetup>[3];
+  readonly startLayer: number;
+  readonly startUnit: number;
+  readonly startPatternUnit: number;
+  /** width of the starting cells' maps */
+  readonly width: number;
+  readonly count: number;
+  readonly verts: Float64Array;
+  readonly vertsOffset: Int32Array;
+  /** per cell P (2·width) then q (width), dead rows zero */
+  readonly maps: Float64Array;
+  readonly hashes: Uint32Array;
+  readonly patterns?: Uint32Array;
+  readonly wantPolygons: boolean;
+}
+
+interface SubtreeOutput {
+  readonly record: SubtreeRecord;
+  readonly work: PartitionWork;
+  readonly merged: number;
+  readonly count: number;
+  /** the final cells, when polygons are wanted (packed as the input's) */
+  readonly finals?: { verts: Float64Array; vertsOffset: Int32Array; maps: Float64Array; width: number; hashes: Uint32Array; patterns?: Uint32Array };
+}
+
+function worthParallel(net: Network, k: number, run: CellRun, setup: PartitionSetup): boolean {
+  if (parallelThreads() < 2 || k === 0 || run.e !== 0 || run.cells.length < PARALLEL_MIN_CELLS) return false;
+  if (run.cells.length * setup.stepsFrom[run.unitIndex] < PARALLEL_MIN_STEPS || net.depth > PARALLEL_MAX_LAYERS) return false;
+  let numbers = 0;
+  for (let j = 0; j < net.depth; j++) {
+    const l = net.layer(j);
+    for (const dl of l.kind === 'dense' ? [l] : l.branch) numbers += dl.weights.rows * (dl.weights.cols + 1);
+  }
+  return numbers <= PARALLEL_MAX_NUMBERS;
+}
+
+/** A dense layer in arrays of its own (a view into a large file's buffer would be copied whole). */
+const ownDense = (l: DenseLayer): DenseLayer => ({ kind: 'dense', weights: { rows: l.weights.rows, cols: l.weights.cols, data: l.weights.data.slice() }, bias: l.bias.slice(), activation: l.activation });
+
+/** Cells packed into typed arrays: vertices, live maps (dead rows zero), hashes and patterns. */
+function packCells(cells: readonly Cell[], width: number, words: number, withMaps: boolean): { verts: Float64Array; vertsOffset: Int32Array; maps: Float64Array; hashes: Uint32Array; patterns?: Uint32Array } {
+  const n = cells.length;
+  const vertsOffset = new Int32Array(n + 1);
+  for (let i = 0; i < n; i++) vertsOffset[i + 1] = vertsOffset[i] + cells[i].verts.length;
+  const verts = new Float64Array(vertsOffset[n]);
+  const maps = withMaps ? new Float64Array(n * 3 * width) : NO_MAP;
+  const hashes = new Uint32Array(n);
+  const patterns = words > 0 ? new Uint32Array(n * words) : undefined;
+  cells.forEach((c, i) => {
+    verts.set(c.verts, vertsOffset[i]);
+    hashes[i] = c.hash;
+    if (patterns && c.pattern) patterns.set(c.pattern, i * words);
+    if (!withMaps) return;
+    const [P, q] = liveCopy(c);
+    maps.set(P, i * 3 * width);
+    maps.set(q, i * 3 * width + 2 * width);
+  });
+  return { verts, vertsOffset, maps, hashes, patterns };
+}
+
+function unpackCell(p: { verts: Float64Array; vertsOffset: Int32Array; maps: Float64Array; hashes: Uint32Array; patterns?: Uint32Array }, i: number, width: number, words: number): Cell {
+  const m = i * 3 * width;
+  return {
+    verts: Array.from(p.verts.subarray(p.vertsOffset[i], p.vertsOffset[i + 1])),
+    P: p.maps.length > 0 ? p.maps.slice(m, m + 2 * width) : NO_MAP,
+    q: p.maps.length > 0 ? p.maps.slice(m + 2 * width, m + 3 * width) : NO_MAP,
+    hash: p.hashes[i],
+    pattern: p.patterns ? p.patterns.slice(i * words, (i + 1) * words) : undefined,
+  };
+}
+
+const subtreeNetworks = new WeakMap<SubtreeInput, { net: Network; setup: PartitionSetup }>();
+
+function subtreeChunk(input: SubtreeInput, chunk: number): SubtreeOutput {
+  let known = subtreeNetworks.get(input);
+  if (!known) {
+    const net = explicitNetwork({ dim: input.dim, probes: [] }, input.layers);
+    known = { net, setup: partitionSetup(net, input.units, input.layout, input.limitOptions) };
+    subtreeNetworks.set(input, known);
+  }
+  const { net, setup } = known;
+  const words = setup.patternWords;
+  const from = Math.floor((chunk * input.count) / SUBTREE_CHUNKS), to = Math.floor(((chunk + 1) * input.count) / SUBTREE_CHUNKS);
+  const cells: Cell[] = [];
+  for (let i = from; i < to; i++) cells.push(unpackCell(input, i, input.width, words));
+  const U = input.units.length, D = net.depth;
+  const record: SubtreeRecord = { cellsAt: new Float64Array(U + 1), stepsAt: new Float64Array(U + 1), big: new Float64Array(D), perDepth: new Float64Array(D) };
+  const work = newWork();
+  const run = new CellRun(setup, new Meter(silentContext, work), cells, 0, input.startUnit, input.startPatternUnit, record);
+  for (let j = input.startLayer; j < D; j++) run.partitionLayer(j, net.layer(j));
+  record.cellsAt[U] = run.cells.length;
+  record.stepsAt[U] = work.steps;
+  const outWidth = net.outWidth(D - 1);
+  const finals = input.wantPolygons ? { ...packCells(run.cells, outWidth, words, true), width: outWidth } : undefined;
+  return { record, work, merged: run.merged, count: run.cells.length, finals };
+}
+
+registerTask(SUBTREE_TASK, subtreeChunk as (input: never, chunk: number) => unknown);
+
+/**
+ * Layers k.. of the partition on every thread (see above). On success the run holds the final cells
+ * and the per-layer counts are returned; undefined when the rest must be done on this thread.
+ */
+function runParallel(net: Network, k: number, run: CellRun, setup: PartitionSetup, opts: { keepPatterns: boolean; wantPolygons: boolean; limitOptions: Parameters<typeof partitionSetup>[3] }, ctx: AnalysisContext): number[] | undefined {
+  const width = net.outWidth(k - 1), words = setup.patternWords;
+  const layers: Layer[] = [];
+  for (let j = 0; j < net.depth; j++) {
+    const l = net.layer(j);
+    layers.push(l.kind === 'dense' ? ownDense(l) : { kind: 'residual', branch: l.branch.map(ownDense), activation: l.activation });
+  }
+  const input: SubtreeInput = {
+    dim: net.input.dim, layers, units: setup.units, layout: setup.layout, limitOptions: opts.limitOptions,
+    startLayer: k, startUnit: run.unitIndex, startPatternUnit: run.patternUnit, width, count: run.cells.length,
+    ...packCells(run.cells, width, words, true), wantPolygons: opts.wantPolygons,
+  };
+  const meter = run.meter, start = meter.fraction;
+  let outputs: SubtreeOutput[];
+  try {
+    outputs = collectChunks<SubtreeOutput>(SUBTREE_TASK, input, SUBTREE_CHUNKS, {
+      isCancelled: () => ctx.isCancelled(),
+      progress: (f) => ctx.progress(start + (1 - start) * f, `layers ${k + 1}–${net.depth}: ${run.cells.length} regions carried on every thread`),
+    });
+  } catch (err) {
+    if (err instanceof CancelledError) throw err;
+    // a chunk alone crossed a limit (or failed): this thread redoes the rest and says what happened
+    return undefined;
+  }
+  // the checks the whole partition makes at each unit, from the chunks' sums
+  const { units, limits, stepsFrom, prefix, unitNoun } = setup;
+  const U = units.length, steps0 = meter.work.steps;
+  const sum = (f: (o: SubtreeOutput) => number) => outputs.reduce((s, o) => s + f(o), 0);
+  const cellsAt = (u: number) => sum((o) => o.record.cellsAt[u]);
+  const stepsAt = (u: number) => steps0 + sum((o) => o.record.stepsAt[u]);
+  try {
+    for (let j = k, u = run.unitIndex; j < net.depth; j++) {
+      const layer = net.layer(j);
+      const layerUnits = layer.kind === 'dense' ? 1 : layer.branch.length + 1;
+      if (prefix && stepsAt(u) + cellsAt(u) * (stepsFrom[u] - stepsFrom[u + layerUnits]) > opts.limitOptions.maxSteps) return undefined;
+      const big = Math.max(...outputs.map((o) => o.record.big[j]));
+      if (layerShift(layer, Math.log2(big), 0, j + 1) !== 0) return undefined;
+      for (let t = 0; t < layerUnits; t++, u++) {
+        const { label, width: w } = units[u];
+        const parts = { patternWords: words, mapNumbers: 3 * w };
+        const bytesEach = 8 * parts.mapNumbers + 4 * words + CELL_OVERHEAD_BYTES;
+        limits.check(cellsAt(u), label, bytesEach, parts);
+        // the splits' own checks never counted more than the cells after the unit
+        limits.check(cellsAt(u + 1), label, bytesEach, parts);
+        if (!prefix) limits.checkWork(cellsAt(u), stepsFrom[u], stepsAt(u), label, { units: U - u, of: U, noun: unitNoun });
+      }
+    }
+  } catch (err) {
+    if (err instanceof RegionLimitError) return undefined;
+    throw err;
+  }
+  const cells: Cell[] = [];
+  const placeholder: Cell = { verts: [], P: NO_MAP, q: NO_MAP, hash: FNV_OFFSET };
+  for (const o of outputs) {
+    if (!o.finals) { for (let i = 0; i < o.count; i++) cells.push(placeholder); continue; }
+    for (let i = 0; i < o.count; i++) cells.push(unpackCell(o.finals, i, o.finals.width, words));
+  }
+  run.cells = cells;
+  const unitsDone = U - run.unitIndex;
+  run.unitIndex = U;
+  run.patternUnit = setup.layout.units.length;
+  run.merged += sum((o) => o.merged);
+  const work = meter.work;
+  work.steps = stepsAt(U);
+  work.units += unitsDone;
+  work.updates += sum((o) => o.work.updates);
+  work.cuts += sum((o) => o.work.cuts);
+  work.tests += sum((o) => o.work.tests);
+  meter.fraction = 1;
+  const perDepth: number[] = [];
+  for (let j = k; j < net.depth; j++) perDepth.push(sum((o) => o.record.perDepth[j]));
+  return perDepth;
 }
