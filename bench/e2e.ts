@@ -183,7 +183,7 @@ function cases(dir: string): Case[] {
   for (const m of [2, 64]) {
     const f = familyFile(dir, m);
     out.push({
-      name: `convergence, 10⁵-layer family, width ${m}`, repeats: 5,
+      name: `convergence, 10⁵-layer family, width ${m}`, repeats: 9,
       ours: { args: [CLI, 'convergence', f, '--json'] },
       numpy: [path.join(PY, 'e2e_family.py'), f],
       check: convergenceCheck,
@@ -236,7 +236,7 @@ function cases(dir: string): Case[] {
   for (const [widths, label, seed] of [[[2, 32, 32, 32, 1], '2→32³→1', 3232], [[2, 64, 64, 64, 64, 1], '2→64⁴→1', 6464]] as const) {
     const f = regionsFile(dir, widths, seed);
     out.push({
-      name: `exact regions ${label} on [−1,1]² (numpy: polygon splitting)`, repeats: 5,
+      name: `exact regions ${label} on [−1,1]² (numpy: polygon splitting)`, repeats: 9,
       ours: { args: [CLI, 'regions', f, '--json'] },
       numpy: [path.join(PY, 'e2e_regions.py'), f],
       check: regionsCheck,
