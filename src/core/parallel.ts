@@ -84,16 +84,8 @@ export function parallelThreads(): number {
  * more than one chunk, otherwise here in order. Same results either way (see the module comment).
  */
 export function runChunks(task: string, input: unknown, chunks: number, ctx: AnalysisContext): void {
-  if (runner && runner.helpers > 0 && chunks > 1) {
-    runner.run(task, input, chunks, ctx);
-    return;
-  }
-  const fn = taskNamed(task) as (input: unknown, chunk: number) => void;
-  for (let c = 0; c < chunks; c++) {
-    if (ctx.isCancelled()) throw new CancelledError();
-    fn(input, c);
-    ctx.progress((c + 1) / chunks);
-  }
+  if (runner && runner.helpers > 0 && chunks > 1) runner.run(task, input, chunks, ctx);
+  else runHere(task, input, chunks, ctx);
 }
 
 /**
@@ -102,8 +94,13 @@ export function runChunks(task: string, input: unknown, chunks: number, ctx: Ana
  */
 export function collectChunks<T>(task: string, input: unknown, chunks: number, ctx: AnalysisContext): T[] {
   if (runner && runner.helpers > 0 && chunks > 1) return runner.collect(task, input, chunks, ctx) as T[];
-  const fn = taskNamed(task) as (input: unknown, chunk: number) => T;
-  const out: T[] = [];
+  return runHere(task, input, chunks, ctx) as T[];
+}
+
+/** Every chunk in order on this thread (no runner, or one chunk); their results. */
+function runHere(task: string, input: unknown, chunks: number, ctx: AnalysisContext): unknown[] {
+  const fn = taskNamed(task) as (input: unknown, chunk: number) => unknown;
+  const out: unknown[] = [];
   for (let c = 0; c < chunks; c++) {
     if (ctx.isCancelled()) throw new CancelledError();
     out.push(fn(input, c));

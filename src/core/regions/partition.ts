@@ -481,7 +481,7 @@ export function partitionPlane(net: Network, plane: SlicePlane, options: Partiti
   for (let k = 0; k < net.depth; k++) {
     if (!parallelTried && worthParallel(net, k, run, setup)) {
       parallelTried = true;
-      const done = runParallel(net, k, run, setup, { keepPatterns, wantPolygons, limitOptions }, ctx);
+      const done = runParallel(net, k, run, setup, { wantPolygons, limitOptions }, ctx);
       if (done) { perDepth.push(...done); break; }
     }
     const layer = net.layer(k);
@@ -754,7 +754,7 @@ registerTask(SUBTREE_TASK, subtreeChunk as (input: never, chunk: number) => unkn
  * Layers k.. of the partition on every thread (see above). On success the run holds the final cells
  * and the per-layer counts are returned; undefined when the rest must be done on this thread.
  */
-function runParallel(net: Network, k: number, run: CellRun, setup: PartitionSetup, opts: { keepPatterns: boolean; wantPolygons: boolean; limitOptions: Parameters<typeof partitionSetup>[3] }, ctx: AnalysisContext): number[] | undefined {
+function runParallel(net: Network, k: number, run: CellRun, setup: PartitionSetup, opts: { wantPolygons: boolean; limitOptions: Parameters<typeof partitionSetup>[3] }, ctx: AnalysisContext): number[] | undefined {
   const width = net.outWidth(k - 1), words = setup.patternWords;
   const layers: Layer[] = [];
   for (let j = 0; j < net.depth; j++) {
