@@ -122,7 +122,8 @@ export class AnalysisPanel implements vscode.Disposable {
         watcher.onDidDelete(() => {
           // an editor showing the file keeps its text (VS Code marks the tab deleted) and the panel follows it
           if (this.editorOpen() && (this.document!.isDirty || this.shownInEditor())) return;
-          this.post({ type: 'documentClosed', message: `${baseName(this.uri!)} was deleted; the panel shows its last results.` });
+          this.diskReads++; // a read still under way from an earlier change event must not post over this
+          this.postDeleted();
         }),
       );
     }
@@ -168,6 +169,10 @@ export class AnalysisPanel implements vscode.Disposable {
   }
 
   /** No editor has the file: read it from disk and announce it when it differs from `previous`. */
+  private postDeleted(): void {
+    this.post({ type: 'documentClosed', message: `${baseName(this.uri!)} was deleted; the panel shows its last results.` });
+  }
+
   private async readDisk(previous: string | undefined): Promise<void> {
     if (!this.uri) return;
     const read = ++this.diskReads;
@@ -186,8 +191,11 @@ export class AnalysisPanel implements vscode.Disposable {
         return;
       }
       text = snapshot.text;
-    } catch {
-      if (read === this.diskReads && !this.editorOpen()) this.post({ type: 'documentClosed', message: `${baseName(this.uri)} can no longer be read; the panel shows its last results.` });
+    } catch (e) {
+      if (read !== this.diskReads || this.editorOpen()) return;
+      // a change event can be handled after the file is already gone: say what the delete event says
+      if (isFileNotFound(e)) this.postDeleted();
+      else this.post({ type: 'documentClosed', message: `${baseName(this.uri)} can no longer be read; the panel shows its last results.` });
       return;
     }
     if (read !== this.diskReads || this.editorOpen()) return; // a newer read, or an editor, took over
@@ -312,4 +320,8 @@ export { SHIPPED_DOCUMENT_FILES } from './messages';
 
 export function baseName(uri: vscode.Uri): string {
   return uri.path.slice(uri.path.lastIndexOf('/') + 1);
+}
+
+function isFileNotFound(e: unknown): boolean {
+  return (e as NodeJS.ErrnoException | undefined)?.code === 'ENOENT' || (e instanceof vscode.FileSystemError && e.code === 'FileNotFound');
 }
