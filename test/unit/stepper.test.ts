@@ -102,9 +102,11 @@ test('AffineStep.layerInto writes the family file\'s own layer k (network.layer)
   }
 });
 
-test('denseForwardMany: every probe\'s output and inactive count are denseForward\'s, bit for bit, for 1 to 9 probes, ReLU and linear layers, non-square, with NaN, ±∞ and −0 among the inputs', () => {
+for (const simd of [true, false]) test(`denseForwardMany (${simd ? 'SIMD kernel from 64² weights' : 'scalar'}): every probe's output and inactive count are denseForward's, bit for bit, for 1 to 9 probes, ReLU and linear layers, non-square, with NaN, ±∞ and −0 among the inputs`, () => {
+  setWasmKernelsEnabled(simd);
   const rng = new Rng(29);
-  for (const [rows, cols] of [[7, 5], [16, 16], [3, 40]]) {
+  // 67×65 and 130×40 are over the kernel's 64² threshold with row counts off its 4-row blocks
+  for (const [rows, cols] of [[7, 5], [16, 16], [3, 40], [64, 64], [67, 65], [130, 40]]) {
     for (const activation of ['relu', 'linear'] as const) {
       const layer: DenseLayer = { kind: 'dense', weights: { rows, cols, data: rng.fillGaussian(new Float64Array(rows * cols)) }, bias: rng.fillUniform(new Float64Array(rows), -1, 1), activation };
       const xs = Array.from({ length: 9 }, () => rng.fillUniform(new Float64Array(cols), -1, 1));

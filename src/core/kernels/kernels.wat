@@ -118,6 +118,79 @@
         (local.set $i (i32.add (local.get $i) (i32.const 4)))
         (br $eachPanel))))
 
+;; denseRows4: four inputs through a row-major W without packing it (the convergence walk's probes:
+;; each layer's W is used once, so packing it into panels would cost as much as the product).
+;; Y4[i][p] = bias[i] + Σ_j W[i][j] X4[j][p]  for i < m, p < 4.
+;; X4 is [n][4] (the four inputs interleaved: x0[j], x1[j], x2[j], x3[j]) and Y4 is [m][4]. Rows go four
+;; at a time: per j, two loads of X4 and four weight splats feed 8 f64x2 multiply-adds, and every sum
+;; still starts from its bias and adds the products in order of j (the scalar loop's bits).
+
+  (func $denseRows4 (export "denseRows4") (param $w i32) (param $bias i32) (param $m i32) (param $n i32) (param $x i32) (param $y i32)
+    (local $i i32) (local $rowBytes i32) (local $r0 i32) (local $r1 i32) (local $r2 i32) (local $r3 i32)
+    (local $p i32) (local $end i32) (local $xj i32) (local $lo v128) (local $hi v128) (local $v v128)
+    (local $a0 v128) (local $b0 v128) (local $a1 v128) (local $b1 v128) (local $a2 v128) (local $b2 v128) (local $a3 v128) (local $b3 v128)
+    (local.set $rowBytes (i32.shl (local.get $n) (i32.const 3)))
+    (local.set $end (local.get $rowBytes))
+    (block $blocksDone (loop $blocks
+      (br_if $blocksDone (i32.gt_s (i32.add (local.get $i) (i32.const 4)) (local.get $m)))
+      (local.set $r0 (i32.add (local.get $w) (i32.mul (local.get $i) (local.get $rowBytes))))
+      (local.set $r1 (i32.add (local.get $r0) (local.get $rowBytes)))
+      (local.set $r2 (i32.add (local.get $r1) (local.get $rowBytes)))
+      (local.set $r3 (i32.add (local.get $r2) (local.get $rowBytes)))
+      (local.set $a0 (v128.load64_splat (i32.add (local.get $bias) (i32.shl (local.get $i) (i32.const 3)))))
+      (local.set $a1 (v128.load64_splat offset=8 (i32.add (local.get $bias) (i32.shl (local.get $i) (i32.const 3)))))
+      (local.set $a2 (v128.load64_splat offset=16 (i32.add (local.get $bias) (i32.shl (local.get $i) (i32.const 3)))))
+      (local.set $a3 (v128.load64_splat offset=24 (i32.add (local.get $bias) (i32.shl (local.get $i) (i32.const 3)))))
+      (local.set $b0 (local.get $a0)) (local.set $b1 (local.get $a1)) (local.set $b2 (local.get $a2)) (local.set $b3 (local.get $a3))
+      (local.set $p (i32.const 0))
+      (local.set $xj (local.get $x))
+      (block $done (loop $eachJ
+        (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
+        (local.set $lo (v128.load (local.get $xj)))
+        (local.set $hi (v128.load offset=16 (local.get $xj)))
+        (local.set $v (v128.load64_splat (i32.add (local.get $r0) (local.get $p))))
+        (local.set $a0 (f64x2.add (local.get $a0) (f64x2.mul (local.get $v) (local.get $lo))))
+        (local.set $b0 (f64x2.add (local.get $b0) (f64x2.mul (local.get $v) (local.get $hi))))
+        (local.set $v (v128.load64_splat (i32.add (local.get $r1) (local.get $p))))
+        (local.set $a1 (f64x2.add (local.get $a1) (f64x2.mul (local.get $v) (local.get $lo))))
+        (local.set $b1 (f64x2.add (local.get $b1) (f64x2.mul (local.get $v) (local.get $hi))))
+        (local.set $v (v128.load64_splat (i32.add (local.get $r2) (local.get $p))))
+        (local.set $a2 (f64x2.add (local.get $a2) (f64x2.mul (local.get $v) (local.get $lo))))
+        (local.set $b2 (f64x2.add (local.get $b2) (f64x2.mul (local.get $v) (local.get $hi))))
+        (local.set $v (v128.load64_splat (i32.add (local.get $r3) (local.get $p))))
+        (local.set $a3 (f64x2.add (local.get $a3) (f64x2.mul (local.get $v) (local.get $lo))))
+        (local.set $b3 (f64x2.add (local.get $b3) (f64x2.mul (local.get $v) (local.get $hi))))
+        (local.set $p (i32.add (local.get $p) (i32.const 8)))
+        (local.set $xj (i32.add (local.get $xj) (i32.const 32)))
+        (br $eachJ)))
+      (local.set $p (i32.add (local.get $y) (i32.shl (local.get $i) (i32.const 5))))
+      (v128.store (local.get $p) (local.get $a0)) (v128.store offset=16 (local.get $p) (local.get $b0))
+      (v128.store offset=32 (local.get $p) (local.get $a1)) (v128.store offset=48 (local.get $p) (local.get $b1))
+      (v128.store offset=64 (local.get $p) (local.get $a2)) (v128.store offset=80 (local.get $p) (local.get $b2))
+      (v128.store offset=96 (local.get $p) (local.get $a3)) (v128.store offset=112 (local.get $p) (local.get $b3))
+      (local.set $i (i32.add (local.get $i) (i32.const 4)))
+      (br $blocks)))
+    ;; the last m mod 4 rows, one at a time
+    (block $rowsDone (loop $rows
+      (br_if $rowsDone (i32.ge_s (local.get $i) (local.get $m)))
+      (local.set $r0 (i32.add (local.get $w) (i32.mul (local.get $i) (local.get $rowBytes))))
+      (local.set $a0 (v128.load64_splat (i32.add (local.get $bias) (i32.shl (local.get $i) (i32.const 3)))))
+      (local.set $b0 (local.get $a0))
+      (local.set $p (i32.const 0))
+      (local.set $xj (local.get $x))
+      (block $done1 (loop $eachJ1
+        (br_if $done1 (i32.ge_u (local.get $p) (local.get $end)))
+        (local.set $v (v128.load64_splat (i32.add (local.get $r0) (local.get $p))))
+        (local.set $a0 (f64x2.add (local.get $a0) (f64x2.mul (local.get $v) (v128.load (local.get $xj)))))
+        (local.set $b0 (f64x2.add (local.get $b0) (f64x2.mul (local.get $v) (v128.load offset=16 (local.get $xj)))))
+        (local.set $p (i32.add (local.get $p) (i32.const 8)))
+        (local.set $xj (i32.add (local.get $xj) (i32.const 32)))
+        (br $eachJ1)))
+      (local.set $p (i32.add (local.get $y) (i32.shl (local.get $i) (i32.const 5))))
+      (v128.store (local.get $p) (local.get $a0)) (v128.store offset=16 (local.get $p) (local.get $b0))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $rows))))
+
   ;; relu: Z[t] = Z[t] > 0 ? Z[t] : 0 for t < count (NaN and −0 become +0, as `if (!(z > 0)) z = 0`).
   (func $relu (export "relu") (param $z i32) (param $count i32)
     (local $end i32) (local $v v128)

@@ -15,6 +15,7 @@ import { wasmBase64 } from './kernels.wasm';
 interface KernelExports {
   readonly memory: WebAssembly.Memory;
   dense(panels: number, bias: number, m: number, n: number, x: number, rows: number, y: number): void;
+  denseRows4(w: number, bias: number, m: number, n: number, x: number, y: number): void;
   relu(z: number, count: number): void;
   reluBits(z: number, rows: number, m: number, bits: number): void;
   gram(a: number, m: number, n: number, v: number, w: number, t: number): void;
@@ -190,6 +191,19 @@ export class WasmKernels {
     for (let r = 0; r < rows; r += block) {
       this.exports.dense(panels.byteOffset, bias.byteOffset, m, n, X.byteOffset + 8 * r * n, Math.min(block, rows - r), Y.byteOffset + 8 * r * m);
     }
+  }
+
+  /**
+   * Y4[i][p] = bias[i] + Σ_j W[i][j] X4[j][p] for i < m and four inputs p (kernels.wat `denseRows4`):
+   * W row-major [m][n] as it is, X4 [n][4] and Y4 [m][4] interleaved. Each sum starts from the bias
+   * and adds in order of j, as `dense` does. Every argument is a view from `arrays`.
+   */
+  denseRows4(W: Float64Array, bias: Float64Array, m: number, n: number, X4: Float64Array, Y4: Float64Array): void {
+    this.inMemory(W, m * n);
+    this.inMemory(bias, m);
+    this.inMemory(X4, 4 * n);
+    this.inMemory(Y4, 4 * m);
+    this.exports.denseRows4(W.byteOffset, bias.byteOffset, m, n, X4.byteOffset, Y4.byteOffset);
   }
 
   /** Z[t] = max(Z[t], 0) for t < count, with NaN → 0 (kernels.wat `relu`). */
