@@ -400,3 +400,31 @@ test('forwardBatch: progress runs across slabs, cancellation stops it, and a nes
   assert.throws(() => forwardBatch(net, X, batch, {}, cancelling), { name: 'CancelledError' });
   assert.equal(calls, 3, 'stopped at the third slab');
 });
+
+test('firstNonFinite: the index of the first NaN, +∞ or −∞ (or −1), for every length 0–40 and every position, inside or after the 8-number blocks; huge finite numbers and −0 are finite', () => {
+  const k = WasmKernels.acquire();
+  assert.ok(k, 'WebAssembly SIMD kernels are available in Node 20');
+  try {
+    const [A] = k.arrays([48])!;
+    const rng = new Rng(5);
+    for (let count = 0; count <= 40; count++) {
+      rng.fillUniform(A, -1, 1);
+      A[0] = Number.MAX_VALUE; A[1] = -0; A[2] = -Number.MAX_VALUE; A[3] = Number.MIN_VALUE;
+      // numbers past `count` are never looked at
+      A[count] = NaN;
+      assert.equal(k.firstNonFinite(A, count), -1, `${count} finite numbers`);
+      for (const bad of [NaN, Infinity, -Infinity]) {
+        for (let at = 0; at < count; at++) {
+          const keep = A[at];
+          A[at] = bad;
+          if (at + 2 < count) A[at + 2] = NaN; // a later one does not count
+          assert.equal(k.firstNonFinite(A, count), at, `${bad} at ${at} of ${count}`);
+          A[at] = keep;
+          if (at + 2 < count) A[at + 2] = 0.25;
+        }
+      }
+    }
+  } finally {
+    k.release();
+  }
+});

@@ -22,6 +22,7 @@ import { runDegeneracy } from '../../src/core/degeneracy/analysis';
 import { spectralNorms, precomputeLayerNorms, cachedNormWminusI, warmChunkSize, WARM_CHUNK } from '../../src/core/linalg/layerNorms';
 import { lanczosSpectralNorm } from '../../src/core/linalg/lanczos';
 import { Rng } from '../../src/core/rng';
+import { setWasmKernelsEnabled } from '../../src/core/kernels/wasm';
 import type { DenseMatrix } from '../../src/core/linalg/dense';
 import { explicitNetwork, type DenseLayer, type Network } from '../../src/core/network/model';
 import { Conv2d } from '../../src/core/conv/conv2d';
@@ -251,13 +252,32 @@ test('a large external float64 matrix comes in through the reused buffer, its pa
     // a NaN at value 300 001 (byte 24 + 2 400 000, in the third 1 MiB piece)
     new DataView(file.buffer).setFloat64(offset + 8 * 300000, NaN, true);
     fs.writeFileSync(path.join(dir, 'w.bin'), file);
-    for (const pool of [undefined, pools[0]]) {
-      setParallelRunner(pool);
+    // and −∞ later, in the last (short) piece: the first one is named
+    new DataView(file.buffer).setFloat64(offset + 8 * 1099999, -Infinity, true);
+    fs.writeFileSync(path.join(dir, 'w.bin'), file);
+    // each piece is checked by the SIMD kernel in WebAssembly memory, or by the loop without it
+    for (const simd of [true, false]) {
+      for (const pool of [undefined, pools[0]]) {
+        setParallelRunner(pool);
+        setWasmKernelsEnabled(simd);
+        try {
+          const r = parseNetworkText(doc(offset), { files: new FolderFiles(dir, nodeFileSystem) });
+          assert.deepEqual(r.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message), [`layer 1 weights: "w.bin" holds NaN at value 300001 (byte ${offset + 8 * 300000}); weights must be finite`]);
+        } finally {
+          setParallelRunner(undefined);
+          setWasmKernelsEnabled(true);
+        }
+      }
+    }
+    new DataView(file.buffer).setFloat64(offset + 8 * 300000, 0.5, true);
+    fs.writeFileSync(path.join(dir, 'w.bin'), file);
+    for (const simd of [true, false]) {
+      setWasmKernelsEnabled(simd);
       try {
         const r = parseNetworkText(doc(offset), { files: new FolderFiles(dir, nodeFileSystem) });
-        assert.deepEqual(r.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message), [`layer 1 weights: "w.bin" holds NaN at value 300001 (byte ${offset + 8 * 300000}); weights must be finite`]);
+        assert.deepEqual(r.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message), [`layer 1 weights: "w.bin" holds -Infinity at value 1100000 (byte ${offset + 8 * 1099999}); weights must be finite`]);
       } finally {
-        setParallelRunner(undefined);
+        setWasmKernelsEnabled(true);
       }
     }
   } finally {

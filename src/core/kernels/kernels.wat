@@ -191,6 +191,35 @@
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $rows))))
 
+;; firstNonFinite: the index of the first NaN or ±∞ among `count` float64 at `a`, or −1 (the check of
+;; a weights file as it is read). x − x is +0 for every finite x and NaN for NaN and ±∞; eight numbers
+;; at a time are summed that way and tested once, and a block that holds one is searched number by number.
+  (func $firstNonFinite (export "firstNonFinite") (param $a i32) (param $count i32) (result i32)
+    (local $p i32) (local $end i32) (local $s v128) (local $v v128) (local $i i32) (local $x f64)
+    (local.set $end (i32.shl (i32.shr_u (local.get $count) (i32.const 3)) (i32.const 6)))
+    (block $found (block $blocksDone (loop $blocks
+      (br_if $blocksDone (i32.ge_u (local.get $p) (local.get $end)))
+      (local.set $v (v128.load (i32.add (local.get $a) (local.get $p))))
+      (local.set $s (f64x2.sub (local.get $v) (local.get $v)))
+      (local.set $v (v128.load offset=16 (i32.add (local.get $a) (local.get $p))))
+      (local.set $s (f64x2.add (local.get $s) (f64x2.sub (local.get $v) (local.get $v))))
+      (local.set $v (v128.load offset=32 (i32.add (local.get $a) (local.get $p))))
+      (local.set $s (f64x2.add (local.get $s) (f64x2.sub (local.get $v) (local.get $v))))
+      (local.set $v (v128.load offset=48 (i32.add (local.get $a) (local.get $p))))
+      (local.set $s (f64x2.add (local.get $s) (f64x2.sub (local.get $v) (local.get $v))))
+      (br_if $found (v128.any_true (f64x2.ne (local.get $s) (local.get $s))))
+      (local.set $p (i32.add (local.get $p) (i32.const 64)))
+      (br $blocks))))
+    ;; from the block that holds one (or the last count mod 8 numbers), one at a time
+    (local.set $i (i32.shr_u (local.get $p) (i32.const 3)))
+    (block $none (loop $each
+      (br_if $none (i32.ge_u (local.get $i) (local.get $count)))
+      (local.set $x (f64.load (i32.add (local.get $a) (i32.shl (local.get $i) (i32.const 3)))))
+      (if (f64.ne (f64.sub (local.get $x) (local.get $x)) (f64.const 0)) (then (return (local.get $i))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $each)))
+    (i32.const -1))
+
   ;; relu: Z[t] = Z[t] > 0 ? Z[t] : 0 for t < count (NaN and −0 become +0, as `if (!(z > 0)) z = 0`).
   (func $relu (export "relu") (param $z i32) (param $count i32)
     (local $end i32) (local $v v128)

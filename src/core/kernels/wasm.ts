@@ -16,6 +16,7 @@ interface KernelExports {
   readonly memory: WebAssembly.Memory;
   dense(panels: number, bias: number, m: number, n: number, x: number, rows: number, y: number): void;
   denseRows4(w: number, bias: number, m: number, n: number, x: number, y: number): void;
+  firstNonFinite(a: number, count: number): number;
   relu(z: number, count: number): void;
   reluBits(z: number, rows: number, m: number, bits: number): void;
   gram(a: number, m: number, n: number, v: number, w: number, t: number): void;
@@ -204,6 +205,12 @@ export class WasmKernels {
     this.inMemory(X4, 4 * n);
     this.inMemory(Y4, 4 * m);
     this.exports.denseRows4(W.byteOffset, bias.byteOffset, m, n, X4.byteOffset, Y4.byteOffset);
+  }
+
+  /** The index of the first NaN or ±∞ among the first `count` numbers of A, or −1 (kernels.wat `firstNonFinite`). */
+  firstNonFinite(A: Float64Array, count: number): number {
+    this.inMemory(A, count);
+    return this.exports.firstNonFinite(A.byteOffset, count);
   }
 
   /** Z[t] = max(Z[t], 0) for t < count, with NaN → 0 (kernels.wat `relu`). */
