@@ -428,3 +428,31 @@ test('firstNonFinite: the index of the first NaN, +∞ or −∞ (or −1), for 
     k.release();
   }
 });
+
+test('maxAbs: the largest |a_i| (−0 and +0 give +0), NaN when any entry is NaN, +∞ when any is ±∞, for every length 0–20 and every position of the largest, inside or after the 4-number blocks', () => {
+  const k = WasmKernels.acquire();
+  assert.ok(k, 'WebAssembly SIMD kernels are available in Node 20');
+  try {
+    const [A] = k.arrays([24])!;
+    const rng = new Rng(6);
+    for (let count = 0; count <= 20; count++) {
+      rng.fillUniform(A, -1, 1);
+      A[count] = 1e300; // past `count`: never looked at
+      let want = 0;
+      for (let i = 0; i < count; i++) want = Math.max(want, Math.abs(A[i]));
+      assert.equal(k.maxAbs(A, count), want, `${count} numbers`);
+      for (let at = 0; at < count; at++) {
+        const keep = A[at];
+        for (const [v, expected] of [[-7.5, 7.5], [Infinity, Infinity], [-Infinity, Infinity], [NaN, NaN]] as const) {
+          A[at] = v;
+          assert.ok(Object.is(k.maxAbs(A, count), expected), `${v} at ${at} of ${count}: got ${k.maxAbs(A, count)}`);
+        }
+        A[at] = keep;
+      }
+    }
+    A.fill(-0);
+    assert.ok(Object.is(k.maxAbs(A, 9), 0), 'all −0: +0');
+  } finally {
+    k.release();
+  }
+});

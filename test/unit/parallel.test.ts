@@ -100,6 +100,22 @@ test('per-layer spectral norms: the same bits on any number of threads, each wit
   });
 });
 
+test('spectralNorms of matrices past the Lanczos range (entries 2^450, 2^-450, an ∞, a NaN; 64×64 > the exact-SVD size): the rescaling path, σ scaled exactly, ∞ and NaN reported, on every pool', () => {
+  const n = 64;
+  const base = new Rng(77).fillGaussian(new Float64Array(n * n));
+  const scaled = (f: number) => base.map((x) => x * f);
+  const withAt = (v: number) => { const d = base.slice(); d[5 * n + 7] = v; return d; };
+  const mats = [base, scaled(2 ** 450), scaled(2 ** -450), withAt(Infinity), withAt(NaN)].map((data) => ({ rows: n, cols: n, data }));
+  const runs = onEveryPool(() => spectralNorms(mats));
+  for (const r of runs.slice(1)) sameBits(r.result, runs[0].result, 'norms');
+  const [s, big, small, inf, nan] = runs[0].result;
+  // a power of two scales every entry and σ exactly: the same Lanczos run up to that power
+  assert.ok(Math.abs(big / 2 ** 450 - s) <= 1e-10 * s, `2^450: ${big / 2 ** 450} vs ${s}`);
+  assert.ok(Math.abs(small / 2 ** -450 - s) <= 1e-10 * s, `2^-450: ${small / 2 ** -450} vs ${s}`);
+  assert.equal(inf, Infinity);
+  assert.ok(Number.isNaN(nan), `NaN entry: ${nan}`);
+});
+
 test('warm chunks: WARM_CHUNK layers each, fewer when that would leave under 24 chunks to share between threads', () => {
   assert.deepEqual([1, 23, 24, 47, 48, 71, 72, 95, 96, 10000].map(warmChunkSize), [1, 1, 1, 1, 2, 2, 3, 3, 4, WARM_CHUNK]);
 });

@@ -220,6 +220,27 @@
       (br $each)))
     (i32.const -1))
 
+;; maxAbs: max |a_i| over `count` float64 at `a` (+0 for none); NaN when one is NaN (f64x2.max and
+;; f64.max return NaN when either operand is NaN), +∞ when one is ±∞.
+  (func $maxAbs (export "maxAbs") (param $a i32) (param $count i32) (result f64)
+    (local $p i32) (local $end i32) (local $m0 v128) (local $m1 v128) (local $r f64) (local $i i32)
+    (local.set $end (i32.shl (i32.shr_u (local.get $count) (i32.const 2)) (i32.const 5)))
+    (block $done (loop $quads
+      (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
+      (local.set $m0 (f64x2.max (local.get $m0) (f64x2.abs (v128.load (i32.add (local.get $a) (local.get $p))))))
+      (local.set $m1 (f64x2.max (local.get $m1) (f64x2.abs (v128.load offset=16 (i32.add (local.get $a) (local.get $p))))))
+      (local.set $p (i32.add (local.get $p) (i32.const 32)))
+      (br $quads)))
+    (local.set $m0 (f64x2.max (local.get $m0) (local.get $m1)))
+    (local.set $r (f64.max (f64x2.extract_lane 0 (local.get $m0)) (f64x2.extract_lane 1 (local.get $m0))))
+    (local.set $i (i32.shr_u (local.get $end) (i32.const 3)))
+    (block $tailDone (loop $tail
+      (br_if $tailDone (i32.ge_u (local.get $i) (local.get $count)))
+      (local.set $r (f64.max (local.get $r) (f64.abs (f64.load (i32.add (local.get $a) (i32.shl (local.get $i) (i32.const 3)))))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $tail)))
+    (local.get $r))
+
   ;; relu: Z[t] = Z[t] > 0 ? Z[t] : 0 for t < count (NaN and −0 become +0, as `if (!(z > 0)) z = 0`).
   (func $relu (export "relu") (param $z i32) (param $count i32)
     (local $end i32) (local $v v128)

@@ -17,6 +17,7 @@ interface KernelExports {
   dense(panels: number, bias: number, m: number, n: number, x: number, rows: number, y: number): void;
   denseRows4(w: number, bias: number, m: number, n: number, x: number, y: number): void;
   firstNonFinite(a: number, count: number): number;
+  maxAbs(a: number, count: number): number;
   relu(z: number, count: number): void;
   reluBits(z: number, rows: number, m: number, bits: number): void;
   gram(a: number, m: number, n: number, v: number, w: number, t: number): void;
@@ -211,6 +212,12 @@ export class WasmKernels {
   firstNonFinite(A: Float64Array, count: number): number {
     this.inMemory(A, count);
     return this.exports.firstNonFinite(A.byteOffset, count);
+  }
+
+  /** max |A_i| over the first `count` numbers (+0 for none), NaN when one is NaN (kernels.wat `maxAbs`). */
+  maxAbs(A: Float64Array, count: number): number {
+    this.inMemory(A, count);
+    return this.exports.maxAbs(A.byteOffset, count);
   }
 
   /** Z[t] = max(Z[t], 0) for t < count, with NaN → 0 (kernels.wat `relu`). */

@@ -73,7 +73,7 @@ function normsChunk(input: LayerNormsInput, chunk: number): void {
       const A = space.A;
       A.set(data);
       if (input.minusIdentity) for (let i = 0; i < rows; i++) A[i * cols + i] -= 1;
-      if (!allFiniteAndModerate(A)) {
+      if (!moderate(space.maxAbsA())) {
         // extreme entries: spectralNorm rescales them (and reports NaN/∞)
         input.out[k] = spectralNorm({ rows, cols, data: Float64Array.from(A) });
         start = undefined;
@@ -90,15 +90,9 @@ function normsChunk(input: LayerNormsInput, chunk: number): void {
 
 registerTask(TASK, normsChunk as (input: never, chunk: number) => void);
 
-/** entries finite and within the range where Lanczos needs no rescaling (norms.ts SAFE_MAX/SAFE_MIN) */
-function allFiniteAndModerate(data: Float64Array | Float32Array): boolean {
-  let maxAbs = 0;
-  for (let i = 0; i < data.length; i++) {
-    const a = Math.abs(data[i]);
-    if (!(a <= 1e120)) return false;
-    if (a > maxAbs) maxAbs = a;
-  }
-  return maxAbs === 0 || maxAbs >= 1e-120;
+/** a largest |entry| that is finite and within the range where Lanczos needs no rescaling (norms.ts SAFE_MAX/SAFE_MIN) */
+function moderate(maxAbs: number): boolean {
+  return maxAbs <= 1e120 && (maxAbs === 0 || maxAbs >= 1e-120);
 }
 
 /**

@@ -135,6 +135,18 @@ export class LanczosSpace {
     x.set(w);
   }
 
+  /** max |a_ij| of A (+0 for an empty A), NaN when an entry is NaN: the SIMD kernel on a float64 A in its memory. */
+  maxAbsA(): number {
+    const A = this.A, count = this.m * this.n;
+    if (this.kernels && A instanceof Float64Array) return this.kernels.maxAbs(A, count);
+    let max = 0;
+    for (let i = 0; i < count; i++) {
+      const a = Math.abs(A[i]);
+      if (!(a <= max)) { if (Number.isNaN(a)) return NaN; max = a; }
+    }
+    return max;
+  }
+
   /** Whether the WebAssembly kernels do the products. */
   get simd(): boolean {
     return this.kernels !== undefined;
