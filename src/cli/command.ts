@@ -55,7 +55,6 @@ function withPlainArrays(value: unknown, key: string): unknown {
   if (v === null || typeof v !== 'object') return v;
   if (ArrayBuffer.isView(v)) return v instanceof DataView ? v : Array.from(v as unknown as ArrayLike<number>);
   if (Array.isArray(v)) return v.map((item, i) => withPlainArrays(item, String(i)));
-  const out: Record<string, unknown> = {};
-  for (const k of Object.keys(v)) out[k] = withPlainArrays((v as Record<string, unknown>)[k], k);
-  return out;
+  // fromEntries defines own properties: a key "__proto__" from a file stays a key
+  return Object.fromEntries(Object.entries(v).map(([k, item]) => [k, withPlainArrays(item, k)]));
 }

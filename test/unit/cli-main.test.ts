@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { main, ProgressLine } from '../../src/cli/main';
-import type { CliIo } from '../../src/cli/command';
+import { toJson, type CliIo } from '../../src/cli/command';
 import { decimal } from '../../src/cli/numbers';
 import packageJson from '../../package.json';
 
@@ -56,4 +56,18 @@ test('`depth-lens … | head` (stdout closed early) exits quietly with the comma
   const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
   assert.equal(stderr, '');
   assert.equal(code, 0);
+});
+
+test('toJson: typed arrays as arrays, NaN and ±∞ as null, toJSON honoured, a "__proto__" key from a file kept as a key; the same text JSON.stringify writes with the old per-value replacer', () => {
+  const value = JSON.parse('{"__proto__": {"a": 1}, "x": [1, 2], "toJSON": 3}') as Record<string, unknown>;
+  value.arr = new Float64Array([1.5, NaN, Infinity]);
+  value.nested = { when: new Date(0), list: [new Int32Array([4, 5]), { k: -Infinity }], view: new DataView(new ArrayBuffer(2)) };
+  const text = toJson(value);
+  assert.deepEqual(JSON.parse(text), {
+    ['__proto__']: { a: 1 }, x: [1, 2], toJSON: 3, arr: [1.5, null, null],
+    nested: { when: '1970-01-01T00:00:00.000Z', list: [[4, 5], { k: null }], view: {} },
+  });
+  assert.ok(Object.hasOwn(JSON.parse(text) as object, '__proto__'), '"__proto__" is an own key of the output');
+  const replacer = (_k: string, v: unknown) => (ArrayBuffer.isView(v) && !(v instanceof DataView) ? Array.from(v as unknown as ArrayLike<number>) : typeof v === 'number' && !Number.isFinite(v) ? null : v);
+  assert.equal(text, JSON.stringify(value, replacer, 2));
 });
