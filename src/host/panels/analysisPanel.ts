@@ -168,11 +168,12 @@ export class AnalysisPanel implements vscode.Disposable {
     return { uri: this.uri.toString(), fsPath: this.uri.fsPath, version: this.disk.version, text: this.disk.text };
   }
 
-  /** No editor has the file: read it from disk and announce it when it differs from `previous`. */
+  /** The file is gone (its delete event, or a read that no longer finds it): the panel keeps its last results. */
   private postDeleted(): void {
     this.post({ type: 'documentClosed', message: `${baseName(this.uri!)} was deleted; the panel shows its last results.` });
   }
 
+  /** No editor has the file: read it from disk and announce it when it differs from `previous`. */
   private async readDisk(previous: string | undefined): Promise<void> {
     if (!this.uri) return;
     const read = ++this.diskReads;
