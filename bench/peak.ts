@@ -4,6 +4,7 @@
  * fused multiply-add, as in our kernels), the ceiling for any 128-bit SIMD kernel here. Measured
  * once per bench run; the forward-pass rows report their fraction of it.
  */
+import * as fs from 'node:fs';
 import wabtInit from 'wabt';
 
 let peak: number | undefined;
@@ -46,4 +47,24 @@ export async function measureF64x2Peak(): Promise<number> {
 /** The peak measured by measureF64x2Peak (NaN before). */
 export function f64x2PeakGflops(): number {
   return peak ?? NaN;
+}
+
+/**
+ * The widest vectors a native BLAS can use on this CPU, from the kernel's CPU flags (Linux), for the
+ * reports' sentence on what bounds us against numpy. What the bench measured decides the ratios; this
+ * only names the reason. AMD's Zen 3 (the EPYC machines here) has AVX2 and FMA but no AVX-512.
+ */
+export function nativeVectorUnits(cpuinfo = readCpuinfo()): string {
+  const flags = new Set(/^flags\s*:(.*)$/m.exec(cpuinfo)?.[1].trim().split(/\s+/) ?? []);
+  if (flags.has('avx512f')) return `512-bit AVX-512 vectors${flags.has('fma') ? ' with fused multiply-add' : ''}`;
+  if (flags.has('avx2') || flags.has('avx')) return `256-bit ${flags.has('avx2') ? 'AVX2' : 'AVX'} vectors${flags.has('fma') ? ' with fused multiply-add' : ''}`;
+  return flags.size > 0 ? '128-bit SSE vectors' : 'its native vector units (CPU flags unavailable)';
+}
+
+function readCpuinfo(): string {
+  try {
+    return fs.readFileSync('/proc/cpuinfo', 'utf8');
+  } catch {
+    return '';
+  }
 }

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { numpySetup, type BenchRow, type BenchSuite } from './harness';
 import { runEndToEnd, type E2ERow, type SideStats } from './e2e';
 import { installThreadPool } from '../src/worker/pool';
-import { measureF64x2Peak } from './peak';
+import { measureF64x2Peak, nativeVectorUnits } from './peak';
 
 const fmt = (ms: number | undefined, digits = 2) => (ms === undefined ? '—' : ms.toFixed(digits));
 const ratio = (num: number | undefined, den: number) => (num === undefined ? '—' : (num / den).toFixed(2));
@@ -27,7 +27,7 @@ async function main(): Promise<void> {
     `# Depth Lens benchmarks — ${new Date().toISOString()}`,
     '',
     `Node ${process.version}, ${cpu} ×${os.cpus().length} (${(os.totalmem() / 2 ** 30).toFixed(0)} GiB), load average at start ${os.loadavg().map((l) => l.toFixed(1)).join(' / ')}.`,
-    `Depth Lens: WebAssembly SIMD (f64x2) kernels, ${1 + (pool?.helpers ?? 0)} threads (the CLI's and workers' pool). Best f64x2 throughput of this CPU from WebAssembly (bench/peak.ts, multiply + add on registers): ${peak.toFixed(1)} GFLOP/s per core.`,
+    `Depth Lens: WebAssembly SIMD (f64x2) kernels, ${1 + (pool?.helpers ?? 0)} threads (the CLI's and workers' pool). Best f64x2 throughput of this CPU from WebAssembly (bench/peak.ts, multiply + add on registers): ${peak.toFixed(1)} GFLOP/s per core. The CPU offers native code ${nativeVectorUnits()}.`,
     `numpy side: ${np.description}.`,
     '',
   ];

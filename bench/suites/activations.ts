@@ -12,7 +12,7 @@ import { forwardBatch, forwardBatchThreads } from '../../src/core/activation/bat
 import { parallelRunner, setParallelRunner } from '../../src/core/parallel';
 import { setWasmKernelsEnabled, wasmKernelsAvailable } from '../../src/core/kernels/wasm';
 import { slicePartition } from '../../src/core/regions/partition';
-import { f64x2PeakGflops } from '../peak';
+import { f64x2PeakGflops, nativeVectorUnits } from '../peak';
 
 const F64X2_PEAK_GFLOPS = f64x2PeakGflops;
 
@@ -86,7 +86,7 @@ export const suite: BenchSuite = {
       const gflops = flops / ms / 1e6, peak = F64X2_PEAK_GFLOPS();
       // numpy on one thread against our best per core: the most a WebAssembly f64x2 kernel could reach
       const npGflops = np ? flops / np.ms / 1e6 : NaN;
-      const reach = Number.isFinite(npGflops) && npGflops > peak ? `; numpy 1 thread ${npGflops.toFixed(1)} GFLOP/s = ${(npGflops / peak).toFixed(2)} × our f64x2 peak per core (AVX-512 FMA in OpenBLAS; WebAssembly has 128-bit vectors and no fused multiply-add), so numpy/ours per thread stays below ${(peak / npGflops).toFixed(2)} even at 100 % of the peak` : '';
+      const reach = Number.isFinite(npGflops) && npGflops > peak ? `; numpy 1 thread ${npGflops.toFixed(1)} GFLOP/s = ${(npGflops / peak).toFixed(2)} × our f64x2 peak per core (OpenBLAS uses ${nativeVectorUnits()} here; WebAssembly has 128-bit vectors and no fused multiply-add), so numpy/ours per thread stays below ${(peak / npGflops).toFixed(2)} even at 100 % of the peak` : '';
       rows.push({ name: c.name, oursMs: ms, oursMedianMs: t.median, numpyMs: np?.ms, numpy2Ms: numpy2?.[c.name]?.ms, note: `${gflops.toFixed(2)} GFLOP/s on ${threads} thread${threads > 1 ? 's' : ''} (${(100 * gflops / peak / threads).toFixed(0)} % of ${threads > 1 ? `${threads} × ` : ''}the f64x2 peak), ${kernel}; first call ${firstMs.toFixed(1)} ms; ${agree}${reach}` });
     }
     // the fallback where WebAssembly SIMD is unavailable (same numbers, scalar JavaScript)
