@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { Rng } from '../../src/core/rng';
 import { type DenseLayer, type Network } from '../../src/core/network/model';
 import { denseBatch, forwardBatch, type BatchResult } from '../../src/core/activation/batch';
-import { dotsScalar } from '../../src/core/linalg/products';
+import { dotScalar, dotsScalar } from '../../src/core/linalg/products';
 import { packPanels, setWasmKernelsEnabled, wasmKernelsAvailable, WasmKernels } from '../../src/core/kernels/wasm';
 import type { AnalysisContext } from '../../src/core/context';
 import { randomNetwork as randomNetworkOf } from './random-networks';
@@ -452,6 +452,45 @@ test('maxAbs: the largest |a_i| (−0 and +0 give +0), NaN when any entry is NaN
     }
     A.fill(-0);
     assert.ok(Object.is(k.maxAbs(A, 9), 0), 'all −0: +0');
+  } finally {
+    k.release();
+  }
+});
+
+test('sgdPasses (the mean-field SGD step on WebAssembly): dots4 = dotScalar on each of four rows, rows4 = v_r = w_r + c_r·δ stored and z += (v_a·n_a + v_b·n_b) + (v_c·n_c + v_d·n_d), bit for bit with special values, odd and even widths; blocks past the last row are refused', () => {
+  const k = WasmKernels.acquire();
+  assert.ok(k, 'WebAssembly SIMD kernels are available in Node 20');
+  try {
+    const rng = new Rng(12);
+    const specials = [NaN, Infinity, -Infinity, -0, 0, Number.MIN_VALUE, -Number.MAX_VALUE];
+    for (const n2 of [1, 2, 3, 7, 8, 33]) {
+      const n1 = 9;
+      const [W2, delta, z, coef, back]: Float64Array[] = k.arrays([n1 * n2, n2, n2, 8, 4])!;
+      rng.fillUniform(W2, -2, 2); rng.fillUniform(delta, -1, 1); rng.fillUniform(z, -1, 1); rng.fillUniform(coef, -1, 1);
+      // a few IEEE special values in the weights, δ, z and the coefficients
+      for (const a of [W2, delta, z]) for (let s = 0; s < 3; s++) a[rng.int(a.length)] = specials[rng.int(specials.length)];
+      coef[rng.int(8)] = -0;
+      const passes = k.sgdPasses(W2, n1, n2, delta, z, coef, back);
+      for (const row of [0, 4, 5]) {
+        const W = W2.slice(), Z = z.slice();
+        const wantBack = [0, 1, 2, 3].map((r) => dotScalar(W, row + r, n2, delta));
+        passes.dots4(row);
+        for (let r = 0; r < 4; r++) assert.ok(Object.is(back[r], wantBack[r]), `n2 = ${n2}, row ${row + r}: back ${back[r]} ≠ ${wantBack[r]}`);
+        const o = [0, 1, 2, 3].map((r) => (row + r) * n2);
+        for (let i = 0; i < n2; i++) {
+          const v = [0, 1, 2, 3].map((r) => W[o[r] + i] + coef[r] * delta[i]);
+          for (let r = 0; r < 4; r++) W[o[r] + i] = v[r];
+          Z[i] += (v[0] * coef[4] + v[1] * coef[5]) + (v[2] * coef[6] + v[3] * coef[7]);
+        }
+        passes.rows4(row);
+        assert.equal(firstDifference(W2, W), -1, `n2 = ${n2}, rows ${row}..${row + 3}: W2 at ${firstDifference(W2, W)}`);
+        assert.equal(firstDifference(z, Z), -1, `n2 = ${n2}, rows ${row}..${row + 3}: z at ${firstDifference(z, Z)}`);
+      }
+      assert.throws(() => passes.dots4(6), { name: 'RangeError', message: 'sgdPasses: rows 6..9 of 9' });
+      assert.throws(() => passes.rows4(6), { name: 'RangeError', message: 'sgdPasses: rows 6..9 of 9' });
+    }
+    assert.throws(() => k.sgdPasses(new Float64Array(8), 2, 4, ...k.arrays([4, 4, 8, 4])! as [Float64Array, Float64Array, Float64Array, Float64Array]),
+      { message: 'WasmKernels: array is not a view from arrays() (or memory grew since)' });
   } finally {
     k.release();
   }

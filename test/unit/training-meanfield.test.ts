@@ -7,6 +7,7 @@ import { meanFieldLimit, MeanFieldNet } from '../../src/core/training/meanField'
 import { Rng } from '../../src/core/rng';
 import { CancelledError } from '../../src/core/context';
 import { tQuantile975 } from '../../src/core/training/fit';
+import { setWasmKernelsEnabled, wasmKernelsAvailable } from '../../src/core/kernels/wasm';
 
 function fdGradient(net: MeanFieldNet, arr: Float64Array, x: ArrayLike<number>, y: number): Float64Array {
   const g = new Float64Array(arr.length);
@@ -64,6 +65,33 @@ test('the fused train() loop is bit-for-bit the same as repeated step(), for N1 
     assert.deepEqual(b.c, a.c);
     assert.deepEqual(b.w2, a.w2);
     assert.deepEqual(b.w1, a.w1);
+  }
+});
+
+test('the SGD step on the WebAssembly kernels and on the scalar loops give the same bits (odd and even N2, N1 with and without a partial row block, both activations)', () => {
+  assert.ok(wasmKernelsAvailable(), 'WebAssembly SIMD kernels are available in Node 20');
+  const trained = (n1: number, n2: number, activation: 'tanh' | 'sigmoid', wasm: boolean): MeanFieldNet => {
+    setWasmKernelsEnabled(wasm);
+    try {
+      const net = new MeanFieldNet(n1, n2, 2, new Rng(31), { activation, learningRates: { C: 3, W2: 5, W1: 2 } });
+      const rng = new Rng(32);
+      net.train(60, new Float64Array(2), (buf) => { buf[0] = rng.uniformIn(-1, 1); buf[1] = 1; return Math.sin(Math.PI * buf[0]); });
+      return net;
+    } finally {
+      setWasmKernelsEnabled(true);
+    }
+  };
+  for (const [n1, n2] of [[8, 5], [13, 6], [4, 1], [21, 33]]) {
+    for (const activation of ['tanh', 'sigmoid'] as const) {
+      const a = trained(n1, n2, activation, true), b = trained(n1, n2, activation, false);
+      const what = `N1 = ${n1}, N2 = ${n2}, ${activation}`;
+      assert.ok(a.onKernels && !b.onKernels, `${what}: one net on each path`);
+      assert.deepEqual(Array.from(a.w2), Array.from(b.w2), `${what}: W2`);
+      assert.deepEqual(Array.from(a.w1), Array.from(b.w1), `${what}: W1`);
+      assert.deepEqual(Array.from(a.c), Array.from(b.c), `${what}: C`);
+      assert.ok(Object.is(a.output([0.3, 1]), b.output([0.3, 1])), `${what}: g(0.3)`);
+      a.dispose();
+    }
   }
 });
 

@@ -591,6 +591,67 @@
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $rows))))
 
+;; sgdRows4: the second pass of the mean-field SGD step over a block of four rows of W2
+;; (src/core/training/meanField.ts `update`), while the rows are still in the L1 cache from the first
+;; (`dots`). With coef = [c_a, c_b, c_c, c_d, n_a, n_b, n_c, n_d], for every i < n:
+;;   v_r = w_r[i] + c_r·δ_i (r = a, b, c, d; stored back), z_i ← z_i + ((v_a·n_a + v_b·n_b) + (v_c·n_c + v_d·n_d)).
+;; Elementwise in i, each operation rounded as in the scalar loop: the same bits two at a time.
+  (func $sgdRows4 (export "sgdRows4") (param $w i32) (param $n i32) (param $d i32) (param $coef i32) (param $z i32)
+    (local $p i32) (local $end i32) (local $rowBytes i32) (local $dv v128)
+    (local $ca v128) (local $cb v128) (local $cc v128) (local $cd v128)
+    (local $na v128) (local $nb v128) (local $nc v128) (local $nd v128)
+    (local $va v128) (local $vb v128) (local $vc v128) (local $vd v128)
+    (local $wa i32) (local $wb i32) (local $wc i32) (local $wd i32)
+    (local.set $rowBytes (i32.shl (local.get $n) (i32.const 3)))
+    (local.set $wa (local.get $w))
+    (local.set $wb (i32.add (local.get $wa) (local.get $rowBytes)))
+    (local.set $wc (i32.add (local.get $wb) (local.get $rowBytes)))
+    (local.set $wd (i32.add (local.get $wc) (local.get $rowBytes)))
+    (local.set $ca (v128.load64_splat (local.get $coef)))
+    (local.set $cb (v128.load64_splat offset=8 (local.get $coef)))
+    (local.set $cc (v128.load64_splat offset=16 (local.get $coef)))
+    (local.set $cd (v128.load64_splat offset=24 (local.get $coef)))
+    (local.set $na (v128.load64_splat offset=32 (local.get $coef)))
+    (local.set $nb (v128.load64_splat offset=40 (local.get $coef)))
+    (local.set $nc (v128.load64_splat offset=48 (local.get $coef)))
+    (local.set $nd (v128.load64_splat offset=56 (local.get $coef)))
+    (local.set $end (i32.shl (i32.shr_u (local.get $n) (i32.const 1)) (i32.const 4)))
+    (block $done (loop $pairs
+      (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
+      (local.set $dv (v128.load (i32.add (local.get $d) (local.get $p))))
+      (local.set $va (f64x2.add (v128.load (i32.add (local.get $wa) (local.get $p))) (f64x2.mul (local.get $ca) (local.get $dv))))
+      (local.set $vb (f64x2.add (v128.load (i32.add (local.get $wb) (local.get $p))) (f64x2.mul (local.get $cb) (local.get $dv))))
+      (local.set $vc (f64x2.add (v128.load (i32.add (local.get $wc) (local.get $p))) (f64x2.mul (local.get $cc) (local.get $dv))))
+      (local.set $vd (f64x2.add (v128.load (i32.add (local.get $wd) (local.get $p))) (f64x2.mul (local.get $cd) (local.get $dv))))
+      (v128.store (i32.add (local.get $wa) (local.get $p)) (local.get $va))
+      (v128.store (i32.add (local.get $wb) (local.get $p)) (local.get $vb))
+      (v128.store (i32.add (local.get $wc) (local.get $p)) (local.get $vc))
+      (v128.store (i32.add (local.get $wd) (local.get $p)) (local.get $vd))
+      (v128.store (i32.add (local.get $z) (local.get $p))
+        (f64x2.add (v128.load (i32.add (local.get $z) (local.get $p)))
+          (f64x2.add
+            (f64x2.add (f64x2.mul (local.get $va) (local.get $na)) (f64x2.mul (local.get $vb) (local.get $nb)))
+            (f64x2.add (f64x2.mul (local.get $vc) (local.get $nc)) (f64x2.mul (local.get $vd) (local.get $nd))))))
+      (local.set $p (i32.add (local.get $p) (i32.const 16)))
+      (br $pairs)))
+    ;; odd n: the last i in scalar arithmetic (lane 0 of the splats)
+    (if (i32.and (local.get $n) (i32.const 1))
+      (then
+        (local.set $dv (v128.load64_splat (i32.add (local.get $d) (local.get $end))))
+        (local.set $va (f64x2.add (v128.load64_splat (i32.add (local.get $wa) (local.get $end))) (f64x2.mul (local.get $ca) (local.get $dv))))
+        (local.set $vb (f64x2.add (v128.load64_splat (i32.add (local.get $wb) (local.get $end))) (f64x2.mul (local.get $cb) (local.get $dv))))
+        (local.set $vc (f64x2.add (v128.load64_splat (i32.add (local.get $wc) (local.get $end))) (f64x2.mul (local.get $cc) (local.get $dv))))
+        (local.set $vd (f64x2.add (v128.load64_splat (i32.add (local.get $wd) (local.get $end))) (f64x2.mul (local.get $cd) (local.get $dv))))
+        (v128.store64_lane 0 (i32.add (local.get $wa) (local.get $end)) (local.get $va))
+        (v128.store64_lane 0 (i32.add (local.get $wb) (local.get $end)) (local.get $vb))
+        (v128.store64_lane 0 (i32.add (local.get $wc) (local.get $end)) (local.get $vc))
+        (v128.store64_lane 0 (i32.add (local.get $wd) (local.get $end)) (local.get $vd))
+        (v128.store64_lane 0 (i32.add (local.get $z) (local.get $end))
+          (f64x2.add (v128.load64_splat (i32.add (local.get $z) (local.get $end)))
+            (f64x2.add
+              (f64x2.add (f64x2.mul (local.get $va) (local.get $na)) (f64x2.mul (local.get $vb) (local.get $nb)))
+              (f64x2.add (f64x2.mul (local.get $vc) (local.get $nc)) (f64x2.mul (local.get $vd) (local.get $nd)))))))))
+
   ;; affineMix: the rest of one layer of an affine family at one input, after M x (stepper.ts
   ;; AffineStep, W_k never formed): pre = a·x + s·mx + t·v, out = relu(pre) (or pre), for m entries.
   ;; The mx part only when `flags` bit 0, the v part only when bit 1, relu when bit 2. Each entry is

@@ -25,6 +25,7 @@ interface KernelExports {
   dots(b: number, k: number, n: number, x: number, c: number): void;
   combine(b: number, k: number, n: number, c: number, y: number): void;
   affineMixRows(X: number, MX: number, v: number, PRE: number, OUT: number, m: number, rows: number, a: number, s: number, t: number, flags: number, counts: number): void;
+  sgdRows4(w: number, n: number, d: number, coef: number, z: number): void;
 }
 
 const PAGE = 65536;
@@ -282,6 +283,28 @@ export class WasmKernels {
     this.inMemory(OUT, rows * m);
     this.inMemory(counts, rows);
     this.exports.affineMixRows(X.byteOffset, MX.byteOffset, v.byteOffset, PRE.byteOffset, OUT.byteOffset, m, rows, a, s, t, (useM ? 1 : 0) | (useV ? 2 : 0) | (relu ? 4 : 0), counts.byteOffset);
+  }
+
+  /**
+   * The mean-field SGD step's two passes over a block of four rows of W2 ([n1][n2] row-major), bound
+   * to its arrays (views from `arrays`, checked here once: the step calls these per block, and the
+   * per-call checks of the other methods took ~15 % of it in a profile). `dots4(row)` puts rows row..row+3 dotted with δ into back[0..3]
+   * (kernels.wat `dots`; dotScalar's order); `rows4(row)` then, with coef = [c_a..c_d, n_a..n_d], stores
+   * v_r = W2[row + r][i] + c_r·δ_i and adds (v_a·n_a + v_b·n_b) + (v_c·n_c + v_d·n_d) into z_i
+   * (kernels.wat `sgdRows4`). The arrays must stay where they are (no `arrays` call on this instance).
+   */
+  sgdPasses(W2: Float64Array, n1: number, n2: number, delta: Float64Array, z: Float64Array, coef: Float64Array, back: Float64Array): { dots4(row: number): void; rows4(row: number): void } {
+    this.inMemory(W2, n1 * n2);
+    this.inMemory(delta, n2);
+    this.inMemory(z, n2);
+    this.inMemory(coef, 8);
+    this.inMemory(back, 4);
+    const { dots, sgdRows4 } = this.exports;
+    const w = W2.byteOffset, rowBytes = 8 * n2, d = delta.byteOffset, zAt = z.byteOffset, c = coef.byteOffset, b = back.byteOffset;
+    return {
+      dots4: (row) => { if (row + 4 > n1) throw new RangeError(`sgdPasses: rows ${row}..${row + 3} of ${n1}`); dots(w + rowBytes * row, 4, n2, d, b); },
+      rows4: (row) => { if (row + 4 > n1) throw new RangeError(`sgdPasses: rows ${row}..${row + 3} of ${n1}`); sgdRows4(w + rowBytes * row, n2, d, c, zAt); },
+    };
   }
 
   /** y ← y + Σ_r c[r]·B_r over the first k rows of B, in order (kernels.wat `combine`; = combineScalar). */

@@ -22,6 +22,8 @@ import type {
   MeanFieldActivation, MeanFieldParams, MeanFieldResult, MeanFieldWidthResult,
 } from '../../shared/analyses/training';
 import { fitPowerLaw, meanSd } from './fit';
+import { WasmKernels } from '../kernels/wasm';
+import { dotScalar } from '../linalg/products';
 import {
   budgetParam, checkWork, choiceParam, integerParam, listLimit, numberParam, seedParam, TRAINING_LIMITS, TrainingParamError,
 } from './params';
@@ -82,6 +84,17 @@ export class MeanFieldNet {
   private readonly z: Float64Array;
   private readonly h2: Float64Array;
   private readonly delta: Float64Array;
+  /**
+   * The WebAssembly kernels whose memory holds W2, δ, Z and the two small buffers below (undefined:
+   * the scalar loops, with the same bits). Owned: `dispose` hands them back.
+   */
+  private kernels: WasmKernels | undefined;
+  /** the two passes over a block of W2 on those kernels */
+  private passes: ReturnType<WasmKernels['sgdPasses']> | undefined;
+  /** a block's [c_a..c_d, n_a..n_d] for `sgdRows4` */
+  private readonly coef: Float64Array;
+  /** a block's four back sums from `dots4At` */
+  private readonly back4: Float64Array;
 
   constructor(
     readonly n1: number,
@@ -97,16 +110,37 @@ export class MeanFieldNet {
     this.act = act;
     const r = options.initRange ?? 1;
     this.w1 = rng.fillUniform(new Float64Array(n1 * inDim), -r, r);
-    this.w2 = rng.fillUniform(new Float64Array(n1 * n2), -r, r);
+    // W2 and the vectors its two passes read live in WebAssembly memory when the kernels run
+    const kernels = WasmKernels.acquire();
+    const views = kernels?.arrays([n1 * n2, n2, n2, 8, 4]);
+    if (views) {
+      this.kernels = kernels;
+      [this.w2, this.delta, this.z, this.coef, this.back4] = views;
+      this.passes = kernels!.sgdPasses(this.w2, n1, n2, this.delta, this.z, this.coef, this.back4);
+    } else {
+      kernels?.release();
+      [this.w2, this.delta, this.z, this.coef, this.back4] = [n1 * n2, n2, n2, 8, 4].map((count) => new Float64Array(count));
+    }
+    rng.fillUniform(this.w2, -r, r);
     this.c = rng.fillUniform(new Float64Array(n2), -r, r);
     const lr = options.learningRates ?? {};
     this.alphaC = (lr.C ?? 1) * (n2 / n1);
     this.alpha2 = (lr.W2 ?? 1) * n2;
     this.alpha1 = lr.W1 ?? 1;
     this.h1 = new Float64Array(n1);
-    this.z = new Float64Array(n2);
     this.h2 = new Float64Array(n2);
-    this.delta = new Float64Array(n2);
+  }
+
+  /** true when the SGD step runs on the WebAssembly SIMD kernels (false: the scalar loops, same bits) */
+  get onKernels(): boolean {
+    return this.passes !== undefined;
+  }
+
+  /** Hands the kernels back; W2 and the buffers are not to be used afterwards. */
+  dispose(): void {
+    this.kernels?.release();
+    this.kernels = undefined;
+    this.passes = undefined;
   }
 
   /**
@@ -196,9 +230,12 @@ export class MeanFieldNet {
    * (old W2, four independent sums), then W1^j and H1^j(xNext) are updated, then a second pass updates
    * the four rows and adds them into Z(xNext) with one load and store of Z for four rows. The rows are
    * in L1 cache for the second pass; blocking cut the time per weight by about half (bench suite).
+   * Both passes run on the WebAssembly SIMD kernels (`dots`, `sgdRows4`) when they are available, two
+   * i at a time. A back sum adds even and odd i separately, then the two (dotScalar's order, which the
+   * scalar path uses too); the second pass is elementwise in i. So both paths give the same bits.
    */
   private update(x: ArrayLike<number>, e: number, xNext: ArrayLike<number>): number {
-    const { n1, n2, w2, c, h1, z, h2, delta } = this;
+    const { n1, n2, w2, c, h1, z, h2, delta, coef, back4, passes: k } = this;
     const f = this.act.f, df = this.act.dFromValue;
     // δ_i = C^i σ'(Z^i) with the old C; then C^i += (α_C/N2) e H2^i
     const cStep = (this.alphaC / n2) * e;
@@ -212,10 +249,25 @@ export class MeanFieldNet {
     let j = 0;
     for (; j + ROW_BLOCK <= n1; j += ROW_BLOCK) {
       const oa = j * n2, ob = oa + n2, oc = ob + n2, od = oc + n2;
-      let ba = 0, bb = 0, bc = 0, bd = 0;
-      for (let i = 0; i < n2; i++) {
-        const d = delta[i];
-        ba += w2[oa + i] * d; bb += w2[ob + i] * d; bc += w2[oc + i] * d; bd += w2[od + i] * d;
+      let ba: number, bb: number, bc: number, bd: number;
+      if (k) {
+        k.dots4(j);
+        ba = back4[0]; bb = back4[1]; bc = back4[2]; bd = back4[3];
+      } else {
+        // dotScalar's order for the four rows in one loop: even and odd i apart, then the odd n2's last
+        let a0 = 0, a1 = 0, b0 = 0, b1 = 0, c0 = 0, c1 = 0, d0 = 0, d1 = 0, i = 0;
+        for (; i + 1 < n2; i += 2) {
+          const de = delta[i], dd = delta[i + 1];
+          a0 += w2[oa + i] * de; a1 += w2[oa + i + 1] * dd;
+          b0 += w2[ob + i] * de; b1 += w2[ob + i + 1] * dd;
+          c0 += w2[oc + i] * de; c1 += w2[oc + i + 1] * dd;
+          d0 += w2[od + i] * de; d1 += w2[od + i + 1] * dd;
+        }
+        ba = a0 + a1; bb = b0 + b1; bc = c0 + c1; bd = d0 + d1;
+        if (i < n2) {
+          const de = delta[i];
+          ba += w2[oa + i] * de; bb += w2[ob + i] * de; bc += w2[oc + i] * de; bd += w2[od + i] * de;
+        }
       }
       const ha = h1[j], hb = h1[j + 1], hc = h1[j + 2], hd = h1[j + 3];
       const na = this.updateW1(j, w1Scale * ba * df(ha), x, xNext, f);
@@ -223,6 +275,12 @@ export class MeanFieldNet {
       const nc = this.updateW1(j + 2, w1Scale * bc * df(hc), x, xNext, f);
       const nd = this.updateW1(j + 3, w1Scale * bd * df(hd), x, xNext, f);
       const ca = w2Scale * ha, cb = w2Scale * hb, cc = w2Scale * hc, cd = w2Scale * hd;
+      if (k) {
+        coef[0] = ca; coef[1] = cb; coef[2] = cc; coef[3] = cd;
+        coef[4] = na; coef[5] = nb; coef[6] = nc; coef[7] = nd;
+        k.rows4(j);
+        continue;
+      }
       for (let i = 0; i < n2; i++) {
         const d = delta[i];
         const va = w2[oa + i] + ca * d, vb = w2[ob + i] + cb * d, vc = w2[oc + i] + cc * d, vd = w2[od + i] + cd * d;
@@ -232,8 +290,7 @@ export class MeanFieldNet {
     }
     for (; j < n1; j++) {
       const o = j * n2;
-      let back = 0;
-      for (let i = 0; i < n2; i++) back += w2[o + i] * delta[i];
+      const back = dotScalar(w2, j, n2, delta);
       const hj = h1[j];
       const nj = this.updateW1(j, w1Scale * back * df(hj), x, xNext, f);
       const coef = w2Scale * hj;
@@ -411,17 +468,21 @@ export function runMeanField(
     buf[1] = 1;
     return meanFieldTarget(xi);
   };
-  record(0);
-  let k = 0;
-  const every = Math.max(1, Math.floor(CHECK_EVERY_WEIGHTS / (N1 * N2)));
-  const message = (done: number): string => `N1 = ${N1}: t = ${(done / N1).toFixed(2)}`;
-  const tick = { every, call: (done: number) => checkpoint(ctx, progress((k + done) / totalSteps), message(k + done)) };
-  for (let m = 1; m <= P.records; m++) {
-    const until = Math.round((m * P.T * N1) / P.records);
-    net.train(until - k, x, sample, tick);
-    k = until;
-    record(k);
-    checkpoint(ctx, progress(k / totalSteps), message(k));
+  try {
+    record(0);
+    let k = 0;
+    const every = Math.max(1, Math.floor(CHECK_EVERY_WEIGHTS / (N1 * N2)));
+    const message = (done: number): string => `N1 = ${N1}: t = ${(done / N1).toFixed(2)}`;
+    const tick = { every, call: (done: number) => checkpoint(ctx, progress((k + done) / totalSteps), message(k + done)) };
+    for (let m = 1; m <= P.records; m++) {
+      const until = Math.round((m * P.T * N1) / P.records);
+      net.train(until - k, x, sample, tick);
+      k = until;
+      record(k);
+      checkpoint(ctx, progress(k / totalSteps), message(k));
+    }
+  } finally {
+    net.dispose(); // a cancelled run too: the next one reuses the kernels
   }
   const diverged = loss.some((v) => !(v <= DIVERGENCE_FACTOR * loss[0]));
   return { steps, g, loss, diverged };
