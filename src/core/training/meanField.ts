@@ -91,9 +91,9 @@ export class MeanFieldNet {
   private kernels: WasmKernels | undefined;
   /** the two passes over a block of W2 on those kernels */
   private passes: ReturnType<WasmKernels['sgdPasses']> | undefined;
-  /** a block's [c_a..c_d, n_a..n_d] for `sgdRows4` */
+  /** a block's [c_a..c_d, n_a..n_d] for `passes.rows4` */
   private readonly coef: Float64Array;
-  /** a block's four back sums from `dots4At` */
+  /** a block's four back sums from `passes.dots4` */
   private readonly back4: Float64Array;
 
   constructor(
@@ -293,9 +293,9 @@ export class MeanFieldNet {
       const back = dotScalar(w2, j, n2, delta);
       const hj = h1[j];
       const nj = this.updateW1(j, w1Scale * back * df(hj), x, xNext, f);
-      const coef = w2Scale * hj;
+      const cj = w2Scale * hj;
       for (let i = 0; i < n2; i++) {
-        const v = w2[o + i] + coef * delta[i];
+        const v = w2[o + i] + cj * delta[i];
         w2[o + i] = v;
         z[i] += v * nj;
       }
