@@ -26,6 +26,7 @@ interface KernelExports {
   combine(b: number, k: number, n: number, c: number, y: number): void;
   affineMixRows(X: number, MX: number, v: number, PRE: number, OUT: number, m: number, rows: number, a: number, s: number, t: number, flags: number, counts: number): void;
   sgdRows4(w: number, n: number, d: number, coef: number, z: number): void;
+  fillNormal(st: number, out: number, from: number, count: number, xs: number, ratios: number): number;
 }
 
 const PAGE = 65536;
@@ -343,6 +344,59 @@ export function packPanels(W: Float64Array, bias: Float64Array, m: number, n: nu
       biasOut[i] = 0;
     }
   }
+}
+
+/** Where `normalSource`'s instance keeps its state, the ziggurat's two tables and the draws (bytes). */
+const NORMAL_STATE = 0, NORMAL_XS = 64, NORMAL_RATIOS = 1104, NORMAL_OUT = 4096;
+/** Draws one call of `NormalSource.fill` can hold: the rest of the instance's one page. */
+export const NORMAL_BLOCK = (PAGE - NORMAL_OUT) / 8;
+
+/**
+ * Rng.fillNormal's fast path on this thread's own instance of the kernels (kernels.wat `fillNormal`):
+ * views of its state — s0..s3, the block-index word and how many indices it has left, and the block
+ * j of a draw that left the fast path — and of that draw's u, and of the draws `fill` writes.
+ */
+export interface NormalSource {
+  /** [s0, s1, s2, s3, bits, left, j] */
+  readonly state: Int32Array;
+  /** u of the draw that stopped `fill` */
+  readonly edgeU: Float64Array;
+  /** NORMAL_BLOCK numbers */
+  readonly out: Float64Array;
+  /** draws into out[from..count), count ≤ NORMAL_BLOCK; returns count, or the index of a draw the fast path leaves */
+  fill(from: number, count: number): number;
+}
+
+let normals: NormalSource | null | undefined;
+
+/**
+ * This thread's NormalSource (one instance for every Rng here: each call brings its state in and
+ * takes it out), its tables written once by `tables`; undefined where the kernels are unavailable or
+ * switched off for tests.
+ */
+export function normalSource(tables: (xs: Float64Array, ratios: Float64Array) => void): NormalSource | undefined {
+  if (!enabled) return undefined;
+  if (normals === undefined) {
+    normals = null;
+    const mod = compiled();
+    if (mod) {
+      try {
+        const ex = new WebAssembly.Instance(mod).exports as unknown as KernelExports;
+        // the module's one page is all this instance ever uses, so these views stay valid
+        const buffer = ex.memory.buffer;
+        tables(new Float64Array(buffer, NORMAL_XS, 129), new Float64Array(buffer, NORMAL_RATIOS, 128));
+        normals = {
+          state: new Int32Array(buffer, NORMAL_STATE, 7),
+          edgeU: new Float64Array(buffer, NORMAL_STATE + 32, 1),
+          out: new Float64Array(buffer, NORMAL_OUT, NORMAL_BLOCK),
+          fill: (from, count) => ex.fillNormal(NORMAL_STATE, NORMAL_OUT, from, count, NORMAL_XS, NORMAL_RATIOS),
+        };
+      } catch {
+        normals = null;
+      }
+    }
+  }
+  return normals ?? undefined;
 }
 
 /** Tests and benchmarks: false makes `acquire` return undefined (the scalar paths run). */
