@@ -107,8 +107,8 @@ export class Rng {
       this.fillNormalScalar(out, count);
       return;
     }
-    // the same draws from the WebAssembly loop (kernels.wat `fillNormal`): this stream's state goes in
-    // and comes out, and the few draws that leave the fast path take zigguratEdge here
+    // the same draws from the WebAssembly loop (kernels.wat `fillNormal`, the wedge test included):
+    // this stream's state goes in and comes out, and the rare draws for the tail take zigguratEdge here
     const st = this.s, state = src.state, block = src.out;
     state[0] = st[0]; state[1] = st[1]; state[2] = st[2]; state[3] = st[3];
     state[5] = 0; // no block indices left over from another call

@@ -9,6 +9,8 @@
 ;; the products in order of j, with a separate rounding for the multiply and for the add (no fused
 ;; multiply-add), exactly as `a += w * x` in JavaScript. SIMD only computes several sums at once.
 (module
+  ;; Math.exp (the ziggurat's wedge test in fillNormal; V8 calls its own exp for this import directly)
+  (import "env" "exp" (func $exp (param f64) (result f64)))
   (memory (export "memory") 1)
 
   ;; dense: Y[b][i] = bias[i] + Σ_j W[i][j] X[b][j]  for b < rows, i < m.
@@ -597,11 +599,13 @@
 ;; as the JavaScript one. State at `st`: s0..s3 (i32), then at st+16 the block-index word `bits` and at
 ;; st+20 how many indices it has `left` (kept between calls: one JavaScript call may take several).
 ;; X (129 f64) at `xs`, RATIO (128 f64) at `ratios`. Fills out[i..count) and returns count, or stops
-;; at a draw outside the fast path (1–3 %: the wedge or the tail, which need exp and log, done in
-;; JavaScript) and returns its index, with its block j at st+24 (i32) and its u at st+32 (f64).
+;; at a draw for the base block's tail (about 1 in 1800: a loop of logarithms, done in JavaScript) and
+;; returns its index, with its block j = 0 at st+24 (i32) and its u at st+32 (f64). A draw outside
+;; the fast path of any other block (2–3 %) takes zigguratEdge's wedge test here, with the imported exp
+;; and Rng.uniform's 53 bits from the next two outputs.
   (func $fillNormal (export "fillNormal") (param $st i32) (param $out i32) (param $i i32) (param $count i32) (param $xs i32) (param $ratios i32) (result i32)
     (local $s0 i32) (local $s1 i32) (local $s2 i32) (local $s3 i32) (local $a i32) (local $t i32)
-    (local $bits i32) (local $left i32) (local $j i32) (local $u f64)
+    (local $bits i32) (local $left i32) (local $j i32) (local $u f64) (local $x f64) (local $f0 f64) (local $f1 f64) (local $uu f64)
     (local.set $s0 (i32.load (local.get $st))) (local.set $s1 (i32.load offset=4 (local.get $st)))
     (local.set $s2 (i32.load offset=8 (local.get $st))) (local.set $s3 (i32.load offset=12 (local.get $st)))
     (local.set $bits (i32.load offset=16 (local.get $st))) (local.set $left (i32.load offset=20 (local.get $st)))
@@ -632,6 +636,34 @@
             (f64.mul (local.get $u) (f64.load (i32.add (local.get $xs) (i32.shl (local.get $j) (i32.const 3))))))
           (local.set $i (i32.add (local.get $i) (i32.const 1)))
           (br $draw)))
+      (if (local.get $j) (then
+        ;; the wedge of block j: x = u·X[j] when f1 + U·(f0 − f1) < 1, f0 and f1 the density at the
+        ;; block's edges relative to x (zigguratEdge's operations, in its order); else draw again
+        (local.set $x (f64.mul (local.get $u) (f64.load (i32.add (local.get $xs) (i32.shl (local.get $j) (i32.const 3))))))
+        (local.set $f0 (call $exp (f64.mul (f64.const -0.5) (f64.sub
+          (f64.mul (f64.load (i32.add (local.get $xs) (i32.shl (local.get $j) (i32.const 3)))) (f64.load (i32.add (local.get $xs) (i32.shl (local.get $j) (i32.const 3)))))
+          (f64.mul (local.get $x) (local.get $x))))))
+        (local.set $f1 (call $exp (f64.mul (f64.const -0.5) (f64.sub
+          (f64.mul (f64.load offset=8 (i32.add (local.get $xs) (i32.shl (local.get $j) (i32.const 3)))) (f64.load offset=8 (i32.add (local.get $xs) (i32.shl (local.get $j) (i32.const 3)))))
+          (f64.mul (local.get $x) (local.get $x))))))
+        ;; U = ((out₁ >>> 5)·2²⁶ + (out₂ >>> 6))/2⁵³ (Rng.uniform)
+        (local.set $a (i32.mul (i32.rotl (i32.mul (local.get $s1) (i32.const 5)) (i32.const 7)) (i32.const 9)))
+      (local.set $t (i32.shl (local.get $s1) (i32.const 9)))
+      (local.set $s2 (i32.xor (local.get $s2) (local.get $s0))) (local.set $s3 (i32.xor (local.get $s3) (local.get $s1)))
+      (local.set $s1 (i32.xor (local.get $s1) (local.get $s2))) (local.set $s0 (i32.xor (local.get $s0) (local.get $s3)))
+      (local.set $s2 (i32.xor (local.get $s2) (local.get $t))) (local.set $s3 (i32.rotl (local.get $s3) (i32.const 11)))
+        (local.set $uu (f64.mul (f64.convert_i32_u (i32.shr_u (local.get $a) (i32.const 5))) (f64.const 67108864)))
+        (local.set $a (i32.mul (i32.rotl (i32.mul (local.get $s1) (i32.const 5)) (i32.const 7)) (i32.const 9)))
+      (local.set $t (i32.shl (local.get $s1) (i32.const 9)))
+      (local.set $s2 (i32.xor (local.get $s2) (local.get $s0))) (local.set $s3 (i32.xor (local.get $s3) (local.get $s1)))
+      (local.set $s1 (i32.xor (local.get $s1) (local.get $s2))) (local.set $s0 (i32.xor (local.get $s0) (local.get $s3)))
+      (local.set $s2 (i32.xor (local.get $s2) (local.get $t))) (local.set $s3 (i32.rotl (local.get $s3) (i32.const 11)))
+        (local.set $uu (f64.div (f64.add (local.get $uu) (f64.convert_i32_u (i32.shr_u (local.get $a) (i32.const 6)))) (f64.const 9007199254740992)))
+        (if (f64.lt (f64.add (local.get $f1) (f64.mul (local.get $uu) (f64.sub (local.get $f0) (local.get $f1)))) (f64.const 1))
+          (then
+            (f64.store (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const 3))) (local.get $x))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))))
+        (br $draw)))
       (i32.store offset=24 (local.get $st) (local.get $j))
       (f64.store offset=32 (local.get $st) (local.get $u))))
     (i32.store (local.get $st) (local.get $s0)) (i32.store offset=4 (local.get $st) (local.get $s1))

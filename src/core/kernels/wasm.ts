@@ -47,6 +47,9 @@ const KEPT_BYTES = 192 * 1024 * 1024;
 /** wasm32 addresses: linear memory is at most 4 GiB */
 const MAX_BYTES = 65536 * PAGE;
 
+/** What kernels.wat imports: Math.exp, so the ziggurat's wedge test gives JavaScript's bits. */
+const KERNEL_IMPORTS = { env: { exp: Math.exp } };
+
 let module: WebAssembly.Module | null | undefined;
 let enabled = true;
 let idle: KernelExports | undefined;
@@ -98,7 +101,7 @@ export class WasmKernels {
       return k;
     }
     try {
-      return new WasmKernels(new WebAssembly.Instance(mod).exports as unknown as KernelExports);
+      return new WasmKernels(new WebAssembly.Instance(mod, KERNEL_IMPORTS).exports as unknown as KernelExports);
     } catch {
       return undefined;
     }
@@ -354,7 +357,7 @@ export const NORMAL_BLOCK = (PAGE - NORMAL_OUT) / 8;
 /**
  * Rng.fillNormal's fast path on this thread's own instance of the kernels (kernels.wat `fillNormal`):
  * views of its state — s0..s3, the block-index word and how many indices it has left, and the block
- * j of a draw that left the fast path — and of that draw's u, and of the draws `fill` writes.
+ * j of a draw for the base block's tail — and of that draw's u, and of the draws `fill` writes.
  */
 export interface NormalSource {
   /** [s0, s1, s2, s3, bits, left, j] */
@@ -363,7 +366,7 @@ export interface NormalSource {
   readonly edgeU: Float64Array;
   /** NORMAL_BLOCK numbers */
   readonly out: Float64Array;
-  /** draws into out[from..count), count ≤ NORMAL_BLOCK; returns count, or the index of a draw the fast path leaves */
+  /** draws into out[from..count), count ≤ NORMAL_BLOCK; returns count, or the index of a draw for the base block's tail */
   fill(from: number, count: number): number;
 }
 
@@ -381,7 +384,7 @@ export function normalSource(tables: (xs: Float64Array, ratios: Float64Array) =>
     const mod = compiled();
     if (mod) {
       try {
-        const ex = new WebAssembly.Instance(mod).exports as unknown as KernelExports;
+        const ex = new WebAssembly.Instance(mod, KERNEL_IMPORTS).exports as unknown as KernelExports;
         // the module's one page is all this instance ever uses, so these views stay valid
         const buffer = ex.memory.buffer;
         tables(new Float64Array(buffer, NORMAL_XS, 129), new Float64Array(buffer, NORMAL_RATIOS, 128));
