@@ -8,7 +8,7 @@
  * seed and is reproducible bit-for-bit on any JavaScript engine (only 32-bit integer ops and IEEE
  * doubles, no Math.random).
  */
-import { NORMAL_BLOCK, normalSource } from './kernels/wasm';
+import { NORMAL_BLOCK, normalSource, type NormalSource } from './kernels/wasm';
 
 export class Rng {
   /**
@@ -107,24 +107,39 @@ export class Rng {
       this.fillNormalScalar(out, count);
       return;
     }
+    for (let done = 0; done < count;) {
+      const n = Math.min(NORMAL_BLOCK, count - done);
+      const block = this.normalBlock(src, n, done === 0);
+      out.set(n === NORMAL_BLOCK ? block : block.subarray(0, n), done);
+      done += n;
+    }
+  }
+
+  /**
+   * fillNormal's draws, count ≤ NORMAL_BLOCK of them, left where the WebAssembly loop wrote them:
+   * src.out[0..count), for kernels that read them there (NormalSource.chain).
+   */
+  fillNormalIn(src: NormalSource, count: number): Float64Array {
+    if (!(Number.isInteger(count) && count >= 0 && count <= NORMAL_BLOCK)) throw new RangeError(`Rng.fillNormalIn: count must be an integer in [0, ${NORMAL_BLOCK}], got ${count}`);
+    return this.normalBlock(src, count, true);
+  }
+
+  /** count ≤ NORMAL_BLOCK draws into src.out; `first`: the first block of a call (no block indices left from another) */
+  private normalBlock(src: NormalSource, count: number, first: boolean): Float64Array {
     // the same draws from the WebAssembly loop (kernels.wat `fillNormal`, the wedge test included):
     // this stream's state goes in and comes out, and the rare draws for the tail take zigguratEdge here
     const st = this.s, state = src.state, block = src.out;
     state[0] = st[0]; state[1] = st[1]; state[2] = st[2]; state[3] = st[3];
-    state[5] = 0; // no block indices left over from another call
-    for (let done = 0; done < count;) {
-      const n = Math.min(NORMAL_BLOCK, count - done);
-      let i = 0;
-      while ((i = src.fill(i, n)) < n) {
-        st[0] = state[0]; st[1] = state[1]; st[2] = state[2]; st[3] = state[3];
-        const z = this.zigguratEdge(state[6], src.edgeU[0]);
-        state[0] = st[0]; state[1] = st[1]; state[2] = st[2]; state[3] = st[3];
-        if (!Number.isNaN(z)) block[i++] = z;
-      }
-      out.set(n === NORMAL_BLOCK ? block : block.subarray(0, n), done);
-      done += n;
+    if (first) state[5] = 0; // no block indices left over from another call
+    let i = 0;
+    while ((i = src.fill(i, count)) < count) {
+      st[0] = state[0]; st[1] = state[1]; st[2] = state[2]; st[3] = state[3];
+      const z = this.zigguratEdge(state[6], src.edgeU[0]);
+      state[0] = st[0]; state[1] = st[1]; state[2] = st[2]; state[3] = st[3];
+      if (!Number.isNaN(z)) block[i++] = z;
     }
     st[0] = state[0]; st[1] = state[1]; st[2] = state[2]; st[3] = state[3];
+    return block;
   }
 
   /** fillNormal in JavaScript (where WebAssembly is unavailable or switched off): the same draws. */
@@ -229,6 +244,11 @@ export class Rng {
   /** Uniform in the open interval (0, 1), 32 bits (for logarithms). */
   private open01(): number {
     return (this.nextUint32() + 0.5) * 2.3283064365386963e-10;
+  }
+
+  /** This thread's WebAssembly ziggurat (for fillNormalIn and its kernels), or undefined where it does not run. */
+  static normalKernels(): NormalSource | undefined {
+    return normalSource(zigguratTables);
   }
 
   /** An independent stream derived from this seed and a label (for per-layer / per-trial streams). */

@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import { CHAIN_MIN_LN_SIN2, COLLAPSE_SIN2, layerSamples, sampleStats, simulateAngles } from '../../src/core/degeneracy/simulate';
 import { twoSampleKs } from './ks-helpers';
 import { Rng } from '../../src/core/rng';
+import { setWasmKernelsEnabled } from '../../src/core/kernels/wasm';
 
 /** The direct chain: all n pairs (u, v − u) from 2n Gaussians per layer; X_ℓ of trial t at [ℓ·trials + t]. */
 function directChain(widths: number[], theta0: number, trials: number, seed: number): Float64Array {
@@ -109,4 +110,37 @@ test('the comparison has power: the direct chain at width 12 is told apart from 
   const fast = simulateAngles({ widths: Array(4).fill(16), theta0: 2.5, trials, seed: 31, mode: 'chain' }).lnSin2;
   const other = directChain(Array(4).fill(12), 2.5, trials, 32);
   assert.ok(twoSampleKs(fast.subarray(3 * trials), other.subarray(3 * trials), { finiteOnly: true }).p < 1e-4);
+});
+
+test('the chain on WebAssembly (kernels.wat chainPairs, chainResidual) gives the JavaScript loops\' samples bit for bit: wide and narrow layers, small, large and tiny angles, absorbing states, a width past one block of draws', () => {
+  assert.ok(Rng.normalKernels()?.chain(256), 'the chain kernels run in Node 20');
+  const cases: { widths: number[]; theta0: number; trials: number }[] = [
+    { widths: Array(6).fill(256), theta0: 0.1, trials: 200 },
+    { widths: Array(5).fill(16), theta0: 2.5, trials: 1500 },
+    { widths: Array(4).fill(64), theta0: 1e-200, trials: 400 },
+    { widths: Array(7).fill(3), theta0: 1.2, trials: 3000 },
+    { widths: [2, 5, 300, 1, 40, 7], theta0: 3.1, trials: 600 },
+    // 2·4000 draws do not fit in one block: the JavaScript loops run, and say so by agreeing too
+    { widths: [2, 4000, 4000], theta0: 0.3, trials: 3 },
+  ];
+  let finite = 0, collapsed = 0, dead = 0;
+  for (const c of cases) {
+    const opts = { widths: c.widths, theta0: c.theta0, trials: c.trials, seed: 20261207, mode: 'chain' as const };
+    const wasm = simulateAngles(opts).lnSin2;
+    setWasmKernelsEnabled(false);
+    let js: Float64Array;
+    try {
+      js = simulateAngles(opts).lnSin2;
+    } finally {
+      setWasmKernelsEnabled(true);
+    }
+    assert.equal(wasm.length, js.length);
+    for (let i = 0; i < wasm.length; i++) {
+      assert.ok(Object.is(wasm[i], js[i]), `widths ${c.widths.join('x')}, θ⁰ = ${c.theta0}: sample ${i} (layer ${Math.floor(i / c.trials)}) is ${wasm[i]} on WebAssembly, ${js[i]} in JavaScript`);
+      if (Number.isFinite(wasm[i])) finite++;
+      else if (wasm[i] === -Infinity) collapsed++;
+      else dead++;
+    }
+  }
+  assert.ok(finite > 10_000 && collapsed > 100 && dead > 100, `finite ${finite}, collapsed ${collapsed}, dead ${dead}`);
 });

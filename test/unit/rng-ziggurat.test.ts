@@ -111,3 +111,32 @@ test('fillNormal on WebAssembly gives the JavaScript loop\'s draws bit for bit, 
   }
   assert.ok(tails > 10 && edges > 100, `tail draws ${tails}, draws between X[2] and R ${edges}`);
 });
+
+test('the chain kernels share the ziggurat\'s instance: growing its memory for them keeps fillNormal\'s draws; sizes past one block of draws get none; bad sizes are refused', () => {
+  const src = Rng.normalKernels();
+  assert.ok(src, 'WebAssembly SIMD kernels are available in Node 20');
+  assert.equal(src.chain(NORMAL_BLOCK / 2 + 1), undefined);
+  const big = src.chain(NORMAL_BLOCK / 2);
+  assert.ok(big && big.a.length === NORMAL_BLOCK / 2 && big.e.length === NORMAL_BLOCK / 2);
+  assert.equal(src.chain(10), big, 'a smaller request reuses the arrays');
+  assert.ok(big.e.byteOffset >= big.a.byteOffset + 8 * big.a.length, 'a and e do not overlap');
+  const a = new Rng(99), b = new Rng(99);
+  const x = new Float64Array(3000), y = new Float64Array(3000);
+  a.fillNormal(x);
+  setWasmKernelsEnabled(false);
+  try {
+    b.fillNormal(y);
+  } finally {
+    setWasmKernelsEnabled(true);
+  }
+  for (let i = 0; i < x.length; i++) assert.ok(Object.is(x[i], y[i]), `draw ${i}: ${x[i]} vs ${y[i]}`);
+  // fillNormalIn leaves the same draws in the instance's block
+  const c = new Rng(99);
+  const block = c.fillNormalIn(src, 3000);
+  assert.equal(block.buffer, src.out.buffer);
+  for (let i = 0; i < 3000; i++) assert.ok(Object.is(block[i], y[i]), `fillNormalIn draw ${i}`);
+  assert.throws(() => c.fillNormalIn(src, NORMAL_BLOCK + 1), { name: 'RangeError', message: `Rng.fillNormalIn: count must be an integer in [0, ${NORMAL_BLOCK}], got ${NORMAL_BLOCK + 1}` });
+  assert.throws(() => big.pairs(NORMAL_BLOCK / 2 + 1, 0.1, 0.005, 10, 0), { name: 'RangeError', message: `ChainKernels.pairs: want must be in [0, ${NORMAL_BLOCK / 2}], got ${NORMAL_BLOCK / 2 + 1}` });
+  assert.throws(() => big.residual(-1, 1, 0), { name: 'RangeError', message: `ChainKernels.residual: m must be in [0, ${NORMAL_BLOCK / 2}], got -1` });
+  assert.throws(() => src.chain(2.5), { name: 'RangeError', message: 'NormalSource.chain: maxPairs must be a non-negative integer, got 2.5' });
+});

@@ -33,6 +33,7 @@
  */
 import { checkpoint, silentContext, type AnalysisContext } from '../context';
 import { registerTask, sharedFloat64, startChunks } from '../parallel';
+import type { ChainKernels, NormalSource } from '../kernels/wasm';
 import { Rng } from '../rng';
 import { checkTheta } from './moments';
 
@@ -166,9 +167,13 @@ function angleChunk(input: AngleChunkInput, chunk: number): void {
   const bufA = new Float64Array(maxW), bufB = new Float64Array(maxW);
   if (mode === 'chain') {
     const g = new Float64Array(2 * maxW);
+    // the pair and residual loops on WebAssembly where it runs (kernels.wat chainPairs: the same bits),
+    // reading the draws where the ziggurat wrote them, a and e in its memory; else in JavaScript
+    const src = Rng.normalKernels();
+    const kern = src?.chain(maxW);
     for (let t = from; t < to; t++) {
       out[t] = x0;
-      chainPath(Rng.derive(seed, t), widths, theta0, out, t, trials, bufA, bufB, g);
+      chainPath(Rng.derive(seed, t), widths, theta0, out, t, trials, bufA, bufB, g, src, kern);
     }
   } else {
     const bufA2 = new Float64Array(maxW), bufB2 = new Float64Array(maxW), row = new Float64Array(maxW);
@@ -208,10 +213,11 @@ registerTask(ANGLE_TASK, angleChunk as (input: never, chunk: number) => void);
  * 2⁻³¹; a reflected pair with a coordinate exactly 0, probability ~2⁻³¹, counts as a wedge or is dropped).
  */
 function chainPath(rng: Rng, widths: readonly number[], theta0: number, out: Float64Array, t: number, trials: number,
-  a: Float64Array, e: Float64Array, g: Float64Array): void {
+  aJs: Float64Array, eJs: Float64Array, g: Float64Array, src: NormalSource | undefined, kern: ChainKernels | undefined): void {
   let c = Math.cos(theta0), s = Math.sin(theta0);
   const L = widths.length - 1;
   const maxPairs = g.length >> 1;
+  const a = kern ? kern.a : aJs, e = kern ? kern.e : eJs;
   for (let l = 1; l <= L; l++) {
     const idx = l * trials + t;
     if (s === 0 || Number.isNaN(s)) {
@@ -228,23 +234,35 @@ function chainPath(rng: Rng, widths: readonly number[], theta0: number, out: Flo
     const oneMinusC = c > 0 ? (s * s) / (1 + c) : 1 - c;
     let aa = 0, bb = 0, ae = 0;
     let m = 0, gotP = 0, gotW = 0;
-    while (gotP < nP) {
-      const want = Math.min(maxPairs, Math.ceil((nP - gotP) / (1 - w)) + 2);
-      rng.fillNormal(g, 2 * want);
-      for (let i = 0; i < want && gotP < nP; i++) {
-        let u = g[2 * i];
-        let d = s * g[2 * i + 1] - oneMinusC * u; // v − u
-        let v = u + d;
-        if (u <= 0 && v <= 0) { u = -u; d = -d; v = -v; } // D → P (step 3)
-        if (u > 0 && v > 0) {
-          // e = σ(v) − σ(u) = v − u where both are active
-          a[m] = u; e[m] = d; m++; gotP++;
-          aa += u * u; bb += v * v; ae += u * d;
-        } else if ((u > 0 || v > 0) && gotW < nW) {
-          // a wedge: one of σ(u), σ(v) is 0, so e = σ(v) − σ(u) has no cancellation
-          const ai = u > 0 ? u : 0, bi = v > 0 ? v : 0, ei = bi - ai;
-          a[m] = ai; e[m] = ei; m++; gotW++;
-          aa += ai * ai; bb += bi * bi; ae += ai * ei;
+    if (kern && src) {
+      // the loop below on WebAssembly (kernels.wat chainPairs), reading the draws where the ziggurat wrote them
+      const sums = kern.sums, counts = kern.counts;
+      sums[0] = 0; sums[1] = 0; sums[2] = 0; counts[0] = 0; counts[1] = 0; counts[2] = 0;
+      while (counts[1] < nP) {
+        const want = Math.min(maxPairs, Math.ceil((nP - counts[1]) / (1 - w)) + 2);
+        rng.fillNormalIn(src, 2 * want);
+        kern.pairs(want, s, oneMinusC, nP, nW);
+      }
+      aa = sums[0]; bb = sums[1]; ae = sums[2]; m = counts[0]; gotW = counts[2];
+    } else {
+      while (gotP < nP) {
+        const want = Math.min(maxPairs, Math.ceil((nP - gotP) / (1 - w)) + 2);
+        rng.fillNormal(g, 2 * want);
+        for (let i = 0; i < want && gotP < nP; i++) {
+          let u = g[2 * i];
+          let d = s * g[2 * i + 1] - oneMinusC * u; // v − u
+          let v = u + d;
+          if (u <= 0 && v <= 0) { u = -u; d = -d; v = -v; } // D → P (step 3)
+          if (u > 0 && v > 0) {
+            // e = σ(v) − σ(u) = v − u where both are active
+            a[m] = u; e[m] = d; m++; gotP++;
+            aa += u * u; bb += v * v; ae += u * d;
+          } else if ((u > 0 || v > 0) && gotW < nW) {
+            // a wedge: one of σ(u), σ(v) is 0, so e = σ(v) − σ(u) has no cancellation
+            const ai = u > 0 ? u : 0, bi = v > 0 ? v : 0, ei = bi - ai;
+            a[m] = ai; e[m] = ei; m++; gotW++;
+            aa += ai * ai; bb += bi * bi; ae += ai * ei;
+          }
         }
       }
     }
@@ -268,11 +286,16 @@ function chainPath(rng: Rng, widths: readonly number[], theta0: number, out: Flo
     const inv = 1 / unit;
     const k = (ae / aa) * inv;
     let r = 0, ee = 0;
-    for (let i = 0; i < m; i++) {
-      const ei = e[i] * inv;
-      const di = ei - k * a[i];
-      r += di * di;
-      ee += ei * ei;
+    if (kern) {
+      kern.residual(m, inv, k);
+      r = kern.sums[3]; ee = kern.sums[4];
+    } else {
+      for (let i = 0; i < m; i++) {
+        const ei = e[i] * inv;
+        const di = ei - k * a[i];
+        r += di * di;
+        ee += ei * ei;
+      }
     }
     // ê parallel to a to rounding (or e = 0): both inputs on the same single active neuron, exactly
     // parallel post-activations (any other way is a measure-zero event)

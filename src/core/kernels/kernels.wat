@@ -671,6 +671,80 @@
     (i32.store offset=16 (local.get $st) (local.get $bits)) (i32.store offset=20 (local.get $st) (local.get $left))
     (local.get $i))
 
+;; chainPairs: the pair loop of one layer of the depth-degeneracy chain (src/core/degeneracy/simulate.ts
+;; chainPath, where the law is argued), the same operations in the same order, so the same bits. For
+;; i < want while gotP < nP: u = g[2i], d = s·g[2i+1] − c1·u (c1 = 1 − cos θ), v = u + d; a pair with
+;; u ≤ 0 and v ≤ 0 is reflected (all three negated: a flip of their sign bits, so no branch on this coin
+;; toss); a pair with u, v > 0 is a sector pair (a[m] = u, e[m] = d), else one with u > 0 or v > 0 is a
+;; wedge pair while gotW < nW (a[m] = σ(u), e[m] = σ(v) − σ(u)), each adding a², b², a·e into the sums.
+;; acc holds [aa, bb, ae] (f64) and at acc+40 [m, gotP, gotW] (i32), read and written back.
+  (func $chainPairs (export "chainPairs") (param $g i32) (param $want i32) (param $s f64) (param $c1 f64)
+    (param $nP i32) (param $nW i32) (param $acc i32) (param $a i32) (param $e i32)
+    (local $end i32) (local $m i32) (local $gotP i32) (local $gotW i32)
+    (local $aa f64) (local $bb f64) (local $ae f64) (local $u f64) (local $d f64) (local $v f64)
+    (local $flip i64) (local $ai f64) (local $bi f64) (local $ei f64)
+    (local.set $aa (f64.load (local.get $acc))) (local.set $bb (f64.load offset=8 (local.get $acc)))
+    (local.set $ae (f64.load offset=16 (local.get $acc)))
+    (local.set $m (i32.load offset=40 (local.get $acc))) (local.set $gotP (i32.load offset=44 (local.get $acc)))
+    (local.set $gotW (i32.load offset=48 (local.get $acc)))
+    (local.set $end (i32.add (local.get $g) (i32.shl (local.get $want) (i32.const 4))))
+    (block $done (loop $pair
+      (br_if $done (i32.ge_u (local.get $g) (local.get $end)))
+      (br_if $done (i32.ge_s (local.get $gotP) (local.get $nP)))
+      (local.set $u (f64.load (local.get $g)))
+      (local.set $d (f64.sub (f64.mul (local.get $s) (f64.load offset=8 (local.get $g))) (f64.mul (local.get $c1) (local.get $u))))
+      (local.set $v (f64.add (local.get $u) (local.get $d)))
+      (local.set $flip (i64.shl (i64.extend_i32_u (i32.and (f64.le (local.get $u) (f64.const 0)) (f64.le (local.get $v) (f64.const 0)))) (i64.const 63)))
+      (local.set $u (f64.reinterpret_i64 (i64.xor (i64.reinterpret_f64 (local.get $u)) (local.get $flip))))
+      (local.set $d (f64.reinterpret_i64 (i64.xor (i64.reinterpret_f64 (local.get $d)) (local.get $flip))))
+      (local.set $v (f64.reinterpret_i64 (i64.xor (i64.reinterpret_f64 (local.get $v)) (local.get $flip))))
+      (local.set $g (i32.add (local.get $g) (i32.const 16)))
+      (if (i32.and (f64.gt (local.get $u) (f64.const 0)) (f64.gt (local.get $v) (f64.const 0)))
+        (then
+          (f64.store (i32.add (local.get $a) (i32.shl (local.get $m) (i32.const 3))) (local.get $u))
+          (f64.store (i32.add (local.get $e) (i32.shl (local.get $m) (i32.const 3))) (local.get $d))
+          (local.set $m (i32.add (local.get $m) (i32.const 1)))
+          (local.set $gotP (i32.add (local.get $gotP) (i32.const 1)))
+          (local.set $aa (f64.add (local.get $aa) (f64.mul (local.get $u) (local.get $u))))
+          (local.set $bb (f64.add (local.get $bb) (f64.mul (local.get $v) (local.get $v))))
+          (local.set $ae (f64.add (local.get $ae) (f64.mul (local.get $u) (local.get $d))))
+          (br $pair)))
+      (br_if $pair (i32.eqz (i32.and
+        (i32.or (f64.gt (local.get $u) (f64.const 0)) (f64.gt (local.get $v) (f64.const 0)))
+        (i32.lt_s (local.get $gotW) (local.get $nW)))))
+      (local.set $ai (f64.max (local.get $u) (f64.const 0)))
+      (local.set $bi (f64.max (local.get $v) (f64.const 0)))
+      (local.set $ei (f64.sub (local.get $bi) (local.get $ai)))
+      (f64.store (i32.add (local.get $a) (i32.shl (local.get $m) (i32.const 3))) (local.get $ai))
+      (f64.store (i32.add (local.get $e) (i32.shl (local.get $m) (i32.const 3))) (local.get $ei))
+      (local.set $m (i32.add (local.get $m) (i32.const 1)))
+      (local.set $gotW (i32.add (local.get $gotW) (i32.const 1)))
+      (local.set $aa (f64.add (local.get $aa) (f64.mul (local.get $ai) (local.get $ai))))
+      (local.set $bb (f64.add (local.get $bb) (f64.mul (local.get $bi) (local.get $bi))))
+      (local.set $ae (f64.add (local.get $ae) (f64.mul (local.get $ai) (local.get $ei))))
+      (br $pair)))
+    (f64.store (local.get $acc) (local.get $aa)) (f64.store offset=8 (local.get $acc) (local.get $bb))
+    (f64.store offset=16 (local.get $acc) (local.get $ae))
+    (i32.store offset=40 (local.get $acc) (local.get $m)) (i32.store offset=44 (local.get $acc) (local.get $gotP))
+    (i32.store offset=48 (local.get $acc) (local.get $gotW)))
+
+;; chainResidual: the end of a chain layer, ê_i = e_i·inv and r = Σ (ê_i − k·a_i)², ee = Σ ê_i² for
+;; i < m, in order (chainPath's loop, the same bits); r and ee go to acc+24 and acc+32.
+  (func $chainResidual (export "chainResidual") (param $a i32) (param $e i32) (param $m i32) (param $inv f64) (param $k f64) (param $acc i32)
+    (local $end i32) (local $r f64) (local $ee f64) (local $ei f64) (local $di f64)
+    (local.set $end (i32.add (local.get $e) (i32.shl (local.get $m) (i32.const 3))))
+    (block $done (loop $each
+      (br_if $done (i32.ge_u (local.get $e) (local.get $end)))
+      (local.set $ei (f64.mul (f64.load (local.get $e)) (local.get $inv)))
+      (local.set $di (f64.sub (local.get $ei) (f64.mul (local.get $k) (f64.load (local.get $a)))))
+      (local.set $r (f64.add (local.get $r) (f64.mul (local.get $di) (local.get $di))))
+      (local.set $ee (f64.add (local.get $ee) (f64.mul (local.get $ei) (local.get $ei))))
+      (local.set $e (i32.add (local.get $e) (i32.const 8)))
+      (local.set $a (i32.add (local.get $a) (i32.const 8)))
+      (br $each)))
+    (f64.store offset=24 (local.get $acc) (local.get $r))
+    (f64.store offset=32 (local.get $acc) (local.get $ee)))
+
 ;; sgdRows4: the second pass of the mean-field SGD step over a block of four rows of W2
 ;; (src/core/training/meanField.ts `update`), while the rows are still in the L1 cache from the first
 ;; (`dots`). With coef = [c_a, c_b, c_c, c_d, n_a, n_b, n_c, n_d], for every i < n:

@@ -27,6 +27,8 @@ interface KernelExports {
   affineMixRows(X: number, MX: number, v: number, PRE: number, OUT: number, m: number, rows: number, a: number, s: number, t: number, flags: number, counts: number): void;
   sgdRows4(w: number, n: number, d: number, coef: number, z: number): void;
   fillNormal(st: number, out: number, from: number, count: number, xs: number, ratios: number): number;
+  chainPairs(g: number, want: number, s: number, c1: number, nP: number, nW: number, acc: number, a: number, e: number): void;
+  chainResidual(a: number, e: number, m: number, inv: number, k: number, acc: number): void;
 }
 
 const PAGE = 65536;
@@ -358,6 +360,7 @@ export const NORMAL_BLOCK = (PAGE - NORMAL_OUT) / 8;
  * Rng.fillNormal's fast path on this thread's own instance of the kernels (kernels.wat `fillNormal`):
  * views of its state — s0..s3, the block-index word and how many indices it has left, and the block
  * j of a draw for the base block's tail — and of that draw's u, and of the draws `fill` writes.
+ * Views taken from it are valid until the next `chain` call (which may grow the memory).
  */
 export interface NormalSource {
   /** [s0, s1, s2, s3, bits, left, j] */
@@ -368,9 +371,90 @@ export interface NormalSource {
   readonly out: Float64Array;
   /** draws into out[from..count), count ≤ NORMAL_BLOCK; returns count, or the index of a draw for the base block's tail */
   fill(from: number, count: number): number;
+  /**
+   * The depth-degeneracy chain's layer kernels on this instance, which read the pairs where `fill`
+   * wrote them; a and e hold up to maxPairs entries. Undefined when 2·maxPairs draws do not fit in
+   * one block or the memory cannot grow.
+   */
+  chain(maxPairs: number): ChainKernels | undefined;
 }
 
-let normals: NormalSource | null | undefined;
+/** kernels.wat `chainPairs` and `chainResidual` over NormalSource.out (simulate.ts chainPath). */
+export interface ChainKernels {
+  /** [aa, bb, ae, r, ee] */
+  readonly sums: Float64Array;
+  /** [m, gotP, gotW] */
+  readonly counts: Int32Array;
+  readonly a: Float64Array;
+  readonly e: Float64Array;
+  /** the pairs (out[2i], out[2i+1]), i < want, into a, e, sums and counts (kernels.wat `chainPairs`) */
+  pairs(want: number, s: number, oneMinusC: number, nP: number, nW: number): void;
+  /** r and ee over a[0..m), e[0..m) into sums[3], sums[4] (kernels.wat `chainResidual`) */
+  residual(m: number, inv: number, k: number): void;
+}
+
+/** The chain's sums and counts (chainPairs' acc: 5 f64, then 3 i32 at +40), then a and e: past the first page. */
+const CHAIN_ACC = PAGE, CHAIN_ARRAYS = PAGE + 64;
+
+class WasmNormalSource implements NormalSource {
+  state!: Int32Array;
+  edgeU!: Float64Array;
+  out!: Float64Array;
+  private chainKernels: ChainKernels | undefined;
+  private chainPairsMax = 0;
+
+  constructor(private readonly ex: KernelExports, tables: (xs: Float64Array, ratios: Float64Array) => void) {
+    this.views();
+    tables(new Float64Array(ex.memory.buffer, NORMAL_XS, 129), new Float64Array(ex.memory.buffer, NORMAL_RATIOS, 128));
+  }
+
+  fill(from: number, count: number): number {
+    return this.ex.fillNormal(NORMAL_STATE, NORMAL_OUT, from, count, NORMAL_XS, NORMAL_RATIOS);
+  }
+
+  chain(maxPairs: number): ChainKernels | undefined {
+    if (!(Number.isInteger(maxPairs) && maxPairs >= 0)) throw new RangeError(`NormalSource.chain: maxPairs must be a non-negative integer, got ${maxPairs}`);
+    if (2 * maxPairs > NORMAL_BLOCK) return undefined;
+    if (this.chainKernels && maxPairs <= this.chainPairsMax) return this.chainKernels;
+    const stride = Math.ceil(maxPairs / 2) * 16;
+    const memory = this.ex.memory;
+    const pages = Math.ceil((CHAIN_ARRAYS + 2 * stride) / PAGE) - memory.buffer.byteLength / PAGE;
+    if (pages > 0) {
+      try {
+        memory.grow(pages);
+      } catch {
+        return undefined;
+      }
+      this.views(); // growing detached the old buffer
+    }
+    const ex = this.ex, buffer = memory.buffer, eAt = CHAIN_ARRAYS + stride;
+    this.chainPairsMax = maxPairs;
+    this.chainKernels = {
+      sums: new Float64Array(buffer, CHAIN_ACC, 5),
+      counts: new Int32Array(buffer, CHAIN_ACC + 40, 3),
+      a: new Float64Array(buffer, CHAIN_ARRAYS, maxPairs),
+      e: new Float64Array(buffer, eAt, maxPairs),
+      pairs: (want, s, oneMinusC, nP, nW) => {
+        if (!(want >= 0 && want <= maxPairs)) throw new RangeError(`ChainKernels.pairs: want must be in [0, ${maxPairs}], got ${want}`);
+        ex.chainPairs(NORMAL_OUT, want, s, oneMinusC, nP, nW, CHAIN_ACC, CHAIN_ARRAYS, eAt);
+      },
+      residual: (m, inv, k) => {
+        if (!(m >= 0 && m <= maxPairs)) throw new RangeError(`ChainKernels.residual: m must be in [0, ${maxPairs}], got ${m}`);
+        ex.chainResidual(CHAIN_ARRAYS, eAt, m, inv, k, CHAIN_ACC);
+      },
+    };
+    return this.chainKernels;
+  }
+
+  private views(): void {
+    const buffer = this.ex.memory.buffer;
+    this.state = new Int32Array(buffer, NORMAL_STATE, 7);
+    this.edgeU = new Float64Array(buffer, NORMAL_STATE + 32, 1);
+    this.out = new Float64Array(buffer, NORMAL_OUT, NORMAL_BLOCK);
+  }
+}
+
+let normals: WasmNormalSource | null | undefined;
 
 /**
  * This thread's NormalSource (one instance for every Rng here: each call brings its state in and
@@ -384,16 +468,7 @@ export function normalSource(tables: (xs: Float64Array, ratios: Float64Array) =>
     const mod = compiled();
     if (mod) {
       try {
-        const ex = new WebAssembly.Instance(mod, KERNEL_IMPORTS).exports as unknown as KernelExports;
-        // the module's one page is all this instance ever uses, so these views stay valid
-        const buffer = ex.memory.buffer;
-        tables(new Float64Array(buffer, NORMAL_XS, 129), new Float64Array(buffer, NORMAL_RATIOS, 128));
-        normals = {
-          state: new Int32Array(buffer, NORMAL_STATE, 7),
-          edgeU: new Float64Array(buffer, NORMAL_STATE + 32, 1),
-          out: new Float64Array(buffer, NORMAL_OUT, NORMAL_BLOCK),
-          fill: (from, count) => ex.fillNormal(NORMAL_STATE, NORMAL_OUT, from, count, NORMAL_XS, NORMAL_RATIOS),
-        };
+        normals = new WasmNormalSource(new WebAssembly.Instance(mod, KERNEL_IMPORTS).exports as unknown as KernelExports, tables);
       } catch {
         normals = null;
       }
