@@ -14,6 +14,7 @@ import { COMMANDS } from './commands';
 import type { Config } from './config';
 import { renderWebviewHtml } from './panels/html';
 import { checkWebviewMessage } from './panels/messages';
+import { LastResults } from './panels/lastResults';
 import type { WorkerClient } from './workerClient';
 
 export const CHECKPOINT_VIEW_TYPE = 'depthLens.checkpoint';
@@ -64,6 +65,9 @@ export class CheckpointView implements vscode.Disposable {
   private readonly inFlight = new Map<number, vscode.CancellationTokenSource>();
   private readonly disposables: vscode.Disposable[] = [];
   private disposed = false;
+  /** set while the file is deleted */
+  private deletedNotice: string | undefined;
+  private readonly lastResults = new LastResults();
 
   constructor(readonly uri: vscode.Uri, readonly panel: vscode.WebviewPanel, private readonly services: CheckpointServices, onFocus: (view: CheckpointView) => void) {
     panel.webview.options = {
@@ -72,12 +76,22 @@ export class CheckpointView implements vscode.Disposable {
     };
     panel.webview.html = renderWebviewHtml(panel.webview, services.extensionUri, 'checkpoint', 'Depth Lens checkpoint');
     const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.joinPath(uri, '..'), baseName(uri)));
-    const changed = () => { this.version++; this.post({ type: 'documentChanged', document: this.info() }); };
+    const changed = () => {
+      this.version++;
+      this.deletedNotice = undefined;
+      this.lastResults.clear();
+      this.post({ type: 'documentChanged', document: this.info() });
+    };
+    // kept for a webview that starts again: a hidden view's webview is discarded and misses messages
+    const deleted = () => {
+      this.deletedNotice = `${baseName(uri)} was deleted; the view shows its last contents.`;
+      this.post({ type: 'documentClosed', message: this.deletedNotice });
+    };
     this.disposables.push(
       watcher,
       watcher.onDidChange(changed),
       watcher.onDidCreate(changed),
-      watcher.onDidDelete(() => this.post({ type: 'documentClosed', message: `${baseName(uri)} was deleted; the view shows its last contents.` })),
+      watcher.onDidDelete(deleted),
       panel.webview.onDidReceiveMessage((m: unknown) => {
         const checked = checkWebviewMessage(m);
         if (checked.ok) this.onMessage(checked.message);
@@ -109,6 +123,7 @@ export class CheckpointView implements vscode.Disposable {
     switch (m.type) {
       case 'ready':
         this.post({ type: 'document', document: this.info() });
+        if (this.deletedNotice !== undefined) this.post({ type: 'documentClosed', message: this.deletedNotice });
         return;
       case 'request':
         void this.forward(m);
@@ -130,13 +145,20 @@ export class CheckpointView implements vscode.Disposable {
   }
 
   private async forward(m: RequestMessage): Promise<void> {
+    const last = this.deletedNotice !== undefined ? this.lastResults.lookup(m) : undefined;
+    if (last) {
+      this.post({ type: 'response', replyTo: m.id, result: last.result });
+      return;
+    }
     const cts = new vscode.CancellationTokenSource();
     this.inFlight.set(m.id, cts);
+    const version = this.version;
     try {
       const result = await this.services.worker.forward(m, this.source(), this.services.config.analysisSettings, {
         token: cts.token,
         onProgress: (fraction, message, partial) => this.post({ type: 'progress', replyTo: m.id, fraction, message, partial }),
       });
+      if (version === this.version) this.lastResults.remember(m, result);
       this.post({ type: 'response', replyTo: m.id, result });
     } catch (e) {
       const code = e instanceof RpcError ? e.code : 'internal';

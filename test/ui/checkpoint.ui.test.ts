@@ -1,7 +1,8 @@
 // UI test of the checkpoint view in the real workbench: "Open With… → Depth Lens" on a .safetensors
 // file from the explorer shows the tensor table (names, shapes, dtypes and every ‖·‖₂ filled in by the
 // worker, checked against numpy's values recorded by scripts/make-model-fixtures.py), the layer chain,
-// and its Convergence button opens the Convergence panel on the model. Screenshots for a human.
+// and its Convergence button opens the Convergence panel on the model; deleting the file leaves the last
+// contents with a notice, and the view and its panels keep them after being hidden and shown again. Screenshots for a human.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -64,5 +65,41 @@ describe('Checkpoint view', { timeout: scaled(420_000) }, () => {
     const panel = await webviewWith('[data-testid="verdict-sufficient"]');
     await panel.locator('[data-testid="verdict-pointwise"]').waitFor({ state: 'visible', timeout: scaled(120_000) });
     await wb.screenshot('checkpoint-convergence');
+  });
+
+  it('deleting the file keeps the last contents with a notice, also after the view is hidden and shown again', async () => {
+    const checkpointTab = wb.page.locator('.tabs-container .tab[aria-label^="trained.safetensors"]');
+    await checkpointTab.click();
+    await wb.runCommand('View: Keep Editor'); // "Open With…" opened it in preview mode, which the next editor would replace
+    fs.rmSync(path.join(wb.server.baseDir, 'workspaces', 'fixtures-workspace', 'checkpoints', 'trained.safetensors'));
+    const notice = '[data-testid=document-closed]';
+    const text = 'trained.safetensors was deleted; the view shows its last contents.';
+    let view = await webviewWith(notice);
+    assert.equal((await view.locator(notice).innerText()).trim(), text);
+    assert.equal(await view.locator('[data-testid=tensor-table] vscode-table-row').count(), 6);
+    // another editor in the view's group discards its webview (retainContextWhenHidden is off)
+    await wb.openFile('small.network.json');
+    await checkpointTab.click();
+    view = await webviewWith('[data-testid=tensor-table] vscode-table-row');
+    await view.locator(notice).waitFor({ state: 'visible', timeout: TIMEOUT });
+    assert.equal((await view.locator(notice).innerText()).trim(), text);
+    // the last contents, norms included, though the file is gone
+    const table = view.locator('[data-testid=tensor-table]');
+    await waitFor('every norm, shown again', async () => (await table.getAttribute('data-complete')) === 'true', TIMEOUT);
+    const cells = (await table.locator('vscode-table-row').nth(2).locator('vscode-table-cell').allInnerTexts()).map((t) => t.trim());
+    assert.deepEqual([cells[0], Number(cells[4])], ['2.weight', Number(norms['2.weight'].toPrecision(6))]);
+    assert.equal(await view.locator('.banner-error').count(), 0);
+    // the Convergence panel on the same file, hidden and shown again: its last verdicts, from the host's memory
+    const convergenceTab = wb.page.locator('.tabs-container .tab', { hasText: 'Convergence: trained.safetensors' });
+    await convergenceTab.click();
+    const verdict = async (panel: FrameLocator) => (await panel.locator('[data-testid="verdict-pointwise"]').innerText()).trim();
+    const before = await verdict(await webviewWith('[data-testid="verdict-pointwise"]'));
+    await wb.openFile('wide.network.json');
+    await convergenceTab.click();
+    const panel = await webviewWith('[data-testid="verdict-pointwise"]');
+    await panel.locator(notice, { hasText: 'trained.safetensors was deleted; the panel shows its last results.' }).waitFor({ state: 'visible', timeout: TIMEOUT });
+    assert.equal(await verdict(panel), before);
+    assert.equal(await panel.locator('.banner-error').count(), 0);
+    await wb.screenshot('checkpoint-deleted');
   });
 });

@@ -199,9 +199,16 @@ describe('Network overview panel', { timeout: scaled(420_000) }, () => {
     fs.writeFileSync(path.join(workspace, 'small.network.json'), smallWith('[[3, 0], [0, 3]]'));
     await firstRowBecomes(view, ['1', 'dense', '2×2', 'relu', '3', '2', fmt(Math.sqrt(1.25))], 'the table after the change on disk');
     fs.rmSync(path.join(workspace, 'small.network.json'));
-    await view.locator('[data-testid=document-closed]', { hasText: 'small.network.json was deleted; the panel shows its last results.' }).waitFor({ timeout: scaled(60_000) });
+    const deleted = (v: FrameLocator) => v.locator('[data-testid=document-closed]', { hasText: 'small.network.json was deleted; the panel shows its last results.' });
+    await deleted(view).waitFor({ timeout: scaled(60_000) });
     await firstRowBecomes(view, ['1', 'dense', '2×2', 'relu', '3', '2', fmt(Math.sqrt(1.25))], 'the last results');
     await wb.screenshot('overview-deleted');
+    // the notice survives hiding the panel (another editor in its group discards its webview) and showing it again
+    await wb.openFile('wide.network.json');
+    await overviewTab().click();
+    const shownAgain = wb.webview();
+    await deleted(shownAgain).waitFor({ timeout: scaled(60_000) });
+    await firstRowBecomes(shownAgain, ['1', 'dense', '2×2', 'relu', '3', '2', fmt(Math.sqrt(1.25))], 'the last results, shown again');
   });
 
   it('shows a 400×400 layer (160 000 weights) in the heatmap', async () => {

@@ -15,6 +15,7 @@ import { RpcError } from '../../shared/rpc';
 import type { AnalysisName, DocumentSource, HostToWebview, PanelDocumentInfo, RequestMessage, ShippedDocument, WebviewToHost } from '../../shared/protocol';
 import { anchorLine } from './anchors';
 import { renderWebviewHtml } from './html';
+import { LastResults } from './lastResults';
 import { CHECKPOINT_VIEW_TYPE } from '../checkpointEditor';
 import { checkWebviewMessage, SHIPPED_DOCUMENT_FILES } from './messages';
 import { readNetworkSnapshot } from '../snapshot';
@@ -64,6 +65,10 @@ export class AnalysisPanel implements vscode.Disposable {
   /** the file's text as read from disk, used while no editor has the document open */
   private disk: { readonly text: string; readonly version: number } | undefined;
   private diskReads = 0;
+  /** why the document is gone (deleted, unreadable, closed unsaved), until a change brings it back */
+  private closedNotice: string | undefined;
+  /** for a checkpoint, which the worker reads itself: its last answers (see LastResults) */
+  private readonly lastResults: LastResults | undefined;
   private disposed = false;
 
   constructor(
@@ -77,7 +82,10 @@ export class AnalysisPanel implements vscode.Disposable {
   ) {
     const { extensionUri } = services;
     this.uri = document?.uri ?? checkpoint;
-    if (checkpoint) this.disk = { text: '', version: 0 };
+    if (checkpoint) {
+      this.disk = { text: '', version: 0 };
+      this.lastResults = new LastResults();
+    }
     panel.webview.options = {
       enableScripts: true,
       localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist'), vscode.Uri.joinPath(extensionUri, 'media')],
@@ -95,6 +103,8 @@ export class AnalysisPanel implements vscode.Disposable {
       }),
       vscode.workspace.onDidChangeTextDocument((e) => {
         if (!this.follows(e.document.uri)) return;
+        // only the dirty state changed (a save, a revert): the text analysed is the same
+        if (e.contentChanges.length === 0 && e.document === this.document && this.disk === undefined) return;
         this.document = e.document;
         this.disk = undefined;
         this.announceChange();
@@ -108,7 +118,7 @@ export class AnalysisPanel implements vscode.Disposable {
       }),
       vscode.workspace.onDidCloseTextDocument((d) => {
         if (!this.follows(d.uri) || d !== this.document) return;
-        if (d.uri.scheme === 'untitled') this.post({ type: 'documentClosed', message: `${baseName(d.uri)} was closed without being saved; the panel shows its last results.` });
+        if (d.uri.scheme === 'untitled') this.postClosed(`${baseName(d.uri)} was closed without being saved; the panel shows its last results.`);
         else void this.readDisk(d.getText());
       }),
     );
@@ -170,7 +180,7 @@ export class AnalysisPanel implements vscode.Disposable {
 
   /** The file is gone (its delete event, or a read that no longer finds it): the panel keeps its last results. */
   private postDeleted(): void {
-    this.post({ type: 'documentClosed', message: `${baseName(this.uri!)} was deleted; the panel shows its last results.` });
+    this.postClosed(`${baseName(this.uri!)} was deleted; the panel shows its last results.`);
   }
 
   /** No editor has the file: read it from disk and announce it when it differs from `previous`. */
@@ -180,6 +190,7 @@ export class AnalysisPanel implements vscode.Disposable {
     if (this.checkpoint) {
       // nothing to read here: a new version tells the worker to look at the file again
       this.disk = { text: '', version: -read };
+      this.lastResults?.clear();
       this.announceChange();
       return;
     }
@@ -188,7 +199,7 @@ export class AnalysisPanel implements vscode.Disposable {
       // size checked before any byte is read, decoded as the CLI decodes (snapshot.ts)
       const snapshot = await readNetworkSnapshot(this.uri, this.services.config.maxFileSizeMB, baseName(this.uri));
       if (!snapshot.ok) {
-        if (read === this.diskReads && !this.editorOpen()) this.post({ type: 'documentClosed', message: `${snapshot.message}; the panel shows its last results.` });
+        if (read === this.diskReads && !this.editorOpen()) this.postClosed(`${snapshot.message}; the panel shows its last results.`);
         return;
       }
       text = snapshot.text;
@@ -196,7 +207,7 @@ export class AnalysisPanel implements vscode.Disposable {
       if (read !== this.diskReads || this.editorOpen()) return;
       // a change event can be handled after the file is already gone: say what the delete event says
       if (isFileNotFound(e)) this.postDeleted();
-      else this.post({ type: 'documentClosed', message: `${baseName(this.uri)} can no longer be read; the panel shows its last results.` });
+      else this.postClosed(`${baseName(this.uri)} can no longer be read; the panel shows its last results.`);
       return;
     }
     if (read !== this.diskReads || this.editorOpen()) return; // a newer read, or an editor, took over
@@ -215,8 +226,25 @@ export class AnalysisPanel implements vscode.Disposable {
       cts.cancel();
       this.inFlight.delete(id);
     }
+    this.closedNotice = undefined; // the text is there again
     clearTimeout(this.changeTimer);
-    this.changeTimer = setTimeout(() => { const info = this.info(); if (info) this.post({ type: 'documentChanged', document: info }); }, this.services.config.debounceMs);
+    this.changeTimer = setTimeout(() => {
+      const info = this.info();
+      if (!info) return;
+      this.post({ type: 'documentChanged', document: info });
+      // gone again since the change (its documentChanged would hide the notice): say so after it
+      if (this.closedNotice !== undefined) this.post({ type: 'documentClosed', message: this.closedNotice });
+    }, this.services.config.debounceMs);
+  }
+
+  /**
+   * Says that the document went away. The notice is kept: a hidden panel's webview is discarded
+   * (retainContextWhenHidden is off) and misses messages, so a webview that starts again gets it
+   * after its document.
+   */
+  private postClosed(message: string): void {
+    this.closedNotice = message;
+    this.post({ type: 'documentClosed', message });
   }
 
   private info(): PanelDocumentInfo | undefined {
@@ -233,6 +261,7 @@ export class AnalysisPanel implements vscode.Disposable {
     switch (m.type) {
       case 'ready':
         this.post({ type: 'document', document: this.info() });
+        if (this.closedNotice !== undefined) this.post({ type: 'documentClosed', message: this.closedNotice });
         return;
       case 'request':
         void this.forward(m);
@@ -253,13 +282,21 @@ export class AnalysisPanel implements vscode.Disposable {
   }
 
   private async forward(m: RequestMessage): Promise<void> {
+    // a checkpoint the worker can no longer read: the last answers, for a webview that started again
+    const last = this.lastResults && this.closedNotice !== undefined ? this.lastResults.lookup(m) : undefined;
+    if (last) {
+      this.post({ type: 'response', replyTo: m.id, result: last.result });
+      return;
+    }
     const cts = new vscode.CancellationTokenSource();
     this.inFlight.set(m.id, { cts, analysis: m.analysis });
+    const version = this.disk?.version;
     try {
       const result = await this.services.worker.forward(m, this.source(), this.services.config.analysisSettings, {
         token: cts.token,
         onProgress: (fraction, message, partial) => this.post({ type: 'progress', replyTo: m.id, fraction, message, partial }),
       });
+      if (this.disk?.version === version) this.lastResults?.remember(m, result);
       this.post({ type: 'response', replyTo: m.id, result });
     } catch (e) {
       const code = e instanceof RpcError ? e.code : 'internal';
