@@ -219,8 +219,8 @@ function cases(dir: string): Case[] {
     numpy: [path.join(PY, 'e2e_convergence.py'), ext1024, '--svds'],
     check: convergenceCheck,
   }, {
-    // the Lanczos passes stream 8 MB a layer from the shared cache: a second thread there mostly
-    // waits on memory (its CPU time counts all the same), so the per-thread comparison is this row
+    // the per-thread comparison: two layers' Lanczos passes at once (8 MB each, streamed per step)
+    // share the memory bandwidth, so two threads take more CPU time than one for the same work
     name: 'convergence, 50 dense layers 1024×1024, external .bin, ours on 1 thread (numpy: scipy svds)', repeats: 3,
     ours: { args: [CLI, 'convergence', ext1024, '--json'], env: { DEPTH_LENS_THREADS: '1' } },
     numpy: [path.join(PY, 'e2e_convergence.py'), ext1024, '--svds'],
