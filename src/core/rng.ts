@@ -142,6 +142,20 @@ export class Rng {
     return block;
   }
 
+  /**
+   * Runs `draw` with this stream's state in src's instance (NormalSource.state, where its kernels
+   * draw from, e.g. ChainKernels.wedges) and takes the state back afterwards.
+   */
+  drawIn(src: NormalSource, draw: () => void): void {
+    const st = this.s, state = src.state;
+    state[0] = st[0]; state[1] = st[1]; state[2] = st[2]; state[3] = st[3];
+    try {
+      draw();
+    } finally {
+      st[0] = state[0]; st[1] = state[1]; st[2] = state[2]; st[3] = state[3];
+    }
+  }
+
   /** fillNormal in JavaScript (where WebAssembly is unavailable or switched off): the same draws. */
   fillNormalScalar(out: Float64Array, count = out.length): void {
     const st = this.s, X = ZIG_X, RATIO = ZIG_RATIO;

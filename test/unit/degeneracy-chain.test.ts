@@ -112,7 +112,7 @@ test('the comparison has power: the direct chain at width 12 is told apart from 
   assert.ok(twoSampleKs(fast.subarray(3 * trials), other.subarray(3 * trials), { finiteOnly: true }).p < 1e-4);
 });
 
-test('the chain on WebAssembly (kernels.wat chainPairs, chainResidual) gives the JavaScript loops\' samples bit for bit: wide and narrow layers, small, large and tiny angles, absorbing states, a width past one block of draws', () => {
+test('the chain on WebAssembly (kernels.wat chainPairs, chainWedges, chainResidual) gives the JavaScript loops\' samples bit for bit: wide and narrow layers, small, large and tiny angles, absorbing states, a width past one block of draws', () => {
   assert.ok(Rng.normalKernels()?.chain(256), 'the chain kernels run in Node 20');
   const cases: { widths: number[]; theta0: number; trials: number }[] = [
     { widths: Array(6).fill(256), theta0: 0.1, trials: 200 },

@@ -243,6 +243,8 @@ function chainPath(rng: Rng, widths: readonly number[], theta0: number, out: Flo
         rng.fillNormalIn(src, 2 * want);
         kern.pairs(want, s, oneMinusC, nP, nW);
       }
+      // the wedge pairs the loop did not meet, by the polar form below (kernels.wat chainWedges)
+      if (counts[2] < nW) rng.drawIn(src, () => kern.wedges(nW - counts[2], theta));
       aa = sums[0]; bb = sums[1]; ae = sums[2]; m = counts[0]; gotW = counts[2];
     } else {
       while (gotP < nP) {
@@ -267,7 +269,8 @@ function chainPath(rng: Rng, widths: readonly number[], theta0: number, out: Flo
       }
     }
     for (; gotW < nW; gotW++) {
-      const r = Math.sqrt(-2 * Math.log1p(-rng.uniform()));
+      // 1 − U is exact (U is a multiple of 2⁻⁵³ below 1), so ln(1 − U) is as accurate as log1p(−U)
+      const r = Math.sqrt(-2 * Math.log(1 - rng.uniform()));
       const tw = theta * rng.uniform();
       if (rng.nextUint32() & 1) {
         const ai = r * Math.sin(tw); // W₁₀: u = R sin t > 0, v ≤ 0, e = −u

@@ -9,8 +9,12 @@
 ;; the products in order of j, with a separate rounding for the multiply and for the add (no fused
 ;; multiply-add), exactly as `a += w * x` in JavaScript. SIMD only computes several sums at once.
 (module
-  ;; Math.exp (the ziggurat's wedge test in fillNormal; V8 calls its own exp for this import directly)
+  ;; Math.exp (the ziggurat's wedge test in fillNormal), Math.log and Math.sin (chainWedges' polar form):
+  ;; JavaScript's functions, so JavaScript's bits, and ones V8 calls directly from WebAssembly (Math.log1p
+  ;; it calls as JavaScript, about 65 ns a call)
   (import "env" "exp" (func $exp (param f64) (result f64)))
+  (import "env" "log" (func $log (param f64) (result f64)))
+  (import "env" "sin" (func $sin (param f64) (result f64)))
   (memory (export "memory") 1)
 
   ;; dense: Y[b][i] = bias[i] + Σ_j W[i][j] X[b][j]  for b < rows, i < m.
@@ -595,81 +599,115 @@
 
 ;; fillNormal: Rng.fillNormal's fast path (src/core/rng.ts, the ziggurat in Doornik's ZIGNOR form on
 ;; xoshiro128**), the same integer and floating-point operations, so the same draws. WebAssembly has a
-;; rotate instruction and no bounds checks on typed arrays, and V8 runs this loop about twice as fast
-;; as the JavaScript one. State at `st`: s0..s3 (i32), then at st+16 the block-index word `bits` and at
-;; st+20 how many indices it has `left` (kept between calls: one JavaScript call may take several).
-;; X (129 f64) at `xs`, RATIO (128 f64) at `ratios`. Fills out[i..count) and returns count, or stops
-;; at a draw for the base block's tail (about 1 in 1800: a loop of logarithms, done in JavaScript) and
-;; returns its index, with its block j = 0 at st+24 (i32) and its u at st+32 (f64). A draw outside
-;; the fast path of any other block (2–3 %) takes zigguratEdge's wedge test here, with the imported exp
-;; and Rng.uniform's 53 bits from the next two outputs.
-  (func $fillNormal (export "fillNormal") (param $st i32) (param $out i32) (param $i i32) (param $count i32) (param $xs i32) (param $ratios i32) (result i32)
+;; rotate instruction and no bounds checks on typed arrays. At `st`: s0..s3 (i32), then at st+16 the
+;; block-index word `bits` and at st+20 how many indices it has `left` (kept between calls: one
+;; JavaScript call may take several); X (129 f64) at st+64 and RATIO (128 f64) at st+1104
+;; (src/core/kernels/wasm.ts NORMAL_*). Fills out[i..count) and returns count, or stops at a draw for
+;; the base block's tail (about 1 in 1800: a loop of logarithms, done in JavaScript) and returns its
+;; index, with its block j = 0 at st+24 (i32) and its u at st+32 (f64). A draw outside the fast path of
+;; any other block (2–3 %) takes zigguratEdge's wedge test here, with the imported exp and
+;; Rng.uniform's 53 bits from the next two outputs.
+;;
+;; perf: the loop that draws (zigguratRun) has no call in it and few values: with the wedge in the
+;; same loop V8 (about ten general registers on x86-64) kept three of the generator's values in stack
+;; slots, written and read on every draw. The wedge runs between runs and reloads the state from st.
+  (func $fillNormal (export "fillNormal") (param $st i32) (param $out i32) (param $i i32) (param $count i32) (result i32)
     (local $s0 i32) (local $s1 i32) (local $s2 i32) (local $s3 i32) (local $a i32) (local $t i32)
-    (local $bits i32) (local $left i32) (local $j i32) (local $u f64) (local $x f64) (local $f0 f64) (local $f1 f64) (local $uu f64)
+    (local $end i32) (local $p i32) (local $j i32) (local $u f64) (local $x f64) (local $f0 f64) (local $f1 f64) (local $uu f64)
+    (local.set $p (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const 3))))
+    (local.set $end (i32.add (local.get $out) (i32.shl (local.get $count) (i32.const 3))))
+    (block $done (loop $run
+      (local.set $p (call $zigguratRun (local.get $st) (local.get $p) (local.get $end)))
+      (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
+      ;; j = 0: block 0's tail, JavaScript's (j and u are at st+24 and st+32)
+      (local.set $j (i32.shl (i32.load offset=24 (local.get $st)) (i32.const 3)))
+      (br_if $done (i32.eqz (local.get $j)))
+      ;; the wedge of block j: x = u·X[j] when f1 + U·(f0 − f1) < 1, f0 and f1 the density at the
+      ;; block's edges relative to x (zigguratEdge's operations, in its order); else draw again
+      (local.set $u (f64.load offset=32 (local.get $st)))
+      (local.set $j (i32.add (local.get $st) (local.get $j)))
+      (local.set $x (f64.mul (local.get $u) (f64.load offset=64 (local.get $j))))
+      (local.set $f0 (call $exp (f64.mul (f64.const -0.5) (f64.sub
+        (f64.mul (f64.load offset=64 (local.get $j)) (f64.load offset=64 (local.get $j)))
+        (f64.mul (local.get $x) (local.get $x))))))
+      (local.set $f1 (call $exp (f64.mul (f64.const -0.5) (f64.sub
+        (f64.mul (f64.load offset=72 (local.get $j)) (f64.load offset=72 (local.get $j)))
+        (f64.mul (local.get $x) (local.get $x))))))
+      ;; U = ((out₁ >>> 5)·2²⁶ + (out₂ >>> 6))/2⁵³ (Rng.uniform), from the state zigguratRun left
+      (local.set $s0 (i32.load (local.get $st))) (local.set $s1 (i32.load offset=4 (local.get $st)))
+      (local.set $s2 (i32.load offset=8 (local.get $st))) (local.set $s3 (i32.load offset=12 (local.get $st)))
+      (local.set $a (i32.mul (i32.rotl (i32.mul (local.get $s1) (i32.const 5)) (i32.const 7)) (i32.const 9)))
+      (local.set $t (i32.shl (local.get $s1) (i32.const 9)))
+      (local.set $s2 (i32.xor (local.get $s2) (local.get $s0))) (local.set $s3 (i32.xor (local.get $s3) (local.get $s1)))
+      (local.set $s1 (i32.xor (local.get $s1) (local.get $s2))) (local.set $s0 (i32.xor (local.get $s0) (local.get $s3)))
+      (local.set $s2 (i32.xor (local.get $s2) (local.get $t))) (local.set $s3 (i32.rotl (local.get $s3) (i32.const 11)))
+      (local.set $uu (f64.mul (f64.convert_i32_u (i32.shr_u (local.get $a) (i32.const 5))) (f64.const 67108864)))
+      (local.set $a (i32.mul (i32.rotl (i32.mul (local.get $s1) (i32.const 5)) (i32.const 7)) (i32.const 9)))
+      (local.set $t (i32.shl (local.get $s1) (i32.const 9)))
+      (local.set $s2 (i32.xor (local.get $s2) (local.get $s0))) (local.set $s3 (i32.xor (local.get $s3) (local.get $s1)))
+      (local.set $s1 (i32.xor (local.get $s1) (local.get $s2))) (local.set $s0 (i32.xor (local.get $s0) (local.get $s3)))
+      (local.set $s2 (i32.xor (local.get $s2) (local.get $t))) (local.set $s3 (i32.rotl (local.get $s3) (i32.const 11)))
+      (local.set $uu (f64.div (f64.add (local.get $uu) (f64.convert_i32_u (i32.shr_u (local.get $a) (i32.const 6)))) (f64.const 9007199254740992)))
+      (i32.store (local.get $st) (local.get $s0)) (i32.store offset=4 (local.get $st) (local.get $s1))
+      (i32.store offset=8 (local.get $st) (local.get $s2)) (i32.store offset=12 (local.get $st) (local.get $s3))
+      (if (f64.lt (f64.add (local.get $f1) (f64.mul (local.get $uu) (f64.sub (local.get $f0) (local.get $f1)))) (f64.const 1))
+        (then
+          (f64.store (local.get $p) (local.get $x))
+          (local.set $p (i32.add (local.get $p) (i32.const 8)))))
+      (br $run)))
+    (i32.shr_u (i32.sub (local.get $p) (local.get $out)) (i32.const 3)))
+
+;; zigguratRun: fillNormal's draws while they take the fast path |u| < RATIO[j] (x = u·X[j]) into
+;; p, p + 8, … below end; returns end, or where the first draw outside the fast path would go, with its
+;; block j at st+24 and its u at st+32. State and tables at st as fillNormal's. The block indices left
+;; are kept as one word with a marker bit above them (left indices: bits 0..7·left−1, marker at 7·left;
+;; 1 when none are left), and the output goes by pointer: each value fewer is a stack slot fewer.
+  (func $zigguratRun (param $st i32) (param $p i32) (param $end i32) (result i32)
+    (local $s0 i32) (local $s1 i32) (local $s2 i32) (local $s3 i32) (local $a i32) (local $t i32)
+    (local $left i32) (local $word i32) (local $j i32) (local $u f64)
     (local.set $s0 (i32.load (local.get $st))) (local.set $s1 (i32.load offset=4 (local.get $st)))
     (local.set $s2 (i32.load offset=8 (local.get $st))) (local.set $s3 (i32.load offset=12 (local.get $st)))
-    (local.set $bits (i32.load offset=16 (local.get $st))) (local.set $left (i32.load offset=20 (local.get $st)))
+    (local.set $left (i32.mul (i32.load offset=20 (local.get $st)) (i32.const 7)))
+    ;; (bits mod 2^(7·left)) + 2^(7·left): left ≤ 4, so the shift is at most 28
+    (local.set $word (i32.or
+      (i32.and (i32.load offset=16 (local.get $st)) (i32.sub (i32.shl (i32.const 1) (local.get $left)) (i32.const 1)))
+      (i32.shl (i32.const 1) (local.get $left))))
     (block $done (loop $draw
-      (br_if $done (i32.ge_s (local.get $i) (local.get $count)))
+      (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
       ;; xoshiro128** output and step
       (local.set $a (i32.mul (i32.rotl (i32.mul (local.get $s1) (i32.const 5)) (i32.const 7)) (i32.const 9)))
       (local.set $t (i32.shl (local.get $s1) (i32.const 9)))
       (local.set $s2 (i32.xor (local.get $s2) (local.get $s0))) (local.set $s3 (i32.xor (local.get $s3) (local.get $s1)))
       (local.set $s1 (i32.xor (local.get $s1) (local.get $s2))) (local.set $s0 (i32.xor (local.get $s0) (local.get $s3)))
       (local.set $s2 (i32.xor (local.get $s2) (local.get $t))) (local.set $s3 (i32.rotl (local.get $s3) (i32.const 11)))
-      (if (i32.eqz (local.get $left)) (then
-        ;; one 32-bit word gives the block indices (7 bits each) of four draws
-        (local.set $bits (i32.mul (i32.rotl (i32.mul (local.get $s1) (i32.const 5)) (i32.const 7)) (i32.const 9)))
+      (if (i32.eq (local.get $word) (i32.const 1)) (then
+        ;; one 32-bit output gives the block indices (7 bits each) of four draws
+        (local.set $word (i32.mul (i32.rotl (i32.mul (local.get $s1) (i32.const 5)) (i32.const 7)) (i32.const 9)))
         (local.set $t (i32.shl (local.get $s1) (i32.const 9)))
         (local.set $s2 (i32.xor (local.get $s2) (local.get $s0))) (local.set $s3 (i32.xor (local.get $s3) (local.get $s1)))
         (local.set $s1 (i32.xor (local.get $s1) (local.get $s2))) (local.set $s0 (i32.xor (local.get $s0) (local.get $s3)))
         (local.set $s2 (i32.xor (local.get $s2) (local.get $t))) (local.set $s3 (i32.rotl (local.get $s3) (i32.const 11)))
-        (local.set $left (i32.const 4))))
-      (local.set $j (i32.and (local.get $bits) (i32.const 127)))
-      (local.set $bits (i32.shr_u (local.get $bits) (i32.const 7)))
-      (local.set $left (i32.sub (local.get $left) (i32.const 1)))
+        (local.set $word (i32.or (i32.and (local.get $word) (i32.const 0x0fffffff)) (i32.const 0x10000000)))))
+      ;; 8·j: the byte offset of block j in X and RATIO
+      (local.set $j (i32.shl (i32.and (local.get $word) (i32.const 127)) (i32.const 3)))
+      (local.set $word (i32.shr_u (local.get $word) (i32.const 7)))
       ;; u = 2U − 1 from the unsigned output: a·2⁻³¹ − 1
       (local.set $u (f64.sub (f64.mul (f64.convert_i32_u (local.get $a)) (f64.const 0x1p-31)) (f64.const 1)))
-      (if (f64.lt (f64.abs (local.get $u)) (f64.load (i32.add (local.get $ratios) (i32.shl (local.get $j) (i32.const 3)))))
+      (local.set $j (i32.add (local.get $st) (local.get $j)))
+      (if (f64.lt (f64.abs (local.get $u)) (f64.load offset=1104 (local.get $j)))
         (then
-          (f64.store (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const 3)))
-            (f64.mul (local.get $u) (f64.load (i32.add (local.get $xs) (i32.shl (local.get $j) (i32.const 3))))))
-          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (f64.store (local.get $p) (f64.mul (local.get $u) (f64.load offset=64 (local.get $j))))
+          (local.set $p (i32.add (local.get $p) (i32.const 8)))
           (br $draw)))
-      (if (local.get $j) (then
-        ;; the wedge of block j: x = u·X[j] when f1 + U·(f0 − f1) < 1, f0 and f1 the density at the
-        ;; block's edges relative to x (zigguratEdge's operations, in its order); else draw again
-        (local.set $x (f64.mul (local.get $u) (f64.load (i32.add (local.get $xs) (i32.shl (local.get $j) (i32.const 3))))))
-        (local.set $f0 (call $exp (f64.mul (f64.const -0.5) (f64.sub
-          (f64.mul (f64.load (i32.add (local.get $xs) (i32.shl (local.get $j) (i32.const 3)))) (f64.load (i32.add (local.get $xs) (i32.shl (local.get $j) (i32.const 3)))))
-          (f64.mul (local.get $x) (local.get $x))))))
-        (local.set $f1 (call $exp (f64.mul (f64.const -0.5) (f64.sub
-          (f64.mul (f64.load offset=8 (i32.add (local.get $xs) (i32.shl (local.get $j) (i32.const 3)))) (f64.load offset=8 (i32.add (local.get $xs) (i32.shl (local.get $j) (i32.const 3)))))
-          (f64.mul (local.get $x) (local.get $x))))))
-        ;; U = ((out₁ >>> 5)·2²⁶ + (out₂ >>> 6))/2⁵³ (Rng.uniform)
-        (local.set $a (i32.mul (i32.rotl (i32.mul (local.get $s1) (i32.const 5)) (i32.const 7)) (i32.const 9)))
-      (local.set $t (i32.shl (local.get $s1) (i32.const 9)))
-      (local.set $s2 (i32.xor (local.get $s2) (local.get $s0))) (local.set $s3 (i32.xor (local.get $s3) (local.get $s1)))
-      (local.set $s1 (i32.xor (local.get $s1) (local.get $s2))) (local.set $s0 (i32.xor (local.get $s0) (local.get $s3)))
-      (local.set $s2 (i32.xor (local.get $s2) (local.get $t))) (local.set $s3 (i32.rotl (local.get $s3) (i32.const 11)))
-        (local.set $uu (f64.mul (f64.convert_i32_u (i32.shr_u (local.get $a) (i32.const 5))) (f64.const 67108864)))
-        (local.set $a (i32.mul (i32.rotl (i32.mul (local.get $s1) (i32.const 5)) (i32.const 7)) (i32.const 9)))
-      (local.set $t (i32.shl (local.get $s1) (i32.const 9)))
-      (local.set $s2 (i32.xor (local.get $s2) (local.get $s0))) (local.set $s3 (i32.xor (local.get $s3) (local.get $s1)))
-      (local.set $s1 (i32.xor (local.get $s1) (local.get $s2))) (local.set $s0 (i32.xor (local.get $s0) (local.get $s3)))
-      (local.set $s2 (i32.xor (local.get $s2) (local.get $t))) (local.set $s3 (i32.rotl (local.get $s3) (i32.const 11)))
-        (local.set $uu (f64.div (f64.add (local.get $uu) (f64.convert_i32_u (i32.shr_u (local.get $a) (i32.const 6)))) (f64.const 9007199254740992)))
-        (if (f64.lt (f64.add (local.get $f1) (f64.mul (local.get $uu) (f64.sub (local.get $f0) (local.get $f1)))) (f64.const 1))
-          (then
-            (f64.store (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const 3))) (local.get $x))
-            (local.set $i (i32.add (local.get $i) (i32.const 1)))))
-        (br $draw)))
-      (i32.store offset=24 (local.get $st) (local.get $j))
+      (i32.store offset=24 (local.get $st) (i32.shr_u (i32.sub (local.get $j) (local.get $st)) (i32.const 3)))
       (f64.store offset=32 (local.get $st) (local.get $u))))
     (i32.store (local.get $st) (local.get $s0)) (i32.store offset=4 (local.get $st) (local.get $s1))
     (i32.store offset=8 (local.get $st) (local.get $s2)) (i32.store offset=12 (local.get $st) (local.get $s3))
-    (i32.store offset=16 (local.get $st) (local.get $bits)) (i32.store offset=20 (local.get $st) (local.get $left))
-    (local.get $i))
+    ;; back to bits and left: the marker's position is 7·left
+    (local.set $left (i32.div_u (i32.sub (i32.const 31) (i32.clz (local.get $word))) (i32.const 7)))
+    (i32.store offset=16 (local.get $st) (i32.xor (local.get $word) (i32.shl (i32.const 1) (i32.mul (local.get $left) (i32.const 7)))))
+    (i32.store offset=20 (local.get $st) (local.get $left))
+    (local.get $p))
 
 ;; chainPairs: the pair loop of one layer of the depth-degeneracy chain (src/core/degeneracy/simulate.ts
 ;; chainPath, where the law is argued), the same operations in the same order, so the same bits. For
@@ -727,6 +765,78 @@
     (f64.store offset=16 (local.get $acc) (local.get $ae))
     (i32.store offset=40 (local.get $acc) (local.get $m)) (i32.store offset=44 (local.get $acc) (local.get $gotP))
     (i32.store offset=48 (local.get $acc) (local.get $gotW)))
+
+;; chainWedges: the wedge pairs of a chain layer that the pair loop did not meet (simulate.ts chainPath,
+;; step 4 of its law), `count` of them by the polar form with the generator's state at st (as fillNormal's,
+;; brought in and taken out by Rng.drawIn): each takes U₁, U₂ (Rng.uniform, two outputs each) and a coin
+;; (one output's low bit): R = √(−2 ln(1 − U₁)), t = θU₂; on heads the point of W₁₀, a = R sin t, e = −a,
+;; else the point of W₀₁, a = 0, e = R sin(θ − t). The same operations in the same order as chainPath's
+;; JavaScript loop, Math.log and Math.sin imported, so the same bits. Appends at a[m], e[m] and adds
+;; into aa, bb, ae; acc as chainPairs' (m and gotW updated).
+  (func $chainWedges (export "chainWedges") (param $st i32) (param $count i32) (param $theta f64) (param $acc i32) (param $a i32) (param $e i32)
+    (local $s0 i32) (local $s1 i32) (local $s2 i32) (local $s3 i32) (local $x i32) (local $t i32) (local $k i32) (local $m i32)
+    (local $hi f64) (local $U f64) (local $r f64) (local $tw f64) (local $v f64) (local $aa f64) (local $bb f64) (local $ae f64)
+    (local.set $s0 (i32.load (local.get $st))) (local.set $s1 (i32.load offset=4 (local.get $st)))
+    (local.set $s2 (i32.load offset=8 (local.get $st))) (local.set $s3 (i32.load offset=12 (local.get $st)))
+    (local.set $aa (f64.load (local.get $acc))) (local.set $bb (f64.load offset=8 (local.get $acc)))
+    (local.set $ae (f64.load offset=16 (local.get $acc)))
+    (local.set $m (i32.shl (i32.load offset=40 (local.get $acc)) (i32.const 3)))
+    (block $done (loop $each
+      (br_if $done (i32.ge_s (local.get $k) (local.get $count)))
+      (local.set $x (i32.mul (i32.rotl (i32.mul (local.get $s1) (i32.const 5)) (i32.const 7)) (i32.const 9)))
+      (local.set $t (i32.shl (local.get $s1) (i32.const 9)))
+      (local.set $s2 (i32.xor (local.get $s2) (local.get $s0))) (local.set $s3 (i32.xor (local.get $s3) (local.get $s1)))
+      (local.set $s1 (i32.xor (local.get $s1) (local.get $s2))) (local.set $s0 (i32.xor (local.get $s0) (local.get $s3)))
+      (local.set $s2 (i32.xor (local.get $s2) (local.get $t))) (local.set $s3 (i32.rotl (local.get $s3) (i32.const 11)))
+      (local.set $hi (f64.mul (f64.convert_i32_u (i32.shr_u (local.get $x) (i32.const 5))) (f64.const 67108864)))
+      (local.set $x (i32.mul (i32.rotl (i32.mul (local.get $s1) (i32.const 5)) (i32.const 7)) (i32.const 9)))
+      (local.set $t (i32.shl (local.get $s1) (i32.const 9)))
+      (local.set $s2 (i32.xor (local.get $s2) (local.get $s0))) (local.set $s3 (i32.xor (local.get $s3) (local.get $s1)))
+      (local.set $s1 (i32.xor (local.get $s1) (local.get $s2))) (local.set $s0 (i32.xor (local.get $s0) (local.get $s3)))
+      (local.set $s2 (i32.xor (local.get $s2) (local.get $t))) (local.set $s3 (i32.rotl (local.get $s3) (i32.const 11)))
+      (local.set $U (f64.div (f64.add (local.get $hi) (f64.convert_i32_u (i32.shr_u (local.get $x) (i32.const 6)))) (f64.const 9007199254740992)))
+      (local.set $r (f64.sqrt (f64.mul (f64.const -2) (call $log (f64.sub (f64.const 1) (local.get $U))))))
+      (local.set $x (i32.mul (i32.rotl (i32.mul (local.get $s1) (i32.const 5)) (i32.const 7)) (i32.const 9)))
+      (local.set $t (i32.shl (local.get $s1) (i32.const 9)))
+      (local.set $s2 (i32.xor (local.get $s2) (local.get $s0))) (local.set $s3 (i32.xor (local.get $s3) (local.get $s1)))
+      (local.set $s1 (i32.xor (local.get $s1) (local.get $s2))) (local.set $s0 (i32.xor (local.get $s0) (local.get $s3)))
+      (local.set $s2 (i32.xor (local.get $s2) (local.get $t))) (local.set $s3 (i32.rotl (local.get $s3) (i32.const 11)))
+      (local.set $hi (f64.mul (f64.convert_i32_u (i32.shr_u (local.get $x) (i32.const 5))) (f64.const 67108864)))
+      (local.set $x (i32.mul (i32.rotl (i32.mul (local.get $s1) (i32.const 5)) (i32.const 7)) (i32.const 9)))
+      (local.set $t (i32.shl (local.get $s1) (i32.const 9)))
+      (local.set $s2 (i32.xor (local.get $s2) (local.get $s0))) (local.set $s3 (i32.xor (local.get $s3) (local.get $s1)))
+      (local.set $s1 (i32.xor (local.get $s1) (local.get $s2))) (local.set $s0 (i32.xor (local.get $s0) (local.get $s3)))
+      (local.set $s2 (i32.xor (local.get $s2) (local.get $t))) (local.set $s3 (i32.rotl (local.get $s3) (i32.const 11)))
+      (local.set $U (f64.div (f64.add (local.get $hi) (f64.convert_i32_u (i32.shr_u (local.get $x) (i32.const 6)))) (f64.const 9007199254740992)))
+      (local.set $tw (f64.mul (local.get $theta) (local.get $U)))
+      (local.set $x (i32.mul (i32.rotl (i32.mul (local.get $s1) (i32.const 5)) (i32.const 7)) (i32.const 9)))
+      (local.set $t (i32.shl (local.get $s1) (i32.const 9)))
+      (local.set $s2 (i32.xor (local.get $s2) (local.get $s0))) (local.set $s3 (i32.xor (local.get $s3) (local.get $s1)))
+      (local.set $s1 (i32.xor (local.get $s1) (local.get $s2))) (local.set $s0 (i32.xor (local.get $s0) (local.get $s3)))
+      (local.set $s2 (i32.xor (local.get $s2) (local.get $t))) (local.set $s3 (i32.rotl (local.get $s3) (i32.const 11)))
+      (if (i32.and (local.get $x) (i32.const 1))
+        (then
+          ;; W₁₀: u = R sin t > 0, v ≤ 0, e = −u
+          (local.set $v (f64.mul (local.get $r) (call $sin (local.get $tw))))
+          (f64.store (i32.add (local.get $a) (local.get $m)) (local.get $v))
+          (f64.store (i32.add (local.get $e) (local.get $m)) (f64.neg (local.get $v)))
+          (local.set $aa (f64.add (local.get $aa) (f64.mul (local.get $v) (local.get $v))))
+          (local.set $ae (f64.sub (local.get $ae) (f64.mul (local.get $v) (local.get $v)))))
+        (else
+          ;; W₀₁: u ≤ 0, v = R sin(θ − t) > 0, e = v
+          (local.set $v (f64.mul (local.get $r) (call $sin (f64.sub (local.get $theta) (local.get $tw)))))
+          (f64.store (i32.add (local.get $a) (local.get $m)) (f64.const 0))
+          (f64.store (i32.add (local.get $e) (local.get $m)) (local.get $v))
+          (local.set $bb (f64.add (local.get $bb) (f64.mul (local.get $v) (local.get $v))))))
+      (local.set $m (i32.add (local.get $m) (i32.const 8)))
+      (local.set $k (i32.add (local.get $k) (i32.const 1)))
+      (br $each)))
+    (i32.store (local.get $st) (local.get $s0)) (i32.store offset=4 (local.get $st) (local.get $s1))
+    (i32.store offset=8 (local.get $st) (local.get $s2)) (i32.store offset=12 (local.get $st) (local.get $s3))
+    (f64.store (local.get $acc) (local.get $aa)) (f64.store offset=8 (local.get $acc) (local.get $bb))
+    (f64.store offset=16 (local.get $acc) (local.get $ae))
+    (i32.store offset=40 (local.get $acc) (i32.shr_u (local.get $m) (i32.const 3)))
+    (i32.store offset=48 (local.get $acc) (i32.add (i32.load offset=48 (local.get $acc)) (local.get $count))))
 
 ;; chainResidual: the end of a chain layer, ê_i = e_i·inv and r = Σ (ê_i − k·a_i)², ee = Σ ê_i² for
 ;; i < m, in order (chainPath's loop, the same bits); r and ee go to acc+24 and acc+32.

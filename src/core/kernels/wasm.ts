@@ -26,9 +26,10 @@ interface KernelExports {
   combine(b: number, k: number, n: number, c: number, y: number): void;
   affineMixRows(X: number, MX: number, v: number, PRE: number, OUT: number, m: number, rows: number, a: number, s: number, t: number, flags: number, counts: number): void;
   sgdRows4(w: number, n: number, d: number, coef: number, z: number): void;
-  fillNormal(st: number, out: number, from: number, count: number, xs: number, ratios: number): number;
+  fillNormal(st: number, out: number, from: number, count: number): number;
   chainPairs(g: number, want: number, s: number, c1: number, nP: number, nW: number, acc: number, a: number, e: number): void;
   chainResidual(a: number, e: number, m: number, inv: number, k: number, acc: number): void;
+  chainWedges(st: number, count: number, theta: number, acc: number, a: number, e: number): void;
 }
 
 const PAGE = 65536;
@@ -49,8 +50,8 @@ const KEPT_BYTES = 192 * 1024 * 1024;
 /** wasm32 addresses: linear memory is at most 4 GiB */
 const MAX_BYTES = 65536 * PAGE;
 
-/** What kernels.wat imports: Math.exp, so the ziggurat's wedge test gives JavaScript's bits. */
-const KERNEL_IMPORTS = { env: { exp: Math.exp } };
+/** What kernels.wat imports: Math's own functions, so the ziggurat's and the chain's draws give JavaScript's bits. */
+const KERNEL_IMPORTS = { env: { exp: Math.exp, log: Math.log, sin: Math.sin } };
 
 let module: WebAssembly.Module | null | undefined;
 let enabled = true;
@@ -351,8 +352,11 @@ export function packPanels(W: Float64Array, bias: Float64Array, m: number, n: nu
   }
 }
 
-/** Where `normalSource`'s instance keeps its state, the ziggurat's two tables and the draws (bytes). */
-const NORMAL_STATE = 0, NORMAL_XS = 64, NORMAL_RATIOS = 1104, NORMAL_OUT = 4096;
+/**
+ * Where `normalSource`'s instance keeps its state, the ziggurat's two tables and the draws (bytes);
+ * kernels.wat `fillNormal` finds the tables at these offsets from the state.
+ */
+const NORMAL_STATE = 0, NORMAL_XS = NORMAL_STATE + 64, NORMAL_RATIOS = NORMAL_STATE + 1104, NORMAL_OUT = 4096;
 /** Draws one call of `NormalSource.fill` can hold: the rest of the instance's one page. */
 export const NORMAL_BLOCK = (PAGE - NORMAL_OUT) / 8;
 
@@ -391,6 +395,12 @@ export interface ChainKernels {
   pairs(want: number, s: number, oneMinusC: number, nP: number, nW: number): void;
   /** r and ee over a[0..m), e[0..m) into sums[3], sums[4] (kernels.wat `chainResidual`) */
   residual(m: number, inv: number, k: number): void;
+  /**
+   * `count` wedge pairs of a layer at angle θ by the polar form, appended to a, e, sums and counts
+   * (kernels.wat `chainWedges`), drawing from the generator state in NormalSource.state: call it
+   * inside Rng.drawIn.
+   */
+  wedges(count: number, theta: number): void;
 }
 
 /** The chain's sums and counts (chainPairs' acc: 5 f64, then 3 i32 at +40), then a and e: past the first page. */
@@ -409,7 +419,7 @@ class WasmNormalSource implements NormalSource {
   }
 
   fill(from: number, count: number): number {
-    return this.ex.fillNormal(NORMAL_STATE, NORMAL_OUT, from, count, NORMAL_XS, NORMAL_RATIOS);
+    return this.ex.fillNormal(NORMAL_STATE, NORMAL_OUT, from, count);
   }
 
   chain(maxPairs: number): ChainKernels | undefined {
@@ -441,6 +451,11 @@ class WasmNormalSource implements NormalSource {
       residual: (m, inv, k) => {
         if (!(m >= 0 && m <= maxPairs)) throw new RangeError(`ChainKernels.residual: m must be in [0, ${maxPairs}], got ${m}`);
         ex.chainResidual(CHAIN_ARRAYS, eAt, m, inv, k, CHAIN_ACC);
+      },
+      wedges: (count, theta) => {
+        const m = this.chainKernels!.counts[0];
+        if (!(Number.isInteger(count) && count >= 0 && m + count <= maxPairs)) throw new RangeError(`ChainKernels.wedges: ${count} pairs after ${m} do not fit in ${maxPairs}`);
+        ex.chainWedges(NORMAL_STATE, count, theta, CHAIN_ACC, CHAIN_ARRAYS, eAt);
       },
     };
     return this.chainKernels;
