@@ -715,15 +715,18 @@
 ;; u ≤ 0 and v ≤ 0 is reflected (all three negated: a flip of their sign bits, so no branch on this coin
 ;; toss); a pair with u, v > 0 is a sector pair (a[m] = u, e[m] = d), else one with u > 0 or v > 0 is a
 ;; wedge pair while gotW < nW (a[m] = σ(u), e[m] = σ(v) − σ(u)), each adding a², b², a·e into the sums.
-;; acc holds [aa, bb, ae] (f64) and at acc+40 [m, gotP, gotW] (i32), read and written back.
+;; acc holds [aa, bb, ae] (f64) and at acc+40 [m, gotP, gotW] (i32), read and written back. e lies 30720
+;; bytes after a (3840 pairs, the most one block of draws holds: src/core/kernels/wasm.ts CHAIN_E), and
+;; a[m], e[m] are written by one pointer: V8 then keeps the loop's values in registers.
   (func $chainPairs (export "chainPairs") (param $g i32) (param $want i32) (param $s f64) (param $c1 f64)
-    (param $nP i32) (param $nW i32) (param $acc i32) (param $a i32) (param $e i32)
-    (local $end i32) (local $m i32) (local $gotP i32) (local $gotW i32)
+    (param $nP i32) (param $nW i32) (param $acc i32) (param $a i32)
+    (local $end i32) (local $pm i32) (local $gotP i32) (local $gotW i32)
     (local $aa f64) (local $bb f64) (local $ae f64) (local $u f64) (local $d f64) (local $v f64)
     (local $flip i64) (local $ai f64) (local $bi f64) (local $ei f64)
     (local.set $aa (f64.load (local.get $acc))) (local.set $bb (f64.load offset=8 (local.get $acc)))
     (local.set $ae (f64.load offset=16 (local.get $acc)))
-    (local.set $m (i32.load offset=40 (local.get $acc))) (local.set $gotP (i32.load offset=44 (local.get $acc)))
+    (local.set $pm (i32.add (local.get $a) (i32.shl (i32.load offset=40 (local.get $acc)) (i32.const 3))))
+    (local.set $gotP (i32.load offset=44 (local.get $acc)))
     (local.set $gotW (i32.load offset=48 (local.get $acc)))
     (local.set $end (i32.add (local.get $g) (i32.shl (local.get $want) (i32.const 4))))
     (block $done (loop $pair
@@ -739,9 +742,9 @@
       (local.set $g (i32.add (local.get $g) (i32.const 16)))
       (if (i32.and (f64.gt (local.get $u) (f64.const 0)) (f64.gt (local.get $v) (f64.const 0)))
         (then
-          (f64.store (i32.add (local.get $a) (i32.shl (local.get $m) (i32.const 3))) (local.get $u))
-          (f64.store (i32.add (local.get $e) (i32.shl (local.get $m) (i32.const 3))) (local.get $d))
-          (local.set $m (i32.add (local.get $m) (i32.const 1)))
+          (f64.store (local.get $pm) (local.get $u))
+          (f64.store offset=30720 (local.get $pm) (local.get $d))
+          (local.set $pm (i32.add (local.get $pm) (i32.const 8)))
           (local.set $gotP (i32.add (local.get $gotP) (i32.const 1)))
           (local.set $aa (f64.add (local.get $aa) (f64.mul (local.get $u) (local.get $u))))
           (local.set $bb (f64.add (local.get $bb) (f64.mul (local.get $v) (local.get $v))))
@@ -753,9 +756,9 @@
       (local.set $ai (f64.max (local.get $u) (f64.const 0)))
       (local.set $bi (f64.max (local.get $v) (f64.const 0)))
       (local.set $ei (f64.sub (local.get $bi) (local.get $ai)))
-      (f64.store (i32.add (local.get $a) (i32.shl (local.get $m) (i32.const 3))) (local.get $ai))
-      (f64.store (i32.add (local.get $e) (i32.shl (local.get $m) (i32.const 3))) (local.get $ei))
-      (local.set $m (i32.add (local.get $m) (i32.const 1)))
+      (f64.store (local.get $pm) (local.get $ai))
+      (f64.store offset=30720 (local.get $pm) (local.get $ei))
+      (local.set $pm (i32.add (local.get $pm) (i32.const 8)))
       (local.set $gotW (i32.add (local.get $gotW) (i32.const 1)))
       (local.set $aa (f64.add (local.get $aa) (f64.mul (local.get $ai) (local.get $ai))))
       (local.set $bb (f64.add (local.get $bb) (f64.mul (local.get $bi) (local.get $bi))))
@@ -763,7 +766,8 @@
       (br $pair)))
     (f64.store (local.get $acc) (local.get $aa)) (f64.store offset=8 (local.get $acc) (local.get $bb))
     (f64.store offset=16 (local.get $acc) (local.get $ae))
-    (i32.store offset=40 (local.get $acc) (local.get $m)) (i32.store offset=44 (local.get $acc) (local.get $gotP))
+    (i32.store offset=40 (local.get $acc) (i32.shr_u (i32.sub (local.get $pm) (local.get $a)) (i32.const 3)))
+    (i32.store offset=44 (local.get $acc) (local.get $gotP))
     (i32.store offset=48 (local.get $acc) (local.get $gotW)))
 
 ;; chainWedges: the wedge pairs of a chain layer that the pair loop did not meet (simulate.ts chainPath,

@@ -27,7 +27,7 @@ interface KernelExports {
   affineMixRows(X: number, MX: number, v: number, PRE: number, OUT: number, m: number, rows: number, a: number, s: number, t: number, flags: number, counts: number): void;
   sgdRows4(w: number, n: number, d: number, coef: number, z: number): void;
   fillNormal(st: number, out: number, from: number, count: number): number;
-  chainPairs(g: number, want: number, s: number, c1: number, nP: number, nW: number, acc: number, a: number, e: number): void;
+  chainPairs(g: number, want: number, s: number, c1: number, nP: number, nW: number, acc: number, a: number): void;
   chainResidual(a: number, e: number, m: number, inv: number, k: number, acc: number): void;
   chainWedges(st: number, count: number, theta: number, acc: number, a: number, e: number): void;
 }
@@ -403,8 +403,12 @@ export interface ChainKernels {
   wedges(count: number, theta: number): void;
 }
 
-/** The chain's sums and counts (chainPairs' acc: 5 f64, then 3 i32 at +40), then a and e: past the first page. */
-const CHAIN_ACC = PAGE, CHAIN_ARRAYS = PAGE + 64;
+/**
+ * The chain's sums and counts (chainPairs' acc: 5 f64, then 3 i32 at +40), then a and e: past the
+ * first page, e at a fixed distance after a (room for the most pairs one block of draws holds), which
+ * kernels.wat chainPairs writes as a constant offset.
+ */
+const CHAIN_ACC = PAGE, CHAIN_ARRAYS = PAGE + 64, CHAIN_E = (NORMAL_BLOCK / 2) * 8;
 
 class WasmNormalSource implements NormalSource {
   state!: Int32Array;
@@ -426,9 +430,8 @@ class WasmNormalSource implements NormalSource {
     if (!(Number.isInteger(maxPairs) && maxPairs >= 0)) throw new RangeError(`NormalSource.chain: maxPairs must be a non-negative integer, got ${maxPairs}`);
     if (2 * maxPairs > NORMAL_BLOCK) return undefined;
     if (this.chainKernels && maxPairs <= this.chainPairsMax) return this.chainKernels;
-    const stride = Math.ceil(maxPairs / 2) * 16;
     const memory = this.ex.memory;
-    const pages = Math.ceil((CHAIN_ARRAYS + 2 * stride) / PAGE) - memory.buffer.byteLength / PAGE;
+    const pages = Math.ceil((CHAIN_ARRAYS + 2 * CHAIN_E) / PAGE) - memory.buffer.byteLength / PAGE;
     if (pages > 0) {
       try {
         memory.grow(pages);
@@ -437,7 +440,7 @@ class WasmNormalSource implements NormalSource {
       }
       this.views(); // growing detached the old buffer
     }
-    const ex = this.ex, buffer = memory.buffer, eAt = CHAIN_ARRAYS + stride;
+    const ex = this.ex, buffer = memory.buffer, eAt = CHAIN_ARRAYS + CHAIN_E;
     this.chainPairsMax = maxPairs;
     this.chainKernels = {
       sums: new Float64Array(buffer, CHAIN_ACC, 5),
@@ -446,7 +449,7 @@ class WasmNormalSource implements NormalSource {
       e: new Float64Array(buffer, eAt, maxPairs),
       pairs: (want, s, oneMinusC, nP, nW) => {
         if (!(want >= 0 && want <= maxPairs)) throw new RangeError(`ChainKernels.pairs: want must be in [0, ${maxPairs}], got ${want}`);
-        ex.chainPairs(NORMAL_OUT, want, s, oneMinusC, nP, nW, CHAIN_ACC, CHAIN_ARRAYS, eAt);
+        ex.chainPairs(NORMAL_OUT, want, s, oneMinusC, nP, nW, CHAIN_ACC, CHAIN_ARRAYS);
       },
       residual: (m, inv, k) => {
         if (!(m >= 0 && m <= maxPairs)) throw new RangeError(`ChainKernels.residual: m must be in [0, ${maxPairs}], got ${m}`);
