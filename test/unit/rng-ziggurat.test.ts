@@ -112,7 +112,7 @@ test('fillNormal on WebAssembly gives the JavaScript loop\'s draws bit for bit, 
   assert.ok(tails > 10 && edges > 100, `tail draws ${tails}, draws between X[2] and R ${edges}`);
 });
 
-test('the chain kernels share the ziggurat\'s instance: growing its memory for them keeps fillNormal\'s draws; sizes past one block of draws get none; bad sizes are refused', () => {
+test('the chain kernels share the ziggurat\'s instance: growing its memory for them keeps fillNormal\'s draws; sizes past one block of draws get none; bad sizes are refused (wedges too, and the stream keeps its state)', () => {
   const src = Rng.normalKernels();
   assert.ok(src, 'WebAssembly SIMD kernels are available in Node 20');
   assert.equal(src.chain(NORMAL_BLOCK / 2 + 1), undefined);
@@ -138,5 +138,26 @@ test('the chain kernels share the ziggurat\'s instance: growing its memory for t
   assert.throws(() => c.fillNormalIn(src, NORMAL_BLOCK + 1), { name: 'RangeError', message: `Rng.fillNormalIn: count must be an integer in [0, ${NORMAL_BLOCK}], got ${NORMAL_BLOCK + 1}` });
   assert.throws(() => big.pairs(NORMAL_BLOCK / 2 + 1, 0.1, 0.005, 10, 0), { name: 'RangeError', message: `ChainKernels.pairs: want must be in [0, ${NORMAL_BLOCK / 2}], got ${NORMAL_BLOCK / 2 + 1}` });
   assert.throws(() => big.residual(-1, 1, 0), { name: 'RangeError', message: `ChainKernels.residual: m must be in [0, ${NORMAL_BLOCK / 2}], got -1` });
+  big.counts[0] = 0;
+  assert.throws(() => c.drawIn(src, () => big.wedges(NORMAL_BLOCK / 2 + 1, 0.1)), { name: 'RangeError', message: `ChainKernels.wedges: ${NORMAL_BLOCK / 2 + 1} pairs after 0 do not fit in ${NORMAL_BLOCK / 2}` });
+  big.counts[0] = NORMAL_BLOCK / 2 - 2;
+  assert.throws(() => big.wedges(3, 0.1), { name: 'RangeError', message: `ChainKernels.wedges: 3 pairs after ${NORMAL_BLOCK / 2 - 2} do not fit in ${NORMAL_BLOCK / 2}` });
+  assert.throws(() => big.wedges(1.5, 0.1), { name: 'RangeError', message: `ChainKernels.wedges: 1.5 pairs after ${NORMAL_BLOCK / 2 - 2} do not fit in ${NORMAL_BLOCK / 2}` });
+  // wedges draw from the stream drawIn brings in (two uniforms and a coin each: five outputs) and
+  // leave it advanced by exactly that; the points are the polar form's, sums and counts updated
+  big.counts[0] = 0; big.counts[2] = 0; big.sums.fill(0);
+  const w = new Rng(7), ref = new Rng(7), theta = 0.5;
+  w.drawIn(src, () => big.wedges(4, theta));
+  let aa = 0, bb = 0, ae = 0;
+  for (let k = 0; k < 4; k++) {
+    const r = Math.sqrt(-2 * Math.log(1 - ref.uniform()));
+    const t = theta * ref.uniform();
+    const [a, e] = ref.nextUint32() & 1 ? [r * Math.sin(t), -r * Math.sin(t)] : [0, r * Math.sin(theta - t)];
+    assert.ok(Object.is(big.a[k], a) && Object.is(big.e[k], e), `wedge ${k}: (${big.a[k]}, ${big.e[k]}) vs (${a}, ${e})`);
+    aa += a * a; bb += (a + e) * (a + e); ae += a * e;
+  }
+  assert.deepEqual([big.counts[0], big.counts[2]], [4, 4]);
+  for (const [got, want] of [[big.sums[0], aa], [big.sums[1], bb], [big.sums[2], ae]]) assert.ok(Math.abs(got - want) <= 1e-15 * Math.abs(want), `${got} vs ${want}`);
+  assert.equal(w.nextUint32(), ref.nextUint32(), 'the stream goes on where the wedges left it');
   assert.throws(() => src.chain(2.5), { name: 'RangeError', message: 'NormalSource.chain: maxPairs must be a non-negative integer, got 2.5' });
 });
