@@ -442,9 +442,10 @@ class WasmNormalSource implements NormalSource {
     }
     const ex = this.ex, buffer = memory.buffer, eAt = CHAIN_ARRAYS + CHAIN_E;
     this.chainPairsMax = maxPairs;
+    const counts = new Int32Array(buffer, CHAIN_ACC + 40, 3);
     this.chainKernels = {
       sums: new Float64Array(buffer, CHAIN_ACC, 5),
-      counts: new Int32Array(buffer, CHAIN_ACC + 40, 3),
+      counts,
       a: new Float64Array(buffer, CHAIN_ARRAYS, maxPairs),
       e: new Float64Array(buffer, eAt, maxPairs),
       pairs: (want, s, oneMinusC, nP, nW) => {
@@ -456,7 +457,7 @@ class WasmNormalSource implements NormalSource {
         ex.chainResidual(CHAIN_ARRAYS, eAt, m, inv, k, CHAIN_ACC);
       },
       wedges: (count, theta) => {
-        const m = this.chainKernels!.counts[0];
+        const m = counts[0];
         if (!(Number.isInteger(count) && count >= 0 && m + count <= maxPairs)) throw new RangeError(`ChainKernels.wedges: ${count} pairs after ${m} do not fit in ${maxPairs}`);
         ex.chainWedges(NORMAL_STATE, count, theta, CHAIN_ACC, CHAIN_ARRAYS, eAt);
       },
