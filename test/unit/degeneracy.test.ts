@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import {
   approx1StartsFromTheorem, approx2Variance, approxAlpha, deterministicCurves, infiniteWidthIterates, infiniteWidthStep, lnSin2, mu,
   muOfLnSin2, oneMinusFourJ11Sq, ratioA, ratioB, rho, sigma2, SERIES_CUTOFF, thetaFromLnSin2,
@@ -325,6 +326,49 @@ test('density: a point mass at layer 1 (θ⁰ near π), conserved mass when the 
   const tight = predictDensity(0.1, Array(10).fill(256), { xMin: -5, xMax: 0, points: 501 });
   assert.ok(tight.lostBelow[10] > 0.05 && tight.lostAbove[10] < 1e-9);
   near(tight.mass[10] + tight.lostBelow[10] + tight.lostAbove[10], 1, 1e-12);
+});
+
+/** ksTest as it was before its bucket sort: every sample with a defined angle, fully sorted, against F. */
+function ksStatisticBySorting(samples: ArrayLike<number>, x: Float64Array, cdf: Float64Array): number {
+  const v = Float64Array.from(Array.from(samples).filter((t) => !Number.isNaN(t))).sort();
+  const P = x.length, x0 = x[0], h = (x[P - 1] - x0) / (P - 1);
+  const F = (t: number): number => {
+    if (!(t > x0)) return t === x0 ? cdf[0] : 0;
+    if (t >= x[P - 1]) return 1;
+    const u = (t - x0) / h;
+    const i = Math.min(P - 2, Math.floor(u));
+    return cdf[i] * (1 - (u - i)) + cdf[i + 1] * (u - i);
+  };
+  let d = 0;
+  for (let i = 0; i < v.length; i++) d = Math.max(d, (i + 1) / v.length - F(v[i]), F(v[i]) - i / v.length);
+  return d;
+}
+
+test('KS: the bucket sort gives the statistic of a full sort, bit for bit (ties, clusters, −∞, NaN, samples on and off the grid)', () => {
+  const x = Float64Array.from({ length: 41 }, (_, i) => -8 + 0.2 * i);
+  // a CDF with flat stretches (zero density) and a steep one
+  const p = Float64Array.from(x, (t) => (t < -6 || (t > -3 && t < -2) ? 0 : t > -1.2 && t < -0.8 ? 40 : 1));
+  const cdf = cumulative(x, p);
+  const special = fc.constantFrom(-Infinity, NaN, -8, 0, 8, -2.5, -1, -1 + 1e-15, Number.MIN_VALUE, -1e-300);
+  const value = fc.oneof(fc.double({ min: -10, max: 2, noNaN: true }), special, fc.double({ min: -1.0001, max: -0.9999, noNaN: true }));
+  fc.assert(fc.property(fc.array(value, { minLength: 1, maxLength: 300 }), (samples) => {
+    const r = ksTest(samples, x, cdf);
+    const defined = samples.filter((t) => !Number.isNaN(t)).length;
+    if (defined === 0) return r.statistic === null;
+    return Object.is(r.statistic, ksStatisticBySorting(samples, x, cdf)) && r.samples === defined;
+  }), { seed: 20261207, numRuns: 400 });
+  // 200 samples in one bucket (a cluster 0.01 wide among buckets 0.03 wide), shuffled: sorted natively
+  const rng = new Rng(5);
+  const cluster = [-7, -1, ...Array.from({ length: 200 }, () => -4 + 0.01 * rng.uniform())];
+  const linear = cumulative(x, new Float64Array(41).fill(1));
+  assert.equal(ksTest(cluster, x, linear).statistic, ksStatisticBySorting(cluster, x, linear));
+  // 20 000 samples of a layer of Figure 1's chain against its predicted CDF: the same bits as the full sort
+  const sim = simulateAngles({ widths: Array(9).fill(256), theta0: 0.1, trials: 20_000, seed: 7, mode: 'chain' });
+  const pred = predictDensity(0.1, Array(8).fill(256));
+  for (const l of [1, 8]) {
+    const c = cumulative(pred.x, pred.density.subarray(l * pred.grid.points, (l + 1) * pred.grid.points));
+    assert.equal(ksTest(layerSamples(sim, l), pred.x, c).statistic, ksStatisticBySorting(layerSamples(sim, l), pred.x, c));
+  }
 });
 
 test('KS: no finite predicted CDF gives no test (null, with the reason), not a perfect fit', () => {
