@@ -227,14 +227,21 @@ export class Rng {
   fairCoins(n: number): number {
     if (!(Number.isInteger(n) && n >= 0)) throw new RangeError(`Rng.fairCoins: n must be a non-negative integer, got ${n}`);
     let k = 0;
+    // nextUint32's steps with the state in locals (one load and store per call, not per word): the
+    // chain calls this once a layer for ~8 words, and the typed-array traffic was most of its cost
+    const s = this.s;
+    let s0 = s[0], s1 = s[1], s2 = s[2], s3 = s[3];
     for (let left = n; left > 0; left -= 32) {
-      let x = this.nextUint32();
+      let x = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 0;
+      const t = s1 << 9;
+      s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t; s3 = rotl(s3, 11);
       if (left < 32) x &= (1 << left) - 1;
       x -= (x >>> 1) & 0x55555555; // popcount (Hacker's Delight 5-2)
       x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
       x = (x + (x >>> 4)) & 0x0f0f0f0f;
       k += Math.imul(x, 0x01010101) >>> 24;
     }
+    s[0] = s0; s[1] = s1; s[2] = s2; s[3] = s3;
     return k;
   }
 

@@ -99,3 +99,16 @@ test('fairCoins(n) follows Binomial(n, 1/2) at n = 1, 31, 32, 33, 256 and is rep
   assert.deepEqual(Array.from({ length: 50 }, () => a.fairCoins(100)), Array.from({ length: 50 }, () => b.fairCoins(100)));
   assert.throws(() => rng.fairCoins(-2), /n must be a non-negative integer, got -2/);
 });
+
+test('fairCoins(n) counts the ones of the next ⌈n/32⌉ outputs of the stream (the last one cut to its low n mod 32 bits) and leaves it there', () => {
+  const ones = (x: number): number => { let k = 0; for (; x; x >>>= 1) k += x & 1; return k; };
+  for (const n of [1, 5, 31, 32, 33, 64, 100, 256]) {
+    const rng = new Rng(1000 + n), twin = new Rng(1000 + n);
+    for (let rep = 0; rep < 20; rep++) {
+      let expected = 0;
+      for (let left = n; left > 0; left -= 32) expected += ones(left < 32 ? twin.nextUint32() & ((1 << left) - 1) : twin.nextUint32());
+      assert.equal(rng.fairCoins(n), expected, `n = ${n}, call ${rep}`);
+    }
+    assert.equal(rng.nextUint32(), twin.nextUint32(), `n = ${n}: the stream continues from the same state`);
+  }
+});

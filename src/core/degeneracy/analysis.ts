@@ -248,7 +248,12 @@ function sampleCount(values: Float64Array): number {
 
 function histogram(values: Float64Array, layer: number, bins: number, trials: number): DegeneracyHistogram {
   let lo = Infinity, hi = -Infinity;
-  for (const v of values) if (Number.isFinite(v)) { if (v < lo) lo = v; if (v > hi) hi = v; }
+  // indexed loops: for…of over a typed array's view ran at ~20 ns a value here (a third of the tail
+  // that Figure 1's run spends on one thread after its Monte Carlo)
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (Number.isFinite(v)) { if (v < lo) lo = v; if (v > hi) hi = v; }
+  }
   const edges = new Float64Array(bins + 1);
   const counts = new Float64Array(bins);
   const density = new Float64Array(bins);
@@ -256,7 +261,8 @@ function histogram(values: Float64Array, layer: number, bins: number, trials: nu
   if (lo === hi) { lo -= 0.5; hi += 0.5; }
   const w = (hi - lo) / bins;
   for (let i = 0; i <= bins; i++) edges[i] = lo + i * w;
-  for (const v of values) {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
     if (!Number.isFinite(v)) continue;
     const k = Math.min(bins - 1, Math.floor((v - lo) / w));
     counts[k]++;
