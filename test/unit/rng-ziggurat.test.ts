@@ -112,6 +112,24 @@ test('fillNormal on WebAssembly gives the JavaScript loop\'s draws bit for bit, 
   assert.ok(tails > 10 && edges > 100, `tail draws ${tails}, draws between X[2] and R ${edges}`);
 });
 
+test('the WebAssembly wedge test\'s squeeze decides as the two exps would: 4 000 000 draws bit for bit with the JavaScript loop', () => {
+  // the bounds leave about 1 wedge draw in 300 to the exps, and 1 in 50 of those is accepted: a few
+  // million draws put dozens of both through the exact test (a wrong exact test or a bound off by a
+  // rounding's worth of margin makes the streams part)
+  const a = new Rng(4242), b = new Rng(4242);
+  const x = new Float64Array(1 << 16), y = new Float64Array(1 << 16);
+  for (let block = 0; block < 61; block++) {
+    a.fillNormal(x);
+    setWasmKernelsEnabled(false);
+    try {
+      b.fillNormal(y);
+    } finally {
+      setWasmKernelsEnabled(true);
+    }
+    for (let i = 0; i < x.length; i++) if (!Object.is(x[i], y[i])) assert.fail(`block ${block}, draw ${i}: ${x[i]}, the loop's ${y[i]}`);
+  }
+});
+
 test('the chain kernels share the ziggurat\'s instance: growing its memory for them keeps fillNormal\'s draws; sizes past one block of draws get none; bad sizes are refused (wedges too, and the stream keeps its state)', () => {
   const src = Rng.normalKernels();
   assert.ok(src, 'WebAssembly SIMD kernels are available in Node 20');

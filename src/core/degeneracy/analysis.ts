@@ -11,7 +11,7 @@ import type {
   DensityGridParams, MomentEntry, MomentsParams, MomentsResult, ProbeAngleLayerRow, ProbeAngleParams, ProbeAngleResult,
   WidthConvention,
 } from '../../shared/analyses/degeneracy';
-import { checkGrid, cumulative, defaultGrid, DEFAULT_GRID_POINTS, ksTest, layerDensity, predictDensity, type DensityGrid, type PredictedDensity } from './density';
+import { checkGrid, cumulative, defaultGrid, DEFAULT_GRID_POINTS, KsScratch, ksTest, layerDensity, predictDensity, type DensityGrid, type PredictedDensity } from './density';
 import { autoGridCap, checkDegeneracyBudget, checkDensityBudget, count, DEGENERACY_DEFAULTS, DegeneracyParamsError } from './limits';
 import { besselTriangleExact, exactlyRepresentable, formToNumbers, MAX_MOMENT_ORDER, momentFormsExact, momentValue } from './moments';
 import { COLLAPSE_SIN2, layerSamples, sampleStats, startSimulation, type AngleSamples } from './simulate';
@@ -222,10 +222,11 @@ export function runDegeneracy(params: DegeneracyParams, ctx: AnalysisContext = s
   const ks: DegeneracyKsRow[] = [];
   const histograms: DegeneracyHistogram[] = [];
   if (samples) {
+    const scratch = new KsScratch();
     for (const l of ksLayers) {
       const values = layerSamples(samples, l);
       const refused = ksRefusal(pred, l);
-      const r = refused === null ? ksTest(values, pred.x, cumulative(pred.x, layerDensity(pred, l))) : null;
+      const r = refused === null ? ksTest(values, pred.x, cumulative(pred.x, layerDensity(pred, l)), scratch) : null;
       ks.push(r
         ? { layer: l, statistic: r.statistic, pValue: r.pValue, samples: r.samples, reason: r.reason ?? null }
         : { layer: l, statistic: null, pValue: null, samples: sampleCount(values), reason: refused });

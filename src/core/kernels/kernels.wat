@@ -622,17 +622,22 @@
       ;; j = 0: block 0's tail, JavaScript's (j and u are at st+24 and st+32)
       (local.set $j (i32.shl (i32.load offset=24 (local.get $st)) (i32.const 3)))
       (br_if $done (i32.eqz (local.get $j)))
-      ;; the wedge of block j: x = u·X[j] when f1 + U·(f0 − f1) < 1, f0 and f1 the density at the
-      ;; block's edges relative to x (zigguratEdge's operations, in its order); else draw again
+      ;; the wedge of block j: x = u·X[j] when f1 + U·(f0 − f1) < 1, f0 = e^a0 and f1 = e^a1 the density
+      ;; at the block's edges relative to x (zigguratEdge's operations, in its order); else draw again.
+      ;; perf: the two exps are mostly skipped by a squeeze. With a0 ≤ 0 ≤ a1 < 3 (a1 ≤ 0.73 in block 1),
+      ;; a ≤ e^a − 1 ≤ a + a²/2 for a ≤ 0 and ≤ a + a²/(2 − 2a/3) for 0 ≤ a < 3 (aᵏ/k! ≤ (a²/2)(a/3)ᵏ⁻²),
+      ;; so (1 − U)a1 + U·a0 ≤ L − 1 ≤ (1 − U)(a1 + a1²/(2 − 2a1/3)) + U(a0 + a0²/2). Outside a margin of
+      ;; 1e-12 (the computed L is within ~3e-15 of L, its bounds within ~1e-15 of theirs) the bound decides
+      ;; as the exps would; inside it the exps decide. The same draws, bit for bit.
       (local.set $u (f64.load offset=32 (local.get $st)))
       (local.set $j (i32.add (local.get $st) (local.get $j)))
       (local.set $x (f64.mul (local.get $u) (f64.load offset=64 (local.get $j))))
-      (local.set $f0 (call $exp (f64.mul (f64.const -0.5) (f64.sub
+      (local.set $f0 (f64.mul (f64.const -0.5) (f64.sub
         (f64.mul (f64.load offset=64 (local.get $j)) (f64.load offset=64 (local.get $j)))
-        (f64.mul (local.get $x) (local.get $x))))))
-      (local.set $f1 (call $exp (f64.mul (f64.const -0.5) (f64.sub
+        (f64.mul (local.get $x) (local.get $x)))))
+      (local.set $f1 (f64.mul (f64.const -0.5) (f64.sub
         (f64.mul (f64.load offset=72 (local.get $j)) (f64.load offset=72 (local.get $j)))
-        (f64.mul (local.get $x) (local.get $x))))))
+        (f64.mul (local.get $x) (local.get $x)))))
       ;; U = ((out₁ >>> 5)·2²⁶ + (out₂ >>> 6))/2⁵³ (Rng.uniform), from the state zigguratRun left
       (local.set $s0 (i32.load (local.get $st))) (local.set $s1 (i32.load offset=4 (local.get $st)))
       (local.set $s2 (i32.load offset=8 (local.get $st))) (local.set $s3 (i32.load offset=12 (local.get $st)))
@@ -650,6 +655,23 @@
       (local.set $uu (f64.div (f64.add (local.get $uu) (f64.convert_i32_u (i32.shr_u (local.get $a) (i32.const 6)))) (f64.const 9007199254740992)))
       (i32.store (local.get $st) (local.get $s0)) (i32.store offset=4 (local.get $st) (local.get $s1))
       (i32.store offset=8 (local.get $st) (local.get $s2)) (i32.store offset=12 (local.get $st) (local.get $s3))
+      ;; f0, f1 hold a0, a1 until the exps; the lower bound first (rejects), then the upper (accepts)
+      (br_if $run (f64.gt
+        (f64.add (f64.mul (f64.sub (f64.const 1) (local.get $uu)) (local.get $f1)) (f64.mul (local.get $uu) (local.get $f0)))
+        (f64.const 1e-12)))
+      (if (f64.lt
+          (f64.add
+            (f64.mul (f64.sub (f64.const 1) (local.get $uu))
+              (f64.add (local.get $f1) (f64.div (f64.mul (local.get $f1) (local.get $f1))
+                (f64.sub (f64.const 2) (f64.mul (f64.const 0x1.5555555555555p-1) (local.get $f1))))))
+            (f64.mul (local.get $uu) (f64.add (local.get $f0) (f64.mul (f64.const 0.5) (f64.mul (local.get $f0) (local.get $f0))))))
+          (f64.const -1e-12))
+        (then
+          (f64.store (local.get $p) (local.get $x))
+          (local.set $p (i32.add (local.get $p) (i32.const 8)))
+          (br $run)))
+      (local.set $f0 (call $exp (local.get $f0)))
+      (local.set $f1 (call $exp (local.get $f1)))
       (if (f64.lt (f64.add (local.get $f1) (f64.mul (local.get $uu) (f64.sub (local.get $f0) (local.get $f1)))) (f64.const 1))
         (then
           (f64.store (local.get $p) (local.get $x))
