@@ -5,5 +5,6 @@
 import './activation/batch';
 import './conv/layerNorms';
 import './degeneracy/simulate';
+import './degeneracy/summary';
 import './linalg/layerNorms';
 import './regions/partition';

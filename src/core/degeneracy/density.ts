@@ -344,75 +344,107 @@ export class KsScratch {
  * because every comparison with NaN is false. `scratch` lets a caller testing many layers reuse buffers.
  */
 export function ksTest(samples: ArrayLike<number>, x: Float64Array, cdf: Float64Array, scratch = new KsScratch()): KsResult {
-  const P = x.length;
-  const x0 = x[0], xEnd = x[P - 1], h = (xEnd - x0) / (P - 1);
-  // m samples with a defined angle, `inner` of them inside the grid (x0, xEnd), from tMin to tMax
-  let m = 0, inner = 0, tMin = Infinity, tMax = -Infinity;
-  for (let i = 0; i < samples.length; i++) {
-    const t = samples[i];
-    if (Number.isNaN(t)) continue;
-    m++;
-    if (t > x0 && t < xEnd) { inner++; if (t < tMin) tMin = t; if (t > tMax) tMax = t; }
-  }
+  const m = countDefined(samples);
   if (m === 0) return { statistic: null, pValue: null, samples: 0, reason: 'no sample has a defined angle' };
+  const P = x.length;
   for (let i = 0; i < P; i++) {
     if (!Number.isFinite(cdf[i])) return { statistic: null, pValue: null, samples: m, reason: `the predicted CDF is not a number at node ${i} (x = ${x[i]})` };
   }
   if (cdf[P - 1] !== 1) return { statistic: null, pValue: null, samples: m, reason: 'the predicted density has no mass on the grid' };
-  // The samples in ascending order by a bucket sort: bucket 0 below the grid (−∞ included), 1 at x0,
-  // B + 2 at or above its end (F is constant on each, so they stay unsorted), and in between B = `inner`
-  // buckets of equal width over [tMin, tMax] (a monotone key), each sorted. About one sample a bucket, so
-  // linear time: sorting all m took ~10 % of Figure 1's one-thread CPU (32 layers × 20 000 samples).
-  const B = Math.max(1, inner), spread = B / (tMax - tMin);
-  const scale = Number.isFinite(spread) ? spread : 0; // one bucket when all are equal (or closer than B/MAX_VALUE)
-  const { v, key, start } = scratch.take(m, samples.length, B + 4);
+  // The samples in ascending order by a bucket sort with m buckets of about equal predicted probability,
+  // so about one sample each when the prediction fits (sorting all m took ~10 % of Figure 1's
+  // one-thread CPU, 32 layers × 20 000 samples). The key must rise with t, so it is made of integers:
+  // in grid cell c (t = x_c + f·h, f ∈ [0, 1)) it is K_c + ⌊f·(K_{c+1} − K_c)⌋ with K_c = ⌊m·F(x_c)⌋
+  // (a running maximum, so rising whatever the CDF). Bucket 0 holds the samples below the grid (−∞
+  // included), 1 those at x0, m + 3 those at or above its end: F is constant on each, so they stay
+  // unsorted. Then each bucket is sorted, and the order is the full sort's.
+  //
+  // perf: one loop a function. This runs once per layer, mostly before V8 has optimized it; in one
+  // function with every loop, V8 optimized each loop on its own while it ran and threw the code away
+  // at the loop's end (no type feedback yet for what follows), several times a call.
+  const K = new Int32Array(P);
+  for (let c = 0, k = 0; c < P; c++) K[c] = k = Math.max(k, Math.min(m, Math.floor(m * cdf[c])));
+  const { v, key, start } = scratch.take(m, samples.length, m + 5);
   start.fill(0);
+  bucketKeys(samples, x, K, m, key, start);
+  // start[k]: where bucket k begins; the scatter moves it to where bucket k ends
+  for (let b = 1; b < m + 5; b++) start[b] += start[b - 1];
+  scatter(samples, key, start, v);
+  sortBuckets(v, start, m);
+  const d = ksStatistic(v, x, cdf);
+  return { statistic: d, pValue: kolmogorovSurvival(Math.sqrt(m) * d), samples: m };
+}
+
+/** How many samples are not NaN. */
+function countDefined(samples: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < samples.length; i++) if (!Number.isNaN(samples[i])) m++;
+  return m;
+}
+
+/** ksTest's bucket of every sample into key (−1 for NaN), counted into start[bucket + 1]. */
+function bucketKeys(samples: ArrayLike<number>, x: Float64Array, K: Int32Array, m: number, key: Int32Array, start: Int32Array): void {
+  const P = x.length, x0 = x[0], xEnd = x[P - 1], h = (xEnd - x0) / (P - 1);
   for (let i = 0; i < samples.length; i++) {
     const t = samples[i];
-    let k = -1; // NaN: left out
-    if (t > x0) k = t >= xEnd ? B + 2 : 2 + Math.min(B - 1, Math.floor((t - tMin) * scale));
-    else if (t === x0) k = 1;
+    let k = -1;
+    if (t > x0) {
+      if (t >= xEnd) k = m + 3;
+      else {
+        const u = (t - x0) / h;
+        const c = Math.min(P - 2, Math.floor(u));
+        k = 2 + K[c] + Math.floor((u - c) * (K[c + 1] - K[c]));
+        if (k > m + 2) k = m + 2;
+      }
+    } else if (t === x0) k = 1;
     else if (t < x0) k = 0;
     key[i] = k;
     if (k >= 0) start[k + 1]++;
   }
-  // start[k]: where bucket k begins; the scatter moves it to where bucket k ends
-  for (let b = 1; b < B + 4; b++) start[b] += start[b - 1];
+}
+
+/** Each sample to the next place of its bucket. */
+function scatter(samples: ArrayLike<number>, key: Int32Array, start: Int32Array, v: Float64Array): void {
   for (let i = 0; i < samples.length; i++) {
     const k = key[i];
     if (k >= 0) v[start[k]++] = samples[i];
   }
-  for (let b = 2; b < B + 2; b++) sortRange(v, start[b - 1], start[b]);
-  const F = (t: number): number => {
-    if (!(t > x0)) return t === x0 ? cdf[0] : 0;
-    if (t >= xEnd) return 1;
-    const u = (t - x0) / h;
-    const i = Math.min(P - 2, Math.floor(u));
-    const f = u - i;
-    return cdf[i] * (1 - f) + cdf[i + 1] * f;
-  };
+}
+
+/** Sorts the inner buckets 2..m + 2 (bucket b ends at start[b]): insertion sort for the few a bucket usually holds. */
+function sortBuckets(v: Float64Array, start: Int32Array, m: number): void {
+  for (let b = 2; b <= m + 2; b++) {
+    const from = start[b - 1], to = start[b];
+    if (to - from > 32) { v.subarray(from, to).sort(); continue; }
+    for (let i = from + 1; i < to; i++) {
+      const t = v[i];
+      let j = i - 1;
+      while (j >= from && v[j] > t) { v[j + 1] = v[j]; j--; }
+      v[j + 1] = t;
+    }
+  }
+}
+
+/** D = max over the sorted samples v of (i + 1)/m − F(v_i) and F(v_i) − i/m, F linear between nodes. */
+function ksStatistic(v: Float64Array, x: Float64Array, cdf: Float64Array): number {
+  const m = v.length, P = x.length, x0 = x[0], xEnd = x[P - 1], h = (xEnd - x0) / (P - 1);
   let d = 0;
   for (let i = 0; i < m; i++) {
-    const fi = F(v[i]);
+    const t = v[i];
+    let fi: number;
+    if (!(t > x0)) fi = t === x0 ? cdf[0] : 0;
+    else if (t >= xEnd) fi = 1;
+    else {
+      const u = (t - x0) / h;
+      const c = Math.min(P - 2, Math.floor(u));
+      const f = u - c;
+      fi = cdf[c] * (1 - f) + cdf[c + 1] * f;
+    }
     const hi = (i + 1) / m - fi, lo = fi - i / m;
     if (hi > d) d = hi;
     if (lo > d) d = lo;
   }
-  return { statistic: d, pValue: kolmogorovSurvival(Math.sqrt(m) * d), samples: m };
-}
-
-/** v[from..to) in ascending order: insertion sort for the few a grid cell usually holds, else the native sort. */
-function sortRange(v: Float64Array, from: number, to: number): void {
-  if (to - from > 32) {
-    v.subarray(from, to).sort();
-    return;
-  }
-  for (let i = from + 1; i < to; i++) {
-    const t = v[i];
-    let j = i - 1;
-    while (j >= from && v[j] > t) { v[j + 1] = v[j]; j--; }
-    v[j + 1] = t;
-  }
+  return d;
 }
 
 /**
