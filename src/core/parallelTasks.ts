@@ -5,6 +5,5 @@
 import './activation/batch';
 import './conv/layerNorms';
 import './degeneracy/simulate';
-import './degeneracy/summary';
 import './linalg/layerNorms';
 import './regions/partition';

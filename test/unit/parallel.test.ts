@@ -183,31 +183,6 @@ test('a started Monte Carlo (startSimulation) gives the same bits when finished 
   sameBits(startSimulation(opts).finish().lnSin2, reference, 'no runner');
 });
 
-test('runDegeneracy\'s layer summaries (statistics, histograms, KS tests) run on the pool: the same result on every pool as on one thread, the helpers taking layers', () => {
-  // KS asked twice for layer 3 and refused at none; a histogram for every layer
-  const params = { widths: Array(13).fill(64), theta0: 0.3, trials: 3000, seed: 5, ksLayers: [3, 1, 12, 3] };
-  const runs = onEveryPool(() => runDegeneracy(params));
-  const one = runs[0].result;
-  assert.equal(one.ks.length, 4);
-  assert.ok(one.ks.every((r) => r.statistic !== null && r.pValue !== null && r.samples === 3000), JSON.stringify(one.ks));
-  assert.deepEqual(one.ks[0], one.ks[3]);
-  assert.equal(one.histograms.length, 12);
-  for (const r of runs.slice(1)) {
-    assert.deepEqual(r.result.ks, one.ks);
-    assert.deepEqual(r.result.layers, one.layers);
-    assert.deepEqual(r.result.notes, one.notes);
-    r.result.histograms.forEach((h, i) => {
-      assert.equal(h.layer, i + 1);
-      sameBits(h.edges, one.histograms[i].edges, `edges of layer ${i + 1}`);
-      sameBits(h.counts, one.histograms[i].counts, `counts of layer ${i + 1}`);
-      sameBits(h.density, one.histograms[i].density, `density of layer ${i + 1}`);
-    });
-  }
-  const alone = runs[pools.indexOf(helperOnly) + 1];
-  assert.equal(alone.helped, alone.chunks, 'the helper-only pool summarised every layer on its helper');
-  assert.equal(alone.chunks, 12, 'the last parallel run was the summaries, one chunk a layer');
-});
-
 test('runDegeneracy cancelled while computing the density (the Monte Carlo already started on the helpers) throws CancelledError and stops the helpers', () => {
   setParallelRunner(pools[0]);
   try {
