@@ -84,6 +84,16 @@ test('fillNormal is reproducible by seed and fills exactly count entries; anothe
   assert.notDeepEqual(Array.from(c.subarray(0, 10)), Array.from(a.subarray(0, 10)));
 });
 
+/** rng.fillNormal with WebAssembly switched off: the JavaScript loop the kernel must match */
+function fillNormalInJavaScript(rng: Rng, out: Float64Array, count = out.length): void {
+  setWasmKernelsEnabled(false);
+  try {
+    rng.fillNormal(out, count);
+  } finally {
+    setWasmKernelsEnabled(true);
+  }
+}
+
 test('fillNormal on WebAssembly gives the JavaScript loop\'s draws bit for bit, the state after them too: counts 0–600, past one block, wedge and tail draws included', () => {
   assert.ok(wasmKernelsAvailable(), 'WebAssembly SIMD kernels are available in Node 20');
   let tails = 0, edges = 0;
@@ -93,12 +103,7 @@ test('fillNormal on WebAssembly gives the JavaScript loop\'s draws bit for bit, 
     for (const count of counts) {
       const x = new Float64Array(count + 1).fill(7), y = new Float64Array(count + 1).fill(7);
       a.fillNormal(x, count);
-      setWasmKernelsEnabled(false);
-      try {
-        b.fillNormal(y, count);
-      } finally {
-        setWasmKernelsEnabled(true);
-      }
+      fillNormalInJavaScript(b, y, count);
       for (let i = 0; i <= count; i++) assert.ok(Object.is(x[i], y[i]), `seed ${seed}, count ${count}: draw ${i} is ${x[i]}, the loop's ${y[i]}`);
       for (let i = 0; i < count; i++) {
         if (Math.abs(x[i]) > ZIG_R) tails++;
@@ -120,12 +125,7 @@ test('the WebAssembly wedge test\'s squeeze decides as the two exps would: 4 000
   const x = new Float64Array(1 << 16), y = new Float64Array(1 << 16);
   for (let block = 0; block < 61; block++) {
     a.fillNormal(x);
-    setWasmKernelsEnabled(false);
-    try {
-      b.fillNormal(y);
-    } finally {
-      setWasmKernelsEnabled(true);
-    }
+    fillNormalInJavaScript(b, y);
     for (let i = 0; i < x.length; i++) if (!Object.is(x[i], y[i])) assert.fail(`block ${block}, draw ${i}: ${x[i]}, the loop's ${y[i]}`);
   }
 });
@@ -141,12 +141,7 @@ test('the chain kernels share the ziggurat\'s instance: growing its memory for t
   const a = new Rng(99), b = new Rng(99);
   const x = new Float64Array(3000), y = new Float64Array(3000);
   a.fillNormal(x);
-  setWasmKernelsEnabled(false);
-  try {
-    b.fillNormal(y);
-  } finally {
-    setWasmKernelsEnabled(true);
-  }
+  fillNormalInJavaScript(b, y);
   for (let i = 0; i < x.length; i++) assert.ok(Object.is(x[i], y[i]), `draw ${i}: ${x[i]} vs ${y[i]}`);
   // fillNormalIn leaves the same draws in the instance's block
   const c = new Rng(99);
